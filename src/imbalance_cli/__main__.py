@@ -1,0 +1,7 @@
+"""Run as ``python -m imbalance_cli``."""
+
+import sys
+
+from imbalance_cli.cli import main
+
+sys.exit(main())

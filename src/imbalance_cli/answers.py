@@ -1,0 +1,205 @@
+"""Answers: checking one value against its question, and reading an answers file.
+
+An answers file is a YAML or JSON mapping ``{question_id: value}``. Values are checked like typed
+answers, and problems are reported with their line and column, all at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from imbalance_cli import regions as body
+from imbalance_cli.errors import AnswersError
+from imbalance_cli.model import AnswerValue, Question, Questionnaire, QuestionType
+from imbalance_cli.yamlsrc import (
+    BOOL,
+    FLOAT,
+    INT,
+    NULL,
+    Sink,
+    as_mapping,
+    compose,
+    pairs,
+    read_text,
+    suggest,
+)
+
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+MAX_TEXT = 4000
+MAX_KEYS = 60_000
+
+
+class InvalidAnswer(ValueError):
+    """A value that does not fit its question; the message says what would."""
+
+
+def check(question: Question, raw: object) -> AnswerValue:
+    """Return the answer in its canonical form, or raise InvalidAnswer saying what fits."""
+    t = question.type
+    if raw is None:
+        if question.required:
+            raise InvalidAnswer("an answer is required")
+        return None
+    if t is QuestionType.YES_NO:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in ("yes", "y", "true", "no", "n", "false"):
+            return raw.strip().lower() in ("yes", "y", "true")
+        raise InvalidAnswer("answer yes or no (true or false)")
+    if t.is_numeric:
+        return _number(question, raw)
+    if t is QuestionType.TEXT:
+        if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+            raise InvalidAnswer("answer with text")
+        text = str(raw).strip()
+        if len(text) > MAX_TEXT:
+            raise InvalidAnswer(f"keep it under {MAX_TEXT:,} characters")
+        if not text:
+            if question.required:
+                raise InvalidAnswer("an answer is required")
+            return None
+        return text
+    if t is QuestionType.SINGLE:
+        ids = [c.id for c in question.choices]
+        if not isinstance(raw, str) or raw not in ids:
+            shown = raw if isinstance(raw, (str, int, float)) else type(raw).__name__
+            raise InvalidAnswer(
+                f"'{shown}' is not a choice{_hint(raw, ids)}; choices: {', '.join(ids)}"
+            )
+        return raw
+    items = raw if isinstance(raw, (list, tuple)) else [raw]
+    if not all(isinstance(i, str) for i in items):
+        raise InvalidAnswer("answer with a list of ids")
+    strings = [str(i) for i in items]
+    if t is QuestionType.BODY_REGIONS:
+        for token in strings:
+            problem = body.check_token(token, question.regions)
+            if problem:
+                raise InvalidAnswer(problem)
+        tokens = body.normalise(tuple(strings))
+    else:
+        ids = [c.id for c in question.choices]
+        for item in strings:
+            if item not in ids:
+                raise InvalidAnswer(
+                    f"'{item}' is not a choice{_hint(item, ids)}; choices: {', '.join(ids)}"
+                )
+        tokens = tuple(c.id for c in question.choices if c.id in strings)
+        exclusive = [c.label for c in question.choices if c.exclusive and c.id in tokens]
+        if exclusive and len(tokens) > 1:
+            raise InvalidAnswer(f"'{exclusive[0]}' cannot be combined with other choices")
+    if not tokens and question.required:
+        raise InvalidAnswer("choose at least one")
+    return tokens
+
+
+def _hint(raw: object, ids: list[str]) -> str:
+    return suggest(raw, ids) if isinstance(raw, str) else ""
+
+
+def _number(question: Question, raw: object) -> int | float:
+    if isinstance(raw, bool):
+        raise InvalidAnswer("answer with a number")
+    value: int | float
+    if isinstance(raw, (int, float)):
+        value = raw
+    elif isinstance(raw, str):
+        text = raw.strip()
+        try:
+            value = int(text) if text.lstrip("+-").isdigit() and len(text) < 20 else float(text)
+        except ValueError:
+            raise InvalidAnswer("answer with a number") from None
+    else:
+        raise InvalidAnswer("answer with a number")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidAnswer("answer with a number")
+    if question.integer or question.type is QuestionType.SCALE:
+        if value != int(value):
+            raise InvalidAnswer("answer with a whole number")
+        value = int(value)
+    lo, hi = question.minimum, question.maximum
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        if lo is not None and hi is not None:
+            raise InvalidAnswer(f"answer with a number from {lo:g} to {hi:g}")
+        raise InvalidAnswer(
+            f"answer with a number {'at least' if lo is not None else 'at most'} {lo if lo is not None else hi:g}"
+        )
+    return value
+
+
+def _plain(node: yaml.Node, sink: Sink) -> object:
+    """A scalar or a list of scalars, as Python values (strings stay as written)."""
+    if isinstance(node, yaml.SequenceNode):
+        out: list[object] = []
+        for item in node.value:
+            if not isinstance(item, yaml.ScalarNode):
+                sink.add(item, "a list of answers holds plain values only")
+                return _BAD
+            out.append(_plain(item, sink))
+        return out
+    if isinstance(node, yaml.MappingNode):
+        sink.add(node, "an answer is a value or a list of values, not a mapping")
+        return _BAD
+    tag, text = node.tag, str(node.value)
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return text.lower() in ("true", "yes", "on", "y")
+    if tag in (INT, FLOAT):
+        try:
+            number = (
+                float(text.replace("_", ""))
+                if tag == FLOAT or len(text) > 18
+                else int(text.replace("_", ""), 0 if text[:2].lower() in ("0x", "0o") else 10)
+            )
+        except ValueError:
+            return text
+        return number
+    return text
+
+
+_BAD = object()
+
+
+def read_answers(
+    path: Path, questionnaire: Questionnaire, display_path: str | None = None
+) -> dict[str, AnswerValue]:
+    """Read an answers file for this questionnaire. Raises AnswersError with every problem."""
+    sink = Sink(display_path or str(path))
+    text = read_text(path, sink, MAX_ANSWER_BYTES)
+    root = compose(text, sink) if text is not None else None
+    answers: dict[str, AnswerValue] = {}
+    mapping = as_mapping(root, sink, "an answers file") if root is not None else None
+    if mapping is not None:
+        if len(mapping.value) > MAX_KEYS:
+            sink.add(
+                mapping,
+                f"{len(mapping.value):,} answers is more than any questionnaire here asks ({MAX_KEYS:,} at most)",
+            )
+        else:
+            known = [q.id for q in questionnaire.questions]
+            for key, key_node, value_node in pairs(mapping, sink):
+                question = questionnaire.question(key)
+                if question is None:
+                    sink.add(
+                        key_node,
+                        f"'{key}' is not a question of '{questionnaire.id}'{suggest(key, known)}",
+                    )
+                    continue
+                raw = _plain(value_node, sink)
+                if raw is _BAD:
+                    continue
+                try:
+                    answers[key] = check(question, raw)
+                except InvalidAnswer as exc:
+                    sink.add(value_node, f"'{key}': {exc}")
+    if sink.problems:
+        raise AnswersError(sink.problems)
+    return answers
+
+
+def to_plain(value: AnswerValue) -> object:
+    """An answer as JSON/YAML-ready data (tuples become lists)."""
+    return list(value) if isinstance(value, tuple) else value

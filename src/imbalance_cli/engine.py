@@ -1,0 +1,141 @@
+"""The pure questionnaire engine: what is visible, what comes next, and what going back changes.
+
+Conditions only look back (the loader guarantees it), so one pass in question order settles
+everything: a question is visible when its section's and its own conditions hold on the answers
+to the questions before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from imbalance_cli import regions as body
+from imbalance_cli.model import (
+    AllOf,
+    Answers,
+    AnswerValue,
+    AnyOf,
+    Condition,
+    Leaf,
+    Op,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Section,
+)
+
+Types = Mapping[str, QuestionType]
+
+
+def leaf_holds(leaf: Leaf, value: AnswerValue, question_type: QuestionType | None) -> bool:
+    """Does one answer satisfy one leaf test? (``answered`` is decided by ``matching``.)"""
+    if value is None:
+        return False
+    target = leaf.value
+    if leaf.op is Op.EQUALS:
+        if isinstance(value, bool) or isinstance(target, bool):
+            return value is target
+        return value == target
+    if leaf.op is Op.IN:
+        return isinstance(target, tuple) and not isinstance(value, bool) and value in target
+    if leaf.op is Op.INCLUDES:
+        if not isinstance(value, tuple) or not isinstance(target, str):
+            return False
+        if question_type is QuestionType.BODY_REGIONS:
+            return body.matches(value, target)
+        return target in value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(target, bool) or not isinstance(target, (int, float)):
+        return False
+    return value >= target if leaf.op is Op.GTE else value <= target
+
+
+def evaluate(condition: Condition | None, answers: Answers, types: Types) -> bool:
+    """Evaluate a condition on the answers. No condition means always true."""
+    if condition is None:
+        return True
+    if isinstance(condition, Leaf):
+        return bool(matching(condition, answers, types))
+    if isinstance(condition, AllOf):
+        return all(evaluate(c, answers, types) for c in condition.items)
+    if isinstance(condition, AnyOf):
+        return any(evaluate(c, answers, types) for c in condition.items)
+    return not evaluate(condition.item, answers, types)
+
+
+def matching(leaf: Leaf, answers: Answers, types: Types) -> list[str]:
+    """The question ids whose answers make the leaf true (several for a ``name.*`` leaf)."""
+    hits: list[str] = []
+    for qid in leaf.questions or (leaf.question,):
+        value = answers.get(qid)
+        if leaf.op is Op.ANSWERED:
+            if (value is not None) == leaf.value:
+                hits.append(qid)
+        elif leaf_holds(leaf, value, types.get(qid)):
+            hits.append(qid)
+    return hits
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the person is: question ``position`` of about ``total`` (it changes with answers)."""
+
+    position: int
+    total: int
+
+
+class Flow:
+    """Walks one questionnaire. Holds no answers itself: every method takes them."""
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.questionnaire = questionnaire
+        self.order: tuple[Question, ...] = questionnaire.questions
+        self.sections = {s.id: s for s in questionnaire.sections}
+        self.types = {q.id: q.type for q in self.order}
+
+    def section_of(self, question: Question) -> Section:
+        return self.sections[question.section]
+
+    def is_visible(self, question: Question, answers: Answers) -> bool:
+        section = self.sections[question.section]
+        return evaluate(section.when, answers, self.types) and evaluate(
+            question.when, answers, self.types
+        )
+
+    def prune(self, answers: Answers) -> dict[str, AnswerValue]:
+        """The answers with those to now-hidden questions dropped (say, knee questions after the
+        knee was taken off the regions). Unknown ids are dropped too."""
+        kept: dict[str, AnswerValue] = {}
+        for question in self.order:
+            if question.id in answers and self.is_visible(question, kept):
+                kept[question.id] = answers[question.id]
+        return kept
+
+    def visible(self, answers: Answers) -> list[Question]:
+        """Every question visible with these answers, in order."""
+        kept = self.prune(answers)
+        return [q for q in self.order if self.is_visible(q, kept)]
+
+    def next_question(self, answers: Answers) -> Question | None:
+        """The first visible question not answered yet, or None when the questionnaire is done."""
+        kept = self.prune(answers)
+        for question in self.order:
+            if question.id not in kept and self.is_visible(question, kept):
+                return question
+        return None
+
+    def missing_required(self, answers: Answers) -> list[Question]:
+        kept = self.prune(answers)
+        return [
+            q
+            for q in self.order
+            if q.required and kept.get(q.id) is None and self.is_visible(q, kept)
+        ]
+
+    def progress(self, answers: Answers) -> Progress:
+        kept = self.prune(answers)
+        shown = [q for q in self.order if self.is_visible(q, kept)]
+        done = sum(1 for q in shown if q.id in kept)
+        return Progress(position=min(done + 1, len(shown)), total=len(shown))

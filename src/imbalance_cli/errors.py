@@ -1,0 +1,101 @@
+"""The project's exceptions and exit codes.
+
+Only ``cli.py`` catches these: the core raises, the edge prints and exits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the ``imbalance`` command (see DESIGN.md)."""
+
+    OK = 0
+    PROBLEMS = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+@dataclass(frozen=True, order=True)
+class SourceLocation:
+    """A place in a file, 1-based, as editors show it."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, where it is, and how to fix it."""
+
+    location: SourceLocation
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class ImbalanceError(Exception):
+    """Base of every error a user or an author can cause. Carries its exit code."""
+
+    exit_code: ExitCode = ExitCode.PROBLEMS
+
+    def __init__(self, message: str, *, exit_code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(ImbalanceError):
+    """The command line was used wrongly (exit 2)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ProblemsError(ImbalanceError):
+    """One or more located problems in an input file; all of them, not only the first."""
+
+    def __init__(self, problems: Iterable[Problem], *, what: str = "input") -> None:
+        self.problems = tuple(sorted(problems, key=lambda p: (p.location, p.message)))
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{count} {noun} in {what}:", *(str(p) for p in self.problems)]
+        super().__init__("\n".join(lines))
+
+
+class QuestionnaireError(ProblemsError):
+    """A questionnaire or library file failed to load."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        super().__init__(problems, what="the questionnaire")
+
+
+class AnswersError(ProblemsError):
+    """An answers file does not fit its questionnaire."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        super().__init__(problems, what="the answers")
+
+
+class Interrupted(ImbalanceError):
+    """The person pressed Ctrl-C. Carries the answers given so far so nothing is lost."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, answers: Mapping[str, Any], message: str = "interrupted") -> None:
+        super().__init__(message)
+        self.answers = dict(answers)

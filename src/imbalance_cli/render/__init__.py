@@ -1,0 +1,1 @@
+"""Renderers: each turns a Result into a string or a rich renderable and never writes files."""

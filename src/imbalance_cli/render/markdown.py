@@ -1,0 +1,183 @@
+"""The markdown summary: alerts first, then the answers section by section, then what to read
+and what to try, each with its reason, and a closing line that this is not a diagnosis.
+
+Everything that came from a questionnaire or an answer goes through ``md()`` so it renders as
+plain text: no heading, link, image, HTML, code, table or list item can be smuggled in.
+"""
+
+from __future__ import annotations
+
+from imbalance_cli import regions as body
+from imbalance_cli.model import AlertLevel, Library, Question, Result, Section
+from imbalance_cli.rules import describe_answer
+from imbalance_cli.text import md
+
+DISCLAIMER = (
+    "This summary is education, not a diagnosis or medical advice. It does not rule any cause "
+    "in or out. If something in it worries you, or your symptoms change, see a clinician."
+)
+
+
+def render(result: Result) -> str:
+    q = result.questionnaire
+    lines: list[str] = [f"# {md(q.title)}", ""]
+    meta = []
+    if result.client:
+        meta.append(f"**Client:** {md(result.client)}")
+    meta.append(f"**Date:** {_date(result.completed_at or result.started_at)}")
+    meta.append(f"**Questionnaire:** {md(q.id)} {md(q.version)}")
+    if result.completed_at is None:
+        meta.append("**Status:** unfinished")
+    lines += ["  \n".join(meta), ""]
+
+    lines += _alerts(result)
+    lines += _answers(result)
+    lines += _articles(result)
+    lines += _strategies(result)
+    lines += ["---", "", f"*{DISCLAIMER}*", ""]
+    return "\n".join(lines)
+
+
+def _date(stamp: str) -> str:
+    """The day of an ISO timestamp we wrote ourselves (digits and dashes only)."""
+    day = stamp[:10]
+    return day if all(c.isdigit() or c == "-" for c in day) else md(day)
+
+
+def _alerts(result: Result) -> list[str]:
+    if not result.alerts:
+        return [
+            "## Warning signs",
+            "",
+            "None of the warning signs in the safety check were reported.",
+            "",
+        ]
+    out = ["## ⚠ Warning signs: act on these first", ""]
+    for fired in result.alerts:
+        a = fired.alert
+        icon = "🚨" if a.level is AlertLevel.EMERGENCY else "⚠"
+        out += [f"### {icon} {a.level.heading}", "", f"**{md(a.message)}**", ""]
+        out += [f"**What to do:** {md(a.action)}", ""]
+        if fired.because:
+            out += ["Because you answered:", ""]
+            out += [f"- {md(b)}" for b in fired.because]
+            out.append("")
+    return out
+
+
+def _answers(result: Result) -> list[str]:
+    out: list[str] = []
+    sections = result.questionnaire.sections
+    done: set[str] = set()
+    for section in sections:
+        if section.region is not None:
+            base = section.id.rsplit(".", 1)[0]
+            if base in done:
+                continue
+            done.add(base)
+            copies = [s for s in sections if s.region and s.id.rsplit(".", 1)[0] == base]
+            out += _region_table(section, copies, result)
+            continue
+        rows = [
+            f"- **{md(q.short)}:** {md(describe_answer(q, result.answers[q.id]))}"
+            for q in section.questions
+            if result.answers.get(q.id) is not None
+        ]
+        if rows:
+            out += [f"## {md(section.title)}", "", *rows, ""]
+    return out
+
+
+def _region_table(first: Section, copies: list[Section], result: Result) -> list[str]:
+    """A section repeated per region becomes one table: a row a region, a column a question."""
+    answered = [s for s in copies if any(q.id in result.answers for q in s.questions)]
+    if not answered:
+        return []
+    columns: list[Question] = []
+    for position in range(len(first.questions)):
+        if any(s.questions[position].id in result.answers for s in answered):
+            columns.append(first.questions[position])
+    title = (
+        first.title.replace(body.BY_ID[first.region or ""].label, "").strip(" :-—") or "By region"
+    )
+    header = "| Region | " + " | ".join(md(_column(q)) for q in columns) + " |"
+    rule = "|---|" + "---|" * len(columns)
+    out = [f"## {md(title)}", "", header, rule]
+    for s in answered:
+        cells = []
+        for q in columns:
+            twin = s.questions[first.questions.index(q)]
+            value = result.answers.get(twin.id)
+            cells.append(md(describe_answer(twin, value)) if twin.id in result.answers else "–")
+        region = body.BY_ID[s.region or ""].label
+        out.append(f"| {md(region)} | " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
+def _column(q: Question) -> str:
+    label = q.short
+    region = body.BY_ID.get(q.region or "")
+    if region:
+        label = label.replace(region.label.lower(), "").replace(region.label, "")
+    return " ".join(label.split())
+
+
+def _library(result: Result) -> Library | None:
+    return result.library
+
+
+def _articles(result: Result) -> list[str]:
+    items = [r for r in result.recommendations if r.kind == "article"]
+    if not items:
+        return []
+    library = _library(result)
+    out = ["## Suggested reading", ""]
+    for rec in items:
+        article = library.articles.get(rec.id) if library else None
+        out += [f"### {md(rec.title)}", ""]
+        if article:
+            out += [md(article.summary), ""]
+            if article.opinion:
+                out += [f"*Practitioner opinion:* {md(article.opinion)}", ""]
+            for source in article.sources:
+                link = f" <{source.url}>" if source.url else ""
+                out.append(f"- *{source.kind.label}:* {md(source.citation)}{link}")
+            out.append("")
+        out += _because(rec.because)
+    return out
+
+
+def _strategies(result: Result) -> list[str]:
+    items = [r for r in result.recommendations if r.kind == "strategy"]
+    if not items:
+        return []
+    library = _library(result)
+    out = ["## Exercise strategies to try", ""]
+    if any(r.after_clinician for r in items):
+        out += [
+            "> **Start these only after you have been checked by a clinician** about the "
+            "warning signs above.",
+            "",
+        ]
+    for rec in items:
+        strategy = library.strategies.get(rec.id) if library else None
+        suffix = " (after you have been checked by a clinician)" if rec.after_clinician else ""
+        out += [f"### {md(rec.title)}{suffix}", ""]
+        if strategy:
+            out += [md(strategy.summary), ""]
+            out += [f"{n}. {md(step)}" for n, step in enumerate(strategy.steps, 1)]
+            out += [
+                "",
+                f"- **How much:** {md(strategy.dose)}",
+                f"- **Signs it is working:** {md(strategy.progress)}",
+                f"- **When to stop:** {md(strategy.stop)}",
+                "",
+            ]
+        out += _because(rec.because)
+    return out
+
+
+def _because(reasons: tuple[str, ...]) -> list[str]:
+    if len(reasons) == 1:
+        return [f"*Why this was chosen:* {md(reasons[0])}", ""]
+    return ["*Why this was chosen:*", "", *(f"- {md(r)}" for r in reasons), ""]

@@ -1,0 +1,131 @@
+"""``show`` and ``library``: a questionnaire as a tree or as normalised JSON, the library as a
+table or JSON. Text from YAML is escaped so it cannot restyle the terminal."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from imbalance_cli.model import AllOf, AnyOf, Condition, Leaf, Library, Not, Questionnaire
+from imbalance_cli.text import clean, markup
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+def condition_text(condition: Condition | None) -> str:
+    """A condition in one line: ``regions includes knee and knee_worst >= 7``."""
+    if condition is None:
+        return "always"
+    if isinstance(condition, Leaf):
+        symbol = {
+            "gte": ">=",
+            "lte": "<=",
+            "equals": "=",
+            "in": "in",
+            "includes": "includes",
+            "answered": "answered =",
+        }
+        value = condition.value
+        shown = json.dumps(list(value)) if isinstance(value, tuple) else json.dumps(value)
+        return f"{condition.question} {symbol[condition.op.value]} {shown}"
+    if isinstance(condition, Not):
+        return f"not ({condition_text(condition.item)})"
+    joiner = " and " if isinstance(condition, AllOf) else " or "
+    assert isinstance(condition, (AllOf, AnyOf))
+    return "(" + joiner.join(condition_text(c) for c in condition.items) + ")"
+
+
+def tree(q: Questionnaire) -> RenderableType:
+    from rich.tree import Tree
+
+    root = Tree(
+        f"[bold]{markup(q.title)}[/] [dim]{markup(q.id)} {markup(q.version)}, {len(q.questions)} questions[/]"
+    )
+    for section in q.sections:
+        when = f" [dim]when {markup(condition_text(section.when))}[/]" if section.when else ""
+        branch = root.add(
+            f"[bold blue]{markup(section.title)}[/] [dim]({markup(section.id)})[/]{when}"
+        )
+        for question in section.questions:
+            cond = (
+                f"\n[dim]  when {markup(condition_text(question.when))}[/]" if question.when else ""
+            )
+            node = branch.add(
+                f"[green]{markup(question.id)}[/] [dim]{question.type.value}[/] {markup(question.text)}{cond}"
+            )
+            for choice in question.choices:
+                flag = " [dim](exclusive)[/]" if choice.exclusive else ""
+                node.add(f"{markup(choice.id)}: {markup(choice.label)}{flag}")
+    if q.alerts:
+        alerts = root.add("[bold red]Alerts[/]")
+        for a in q.alerts:
+            alerts.add(
+                f"[red]{markup(a.id)}[/] [dim]{a.level.value}[/] when {markup(condition_text(a.when))}"
+            )
+    if q.rules:
+        rules = root.add("[bold]Recommendation rules[/]")
+        for r in q.rules:
+            targets = ", ".join([*r.articles, *r.strategies])
+            rules.add(
+                f"[green]{markup(r.id)}[/] -> {markup(targets)} [dim]when {markup(condition_text(r.when))}[/]"
+            )
+    return root
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, enums and tuples as JSON-ready data, private fields left out."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        out: dict[str, Any] = {}
+        if isinstance(value, (Leaf, AllOf, AnyOf, Not)):
+            out["kind"] = type(value).__name__.lower()
+        for name in value.__dataclass_fields__:
+            if name.startswith("_"):
+                continue
+            item = getattr(value, name)
+            if name == "location":
+                out[name] = str(item)
+                continue
+            out[name] = _plain(item)
+        return out
+    if isinstance(value, str):
+        return clean(value)
+    return value
+
+
+def as_json(q: Questionnaire) -> str:
+    return json.dumps(_plain(q), indent=2, ensure_ascii=False) + "\n"
+
+
+def _matches(tags: tuple[str, ...], tag: str | None) -> bool:
+    return tag is None or tag in tags
+
+
+def library_json(lib: Library, tag: str | None) -> str:
+    data = {
+        "articles": [_plain(a) for a in lib.articles.values() if _matches(a.tags, tag)],
+        "strategies": [_plain(s) for s in lib.strategies.values() if _matches(s.tags, tag)],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def library_table(lib: Library, tag: str | None) -> RenderableType:
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", expand=False)
+    for column in ("kind", "id", "title", "tags"):
+        table.add_column(column)
+    for a in lib.articles.values():
+        if _matches(a.tags, tag):
+            table.add_row("article", markup(a.id), markup(a.title), markup(", ".join(a.tags)))
+    for s in lib.strategies.values():
+        if _matches(s.tags, tag):
+            table.add_row("strategy", markup(s.id), markup(s.title), markup(", ".join(s.tags)))
+    return table

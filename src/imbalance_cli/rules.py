@@ -1,0 +1,201 @@
+"""Pure rules: answers -> alerts and recommendations, each with the "because" that fired it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from imbalance_cli import regions as body
+from imbalance_cli.engine import Flow, Types, matching
+from imbalance_cli.model import (
+    AlertLevel,
+    AllOf,
+    Answers,
+    AnswerValue,
+    AnyOf,
+    Condition,
+    FiredAlert,
+    Leaf,
+    Library,
+    Not,
+    Op,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Recommendation,
+    Result,
+)
+
+
+def describe_answer(question: Question, value: AnswerValue) -> str:
+    """An answer in words: choice labels, regions with sides, yes/no, numbers with their scale."""
+    if value is None:
+        return "skipped"
+    t = question.type
+    if t is QuestionType.YES_NO:
+        return "yes" if value else "no"
+    if t is QuestionType.SCALE and isinstance(value, (int, float)):
+        return f"{value:g}/{question.maximum:g}"
+    if t is QuestionType.NUMBER and isinstance(value, (int, float)):
+        return f"{value:g} {question.unit}" if question.unit else f"{value:g}"
+    if t is QuestionType.BODY_REGIONS and isinstance(value, tuple):
+        return ", ".join(body.describe(token) for token in value) or "none"
+    if t.has_choices:
+        ids = value if isinstance(value, tuple) else (str(value),)
+        labels = [(question.choice(i).label if question.choice(i) else i) for i in ids]  # type: ignore[union-attr]
+        return "; ".join(labels) or "none"
+    return str(value)
+
+
+Fact = tuple[str, AnswerValue]
+
+
+def _shown(question: Question, value: AnswerValue, leaf: Leaf) -> AnswerValue:
+    """The part of an answer that made a leaf true (the one ticked choice or matching region)."""
+    if leaf.op is Op.INCLUDES and isinstance(value, tuple) and isinstance(leaf.value, str):
+        if question.type is QuestionType.MULTI:
+            return (leaf.value,)
+        return tuple(t for t in value if body.matches((t,), leaf.value))
+    return value
+
+
+def trace(
+    condition: Condition, answers: Answers, questionnaire: Questionnaire, types: Types
+) -> tuple[bool, list[Fact]]:
+    """Evaluate a condition and collect the (question, answer part) pairs that made it true."""
+    if isinstance(condition, Leaf):
+        hits = matching(condition, answers, types)
+        facts: list[Fact] = []
+        for qid in hits:
+            question = questionnaire.question(qid)
+            if question is None or condition.op is Op.ANSWERED:
+                continue
+            facts.append((qid, _shown(question, answers.get(qid), condition)))
+        return bool(hits), facts
+    if isinstance(condition, Not):
+        held, _ = trace(condition.item, answers, questionnaire, types)
+        return not held, []
+    results = [trace(c, answers, questionnaire, types) for c in condition.items]
+    if isinstance(condition, AllOf):
+        if all(ok for ok, _ in results):
+            return True, [f for _, fs in results for f in fs]
+        return False, []
+    assert isinstance(condition, AnyOf)
+    if any(ok for ok, _ in results):
+        return True, [f for ok, fs in results if ok for f in fs]
+    return False, []
+
+
+def describe_facts(facts: list[Fact], questionnaire: Questionnaire) -> tuple[str, ...]:
+    """Facts in words, one per question, parts of the same answer merged:
+    ``Painful regions: Neck, Shoulder (right)``; a region's copy is named: ``How long (neck)``."""
+    merged: dict[str, AnswerValue] = {}
+    for qid, shown in facts:
+        before = merged.get(qid)
+        if isinstance(before, tuple) and isinstance(shown, tuple):
+            merged[qid] = tuple(dict.fromkeys(before + shown))
+        else:
+            merged[qid] = shown
+    out: list[str] = []
+    for qid, shown in merged.items():
+        question = questionnaire.question(qid)
+        if question is None:
+            continue
+        name = question.short
+        if question.region is not None:
+            name = f"{name} ({body.BY_ID[question.region].label.lower()})"
+        out.append(f"{name}: {describe_answer(question, shown)}")
+    return tuple(out)
+
+
+def _unique(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def fired_alerts(questionnaire: Questionnaire, answers: Answers) -> tuple[FiredAlert, ...]:
+    """The alerts these answers raise, most urgent first (file order within a level)."""
+    types = {q.id: q.type for q in questionnaire.questions}
+    fired: list[FiredAlert] = []
+    for alert in questionnaire.alerts:
+        ok, facts = trace(alert.when, answers, questionnaire, types)
+        if ok:
+            fired.append(FiredAlert(alert, describe_facts(facts, questionnaire)))
+    return tuple(sorted(fired, key=lambda f: f.alert.level.rank))
+
+
+def recommend(
+    questionnaire: Questionnaire,
+    answers: Answers,
+    library: Library,
+    alerts: tuple[FiredAlert, ...],
+) -> tuple[Recommendation, ...]:
+    """Articles first, then strategies, each once, in the order of the first rule that chose it,
+    with every reason that chose it. Strategies wait for a clinician when a serious alert fired."""
+    types = {q.id: q.type for q in questionnaire.questions}
+    hold = any(f.alert.level in (AlertLevel.EMERGENCY, AlertLevel.URGENT) for f in alerts)
+    reasons: dict[tuple[str, str], list[str]] = {}
+    plain: dict[tuple[str, str], list[str]] = {}
+    rules: dict[tuple[str, str], list[str]] = {}
+    for rule in questionnaire.rules:
+        ok, facts = trace(rule.when, answers, questionnaire, types)
+        if not ok:
+            continue
+        why = rule.because
+        if facts:
+            why = f"{rule.because} ({'; '.join(describe_facts(facts, questionnaire))})"
+        for kind, ids in (("article", rule.articles), ("strategy", rule.strategies)):
+            for item in ids:
+                reasons.setdefault((kind, item), []).append(why)
+                plain.setdefault((kind, item), []).append(rule.because)
+                rules.setdefault((kind, item), []).append(rule.id)
+    out: list[Recommendation] = []
+    for kind in ("article", "strategy"):
+        for (k, item), whys in reasons.items():
+            if k != kind:
+                continue
+            if kind == "article":
+                article = library.articles.get(item)
+                if article is None:
+                    continue
+                title, url = article.title, article.url
+            else:
+                strategy = library.strategies.get(item)
+                if strategy is None:
+                    continue
+                title, url = strategy.title, None
+            out.append(
+                Recommendation(
+                    kind=kind,
+                    id=item,
+                    title=title,
+                    because=_unique(whys),
+                    reasons=_unique(plain[(k, item)]),
+                    rules=_unique(rules[(k, item)]),
+                    url=url,
+                    after_clinician=hold and kind == "strategy",
+                )
+            )
+    return tuple(out)
+
+
+def assess(
+    questionnaire: Questionnaire,
+    answers: Answers,
+    library: Library,
+    *,
+    started_at: str,
+    completed_at: str | None,
+    client: str | None = None,
+) -> Result:
+    """Build the result document's data from a set of answers (pruned to what was asked)."""
+    kept: Mapping[str, AnswerValue] = Flow(questionnaire).prune(answers)
+    alerts = fired_alerts(questionnaire, kept)
+    return Result(
+        questionnaire=questionnaire,
+        answers=kept,
+        alerts=alerts,
+        recommendations=recommend(questionnaire, kept, library, alerts),
+        started_at=started_at,
+        completed_at=completed_at,
+        client=client,
+        library=library,
+    )

@@ -1,0 +1,158 @@
+"""The JSON Schema of questionnaire files, for editors (yaml-language-server) and other tools.
+
+The loader is the authority (it checks references, order and ranges a schema cannot); this
+schema gives editors completion and catches typos early. A test keeps the two field lists equal.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from imbalance_cli import regions as body
+from imbalance_cli.model import AlertLevel, Op, QuestionType
+
+_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}
+_TEXT = {"type": "string", "minLength": 1}
+
+
+def _obj(props: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "properties": props,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def build() -> dict[str, Any]:
+    scalar = {"type": ["string", "number", "boolean"]}
+    leaf_props: dict[str, Any] = {
+        "question": {
+            "type": "string",
+            "description": "an earlier question's id; 'name.*' = any region's copy",
+        }
+    }
+    leaf_props[Op.EQUALS.value] = scalar
+    leaf_props[Op.IN.value] = {"type": "array", "items": {"type": ["string", "number"]}}
+    leaf_props[Op.INCLUDES.value] = {"type": "string"}
+    leaf_props[Op.GTE.value] = {"type": "number"}
+    leaf_props[Op.LTE.value] = {"type": "number"}
+    leaf_props[Op.ANSWERED.value] = {"type": "boolean"}
+    condition = {
+        "description": "all / any / not, or one test on one earlier question",
+        "oneOf": [
+            _obj(
+                {"all": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}},
+                ["all"],
+                "every part holds",
+            ),
+            _obj(
+                {"any": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}},
+                ["any"],
+                "at least one part holds",
+            ),
+            _obj({"not": {"$ref": "#/$defs/condition"}}, ["not"], "the part does not hold"),
+            {
+                **_obj(leaf_props, ["question"], "a test on one question"),
+                "minProperties": 2,
+                "maxProperties": 2,
+            },
+        ],
+    }
+    choice = _obj(
+        {
+            "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_]{0,63}$"},
+            "label": _TEXT,
+            "exclusive": {"type": "boolean"},
+            "help": _TEXT,
+        },
+        ["id", "label"],
+        "one choice of a single or multi question",
+    )
+    question = _obj(
+        {
+            "id": _ID,
+            "type": {"enum": [t.value for t in QuestionType]},
+            "text": _TEXT,
+            "label": {**_TEXT, "description": "short name for summaries"},
+            "help": _TEXT,
+            "required": {"type": "boolean"},
+            "choices": {"type": "array", "minItems": 2, "items": choice},
+            "min": {"type": "number"},
+            "max": {"type": "number"},
+            "integer": {"type": "boolean"},
+            "unit": _TEXT,
+            "anchors": {
+                "type": "object",
+                "patternProperties": {"^[0-9]+$": _TEXT},
+                "additionalProperties": False,
+            },
+            "regions": {"type": "array", "items": {"enum": [r.id for r in body.REGIONS]}},
+            "when": {"$ref": "#/$defs/condition"},
+        },
+        ["id", "type", "text"],
+        "one question",
+    )
+    section = _obj(
+        {
+            "id": _ID,
+            "title": _TEXT,
+            "intro": _TEXT,
+            "when": {"$ref": "#/$defs/condition"},
+            "repeat": {
+                "type": "string",
+                "description": "ask this section once per region chosen in this body_regions question",
+            },
+            "questions": {"type": "array", "minItems": 1, "items": question},
+        },
+        ["id", "title", "questions"],
+        "a titled group of questions",
+    )
+    alert = _obj(
+        {
+            "id": _ID,
+            "level": {"enum": [lv.value for lv in AlertLevel]},
+            "when": {"$ref": "#/$defs/condition"},
+            "message": _TEXT,
+            "action": _TEXT,
+        },
+        ["id", "level", "when", "message", "action"],
+        "a warning sign and what to do about it",
+    )
+    ids = {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"}}
+    rule = _obj(
+        {
+            "id": _ID,
+            "when": {"$ref": "#/$defs/condition"},
+            "because": _TEXT,
+            "articles": ids,
+            "strategies": ids,
+        },
+        ["id", "when", "because"],
+        "a recommendation rule",
+    )
+    schema = _obj(
+        {
+            "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"},
+            "title": _TEXT,
+            "version": {"type": ["string", "number"]},
+            "description": _TEXT,
+            "sections": {"type": "array", "minItems": 1, "items": section},
+            "alerts": {"type": "array", "items": alert},
+            "recommendations": {"type": "array", "items": rule},
+        },
+        ["id", "title", "version", "sections"],
+        "An imbalance questionnaire (see docs/authoring.md)",
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "imbalance questionnaire",
+        **schema,
+        "$defs": {"condition": condition},
+    }
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2) + "\n"

@@ -1,0 +1,77 @@
+"""One sitting: drives the engine with a prompter, shows warning signs the moment they fire,
+handles going back, and hands every change to a save hook so nothing answered is lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from imbalance_cli.engine import Flow
+from imbalance_cli.errors import Interrupted
+from imbalance_cli.model import AnswerValue, Questionnaire
+from imbalance_cli.prompts import BACK, Prompter, _Back
+from imbalance_cli.rules import fired_alerts
+
+SaveHook = Callable[[Mapping[str, AnswerValue]], None]
+
+
+def run_session(
+    questionnaire: Questionnaire,
+    prompter: Prompter,
+    prefilled: Mapping[str, AnswerValue] | None = None,
+    on_change: SaveHook | None = None,
+) -> dict[str, AnswerValue]:
+    """Ask every visible question not yet answered and return all answers.
+
+    Raises Interrupted, carrying the answers so far, on Ctrl-C or when input ends.
+    """
+    flow = Flow(questionnaire)
+    answers = flow.prune(prefilled or {})
+    remembered: dict[str, AnswerValue] = dict(answers)
+    history: list[str] = []
+    shown: set[str] = set()
+    current_section: str | None = None
+
+    def show_new_alerts() -> None:
+        nonlocal shown
+        firing = fired_alerts(questionnaire, answers)
+        for fired in firing:
+            if fired.alert.id not in shown:
+                prompter.alert(fired)
+        shown = {f.alert.id for f in firing}
+
+    show_new_alerts()
+    while True:
+        question = flow.next_question(answers)
+        if question is None:
+            return answers
+        if question.section != current_section:
+            prompter.section(flow.section_of(question))
+            current_section = question.section
+        try:
+            reply = prompter.ask(
+                question,
+                default=remembered.get(question.id),
+                progress=flow.progress(answers),
+                can_go_back=bool(history),
+            )
+        except (KeyboardInterrupt, EOFError) as exc:
+            reason = "input ended" if isinstance(exc, EOFError) else "interrupted"
+            raise Interrupted(answers, reason) from None
+        if reply is BACK:
+            if not history:
+                prompter.notice("This is the first question; there is nothing to go back to.")
+                continue
+            previous = history.pop()
+            answers.pop(previous, None)
+            answers = flow.prune(answers)
+            if on_change:
+                on_change(answers)
+            continue
+        assert not isinstance(reply, _Back)
+        answers[question.id] = reply
+        remembered[question.id] = reply
+        answers = flow.prune(answers)
+        history.append(question.id)
+        if on_change:
+            on_change(answers)
+        show_new_alerts()

@@ -1,0 +1,52 @@
+"""Making text from questionnaires and answers safe to show.
+
+``clean`` strips what a terminal would interpret (ANSI escapes, other control characters, bidi
+overrides); ``markup`` additionally escapes rich markup; ``md`` escapes markdown so free text
+cannot become a heading, link, image, HTML, code, table or list item.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi controls and
+# invisible formatting characters that can reorder or hide text.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# Inline markdown and HTML syntax, escaped wherever it stands.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~!$])")
+# Block syntax only counts at the start of a line: headings, lists, quotes, setext lines.
+_MD_LINE_START = re.compile(r"^(\s*(?:\d+)?)([#>+=.)-])")
+# Things autolinkers pick up: a scheme's "://" and the dots of a host name.
+_MD_LINKY = re.compile(r"(?<=\w)(\.(?=[A-Za-z])|:(?=/)|@(?=\w))")
+
+
+def clean(text: str) -> str:
+    """Drop escape sequences and control characters; keep tabs and newlines."""
+    return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """Clean, with every run of whitespace (newlines included) folded to one space."""
+    return " ".join(clean(text).split())
+
+
+def markup(text: str) -> str:
+    """Clean and escape for rich markup, so ``[bold]`` in data stays literal."""
+    from rich.markup import escape
+
+    return escape(clean(text))
+
+
+def md(text: str) -> str:
+    """Escape free text for markdown, on one line.
+
+    Inline syntax (emphasis, code, links, images, HTML, tables, strikethrough, entities) is
+    backslash-escaped everywhere; block syntax (headings, lists, quotes) at the start; dots, colons
+    and at-signs inside words so autolinkers find no URL or e-mail. The text renders as typed.
+    """
+    escaped = _MD_INLINE.sub(r"\\\1", one_line(text))
+    escaped = _MD_LINKY.sub(r"\\\1", escaped)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)

@@ -1,0 +1,80 @@
+"""``imbalance validate``: check many files at once and collect every problem."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imbalance_cli import loader
+from imbalance_cli.errors import Problem, QuestionnaireError, SourceLocation
+from imbalance_cli.model import Library
+
+_LIBRARY_KEYS = re.compile(r"^(articles|strategies)\s*:", re.MULTILINE)
+_SECTIONS_KEY = re.compile(r"^sections\s*:", re.MULTILINE)
+
+
+@dataclass
+class Report:
+    files: int = 0
+    bad_files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _expand(paths: list[Path], report: Report) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml")
+                and p.is_file()
+                and "examples" not in p.relative_to(path).parts
+            )
+        elif path.exists():
+            out.append(path)
+        else:
+            report.problems.append(Problem(SourceLocation(str(path)), "no such file or folder"))
+            report.bad_files += 1
+    return list(dict.fromkeys(out))
+
+
+def is_library_file(path: Path) -> bool:
+    """Library files hold top-level ``articles:`` / ``strategies:``; questionnaires ``sections:``."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+    except OSError:
+        return False
+    return bool(_LIBRARY_KEYS.search(head)) and not _SECTIONS_KEY.search(head)
+
+
+def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int) -> Report:
+    report = Report()
+    files = _expand(paths, report)
+    libraries = [p for p in files if is_library_file(p)]
+    lib_sources = list(dict.fromkeys([*library_paths, *libraries]))
+    library: Library | None
+    try:
+        library = loader.load_library(lib_sources, max_bytes)
+    except QuestionnaireError as exc:
+        library = None
+        bad = {p.location.path for p in exc.problems}
+        report.problems += [
+            p
+            for p in exc.problems
+            if Path(p.location.path) in libraries or p.location.path in map(str, libraries)
+        ]
+        if not libraries:
+            report.problems += list(exc.problems)
+        report.bad_files += len(bad)
+    for path in files:
+        report.files += 1
+        if path in libraries:
+            continue
+        try:
+            loader.load_questionnaire(path, library, max_bytes)
+        except QuestionnaireError as exc:
+            report.bad_files += 1
+            report.problems += exc.problems
+    return report

@@ -1,0 +1,265 @@
+"""Reading YAML as located nodes, safely.
+
+The loader and the answers reader both walk the node tree themselves instead of letting PyYAML
+build Python objects, so every value keeps its line and column, duplicate keys are caught, and
+nothing is ever constructed from a tag. Aliases and anchors are refused before anything is
+composed: they allow exponential blow-up ("billion laughs") and nothing here needs them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from imbalance_cli.errors import Problem, SourceLocation
+
+try:  # libyaml's C parser is several times faster; fall back to pure Python when absent.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+_PLAIN_TAGS = {STR, INT, FLOAT, BOOL, NULL, "tag:yaml.org,2002:timestamp", MAP, SEQ}
+_TRUE = {"true", "yes", "on", "y"}
+_FALSE = {"false", "no", "off", "n"}
+
+
+@dataclass
+class Sink:
+    """Collects problems for one file so a run reports all of them."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def at(self, node: yaml.Node | None) -> SourceLocation:
+        if node is None:
+            return SourceLocation(self.path)
+        mark = node.start_mark
+        return SourceLocation(self.path, mark.line + 1, mark.column + 1)
+
+    def add(self, node: yaml.Node | None, message: str) -> None:
+        self.problems.append(Problem(self.at(node), message))
+
+    def add_at(self, location: SourceLocation, message: str) -> None:
+        self.problems.append(Problem(location, message))
+
+
+def suggest(word: str, options: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` when something close exists, else an empty string."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def kind_of(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if node.tag == NULL:
+        return "empty (null)"
+    if node.tag in (INT, FLOAT):
+        return "a number"
+    if node.tag == BOOL:
+        return "true/false"
+    return "text"
+
+
+def read_text(path: Path, sink: Sink, max_bytes: int) -> str | None:
+    """Read a UTF-8 file, refusing ones over ``max_bytes`` without reading them whole."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            sink.add(
+                None,
+                f"file is {size:,} bytes, over the limit of {max_bytes:,}; "
+                "split it, or raise the limit with --max-size",
+            )
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        sink.add(None, f"cannot read the file: {exc.strerror or exc}")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        sink.add_at(
+            SourceLocation(sink.path, line, 1), "the file is not UTF-8 text; save it as UTF-8"
+        )
+        return None
+
+
+def compose(text: str, sink: Sink) -> yaml.Node | None:
+    """Parse YAML into one node tree, or record why it cannot be and return None."""
+    try:
+        if "&" in text or "*" in text:
+            for event in yaml.parse(text, Loader=_Loader):
+                anchor = getattr(event, "anchor", None)
+                if isinstance(event, yaml.AliasEvent) or anchor is not None:
+                    where = event.start_mark
+                    line, column = (where.line + 1, where.column + 1) if where else (0, 0)
+                    sink.add_at(
+                        SourceLocation(sink.path, line, column),
+                        f"YAML anchors and aliases ('&{anchor}', '*{anchor}') are not allowed; "
+                        "write the value out in full",
+                    )
+                    return None
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = (
+            SourceLocation(sink.path, mark.line + 1, mark.column + 1)
+            if mark is not None
+            else SourceLocation(sink.path)
+        )
+        what = exc.problem or exc.context or "invalid YAML"
+        sink.add_at(loc, f"YAML syntax error: {what}")
+        return None
+    except yaml.YAMLError as exc:
+        sink.add(None, f"YAML error: {exc}")
+        return None
+    except RecursionError:
+        sink.add(None, "the YAML is nested too deeply to read")
+        return None
+    if node is None:
+        sink.add(None, "the file is empty; it should hold a mapping")
+        return None
+    if not _check_tags(node, sink):
+        return None
+    return node
+
+
+def _check_tags(root: yaml.Node, sink: Sink) -> bool:
+    """Refuse explicit tags such as ``!!python/object`` and nesting past MAX_DEPTH."""
+    ok = True
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            sink.add(node, f"nested more than {MAX_DEPTH} levels deep; flatten the structure")
+            return False
+        if node.tag not in _PLAIN_TAGS:
+            sink.add(node, f"YAML tag '{node.tag}' is not allowed; remove it, plain values only")
+            ok = False
+            continue
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in node.value)
+    return ok
+
+
+def pairs(node: yaml.MappingNode, sink: Sink) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+    """The (key, key node, value node) of a mapping, each key once; repeats are reported."""
+    seen: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            sink.add(key_node, "a key must be plain text, not a list or mapping")
+            continue
+        key = str(key_node.value)
+        if key in seen:
+            first = seen[key].start_mark.line + 1
+            sink.add(key_node, f"duplicate key '{key}' (first given on line {first}); keep one")
+            continue
+        seen[key] = key_node
+        yield key, key_node, value_node
+
+
+def as_str(node: yaml.Node, sink: Sink, what: str) -> str | None:
+    """A plain scalar as the text that was written (so ``no`` stays "no", ``1.10`` stays "1.10")."""
+    if isinstance(node, yaml.ScalarNode) and node.tag != NULL:
+        return str(node.value)
+    sink.add(node, f"{what} must be text, not {kind_of(node)}")
+    return None
+
+
+def as_bool(node: yaml.Node, sink: Sink, what: str) -> bool | None:
+    if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
+        return str(node.value).lower() in _TRUE
+    sink.add(node, f"{what} must be true or false, not {kind_of(node)}")
+    return None
+
+
+def as_number(node: yaml.Node, sink: Sink, what: str, limit: float = 1e9) -> int | float | None:
+    """An int or float scalar within ±limit (huge or non-finite numbers are refused)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag in (INT, FLOAT):
+        text = str(node.value).replace("_", "")
+        try:
+            if node.tag == INT and len(text) < 40:
+                value: int | float = int(text, 0) if text[:2].lower() in ("0x", "0o") else int(text)
+            else:
+                value = float(text)
+        except ValueError:
+            sink.add(node, f"{what} is not a number I can read: {text[:40]!r}")
+            return None
+        if not math.isfinite(value) or abs(value) > limit:
+            sink.add(node, f"{what} must be between {-limit:g} and {limit:g}")
+            return None
+        return value
+    sink.add(node, f"{what} must be a number, not {kind_of(node)}")
+    return None
+
+
+def as_list(node: yaml.Node, sink: Sink, what: str) -> list[yaml.Node] | None:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    sink.add(node, f"{what} must be a list, not {kind_of(node)}")
+    return None
+
+
+def as_mapping(node: yaml.Node, sink: Sink, what: str) -> yaml.MappingNode | None:
+    if isinstance(node, yaml.MappingNode):
+        return node
+    sink.add(node, f"{what} must be a mapping (key: value lines), not {kind_of(node)}")
+    return None
+
+
+def fields(
+    node: yaml.Node,
+    sink: Sink,
+    what: str,
+    allowed: Iterable[str],
+    required: Iterable[str] = (),
+) -> dict[str, yaml.Node] | None:
+    """Check a mapping's keys against the allowed and required fields; return key -> value node."""
+    mapping = as_mapping(node, sink, what)
+    if mapping is None:
+        return None
+    allowed = tuple(allowed)
+    out: dict[str, yaml.Node] = {}
+    for key, key_node, value_node in pairs(mapping, sink):
+        if key not in allowed:
+            sink.add(
+                key_node,
+                f"unknown field '{key}' in {what}{suggest(key, allowed)}"
+                f" (allowed: {', '.join(allowed)})",
+            )
+            continue
+        out[key] = value_node
+    for name in required:
+        if name not in out:
+            sink.add(node, f"{what} is missing the required field '{name}'")
+    return out
+
+
+def each(
+    node: yaml.Node, sink: Sink, what: str, read: Callable[[yaml.Node], object]
+) -> list[object]:
+    items = as_list(node, sink, what)
+    return [read(item) for item in items or ()]
