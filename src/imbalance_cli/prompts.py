@@ -157,7 +157,7 @@ class TerminalPrompter:
             self.console.print(f"  [dim]{markup(question.help)}[/]")
         with create_app_session(input=self._input, output=output):
             prompt = self._build(question, default, progress, can_go_back)
-            _add_back_keys(prompt.application, lists=question.type in _LISTS)
+            _add_back_keys(prompt.application, arrows=question.type in _ARROWS)
             reply = prompt.unsafe_ask()
         if isinstance(reply, _Back):
             return reply
@@ -183,7 +183,7 @@ class TerminalPrompter:
             start = default if isinstance(default, str) else None
             return questionary.select(
                 message, choices=choices, default=start,
-                instruction=f"(arrows, Enter{back})", **common,
+                instruction=f"(arrows, Enter{back.replace('Esc', '← or Esc')})", **common,
             )  # fmt: skip
         if t in _LISTS:
             chosen = set(default) if isinstance(default, tuple) else set()
@@ -221,6 +221,8 @@ class TerminalPrompter:
 
 
 _LISTS = (QuestionType.MULTI, QuestionType.BODY_REGIONS)
+# Prompts where the left arrow moves nothing, so it can mean "back".
+_ARROWS = (*_LISTS, QuestionType.SINGLE, QuestionType.YES_NO)
 
 
 def _desc(text: str | None) -> str | None:
@@ -297,8 +299,8 @@ def _validator(question: Question, prepare: Callable[[Any], Any]) -> Callable[[A
     return validate
 
 
-def _add_back_keys(application: Any, *, lists: bool) -> None:
-    """Esc and Ctrl-B (and ← in lists) end the prompt with BACK."""
+def _add_back_keys(application: Any, *, arrows: bool) -> None:
+    """Esc and Ctrl-B (and ← where it moves nothing) end the prompt with BACK."""
     from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 
     keys = KeyBindings()
@@ -308,7 +310,7 @@ def _add_back_keys(application: Any, *, lists: bool) -> None:
 
     keys.add("escape", eager=True)(back)
     keys.add("c-b")(back)
-    if lists:
+    if arrows:
         keys.add("left")(back)
     existing = application.key_bindings
     application.key_bindings = merge_key_bindings([existing, keys]) if existing else keys

@@ -1,0 +1,60 @@
+"""Shared helpers: write inline YAML to a temp file and load it; the bundled content."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from imbalance_cli import loader, resources
+from imbalance_cli.model import Library, Questionnaire
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "questionnaires" / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data directory, so nothing touches the real one."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("IMBALANCE_DATA_DIR", str(data))
+    return data
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return loader.load_library(resources.library_paths())
+
+
+@pytest.fixture(scope="session")
+def intake(library: Library) -> Questionnaire:
+    return loader.load_questionnaire(resources.bundled_dir() / "intake.yaml", library)
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[..., Path]:
+    """Write dedented text to a file in tmp_path and return its path."""
+
+    def _write(text: str, name: str = "q.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def load(write: Callable[..., Path], library: Library) -> Callable[..., Questionnaire]:
+    def _load(text: str, lib: Library | None = None) -> Questionnaire:
+        return loader.load_questionnaire(write(text), lib if lib is not None else library)
+
+    return _load
+
+
+def env_without_tty() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONSTARTUP", None)
+    return env

@@ -1,0 +1,165 @@
+"""The command line: exit codes, messages, files written, and nothing but output on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from imbalance_cli.cli import app, main
+
+from conftest import EXAMPLES
+
+PERSONA = EXAMPLES / "runner-knee.yaml"
+
+
+def imbalance(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the command as a user would, with no terminal on stdin."""
+    return subprocess.run(
+        [sys.executable, "-m", "imbalance_cli", *args],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def test_version() -> None:
+    from imbalance_cli import __version__
+
+    run = imbalance("--version")
+    assert run.returncode == 0 and run.stdout.strip() == f"imbalance {__version__}"
+
+
+def test_every_command_is_documented() -> None:
+    """Each command's docstring is its --help."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        assert command.help and len(command.help) > 20, name
+
+
+def test_no_terminal_and_no_answers_exits_2_naming_answers() -> None:
+    run = imbalance("run")
+    assert run.returncode == 2
+    assert "--answers" in run.stderr
+    assert run.stderr.startswith("imbalance: error: ")
+    assert run.stdout == ""
+
+
+def test_headless_run_writes_markdown_to_a_redirected_stdout() -> None:
+    run = imbalance("run", "--answers", str(PERSONA), "--no-input")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("# Muscle imbalance self-assessment")
+    assert "Knee, a starting plan" not in run.stdout or "## Exercise strategies to try" in run.stdout
+
+
+def test_no_input_with_missing_answers_lists_them(tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("red_flags_now: [none]\nred_flags_days: [none]\nage: 40\nregions: [knee.left]\n")
+    run = imbalance("run", "--answers", str(answers), "--no-input")
+    assert run.returncode == 1
+    assert "required answer(s) are missing" in run.stderr
+    assert "pain_now.knee" in run.stderr and "one_side" in run.stderr
+
+
+def test_bad_answers_file_is_a_located_error(tmp_path: Path) -> None:
+    answers = tmp_path / "a.yaml"
+    answers.write_text("age: 400\n")
+    run = imbalance("run", "--answers", str(answers), "--no-input")
+    assert run.returncode == 1
+    assert f"{answers}:1:6: 'age': answer with a number from 12 to 110" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_outputs_are_private_and_never_overwritten_without_force(tmp_path: Path) -> None:
+    md, js = tmp_path / "s.md", tmp_path / "s.json"
+    first = imbalance("run", "--answers", str(PERSONA), "--no-input", "--out", str(md), "--json", str(js))
+    assert first.returncode == 0, first.stderr
+    assert stat.S_IMODE(md.stat().st_mode) == 0o600
+    assert stat.S_IMODE(js.stat().st_mode) == 0o600
+    doc = json.loads(js.read_text())
+    assert sorted(doc) == ["alerts", "answers", "client", "completed_at", "format_version", "questionnaire", "recommendations", "started_at"]
+    assert doc["questionnaire"]["id"] == "intake" and len(doc["questionnaire"]["sha256"]) == 64
+    md.write_text("keep me")
+    again = imbalance("run", "--answers", str(PERSONA), "--no-input", "--out", str(md))
+    assert again.returncode == 1
+    assert "already exists; use --force" in again.stderr
+    assert md.read_text() == "keep me"
+    forced = imbalance("run", "--answers", str(PERSONA), "--no-input", "--out", str(md), "--force")
+    assert forced.returncode == 0 and md.read_text().startswith("# ")
+
+
+def test_client_name_goes_into_the_summary_escaped(tmp_path: Path) -> None:
+    md = tmp_path / "s.md"
+    run = imbalance("run", "--answers", str(PERSONA), "--no-input", "--client", "# Sam [x](y)", "--out", str(md))
+    assert run.returncode == 0, run.stderr
+    assert "**Client:** \\# Sam \\[x\\](y)" in md.read_text()
+
+
+def test_validate_clean_and_broken(tmp_path: Path) -> None:
+    ok = imbalance("validate")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "no problems" in ok.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\ntitle: Bad\nversion: 1\nsections:\n  - id: s\n    title: S\n    questions:\n      - {id: a, type: scael, text: A}\n")
+    run = imbalance("validate", str(bad))
+    assert run.returncode == 1
+    assert f"{bad}:8:22: unknown question type 'scael'; did you mean 'scale'?" in run.stdout
+
+
+def test_validate_size_limit_option(tmp_path: Path) -> None:
+    run = imbalance("validate", "--max-size", "50", str(EXAMPLES.parent / "intake.yaml"))
+    assert run.returncode == 1 and "over the limit of 50" in run.stdout
+
+
+def test_unknown_questionnaire_suggests(tmp_path: Path) -> None:
+    run = imbalance("run", "intak", "--no-input")
+    assert run.returncode == 2
+    assert "did you mean 'intake'?" in run.stderr
+
+
+def test_run_a_questionnaire_by_path(tmp_path: Path) -> None:
+    q = tmp_path / "mini.yaml"
+    q.write_text("id: mini\ntitle: Mini\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n      - {id: a, type: yes_no, text: A?}\n")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("a: true\n")
+    run = imbalance("run", str(q), "--answers", str(answers))
+    assert run.returncode == 0, run.stderr
+    assert "- **A?:** yes" in run.stdout
+
+
+def test_list_show_library_schema() -> None:
+    listed = imbalance("list")
+    assert listed.returncode == 0 and "intake" in listed.stdout and "bundled" in listed.stdout
+    shown = imbalance("show", "intake")
+    assert shown.returncode == 0 and "red_flags_now" in shown.stdout and "Alerts" in shown.stdout
+    as_json = json.loads(imbalance("show", "intake", "--json").stdout)
+    assert as_json["id"] == "intake" and as_json["alerts"] and as_json["rules"]
+    lib = json.loads(imbalance("library", "--json", "--tag", "knee").stdout)
+    assert [s["id"] for s in lib["strategies"]] == ["knee-start"]
+    schema = json.loads(imbalance("schema").stdout)
+    assert schema["required"] == ["id", "title", "version", "sections"]
+
+
+def test_internal_errors_are_short_unless_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from imbalance_cli import loader
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(loader, "load_library", boom)
+    assert main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: kaput" in err and "--traceback" in err and "Traceback" not in err
+    with pytest.raises(RuntimeError):
+        main(["--traceback", "list"])
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--bogus"]) == 2
+    assert main(["nonsense"]) == 2

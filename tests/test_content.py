@@ -1,0 +1,140 @@
+"""The bundled content: complete, sourced, reachable, in our own words, and never diagnostic."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from imbalance_cli.model import Library, Op, Questionnaire, QuestionType
+from imbalance_cli.rules import fired_alerts
+
+from conftest import ROOT
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+ALLOWED_URLS = {
+    "https://www.uprighthealth.com/blog/fix-muscle-imbalance-dysfunction",
+    "https://uprighthealth.com/blog/identify-muscle-imbalances-dysfunction",
+    "https://www.uprighthealth.com/blog/fixing-pain-flare-ups",
+    "https://www.uprighthealth.com/blog?tag=spine+health",
+}
+
+
+def test_library_size_and_sources(library: Library) -> None:
+    """At least 12 articles and 12 strategies; every article sourced, URLs only ones seen."""
+    assert len(library.articles) >= 12
+    assert len(library.strategies) >= 12
+    for article in library.articles.values():
+        assert article.sources, article.id
+        for source in article.sources:
+            assert source.url is None or source.url in ALLOWED_URLS, (article.id, source.url)
+        opinions = [s for s in article.sources if s.kind.value == "opinion"]
+        if opinions:
+            assert article.opinion, f"{article.id} cites opinion but does not label it"
+
+
+def test_every_article_and_strategy_is_reachable_by_a_rule(intake: Questionnaire, library: Library) -> None:
+    used_articles = {a for r in intake.rules for a in r.articles}
+    used_strategies = {s for r in intake.rules for s in r.strategies}
+    assert set(library.articles) <= used_articles, set(library.articles) - used_articles
+    assert set(library.strategies) <= used_strategies, set(library.strategies) - used_strategies
+    assert len(intake.rules) >= 25
+
+
+def test_every_warning_sign_choice_fires_an_alert(intake: Questionnaire) -> None:
+    """Each choice of the two warning-sign questions, ticked alone, raises its own alert."""
+    for qid in ("red_flags_now", "red_flags_days"):
+        question = intake.question(qid)
+        assert question is not None and question.type is QuestionType.MULTI
+        for choice in question.choices:
+            fired = fired_alerts(intake, {qid: (choice.id,)})
+            if choice.exclusive:
+                assert fired == (), choice.id
+            else:
+                assert [f.alert.id for f in fired] == [choice.id], choice.id
+    now = intake.question("red_flags_now")
+    assert now is not None
+    assert all(
+        f.alert.level.value == "emergency"
+        for c in now.choices if not c.exclusive
+        for f in fired_alerts(intake, {"red_flags_now": (c.id,)})
+    )  # fmt: skip
+
+
+def test_safety_screen_comes_first(intake: Questionnaire) -> None:
+    assert intake.sections[0].id == "safety"
+    assert [q.id for q in intake.questions[:2]] == ["red_flags_now", "red_flags_days"]
+    alert_questions = {leaf_q for a in intake.alerts for leaf_q in _questions(a.when)}
+    assert "red_flags_now" in alert_questions
+
+
+def _questions(condition) -> set[str]:  # type: ignore[no-untyped-def]
+    if hasattr(condition, "op"):
+        return set(condition.questions)
+    items = getattr(condition, "items", None) or (condition.item,)
+    return set().union(*(_questions(c) for c in items))
+
+
+def test_every_region_has_a_module_and_the_repeated_pain_questions(intake: Questionnaire) -> None:
+    for region in ("jaw", "neck", "shoulder", "upper_back", "elbow", "wrist_hand", "lower_back", "hip", "knee", "ankle_foot"):
+        for base in ("pain_now", "pain_best", "pain_worst", "duration", "onset", "worse_with", "better_with", "daily_pattern"):
+            assert intake.question(f"{base}.{region}") is not None
+        gated = [s for s in intake.sections if s.region is None and s.when is not None and region in repr(s.when)]
+        assert gated, f"no module for {region}"
+
+
+def test_no_content_diagnoses(intake: Questionnaire, library: Library) -> None:
+    """No "you have X" and no claim that a serious cause is ruled out."""
+    texts = [a.message + " " + a.action for a in intake.alerts]
+    texts += [r.because for r in intake.rules]
+    texts += [a.summary + " " + (a.opinion or "") for a in library.articles.values()]
+    texts += [s.summary + " " + " ".join(s.steps) for s in library.strategies.values()]
+    banned = re.compile(r"\byou (have|are suffering from) (a |an )?(disc|hernia|sciatica|arthritis|tendinitis|tendinopathy|cancer|fracture|stenosis|spondyl)|\bruled out\b(?! by a clinician)|\bnothing serious\b", re.I)
+    offenders = [t for t in texts if banned.search(t)]
+    assert offenders == []
+
+
+def test_no_sentence_of_the_seed_excerpts_is_copied() -> None:
+    """Facts may carry over; sentences may not (checked like the before-stop hook does)."""
+    seeds = list(SEEDS.glob("*.txt"))
+    if not seeds:
+        return
+    text = " ".join(p.read_text() for p in seeds)
+    sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+", text.replace("\n", " ")) if len(s.strip()) >= 45]
+    ours = "\n".join(p.read_text() for p in (ROOT / "questionnaires").rglob("*.yaml"))
+    ours += "\n".join(p.read_text() for p in (ROOT / "docs").glob("*.md")) + (ROOT / "README.md").read_text()
+    assert [s for s in sentences if s in ours] == []
+
+
+def test_repeated_pain_scale_uses_nprs_range(intake: Questionnaire) -> None:
+    q = intake.question("pain_worst.knee")
+    assert q is not None and (q.minimum, q.maximum) == (0, 10)
+    assert dict(q.anchors) == {0: "no pain", 10: "worst imaginable"}
+
+
+def test_no_copyrighted_instrument_names_in_questions(intake: Questionnaire) -> None:
+    words = " ".join(q.text for q in intake.questions)
+    for name in ("Oswestry", "Neck Disability Index", "QuickDASH", "LEFS", "STarT Back", "PROMIS"):
+        assert name not in words
+
+
+def test_ops_used_in_intake_cover_the_documented_set(intake: Questionnaire) -> None:
+    seen: set[Op] = set()
+
+    def walk(c) -> None:  # type: ignore[no-untyped-def]
+        if hasattr(c, "op"):
+            seen.add(c.op)
+        for i in getattr(c, "items", ()):
+            walk(i)
+        if hasattr(c, "item"):
+            walk(c.item)
+
+    for r in intake.rules:
+        walk(r.when)
+    for q in intake.questions:
+        if q.when:
+            walk(q.when)
+    assert {Op.INCLUDES, Op.EQUALS, Op.IN, Op.GTE, Op.ANSWERED} <= seen
+
+
+def test_paths_exist() -> None:
+    assert Path(ROOT / "questionnaires" / "intake.yaml").is_file()

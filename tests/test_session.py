@@ -1,0 +1,109 @@
+"""A sitting: asks in order, goes back, shows warning signs at once, saves, and keeps answers on Ctrl-C."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pytest
+
+from imbalance_cli.errors import Interrupted
+from imbalance_cli.model import AnswerValue, Questionnaire
+from imbalance_cli.prompts import BACK, ScriptedPrompter, ScriptSteps
+from imbalance_cli.session import run_session
+
+Q = """
+id: sit
+title: Sit
+version: "1"
+sections:
+  - id: safety
+    title: Safety
+    questions:
+      - id: flags
+        type: multi
+        text: Flags?
+        choices: [{id: saddle, label: Saddle}, {id: none, label: None, exclusive: true}]
+  - id: pain
+    title: Pain
+    questions:
+      - {id: regions, type: body_regions, text: Where?}
+      - {id: knee_worst, type: scale, text: Knee?, when: {question: regions, includes: knee}}
+      - {id: note, type: text, text: Note?, required: false}
+alerts:
+  - {id: saddle, level: emergency, when: {question: flags, includes: saddle}, message: Go now, action: Call}
+"""
+
+
+@pytest.fixture
+def q(load: Callable[..., Questionnaire]) -> Questionnaire:
+    return load(Q)
+
+
+def test_asks_visible_questions_in_order_and_returns_answers(q: Questionnaire) -> None:
+    prompter = ScriptedPrompter({"flags": ["none"], "regions": ["knee.left"], "knee_worst": 6, "note": ""})
+    answers = run_session(q, prompter)
+    assert answers == {"flags": ("none",), "regions": ("knee.left",), "knee_worst": 6, "note": None}
+    assert prompter.asked == ["flags", "regions", "knee_worst", "note"]
+    assert prompter.sections == ["safety", "pain"]
+    assert [(p.position, p.total) for p in prompter.progress] == [(1, 3), (2, 3), (3, 4), (4, 4)]
+
+
+def test_back_reasks_the_previous_question_with_its_answer_as_default(q: Questionnaire) -> None:
+    """Going back from the knee question to regions and choosing the neck drops the knee question."""
+    prompter = ScriptedPrompter(
+        {
+            "flags": ["none"],
+            "regions": ScriptSteps([["knee.left"], ["neck"]]),
+            "knee_worst": ScriptSteps([BACK]),
+            "note": "fine",
+        }
+    )
+    answers = run_session(q, prompter)
+    assert prompter.asked == ["flags", "regions", "knee_worst", "regions", "note"]
+    assert prompter.defaults["regions"] == ("knee.left",)
+    assert answers == {"flags": ("none",), "regions": ("neck",), "note": "fine"}
+
+
+def test_back_on_the_first_question_says_so(q: Questionnaire) -> None:
+    prompter = ScriptedPrompter({"flags": ScriptSteps([BACK, ["none"]]), "regions": ["neck"], "note": ""})
+    run_session(q, prompter)
+    assert prompter.notices == ["This is the first question; there is nothing to go back to."]
+
+
+def test_emergency_alert_is_shown_the_moment_it_is_answered(q: Questionnaire) -> None:
+    shown_when: list[list[str]] = []
+
+    class Watching(ScriptedPrompter):
+        def ask(self, question, **kwargs):  # type: ignore[no-untyped-def, override]
+            shown_when.append(list(self.alerts))
+            return super().ask(question, **kwargs)
+
+    prompter = Watching({"flags": ["saddle"], "regions": ["neck"], "note": ""})
+    run_session(q, prompter)
+    assert shown_when[0] == [] and shown_when[1] == ["saddle"]
+    assert prompter.alerts == ["saddle"]
+
+
+def test_ctrl_c_raises_interrupted_with_the_answers_so_far(q: Questionnaire) -> None:
+    prompter = ScriptedPrompter({"flags": ["none"], "regions": KeyboardInterrupt()})
+    with pytest.raises(Interrupted) as info:
+        run_session(q, prompter)
+    assert info.value.answers == {"flags": ("none",)}
+    assert info.value.exit_code == 130
+
+
+def test_every_change_reaches_the_save_hook(q: Questionnaire) -> None:
+    saved: list[Mapping[str, AnswerValue]] = []
+    prompter = ScriptedPrompter({"flags": ["none"], "regions": ScriptSteps([["neck"]]), "note": ScriptSteps([BACK, "x"])})
+    prompter.script["regions"] = [["neck"], ["neck"]]
+    run_session(q, prompter, on_change=lambda a: saved.append(dict(a)))
+    assert saved[0] == {"flags": ("none",)}
+    assert {"flags": ("none",)} in saved[1:]
+    assert saved[-1] == {"flags": ("none",), "regions": ("neck",), "note": "x"}
+
+
+def test_prefilled_answers_are_not_asked(q: Questionnaire) -> None:
+    prompter = ScriptedPrompter({"note": ""})
+    answers = run_session(q, prompter, {"flags": ("none",), "regions": ("neck",)})
+    assert prompter.asked == ["note"]
+    assert answers["regions"] == ("neck",)
