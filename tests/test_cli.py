@@ -109,7 +109,7 @@ def test_validate_clean_and_broken(tmp_path: Path) -> None:
     bad.write_text("id: bad\ntitle: Bad\nversion: 1\nsections:\n  - id: s\n    title: S\n    questions:\n      - {id: a, type: scael, text: A}\n")
     run = imbalance("validate", str(bad))
     assert run.returncode == 1
-    assert f"{bad}:8:22: unknown question type 'scael'; did you mean 'scale'?" in run.stdout
+    assert f"{bad}:8:23: unknown question type 'scael'; did you mean 'scale'?" in run.stdout
 
 
 def test_validate_size_limit_option(tmp_path: Path) -> None:
