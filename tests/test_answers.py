@@ -32,7 +32,9 @@ def q(intake: Questionnaire, qid: str):  # type: ignore[no-untyped-def]
         ("duration.knee", "over_12_weeks", "over_12_weeks"),
     ],
 )
-def test_check_normalises_good_answers(intake: Questionnaire, qid: str, raw: object, expected: object) -> None:
+def test_check_normalises_good_answers(
+    intake: Questionnaire, qid: str, raw: object, expected: object
+) -> None:
     assert check(q(intake, qid), raw) == expected
 
 
@@ -55,12 +57,16 @@ def test_check_normalises_good_answers(intake: Questionnaire, qid: str, raw: obj
         ("age", None, "required"),
     ],
 )
-def test_check_rejects_bad_answers_saying_what_fits(intake: Questionnaire, qid: str, raw: object, message: str) -> None:
+def test_check_rejects_bad_answers_saying_what_fits(
+    intake: Questionnaire, qid: str, raw: object, message: str
+) -> None:
     with pytest.raises(InvalidAnswer, match=message):
         check(q(intake, qid), raw)
 
 
-def test_answers_file_reports_every_problem_with_its_place(intake: Questionnaire, write: Callable[..., Path]) -> None:
+def test_answers_file_reports_every_problem_with_its_place(
+    intake: Questionnaire, write: Callable[..., Path]
+) -> None:
     path = write(
         """
         age: 300
@@ -74,8 +80,13 @@ def test_answers_file_reports_every_problem_with_its_place(intake: Questionnaire
     with pytest.raises(AnswersError) as info:
         read_answers(path, intake)
     found = [str(p) for p in info.value.problems]
-    assert any(p.endswith("answers.yaml:1:6: 'age': answer with a number from 12 to 110") for p in found), found
-    assert any("answers.yaml:2:1: 'regoins' is not a question of 'intake'; did you mean 'regions'?" in p for p in found)
+    assert any(
+        p.endswith("answers.yaml:1:6: 'age': answer with a number from 12 to 110") for p in found
+    ), found
+    assert any(
+        "answers.yaml:2:1: 'regoins' is not a question of 'intake'; did you mean 'regions'?" in p
+        for p in found
+    )
     assert any("answers.yaml:3:13: 'treatments'" in p for p in found)
     assert any("answers.yaml:4:16: an answer is a value or a list of values" in p for p in found)
     assert any("answers.yaml:5:1: duplicate key 'age'" in p for p in found)

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from imbalance_cli.cli import app, main
-
 from conftest import EXAMPLES
+from imbalance_cli.cli import app, main
 
 PERSONA = EXAMPLES / "runner-knee.yaml"
 
 
-def imbalance(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def imbalance(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the command as a user would, with no terminal on stdin."""
     return subprocess.run(
         [sys.executable, "-m", "imbalance_cli", *args],
@@ -55,12 +56,16 @@ def test_headless_run_writes_markdown_to_a_redirected_stdout() -> None:
     run = imbalance("run", "--answers", str(PERSONA), "--no-input")
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("# Muscle imbalance self-assessment")
-    assert "Knee, a starting plan" not in run.stdout or "## Exercise strategies to try" in run.stdout
+    assert (
+        "Knee, a starting plan" not in run.stdout or "## Exercise strategies to try" in run.stdout
+    )
 
 
 def test_no_input_with_missing_answers_lists_them(tmp_path: Path) -> None:
     answers = tmp_path / "a.yaml"
-    answers.write_text("red_flags_now: [none]\nred_flags_days: [none]\nage: 40\nregions: [knee.left]\n")
+    answers.write_text(
+        "red_flags_now: [none]\nred_flags_days: [none]\nage: 40\nregions: [knee.left]\n"
+    )
     run = imbalance("run", "--answers", str(answers), "--no-input")
     assert run.returncode == 1
     assert "required answer(s) are missing" in run.stderr
@@ -78,12 +83,23 @@ def test_bad_answers_file_is_a_located_error(tmp_path: Path) -> None:
 
 def test_outputs_are_private_and_never_overwritten_without_force(tmp_path: Path) -> None:
     md, js = tmp_path / "s.md", tmp_path / "s.json"
-    first = imbalance("run", "--answers", str(PERSONA), "--no-input", "--out", str(md), "--json", str(js))
+    first = imbalance(
+        "run", "--answers", str(PERSONA), "--no-input", "--out", str(md), "--json", str(js)
+    )
     assert first.returncode == 0, first.stderr
     assert stat.S_IMODE(md.stat().st_mode) == 0o600
     assert stat.S_IMODE(js.stat().st_mode) == 0o600
     doc = json.loads(js.read_text())
-    assert sorted(doc) == ["alerts", "answers", "client", "completed_at", "format_version", "questionnaire", "recommendations", "started_at"]
+    assert sorted(doc) == [
+        "alerts",
+        "answers",
+        "client",
+        "completed_at",
+        "format_version",
+        "questionnaire",
+        "recommendations",
+        "started_at",
+    ]
     assert doc["questionnaire"]["id"] == "intake" and len(doc["questionnaire"]["sha256"]) == 64
     md.write_text("keep me")
     again = imbalance("run", "--answers", str(PERSONA), "--no-input", "--out", str(md))
@@ -96,7 +112,9 @@ def test_outputs_are_private_and_never_overwritten_without_force(tmp_path: Path)
 
 def test_client_name_goes_into_the_summary_escaped(tmp_path: Path) -> None:
     md = tmp_path / "s.md"
-    run = imbalance("run", "--answers", str(PERSONA), "--no-input", "--client", "# Sam [x](y)", "--out", str(md))
+    run = imbalance(
+        "run", "--answers", str(PERSONA), "--no-input", "--client", "# Sam [x](y)", "--out", str(md)
+    )
     assert run.returncode == 0, run.stderr
     assert "**Client:** \\# Sam \\[x\\](y)" in md.read_text()
 
@@ -106,7 +124,9 @@ def test_validate_clean_and_broken(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "no problems" in ok.stderr
     bad = tmp_path / "bad.yaml"
-    bad.write_text("id: bad\ntitle: Bad\nversion: 1\nsections:\n  - id: s\n    title: S\n    questions:\n      - {id: a, type: scael, text: A}\n")
+    bad.write_text(
+        "id: bad\ntitle: Bad\nversion: 1\nsections:\n  - id: s\n    title: S\n    questions:\n      - {id: a, type: scael, text: A}\n"
+    )
     run = imbalance("validate", str(bad))
     assert run.returncode == 1
     assert f"{bad}:8:23: unknown question type 'scael'; did you mean 'scale'?" in run.stdout
@@ -125,7 +145,9 @@ def test_unknown_questionnaire_suggests(tmp_path: Path) -> None:
 
 def test_run_a_questionnaire_by_path(tmp_path: Path) -> None:
     q = tmp_path / "mini.yaml"
-    q.write_text("id: mini\ntitle: Mini\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n      - {id: a, type: yes_no, text: A?}\n")
+    q.write_text(
+        "id: mini\ntitle: Mini\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n      - {id: a, type: yes_no, text: A?}\n"
+    )
     answers = tmp_path / "a.yaml"
     answers.write_text("a: true\n")
     run = imbalance("run", str(q), "--answers", str(answers))
@@ -146,7 +168,9 @@ def test_list_show_library_schema() -> None:
     assert schema["required"] == ["id", "title", "version", "sections"]
 
 
-def test_internal_errors_are_short_unless_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_errors_are_short_unless_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from imbalance_cli import loader
 
     def boom(*args: object, **kwargs: object) -> None:
@@ -155,7 +179,11 @@ def test_internal_errors_are_short_unless_traceback(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(loader, "load_library", boom)
     assert main(["list"]) == 1
     err = capsys.readouterr().err
-    assert "internal error: RuntimeError: kaput" in err and "--traceback" in err and "Traceback" not in err
+    assert (
+        "internal error: RuntimeError: kaput" in err
+        and "--traceback" in err
+        and "Traceback" not in err
+    )
     with pytest.raises(RuntimeError):
         main(["--traceback", "list"])
 

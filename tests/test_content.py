@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from conftest import ROOT
 from imbalance_cli.model import Library, Op, Questionnaire, QuestionType
 from imbalance_cli.rules import fired_alerts
-
-from conftest import ROOT
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 ALLOWED_URLS = {
@@ -32,7 +31,9 @@ def test_library_size_and_sources(library: Library) -> None:
             assert article.opinion, f"{article.id} cites opinion but does not label it"
 
 
-def test_every_article_and_strategy_is_reachable_by_a_rule(intake: Questionnaire, library: Library) -> None:
+def test_every_article_and_strategy_is_reachable_by_a_rule(
+    intake: Questionnaire, library: Library
+) -> None:
     used_articles = {a for r in intake.rules for a in r.articles}
     used_strategies = {s for r in intake.rules for s in r.strategies}
     assert set(library.articles) <= used_articles, set(library.articles) - used_articles
@@ -75,10 +76,34 @@ def _questions(condition) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def test_every_region_has_a_module_and_the_repeated_pain_questions(intake: Questionnaire) -> None:
-    for region in ("jaw", "neck", "shoulder", "upper_back", "elbow", "wrist_hand", "lower_back", "hip", "knee", "ankle_foot"):
-        for base in ("pain_now", "pain_best", "pain_worst", "duration", "onset", "worse_with", "better_with", "daily_pattern"):
+    for region in (
+        "jaw",
+        "neck",
+        "shoulder",
+        "upper_back",
+        "elbow",
+        "wrist_hand",
+        "lower_back",
+        "hip",
+        "knee",
+        "ankle_foot",
+    ):
+        for base in (
+            "pain_now",
+            "pain_best",
+            "pain_worst",
+            "duration",
+            "onset",
+            "worse_with",
+            "better_with",
+            "daily_pattern",
+        ):
             assert intake.question(f"{base}.{region}") is not None
-        gated = [s for s in intake.sections if s.region is None and s.when is not None and region in repr(s.when)]
+        gated = [
+            s
+            for s in intake.sections
+            if s.region is None and s.when is not None and region in repr(s.when)
+        ]
         assert gated, f"no module for {region}"
 
 
@@ -88,7 +113,10 @@ def test_no_content_diagnoses(intake: Questionnaire, library: Library) -> None:
     texts += [r.because for r in intake.rules]
     texts += [a.summary + " " + (a.opinion or "") for a in library.articles.values()]
     texts += [s.summary + " " + " ".join(s.steps) for s in library.strategies.values()]
-    banned = re.compile(r"\byou (have|are suffering from) (a |an )?(disc|hernia|sciatica|arthritis|tendinitis|tendinopathy|cancer|fracture|stenosis|spondyl)|\bruled out\b(?! by a clinician)|\bnothing serious\b", re.I)
+    banned = re.compile(
+        r"\byou (have|are suffering from) (a |an )?(disc|hernia|sciatica|arthritis|tendinitis|tendinopathy|cancer|fracture|stenosis|spondyl)|\bruled out\b(?! by a clinician)|\bnothing serious\b",
+        re.I,
+    )
     offenders = [t for t in texts if banned.search(t)]
     assert offenders == []
 
@@ -99,9 +127,16 @@ def test_no_sentence_of_the_seed_excerpts_is_copied() -> None:
     if not seeds:
         return
     text = " ".join(p.read_text() for p in seeds)
-    sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+", text.replace("\n", " ")) if len(s.strip()) >= 45]
+    sentences = [
+        s.strip()
+        for s in re.split(r"(?<=[.?!])\s+", text.replace("\n", " "))
+        if len(s.strip()) >= 45
+    ]
     ours = "\n".join(p.read_text() for p in (ROOT / "questionnaires").rglob("*.yaml"))
-    ours += "\n".join(p.read_text() for p in (ROOT / "docs").glob("*.md")) + (ROOT / "README.md").read_text()
+    ours += (
+        "\n".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
+        + (ROOT / "README.md").read_text()
+    )
     assert [s for s in sentences if s in ours] == []
 
 

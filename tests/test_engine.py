@@ -46,8 +46,14 @@ def ids(questions: list) -> list[str]:  # type: ignore[type-arg]
         ({"regions": ("neck",)}, ["regions", "tried"]),
         ({"regions": ("knee.right",)}, ["regions", "knee_worst", "tried"]),
         ({"regions": ("knee.both",)}, ["regions", "knee_worst", "left_knee_note", "tried"]),
-        ({"regions": ("knee.left",), "knee_worst": 8}, ["regions", "knee_worst", "left_knee_note", "tried", "swelling"]),
-        ({"regions": ("knee.left",), "knee_worst": 6}, ["regions", "knee_worst", "left_knee_note", "tried"]),
+        (
+            {"regions": ("knee.left",), "knee_worst": 8},
+            ["regions", "knee_worst", "left_knee_note", "tried", "swelling"],
+        ),
+        (
+            {"regions": ("knee.left",), "knee_worst": 6},
+            ["regions", "knee_worst", "left_knee_note", "tried"],
+        ),
         ({"tried": ("mri", "massage")}, ["regions", "tried", "mri_when"]),
     ],
 )
@@ -64,7 +70,12 @@ def test_next_question_skips_answered_and_hidden(flow: Flow) -> None:
 
 def test_changing_an_earlier_answer_drops_answers_that_became_hidden(flow: Flow) -> None:
     """Taking the knee off the regions drops the knee answers and the section that hung on them."""
-    answers = {"regions": ("knee.left",), "knee_worst": 8, "left_knee_note": "old", "swelling": True}
+    answers = {
+        "regions": ("knee.left",),
+        "knee_worst": 8,
+        "left_knee_note": "old",
+        "swelling": True,
+    }
     assert flow.prune(answers) == answers
     changed = {**answers, "regions": ("neck",)}
     assert flow.prune(changed) == {"regions": ("neck",)}

@@ -64,7 +64,9 @@ def test_good_questionnaire_loads_with_conditions(load: Callable[..., Questionna
     assert len(q.sha256) == 64
 
 
-def test_every_problem_is_reported_in_one_run_with_its_line(write: Callable[..., Path], library: Library) -> None:
+def test_every_problem_is_reported_in_one_run_with_its_line(
+    write: Callable[..., Path], library: Library
+) -> None:
     """Unknown fields, wrong types, unknown refs and duplicate ids all come back together."""
     text = """
     id: mini
@@ -108,7 +110,10 @@ def test_every_problem_is_reported_in_one_run_with_its_line(write: Callable[...,
         ("id: a\nid: b\n", "duplicate key 'id' (first given on line 1)"),
         ("a: &x 1\nb: *x\n", "anchors and aliases"),
         ("id: [unclosed\n", "YAML syntax error"),
-        ("!!python/object:os.system {}\n", "tag 'tag:yaml.org,2002:python/object:os.system' is not allowed"),
+        (
+            "!!python/object:os.system {}\n",
+            "tag 'tag:yaml.org,2002:python/object:os.system' is not allowed",
+        ),
         ("", "the file is empty"),
         ("- just\n- a list\n", "the questionnaire must be a mapping"),
     ],
@@ -159,14 +164,44 @@ def _one_question(extra: str, qtype: str = "scale", more: str = "") -> str:
     [
         ("{question: first, gte: 11}", "scale", "", "can never be true: 'first' is at most 10"),
         ("{question: first, lte: -1}", "scale", "", "can never be true: 'first' is at least 0"),
-        ("{all: [{question: first, gte: 8}, {question: first, lte: 3}]}", "scale", "", "cannot be at least 8 and at most 3"),
+        (
+            "{all: [{question: first, gte: 8}, {question: first, lte: 3}]}",
+            "scale",
+            "",
+            "cannot be at least 8 and at most 3",
+        ),
         ("{question: first, in: []}", "scale", "", "'in' lists nothing"),
-        ("{all: [{question: first, equals: a}, {question: first, equals: b}]}", "single", "choices: [{id: a, label: A}, {id: b, label: B}]", "cannot equal"),
-        ("{question: first, equals: c}", "single", "choices: [{id: a, label: A}, {id: b, label: B}]", "has no choice 'c'"),
-        ("{question: first, includes: a}", "single", "choices: [{id: a, label: A}, {id: b, label: B}]", "use 'equals' or 'in'"),
-        ("{question: first, equals: a}", "multi", "choices: [{id: a, label: A}, {id: b, label: B}]", "use 'includes'"),
+        (
+            "{all: [{question: first, equals: a}, {question: first, equals: b}]}",
+            "single",
+            "choices: [{id: a, label: A}, {id: b, label: B}]",
+            "cannot equal",
+        ),
+        (
+            "{question: first, equals: c}",
+            "single",
+            "choices: [{id: a, label: A}, {id: b, label: B}]",
+            "has no choice 'c'",
+        ),
+        (
+            "{question: first, includes: a}",
+            "single",
+            "choices: [{id: a, label: A}, {id: b, label: B}]",
+            "use 'equals' or 'in'",
+        ),
+        (
+            "{question: first, equals: a}",
+            "multi",
+            "choices: [{id: a, label: A}, {id: b, label: B}]",
+            "use 'includes'",
+        ),
         ("{question: first, includes: elbw}", "body_regions", "", "unknown body region 'elbw'"),
-        ("{question: second, equals: true}", "scale", "", "not asked before it; conditions may only look back"),
+        (
+            "{question: second, equals: true}",
+            "scale",
+            "",
+            "not asked before it; conditions may only look back",
+        ),
         ("{question: first, gte: 3, lte: 5}", "scale", "", "takes exactly one test"),
         ("{question: first, bigger: 3}", "scale", "", "unknown field 'bigger'"),
         ("{any: []}", "scale", "", "'any' needs at least one condition"),
@@ -210,7 +245,9 @@ def test_question_shape_rejections(write: Callable[..., Path]) -> None:
     assert "max must be between" in joined
 
 
-def test_repeated_section_expands_per_region_and_resolves_sibling_refs(load: Callable[..., Questionnaire]) -> None:
+def test_repeated_section_expands_per_region_and_resolves_sibling_refs(
+    load: Callable[..., Questionnaire],
+) -> None:
     """A section with ``repeat`` gets a copy per region; a sibling reference means the same copy."""
     q = load(
         """
@@ -256,7 +293,9 @@ def test_repeat_must_name_a_body_regions_question(write: Callable[..., Path]) ->
         questions:
           - {id: worst, type: scale, text: How bad?}
     """
-    assert any("'repeat' must name an earlier body_regions question" in p for p in problems_of(write, text))
+    assert any(
+        "'repeat' must name an earlier body_regions question" in p for p in problems_of(write, text)
+    )
 
 
 def test_library_problems_are_located(write: Callable[..., Path]) -> None:

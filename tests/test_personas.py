@@ -16,48 +16,170 @@ from conftest import EXAMPLES
 GOLDEN: dict[str, tuple[list[str], list[str], list[str]]] = {
     "back-pain-mri-bulge": (
         [],
-        ['identify-muscle-imbalance', 'fix-muscle-imbalance', 'exercise-first-line', 'tracking-progress', 'pain-flare-ups', 'mri-findings-by-age', 'when-imaging-helps', 'worry-and-movement'],
-        ['pain-monitoring', 'sensation-guide', 'gradual-loading', 'flare-up-plan', 'desk-breaks', 'lower-back-start', 'confidence-steps'],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "exercise-first-line",
+            "tracking-progress",
+            "pain-flare-ups",
+            "mri-findings-by-age",
+            "when-imaging-helps",
+            "worry-and-movement",
+        ],
+        [
+            "pain-monitoring",
+            "sensation-guide",
+            "gradual-loading",
+            "flare-up-plan",
+            "desk-breaks",
+            "lower-back-start",
+            "confidence-steps",
+        ],
     ),
     "cancer-history-urgent": (
-        ['cancer_history', 'weight_loss_night_pain', 'heart_condition', 'blood_thinners'],
-        ['warning-signs-explained', 'identify-muscle-imbalance', 'fix-muscle-imbalance', 'worry-and-movement'],
-        ['pain-monitoring', 'sensation-guide', 'upper-back-mobility', 'lower-back-start', 'sleep-recovery'],
+        ["cancer_history", "weight_loss_night_pain", "heart_condition", "blood_thinners"],
+        [
+            "warning-signs-explained",
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "worry-and-movement",
+        ],
+        [
+            "pain-monitoring",
+            "sensation-guide",
+            "upper-back-mobility",
+            "lower-back-start",
+            "sleep-recovery",
+        ],
     ),
     "climber-wrist": (
         [],
-        ['identify-muscle-imbalance', 'fix-muscle-imbalance', 'left-right-differences', 'soreness-vs-pain', 'tracking-progress'],
-        ['pain-monitoring', 'sensation-guide', 'elbow-wrist-start', 'gradual-loading', 'side-to-side'],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "left-right-differences",
+            "soreness-vs-pain",
+            "tracking-progress",
+        ],
+        [
+            "pain-monitoring",
+            "sensation-guide",
+            "elbow-wrist-start",
+            "gradual-loading",
+            "side-to-side",
+        ],
     ),
     "desk-worker-neck-shoulder": (
         [],
-        ['identify-muscle-imbalance', 'fix-muscle-imbalance', 'exercise-first-line', 'tracking-progress', 'massage-neck-shoulder', 'relief-that-fades', 'left-right-differences'],
-        ['pain-monitoring', 'sensation-guide', 'gradual-loading', 'neck-shoulder-start', 'desk-breaks', 'side-to-side'],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "exercise-first-line",
+            "tracking-progress",
+            "massage-neck-shoulder",
+            "relief-that-fades",
+            "left-right-differences",
+        ],
+        [
+            "pain-monitoring",
+            "sensation-guide",
+            "gradual-loading",
+            "neck-shoulder-start",
+            "desk-breaks",
+            "side-to-side",
+        ],
     ),
     "flat-foot-ankle": (
         [],
-        ['identify-muscle-imbalance', 'fix-muscle-imbalance', 'exercise-first-line', 'tracking-progress', 'pain-flare-ups', 'relief-that-fades'],
-        ['pain-monitoring', 'sensation-guide', 'gradual-loading', 'flare-up-plan', 'ankle-foot-start'],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "exercise-first-line",
+            "tracking-progress",
+            "pain-flare-ups",
+            "relief-that-fades",
+        ],
+        [
+            "pain-monitoring",
+            "sensation-guide",
+            "gradual-loading",
+            "flare-up-plan",
+            "ankle-foot-start",
+        ],
     ),
     "hip-pinch-squat": (
         [],
-        ['identify-muscle-imbalance', 'fix-muscle-imbalance', 'exercise-first-line', 'tracking-progress', 'relief-that-fades', 'left-right-differences', 'soreness-vs-pain'],
-        ['pain-monitoring', 'sensation-guide', 'gradual-loading', 'desk-breaks', 'hip-start', 'side-to-side'],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "exercise-first-line",
+            "tracking-progress",
+            "relief-that-fades",
+            "left-right-differences",
+            "soreness-vs-pain",
+        ],
+        [
+            "pain-monitoring",
+            "sensation-guide",
+            "gradual-loading",
+            "desk-breaks",
+            "hip-start",
+            "side-to-side",
+        ],
     ),
     "runner-knee": (
         [],
-        ['identify-muscle-imbalance', 'fix-muscle-imbalance', 'left-right-differences', 'soreness-vs-pain', 'tracking-progress'],
-        ['pain-monitoring', 'sensation-guide', 'knee-start', 'gradual-loading', 'side-to-side'],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "left-right-differences",
+            "soreness-vs-pain",
+            "tracking-progress",
+        ],
+        ["pain-monitoring", "sensation-guide", "knee-start", "gradual-loading", "side-to-side"],
     ),
     "saddle-numbness-emergency": (
-        ['saddle_numbness', 'bladder_bowel'],
-        ['warning-signs-explained', 'identify-muscle-imbalance', 'fix-muscle-imbalance', 'nerve-like-sensations', 'worry-and-movement'],
-        ['pain-monitoring', 'sensation-guide', 'lower-back-start', 'confidence-steps', 'sleep-recovery'],
+        ["saddle_numbness", "bladder_bowel"],
+        [
+            "warning-signs-explained",
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "nerve-like-sensations",
+            "worry-and-movement",
+        ],
+        [
+            "pain-monitoring",
+            "sensation-guide",
+            "lower-back-start",
+            "confidence-steps",
+            "sleep-recovery",
+        ],
     ),
     "several-regions-no-flags": (
         [],
-        ['identify-muscle-imbalance', 'fix-muscle-imbalance', 'exercise-first-line', 'tracking-progress', 'pain-flare-ups', 'relief-that-fades', 'worry-and-movement'],
-        ['pain-monitoring', 'sensation-guide', 'gradual-loading', 'flare-up-plan', 'neck-shoulder-start', 'upper-back-mobility', 'lower-back-start', 'hip-start', 'knee-start', 'confidence-steps', 'sleep-recovery', 'desk-breaks'],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "exercise-first-line",
+            "tracking-progress",
+            "pain-flare-ups",
+            "relief-that-fades",
+            "worry-and-movement",
+        ],
+        [
+            "pain-monitoring",
+            "sensation-guide",
+            "gradual-loading",
+            "flare-up-plan",
+            "neck-shoulder-start",
+            "upper-back-mobility",
+            "lower-back-start",
+            "hip-start",
+            "knee-start",
+            "confidence-steps",
+            "sleep-recovery",
+            "desk-breaks",
+        ],
     ),
 }
 
@@ -91,10 +213,14 @@ def test_persona(persona: str, tmp_path: Path) -> None:
 
     markdown = out_md.read_text()
     assert markdown.startswith("# Muscle imbalance self-assessment\n")
-    assert markdown.rstrip().endswith("not a diagnosis or medical advice. It does not rule any cause in or out. If something in it worries you, or your symptoms change, see a clinician.*")
+    assert markdown.rstrip().endswith(
+        "not a diagnosis or medical advice. It does not rule any cause in or out. If something in it worries you, or your symptoms change, see a clinician.*"
+    )
     first_section = markdown.index("\n## ")
     if alerts:
         assert markdown[first_section:].startswith("\n## ⚠ Warning signs: act on these first")
         assert "Start these only after you have been checked by a clinician" in markdown
     else:
-        assert markdown[first_section:].startswith("\n## Warning signs\n\nNone of the warning signs")
+        assert markdown[first_section:].startswith(
+            "\n## Warning signs\n\nNone of the warning signs"
+        )

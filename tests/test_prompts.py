@@ -63,15 +63,26 @@ def keys() -> Iterator[Callable[[str], TerminalPrompter]]:
         yield make
 
 
-def test_every_question_type_answered_with_real_keys(q: Questionnaire, keys: Callable[[str], TerminalPrompter]) -> None:
+def test_every_question_type_answered_with_real_keys(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter]
+) -> None:
     typed = (
-        UP + SPACE + ENTER  # flags: last choice, "None"
-        + SPACE + DOWN + SPACE + ENTER  # regions: neck, knee (left)
-        + "7" + ENTER  # scale
-        + DOWN + ENTER  # single: right
+        UP
+        + SPACE
+        + ENTER  # flags: last choice, "None"
+        + SPACE
+        + DOWN
+        + SPACE
+        + ENTER  # regions: neck, knee (left)
+        + "7"
+        + ENTER  # scale
+        + DOWN
+        + ENTER  # single: right
         + "y"  # yes/no answers at once
-        + "44" + ENTER  # number
-        + "sore after runs" + ENTER  # text
+        + "44"
+        + ENTER  # number
+        + "sore after runs"
+        + ENTER  # text
     )
     answers = run_session(q, keys(typed))
     assert answers == {
@@ -85,14 +96,32 @@ def test_every_question_type_answered_with_real_keys(q: Questionnaire, keys: Cal
     }
 
 
-def test_invalid_typed_answers_are_refused_until_fixed(q: Questionnaire, keys: Callable[[str], TerminalPrompter]) -> None:
+def test_invalid_typed_answers_are_refused_until_fixed(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter]
+) -> None:
     """11 on a 0-10 scale and an exclusive choice with another stay on screen until corrected."""
     typed = (
-        SPACE + UP + SPACE + ENTER  # saddle + none: refused
-        + SPACE + ENTER  # untick none -> saddle only
-        + SPACE + ENTER  # regions: neck
-        + "11" + ENTER + "\x7f\x7f" + "9" + ENTER  # 11 refused, then 9
-        + ENTER + "n" + "200" + ENTER + "\x7f\x7f\x7f" + "20" + ENTER + ENTER
+        SPACE
+        + UP
+        + SPACE
+        + ENTER  # saddle + none: refused
+        + SPACE
+        + ENTER  # untick none -> saddle only
+        + SPACE
+        + ENTER  # regions: neck
+        + "11"
+        + ENTER
+        + "\x7f\x7f"
+        + "9"
+        + ENTER  # 11 refused, then 9
+        + ENTER
+        + "n"
+        + "200"
+        + ENTER
+        + "\x7f\x7f\x7f"
+        + "20"
+        + ENTER
+        + ENTER
     )
     prompter = keys(typed)
     answers = run_session(q, prompter)
@@ -103,34 +132,55 @@ def test_invalid_typed_answers_are_refused_until_fixed(q: Questionnaire, keys: C
     assert "EMERGENCY" in prompter.console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def test_back_key_returns_to_the_previous_question(q: Questionnaire, keys: Callable[[str], TerminalPrompter]) -> None:
+def test_back_key_returns_to_the_previous_question(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter]
+) -> None:
     """Ctrl-B on a typed answer goes back. (A lone Esc needs the pause a real terminal leaves
     after it, since a pipe runs it into the next key: the pseudo-terminal test presses Esc.)"""
     back_key = CTRL_B
     typed = (
-        UP + SPACE + ENTER  # flags: none
-        + SPACE + ENTER  # regions: neck
+        UP
+        + SPACE
+        + ENTER  # flags: none
+        + SPACE
+        + ENTER  # regions: neck
         + back_key  # back to regions, neck still ticked
-        + SPACE + DOWN + DOWN + SPACE + ENTER  # untick neck, tick knee (right)
-        + "3" + ENTER + ENTER + "n" + "30" + ENTER + ENTER
+        + SPACE
+        + DOWN
+        + DOWN
+        + SPACE
+        + ENTER  # untick neck, tick knee (right)
+        + "3"
+        + ENTER
+        + ENTER
+        + "n"
+        + "30"
+        + ENTER
+        + ENTER
     )
     answers = run_session(q, keys(typed))
     assert answers["regions"] == ("knee.right",)
 
 
-def test_ctrl_c_interrupts_with_answers_so_far(q: Questionnaire, keys: Callable[[str], TerminalPrompter]) -> None:
+def test_ctrl_c_interrupts_with_answers_so_far(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter]
+) -> None:
     with pytest.raises(Interrupted) as info:
         run_session(q, keys(UP + SPACE + ENTER + CTRL_C))
     assert info.value.answers == {"flags": ("none",)}
 
 
-def test_input_ending_midway_interrupts_instead_of_hanging(q: Questionnaire, keys: Callable[[str], TerminalPrompter]) -> None:
+def test_input_ending_midway_interrupts_instead_of_hanging(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter]
+) -> None:
     with pytest.raises(Interrupted, match="input ended"):
         run_session(q, keys(UP + SPACE + ENTER))
 
 
 @pytest.mark.parametrize("qid", ["flags", "regions", "side", "swollen"])
-def test_left_arrow_means_back_where_it_moves_nothing(q: Questionnaire, keys: Callable[[str], TerminalPrompter], qid: str) -> None:
+def test_left_arrow_means_back_where_it_moves_nothing(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter], qid: str
+) -> None:
     question = q.question(qid)
     assert question is not None
     reply = keys("\x1b[D").ask(question, default=None, progress=Progress(1, 1), can_go_back=True)

@@ -49,7 +49,9 @@ recommendations:
 """
 
 
-def test_alerts_fire_most_urgent_first_with_their_because(load: Callable[..., Questionnaire]) -> None:
+def test_alerts_fire_most_urgent_first_with_their_because(
+    load: Callable[..., Questionnaire],
+) -> None:
     q = load(Q)
     fired = fired_alerts(q, {"flags": ("saddle", "cancer")})
     assert [f.alert.id for f in fired] == ["saddle", "cancer"]
@@ -57,10 +59,18 @@ def test_alerts_fire_most_urgent_first_with_their_because(load: Callable[..., Qu
     assert fired[0].because == ("Flags?: Saddle numbness",)
 
 
-def test_recommendations_merge_reasons_and_name_the_region(load: Callable[..., Questionnaire], library: Library) -> None:
+def test_recommendations_merge_reasons_and_name_the_region(
+    load: Callable[..., Questionnaire], library: Library
+) -> None:
     """An article chosen by two rules appears once, with both reasons and the answers behind them."""
     q = load(Q)
-    answers = {"flags": ("none",), "regions": ("lower_back", "knee.left"), "tried": ("mri",), "worst.lower_back": 5, "worst.knee": 8}
+    answers = {
+        "flags": ("none",),
+        "regions": ("lower_back", "knee.left"),
+        "tried": ("mri",),
+        "worst.lower_back": 5,
+        "worst.knee": 8,
+    }
     recs = recommend(q, answers, library, ())
     mri = next(r for r in recs if r.id == "mri-findings-by-age")
     assert mri.rules == ("mri_back", "bad_somewhere")
@@ -72,7 +82,9 @@ def test_recommendations_merge_reasons_and_name_the_region(load: Callable[..., Q
     assert not any(r.after_clinician for r in recs)
 
 
-def test_strategies_wait_for_a_clinician_after_an_urgent_alert(load: Callable[..., Questionnaire], library: Library) -> None:
+def test_strategies_wait_for_a_clinician_after_an_urgent_alert(
+    load: Callable[..., Questionnaire], library: Library
+) -> None:
     q = load(Q)
     answers = {"flags": ("cancer",), "regions": ("knee.left",), "tried": ("none",), "worst.knee": 9}
     result = assess(q, answers, library, started_at="t0", completed_at="t1")
@@ -83,14 +95,32 @@ def test_strategies_wait_for_a_clinician_after_an_urgent_alert(load: Callable[..
     assert articles and not any(r.after_clinician for r in articles)
 
 
-def test_no_rule_fires_without_its_answers(load: Callable[..., Questionnaire], library: Library) -> None:
+def test_no_rule_fires_without_its_answers(
+    load: Callable[..., Questionnaire], library: Library
+) -> None:
     q = load(Q)
-    assert recommend(q, {"flags": ("none",), "regions": ("neck",), "tried": ("none",), "worst.neck": 3}, library, ()) == ()
+    assert (
+        recommend(
+            q,
+            {"flags": ("none",), "regions": ("neck",), "tried": ("none",), "worst.neck": 3},
+            library,
+            (),
+        )
+        == ()
+    )
 
 
-def test_assess_prunes_answers_to_hidden_questions(load: Callable[..., Questionnaire], library: Library) -> None:
+def test_assess_prunes_answers_to_hidden_questions(
+    load: Callable[..., Questionnaire], library: Library
+) -> None:
     q = load(Q)
-    result = assess(q, {"flags": ("none",), "regions": ("neck",), "tried": ("none",), "worst.knee": 9}, library, started_at="a", completed_at="b")
+    result = assess(
+        q,
+        {"flags": ("none",), "regions": ("neck",), "tried": ("none",), "worst.knee": 9},
+        library,
+        started_at="a",
+        completed_at="b",
+    )
     assert "worst.knee" not in result.answers
     assert result.recommendations == ()
 
@@ -100,4 +130,7 @@ def test_describe_answer_uses_labels(intake: Questionnaire) -> None:
     treatments = intake.question("treatments")
     assert regions is not None and treatments is not None
     assert describe_answer(regions, ("knee.both", "neck")) == "Knee (both sides), Neck"
-    assert describe_answer(treatments, ("mri", "physio")) == "MRI scan; Physical therapy (physiotherapy)"
+    assert (
+        describe_answer(treatments, ("mri", "physio"))
+        == "MRI scan; Physical therapy (physiotherapy)"
+    )

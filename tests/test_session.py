@@ -40,7 +40,9 @@ def q(load: Callable[..., Questionnaire]) -> Questionnaire:
 
 
 def test_asks_visible_questions_in_order_and_returns_answers(q: Questionnaire) -> None:
-    prompter = ScriptedPrompter({"flags": ["none"], "regions": ["knee.left"], "knee_worst": 6, "note": ""})
+    prompter = ScriptedPrompter(
+        {"flags": ["none"], "regions": ["knee.left"], "knee_worst": 6, "note": ""}
+    )
     answers = run_session(q, prompter)
     assert answers == {"flags": ("none",), "regions": ("knee.left",), "knee_worst": 6, "note": None}
     assert prompter.asked == ["flags", "regions", "knee_worst", "note"]
@@ -65,7 +67,9 @@ def test_back_reasks_the_previous_question_with_its_answer_as_default(q: Questio
 
 
 def test_back_on_the_first_question_says_so(q: Questionnaire) -> None:
-    prompter = ScriptedPrompter({"flags": ScriptSteps([BACK, ["none"]]), "regions": ["neck"], "note": ""})
+    prompter = ScriptedPrompter(
+        {"flags": ScriptSteps([BACK, ["none"]]), "regions": ["neck"], "note": ""}
+    )
     run_session(q, prompter)
     assert prompter.notices == ["This is the first question; there is nothing to go back to."]
 
@@ -94,7 +98,9 @@ def test_ctrl_c_raises_interrupted_with_the_answers_so_far(q: Questionnaire) -> 
 
 def test_every_change_reaches_the_save_hook(q: Questionnaire) -> None:
     saved: list[Mapping[str, AnswerValue]] = []
-    prompter = ScriptedPrompter({"flags": ["none"], "regions": ScriptSteps([["neck"]]), "note": ScriptSteps([BACK, "x"])})
+    prompter = ScriptedPrompter(
+        {"flags": ["none"], "regions": ScriptSteps([["neck"]]), "note": ScriptSteps([BACK, "x"])}
+    )
     prompter.script["regions"] = [["neck"], ["neck"]]
     run_session(q, prompter, on_change=lambda a: saved.append(dict(a)))
     assert saved[0] == {"flags": ("none",)}

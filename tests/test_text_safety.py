@@ -85,7 +85,9 @@ def test_clean_strips_escapes_controls_and_bidi() -> None:
 
 def test_markup_keeps_rich_markup_literal() -> None:
     out = StringIO()
-    console = Console(file=out, width=100, force_terminal=True, color_system="truecolor", highlight=False)
+    console = Console(
+        file=out, width=100, force_terminal=True, color_system="truecolor", highlight=False
+    )
     console.print(markup("[bold red]shout[/] \x1b[5mblink"))
     text = out.getvalue()
     assert "[bold red]shout[/]" in text

@@ -18,7 +18,7 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[
 # Inline markdown and HTML syntax, escaped wherever it stands.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~!$])")
 # Block syntax only counts at the start of a line: headings, lists, quotes, setext lines.
-_MD_LINE_START = re.compile(r"^(\s*(?:\d+)?)([#>+=.)-])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-])|^(\s*\d+)([.)])")
 # Things autolinkers pick up: a scheme's "://" and the dots of a host name.
 _MD_LINKY = re.compile(r"(?<=\w)(\.(?=[A-Za-z])|:(?=/)|@(?=\w))")
 
@@ -49,4 +49,11 @@ def md(text: str) -> str:
     """
     escaped = _MD_INLINE.sub(r"\\\1", one_line(text))
     escaped = _MD_LINKY.sub(r"\\\1", escaped)
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    return _MD_LINE_START.sub(_escape_start, escaped)
+
+
+def _escape_start(match: re.Match[str]) -> str:
+    lead, mark = (
+        (match.group(1), match.group(2)) if match.group(2) else (match.group(3), match.group(4))
+    )
+    return f"{lead}\\{mark}"

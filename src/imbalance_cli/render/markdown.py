@@ -8,7 +8,7 @@ plain text: no heading, link, image, HTML, code, table or list item can be smugg
 from __future__ import annotations
 
 from imbalance_cli import regions as body
-from imbalance_cli.model import AlertLevel, Library, Question, Result, Section
+from imbalance_cli.model import AlertLevel, Library, Question, QuestionType, Result, Section
 from imbalance_cli.rules import describe_answer
 from imbalance_cli.text import md
 
@@ -109,9 +109,19 @@ def _region_table(first: Section, copies: list[Section], result: Result) -> list
             twin = s.questions[first.questions.index(q)]
             value = result.answers.get(twin.id)
             cells.append(md(describe_answer(twin, value)) if twin.id in result.answers else "–")
-        region = body.BY_ID[s.region or ""].label
-        out.append(f"| {md(region)} | " + " | ".join(cells) + " |")
+        out.append(f"| {md(_region_name(s.region or '', result))} | " + " | ".join(cells) + " |")
     return [*out, ""]
+
+
+def _region_name(region: str, result: Result) -> str:
+    """The region with the side that was chosen: ``Hip (right)``."""
+    for question in result.questionnaire.questions:
+        value = result.answers.get(question.id)
+        if question.type is QuestionType.BODY_REGIONS and isinstance(value, tuple):
+            for token in value:
+                if body.split(token)[0] == region:
+                    return body.describe(token)
+    return body.BY_ID[region].label
 
 
 def _column(q: Question) -> str:

@@ -41,7 +41,11 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
         parts.append(Text("No warning signs were reported.", style="green"))
     if result.recommendations:
         table = Table(
-            title="What to read and try", title_justify="left", expand=True, box=None, padding=(0, 1)
+            title="What to read and try",
+            title_justify="left",
+            expand=True,
+            box=None,
+            padding=(0, 1),
         )
         table.add_column("", width=5, no_wrap=True, style="dim")
         table.add_column("Title", ratio=2)

@@ -1,0 +1,166 @@
+"""End to end: the installed ``imbalance`` command in a pseudo-terminal, answered with real keys."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+DOWN, UP, SPACE, ENTER, CTRL_C, ESC = "\x1b[B", "\x1b[A", " ", "\r", "\x03", "\x1b"
+
+MINI = """
+id: mini
+title: Mini intake
+version: "1"
+sections:
+  - id: safety
+    title: Safety check
+    questions:
+      - id: flags
+        type: multi
+        text: Any of these?
+        choices: [{id: saddle, label: Saddle numbness}, {id: none, label: None of these, exclusive: true}]
+  - id: pain
+    title: Where it hurts
+    questions:
+      - {id: regions, type: body_regions, text: Where does it hurt?, regions: [neck, knee]}
+      - {id: knee_worst, type: scale, text: Knee pain at worst?, when: {question: regions, includes: knee}}
+      - {id: notes, type: text, text: Anything else?, required: false}
+alerts:
+  - {id: saddle, level: emergency, when: {question: flags, includes: saddle}, message: Saddle numbness needs care today, action: Go to an emergency department now}
+"""
+
+
+def _command() -> str:
+    beside = Path(sys.executable).parent / "imbalance"
+    found = str(beside) if beside.exists() else shutil.which("imbalance")
+    if not found:
+        pytest.skip("the imbalance command is not installed")
+    return found
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Callable[..., pexpect.spawn]:
+    env = {
+        **os.environ,
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "TERM": "xterm",
+        "IMBALANCE_DATA_DIR": str(tmp_path / "data"),
+        "COLUMNS": "100",
+        "LINES": "40",
+    }
+    children: list[pexpect.spawn] = []
+
+    def _spawn(*args: str) -> pexpect.spawn:
+        child = pexpect.spawn(
+            _command(),
+            list(args),
+            env=env,
+            cwd=str(tmp_path),
+            encoding="utf-8",
+            timeout=20,
+            dimensions=(40, 100),
+        )
+        children.append(child)
+        return child
+
+    yield _spawn  # type: ignore[misc]
+    for child in children:
+        child.close(force=True)
+
+
+def test_answers_with_real_keys_goes_back_with_esc_and_writes_markdown(
+    tmp_path: Path, spawn: Callable[..., pexpect.spawn]
+) -> None:
+    (tmp_path / "mini.yaml").write_text(MINI)
+    child = spawn("run", "mini.yaml", "--out", "summary.md", "--client", "Sam")
+    child.expect("Any of these")
+    child.send(UP + SPACE + ENTER)
+    child.expect("Where does it hurt")
+    child.send(SPACE + ENTER)  # neck
+    child.expect("Anything else")
+    child.send(ESC)  # back to the regions, neck still ticked
+    child.expect("Where does it hurt")
+    child.send(DOWN + SPACE + ENTER)  # add the left knee
+    child.expect(r"Knee pain at worst")
+    child.send("7" + ENTER)
+    child.expect("Anything else")
+    child.send("stairs hurt" + ENTER)
+    child.expect("Wrote")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    text = (tmp_path / "summary.md").read_text()
+    assert "**Client:** Sam" in text
+    assert "- **Where does it hurt?:** Neck, Knee (left)" in text
+    assert "- **Knee pain at worst?:** 7/10" in text
+    assert "- **Anything else?:** stairs hurt" in text
+
+
+def test_emergency_shows_at_once_and_ctrl_c_saves_then_continues(
+    tmp_path: Path, spawn: Callable[..., pexpect.spawn]
+) -> None:
+    (tmp_path / "mini.yaml").write_text(MINI)
+    child = spawn("run", "mini.yaml", "--out", "summary.md")
+    child.expect("Any of these")
+    child.send(SPACE + ENTER)  # saddle numbness
+    child.expect("EMERGENCY")
+    child.expect("Where does it hurt")
+    child.send(CTRL_C)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    output = child.before or ""
+    assert "Traceback" not in output
+    match = re.search(r"saved in (\S+\.yaml)", output.replace("\r\n", " "))
+    assert match, output
+    saved = Path(match.group(1))
+    assert "saddle" in saved.read_text()
+    assert not (tmp_path / "summary.md").exists()
+
+    again = spawn("run", "mini.yaml", "--answers", str(saved), "--out", "summary.md")
+    again.expect("EMERGENCY")
+    again.expect("Where does it hurt")
+    again.send(SPACE + ENTER)
+    again.expect("Anything else")
+    again.send(ENTER)
+    again.expect(pexpect.EOF)
+    again.close()
+    assert again.exitstatus == 0
+    text = (tmp_path / "summary.md").read_text()
+    assert text.index("Emergency: get medical help now") < text.index("## Safety check")
+    assert "Saddle numbness needs care today" in text
+
+
+def test_prompts_stay_on_the_terminal_when_stdout_is_redirected(tmp_path: Path) -> None:
+    (tmp_path / "mini.yaml").write_text(MINI)
+    command = f"{_command()} run mini.yaml > out.md"
+    env = {
+        **os.environ,
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "TERM": "xterm",
+        "IMBALANCE_DATA_DIR": str(tmp_path / "d"),
+    }
+    child = pexpect.spawn(
+        "/bin/sh", ["-c", command], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=20
+    )
+    child.expect("Any of these")
+    child.send(UP + SPACE + ENTER)
+    child.expect("Where does it hurt")
+    child.send(SPACE + ENTER)
+    child.expect("Anything else")
+    child.send(ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    out = (tmp_path / "out.md").read_text()
+    assert out.startswith("# Mini intake")
+    assert "Any of these" not in out.split("## Safety check")[0]
+    assert "\x1b[" not in out
