@@ -185,3 +185,15 @@ def test_left_arrow_means_back_where_it_moves_nothing(
     assert question is not None
     reply = keys("\x1b[D").ask(question, default=None, progress=Progress(1, 1), can_go_back=True)
     assert reply is BACK
+
+
+def test_body_regions_can_be_filtered_by_typing(
+    intake: Questionnaire, keys: Callable[[str], TerminalPrompter]
+) -> None:
+    """Typing "knee" narrows the 17 region choices; ticking both sides gives "both"."""
+    regions = intake.question("regions")
+    assert regions is not None
+    reply = keys("knee" + SPACE + DOWN + SPACE + ENTER).ask(
+        regions, default=None, progress=Progress(1, 2), can_go_back=False
+    )
+    assert reply == ("knee.both",)

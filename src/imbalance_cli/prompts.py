@@ -170,7 +170,7 @@ class TerminalPrompter:
         import questionary
 
         t = question.type
-        qmark = f"[{progress.position}/{progress.total}]"
+        qmark = f"[{progress.position} of ~{progress.total}]"
         message = one_line(question.text)
         back = ", Esc back" if can_go_back else ""
         common: dict[str, Any] = {"qmark": qmark, "style": _style()}
@@ -188,11 +188,14 @@ class TerminalPrompter:
         if t in _LISTS:
             chosen = set(default) if isinstance(default, tuple) else set()
             items = _list_choices(question, chosen)
+            regions = t is QuestionType.BODY_REGIONS
             return questionary.checkbox(
                 message,
                 choices=items,
                 validate=_validator(question, lambda v: v),
-                instruction=f"(Space to tick, Enter when done{back})",
+                instruction=f"({'type to filter, ' if regions else ''}Space to tick, Enter when done{back})",
+                use_search_filter=regions,
+                use_jk_keys=not regions,
                 **common,
             )
         if t is QuestionType.YES_NO:
