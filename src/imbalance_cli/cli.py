@@ -5,18 +5,21 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from imbalance_cli import __version__
 from imbalance_cli.errors import ExitCode, ImbalanceError, Interrupted, UsageError
+from imbalance_cli.text import markup
 from imbalance_cli.yamlsrc import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from imbalance_cli.model import AnswerValue, Library, Questionnaire
+    from imbalance_cli.session import SaveHook
+    from imbalance_cli.store import SessionRow, Store
 
 app = typer.Typer(
     name="imbalance",
@@ -49,8 +52,20 @@ def _main(
     traceback: Annotated[
         bool, typer.Option("--traceback", help="Show the full traceback of an internal error.")
     ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Where sessions and your questionnaires live (default: $IMBALANCE_DATA_DIR, "
+            "else the platform's user data directory).",
+        ),
+    ] = None,
 ) -> None:
     """Muscle imbalance self-assessment in the terminal."""
+    if data_dir is not None:
+        from imbalance_cli import resources
+
+        resources.set_data_dir(data_dir)
 
 
 def _now() -> str:
@@ -64,11 +79,21 @@ def _err_console() -> Console:
 
 
 def _load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> tuple[Questionnaire, Library]:
-    from imbalance_cli import loader, resources
+    from imbalance_cli.workflow import load
 
-    library = loader.load_library(resources.library_paths())
-    path = resources.resolve(name)
-    return loader.load_questionnaire(path, library, max_size), library
+    return load(name, max_size)
+
+
+def _open_store() -> Store:
+    from imbalance_cli import resources
+    from imbalance_cli.store import Store
+
+    return Store.open(resources.data_dir())
+
+
+def _check_audience(audience: str) -> None:
+    if audience not in ("trainer", "client"):
+        raise UsageError(f"--audience must be 'trainer' or 'client', not '{audience}'")
 
 
 @app.command()
@@ -77,7 +102,7 @@ def run(
         str, typer.Argument(help="A bundled questionnaire id, or a path to a YAML file.")
     ] = "intake",
     answers: Annotated[
-        Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
+        Path | None,
         typer.Option(
             "--answers", help="Prefill answers from a YAML or JSON mapping {question_id: value}."
         ),
@@ -87,32 +112,38 @@ def run(
         typer.Option("--no-input", help="Never prompt: missing required answers are an error."),
     ] = False,
     client: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Option("--client", help="Who the answers are about (trainer use)."),
     ] = None,
     out: Annotated[
-        Optional[Path],  # noqa: UP045
+        Path | None,
         typer.Option("--out", help="Write the markdown summary to this file."),
     ] = None,
     json_out: Annotated[
-        Optional[Path],  # noqa: UP045
+        Path | None,
         typer.Option("--json", help="Write the result document (JSON) to this file."),
     ] = None,
+    audience: Annotated[
+        str, typer.Option("--audience", help="Summary for the 'trainer' (default) or the 'client'.")
+    ] = "trainer",
     force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", help="Do not keep this session in the session store.")
+    ] = False,
     max_size: _MaxSize = DEFAULT_MAX_BYTES,
 ) -> None:
     """Ask a questionnaire (default: the intake) and summarise the answers.
 
-    Prompts go to the terminal. With stdout redirected and no --out, the markdown summary is
-    written to stdout. Ctrl-C saves the answers so far and prints how to continue.
+    Every answer is saved as it is given (unless --no-save), so an interrupted session can be
+    continued with 'imbalance resume'. Prompts go to the terminal; with stdout redirected and no
+    --out, the markdown summary is written to stdout.
     """
     from imbalance_cli import files
     from imbalance_cli.answers import read_answers
     from imbalance_cli.engine import Flow
-    from imbalance_cli.render import json as json_render
-    from imbalance_cli.render import markdown
-    from imbalance_cli.rules import assess
+    from imbalance_cli.workflow import saver, source_of
 
+    _check_audience(audience)
     started = _now()
     q, library = _load(questionnaire, max_size)
     for target in (out, json_out):
@@ -127,7 +158,7 @@ def run(
         _err_console().print(
             f"[yellow]Not asked with these answers, so ignored:[/] {', '.join(ignored)}"
         )
-
+    needs_prompt = flow.next_question(prefilled) is not None
     if no_input:
         missing = flow.missing_required(prefilled)
         if missing:
@@ -135,32 +166,75 @@ def run(
             raise ImbalanceError(
                 f"--no-input, and {len(missing)} required answer(s) are missing:\n{listed}"
             )
-        final = flow.prune(prefilled)
-    elif flow.next_question(prefilled) is None:
-        final = flow.prune(prefilled)
-    else:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "no terminal to ask questions on; give the answers with --answers FILE "
-                "(add --no-input to never prompt)"
-            )
-        final = _ask(q, prefilled)
+        needs_prompt = False
+    elif needs_prompt and not sys.stdin.isatty():
+        raise UsageError(
+            "no terminal to ask questions on; give the answers with --answers FILE "
+            "(add --no-input to never prompt)"
+        )
 
-    result = assess(q, final, library, started_at=started, completed_at=_now(), client=client)
+    store = None if no_save else _open_store()
+    try:
+        session_id = None
+        save = None
+        if store is not None:
+            session_id = store.start(
+                questionnaire_id=q.id, version=q.version, sha256=q.sha256,
+                source=source_of(questionnaire, q), client=client, started_at=started,
+            )  # fmt: skip
+            save = saver(store, session_id, q)
+            save(flow.prune(prefilled))
+        final = flow.prune(prefilled)
+        if needs_prompt:
+            final = _ask(q, prefilled, save, store, session_id)
+        _finish(
+            q, library, final, started, client, out, json_out, audience, force, store, session_id
+        )
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _finish(
+    q: Questionnaire,
+    library: Library,
+    answers: dict[str, AnswerValue],
+    started: str,
+    client: str | None,
+    out: Path | None,
+    json_out: Path | None,
+    audience: str,
+    force: bool,
+    store: Store | None,
+    session_id: int | None,
+) -> None:
+    from imbalance_cli import files
+    from imbalance_cli.render import json as json_render
+    from imbalance_cli.render import markdown
+    from imbalance_cli.rules import assess
+
+    result = assess(q, answers, library, started_at=started, completed_at=_now(), client=client)
+    document = json_render.render(result)
+    if store is not None and session_id is not None:
+        store.set_status(
+            session_id, "complete", result_json=document, completed_at=result.completed_at
+        )
     written: list[str] = []
     if out is not None:
-        files.write_private(out, markdown.render(result), force=force)
+        files.write_private(out, markdown.render(result, audience), force=force)
         written.append(str(out))
     if json_out is not None:
-        files.write_private(json_out, json_render.render(result), force=force)
+        files.write_private(json_out, document, force=force)
         written.append(str(json_out))
+    if session_id is not None:
+        written.append(f"session {session_id} (imbalance sessions show {session_id})")
     if sys.stdout.isatty() or out is not None:
         from imbalance_cli.render.terminal import summary
 
         console = _err_console() if not sys.stdout.isatty() else _stdout_console()
         console.print(summary(result, written))
     else:
-        sys.stdout.write(markdown.render(result))
+        sys.stdout.write(markdown.render(result, audience))
 
 
 def _stdout_console() -> Console:
@@ -169,42 +243,89 @@ def _stdout_console() -> Console:
     return Console(highlight=False)
 
 
-def _ask(q: Questionnaire, prefilled: dict[str, AnswerValue]) -> dict[str, AnswerValue]:
+def _ask(
+    q: Questionnaire,
+    prefilled: dict[str, AnswerValue],
+    save: SaveHook | None,
+    store: Store | None,
+    session_id: int | None,
+    *,
+    resumable: bool = False,
+) -> dict[str, AnswerValue]:
     from imbalance_cli.prompts import TerminalPrompter
     from imbalance_cli.session import run_session
 
     console = _err_console()
-    console.print(f"[bold]{q.title}[/]  [dim]{q.id} {q.version}[/]")
+    console.print(f"[bold]{markup(q.title)}[/]  [dim]{markup(q.id)} {markup(q.version)}[/]")
     console.print(
         "[dim]Education, not a diagnosis. Esc or Ctrl-B goes back a question; "
-        "Ctrl-C stops and saves your answers so far.[/]"
+        "Ctrl-C stops, and your answers so far are kept.[/]"
     )
     try:
-        return run_session(q, TerminalPrompter(console), prefilled)
+        return run_session(q, TerminalPrompter(console), prefilled, save, resumable=resumable)
     except Interrupted as exc:
-        path = _save_partial(q, exc.answers)
+        if store is None or session_id is None:
+            raise Interrupted(
+                exc.answers, f"{exc.message}; --no-save was given, so the answers were not kept"
+            ) from None
+        store.set_status(session_id, "interrupted")
         raise Interrupted(
             exc.answers,
-            f"{exc.message}; your {len(exc.answers)} answer(s) so far are saved in {path}\n"
-            f"continue with: imbalance run {q.path if q.path else q.id} --answers {path}",
+            f"{exc.message}; your {len(exc.answers)} answer(s) so far are saved in session "
+            f"{session_id}\ncontinue with: imbalance resume {session_id}",
         ) from None
 
 
-def _save_partial(q: Questionnaire, answers: dict[str, AnswerValue]) -> Path:
-    import yaml
+@app.command()
+def resume(
+    session: Annotated[
+        int | None,
+        typer.Argument(help="The session to continue (default: the latest unfinished one)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the markdown summary to this file."),
+    ] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", help="Write the result document (JSON) to this file."),
+    ] = None,
+    audience: Annotated[
+        str, typer.Option("--audience", help="Summary for the 'trainer' (default) or the 'client'.")
+    ] = "trainer",
+    force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
+) -> None:
+    """Continue an unfinished session at its first unanswered question.
 
-    from imbalance_cli import files, resources
-    from imbalance_cli.answers import to_plain
+    Earlier answers are kept; Esc goes back into them to change one.
+    """
+    from imbalance_cli import files
+    from imbalance_cli.workflow import load_session, resume_target, saver
 
-    folder = files.private_dir(resources.data_dir() / "partial")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = folder / f"{q.id}-{stamp}.yaml"
-    header = f"# partial answers to {q.id} {q.version}, saved {_now()}\n"
-    body = yaml.safe_dump(
-        {k: to_plain(v) for k, v in answers.items()}, sort_keys=False, allow_unicode=True
-    )
-    files.write_private(path, header + (body if answers else "{}\n"), force=True)
-    return path
+    _check_audience(audience)
+    for target in (out, json_out):
+        if target is not None:
+            files.check_writable(target, force=force)
+    with _open_store() as store:
+        row = resume_target(store, session)
+        loaded = load_session(store, row.id)
+        for warning in loaded.warnings:
+            _err_console().print(f"[yellow]{markup(warning)}[/]")
+        if not sys.stdin.isatty():
+            raise UsageError(f"resuming needs a terminal to ask on; session {row.id} is unchanged")
+        save = saver(store, row.id, loaded.questionnaire)
+        store.set_status(row.id, "in_progress")
+        _err_console().print(
+            f"Resuming session {row.id}"
+            + (f" for {markup(row.client)}" if row.client else "")
+            + f", started {row.started_at[:16].replace('T', ' ')}, "
+            f"{len(loaded.answers)} answer(s) kept."
+        )
+        final = _ask(loaded.questionnaire, loaded.answers, save, store, row.id, resumable=True)
+        _finish(
+            loaded.questionnaire, loaded.library, final, row.started_at, row.client,
+            out, json_out, audience, force, store, row.id,
+        )  # fmt: skip
 
 
 @app.command("list")
@@ -264,7 +385,7 @@ def show(
 @app.command()
 def validate(
     paths: Annotated[
-        Optional[list[Path]],  # noqa: UP045
+        list[Path] | None,
         typer.Argument(help="Files or folders to check (default: everything bundled and yours)."),
     ] = None,
     max_size: _MaxSize = DEFAULT_MAX_BYTES,
@@ -293,7 +414,7 @@ def validate(
 
 @app.command()
 def library(
-    tag: Annotated[Optional[str], typer.Option("--tag", help="Only items with this tag.")] = None,  # noqa: UP045
+    tag: Annotated[str | None, typer.Option("--tag", help="Only items with this tag.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """List the articles and exercise strategies in the content library."""
@@ -313,6 +434,238 @@ def schema() -> None:
     from imbalance_cli.schema import render
 
     sys.stdout.write(render())
+
+
+sessions_app = typer.Typer(
+    help="Saved sessions: list, show, export and delete.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+clients_app = typer.Typer(
+    help="Clients: list and delete.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(sessions_app, name="sessions")
+app.add_typer(clients_app, name="clients")
+
+_Json = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+_Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} Nothing was deleted; add --yes to confirm without a terminal")
+    answer = input(f"{question} Type 'yes' to confirm: ")
+    if answer.strip().lower() != "yes":
+        raise ImbalanceError("not confirmed; nothing was deleted")
+
+
+@sessions_app.command("list")
+def sessions_list(
+    client: Annotated[
+        str | None, typer.Option("--client", help="Only this client's sessions.")
+    ] = None,
+    as_json: _Json = False,
+) -> None:
+    """List saved sessions, newest first: id, client, questionnaire, started, status, worst pain."""
+    import json
+
+    with _open_store() as store:
+        rows = store.sessions(client)
+    if as_json:
+        sys.stdout.write(
+            json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False) + "\n"
+        )
+        return
+    if not rows:
+        _err_console().print(
+            "No saved sessions" + (f" for {markup(client)}" if client else "") + "."
+        )
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("id", "client", "questionnaire", "started", "status", "worst pain"):
+        table.add_column(column, justify="right" if column in ("id", "worst pain") else "left")
+    style = {"complete": "green", "interrupted": "yellow", "in_progress": "yellow"}
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            markup(r.client or "–"),
+            markup(f"{r.questionnaire_id} {r.questionnaire_version}"),
+            r.started_at[:16].replace("T", " "),
+            f"[{style[r.status]}]{r.status.replace('_', ' ')}[/]",
+            "–" if r.worst_pain is None else f"{r.worst_pain:g}/10",
+        )
+    _stdout_console().print(table)
+
+
+@sessions_app.command("show")
+def sessions_show(
+    session: Annotated[int, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    as_json: _Json = False,
+) -> None:
+    """Show a saved session: its details, warning signs, answers and recommendations."""
+    import json
+
+    from imbalance_cli.render import json as json_render
+    from imbalance_cli.render import markdown
+    from imbalance_cli.workflow import load_session, result_of
+
+    with _open_store() as store:
+        loaded = load_session(store, session)
+    for warning in loaded.warnings:
+        _err_console().print(f"[yellow]{markup(warning)}[/]")
+    result = result_of(loaded)
+    if as_json:
+        document = {"session": loaded.row.as_dict(), "result": json_render.result_document(result)}
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    from rich.markdown import Markdown
+
+    row = loaded.row
+    console = _stdout_console()
+    console.print(
+        f"[bold]Session {row.id}[/] [dim]{row.status.replace('_', ' ')}, "
+        f"started {row.started_at[:16].replace('T', ' ')}[/]"
+    )
+    console.print(Markdown(markdown.render(result, "trainer")))
+
+
+@sessions_app.command("export")
+def sessions_export(
+    session: Annotated[int, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    fmt: Annotated[str, typer.Option("--format", help="'md' (markdown) or 'json'.")] = "md",
+    audience: Annotated[
+        str,
+        typer.Option("--audience", help="Markdown for the 'trainer' (default) or the 'client'."),
+    ] = "trainer",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write to this file (default: stdout)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Export a saved session as markdown (for the trainer or the client) or as the result JSON."""
+    from imbalance_cli import files
+    from imbalance_cli.render import json as json_render
+    from imbalance_cli.render import markdown
+    from imbalance_cli.workflow import load_session, result_of
+
+    _check_audience(audience)
+    if fmt not in ("md", "json"):
+        raise UsageError(f"--format must be 'md' or 'json', not '{fmt}'")
+    if out is not None:
+        files.check_writable(out, force=force)
+    with _open_store() as store:
+        loaded = load_session(store, session)
+    for warning in loaded.warnings:
+        _err_console().print(f"[yellow]{markup(warning)}[/]")
+    result = result_of(loaded)
+    text = json_render.render(result) if fmt == "json" else markdown.render(result, audience)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        files.write_private(out, text, force=force)
+        _err_console().print(f"Wrote {markup(str(out))}")
+
+
+@sessions_app.command("delete")
+def sessions_delete(
+    session: Annotated[int, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    yes: _Yes = False,
+) -> None:
+    """Delete a saved session and all its answers."""
+    with _open_store() as store:
+        row = store.session(session)
+        who = f" for {row.client}" if row.client else ""
+        _confirm(f"Delete session {row.id}{who} ({row.started_at[:10]}) and all its answers?", yes)
+        store.delete_session(row.id)
+    _err_console().print(f"Deleted session {session}.")
+
+
+@clients_app.command("list")
+def clients_list(as_json: _Json = False) -> None:
+    """List clients with their number of sessions and the latest one."""
+    import json
+
+    with _open_store() as store:
+        rows = store.clients()
+    if as_json:
+        data = [{"name": n, "sessions": c, "last_session": last} for n, c, last in rows]
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    if not rows:
+        _err_console().print("No clients yet; add one with: imbalance run --client NAME")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("client", "sessions", "last session"):
+        table.add_column(column)
+    for name, count, last in rows:
+        table.add_row(markup(name), str(count), (last or "–")[:16].replace("T", " "))
+    _stdout_console().print(table)
+
+
+@clients_app.command("delete")
+def clients_delete(
+    name: Annotated[str, typer.Argument(help="The client's name as in 'imbalance clients list'.")],
+    yes: _Yes = False,
+) -> None:
+    """Delete a client and everything about them: every session and every answer."""
+    with _open_store() as store:
+        if store.client_id(name, create=False) is None:
+            raise UsageError(f"no client called '{name}'; see: imbalance clients list")
+        _confirm(f"Delete client '{name}' and all their sessions and answers?", yes)
+        count = store.delete_client(name)
+    _err_console().print(f"Deleted client '{markup(name)}' and {count} session(s).")
+
+
+def _label(row: SessionRow) -> str:
+    return f"session {row.id} ({row.started_at[:10]})"
+
+
+@app.command()
+def compare(
+    before: Annotated[int, typer.Argument(help="The earlier session id (say, the intake).")],
+    after: Annotated[int, typer.Argument(help="The later session id (the re-assessment).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the comparison as markdown to this file."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Compare two sessions: pain per region (changes of 2+ points marked), regions, sensations,
+    goal ratings and warning signs."""
+    from imbalance_cli import files
+    from imbalance_cli.render import compare as compare_render
+    from imbalance_cli.workflow import load_session, result_of
+
+    if out is not None:
+        files.check_writable(out, force=force)
+    with _open_store() as store:
+        first, second = load_session(store, before), load_session(store, after)
+    for warning in (*first.warnings, *second.warnings):
+        _err_console().print(f"[yellow]{markup(warning)}[/]")
+    if first.row.client != second.row.client:
+        _err_console().print(
+            f"[yellow]Sessions {before} and {after} belong to different clients "
+            f"({markup(first.row.client or 'none')}, {markup(second.row.client or 'none')}).[/]"
+        )
+    text = compare_render.render(
+        result_of(first), result_of(second), _label(first.row), _label(second.row)
+    )
+    if out is not None:
+        files.write_private(out, text, force=force)
+        _err_console().print(f"Wrote {markup(str(out))}")
+    if sys.stdout.isatty():
+        from rich.markdown import Markdown
+
+        _stdout_console().print(Markdown(text))
+    elif out is None:
+        sys.stdout.write(text)
 
 
 def main(argv: list[str] | None = None) -> int:

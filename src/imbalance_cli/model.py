@@ -289,6 +289,17 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class RuleHit:
+    """One recommendation rule that fired: the trainer's view of why things were suggested."""
+
+    rule: str
+    because: str
+    facts: tuple[str, ...]
+    articles: tuple[str, ...]
+    strategies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Result:
     """Everything one completed (or partial) assessment produced. Every export derives from it."""
 
@@ -300,3 +311,4 @@ class Result:
     completed_at: str | None
     client: str | None = None
     library: Library | None = None
+    trace: tuple[RuleHit, ...] = ()

@@ -30,8 +30,19 @@ def schema_path() -> Path:
     return Path(__file__).resolve().parents[2] / "schema" / "questionnaire.schema.json"
 
 
+_DATA_DIR: Path | None = None
+
+
+def set_data_dir(path: Path) -> None:
+    """Use this data directory for the rest of the process (the ``--data-dir`` option)."""
+    global _DATA_DIR
+    _DATA_DIR = path.expanduser()
+
+
 def data_dir() -> Path:
-    """``$IMBALANCE_DATA_DIR``, else the platform's user data directory for imbalance."""
+    """``--data-dir``, else ``$IMBALANCE_DATA_DIR``, else the platform's user data directory."""
+    if _DATA_DIR is not None:
+        return _DATA_DIR
     override = os.environ.get("IMBALANCE_DATA_DIR")
     if override:
         return Path(override).expanduser()

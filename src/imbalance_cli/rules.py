@@ -23,6 +23,7 @@ from imbalance_cli.model import (
     QuestionType,
     Recommendation,
     Result,
+    RuleHit,
 )
 
 
@@ -177,6 +178,25 @@ def recommend(
     return tuple(out)
 
 
+def rule_hits(questionnaire: Questionnaire, answers: Answers) -> tuple[RuleHit, ...]:
+    """Every recommendation rule that fires, in file order, with the answers behind it."""
+    types = {q.id: q.type for q in questionnaire.questions}
+    hits: list[RuleHit] = []
+    for rule in questionnaire.rules:
+        ok, facts = trace(rule.when, answers, questionnaire, types)
+        if ok:
+            hits.append(
+                RuleHit(
+                    rule.id,
+                    rule.because,
+                    describe_facts(facts, questionnaire),
+                    rule.articles,
+                    rule.strategies,
+                )
+            )
+    return tuple(hits)
+
+
 def assess(
     questionnaire: Questionnaire,
     answers: Answers,
@@ -198,4 +218,5 @@ def assess(
         completed_at=completed_at,
         client=client,
         library=library,
+        trace=rule_hits(questionnaire, kept),
     )

@@ -19,15 +19,19 @@ def run_session(
     prompter: Prompter,
     prefilled: Mapping[str, AnswerValue] | None = None,
     on_change: SaveHook | None = None,
+    *,
+    resumable: bool = False,
 ) -> dict[str, AnswerValue]:
     """Ask every visible question not yet answered and return all answers.
 
+    With ``resumable``, the prefilled answers count as already asked: going back from the first
+    new question reaches them, so earlier answers of a resumed session can be changed.
     Raises Interrupted, carrying the answers so far, on Ctrl-C or when input ends.
     """
     flow = Flow(questionnaire)
     answers = flow.prune(prefilled or {})
     remembered: dict[str, AnswerValue] = dict(answers)
-    history: list[str] = []
+    history: list[str] = [q.id for q in flow.order if q.id in answers] if resumable else []
     shown: set[str] = set()
     current_section: str | None = None
 

@@ -18,7 +18,14 @@ DISCLAIMER = (
 )
 
 
-def render(result: Result) -> str:
+AUDIENCES = ("trainer", "client")
+
+
+def render(result: Result, audience: str = "trainer") -> str:
+    """The summary for a trainer (every answer and the rule trace) or for the client (shorter,
+    plain, the same warning signs on top)."""
+    if audience == "client":
+        return _client(result)
     q = result.questionnaire
     lines: list[str] = [f"# {md(q.title)}", ""]
     meta = []
@@ -34,8 +41,82 @@ def render(result: Result) -> str:
     lines += _answers(result)
     lines += _articles(result)
     lines += _strategies(result)
+    lines += _trace(result)
     lines += ["---", "", f"*{DISCLAIMER}*", ""]
     return "\n".join(lines)
+
+
+def _client(result: Result) -> str:
+    lines = ["# Your self-assessment summary", ""]
+    day = _date(result.completed_at or result.started_at)
+    lines += [f"{md(result.client)}, {day}" if result.client else day, ""]
+    lines += _alerts(result)
+    pain = _pain_overview(result)
+    if pain:
+        lines += ["## Where it hurts", "", *pain, ""]
+    goals = _goals(result)
+    if goals:
+        lines += ["## Your goals", "", *goals, ""]
+    lines += _articles(result, plain=True)
+    lines += _strategies(result, plain=True)
+    lines += [
+        "## Next steps",
+        "",
+        "Start small and keep it steady: a little, often, beats a lot, once. Use the 0-10 pain "
+        "rule to judge each session, and re-rate your goal activities in a few weeks to see how "
+        "far you have come.",
+        "",
+        "---",
+        "",
+        f"*{DISCLAIMER}*",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _pain_overview(result: Result) -> list[str]:
+    rows = []
+    for section in result.questionnaire.sections:
+        if section.region is None:
+            continue
+        now = result.answers.get(f"pain_now.{section.region}")
+        worst = result.answers.get(f"pain_worst.{section.region}")
+        if now is None and worst is None:
+            continue
+        parts = []
+        if isinstance(now, (int, float)):
+            parts.append(f"{now:g}/10 now")
+        if isinstance(worst, (int, float)):
+            parts.append(f"{worst:g}/10 at worst")
+        rows.append(f"- **{md(_region_name(section.region, result))}:** {', '.join(parts)}")
+    return rows
+
+
+def _goals(result: Result) -> list[str]:
+    rows = []
+    for n in range(1, 10):
+        goal = result.answers.get(f"goal_{n}")
+        if goal is None:
+            if result.questionnaire.question(f"goal_{n}") is None:
+                break
+            continue
+        rating = result.answers.get(f"goal_{n}_rating")
+        shown = f" (today: {rating:g}/10)" if isinstance(rating, (int, float)) else ""
+        rows.append(f"- {md(str(goal))}{shown}")
+    return rows
+
+
+def _trace(result: Result) -> list[str]:
+    """For the trainer: every rule that fired, what it chose, and the answers behind it."""
+    if not result.trace:
+        return []
+    out = ["## Rule trace", ""]
+    for hit in result.trace:
+        # Ids are validated to [a-z0-9_-], so they are safe inside code spans.
+        chosen = ", ".join(f"`{i}`" for i in (*hit.articles, *hit.strategies))
+        out.append(f"- `{hit.rule}` → {chosen}: {md(hit.because)}")
+        out += [f"  - {md(fact)}" for fact in hit.facts]
+    return [*out, ""]
 
 
 def _date(stamp: str) -> str:
@@ -136,7 +217,7 @@ def _library(result: Result) -> Library | None:
     return result.library
 
 
-def _articles(result: Result) -> list[str]:
+def _articles(result: Result, plain: bool = False) -> list[str]:
     items = [r for r in result.recommendations if r.kind == "article"]
     if not items:
         return []
@@ -153,11 +234,11 @@ def _articles(result: Result) -> list[str]:
                 link = f" <{source.url}>" if source.url else ""
                 out.append(f"- *{source.kind.label}:* {md(source.citation)}{link}")
             out.append("")
-        out += _because(rec.because)
+        out += _because(rec.reasons if plain else rec.because)
     return out
 
 
-def _strategies(result: Result) -> list[str]:
+def _strategies(result: Result, plain: bool = False) -> list[str]:
     items = [r for r in result.recommendations if r.kind == "strategy"]
     if not items:
         return []
@@ -183,7 +264,7 @@ def _strategies(result: Result) -> list[str]:
                 f"- **When to stop:** {md(strategy.stop)}",
                 "",
             ]
-        out += _because(rec.because)
+        out += _because(rec.reasons if plain else rec.because)
     return out
 
 

@@ -1,0 +1,158 @@
+"""Comparing two sessions (intake and re-assessment) as markdown: per region pain now / best /
+worst with the change, flagged when it reaches the minimal clinically important difference of
+2 points on the 0-10 scale (Farrar 2001); regions new and resolved; sensations that appeared or
+went; goal ratings; alerts then and now."""
+
+from __future__ import annotations
+
+from imbalance_cli import regions as body
+from imbalance_cli.model import Questionnaire, QuestionType, Result
+from imbalance_cli.render.markdown import DISCLAIMER
+from imbalance_cli.text import md
+
+MCID = 2
+PAIN = (("pain_now", "Now"), ("pain_best", "At best"), ("pain_worst", "At worst"))
+
+
+def _regions(result: Result) -> dict[str, str]:
+    """region id -> description with side, from the body_regions answers."""
+    out: dict[str, str] = {}
+    for question in result.questionnaire.questions:
+        value = result.answers.get(question.id)
+        if (
+            question.type is QuestionType.BODY_REGIONS
+            and question.region is None
+            and isinstance(value, tuple)
+        ):
+            for token in value:
+                out.setdefault(body.split(token)[0], body.describe(token))
+    return out
+
+
+def _number(result: Result, qid: str) -> float | None:
+    value = result.answers.get(qid)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def _change(before: float | None, after: float | None, *, lower_is_better: bool) -> str:
+    if before is None or after is None:
+        return "–"
+    delta = after - before
+    if delta == 0:
+        return "no change"
+    better = delta < 0 if lower_is_better else delta > 0
+    text = f"{delta:+g}"
+    if abs(delta) >= MCID:
+        return f"**{text} ({'better' if better else 'worse'}, meaningful)**"
+    return f"{text} (within day-to-day variation)"
+
+
+def _sensations(q: Questionnaire, result: Result) -> dict[str, set[str]]:
+    """Sensation question -> choice labels ticked (ids of multi questions about sensations)."""
+    out: dict[str, set[str]] = {}
+    for question in q.questions:
+        if question.section != "sensations" or question.type is not QuestionType.MULTI:
+            continue
+        value = result.answers.get(question.id)
+        chosen = value if isinstance(value, tuple) else ()
+        labels = {c.label for c in question.choices if c.id in chosen and not c.exclusive}
+        out[question.short] = labels
+    return out
+
+
+def render(before: Result, after: Result, label_before: str, label_after: str) -> str:
+    q = after.questionnaire
+    lines = [
+        f"# Progress: {md(label_before)} → {md(label_after)}",
+        "",
+    ]
+    if after.client or before.client:
+        lines += [f"**Client:** {md(after.client or before.client or '')}", ""]
+    lines += [
+        f"Changes of {MCID} points or more on a 0-10 pain rating are marked as meaningful; smaller "
+        "changes are within ordinary day-to-day variation.",
+        "",
+    ]
+
+    then_regions, now_regions = _regions(before), _regions(after)
+    lines += ["## Pain by region", ""]
+    shared = [r for r in body.BY_ID if r in then_regions and r in now_regions]
+    if shared:
+        lines += [
+            "| Region | Rating | " + f"{md(label_before)} | {md(label_after)} | Change |",
+            "|---|---|---|---|---|",
+        ]
+        for region in shared:
+            for base, name in PAIN:
+                a, b = _number(before, f"{base}.{region}"), _number(after, f"{base}.{region}")
+                if a is None and b is None:
+                    continue
+                lines.append(
+                    f"| {md(now_regions[region])} | {name} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=True)} |"
+                )
+        lines.append("")
+    new = [now_regions[r] for r in body.BY_ID if r in now_regions and r not in then_regions]
+    gone = [then_regions[r] for r in body.BY_ID if r in then_regions and r not in now_regions]
+    lines.append(f"- **New regions:** {md(', '.join(new)) if new else 'none'}")
+    lines.append(f"- **Regions no longer reported:** {md(', '.join(gone)) if gone else 'none'}")
+    lines.append("")
+
+    lines += ["## Sensations", ""]
+    then_s, now_s = _sensations(before.questionnaire, before), _sensations(q, after)
+    any_change = False
+    for name in now_s:
+        appeared = sorted(now_s.get(name, set()) - then_s.get(name, set()))
+        went = sorted(then_s.get(name, set()) - now_s.get(name, set()))
+        if appeared or went:
+            any_change = True
+            parts = []
+            if appeared:
+                parts.append(f"appeared: {md(', '.join(appeared))}")
+            if went:
+                parts.append(f"gone: {md(', '.join(went))}")
+            lines.append(f"- **{md(name)}:** " + "; ".join(parts))
+    if not any_change:
+        lines.append("No change in the sensations reported.")
+    lines.append("")
+
+    goal_rows = []
+    for n in range(1, 10):
+        qid, rid = f"goal_{n}", f"goal_{n}_rating"
+        if q.question(qid) is None:
+            break
+        names = {str(r.answers[qid]) for r in (before, after) if r.answers.get(qid)}
+        if not names:
+            continue
+        a, b = _number(before, rid), _number(after, rid)
+        goal = " / ".join(sorted(names))
+        goal_rows.append(
+            f"| {md(goal)} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=False)} |"
+        )
+    lines += ["## Goal activities (0 = cannot do, 10 = as before)", ""]
+    if goal_rows:
+        lines += [
+            f"| Activity | {md(label_before)} | {md(label_after)} | Change |",
+            "|---|---|---|---|",
+            *goal_rows,
+            "",
+        ]
+    else:
+        lines += ["No goal activities were rated.", ""]
+
+    lines += ["## Warning signs", ""]
+    then_a = {f.alert.id: f for f in before.alerts}
+    now_a = {f.alert.id: f for f in after.alerts}
+    if not then_a and not now_a:
+        lines.append("None reported, then or now.")
+    for aid, fired in now_a.items():
+        state = "still reported" if aid in then_a else "**new**"
+        lines.append(f"- {state}: {md(fired.alert.level.heading)}: {md(fired.alert.message)}")
+    for aid, fired in then_a.items():
+        if aid not in now_a:
+            lines.append(f"- no longer reported: {md(fired.alert.message)}")
+    lines += ["", "---", "", f"*{DISCLAIMER}*", ""]
+    return "\n".join(lines)

@@ -1,0 +1,370 @@
+"""Saved sessions: an SQLite file in the data directory, one row per answer, committed as it is
+given, so Ctrl-C, a closed terminal, a crash or ``kill -9`` lose at most the question on screen.
+
+The folder is 0700 and the files 0600. ``PRAGMA user_version`` versions the schema: migrations
+run forward in one transaction, and a store written by a newer imbalance is refused, untouched.
+WAL mode and a busy timeout let several ``imbalance`` processes use one store at once; deletes
+overwrite what they remove (secure_delete), since this is health data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from imbalance_cli.answers import to_plain
+from imbalance_cli.errors import ImbalanceError, UsageError
+from imbalance_cli.files import private_dir
+from imbalance_cli.model import AnswerValue
+
+FILENAME = "imbalance.db"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: clients, sessions, answers
+    """
+    CREATE TABLE clients (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
+        questionnaire_id TEXT NOT NULL,
+        questionnaire_version TEXT NOT NULL,
+        questionnaire_sha256 TEXT NOT NULL,
+        questionnaire_source TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('in_progress', 'interrupted', 'complete')),
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        completed_at TEXT,
+        worst_pain REAL,
+        result_json TEXT
+    );
+    CREATE INDEX sessions_by_client ON sessions(client_id, started_at);
+    CREATE INDEX sessions_by_status ON sessions(status, started_at);
+    CREATE TABLE answers (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        question_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        value_json TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, question_id)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+STATUSES = ("in_progress", "interrupted", "complete")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    client: str | None
+    questionnaire_id: str
+    questionnaire_version: str
+    questionnaire_sha256: str
+    questionnaire_source: str
+    status: str
+    started_at: str
+    updated_at: str
+    completed_at: str | None
+    worst_pain: float | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "complete"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "client": self.client,
+            "questionnaire": {"id": self.questionnaire_id, "version": self.questionnaire_version},
+            "status": self.status,
+            "started_at": self.started_at,
+            "updated_at": self.updated_at,
+            "completed_at": self.completed_at,
+            "worst_pain": self.worst_pain,
+        }
+
+
+_SESSION_COLUMNS = """
+    s.id, c.name, s.questionnaire_id, s.questionnaire_version, s.questionnaire_sha256,
+    s.questionnaire_source, s.status, s.started_at, s.updated_at, s.completed_at, s.worst_pain
+"""
+
+
+def worst_pain(answers: Mapping[str, AnswerValue]) -> float | None:
+    """The highest "pain at worst" rating of any region (questions named ``pain_worst...``)."""
+    values = [
+        float(v)
+        for k, v in answers.items()
+        if k.split(".")[0] == "pain_worst"
+        and isinstance(v, (int, float))
+        and not isinstance(v, bool)
+    ]
+    return max(values) if values else None
+
+
+class Store:
+    """The session store. Open with ``Store.open(folder)``; close with ``close()``."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self.db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, folder: Path) -> Store:
+        private_dir(folder)
+        path = folder / FILENAME
+        old_umask = os.umask(0o077)
+        try:
+            connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ImbalanceError(f"cannot open the session store at {path}: {exc}") from None
+        finally:
+            os.umask(old_umask)
+        store = cls(connection, path)
+        try:
+            store._prepare()
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            raise ImbalanceError(
+                f"the session store at {path} cannot be read ({exc}); "
+                "move it aside and imbalance will start a new one"
+            ) from None
+        except BaseException:
+            connection.close()
+            raise
+        return store
+
+    def _prepare(self) -> None:
+        db = self.db
+        db.execute("PRAGMA busy_timeout = 30000")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ImbalanceError(
+                f"the session store at {self.path} was written by a newer imbalance "
+                f"(schema {version}, this one knows up to {SCHEMA_VERSION}); upgrade imbalance "
+                "to use it. Nothing was changed."
+            )
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA secure_delete = ON")
+        if version < SCHEMA_VERSION:
+            with self._write():
+                current = db.execute("PRAGMA user_version").fetchone()[0]
+                for step in range(current, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[step].split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.chmod(f"{self.path}{suffix}", 0o600)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front so concurrent writers queue instead of failing."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def client_id(self, name: str, *, create: bool) -> int | None:
+        row = self.db.execute("SELECT id FROM clients WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        if not create:
+            return None
+        with self._write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO clients(name, created_at) VALUES (?, ?)", (name, now())
+            )
+        row = self.db.execute("SELECT id FROM clients WHERE name = ?", (name,)).fetchone()
+        return int(row[0])
+
+    def clients(self) -> list[tuple[str, int, str | None]]:
+        """(name, number of sessions, last session start) for every client."""
+        rows = self.db.execute(
+            """SELECT c.name, COUNT(s.id), MAX(s.started_at) FROM clients c
+               LEFT JOIN sessions s ON s.client_id = c.id GROUP BY c.id ORDER BY c.name"""
+        ).fetchall()
+        return [(str(r[0]), int(r[1]), r[2]) for r in rows]
+
+    def delete_client(self, name: str) -> int:
+        """Delete a client and every session and answer about them; return the sessions removed."""
+        client = self.client_id(name, create=False)
+        if client is None:
+            raise UsageError(f"no client called '{name}'; see: imbalance clients list")
+        with self._write() as db:
+            count = db.execute(
+                "SELECT COUNT(*) FROM sessions WHERE client_id = ?", (client,)
+            ).fetchone()[0]
+            db.execute("DELETE FROM sessions WHERE client_id = ?", (client,))
+            db.execute("DELETE FROM clients WHERE id = ?", (client,))
+        self._checkpoint()
+        return int(count)
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def start(
+        self,
+        *,
+        questionnaire_id: str,
+        version: str,
+        sha256: str,
+        source: str,
+        client: str | None,
+        started_at: str | None = None,
+    ) -> int:
+        client_id = self.client_id(client, create=True) if client else None
+        stamp = started_at or now()
+        with self._write() as db:
+            cursor = db.execute(
+                """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
+                   questionnaire_sha256, questionnaire_source, status, started_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?)""",
+                (client_id, questionnaire_id, version, sha256, source, stamp, stamp),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def save_answers(
+        self, session_id: int, answers: Mapping[str, AnswerValue], order: Mapping[str, int]
+    ) -> None:
+        """Make the stored answers equal ``answers``, in one transaction: changed ones are
+        rewritten, removed ones (hidden by a changed answer, or undone by going back) deleted."""
+        stamp = now()
+        with self._write() as db:
+            stored = dict(
+                db.execute(
+                    "SELECT question_id, value_json FROM answers WHERE session_id = ?",
+                    (session_id,),
+                ).fetchall()
+            )
+            for qid in set(stored) - set(answers):
+                db.execute(
+                    "DELETE FROM answers WHERE session_id = ? AND question_id = ?",
+                    (session_id, qid),
+                )
+            for qid, value in answers.items():
+                encoded = json.dumps(to_plain(value), ensure_ascii=False)
+                if stored.get(qid) != encoded:
+                    db.execute(
+                        """INSERT INTO answers(session_id, question_id, position, value_json, answered_at)
+                           VALUES (?, ?, ?, ?, ?)
+                           ON CONFLICT(session_id, question_id) DO UPDATE SET
+                           value_json = excluded.value_json, answered_at = excluded.answered_at,
+                           position = excluded.position""",
+                        (session_id, qid, order.get(qid, 0), encoded, stamp),
+                    )
+            db.execute(
+                "UPDATE sessions SET updated_at = ?, worst_pain = ? WHERE id = ?",
+                (stamp, worst_pain(answers), session_id),
+            )
+
+    def set_status(
+        self,
+        session_id: int,
+        status: str,
+        *,
+        result_json: str | None = None,
+        completed_at: str | None = None,
+    ) -> None:
+        assert status in STATUSES
+        with self._write() as db:
+            db.execute(
+                "UPDATE sessions SET status = ?, updated_at = ?, completed_at = COALESCE(?, completed_at), result_json = COALESCE(?, result_json) WHERE id = ?",
+                (status, now(), completed_at, result_json, session_id),
+            )
+
+    def set_client(self, session_id: int, client: str | None) -> None:
+        client_id = self.client_id(client, create=True) if client else None
+        with self._write() as db:
+            db.execute("UPDATE sessions SET client_id = ? WHERE id = ?", (client_id, session_id))
+
+    def answers(self, session_id: int) -> dict[str, object]:
+        """The stored answers as plain JSON values, in question order."""
+        rows = self.db.execute(
+            "SELECT question_id, value_json FROM answers WHERE session_id = ? ORDER BY position, question_id",
+            (session_id,),
+        ).fetchall()
+        return {str(qid): json.loads(value) for qid, value in rows}
+
+    def session(self, session_id: int) -> SessionRow:
+        row = self.db.execute(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions s LEFT JOIN clients c ON c.id = s.client_id WHERE s.id = ?",
+            (session_id,),
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"no session {session_id}; see: imbalance sessions list")
+        return SessionRow(*row)
+
+    def result_json(self, session_id: int) -> str | None:
+        row = self.db.execute(
+            "SELECT result_json FROM sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def sessions(self, client: str | None = None, limit: int | None = None) -> list[SessionRow]:
+        """Sessions, newest first, optionally for one client."""
+        query = (
+            f"SELECT {_SESSION_COLUMNS} FROM sessions s LEFT JOIN clients c ON c.id = s.client_id"
+        )
+        params: list[object] = []
+        if client is not None:
+            query += " WHERE c.name = ?"
+            params.append(client)
+        query += " ORDER BY s.started_at DESC, s.id DESC"
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(limit)
+        return [SessionRow(*row) for row in self.db.execute(query, params).fetchall()]
+
+    def latest_unfinished(self) -> SessionRow | None:
+        row = self.db.execute(
+            f"""SELECT {_SESSION_COLUMNS} FROM sessions s LEFT JOIN clients c ON c.id = s.client_id
+                WHERE s.status != 'complete' ORDER BY s.updated_at DESC, s.id DESC LIMIT 1"""
+        ).fetchone()
+        return SessionRow(*row) if row else None
+
+    def delete_session(self, session_id: int) -> None:
+        self.session(session_id)
+        with self._write() as db:
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file so deleted rows do not linger in it."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def integrity(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

@@ -1,0 +1,118 @@
+"""The trainer workflow between the command line and the core: saving a run as it goes,
+resuming one, and rebuilding results of saved sessions for export and comparison.
+
+Nothing here prints; warnings are returned for the command line to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from imbalance_cli import loader, resources
+from imbalance_cli.answers import InvalidAnswer, check
+from imbalance_cli.engine import Flow
+from imbalance_cli.errors import ImbalanceError, QuestionnaireError
+from imbalance_cli.model import AnswerValue, Library, Questionnaire, Result
+from imbalance_cli.rules import assess
+from imbalance_cli.session import SaveHook
+from imbalance_cli.store import SessionRow, Store
+from imbalance_cli.yamlsrc import DEFAULT_MAX_BYTES
+
+
+def load_library() -> Library:
+    return loader.load_library(resources.library_paths())
+
+
+def load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> tuple[Questionnaire, Library]:
+    library = load_library()
+    return loader.load_questionnaire(resources.resolve(name), library, max_size), library
+
+
+def source_of(name: str, questionnaire: Questionnaire) -> str:
+    """How to find this questionnaire again: its id when bundled or the user's, else its path."""
+    path = Path(questionnaire.path).resolve()
+    for _, known in resources.questionnaire_files():
+        if known.resolve() == path:
+            return known.stem
+    return str(path)
+
+
+def saver(store: Store, session_id: int, questionnaire: Questionnaire) -> SaveHook:
+    order = {q.id: i for i, q in enumerate(questionnaire.questions)}
+
+    def save(answers: Mapping[str, AnswerValue]) -> None:
+        store.save_answers(session_id, answers, order)
+
+    return save
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A saved session brought back: its questionnaire, its answers, and what could not come back."""
+
+    row: SessionRow
+    questionnaire: Questionnaire
+    library: Library
+    answers: dict[str, AnswerValue]
+    warnings: tuple[str, ...]
+
+
+def load_session(store: Store, session_id: int) -> Loaded:
+    row = store.session(session_id)
+    try:
+        questionnaire, library = load(row.questionnaire_source)
+    except (QuestionnaireError, ImbalanceError) as exc:
+        raise ImbalanceError(
+            f"session {row.id} used questionnaire '{row.questionnaire_source}', which cannot be "
+            f"loaded now:\n{exc}"
+        ) from None
+    warnings: list[str] = []
+    if questionnaire.sha256 != row.questionnaire_sha256:
+        warnings.append(
+            f"questionnaire '{questionnaire.id}' has changed since session {row.id} "
+            f"(then {row.questionnaire_version}, now {questionnaire.version}); answers that no "
+            "longer fit are left out"
+        )
+    answers: dict[str, AnswerValue] = {}
+    for qid, raw in store.answers(row.id).items():
+        question = questionnaire.question(qid)
+        if question is None:
+            warnings.append(f"answer to '{qid}' left out: the questionnaire no longer asks it")
+            continue
+        try:
+            answers[qid] = check(question, raw)
+        except InvalidAnswer as exc:
+            warnings.append(f"answer to '{qid}' left out: {exc}")
+    answers = Flow(questionnaire).prune(answers)
+    return Loaded(row, questionnaire, library, answers, tuple(warnings))
+
+
+def result_of(loaded: Loaded) -> Result:
+    row = loaded.row
+    return assess(
+        loaded.questionnaire,
+        loaded.answers,
+        loaded.library,
+        started_at=row.started_at,
+        completed_at=row.completed_at,
+        client=row.client,
+    )
+
+
+def resume_target(store: Store, session_id: int | None) -> SessionRow:
+    if session_id is None:
+        row = store.latest_unfinished()
+        if row is None:
+            raise ImbalanceError(
+                "there is no unfinished session to resume; start one with: imbalance run"
+            )
+        return row
+    row = store.session(session_id)
+    if row.finished:
+        raise ImbalanceError(
+            f"session {row.id} is complete; export it with 'imbalance sessions export {row.id}', "
+            "or start a re-assessment with 'imbalance run'"
+        )
+    return row

@@ -1,0 +1,136 @@
+"""The session store: private files, versioned schema, answers kept exactly, safe under concurrency."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from imbalance_cli.errors import ImbalanceError
+from imbalance_cli.store import SCHEMA_VERSION, Store, worst_pain
+
+
+def open_store(tmp_path: Path) -> Store:
+    return Store.open(tmp_path / "store")
+
+
+def new_session(store: Store, client: str | None = None) -> int:
+    return store.start(
+        questionnaire_id="intake", version="1", sha256="x" * 64, source="intake", client=client
+    )
+
+
+def test_new_store_is_private_and_current(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        new_session(store)
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    folder = tmp_path / "store"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "imbalance.db").stat().st_mode) == 0o600
+
+
+def test_store_from_a_newer_imbalance_is_refused_untouched(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        store.db.execute("PRAGMA user_version = 99")
+    path = tmp_path / "store" / "imbalance.db"
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(ImbalanceError, match=r"written by a newer imbalance \(schema 99"):
+        open_store(tmp_path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_unreadable_store_is_a_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    folder.mkdir()
+    (folder / "imbalance.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ImbalanceError, match="cannot be read"):
+        open_store(tmp_path)
+
+
+def test_old_schema_is_migrated_forward(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    folder.mkdir()
+    sqlite3.connect(folder / "imbalance.db").close()  # version 0: empty
+    with open_store(tmp_path) as store:
+        assert new_session(store) == 1
+
+
+def test_answers_are_saved_exactly_and_removed_ones_deleted(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        sid = new_session(store, "Ana")
+        order = {"regions": 0, "pain_worst.knee": 1, "notes": 2}
+        store.save_answers(
+            sid, {"regions": ("knee.left",), "pain_worst.knee": 7, "notes": "ok"}, order
+        )
+        assert store.session(sid).worst_pain == 7
+        store.save_answers(sid, {"regions": ("neck",)}, order)
+        assert store.answers(sid) == {"regions": ["neck"]}
+        assert store.session(sid).worst_pain is None
+        assert store.session(sid).client == "Ana"
+
+
+def test_deleting_a_client_removes_everything_about_them(tmp_path: Path) -> None:
+    with open_store(tmp_path) as store:
+        keep = new_session(store, "Bo")
+        gone = new_session(store, "Ana")
+        store.save_answers(gone, {"notes": "private detail"}, {})
+        assert store.delete_client("Ana") == 1
+        assert [r.id for r in store.sessions()] == [keep]
+        assert store.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
+        assert [c[0] for c in store.clients()] == ["Bo"]
+    raw = (tmp_path / "store" / "imbalance.db").read_bytes()
+    assert b"private detail" not in raw
+
+
+def test_worst_pain_is_the_highest_region_rating() -> None:
+    assert worst_pain({"pain_worst.knee": 4, "pain_worst.neck": 8, "pain_now.neck": 9}) == 8
+    assert worst_pain({"age": 40}) is None
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from imbalance_cli.store import Store
+    folder, tag = Path(sys.argv[1]), sys.argv[2]
+    with Store.open(folder) as store:
+        for n in range(40):
+            sid = store.start(questionnaire_id="intake", version="1", sha256="x", source="intake", client=f"{tag}-{n % 3}")
+            answers = {}
+            for k in range(10):
+                answers[f"q{k}"] = f"{tag}-{n}-{k}"
+                store.save_answers(sid, answers, {})
+            store.set_status(sid, "complete")
+    """
+)
+
+
+def test_two_processes_writing_at_once_corrupt_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    Store.open(folder).close()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(folder), tag], stderr=subprocess.PIPE, text=True
+        )
+        for tag in ("a", "b")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    with Store.open(folder) as store:
+        assert store.integrity() == "ok"
+        rows = store.sessions()
+        assert len(rows) == 80 and all(r.status == "complete" for r in rows)
+        assert store.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 800
+        assert sorted(c[0] for c in store.clients()) == ["a-0", "a-1", "a-2", "b-0", "b-1", "b-2"]
+        for row in rows:
+            answers = store.answers(row.id)
+            tag = str(answers["q0"]).split("-")[0]
+            n = str(answers["q0"]).split("-")[1]
+            assert answers == {f"q{k}": f"{tag}-{n}-{k}" for k in range(10)}

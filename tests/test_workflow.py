@@ -1,0 +1,149 @@
+"""The trainer workflow on the command line: saved sessions, clients, exports, compare, resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from conftest import EXAMPLES
+from test_cli import imbalance
+
+INTAKE = EXAMPLES / "desk-worker-neck-shoulder.yaml"
+
+
+def reassessment(tmp_path: Path, **changes: object) -> Path:
+    answers = yaml.safe_load(INTAKE.read_text())
+    answers.update(changes)
+    path = tmp_path / "later.yaml"
+    path.write_text(yaml.safe_dump(answers))
+    return path
+
+
+def two_sessions(tmp_path: Path) -> None:
+    first = imbalance("run", "--answers", str(INTAKE), "--no-input", "--client", "Ana")
+    assert first.returncode == 0, first.stderr
+    later = reassessment(
+        tmp_path,
+        **{"pain_now.neck": 1, "pain_worst.neck": 3, "pain_worst.shoulder": 4, "goal_1_rating": 8,
+           "regions": ["neck", "shoulder.right", "knee.left"], "pain_now.knee": 2, "pain_best.knee": 1,
+           "pain_worst.knee": 3, "duration.knee": "under_6_weeks", "onset.knee": "load_change",
+           "worse_with.knee": ["stairs"], "better_with.knee": ["rest"], "daily_pattern.knee": "activity_dependent",
+           "knee_location": "front", "knee_swelling": False, "knee_instability": False, "runs": False,
+           "daily_nerve": ["tingling"]},
+    )  # fmt: skip
+    second = imbalance("run", "--answers", str(later), "--no-input", "--client", "Ana")
+    assert second.returncode == 0, second.stderr
+
+
+def test_every_run_is_saved_and_listed(tmp_path: Path) -> None:
+    two_sessions(tmp_path)
+    listed = json.loads(imbalance("sessions", "list", "--json").stdout)
+    assert [s["id"] for s in listed] == [2, 1]
+    assert all(s["status"] == "complete" and s["client"] == "Ana" for s in listed)
+    assert [s["worst_pain"] for s in listed] == [4, 6]
+    assert listed[0]["questionnaire"] == {"id": "intake", "version": "1.0.0"}
+    table = imbalance("sessions", "list", "--client", "Ana")
+    assert "complete" in table.stdout and "6/10" in table.stdout
+    clients = json.loads(imbalance("clients", "list", "--json").stdout)
+    assert clients[0]["name"] == "Ana" and clients[0]["sessions"] == 2
+
+
+def test_no_save_keeps_nothing(tmp_path: Path) -> None:
+    run = imbalance("run", "--answers", str(INTAKE), "--no-input", "--no-save")
+    assert run.returncode == 0
+    assert json.loads(imbalance("sessions", "list", "--json").stdout) == []
+
+
+def test_data_dir_option_and_variable(tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere"
+    assert (
+        imbalance(
+            "--data-dir", str(other), "run", "--answers", str(INTAKE), "--no-input"
+        ).returncode
+        == 0
+    )
+    assert (other / "imbalance.db").is_file()
+    assert json.loads(imbalance("sessions", "list", "--json").stdout) == []
+    listed = json.loads(
+        imbalance("sessions", "list", "--json", env={"IMBALANCE_DATA_DIR": str(other)}).stdout
+    )
+    assert len(listed) == 1
+
+
+def test_export_for_trainer_and_client(tmp_path: Path) -> None:
+    two_sessions(tmp_path)
+    trainer = imbalance("sessions", "export", "1", "--format", "md").stdout
+    client = imbalance("sessions", "export", "1", "--format", "md", "--audience", "client").stdout
+    assert "## Rule trace" in trainer and "massage_faded_neck" in trainer
+    assert "- **Hours at a screen:** 9 hours" in trainer
+    assert client.startswith("# Your self-assessment summary")
+    assert "## Rule trace" not in client and "Hours at a screen" not in client
+    assert "- **Neck:** 4/10 now, 6/10 at worst" in client
+    assert "Work a full day at the desk without a headache (today: 4/10)" in client
+    assert len(client) < len(trainer)
+    document = json.loads(imbalance("sessions", "export", "1", "--format", "json").stdout)
+    assert document["client"] == "Ana" and document["answers"]["massage_outcome"] == "faded"
+    out = tmp_path / "ana.md"
+    assert imbalance("sessions", "export", "1", "--out", str(out)).returncode == 0
+    assert imbalance("sessions", "export", "1", "--out", str(out)).returncode == 1
+
+
+def test_show_a_session(tmp_path: Path) -> None:
+    two_sessions(tmp_path)
+    shown = imbalance("sessions", "show", "2")
+    assert shown.returncode == 0 and "Session 2" in shown.stdout and "Rule trace" in shown.stdout
+    data = json.loads(imbalance("sessions", "show", "2", "--json").stdout)
+    assert data["session"]["id"] == 2 and data["result"]["answers"]["pain_worst.neck"] == 3
+    missing = imbalance("sessions", "show", "9")
+    assert missing.returncode == 2 and "no session 9" in missing.stderr
+
+
+def test_compare_marks_meaningful_changes(tmp_path: Path) -> None:
+    two_sessions(tmp_path)
+    run = imbalance("compare", "1", "2")
+    assert run.returncode == 0, run.stderr
+    text = run.stdout
+    assert "| Neck | Now | 4 | 1 | **-3 (better, meaningful)** |" in text
+    assert "| Neck | At worst | 6 | 3 | **-3 (better, meaningful)** |" in text
+    assert "| Shoulder (right) | At worst | 5 | 4 | -1 (within day-to-day variation) |" in text
+    assert "- **New regions:** Knee (left)" in text
+    assert "- **Regions no longer reported:** none" in text
+    assert "- **Nerve-like, in daily life:** appeared: Tingling or pins and needles" in text
+    assert (
+        "| Work a full day at the desk without a headache | 4 | 8 | **+4 (better, meaningful)** |"
+        in text
+    )
+    assert "None reported, then or now." in text
+
+
+def test_delete_needs_confirmation(tmp_path: Path) -> None:
+    two_sessions(tmp_path)
+    refused = imbalance("sessions", "delete", "1")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert imbalance("sessions", "delete", "1", "--yes").returncode == 0
+    assert [s["id"] for s in json.loads(imbalance("sessions", "list", "--json").stdout)] == [2]
+    assert imbalance("clients", "delete", "Ana").returncode == 2
+    assert imbalance("clients", "delete", "Ana", "--yes").returncode == 0
+    assert json.loads(imbalance("sessions", "list", "--json").stdout) == []
+    assert json.loads(imbalance("clients", "list", "--json").stdout) == []
+    assert imbalance("clients", "delete", "Nobody", "--yes").returncode == 2
+
+
+def test_resume_needs_an_unfinished_session_and_a_terminal(tmp_path: Path) -> None:
+    none = imbalance("resume")
+    assert none.returncode == 1 and "no unfinished session" in none.stderr
+    from imbalance_cli.store import Store
+
+    with Store.open(tmp_path / "data") as store:
+        sid = store.start(
+            questionnaire_id="intake", version="1.0.0", sha256="old", source="intake", client=None
+        )
+        store.save_answers(sid, {"red_flags_now": ("none",)}, {})
+    run = imbalance("resume")
+    assert run.returncode == 2 and "needs a terminal" in run.stderr
+    assert "has changed since session 1" in run.stderr
+    two_sessions(tmp_path)
+    done = imbalance("resume", "2")
+    assert done.returncode == 1 and "is complete" in done.stderr
