@@ -147,3 +147,20 @@ def test_resume_needs_an_unfinished_session_and_a_terminal(tmp_path: Path) -> No
     two_sessions(tmp_path)
     done = imbalance("resume", "2")
     assert done.returncode == 1 and "is complete" in done.stderr
+
+
+def test_compare_matches_goals_by_wording_not_position(tmp_path: Path) -> None:
+    first = imbalance("run", "--answers", str(INTAKE), "--no-input")
+    assert first.returncode == 0
+    later = reassessment(
+        tmp_path,
+        goal_1="Swim front crawl for 20 minutes",
+        goal_1_rating=6,
+        goal_2="Carry shopping home",
+        goal_2_rating=7,
+    )
+    assert imbalance("run", "--answers", str(later), "--no-input").returncode == 0
+    text = imbalance("compare", "1", "2").stdout
+    assert "| Swim front crawl for 20 minutes | 3 | 6 | **+3 (better, meaningful)** |" in text
+    assert "| Work a full day at the desk without a headache | 4 | – | – |" in text
+    assert "| Carry shopping home | – | 7 | – |" in text

@@ -64,6 +64,19 @@ def _sensations(q: Questionnaire, result: Result) -> dict[str, set[str]]:
     return out
 
 
+def _goals(result: Result) -> dict[str, tuple[str, float | None]]:
+    """Goal activities by their wording (case and spacing ignored), with their 0-10 rating, so a
+    goal is compared with the same goal even if the list order changed."""
+    out: dict[str, tuple[str, float | None]] = {}
+    for n in range(1, 10):
+        if result.questionnaire.question(f"goal_{n}") is None:
+            break
+        text = result.answers.get(f"goal_{n}")
+        if isinstance(text, str) and text.strip():
+            out[" ".join(text.lower().split())] = (text, _number(result, f"goal_{n}_rating"))
+    return out
+
+
 def render(before: Result, after: Result, label_before: str, label_after: str) -> str:
     q = after.questionnaire
     lines = [
@@ -119,18 +132,13 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
         lines.append("No change in the sensations reported.")
     lines.append("")
 
+    then_goals, now_goals = _goals(before), _goals(after)
     goal_rows = []
-    for n in range(1, 10):
-        qid, rid = f"goal_{n}", f"goal_{n}_rating"
-        if q.question(qid) is None:
-            break
-        names = {str(r.answers[qid]) for r in (before, after) if r.answers.get(qid)}
-        if not names:
-            continue
-        a, b = _number(before, rid), _number(after, rid)
-        goal = " / ".join(sorted(names))
+    for key in dict.fromkeys([*then_goals, *now_goals]):
+        name, a = then_goals.get(key, (None, None))
+        later_name, b = now_goals.get(key, (None, None))
         goal_rows.append(
-            f"| {md(goal)} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=False)} |"
+            f"| {md(later_name or name or '')} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=False)} |"
         )
     lines += ["## Goal activities (0 = cannot do, 10 = as before)", ""]
     if goal_rows:
