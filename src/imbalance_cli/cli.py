@@ -11,7 +11,7 @@ import typer
 
 from imbalance_cli import __version__
 from imbalance_cli.errors import ExitCode, ImbalanceError, Interrupted, UsageError
-from imbalance_cli.text import markup
+from imbalance_cli.text import clean, markup
 from imbalance_cli.yamlsrc import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def run(
     ignored = sorted(set(prefilled) - set(flow.prune(prefilled)))
     if ignored:
         _err_console().print(
-            f"[yellow]Not asked with these answers, so ignored:[/] {', '.join(ignored)}"
+            f"[yellow]Not asked with these answers, so ignored:[/] {markup(', '.join(ignored))}"
         )
     needs_prompt = flow.next_question(prefilled) is not None
     if no_input:
@@ -354,8 +354,6 @@ def list_() -> None:
                 origin,
             )
             continue
-        from imbalance_cli.text import markup
-
         table.add_row(
             markup(q.id), markup(q.title), markup(q.version), str(len(q.questions)), origin
         )
@@ -401,7 +399,7 @@ def validate(
             targets.append(resources.user_dir())
     report = validate_paths(targets, resources.library_paths(), max_size)
     for problem in report.problems:
-        print(problem)
+        print(clean(str(problem)))
     console = _err_console()
     if report.problems:
         n = len(report.problems)
@@ -676,10 +674,10 @@ def main(argv: list[str] | None = None) -> int:
         code: Any = app(args=args, prog_name="imbalance", standalone_mode=False)
         return int(code or 0)
     except Interrupted as exc:
-        print(f"\nimbalance: {exc.message}", file=sys.stderr)
+        print(f"\nimbalance: {clean(exc.message)}", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
     except ImbalanceError as exc:
-        print(f"imbalance: error: {exc.message}", file=sys.stderr)
+        print(f"imbalance: error: {clean(exc.message)}", file=sys.stderr)
         return int(exc.exit_code)
     except typer.Exit as exc:
         return int(exc.exit_code)
@@ -697,7 +695,7 @@ def main(argv: list[str] | None = None) -> int:
         if show_traceback:
             raise
         print(
-            f"imbalance: internal error: {type(exc).__name__}: {exc}\n"
+            f"imbalance: internal error: {type(exc).__name__}: {clean(str(exc))}\n"
             "This is a bug in imbalance; run again with --traceback and report what it shows.",
             file=sys.stderr,
         )

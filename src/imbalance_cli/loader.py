@@ -53,6 +53,7 @@ from imbalance_cli.yamlsrc import (
 )
 
 MAX_QUESTIONS = 50_000
+MAX_TEXT_CHARS = 4_000
 MAX_CONDITION_DEPTH = 32
 
 # The fields each kind of object may have. docs/authoring.md and the JSON Schema (schema.py)
@@ -144,6 +145,12 @@ def _text(f: Mapping[str, yaml.Node], key: str, sink: Sink, what: str) -> str | 
     if value is not None and not value.strip():
         sink.add(node, f"{what} '{key}' is empty; write something or leave the field out")
         return None
+    if value is not None and len(value) > MAX_TEXT_CHARS:
+        sink.add(
+            node,
+            f"{what} '{key}' is {len(value):,} characters long; keep it under {MAX_TEXT_CHARS:,}",
+        )
+        return None
     return value.strip() if value is not None else None
 
 
@@ -154,7 +161,12 @@ def _texts(f: Mapping[str, yaml.Node], key: str, sink: Sink, what: str) -> tuple
     out: list[str] = []
     for item in as_list(node, sink, f"{what} '{key}'") or ():
         value = as_str(item, sink, f"an item of {what} '{key}'")
-        if value is not None:
+        if value is not None and len(value) > MAX_TEXT_CHARS:
+            sink.add(
+                item,
+                f"an item of {what} '{key}' is {len(value):,} characters long; keep it under {MAX_TEXT_CHARS:,}",
+            )
+        elif value is not None:
             out.append(value.strip())
     return tuple(out)
 
@@ -617,7 +629,11 @@ def _question(
         )
         for key, value_node in (anchor_map or {}).items():
             label = as_str(value_node, sink, f"anchor {key}")
-            if label is not None:
+            if label is not None and len(label) > 200:
+                sink.add(
+                    value_node, f"anchor {key} is {len(label):,} characters long; keep it under 200"
+                )
+            elif label is not None:
                 anchors.append((int(key), label))
 
     allowed_regions: list[str] = []

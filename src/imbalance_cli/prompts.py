@@ -177,7 +177,7 @@ class TerminalPrompter:
 
         if t is QuestionType.SINGLE:
             choices = [
-                questionary.Choice(clean(c.label), value=c.id, description=_desc(c.help))
+                questionary.Choice(one_line(c.label), value=c.id, description=_desc(c.help))
                 for c in question.choices
             ]
             start = default if isinstance(default, str) else None
@@ -263,7 +263,7 @@ def _list_choices(question: Question, chosen: set[str]) -> list[Any]:
     if question.type is QuestionType.MULTI:
         return [
             questionary.Choice(
-                clean(c.label), value=c.id, checked=c.id in chosen, description=_desc(c.help)
+                one_line(c.label), value=c.id, checked=c.id in chosen, description=_desc(c.help)
             )
             for c in question.choices
         ]

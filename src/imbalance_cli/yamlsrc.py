@@ -13,8 +13,10 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
+from yaml.resolver import Resolver
 
 from imbalance_cli.errors import Problem, SourceLocation
 
@@ -24,6 +26,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+MAX_MESSAGE = 400
 MAX_DEPTH = 64
 
 STR = "tag:yaml.org,2002:str"
@@ -52,9 +55,12 @@ class Sink:
         return SourceLocation(self.path, mark.line + 1, mark.column + 1)
 
     def add(self, node: yaml.Node | None, message: str) -> None:
-        self.problems.append(Problem(self.at(node), message))
+        self.add_at(self.at(node), message)
 
     def add_at(self, location: SourceLocation, message: str) -> None:
+        # Messages quote what was written; a megabyte-long key must not become a megabyte of error.
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 1] + "…"
         self.problems.append(Problem(location, message))
 
 
@@ -104,65 +110,108 @@ def read_text(path: Path, sink: Sink, max_bytes: int) -> str | None:
 
 
 def compose(text: str, sink: Sink) -> yaml.Node | None:
-    """Parse YAML into one node tree, or record why it cannot be and return None."""
+    """Parse YAML into one node tree, or record why it cannot be and return None.
+
+    Nodes are built here from the parser's events, iteratively: libyaml's own composer recurses,
+    and a file nested a hundred thousand levels deep crashes it. Building from events also lets
+    one pass refuse anchors, aliases, explicit tags, extra documents and deep nesting.
+    """
+    resolver: Any = Resolver()  # PyYAML's stubs leave resolve() untyped
+    stack: list[yaml.Node] = []
+    pending_keys: list[yaml.Node | None] = []
+    root: yaml.Node | None = None
+    documents = 0
+
+    def fail(mark: Any, message: str) -> None:
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        sink.add_at(SourceLocation(sink.path, line, column), message)
+
+    def attach(node: yaml.Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        parent = stack[-1]
+        if isinstance(parent, yaml.SequenceNode):
+            parent.value.append(node)
+        elif pending_keys[-1] is None:
+            pending_keys[-1] = node
+        else:
+            parent.value.append((pending_keys[-1], node))
+            pending_keys[-1] = None
+
     try:
-        if "&" in text or "*" in text:
-            for event in yaml.parse(text, Loader=_Loader):
-                anchor = getattr(event, "anchor", None)
-                if isinstance(event, yaml.AliasEvent) or anchor is not None:
-                    where = event.start_mark
-                    line, column = (where.line + 1, where.column + 1) if where else (0, 0)
-                    sink.add_at(
-                        SourceLocation(sink.path, line, column),
-                        f"YAML anchors and aliases ('&{anchor}', '*{anchor}') are not allowed; "
-                        "write the value out in full",
+        for event in yaml.parse(text, Loader=_Loader):
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, yaml.AliasEvent) or anchor is not None:
+                fail(
+                    event.start_mark,
+                    f"YAML anchors and aliases ('&{anchor}', '*{anchor}') are not allowed; "
+                    "write the value out in full",
+                )
+                return None
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    fail(
+                        event.start_mark,
+                        "only one YAML document per file; remove the '---' and what follows",
                     )
                     return None
-        node = yaml.compose(text, Loader=_Loader)
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                stack.pop()
+                pending_keys.pop()
+                continue
+            if not isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+                continue
+            tag = event.tag
+            if tag is not None and tag != "!" and tag not in _PLAIN_TAGS:
+                fail(
+                    event.start_mark,
+                    f"YAML tag '{tag}' is not allowed; remove it, plain values only",
+                )
+                return None
+            start: Any = event.start_mark  # the C parser's marks, which the stubs do not name
+            end: Any = event.end_mark
+            if isinstance(event, yaml.ScalarEvent):
+                if tag is None or tag == "!":
+                    tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+                attach(yaml.ScalarNode(tag, event.value, start, end, style=event.style))
+                continue
+            is_list = isinstance(event, yaml.SequenceStartEvent)
+            if tag is None or tag == "!":
+                kind = yaml.SequenceNode if is_list else yaml.MappingNode
+                tag = resolver.resolve(kind, None, event.implicit)
+            if tag != (SEQ if is_list else MAP):
+                fail(start, f"YAML tag '{tag}' does not fit a {'list' if is_list else 'mapping'}")
+                return None
+            node: yaml.Node = (
+                yaml.SequenceNode(tag, [], start, end, flow_style=event.flow_style)
+                if is_list
+                else yaml.MappingNode(tag, [], start, end, flow_style=event.flow_style)
+            )
+            attach(node)
+            if len(stack) >= MAX_DEPTH:
+                fail(
+                    event.start_mark,
+                    f"nested more than {MAX_DEPTH} levels deep; flatten the structure",
+                )
+                return None
+            stack.append(node)
+            pending_keys.append(None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = (
-            SourceLocation(sink.path, mark.line + 1, mark.column + 1)
-            if mark is not None
-            else SourceLocation(sink.path)
-        )
         what = exc.problem or exc.context or "invalid YAML"
-        sink.add_at(loc, f"YAML syntax error: {what}")
+        fail(mark, f"YAML syntax error: {what}")
         return None
     except yaml.YAMLError as exc:
         sink.add(None, f"YAML error: {exc}")
         return None
-    except RecursionError:
-        sink.add(None, "the YAML is nested too deeply to read")
-        return None
-    if node is None:
+    if root is None:
         sink.add(None, "the file is empty; it should hold a mapping")
         return None
-    if not _check_tags(node, sink):
-        return None
-    return node
-
-
-def _check_tags(root: yaml.Node, sink: Sink) -> bool:
-    """Refuse explicit tags such as ``!!python/object`` and nesting past MAX_DEPTH."""
-    ok = True
-    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            sink.add(node, f"nested more than {MAX_DEPTH} levels deep; flatten the structure")
-            return False
-        if node.tag not in _PLAIN_TAGS:
-            sink.add(node, f"YAML tag '{node.tag}' is not allowed; remove it, plain values only")
-            ok = False
-            continue
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.append((key, depth + 1))
-                stack.append((value, depth + 1))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, depth + 1) for item in node.value)
-    return ok
+    return root
 
 
 def pairs(node: yaml.MappingNode, sink: Sink) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:

@@ -135,10 +135,10 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
     then_goals, now_goals = _goals(before), _goals(after)
     goal_rows = []
     for key in dict.fromkeys([*then_goals, *now_goals]):
-        name, a = then_goals.get(key, (None, None))
-        later_name, b = now_goals.get(key, (None, None))
+        name, a = then_goals.get(key, ("", None))
+        later_name, b = now_goals.get(key, ("", None))
         goal_rows.append(
-            f"| {md(later_name or name or '')} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=False)} |"
+            f"| {md(later_name or name)} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=False)} |"
         )
     lines += ["## Goal activities (0 = cannot do, 10 = as before)", ""]
     if goal_rows:
