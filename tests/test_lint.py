@@ -23,8 +23,8 @@ def _tool(name: str) -> str:
 @pytest.mark.parametrize(
     "args",
     [
-        ["ruff", "check", "src", "tests"],
-        ["ruff", "format", "--check", "src", "tests"],
+        ["ruff", "check", "src", "tests", "benchmarks"],
+        ["ruff", "format", "--check", "src", "tests", "benchmarks"],
         ["mypy", "--strict", "src"],
     ],
     ids=["ruff-check", "ruff-format", "mypy-strict"],

@@ -202,11 +202,21 @@ def compose(text: str, sink: Sink) -> yaml.Node | None:
             pending_keys.append(None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "invalid YAML"
+        what = " ".join((exc.problem or exc.context or "invalid YAML").split())
         fail(mark, f"YAML syntax error: {what}")
         return None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        sink.add_at(
+            SourceLocation(sink.path, line, column),
+            f"the character U+{ord(char):04X} is not allowed in YAML; remove it "
+            "(write control characters as escapes inside double quotes)",
+        )
+        return None
     except yaml.YAMLError as exc:
-        sink.add(None, f"YAML error: {exc}")
+        sink.add(None, "YAML error: " + " ".join(str(exc).split()))
         return None
     if root is None:
         sink.add(None, "the file is empty; it should hold a mapping")
