@@ -206,3 +206,27 @@ def test_prompts_stay_on_the_terminal_when_stdout_is_redirected(tmp_path: Path) 
     assert out.startswith("# Mini intake")
     assert "Any of these" not in out.split("## Safety check")[0]
     assert "\x1b[" not in out
+
+
+def test_ctrl_c_at_a_confirmation_deletes_nothing(
+    tmp_path: Path, spawn: Callable[..., pexpect.spawn]
+) -> None:
+    persona = (
+        Path(__file__).resolve().parents[1] / "questionnaires" / "examples" / "runner-knee.yaml"
+    )
+    made = spawn(
+        "run", "--answers", str(persona), "--no-input", "--client", "Ana", "--out", "ana.md"
+    )
+    made.expect(pexpect.EOF)
+    made.close()
+    assert made.exitstatus == 0
+    child = spawn("clients", "delete", "Ana")
+    child.expect("Type 'yes' to confirm")
+    child.send(CTRL_C)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    listed = spawn("clients", "list")
+    listed.expect("Ana")
+    listed.expect(pexpect.EOF)
