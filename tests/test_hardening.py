@@ -18,6 +18,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output.vt100 import Vt100_Output
 from rich.console import Console
 
+from conftest import EXAMPLES, ROOT
 from imbalance_cli import files, loader
 from imbalance_cli.answers import read_answers
 from imbalance_cli.cli import main
@@ -26,8 +27,6 @@ from imbalance_cli.errors import AnswersError, ImbalanceError, Interrupted, Ques
 from imbalance_cli.model import Library, Questionnaire
 from imbalance_cli.prompts import TerminalPrompter
 from imbalance_cli.session import run_session
-
-from conftest import EXAMPLES, ROOT
 
 INJECTED = ("\x1b]0;pwned", "\x1b[5m", "\x1b[2J", "\u202e", "\x07")
 HOSTILE = ROOT / "tests" / "fixtures" / "fuzz" / "questionnaire-hostile-text.yaml"

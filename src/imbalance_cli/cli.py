@@ -10,9 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from imbalance_cli import __version__
-from imbalance_cli.errors import ExitCode, ImbalanceError, Interrupted, UsageError
+from imbalance_cli.errors import (
+    DEFAULT_MAX_BYTES,
+    ExitCode,
+    ImbalanceError,
+    Interrupted,
+    UsageError,
+)
 from imbalance_cli.text import clean, markup
-from imbalance_cli.yamlsrc import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -228,13 +233,22 @@ def _finish(
         written.append(str(json_out))
     if session_id is not None:
         written.append(f"session {session_id} (imbalance sessions show {session_id})")
-    if sys.stdout.isatty() or out is not None:
+    if out is None and not sys.stdout.isatty():
+        sys.stdout.write(markdown.render(result, audience))
+    elif sys.stdout.isatty() or sys.stderr.isatty():
         from imbalance_cli.render.terminal import summary
 
-        console = _err_console() if not sys.stdout.isatty() else _stdout_console()
+        console = _stdout_console() if sys.stdout.isatty() else _err_console()
         console.print(summary(result, written))
     else:
-        sys.stdout.write(markdown.render(result, audience))
+        # Nobody is watching (a script or a pipeline): say what was written, plainly and cheaply.
+        for alert in result.alerts:
+            print(
+                f"imbalance: {alert.alert.level.value}: {clean(alert.alert.message)}",
+                file=sys.stderr,
+            )
+        for item in written:
+            print(f"imbalance: wrote {clean(item)}", file=sys.stderr)
 
 
 def _stdout_console() -> Console:

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+#: The largest questionnaire file read by default (``--max-size`` changes it). Here rather than in
+#: the YAML module so that the command line can name it without importing PyYAML.
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+
 
 class ExitCode(IntEnum):
     """Exit codes of the ``imbalance`` command (see DESIGN.md)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from imbalance_cli import regions as body
-from imbalance_cli.errors import Problem, QuestionnaireError, SourceLocation
+from imbalance_cli.errors import DEFAULT_MAX_BYTES, Problem, QuestionnaireError, SourceLocation
 from imbalance_cli.model import (
     Alert,
     AlertLevel,
@@ -40,7 +40,6 @@ from imbalance_cli.model import (
     Strategy,
 )
 from imbalance_cli.yamlsrc import (
-    DEFAULT_MAX_BYTES,
     Sink,
     as_bool,
     as_list,

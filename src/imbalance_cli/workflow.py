@@ -13,12 +13,11 @@ from pathlib import Path
 from imbalance_cli import loader, resources
 from imbalance_cli.answers import InvalidAnswer, check
 from imbalance_cli.engine import Flow
-from imbalance_cli.errors import ImbalanceError, QuestionnaireError
+from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, QuestionnaireError
 from imbalance_cli.model import AnswerValue, Library, Questionnaire, Result
 from imbalance_cli.rules import assess
 from imbalance_cli.session import SaveHook
 from imbalance_cli.store import SessionRow, Store
-from imbalance_cli.yamlsrc import DEFAULT_MAX_BYTES
 
 
 def load_library() -> Library:

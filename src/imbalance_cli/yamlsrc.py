@@ -25,7 +25,6 @@ try:  # libyaml's C parser is several times faster; fall back to pure Python whe
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 MAX_MESSAGE = 400
 MAX_DEPTH = 64
 
