@@ -495,22 +495,24 @@ def sessions_list(
             "No saved sessions" + (f" for {markup(client)}" if client else "") + "."
         )
         return
-    from rich.table import Table
+    from imbalance_cli.render.table import plain_table
 
-    table = Table(box=None, header_style="bold")
-    for column in ("id", "client", "questionnaire", "started", "status", "worst pain"):
-        table.add_column(column, justify="right" if column in ("id", "worst pain") else "left")
-    style = {"complete": "green", "interrupted": "yellow", "in_progress": "yellow"}
-    for r in rows:
-        table.add_row(
-            str(r.id),
-            markup(r.client or "–"),
-            markup(f"{r.questionnaire_id} {r.questionnaire_version}"),
-            r.started_at[:16].replace("T", " "),
-            f"[{style[r.status]}]{r.status.replace('_', ' ')}[/]",
-            "–" if r.worst_pain is None else f"{r.worst_pain:g}/10",
-        )
-    _stdout_console().print(table)
+    table = plain_table(
+        ("id", "client", "questionnaire", "started", "status", "worst pain"),
+        [
+            (
+                str(r.id),
+                r.client or "–",
+                f"{r.questionnaire_id} {r.questionnaire_version}",
+                r.started_at[:16].replace("T", " "),
+                r.status.replace("_", " "),
+                "–" if r.worst_pain is None else f"{r.worst_pain:g}/10",
+            )
+            for r in rows
+        ],
+        right=(0, 5),
+    )
+    sys.stdout.write(table)
 
 
 @sessions_app.command("show")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -47,6 +47,7 @@ from imbalance_cli.yamlsrc import (
     as_str,
     compose,
     fields,
+    no_gc,
     read_text,
     suggest,
 )
@@ -316,7 +317,8 @@ def load_questionnaire(
     text = read_text(path, sink, max_bytes)
     questionnaire = None
     if text is not None:
-        questionnaire = _questionnaire(text, sink, library)
+        with no_gc():
+            questionnaire = _questionnaire(text, sink, library)
         if questionnaire is not None:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             questionnaire = _with(questionnaire, path=str(path), sha256=digest)
@@ -326,8 +328,6 @@ def load_questionnaire(
 
 
 def _with(q: Questionnaire, **changes: str) -> Questionnaire:
-    from dataclasses import replace
-
     return replace(q, **changes)  # type: ignore[arg-type]
 
 
@@ -408,9 +408,8 @@ def _questionnaire(text: str, sink: Sink, library: Library | None) -> Questionna
                     pending.when, before=position, region=pending.region,
                     siblings=pending.siblings, where=f"question '{q.id}'",
                 )  # fmt: skip
-            from dataclasses import replace
-
-            q = replace(q, when=when)
+            if when is not None:
+                q = replace(q, when=when)
             built.append(q)
             all_questions.setdefault(q.id, q)
         built_sections.append(
@@ -504,8 +503,6 @@ def _section(
         section = _PendingSection(sid, title, intro, f.get("when"), None, None, node)
         section.questions = [_Pending(q, when, sid) for q, when in parsed]
         return [section]
-
-    from dataclasses import replace
 
     siblings = frozenset(q.id for q, _ in parsed)
     out: list[_PendingSection] = []

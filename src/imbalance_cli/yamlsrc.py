@@ -8,7 +8,9 @@ composed: they allow exponential blow-up ("billion laughs") and nothing here nee
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -115,41 +117,105 @@ def compose(text: str, sink: Sink) -> yaml.Node | None:
     and a file nested a hundred thousand levels deep crashes it. Building from events also lets
     one pass refuse anchors, aliases, explicit tags, extra documents and deep nesting.
     """
-    resolver: Any = Resolver()  # PyYAML's stubs leave resolve() untyped
-    stack: list[yaml.Node] = []
-    pending_keys: list[yaml.Node | None] = []
-    root: yaml.Node | None = None
+    with no_gc():
+        return _compose(text, sink)
+
+
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building: node trees hold no cycles, and with the
+    collector running, its repeated passes over the growing tree made loading quadratic."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _compose(text: str, sink: Sink) -> yaml.Node | None:
+    resolve: Any = Resolver().resolve  # PyYAML's stubs leave resolve() untyped
+    # Implicit types (numbers, booleans, null, timestamps) are found by their first character;
+    # a plain scalar starting with any other character is text, without asking the resolver.
+    typed_starts: Any = Resolver.yaml_implicit_resolvers
+    stack: list[Any] = []
+    is_list: list[bool] = []
+    pending: list[Any] = []
+    root: Any = None
     documents = 0
 
     def fail(mark: Any, message: str) -> None:
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
         sink.add_at(SourceLocation(sink.path, line, column), message)
 
-    def attach(node: yaml.Node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
-            return
-        parent = stack[-1]
-        if isinstance(parent, yaml.SequenceNode):
-            parent.value.append(node)
-        elif pending_keys[-1] is None:
-            pending_keys[-1] = node
-        else:
-            parent.value.append((pending_keys[-1], node))
-            pending_keys[-1] = None
+    def refuse_anchor(event: Any) -> None:
+        name = event.anchor
+        fail(
+            event.start_mark,
+            f"YAML anchors and aliases ('&{name}', '*{name}') are not allowed; "
+            "write the value out in full",
+        )
 
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            anchor = getattr(event, "anchor", None)
-            if isinstance(event, yaml.AliasEvent) or anchor is not None:
-                fail(
-                    event.start_mark,
-                    f"YAML anchors and aliases ('&{anchor}', '*{anchor}') are not allowed; "
-                    "write the value out in full",
+        parser: Any = _Loader(text)
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            node: Any
+            if kind is yaml.ScalarEvent:
+                if event.anchor is not None:
+                    refuse_anchor(event)
+                    return None
+                tag = event.tag
+                if tag is None:
+                    value = event.value
+                    if event.implicit[0] and (not value or value[0] in typed_starts):
+                        tag = resolve(yaml.ScalarNode, value, event.implicit)
+                    else:
+                        tag = STR
+                elif tag == "!":
+                    tag = STR
+                elif tag not in _PLAIN_TAGS:
+                    fail(
+                        event.start_mark,
+                        f"YAML tag '{tag}' is not allowed; remove it, plain values only",
+                    )
+                    return None
+                node = yaml.ScalarNode(
+                    tag, event.value, event.start_mark, event.end_mark, style=event.style
                 )
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    refuse_anchor(event)
+                    return None
+                listing = kind is yaml.SequenceStartEvent
+                expected = SEQ if listing else MAP
+                if event.tag not in (None, "!", expected):
+                    fail(
+                        event.start_mark,
+                        f"YAML tag '{event.tag}' is not allowed here; plain lists and mappings only",
+                    )
+                    return None
+                node_class = yaml.SequenceNode if listing else yaml.MappingNode
+                node = node_class(
+                    expected, [], event.start_mark, event.end_mark, flow_style=event.flow_style
+                )
+                if len(stack) >= MAX_DEPTH:
+                    fail(
+                        event.start_mark,
+                        f"nested more than {MAX_DEPTH} levels deep; flatten the structure",
+                    )
+                    return None
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+                is_list.pop()
+                pending.pop()
+                continue
+            elif kind is yaml.AliasEvent:
+                refuse_anchor(event)
                 return None
-            if isinstance(event, yaml.DocumentStartEvent):
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     fail(
@@ -158,47 +224,24 @@ def compose(text: str, sink: Sink) -> yaml.Node | None:
                     )
                     return None
                 continue
-            if isinstance(event, yaml.CollectionEndEvent):
-                stack.pop()
-                pending_keys.pop()
+            elif kind is yaml.StreamEndEvent or event is None:
+                break
+            else:
                 continue
-            if not isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
-                continue
-            tag = event.tag
-            if tag is not None and tag != "!" and tag not in _PLAIN_TAGS:
-                fail(
-                    event.start_mark,
-                    f"YAML tag '{tag}' is not allowed; remove it, plain values only",
-                )
-                return None
-            start: Any = event.start_mark  # the C parser's marks, which the stubs do not name
-            end: Any = event.end_mark
-            if isinstance(event, yaml.ScalarEvent):
-                if tag is None or tag == "!":
-                    tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-                attach(yaml.ScalarNode(tag, event.value, start, end, style=event.style))
-                continue
-            is_list = isinstance(event, yaml.SequenceStartEvent)
-            if tag is None or tag == "!":
-                kind = yaml.SequenceNode if is_list else yaml.MappingNode
-                tag = resolver.resolve(kind, None, event.implicit)
-            if tag != (SEQ if is_list else MAP):
-                fail(start, f"YAML tag '{tag}' does not fit a {'list' if is_list else 'mapping'}")
-                return None
-            node: yaml.Node = (
-                yaml.SequenceNode(tag, [], start, end, flow_style=event.flow_style)
-                if is_list
-                else yaml.MappingNode(tag, [], start, end, flow_style=event.flow_style)
-            )
-            attach(node)
-            if len(stack) >= MAX_DEPTH:
-                fail(
-                    event.start_mark,
-                    f"nested more than {MAX_DEPTH} levels deep; flatten the structure",
-                )
-                return None
-            stack.append(node)
-            pending_keys.append(None)
+            # Attach the new node to its parent: a list item, a mapping key, or a mapping value.
+            if not stack:
+                root = node
+            elif is_list[-1]:
+                stack[-1].value.append(node)
+            elif pending[-1] is None:
+                pending[-1] = node
+            else:
+                stack[-1].value.append((pending[-1], node))
+                pending[-1] = None
+            if kind is not yaml.ScalarEvent:
+                stack.append(node)
+                is_list.append(kind is yaml.SequenceStartEvent)
+                pending.append(None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join((exc.problem or exc.context or "invalid YAML").split())
@@ -220,7 +263,8 @@ def compose(text: str, sink: Sink) -> yaml.Node | None:
     if root is None:
         sink.add(None, "the file is empty; it should hold a mapping")
         return None
-    return root
+    result: yaml.Node = root
+    return result
 
 
 def pairs(node: yaml.MappingNode, sink: Sink) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
@@ -296,24 +340,45 @@ def fields(
     required: Iterable[str] = (),
 ) -> dict[str, yaml.Node] | None:
     """Check a mapping's keys against the allowed and required fields; return key -> value node."""
-    mapping = as_mapping(node, sink, what)
-    if mapping is None:
+    if not isinstance(node, yaml.MappingNode):
+        as_mapping(node, sink, what)
         return None
-    allowed = tuple(allowed)
     out: dict[str, yaml.Node] = {}
-    for key, key_node, value_node in pairs(mapping, sink):
-        if key not in allowed:
-            sink.add(
-                key_node,
-                f"unknown field '{key}' in {what}{suggest(key, allowed)}"
-                f" (allowed: {', '.join(allowed)})",
-            )
+    for key_node, value_node in node.value:
+        key = key_node.value if type(key_node) is yaml.ScalarNode else None
+        if key is None or key in out or key not in allowed:
+            _field_problem(node, key_node, sink, what, tuple(allowed), out)
             continue
         out[key] = value_node
     for name in required:
         if name not in out:
             sink.add(node, f"{what} is missing the required field '{name}'")
     return out
+
+
+def _field_problem(
+    node: yaml.MappingNode,
+    key_node: yaml.Node,
+    sink: Sink,
+    what: str,
+    allowed: tuple[str, ...],
+    seen: dict[str, yaml.Node],
+) -> None:
+    if not isinstance(key_node, yaml.ScalarNode):
+        sink.add(key_node, "a key must be plain text, not a list or mapping")
+        return
+    key = str(key_node.value)
+    if key in seen:
+        first = next(k for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value == key)
+        sink.add(
+            key_node,
+            f"duplicate key '{key}' (first given on line {first.start_mark.line + 1}); keep one",
+        )
+        return
+    sink.add(
+        key_node,
+        f"unknown field '{key}' in {what}{suggest(key, allowed)} (allowed: {', '.join(allowed)})",
+    )
 
 
 def each(
