@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -269,6 +270,7 @@ def _ask(
     from imbalance_cli.prompts import TerminalPrompter
     from imbalance_cli.session import run_session
 
+    gc.enable()
     console = _err_console()
     console.print(f"[bold]{markup(q.title)}[/]  [dim]{markup(q.id)} {markup(q.version)}[/]")
     console.print(
@@ -686,6 +688,20 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turn our errors into messages and exit codes."""
     args = sys.argv[1:] if argv is None else argv
     show_traceback = "--traceback" in args
+    # imbalance is a short-lived process whose data (models, nodes, results) holds no reference
+    # cycles; the cyclic collector's repeated passes over large questionnaires made loading and
+    # rendering grow faster than linearly (benchmarks/scale.py). Interactive prompting turns it
+    # back on, since prompt_toolkit's objects do form cycles.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_app(args, show_traceback)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run_app(args: list[str], show_traceback: bool) -> int:
     try:
         code: Any = app(args=args, prog_name="imbalance", standalone_mode=False)
         return int(code or 0)
