@@ -157,13 +157,24 @@ def _compose(text: str, sink: Sink) -> yaml.Node | None:
             "write the value out in full",
         )
 
+    # Local names: this loop runs once per YAML event, hundreds of thousands of times for a
+    # large questionnaire, and global and attribute lookups are most of its cost.
+    scalar_event, mapping_start, sequence_start = (
+        yaml.ScalarEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+    )
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    scalar_node, sequence_node, mapping_node = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+    plain_tags = _PLAIN_TAGS
     try:
         parser: Any = _Loader(text)
+        next_event = parser.get_event
         while True:
-            event = parser.get_event()
+            event = next_event()
             kind = type(event)
             node: Any
-            if kind is yaml.ScalarEvent:
+            if kind is scalar_event:
                 if event.anchor is not None:
                     refuse_anchor(event)
                     return None
@@ -171,25 +182,25 @@ def _compose(text: str, sink: Sink) -> yaml.Node | None:
                 if tag is None:
                     value = event.value
                     if event.implicit[0] and (not value or value[0] in typed_starts):
-                        tag = resolve(yaml.ScalarNode, value, event.implicit)
+                        tag = resolve(scalar_node, value, event.implicit)
                     else:
                         tag = STR
                 elif tag == "!":
                     tag = STR
-                elif tag not in _PLAIN_TAGS:
+                elif tag not in plain_tags:
                     fail(
                         event.start_mark,
                         f"YAML tag '{tag}' is not allowed; remove it, plain values only",
                     )
                     return None
-                node = yaml.ScalarNode(
+                node = scalar_node(
                     tag, event.value, event.start_mark, event.end_mark, style=event.style
                 )
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            elif kind is mapping_start or kind is sequence_start:
                 if event.anchor is not None:
                     refuse_anchor(event)
                     return None
-                listing = kind is yaml.SequenceStartEvent
+                listing = kind is sequence_start
                 expected = SEQ if listing else MAP
                 if event.tag not in (None, "!", expected):
                     fail(
@@ -197,7 +208,7 @@ def _compose(text: str, sink: Sink) -> yaml.Node | None:
                         f"YAML tag '{event.tag}' is not allowed here; plain lists and mappings only",
                     )
                     return None
-                node_class = yaml.SequenceNode if listing else yaml.MappingNode
+                node_class = sequence_node if listing else mapping_node
                 node = node_class(
                     expected, [], event.start_mark, event.end_mark, flow_style=event.flow_style
                 )
@@ -207,7 +218,7 @@ def _compose(text: str, sink: Sink) -> yaml.Node | None:
                         f"nested more than {MAX_DEPTH} levels deep; flatten the structure",
                     )
                     return None
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind is mapping_end or kind is sequence_end:
                 stack.pop()
                 is_list.pop()
                 pending.pop()
@@ -238,9 +249,9 @@ def _compose(text: str, sink: Sink) -> yaml.Node | None:
             else:
                 stack[-1].value.append((pending[-1], node))
                 pending[-1] = None
-            if kind is not yaml.ScalarEvent:
+            if kind is not scalar_event:
                 stack.append(node)
-                is_list.append(kind is yaml.SequenceStartEvent)
+                is_list.append(kind is sequence_start)
                 pending.append(None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
