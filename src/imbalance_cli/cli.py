@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from imbalance_cli.model import AnswerValue, Library, Questionnaire
     from imbalance_cli.session import SaveHook
     from imbalance_cli.store import SessionRow, Store
+    from imbalance_cli.workflow import Loaded
 
 app = typer.Typer(
     name="imbalance",
@@ -465,6 +466,18 @@ _Json = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 _Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
+def _saved(*session_ids: int) -> list[Loaded]:
+    """Load saved sessions with their questionnaires, telling the user what could not come back."""
+    from imbalance_cli.workflow import load_session
+
+    with _open_store() as store:
+        loaded = [load_session(store, sid) for sid in session_ids]
+    for item in loaded:
+        for warning in item.warnings:
+            _err_console().print(f"[yellow]{markup(warning)}[/]")
+    return loaded
+
+
 def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
@@ -527,12 +540,9 @@ def sessions_show(
 
     from imbalance_cli.render import json as json_render
     from imbalance_cli.render import markdown
-    from imbalance_cli.workflow import load_session, result_of
+    from imbalance_cli.workflow import result_of
 
-    with _open_store() as store:
-        loaded = load_session(store, session)
-    for warning in loaded.warnings:
-        _err_console().print(f"[yellow]{markup(warning)}[/]")
+    (loaded,) = _saved(session)
     result = result_of(loaded)
     if as_json:
         document = {"session": loaded.row.as_dict(), "result": json_render.result_document(result)}
@@ -567,17 +577,14 @@ def sessions_export(
     from imbalance_cli import files
     from imbalance_cli.render import json as json_render
     from imbalance_cli.render import markdown
-    from imbalance_cli.workflow import load_session, result_of
+    from imbalance_cli.workflow import result_of
 
     _check_audience(audience)
     if fmt not in ("md", "json"):
         raise UsageError(f"--format must be 'md' or 'json', not '{fmt}'")
     if out is not None:
         files.check_writable(out, force=force)
-    with _open_store() as store:
-        loaded = load_session(store, session)
-    for warning in loaded.warnings:
-        _err_console().print(f"[yellow]{markup(warning)}[/]")
+    (loaded,) = _saved(session)
     result = result_of(loaded)
     text = json_render.render(result) if fmt == "json" else markdown.render(result, audience)
     if out is None:
@@ -657,14 +664,11 @@ def compare(
     goal ratings and warning signs."""
     from imbalance_cli import files
     from imbalance_cli.render import compare as compare_render
-    from imbalance_cli.workflow import load_session, result_of
+    from imbalance_cli.workflow import result_of
 
     if out is not None:
         files.check_writable(out, force=force)
-    with _open_store() as store:
-        first, second = load_session(store, before), load_session(store, after)
-    for warning in (*first.warnings, *second.warnings):
-        _err_console().print(f"[yellow]{markup(warning)}[/]")
+    first, second = _saved(before, after)
     if first.row.client != second.row.client:
         _err_console().print(
             f"[yellow]Sessions {before} and {after} belong to different clients "

@@ -128,26 +128,24 @@ def recommend(
     answers: Answers,
     library: Library,
     alerts: tuple[FiredAlert, ...],
+    hits: tuple[RuleHit, ...] | None = None,
 ) -> tuple[Recommendation, ...]:
     """Articles first, then strategies, each once, in the order of the first rule that chose it,
-    with every reason that chose it. Strategies wait for a clinician when a serious alert fired."""
-    types = {q.id: q.type for q in questionnaire.questions}
+    with every reason that chose it. Strategies wait for a clinician when a serious alert fired.
+    ``hits`` are the rules that fired, when the caller has them already."""
+    if hits is None:
+        hits = rule_hits(questionnaire, answers)
     hold = any(f.alert.level in (AlertLevel.EMERGENCY, AlertLevel.URGENT) for f in alerts)
     reasons: dict[tuple[str, str], list[str]] = {}
     plain: dict[tuple[str, str], list[str]] = {}
     rules: dict[tuple[str, str], list[str]] = {}
-    for rule in questionnaire.rules:
-        ok, facts = trace(rule.when, answers, questionnaire, types)
-        if not ok:
-            continue
-        why = rule.because
-        if facts:
-            why = f"{rule.because} ({'; '.join(describe_facts(facts, questionnaire))})"
-        for kind, ids in (("article", rule.articles), ("strategy", rule.strategies)):
+    for hit in hits:
+        why = f"{hit.because} ({'; '.join(hit.facts)})" if hit.facts else hit.because
+        for kind, ids in (("article", hit.articles), ("strategy", hit.strategies)):
             for item in ids:
                 reasons.setdefault((kind, item), []).append(why)
-                plain.setdefault((kind, item), []).append(rule.because)
-                rules.setdefault((kind, item), []).append(rule.id)
+                plain.setdefault((kind, item), []).append(hit.because)
+                rules.setdefault((kind, item), []).append(hit.rule)
     out: list[Recommendation] = []
     for kind in ("article", "strategy"):
         for (k, item), whys in reasons.items():
@@ -209,14 +207,15 @@ def assess(
     """Build the result document's data from a set of answers (pruned to what was asked)."""
     kept: Mapping[str, AnswerValue] = Flow(questionnaire).prune(answers)
     alerts = fired_alerts(questionnaire, kept)
+    hits = rule_hits(questionnaire, kept)
     return Result(
         questionnaire=questionnaire,
         answers=kept,
         alerts=alerts,
-        recommendations=recommend(questionnaire, kept, library, alerts),
+        recommendations=recommend(questionnaire, kept, library, alerts, hits),
         started_at=started_at,
         completed_at=completed_at,
         client=client,
         library=library,
-        trace=rule_hits(questionnaire, kept),
+        trace=hits,
     )
