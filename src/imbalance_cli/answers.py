@@ -198,8 +198,3 @@ def read_answers(
     if sink.problems:
         raise AnswersError(sink.problems)
     return answers
-
-
-def to_plain(value: AnswerValue) -> object:
-    """An answer as JSON/YAML-ready data (tuples become lists)."""
-    return list(value) if isinstance(value, tuple) else value

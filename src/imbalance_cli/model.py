@@ -19,6 +19,11 @@ Answers = Mapping[str, AnswerValue]
 NOWHERE = SourceLocation("<built-in>")
 
 
+def to_plain(value: AnswerValue) -> object:
+    """An answer as JSON/YAML-ready data (tuples become lists)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 class QuestionType(str, Enum):
     """The kinds of question a questionnaire can ask."""
 

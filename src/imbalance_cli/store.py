@@ -19,10 +19,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from imbalance_cli.answers import to_plain
 from imbalance_cli.errors import ImbalanceError, UsageError
 from imbalance_cli.files import private_dir
-from imbalance_cli.model import AnswerValue
+from imbalance_cli.model import AnswerValue, to_plain
 
 FILENAME = "imbalance.db"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from imbalance_cli.answers import to_plain
-from imbalance_cli.model import Result
+from imbalance_cli.model import Result, to_plain
 
 FORMAT_VERSION = 1
 
