@@ -43,7 +43,8 @@ def _expand(paths: list[Path], report: Report) -> list[Path]:
 def is_library_file(path: Path) -> bool:
     """Library files hold top-level ``articles:`` / ``strategies:``; questionnaires ``sections:``."""
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            head = handle.read(200_000)
     except OSError:
         return False
     return bool(_LIBRARY_KEYS.search(head)) and not _SECTIONS_KEY.search(head)
