@@ -18,7 +18,8 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[
 # Inline markdown and HTML syntax, escaped wherever it stands.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~!$])")
 # Block syntax only counts at the start of a line: headings, lists, quotes, setext lines.
-_MD_LINE_START = re.compile(r"^(\s*)([#>+=-])|^(\s*\d+)([.)])")
+# (A marker only counts when a space or the end of the line follows: "1.0.0" and "24-hour" stay.)
+_MD_LINE_START = re.compile(r"^(\s*)(>|[#+=-](?=[#+=-]*(?:\s|$)))|^(\s*\d+)([.)])(?=\s|$)")
 # Things autolinkers pick up: a scheme's "://" and the dots of a host name.
 _MD_LINKY = re.compile(r"(?<=\w)(\.(?=[A-Za-z])|:(?=/)|@(?=\w))")
 
