@@ -44,6 +44,19 @@ _MaxSize = Annotated[
 ]
 
 
+# Options shared by `run` and `resume`, which both end by writing a summary.
+_Out = Annotated[
+    Path | None, typer.Option("--out", help="Write the markdown summary to this file.")
+]
+_JsonOut = Annotated[
+    Path | None, typer.Option("--json", help="Write the result document (JSON) to this file.")
+]
+_Audience = Annotated[
+    str, typer.Option("--audience", help="Summary for the 'trainer' (default) or the 'client'.")
+]
+_Force = Annotated[bool, typer.Option("--force", help="Replace existing output files.")]
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"imbalance {__version__}")
@@ -122,18 +135,10 @@ def run(
         str | None,
         typer.Option("--client", help="Who the answers are about (trainer use)."),
     ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Write the markdown summary to this file."),
-    ] = None,
-    json_out: Annotated[
-        Path | None,
-        typer.Option("--json", help="Write the result document (JSON) to this file."),
-    ] = None,
-    audience: Annotated[
-        str, typer.Option("--audience", help="Summary for the 'trainer' (default) or the 'client'.")
-    ] = "trainer",
-    force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
+    out: _Out = None,
+    json_out: _JsonOut = None,
+    audience: _Audience = "trainer",
+    force: _Force = False,
     no_save: Annotated[
         bool, typer.Option("--no-save", help="Do not keep this session in the session store.")
     ] = False,
@@ -299,18 +304,10 @@ def resume(
         int | None,
         typer.Argument(help="The session to continue (default: the latest unfinished one)."),
     ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Write the markdown summary to this file."),
-    ] = None,
-    json_out: Annotated[
-        Path | None,
-        typer.Option("--json", help="Write the result document (JSON) to this file."),
-    ] = None,
-    audience: Annotated[
-        str, typer.Option("--audience", help="Summary for the 'trainer' (default) or the 'client'.")
-    ] = "trainer",
-    force: Annotated[bool, typer.Option("--force", help="Replace existing output files.")] = False,
+    out: _Out = None,
+    json_out: _JsonOut = None,
+    audience: _Audience = "trainer",
+    force: _Force = False,
 ) -> None:
     """Continue an unfinished session at its first unanswered question.
 
