@@ -82,10 +82,9 @@ def _main(
     ] = None,
 ) -> None:
     """Muscle imbalance self-assessment in the terminal."""
-    if data_dir is not None:
-        from imbalance_cli import resources
+    from imbalance_cli import resources
 
-        resources.set_data_dir(data_dir)
+    resources.set_data_dir(data_dir)
 
 
 def _now() -> str:

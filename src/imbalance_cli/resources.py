@@ -33,10 +33,11 @@ def schema_path() -> Path:
 _DATA_DIR: Path | None = None
 
 
-def set_data_dir(path: Path) -> None:
-    """Use this data directory for the rest of the process (the ``--data-dir`` option)."""
+def set_data_dir(path: Path | None) -> None:
+    """Use this data directory for the rest of the process (the ``--data-dir`` option);
+    None goes back to the environment variable and the platform default."""
     global _DATA_DIR
-    _DATA_DIR = path.expanduser()
+    _DATA_DIR = path.expanduser() if path is not None else None
 
 
 def data_dir() -> Path:
