@@ -13,6 +13,7 @@ import yaml
 from imbalance_cli import regions as body
 from imbalance_cli.errors import AnswersError
 from imbalance_cli.model import AnswerValue, Question, Questionnaire, QuestionType
+from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import (
     BOOL,
     FLOAT,
@@ -23,7 +24,6 @@ from imbalance_cli.yamlsrc import (
     compose,
     pairs,
     read_text,
-    suggest,
 )
 
 MAX_ANSWER_BYTES = 8 * 1024 * 1024

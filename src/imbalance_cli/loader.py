@@ -39,6 +39,7 @@ from imbalance_cli.model import (
     Source,
     Strategy,
 )
+from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import (
     Sink,
     as_bool,
@@ -49,7 +50,6 @@ from imbalance_cli.yamlsrc import (
     fields,
     no_gc,
     read_text,
-    suggest,
 )
 
 MAX_QUESTIONS = 50_000

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from imbalance_cli.errors import UsageError
-from imbalance_cli.yamlsrc import suggest
+from imbalance_cli.text import suggest
 
 
 def bundled_dir() -> Path:

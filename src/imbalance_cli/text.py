@@ -7,7 +7,9 @@ cannot become a heading, link, image, HTML, code, table or list item.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 
 # C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi controls and
 # invisible formatting characters that can reorder or hide text.
@@ -58,3 +60,9 @@ def _escape_start(match: re.Match[str]) -> str:
         (match.group(1), match.group(2)) if match.group(2) else (match.group(3), match.group(4))
     )
     return f"{lead}\\{mark}"
+
+
+def suggest(word: str, options: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` when something close exists, else an empty string."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

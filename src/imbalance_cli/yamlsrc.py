@@ -9,7 +9,6 @@ composed: they allow exponential blow-up ("billion laughs") and nothing here nee
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +20,7 @@ import yaml
 from yaml.resolver import Resolver
 
 from imbalance_cli.errors import Problem, SourceLocation
+from imbalance_cli.text import suggest
 
 try:  # libyaml's C parser is several times faster; fall back to pure Python when absent.
     from yaml import CSafeLoader as _Loader
@@ -63,12 +63,6 @@ class Sink:
         if len(message) > MAX_MESSAGE:
             message = message[: MAX_MESSAGE - 1] + "…"
         self.problems.append(Problem(location, message))
-
-
-def suggest(word: str, options: Iterable[str]) -> str:
-    """``; did you mean 'x'?`` when something close exists, else an empty string."""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def kind_of(node: yaml.Node) -> str:
