@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from imbalance_cli import regions as body
 from imbalance_cli.errors import AnswersError
 from imbalance_cli.model import AnswerValue, Question, Questionnaire, QuestionType
@@ -19,6 +17,10 @@ from imbalance_cli.yamlsrc import (
     FLOAT,
     INT,
     NULL,
+    Map,
+    Node,
+    Scalar,
+    Seq,
     Sink,
     as_mapping,
     compose,
@@ -129,17 +131,17 @@ def _number(question: Question, raw: object) -> int | float:
     return value
 
 
-def _plain(node: yaml.Node, sink: Sink) -> object:
+def _plain(node: Node, sink: Sink) -> object:
     """A scalar or a list of scalars, as Python values (strings stay as written)."""
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, Seq):
         out: list[object] = []
         for item in node.value:
-            if not isinstance(item, yaml.ScalarNode):
+            if not isinstance(item, Scalar):
                 sink.add(item, "a list of answers holds plain values only")
                 return _BAD
             out.append(_plain(item, sink))
         return out
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, Map):
         sink.add(node, "an answer is a value or a list of values, not a mapping")
         return _BAD
     tag, text = node.tag, str(node.value)

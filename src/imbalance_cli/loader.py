@@ -13,8 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
 from imbalance_cli import regions as body
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, Problem, QuestionnaireError, SourceLocation
 from imbalance_cli.model import (
@@ -41,6 +39,9 @@ from imbalance_cli.model import (
 )
 from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import (
+    Node,
+    Seq,
+    Shape,
     Sink,
     as_bool,
     as_list,
@@ -81,6 +82,18 @@ ARTICLE_FIELDS = ("id", "title", "summary", "opinion", "tags", "sources")
 SOURCE_FIELDS = ("kind", "citation", "url")
 STRATEGY_FIELDS = ("id", "title", "summary", "steps", "dose", "progress", "stop", "tags")
 
+_LIBRARY = Shape(LIBRARY_FIELDS)
+_ARTICLE = Shape(ARTICLE_FIELDS, ("id", "title", "summary", "sources"))
+_SOURCE = Shape(SOURCE_FIELDS, ("kind", "citation"))
+_STRATEGY = Shape(STRATEGY_FIELDS, ("id", "title", "summary", "steps", "dose", "progress", "stop"))
+_QUESTIONNAIRE = Shape(QUESTIONNAIRE_FIELDS, ("id", "title", "version", "sections"))
+_SECTION = Shape(SECTION_FIELDS, ("id", "title", "questions"))
+_QUESTION = Shape(QUESTION_FIELDS, ("id", "type", "text"))
+_CHOICE = Shape(CHOICE_FIELDS, ("id", "label"))
+_CONDITION = Shape(("all", "any", "not", *LEAF_FIELDS))
+_ALERT = Shape(ALERT_FIELDS, ("id", "level", "when", "message", "action"))
+_RULE = Shape(RULE_FIELDS, ("id", "when", "because"))
+
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CHOICE_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 CONTENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -116,7 +129,7 @@ def _read_library_file(
     root = compose(text, sink) if text is not None else None
     if root is None:
         return
-    top = fields(root, sink, "a library file", LIBRARY_FIELDS)
+    top = fields(root, sink, "a library file", _LIBRARY)
     if top is None:
         return
     for item in as_list(top["articles"], sink, "articles") or () if "articles" in top else ():
@@ -137,7 +150,7 @@ def _read_library_file(
             strategies[strategy.id] = strategy
 
 
-def _text(f: Mapping[str, yaml.Node], key: str, sink: Sink, what: str) -> str | None:
+def _text(f: Mapping[str, Node], key: str, sink: Sink, what: str) -> str | None:
     node = f.get(key)
     if node is None:
         return None
@@ -154,7 +167,7 @@ def _text(f: Mapping[str, yaml.Node], key: str, sink: Sink, what: str) -> str | 
     return value.strip() if value is not None else None
 
 
-def _texts(f: Mapping[str, yaml.Node], key: str, sink: Sink, what: str) -> tuple[str, ...]:
+def _texts(f: Mapping[str, Node], key: str, sink: Sink, what: str) -> tuple[str, ...]:
     node = f.get(key)
     if node is None:
         return ()
@@ -171,7 +184,7 @@ def _texts(f: Mapping[str, yaml.Node], key: str, sink: Sink, what: str) -> tuple
     return tuple(out)
 
 
-def _content_id(node: yaml.Node | None, sink: Sink, what: str) -> str | None:
+def _content_id(node: Node | None, sink: Sink, what: str) -> str | None:
     if node is None:
         return None
     value = as_str(node, sink, f"{what} id")
@@ -184,8 +197,8 @@ def _content_id(node: yaml.Node | None, sink: Sink, what: str) -> str | None:
     return value
 
 
-def _article(node: yaml.Node, sink: Sink) -> Article | None:
-    f = fields(node, sink, "an article", ARTICLE_FIELDS, ("id", "title", "summary", "sources"))
+def _article(node: Node, sink: Sink) -> Article | None:
+    f = fields(node, sink, "an article", _ARTICLE)
     if f is None:
         return None
     aid = _content_id(f.get("id"), sink, "article")
@@ -197,7 +210,7 @@ def _article(node: yaml.Node, sink: Sink) -> Article | None:
         source = _source(item, sink)
         if source is not None:
             sources.append(source)
-    if isinstance(src_node, yaml.SequenceNode) and not src_node.value:
+    if isinstance(src_node, Seq) and not src_node.value:
         sink.add(
             src_node, "an article needs at least one source (a citation, with a URL if verified)"
         )
@@ -214,8 +227,8 @@ def _article(node: yaml.Node, sink: Sink) -> Article | None:
     )
 
 
-def _source(node: yaml.Node, sink: Sink) -> Source | None:
-    f = fields(node, sink, "a source", SOURCE_FIELDS, ("kind", "citation"))
+def _source(node: Node, sink: Sink) -> Source | None:
+    f = fields(node, sink, "a source", _SOURCE)
     if f is None:
         return None
     kind_text = _text(f, "kind", sink, "source")
@@ -240,9 +253,8 @@ def _source(node: yaml.Node, sink: Sink) -> Source | None:
     return Source(kind=kind, citation=citation, url=url)
 
 
-def _strategy(node: yaml.Node, sink: Sink) -> Strategy | None:
-    required = ("id", "title", "summary", "steps", "dose", "progress", "stop")
-    f = fields(node, sink, "a strategy", STRATEGY_FIELDS, required)
+def _strategy(node: Node, sink: Sink) -> Strategy | None:
+    f = fields(node, sink, "a strategy", _STRATEGY)
     if f is None:
         return None
     sid = _content_id(f.get("id"), sink, "strategy")
@@ -287,7 +299,7 @@ class _Pending:
     """A question read in the first pass, with its raw condition for the second."""
 
     question: Question
-    when: yaml.Node | None
+    when: Node | None
     section: str
     siblings: frozenset[str] = frozenset()
     region: str | None = None
@@ -298,10 +310,10 @@ class _PendingSection:
     section_id: str
     title: str
     intro: str | None
-    when: yaml.Node | None
+    when: Node | None
     region: str | None
     region_question: str | None
-    node: yaml.Node
+    node: Node
     questions: list[_Pending] = field(default_factory=list)
 
 
@@ -335,13 +347,7 @@ def _questionnaire(text: str, sink: Sink, library: Library | None) -> Questionna
     root = compose(text, sink)
     if root is None:
         return None
-    top = fields(
-        root,
-        sink,
-        "the questionnaire",
-        QUESTIONNAIRE_FIELDS,
-        ("id", "title", "version", "sections"),
-    )
+    top = fields(root, sink, "the questionnaire", _QUESTIONNAIRE)
     if top is None:
         return None
     qid = None
@@ -447,7 +453,7 @@ def _region_when(s: _PendingSection, index: Mapping[str, tuple[int, Question]]) 
     return Leaf(s.region_question, Op.INCLUDES, s.region, (s.region_question,))
 
 
-def _sections(node: yaml.Node | None, sink: Sink) -> list[_PendingSection]:
+def _sections(node: Node | None, sink: Sink) -> list[_PendingSection]:
     if node is None:
         return []
     items = as_list(node, sink, "sections")
@@ -462,10 +468,8 @@ def _sections(node: yaml.Node | None, sink: Sink) -> list[_PendingSection]:
     return out
 
 
-def _section(
-    node: yaml.Node, sink: Sink, body_questions: dict[str, Question]
-) -> list[_PendingSection]:
-    f = fields(node, sink, "a section", SECTION_FIELDS, ("id", "title", "questions"))
+def _section(node: Node, sink: Sink, body_questions: dict[str, Question]) -> list[_PendingSection]:
+    f = fields(node, sink, "a section", _SECTION)
     if f is None:
         return []
     sid = _question_id(f.get("id"), sink, "section")
@@ -491,7 +495,7 @@ def _section(
         elif source is not None:
             instances = list(source.regions or tuple(r.id for r in body.REGIONS))
 
-    parsed: list[tuple[Question, yaml.Node | None]] = []
+    parsed: list[tuple[Question, Node | None]] = []
     for item in raw_questions or ():
         question = _question(item, sink, sid)
         if question is not None:
@@ -533,7 +537,7 @@ def _section(
     return out
 
 
-def _question_id(node: yaml.Node | None, sink: Sink, what: str) -> str | None:
+def _question_id(node: Node | None, sink: Sink, what: str) -> str | None:
     if node is None:
         return None
     value = as_str(node, sink, f"{what} id")
@@ -546,10 +550,8 @@ def _question_id(node: yaml.Node | None, sink: Sink, what: str) -> str | None:
     return value
 
 
-def _question(
-    node: yaml.Node, sink: Sink, section: str
-) -> tuple[Question, yaml.Node | None] | None:
-    f = fields(node, sink, "a question", QUESTION_FIELDS, ("id", "type", "text"))
+def _question(node: Node, sink: Sink, section: str) -> tuple[Question, Node | None] | None:
+    f = fields(node, sink, "a question", _QUESTION)
     if f is None:
         return None
     qid = _question_id(f.get("id"), sink, "question")
@@ -617,12 +619,8 @@ def _question(
 
     anchors: list[tuple[int, str]] = []
     if only_for("anchors", (QuestionType.SCALE,)):
-        anchor_map = fields(
-            f["anchors"],
-            sink,
-            "anchors",
-            [str(i) for i in range(int(minimum or 0), int(maximum or 10) + 1)],
-        )
+        points = Shape([str(i) for i in range(int(minimum or 0), int(maximum or 10) + 1)])
+        anchor_map = fields(f["anchors"], sink, "anchors", points)
         for key, value_node in (anchor_map or {}).items():
             label = as_str(value_node, sink, f"anchor {key}")
             if label is not None and len(label) > 200:
@@ -668,7 +666,7 @@ def _question(
     return question, f.get("when")
 
 
-def _choices(node: yaml.Node, sink: Sink, qtype: QuestionType, what: str) -> list[Choice]:
+def _choices(node: Node, sink: Sink, qtype: QuestionType, what: str) -> list[Choice]:
     items = as_list(node, sink, "choices")
     if items is None:
         return []
@@ -677,7 +675,7 @@ def _choices(node: yaml.Node, sink: Sink, qtype: QuestionType, what: str) -> lis
     out: list[Choice] = []
     seen: set[str] = set()
     for item in items:
-        f = fields(item, sink, "a choice", CHOICE_FIELDS, ("id", "label"))
+        f = fields(item, sink, "a choice", _CHOICE)
         if f is None:
             continue
         cid = as_str(f["id"], sink, "choice id") if "id" in f else None
@@ -720,7 +718,7 @@ class _Conditions:
 
     def read(
         self,
-        node: yaml.Node,
+        node: Node,
         *,
         before: int | None,
         region: str | None,
@@ -735,15 +733,14 @@ class _Conditions:
         return condition
 
     def _read(
-        self, node: yaml.Node, before: int | None, region: str | None,
+        self, node: Node, before: int | None, region: str | None,
         siblings: frozenset[str], where: str, depth: int,
     ) -> Condition | None:  # fmt: skip
         sink = self.sink
         if depth > MAX_CONDITION_DEPTH:
             sink.add(node, f"condition nested more than {MAX_CONDITION_DEPTH} levels deep")
             return None
-        allowed = ("all", "any", "not", *LEAF_FIELDS)
-        f = fields(node, sink, "a condition", allowed)
+        f = fields(node, sink, "a condition", _CONDITION)
         if f is None:
             return None
         combinators = [k for k in ("all", "any", "not") if k in f]
@@ -773,7 +770,7 @@ class _Conditions:
         return self._leaf(node, f, before, region, siblings, where)
 
     def _leaf(
-        self, node: yaml.Node, f: Mapping[str, yaml.Node], before: int | None,
+        self, node: Node, f: Mapping[str, Node], before: int | None,
         region: str | None, siblings: frozenset[str], where: str,
     ) -> Leaf | None:  # fmt: skip
         sink = self.sink
@@ -827,7 +824,7 @@ class _Conditions:
             return None
         return Leaf(ref, op, value, covered, sink.at(node))
 
-    def _value(self, op: Op, node: yaml.Node, q: Question, ref: str) -> LeafValue | None:
+    def _value(self, op: Op, node: Node, q: Question, ref: str) -> LeafValue | None:
         sink = self.sink
         t = q.type
         if op is Op.ANSWERED:
@@ -880,7 +877,7 @@ class _Conditions:
             return tuple(values)
         return self._scalar(node, q, ref)
 
-    def _scalar(self, node: yaml.Node, q: Question, ref: str) -> str | bool | int | float | None:
+    def _scalar(self, node: Node, q: Question, ref: str) -> str | bool | int | float | None:
         sink = self.sink
         if q.type is QuestionType.YES_NO:
             return as_bool(node, sink, f"the answer to '{ref}'")
@@ -891,7 +888,7 @@ class _Conditions:
             return item
         return self._choice(node, item, q, ref)
 
-    def _choice(self, node: yaml.Node, item: str, q: Question, ref: str) -> str | None:
+    def _choice(self, node: Node, item: str, q: Question, ref: str) -> str | None:
         if q.choice(item) is None:
             ids = [c.id for c in q.choices]
             self.sink.add(
@@ -976,15 +973,13 @@ def _contradiction(leaves: list[Leaf]) -> str | None:
     return None
 
 
-def _alerts(node: yaml.Node | None, sink: Sink, resolver: _Conditions) -> tuple[Alert, ...]:
+def _alerts(node: Node | None, sink: Sink, resolver: _Conditions) -> tuple[Alert, ...]:
     if node is None:
         return ()
     out: list[Alert] = []
     seen: set[str] = set()
     for item in as_list(node, sink, "alerts") or ():
-        f = fields(
-            item, sink, "an alert", ALERT_FIELDS, ("id", "level", "when", "message", "action")
-        )
+        f = fields(item, sink, "an alert", _ALERT)
         if f is None:
             continue
         aid = _question_id(f.get("id"), sink, "alert")
@@ -1019,14 +1014,14 @@ def _alerts(node: yaml.Node | None, sink: Sink, resolver: _Conditions) -> tuple[
 
 
 def _rules(
-    node: yaml.Node | None, sink: Sink, resolver: _Conditions, library: Library | None
+    node: Node | None, sink: Sink, resolver: _Conditions, library: Library | None
 ) -> tuple[Rule, ...]:
     if node is None:
         return ()
     out: list[Rule] = []
     seen: set[str] = set()
     for item in as_list(node, sink, "recommendations") or ():
-        f = fields(item, sink, "a recommendation", RULE_FIELDS, ("id", "when", "because"))
+        f = fields(item, sink, "a recommendation", _RULE)
         if f is None:
             continue
         rid = _question_id(f.get("id"), sink, "recommendation")

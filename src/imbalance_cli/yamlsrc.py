@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,53 @@ _TRUE = {"true", "yes", "on", "y"}
 _FALSE = {"false", "no", "off", "n"}
 
 
+class Scalar:
+    """A value as written, with its YAML type (``tag``) and where it starts."""
+
+    __slots__ = ("start_mark", "tag", "value")
+
+    def __init__(self, tag: str, value: str, start_mark: Any) -> None:
+        self.tag = tag
+        self.value = value
+        self.start_mark = start_mark
+
+
+class Seq:
+    """A list and where it starts."""
+
+    __slots__ = ("start_mark", "value")
+
+    def __init__(self, value: list[Node], start_mark: Any) -> None:
+        self.value = value
+        self.start_mark = start_mark
+
+
+class Map:
+    """A mapping as its (key, value) pairs in file order, repeats included, and where it starts."""
+
+    __slots__ = ("start_mark", "value")
+
+    def __init__(self, value: list[tuple[Node, Node]], start_mark: Any) -> None:
+        self.value = value
+        self.start_mark = start_mark
+
+
+#: A node of a composed file. These are lighter than PyYAML's node classes (which carry end
+#: marks and styles nothing here reads): a large questionnaire holds hundreds of thousands.
+Node = Scalar | Seq | Map
+
+
+class Shape:
+    """The fields one kind of mapping may have, in documentation order, and those it must."""
+
+    __slots__ = ("allowed", "names", "required")
+
+    def __init__(self, names: Sequence[str], required: Sequence[str] = ()) -> None:
+        self.names = tuple(names)
+        self.required = tuple(required)
+        self.allowed = frozenset(self.names)
+
+
 @dataclass
 class Sink:
     """Collects problems for one file so a run reports all of them."""
@@ -49,13 +96,13 @@ class Sink:
     path: str
     problems: list[Problem] = field(default_factory=list)
 
-    def at(self, node: yaml.Node | None) -> SourceLocation:
+    def at(self, node: Node | None) -> SourceLocation:
         if node is None:
             return SourceLocation(self.path)
         mark = node.start_mark
         return SourceLocation(self.path, mark.line + 1, mark.column + 1)
 
-    def add(self, node: yaml.Node | None, message: str) -> None:
+    def add(self, node: Node | None, message: str) -> None:
         self.add_at(self.at(node), message)
 
     def add_at(self, location: SourceLocation, message: str) -> None:
@@ -65,10 +112,10 @@ class Sink:
         self.problems.append(Problem(location, message))
 
 
-def kind_of(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
+def kind_of(node: Node) -> str:
+    if isinstance(node, Map):
         return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, Seq):
         return "a list"
     if node.tag == NULL:
         return "empty (null)"
@@ -104,7 +151,7 @@ def read_text(path: Path, sink: Sink, max_bytes: int) -> str | None:
         return None
 
 
-def compose(text: str, sink: Sink) -> yaml.Node | None:
+def compose(text: str, sink: Sink) -> Node | None:
     """Parse YAML into one node tree, or record why it cannot be and return None.
 
     Nodes are built here from the parser's events, iteratively: libyaml's own composer recurses,
@@ -128,15 +175,17 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _compose(text: str, sink: Sink) -> yaml.Node | None:
+def _compose(text: str, sink: Sink) -> Node | None:
     resolve: Any = Resolver().resolve  # PyYAML's stubs leave resolve() untyped
     # Implicit types (numbers, booleans, null, timestamps) are found by their first character;
     # a plain scalar starting with any other character is text, without asking the resolver.
     typed_starts: Any = Resolver.yaml_implicit_resolvers
-    stack: list[Any] = []
-    is_list: list[bool] = []
-    pending: list[Any] = []
-    root: Any = None
+    resolved: dict[str, str] = {}
+    roots: list[Node] = []
+    # Each new node goes to `append`: the open list's, the open mapping's (keys and values
+    # alternate until the mapping ends and they are paired), or the document's.
+    append: Callable[[Node], None] = roots.append
+    stack: list[tuple[Any, Callable[[Node], None]]] = []
     documents = 0
 
     def fail(mark: Any, message: str) -> None:
@@ -159,24 +208,27 @@ def _compose(text: str, sink: Sink) -> yaml.Node | None:
         yaml.SequenceStartEvent,
     )
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
-    scalar_node, sequence_node, mapping_node = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
-    plain_tags = _PLAIN_TAGS
+    scalar, plain_tags = Scalar, _PLAIN_TAGS
     try:
         parser: Any = _Loader(text)
         next_event = parser.get_event
         while True:
             event = next_event()
             kind = type(event)
-            node: Any
             if kind is scalar_event:
                 if event.anchor is not None:
                     refuse_anchor(event)
                     return None
                 tag = event.tag
+                value = event.value
                 if tag is None:
-                    value = event.value
                     if event.implicit[0] and (not value or value[0] in typed_starts):
-                        tag = resolve(scalar_node, value, event.implicit)
+                        # Numbers and booleans repeat ("5", "true"): remember each one's type.
+                        tag = resolved.get(value)
+                        if tag is None:
+                            tag = resolve(yaml.ScalarNode, value, event.implicit)
+                            if len(resolved) < 4096:
+                                resolved[value] = tag
                     else:
                         tag = STR
                 elif tag == "!":
@@ -187,36 +239,34 @@ def _compose(text: str, sink: Sink) -> yaml.Node | None:
                         f"YAML tag '{tag}' is not allowed; remove it, plain values only",
                     )
                     return None
-                node = scalar_node(
-                    tag, event.value, event.start_mark, event.end_mark, style=event.style
-                )
+                append(scalar(tag, value, event.start_mark))
             elif kind is mapping_start or kind is sequence_start:
                 if event.anchor is not None:
                     refuse_anchor(event)
                     return None
                 listing = kind is sequence_start
-                expected = SEQ if listing else MAP
-                if event.tag not in (None, "!", expected):
+                if event.tag not in (None, "!", SEQ if listing else MAP):
                     fail(
                         event.start_mark,
                         f"YAML tag '{event.tag}' is not allowed here; plain lists and mappings only",
                     )
                     return None
-                node_class = sequence_node if listing else mapping_node
-                node = node_class(
-                    expected, [], event.start_mark, event.end_mark, flow_style=event.flow_style
-                )
                 if len(stack) >= MAX_DEPTH:
                     fail(
                         event.start_mark,
                         f"nested more than {MAX_DEPTH} levels deep; flatten the structure",
                     )
                     return None
-            elif kind is mapping_end or kind is sequence_end:
-                stack.pop()
-                is_list.pop()
-                pending.pop()
-                continue
+                node: Any = (Seq if listing else Map)([], event.start_mark)
+                append(node)
+                stack.append((node, append))
+                append = node.value.append
+            elif kind is mapping_end:
+                node, append = stack.pop()
+                flat = node.value  # key, value, key, value...: the parser emits them in pairs
+                node.value = list(zip(flat[::2], flat[1::2], strict=True))
+            elif kind is sequence_end:
+                append = stack.pop()[1]
             elif kind is yaml.AliasEvent:
                 refuse_anchor(event)
                 return None
@@ -228,25 +278,8 @@ def _compose(text: str, sink: Sink) -> yaml.Node | None:
                         "only one YAML document per file; remove the '---' and what follows",
                     )
                     return None
-                continue
             elif kind is yaml.StreamEndEvent or event is None:
                 break
-            else:
-                continue
-            # Attach the new node to its parent: a list item, a mapping key, or a mapping value.
-            if not stack:
-                root = node
-            elif is_list[-1]:
-                stack[-1].value.append(node)
-            elif pending[-1] is None:
-                pending[-1] = node
-            else:
-                stack[-1].value.append((pending[-1], node))
-                pending[-1] = None
-            if kind is not scalar_event:
-                stack.append(node)
-                is_list.append(kind is sequence_start)
-                pending.append(None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join((exc.problem or exc.context or "invalid YAML").split())
@@ -265,21 +298,20 @@ def _compose(text: str, sink: Sink) -> yaml.Node | None:
     except yaml.YAMLError as exc:
         sink.add(None, "YAML error: " + " ".join(str(exc).split()))
         return None
-    if root is None:
+    if not roots:
         sink.add(None, "the file is empty; it should hold a mapping")
         return None
-    result: yaml.Node = root
-    return result
+    return roots[0]
 
 
-def pairs(node: yaml.MappingNode, sink: Sink) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+def pairs(node: Map, sink: Sink) -> Iterator[tuple[str, Node, Node]]:
     """The (key, key node, value node) of a mapping, each key once; repeats are reported."""
-    seen: dict[str, yaml.Node] = {}
+    seen: dict[str, Node] = {}
     for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
+        if not isinstance(key_node, Scalar):
             sink.add(key_node, "a key must be plain text, not a list or mapping")
             continue
-        key = str(key_node.value)
+        key = key_node.value
         if key in seen:
             first = seen[key].start_mark.line + 1
             sink.add(key_node, f"duplicate key '{key}' (first given on line {first}); keep one")
@@ -288,25 +320,25 @@ def pairs(node: yaml.MappingNode, sink: Sink) -> Iterator[tuple[str, yaml.Node, 
         yield key, key_node, value_node
 
 
-def as_str(node: yaml.Node, sink: Sink, what: str) -> str | None:
+def as_str(node: Node, sink: Sink, what: str) -> str | None:
     """A plain scalar as the text that was written (so ``no`` stays "no", ``1.10`` stays "1.10")."""
-    if isinstance(node, yaml.ScalarNode) and node.tag != NULL:
-        return str(node.value)
+    if type(node) is Scalar and node.tag != NULL:
+        return node.value
     sink.add(node, f"{what} must be text, not {kind_of(node)}")
     return None
 
 
-def as_bool(node: yaml.Node, sink: Sink, what: str) -> bool | None:
-    if isinstance(node, yaml.ScalarNode) and node.tag == BOOL:
-        return str(node.value).lower() in _TRUE
+def as_bool(node: Node, sink: Sink, what: str) -> bool | None:
+    if type(node) is Scalar and node.tag == BOOL:
+        return node.value.lower() in _TRUE
     sink.add(node, f"{what} must be true or false, not {kind_of(node)}")
     return None
 
 
-def as_number(node: yaml.Node, sink: Sink, what: str, limit: float = 1e9) -> int | float | None:
+def as_number(node: Node, sink: Sink, what: str, limit: float = 1e9) -> int | float | None:
     """An int or float scalar within ±limit (huge or non-finite numbers are refused)."""
-    if isinstance(node, yaml.ScalarNode) and node.tag in (INT, FLOAT):
-        text = str(node.value).replace("_", "")
+    if type(node) is Scalar and node.tag in (INT, FLOAT):
+        text = node.value.replace("_", "")
         try:
             if node.tag == INT and len(text) < 40:
                 value: int | float = int(text, 0) if text[:2].lower() in ("0x", "0o") else int(text)
@@ -323,58 +355,54 @@ def as_number(node: yaml.Node, sink: Sink, what: str, limit: float = 1e9) -> int
     return None
 
 
-def as_list(node: yaml.Node, sink: Sink, what: str) -> list[yaml.Node] | None:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
+def as_list(node: Node, sink: Sink, what: str) -> list[Node] | None:
+    if type(node) is Seq:
+        return node.value
     sink.add(node, f"{what} must be a list, not {kind_of(node)}")
     return None
 
 
-def as_mapping(node: yaml.Node, sink: Sink, what: str) -> yaml.MappingNode | None:
-    if isinstance(node, yaml.MappingNode):
+def as_mapping(node: Node, sink: Sink, what: str) -> Map | None:
+    if type(node) is Map:
         return node
     sink.add(node, f"{what} must be a mapping (key: value lines), not {kind_of(node)}")
     return None
 
 
-def fields(
-    node: yaml.Node,
-    sink: Sink,
-    what: str,
-    allowed: Iterable[str],
-    required: Iterable[str] = (),
-) -> dict[str, yaml.Node] | None:
-    """Check a mapping's keys against the allowed and required fields; return key -> value node."""
-    if not isinstance(node, yaml.MappingNode):
+def fields(node: Node, sink: Sink, what: str, shape: Shape) -> dict[str, Node] | None:
+    """Check a mapping's keys against the shape's fields; return field name -> value node."""
+    if type(node) is not Map:
         as_mapping(node, sink, what)
         return None
-    out: dict[str, yaml.Node] = {}
+    out: dict[str, Node] = {}
+    allowed = shape.allowed
     for key_node, value_node in node.value:
-        key = key_node.value if type(key_node) is yaml.ScalarNode else None
-        if key is None or key in out or key not in allowed:
-            _field_problem(node, key_node, sink, what, tuple(allowed), out)
-            continue
-        out[key] = value_node
-    for name in required:
+        if type(key_node) is Scalar:
+            key = key_node.value
+            if key in allowed and key not in out:
+                out[key] = value_node
+                continue
+        _field_problem(node, key_node, sink, what, shape.names, out)
+    for name in shape.required:
         if name not in out:
             sink.add(node, f"{what} is missing the required field '{name}'")
     return out
 
 
 def _field_problem(
-    node: yaml.MappingNode,
-    key_node: yaml.Node,
+    node: Map,
+    key_node: Node,
     sink: Sink,
     what: str,
     allowed: tuple[str, ...],
-    seen: dict[str, yaml.Node],
+    seen: dict[str, Node],
 ) -> None:
-    if not isinstance(key_node, yaml.ScalarNode):
+    if not isinstance(key_node, Scalar):
         sink.add(key_node, "a key must be plain text, not a list or mapping")
         return
-    key = str(key_node.value)
+    key = key_node.value
     if key in seen:
-        first = next(k for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value == key)
+        first = next(k for k, _ in node.value if isinstance(k, Scalar) and k.value == key)
         sink.add(
             key_node,
             f"duplicate key '{key}' (first given on line {first.start_mark.line + 1}); keep one",
@@ -384,10 +412,3 @@ def _field_problem(
         key_node,
         f"unknown field '{key}' in {what}{suggest(key, allowed)} (allowed: {', '.join(allowed)})",
     )
-
-
-def each(
-    node: yaml.Node, sink: Sink, what: str, read: Callable[[yaml.Node], object]
-) -> list[object]:
-    items = as_list(node, sink, what)
-    return [read(item) for item in items or ()]
