@@ -93,6 +93,19 @@ _CHOICE = Shape(CHOICE_FIELDS, ("id", "label"))
 _CONDITION = Shape(("all", "any", "not", *LEAF_FIELDS))
 _ALERT = Shape(ALERT_FIELDS, ("id", "level", "when", "message", "action"))
 _RULE = Shape(RULE_FIELDS, ("id", "when", "because"))
+_OPS = {op.value: op for op in Op}
+_NO_SIBLINGS: frozenset[str] = frozenset()
+_QUESTION_TYPES = {t.value: t for t in QuestionType}
+#: Question fields that only some types of question take.
+_ONLY_FOR = {
+    "choices": (QuestionType.SINGLE, QuestionType.MULTI),
+    "min": (QuestionType.SCALE, QuestionType.NUMBER),
+    "max": (QuestionType.SCALE, QuestionType.NUMBER),
+    "integer": (QuestionType.NUMBER,),
+    "unit": (QuestionType.NUMBER,),
+    "anchors": (QuestionType.SCALE,),
+    "regions": (QuestionType.BODY_REGIONS,),
+}
 
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CHOICE_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
@@ -560,10 +573,9 @@ def _question(node: Node, sink: Sink, section: str) -> tuple[Question, Node | No
     if "type" in f:
         type_text = as_str(f["type"], sink, "question type")
         if type_text is not None:
-            try:
-                qtype = QuestionType(type_text)
-            except ValueError:
-                names = [t.value for t in QuestionType]
+            qtype = _QUESTION_TYPES.get(type_text)
+            if qtype is None:
+                names = list(_QUESTION_TYPES)
                 sink.add(
                     f["type"],
                     f"unknown question type '{type_text}'{suggest(type_text, names)} (one of: {', '.join(names)})",
@@ -571,15 +583,11 @@ def _question(node: Node, sink: Sink, section: str) -> tuple[Question, Node | No
     if qid is None or text is None or qtype is None:
         return None
     what = f"question '{qid}'"
-
-    def only_for(key: str, allowed: tuple[QuestionType, ...]) -> bool:
-        if key in f and qtype not in allowed:
-            kinds = " or ".join(t.value for t in allowed)
-            sink.add(
-                f[key], f"'{key}' only applies to {kinds} questions, and {what} is {qtype.value}"
-            )
-            return False
-        return key in f
+    # Fields that only some types take: report the misplaced ones and read no further.
+    for key in [k for k in f if k in _ONLY_FOR and qtype not in _ONLY_FOR[k]]:
+        kinds = " or ".join(t.value for t in _ONLY_FOR[key])
+        sink.add(f[key], f"'{key}' only applies to {kinds} questions, and {what} is {qtype.value}")
+        del f[key]
 
     required = qtype is not QuestionType.TEXT
     if "required" in f:
@@ -587,24 +595,21 @@ def _question(node: Node, sink: Sink, section: str) -> tuple[Question, Node | No
         required = required if value is None else value
 
     choices: list[Choice] = []
-    if qtype.has_choices:
-        if "choices" not in f:
-            sink.add(node, f"{what} is {qtype.value} and needs 'choices'")
-        else:
-            choices = _choices(f["choices"], sink, qtype, what)
-    else:
-        only_for("choices", (QuestionType.SINGLE, QuestionType.MULTI))
+    if "choices" in f:
+        choices = _choices(f["choices"], sink, qtype, what)
+    elif qtype.has_choices:
+        sink.add(node, f"{what} is {qtype.value} and needs 'choices'")
 
     minimum: float | None = 0 if qtype is QuestionType.SCALE else None
     maximum: float | None = 10 if qtype is QuestionType.SCALE else None
-    if only_for("min", (QuestionType.SCALE, QuestionType.NUMBER)):
+    if "min" in f:
         minimum = as_number(f["min"], sink, "min")
-    if only_for("max", (QuestionType.SCALE, QuestionType.NUMBER)):
+    if "max" in f:
         maximum = as_number(f["max"], sink, "max")
     if minimum is not None and maximum is not None and minimum >= maximum:
         sink.add(f.get("max", node), f"max ({maximum:g}) must be greater than min ({minimum:g})")
     integer = True
-    if only_for("integer", (QuestionType.NUMBER,)):
+    if "integer" in f:
         integer = bool(as_bool(f["integer"], sink, "integer"))
     if qtype is QuestionType.SCALE:
         for key, v in (("min", minimum), ("max", maximum)):
@@ -615,10 +620,10 @@ def _question(node: Node, sink: Sink, section: str) -> tuple[Question, Node | No
                 f.get("max", node),
                 "a scale may have at most 101 points; use a number question instead",
             )
-    unit = _text(f, "unit", sink, "question") if only_for("unit", (QuestionType.NUMBER,)) else None
+    unit = _text(f, "unit", sink, "question")
 
     anchors: list[tuple[int, str]] = []
-    if only_for("anchors", (QuestionType.SCALE,)):
+    if "anchors" in f:
         points = Shape([str(i) for i in range(int(minimum or 0), int(maximum or 10) + 1)])
         anchor_map = fields(f["anchors"], sink, "anchors", points)
         for key, value_node in (anchor_map or {}).items():
@@ -631,7 +636,7 @@ def _question(node: Node, sink: Sink, section: str) -> tuple[Question, Node | No
                 anchors.append((int(key), label))
 
     allowed_regions: list[str] = []
-    if only_for("regions", (QuestionType.BODY_REGIONS,)):
+    if "regions" in f:
         for item in as_list(f["regions"], sink, "regions") or ():
             rid = as_str(item, sink, "a region")
             if rid is None:
@@ -719,7 +724,6 @@ class _Conditions:
     def read(
         self,
         node: Node,
-        *,
         before: int | None,
         region: str | None,
         siblings: frozenset[str],
@@ -743,31 +747,37 @@ class _Conditions:
         f = fields(node, sink, "a condition", _CONDITION)
         if f is None:
             return None
-        combinators = [k for k in ("all", "any", "not") if k in f]
-        loc = sink.at(node)
-        if combinators:
-            if len(f) != 1:
-                sink.add(
-                    node,
-                    f"'{combinators[0]}' must stand alone in its condition; nest the other parts inside it",
-                )
-                return None
-            key = combinators[0]
-            if key == "not":
-                inner = self._read(f["not"], before, region, siblings, where, depth + 1)
-                return Not(inner, loc) if inner is not None else None
-            items = as_list(f[key], sink, f"'{key}'")
-            if items is None:
-                return None
-            if not items:
-                sink.add(f[key], f"'{key}' needs at least one condition")
-                return None
-            parts = [self._read(i, before, region, siblings, where, depth + 1) for i in items]
-            if any(p is None for p in parts):
-                return None
-            done = tuple(p for p in parts if p is not None)
-            return AllOf(done, loc) if key == "all" else AnyOf(done, loc)
+        if "all" in f or "any" in f or "not" in f:
+            return self._combinator(node, f, before, region, siblings, where, depth)
         return self._leaf(node, f, before, region, siblings, where)
+
+    def _combinator(
+        self, node: Node, f: Mapping[str, Node], before: int | None, region: str | None,
+        siblings: frozenset[str], where: str, depth: int,
+    ) -> Condition | None:  # fmt: skip
+        """An all/any/not condition (``f`` holds at least one of those keys)."""
+        sink = self.sink
+        key = next(k for k in ("all", "any", "not") if k in f)
+        if len(f) != 1:
+            sink.add(
+                node, f"'{key}' must stand alone in its condition; nest the other parts inside it"
+            )
+            return None
+        loc = sink.at(node)
+        if key == "not":
+            inner = self._read(f["not"], before, region, siblings, where, depth + 1)
+            return Not(inner, loc) if inner is not None else None
+        items = as_list(f[key], sink, f"'{key}'")
+        if items is None:
+            return None
+        if not items:
+            sink.add(f[key], f"'{key}' needs at least one condition")
+            return None
+        parts = [self._read(i, before, region, siblings, where, depth + 1) for i in items]
+        if any(p is None for p in parts):
+            return None
+        done = tuple(p for p in parts if p is not None)
+        return AllOf(done, loc) if key == "all" else AnyOf(done, loc)
 
     def _leaf(
         self, node: Node, f: Mapping[str, Node], before: int | None,
@@ -781,14 +791,14 @@ class _Conditions:
             )
             return None
         ops = [k for k in f if k != "question"]
-        if len(ops) != 1:
+        op = _OPS.get(ops[0]) if len(ops) == 1 else None
+        if op is None:
             sink.add(
                 node,
                 "a condition on one question takes exactly one test: equals, in, includes, gte, lte or answered"
                 + (f"; split {' and '.join(ops)} into an 'all'" if ops else ""),
             )
             return None
-        op = Op(ops[0])
         ref = as_str(f["question"], sink, "question")
         if ref is None:
             return None
@@ -1020,41 +1030,20 @@ def _rules(
         return ()
     out: list[Rule] = []
     seen: set[str] = set()
+    articles = library.articles if library is not None else None
+    strategies = library.strategies if library is not None else None
     for item in as_list(node, sink, "recommendations") or ():
         f = fields(item, sink, "a recommendation", _RULE)
         if f is None:
             continue
         rid = _question_id(f.get("id"), sink, "recommendation")
-        when = (
-            resolver.read(
-                f["when"],
-                before=None,
-                region=None,
-                siblings=frozenset(),
-                where=f"recommendation '{rid}'",
-            )
-            if "when" in f
-            else None
-        )
+        when_node = f.get("when")
+        when = None
+        if when_node is not None:
+            when = resolver.read(when_node, None, None, _NO_SIBLINGS, f"recommendation '{rid}'")
         because = _text(f, "because", sink, "recommendation")
-        refs: dict[str, tuple[str, ...]] = {}
-        for key, kind in (("articles", "article"), ("strategies", "strategy")):
-            ids: list[str] = []
-            for ref_node in as_list(f[key], sink, key) or () if key in f else ():
-                ref = as_str(ref_node, sink, f"{kind} id")
-                if ref is None:
-                    continue
-                known: Mapping[str, object] | None = None
-                if library is not None:
-                    known = library.articles if kind == "article" else library.strategies
-                if known is not None and ref not in known:
-                    sink.add(
-                        ref_node,
-                        f"unknown {kind} '{ref}'{suggest(ref, known)}; add it to the library or fix the id",
-                    )
-                    continue
-                ids.append(ref)
-            refs[key] = tuple(ids)
+        article_ids = _refs(f.get("articles"), sink, "articles", "article", articles)
+        strategy_ids = _refs(f.get("strategies"), sink, "strategies", "strategy", strategies)
         if "articles" not in f and "strategies" not in f:
             sink.add(item, "a recommendation needs 'articles', 'strategies' or both")
         if rid in seen:
@@ -1063,17 +1052,29 @@ def _rules(
         if rid is None or when is None or because is None:
             continue
         seen.add(rid)
-        out.append(
-            Rule(
-                rid,
-                when,
-                because,
-                refs.get("articles", ()),
-                refs.get("strategies", ()),
-                sink.at(item),
-            )
-        )
+        out.append(Rule(rid, when, because, article_ids, strategy_ids, sink.at(item)))
     return tuple(out)
+
+
+def _refs(
+    node: Node | None, sink: Sink, field: str, kind: str, known: Mapping[str, object] | None
+) -> tuple[str, ...]:
+    """A rule's article or strategy ids, each checked against the library when there is one."""
+    if node is None:
+        return ()
+    ids: list[str] = []
+    for ref_node in as_list(node, sink, field) or ():
+        ref = as_str(ref_node, sink, f"{kind} id")
+        if ref is None:
+            continue
+        if known is not None and ref not in known:
+            sink.add(
+                ref_node,
+                f"unknown {kind} '{ref}'{suggest(ref, known)}; add it to the library or fix the id",
+            )
+            continue
+        ids.append(ref)
+    return tuple(ids)
 
 
 def location_of(problem: Problem) -> SourceLocation:

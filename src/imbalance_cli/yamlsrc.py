@@ -40,6 +40,7 @@ SEQ = "tag:yaml.org,2002:seq"
 _PLAIN_TAGS = {STR, INT, FLOAT, BOOL, NULL, "tag:yaml.org,2002:timestamp", MAP, SEQ}
 _TRUE = {"true", "yes", "on", "y"}
 _FALSE = {"false", "no", "off", "n"}
+_tuple_new: Any = tuple.__new__
 
 
 class Scalar:
@@ -100,7 +101,12 @@ class Sink:
         if node is None:
             return SourceLocation(self.path)
         mark = node.start_mark
-        return SourceLocation(self.path, mark.line + 1, mark.column + 1)
+        # tuple.__new__ skips the named tuple's Python-level constructor; this runs for every
+        # question, rule and condition read.
+        location: SourceLocation = _tuple_new(
+            SourceLocation, (self.path, mark.line + 1, mark.column + 1)
+        )
+        return location
 
     def add(self, node: Node | None, message: str) -> None:
         self.add_at(self.at(node), message)
