@@ -3,17 +3,20 @@
     python benchmarks/scale.py [--sizes 1000 5000 10000] [--sessions 1000 10000] [--rounds 5]
 
 Generates synthetic questionnaires of N questions (six types, a third of them conditional) with
-N recommendation rules (half with one test, half with two) and an alert per 50 questions, an answers file that answers every question, and stores of N saved sessions. It
-reports medians of: validating (in process, and `imbalance validate` as a command), a full
+N recommendation rules (half with one test, half with two) and an alert per 50 questions, an
+answers file that answers every question, and stores of N saved sessions. It reports medians of
+interleaved rounds of: validating (in process, and `imbalance validate` as a command), a full
 headless run (load, check answers, rules, markdown and JSON, in process and as a command), and
-`imbalance sessions list`. Linear growth means 10x the size costs at most about 10x the time;
-issue 6 allows 11x, and asks for 10,000 questions to validate in under 2 s and `sessions list`
-over 10,000 sessions to return in under 0.5 s.
+`imbalance sessions list`. In-process figures run with the cyclic garbage collector paused, as
+every `imbalance` command runs (cli.main). Linear growth means 10x the size costs at most about
+10x the time; issue 6 allows 11x, and asks for 10,000 questions to validate in under 2 s and
+`sessions list` over 10,000 sessions to return in under 0.5 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -121,13 +124,21 @@ def store_with(folder: Path, n: int) -> None:
     db.close()
 
 
-def median_of(fn: Callable[[], object], rounds: int) -> float:
-    times = []
+def interleaved_medians(
+    cases: list[tuple[str, int, Callable[[], object]]], rounds: int
+) -> list[tuple[str, int, float]]:
+    """Median seconds of each case, rounds interleaved (round 1 of every case, then round 2...)
+    so that a slow spell of the machine falls on every size alike instead of on one."""
+    times: list[list[float]] = [[] for _ in cases]
     for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for (_name, _n, fn), spent in zip(cases, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - start)
+    return [
+        (name, n, statistics.median(spent))
+        for (name, n, _fn), spent in zip(cases, times, strict=True)
+    ]
 
 
 def command(*args: str, env: dict[str, str]) -> Callable[[], object]:
@@ -147,16 +158,20 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    gc.disable()  # as cli.main() does for every command; the commands measured below do it too
     tmp = Path(tempfile.mkdtemp(prefix="imbalance-scale-"))
     env = {**os.environ, "IMBALANCE_DATA_DIR": str(tmp / "data")}
     library = loader.load_library(resources.library_paths())
-    rows: list[tuple[str, int, float]] = []
+    cases: list[tuple[str, int, Callable[[], object]]] = []
     try:
         for n in args.sizes:
             text, answers_text = questionnaire(n)
-            q_path, a_path = tmp / f"q{n}.yaml", tmp / f"a{n}.yaml"
+            q_path, a_path, out = tmp / f"q{n}.yaml", tmp / f"a{n}.yaml", tmp / f"out{n}.md"
             q_path.write_text(text)
             a_path.write_text(answers_text)
+
+            def validate(q_path: Path = q_path) -> None:
+                loader.load_questionnaire(q_path, library)
 
             def full_run(q_path: Path = q_path, a_path: Path = a_path) -> None:
                 q = loader.load_questionnaire(q_path, library)
@@ -165,74 +180,42 @@ def main() -> int:
                 markdown.render(result)
                 json_render.render(result)
 
-            rows.append(
-                (
-                    "validate, in process",
-                    n,
-                    median_of(
-                        lambda q_path=q_path: loader.load_questionnaire(q_path, library),
-                        args.rounds,
-                    ),
-                )
-            )
-            rows.append(
-                (
-                    "validate, command",
-                    n,
-                    median_of(command("validate", str(q_path), env=env), args.rounds),
-                )
-            )
-            rows.append(("headless run, in process", n, median_of(full_run, args.rounds)))
-            out = tmp / "out.md"
-            rows.append(
+            run_args = ("run", str(q_path), "--answers", str(a_path), "--no-input")
+            cases += [
+                ("validate, in process", n, validate),
+                ("validate, command", n, command("validate", str(q_path), env=env)),
+                ("headless run, in process", n, full_run),
                 (
                     "headless run, command",
                     n,
-                    median_of(
-                        command(
-                            "run",
-                            str(q_path),
-                            "--answers",
-                            str(a_path),
-                            "--no-input",
-                            "--out",
-                            str(out),
-                            "--force",
-                            env=env,
-                        ),
-                        args.rounds,
-                    ),
-                )
-            )
+                    command(*run_args, "--out", str(out), "--force", env=env),
+                ),
+            ]
         for n in args.sessions:
             folder = tmp / f"store{n}"
             store_with(folder, n)
             store_env = {**env, "IMBALANCE_DATA_DIR": str(folder)}
-            rows.append(
-                (
-                    "sessions list, command",
-                    n,
-                    median_of(command("sessions", "list", env=store_env), args.rounds),
-                )
-            )
-            rows.append(
-                (
-                    "sessions list --json, command",
-                    n,
-                    median_of(command("sessions", "list", "--json", env=store_env), args.rounds),
-                )
-            )
 
             def listed(folder: Path = folder) -> None:
                 with Store.open(folder) as store:
                     store.sessions()
 
-            rows.append(("sessions list, in process", n, median_of(listed, args.rounds)))
+            cases += [
+                ("sessions list, command", n, command("sessions", "list", env=store_env)),
+                (
+                    "sessions list --json, command",
+                    n,
+                    command("sessions", "list", "--json", env=store_env),
+                ),
+                ("sessions list, in process", n, listed),
+            ]
+        rows = interleaved_medians(cases, args.rounds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
+    rows.sort(key=lambda row: [case[0] for case in cases].index(row[0]))
     print(
-        f"medians of {args.rounds} rounds, Python {sys.version.split()[0]}, {os.cpu_count()} cores"
+        f"medians of {args.rounds} interleaved rounds, Python {sys.version.split()[0]}, {os.cpu_count()} cores"
     )
     print(f"{'case':32} {'size':>7} {'ms':>9} {'x time / x size vs smallest':>30}")
     first: dict[str, tuple[int, float]] = {}

@@ -413,14 +413,19 @@ def validate(
     report = validate_paths(targets, resources.library_paths(), max_size)
     for problem in report.problems:
         print(clean(str(problem)))
-    console = _err_console()
-    if report.problems:
-        n = len(report.problems)
-        console.print(
-            f"[red]{n} problem{'s' if n != 1 else ''}[/] in {report.bad_files} of {report.files} file(s)"
-        )
+    n = len(report.problems)
+    verdict, colour = (f"{n} problem{'s' if n != 1 else ''}", "red") if n else ("ok", "green")
+    detail = (
+        f" in {report.bad_files} of {report.files} file(s)"
+        if n
+        else f": {report.files} file(s) checked, no problems"
+    )
+    if sys.stderr.isatty():
+        _err_console().print(f"[{colour}]{verdict}[/]{detail}")
+    else:  # a script or CI log: the same line without colour, and without importing rich
+        print(verdict + detail, file=sys.stderr)
+    if n:
         raise typer.Exit(ExitCode.PROBLEMS)
-    console.print(f"[green]ok[/]: {report.files} file(s) checked, no problems")
 
 
 @app.command()
