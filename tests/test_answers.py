@@ -23,13 +23,17 @@ def q(intake: Questionnaire, qid: str):  # type: ignore[no-untyped-def]
     [
         ("age", "42", 42),
         ("age", 42.0, 42),
-        ("pain_now.knee", 7, 7),
-        ("regions", ["knee.left", "knee.right", "neck"], ("neck", "knee.both")),
+        ("pain_now.knee.left", 7, 7),
+        ("regions", ["knee.left", "knee.right", "neck"], ("neck", "knee.left", "knee.right")),
+        ("regions", ["knee.both"], ("knee.left", "knee.right")),
+        ("regions", ["none"], ("none",)),
+        ("regions", ["none", "shin_calf.left"], ("shin_calf.left",)),
+        ("treatments", ["none", "mri"], ("mri",)),
         ("treatments", ["physio", "mri"], ("mri", "physio")),
         ("knee_swelling", "yes", True),
         ("knee_swelling", False, False),
         ("notes", "  ", None),
-        ("duration.knee", "over_12_weeks", "over_12_weeks"),
+        ("duration.knee.right", "over_12_weeks", "over_12_weeks"),
     ],
 )
 def test_check_normalises_good_answers(
@@ -44,15 +48,15 @@ def test_check_normalises_good_answers(
         ("age", 200, "from 12 to 110"),
         ("age", "forty", "answer with a number"),
         ("age", 30.5, "whole number"),
-        ("pain_now.knee", 11, "from 0 to 10"),
-        ("pain_now.knee", True, "answer with a number"),
+        ("pain_now.knee.left", 11, "from 0 to 10"),
+        ("pain_now.knee.right", True, "answer with a number"),
         ("regions", ["knee"], "needs a side"),
         ("regions", ["neck.left"], "has no sides"),
         ("regions", ["elbw.left"], "unknown body region"),
-        ("treatments", ["none", "mri"], "cannot be combined"),
+        ("mri_findings", ["nothing", "dont_know"], "cannot be combined"),
         ("treatments", ["mir"], "did you mean 'mri'?"),
         ("treatments", [], "choose at least one"),
-        ("duration.knee", "long", "is not a choice"),
+        ("duration.knee.left", "long", "is not a choice"),
         ("knee_swelling", "maybe", "yes or no"),
         ("age", None, "required"),
     ],
@@ -71,7 +75,7 @@ def test_answers_file_reports_every_problem_with_its_place(
         """
         age: 300
         regoins: [neck]
-        treatments: [mri, none]
+        treatments: [mri, mir]
         pain_now.knee: {a: 1}
         age: 30
         """,

@@ -69,7 +69,8 @@ def test_no_input_with_missing_answers_lists_them(tmp_path: Path) -> None:
     run = imbalance("run", "--answers", str(answers), "--no-input")
     assert run.returncode == 1
     assert "required answer(s) are missing" in run.stderr
-    assert "pain_now.knee" in run.stderr and "one_side" in run.stderr
+    assert "pain_now.knee.left" in run.stderr and "cancer_history" in run.stderr
+    assert "one_side" not in run.stderr  # asked only for neck, back or chest pain
 
 
 def test_bad_answers_file_is_a_located_error(tmp_path: Path) -> None:
@@ -96,9 +97,11 @@ def test_outputs_are_private_and_never_overwritten_without_force(tmp_path: Path)
         "client",
         "completed_at",
         "format_version",
+        "not_asked",
         "questionnaire",
         "recommendations",
         "started_at",
+        "withheld",
     ]
     assert doc["questionnaire"]["id"] == "intake" and len(doc["questionnaire"]["sha256"]) == 64
     md.write_text("keep me")

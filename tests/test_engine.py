@@ -85,11 +85,18 @@ def test_prune_drops_unknown_ids(flow: Flow) -> None:
     assert flow.prune({"regions": ("neck",), "nonsense": 1}) == {"regions": ("neck",)}
 
 
-def test_progress_counts_visible_questions(flow: Flow) -> None:
+def test_progress_estimates_what_is_still_to_come(flow: Flow) -> None:
+    """Answered questions count once; a question still to come counts by the chance it will be
+    shown: 1 when its condition already holds, 0 when it cannot, and a prior when it depends on
+    an answer not given yet (one choice of three: 1/3; a number test: 1/2)."""
     p = flow.progress({"regions": ("knee.right",)})
-    assert (p.position, p.total) == (2, 3)
+    # knee_worst 1 + left_knee_note 0 + tried 1 + mri_when 1/3 + swelling 1/2 = 2.8 -> 3
+    assert (p.position, p.total) == (2, 4)
     p = flow.progress({"regions": ("knee.right",), "knee_worst": 9})
+    # tried 1 + mri_when 1/3 + swelling 1 = 2.3 -> 2
     assert (p.position, p.total) == (3, 4)
+    p = flow.progress({"regions": ("knee.right",), "knee_worst": 9, "tried": ("none",)})
+    assert (p.position, p.total) == (4, 4)
 
 
 def test_missing_required_lists_only_visible_required(flow: Flow) -> None:

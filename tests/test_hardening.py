@@ -36,8 +36,9 @@ HOSTILE = ROOT / "tests" / "fixtures" / "fuzz" / "questionnaire-hostile-text.yam
 
 
 def test_more_than_50000_questions_is_refused(tmp_path: Path) -> None:
-    """5,001 questions repeated for 10 regions (plus the regions question) would be 50,011; the loader says so."""
-    questions = "\n".join(f"      - {{id: q{n}, type: yes_no, text: Q{n}?}}" for n in range(5001))
+    """1,725 questions repeated for 29 regions and sides (plus the regions question) would be 50,026;
+    the loader says so."""
+    questions = "\n".join(f"      - {{id: q{n}, type: yes_no, text: Q{n}?}}" for n in range(1725))
     text = (
         "id: huge\ntitle: Huge\nversion: '1'\nsections:\n"
         "  - id: where\n    title: Where\n    questions:\n      - {id: regions, type: body_regions, text: Where?}\n"
@@ -45,7 +46,7 @@ def test_more_than_50000_questions_is_refused(tmp_path: Path) -> None:
     )
     path = tmp_path / "huge.yaml"
     path.write_text(text)
-    with pytest.raises(QuestionnaireError, match=r"50,011 questions is over the limit of 50,000"):
+    with pytest.raises(QuestionnaireError, match=r"50,026 questions is over the limit of 50,000"):
         loader.load_questionnaire(path)
 
 
@@ -248,7 +249,15 @@ def test_exports_are_private_and_names_never_become_paths(
 
 @pytest.mark.parametrize(
     "qid",
-    ["red_flags_now", "regions", "pain_now.knee", "duration.knee", "knee_swelling", "age", "notes"],
+    [
+        "red_flags_now",
+        "regions",
+        "pain_now.knee.left",
+        "duration.knee.left",
+        "knee_swelling",
+        "age",
+        "notes",
+    ],
 )
 def test_ctrl_c_at_every_question_type_interrupts_cleanly(intake: Questionnaire, qid: str) -> None:
     from prompt_toolkit.output import DummyOutput

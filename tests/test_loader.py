@@ -273,12 +273,15 @@ def test_repeated_section_expands_per_region_and_resolves_sibling_refs(
         """
     )
     ids = [x.id for x in q.questions]
-    assert ids == ["regions", "worst.knee", "why.knee", "worst.neck", "why.neck"]
-    assert q.question("worst.knee").text == "How bad is your knee?"  # type: ignore[union-attr]
+    assert ids == [
+        "regions", "worst.neck", "why.neck", "worst.knee.left", "why.knee.left",
+        "worst.knee.right", "why.knee.right",
+    ]  # fmt: skip
+    assert q.question("worst.knee.left").text == "How bad is your left knee?"  # type: ignore[union-attr]
     why = q.question("why.neck")
     assert isinstance(why.when, Leaf) and why.when.questions == ("worst.neck",)  # type: ignore[union-attr]
-    assert q.section("detail.knee").title == "Knee"  # type: ignore[union-attr]
-    assert q.rules[0].when.questions == ("worst.knee", "worst.neck")  # type: ignore[union-attr]
+    assert q.section("detail.knee.right").title == "Knee (right)"  # type: ignore[union-attr]
+    assert q.rules[0].when.questions == ("worst.neck", "worst.knee.left", "worst.knee.right")  # type: ignore[union-attr]
 
 
 def test_repeat_must_name_a_body_regions_question(write: Callable[..., Path]) -> None:

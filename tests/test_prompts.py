@@ -99,14 +99,16 @@ def test_every_question_type_answered_with_real_keys(
 def test_invalid_typed_answers_are_refused_until_fixed(
     q: Questionnaire, keys: Callable[[str], TerminalPrompter]
 ) -> None:
-    """11 on a 0-10 scale and an exclusive choice with another stay on screen until corrected."""
+    """11 on a 0-10 scale stays on screen until corrected. "None" ticked with a warning sign
+    keeps the warning sign, drops "None", says so, and the alert fires; going on after the
+    emergency is a choice."""
     typed = (
         SPACE
         + UP
         + SPACE
-        + ENTER  # saddle + none: refused
-        + SPACE
-        + ENTER  # untick none -> saddle only
+        + ENTER  # saddle + none: none is dropped, saddle kept
+        + DOWN
+        + ENTER  # the emergency offer: go on
         + SPACE
         + ENTER  # regions: neck
         + "11"
@@ -129,7 +131,16 @@ def test_invalid_typed_answers_are_refused_until_fixed(
     assert answers["worst"] == 9
     assert answers["age"] == 20
     assert answers["note"] is None
-    assert "EMERGENCY" in prompter.console.file.getvalue()  # type: ignore[attr-defined]
+    shown = " ".join(prompter.console.file.getvalue().split())  # type: ignore[attr-defined]
+    assert "EMERGENCY" in shown
+    assert "'None' was dropped: it cannot stand with 'Saddle', which is kept" in shown
+
+
+def test_stopping_at_an_emergency_is_the_default(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter]
+) -> None:
+    prompter = keys(SPACE + ENTER + ENTER)
+    assert run_session(q, prompter) == {"flags": ("saddle",)}
 
 
 def test_back_key_returns_to_the_previous_question(
@@ -190,10 +201,15 @@ def test_left_arrow_means_back_where_it_moves_nothing(
 def test_body_regions_can_be_filtered_by_typing(
     intake: Questionnaire, keys: Callable[[str], TerminalPrompter]
 ) -> None:
-    """Typing "knee" narrows the 17 region choices; ticking both sides gives "both"."""
+    """Typing narrows the region list and never ticks: spaces go into the filter, Enter ticks
+    the highlighted match and clears the filter, and Enter with no filter ends the question.
+    Typing "knee (r" once ticked Knee (left); now it finds Knee (right)."""
     regions = intake.question("regions")
     assert regions is not None
-    reply = keys("knee" + SPACE + DOWN + SPACE + ENTER).ask(
-        regions, default=None, progress=Progress(1, 2), can_go_back=False
-    )
-    assert reply == ("knee.both",)
+    ask = {"default": None, "progress": Progress(1, 2), "can_go_back": False}
+    assert keys("knee (r" + ENTER + ENTER).ask(regions, **ask) == ("knee.right",)  # type: ignore[arg-type]
+    both = keys("knee" + ENTER + "knee" + DOWN + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
+    assert both == ("knee.left", "knee.right")
+    # A filter that matches nothing: Enter does not end the question (the input then runs out).
+    with pytest.raises(EOFError):
+        keys("xyz" + ENTER).ask(regions, **ask)  # type: ignore[arg-type]

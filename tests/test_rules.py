@@ -42,7 +42,7 @@ recommendations:
     articles: [mri-findings-by-age]
     strategies: [gradual-loading]
   - id: bad_somewhere
-    when: {question: worst.*, gte: 7}
+    when: {any: [{question: worst.lower_back, gte: 7}, {question: worst.neck, gte: 7}]}
     because: Your pain gets severe
     articles: [pain-flare-ups, mri-findings-by-age]
     strategies: [flare-up-plan]
@@ -68,46 +68,76 @@ def test_recommendations_merge_reasons_and_name_the_region(
         "flags": ("none",),
         "regions": ("lower_back", "knee.left"),
         "tried": ("mri",),
-        "worst.lower_back": 5,
-        "worst.knee": 8,
+        "worst.lower_back": 8,
+        "worst.knee.left": 5,
     }
-    recs = recommend(q, answers, library, ())
+    recs, withheld = recommend(q, answers, library, ())
+    assert withheld == ()
     mri = next(r for r in recs if r.id == "mri-findings-by-age")
     assert mri.rules == ("mri_back", "bad_somewhere")
     assert mri.because == (
         "You had an MRI for back pain (Where?: Lower back; Tried?: MRI scan)",
-        "Your pain gets severe (Worst pain (knee): 8/10)",
+        "Your pain gets severe (Worst pain (lower back): 8/10)",
     )
     assert [r.kind for r in recs] == ["article", "article", "strategy", "strategy"]
     assert not any(r.after_clinician for r in recs)
 
 
-def test_strategies_wait_for_a_clinician_after_an_urgent_alert(
+def test_an_urgent_alert_holds_back_reassurance_and_strategies_wait_for_a_clinician(
+    load: Callable[..., Questionnaire], library: Library
+) -> None:
+    """While an urgent alert stands, content declared assumes_no_warning_signs is withheld,
+    whatever the rule's condition says, and the other strategies wait for a clinician."""
+    q = load(Q)
+    answers = {
+        "flags": ("cancer",),
+        "regions": ("lower_back",),
+        "tried": ("mri",),
+        "worst.lower_back": 9,
+    }
+    result = assess(q, answers, library, started_at="t0", completed_at="t1")
+    assert [a.alert.id for a in result.alerts] == ["cancer"]
+    assert [r.id for r in result.recommendations] == ["gradual-loading"]
+    assert result.recommendations[0].after_clinician
+    assert [r.id for r in result.withheld] == [
+        "mri-findings-by-age",
+        "pain-flare-ups",
+        "flare-up-plan",
+    ]
+    assert all(
+        library.articles.get(r.id, library.strategies.get(r.id)).assumes_no_warning_signs
+        for r in result.withheld
+    )  # type: ignore[union-attr]
+
+
+def test_an_emergency_holds_back_every_article_and_strategy(
     load: Callable[..., Questionnaire], library: Library
 ) -> None:
     q = load(Q)
-    answers = {"flags": ("cancer",), "regions": ("knee.left",), "tried": ("none",), "worst.knee": 9}
+    answers = {
+        "flags": ("saddle",),
+        "regions": ("lower_back",),
+        "tried": ("mri",),
+        "worst.lower_back": 9,
+    }
     result = assess(q, answers, library, started_at="t0", completed_at="t1")
-    assert [a.alert.id for a in result.alerts] == ["cancer"]
-    strategies = [r for r in result.recommendations if r.kind == "strategy"]
-    articles = [r for r in result.recommendations if r.kind == "article"]
-    assert strategies and all(r.after_clinician for r in strategies)
-    assert articles and not any(r.after_clinician for r in articles)
+    assert result.recommendations == ()
+    assert {r.id for r in result.withheld} == {
+        "pain-flare-ups", "mri-findings-by-age", "gradual-loading", "flare-up-plan",
+    }  # fmt: skip
+    assert all(r.withheld and "emergency" in r.withheld for r in result.withheld)
 
 
 def test_no_rule_fires_without_its_answers(
     load: Callable[..., Questionnaire], library: Library
 ) -> None:
     q = load(Q)
-    assert (
-        recommend(
-            q,
-            {"flags": ("none",), "regions": ("neck",), "tried": ("none",), "worst.neck": 3},
-            library,
-            (),
-        )
-        == ()
-    )
+    assert recommend(
+        q,
+        {"flags": ("none",), "regions": ("neck",), "tried": ("none",), "worst.neck": 3},
+        library,
+        (),
+    ) == ((), ())
 
 
 def test_assess_prunes_answers_to_hidden_questions(
@@ -116,12 +146,12 @@ def test_assess_prunes_answers_to_hidden_questions(
     q = load(Q)
     result = assess(
         q,
-        {"flags": ("none",), "regions": ("neck",), "tried": ("none",), "worst.knee": 9},
+        {"flags": ("none",), "regions": ("neck",), "tried": ("none",), "worst.knee.left": 9},
         library,
         started_at="a",
         completed_at="b",
     )
-    assert "worst.knee" not in result.answers
+    assert "worst.knee.left" not in result.answers
     assert result.recommendations == ()
 
 

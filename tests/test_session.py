@@ -82,10 +82,30 @@ def test_emergency_alert_is_shown_the_moment_it_is_answered(q: Questionnaire) ->
             shown_when.append(list(self.alerts))
             return super().ask(question, **kwargs)
 
-    prompter = Watching({"flags": ["saddle"], "regions": ["neck"], "note": ""})
+    prompter = Watching(
+        {"flags": ["saddle"], "regions": ["neck"], "note": ""}, stop_on_emergency=False
+    )
     run_session(q, prompter)
     assert shown_when[0] == [] and shown_when[1] == ["saddle"]
     assert prompter.alerts == ["saddle"]
+    assert prompter.offers == [("saddle",)]  # offered once, and the person went on
+
+
+def test_an_emergency_offers_to_stop_and_stopping_ends_the_intake(q: Questionnaire) -> None:
+    """Stopping (the default) returns the answers so far; nothing more is asked."""
+    prompter = ScriptedPrompter({"flags": ["saddle"], "regions": ["neck"], "note": ""})
+    answers = run_session(q, prompter)
+    assert prompter.offers == [("saddle",)]
+    assert prompter.asked == ["flags"]
+    assert answers == {"flags": ("saddle",)}
+
+
+def test_an_emergency_in_prefilled_answers_is_offered_before_the_first_question(
+    q: Questionnaire,
+) -> None:
+    prompter = ScriptedPrompter({"regions": ["neck"], "note": ""})
+    assert run_session(q, prompter, {"flags": ("saddle",)}) == {"flags": ("saddle",)}
+    assert prompter.asked == [] and prompter.alerts == ["saddle"]
 
 
 def test_ctrl_c_raises_interrupted_with_the_answers_so_far(q: Questionnaire) -> None:

@@ -31,7 +31,8 @@ def two_sessions(tmp_path: Path) -> None:
            "pain_worst.knee": 3, "duration.knee": "under_6_weeks", "onset.knee": "load_change",
            "worse_with.knee": ["stairs"], "better_with.knee": ["rest"], "daily_pattern.knee": "activity_dependent",
            "knee_location": "front", "knee_swelling": False, "knee_instability": False, "runs": False,
-           "daily_nerve": ["tingling"]},
+           "course.knee": "better", "daily_nerve": ["tingling"], "nerve_where": ["right_arm"],
+           "nerve_duration": "under_6_weeks", "nerve_course": "better"},
     )  # fmt: skip
     second = imbalance("run", "--answers", str(later), "--no-input", "--client", "Ana")
     assert second.returncode == 0, second.stderr
@@ -43,7 +44,7 @@ def test_every_run_is_saved_and_listed(tmp_path: Path) -> None:
     assert [s["id"] for s in listed] == [2, 1]
     assert all(s["status"] == "complete" and s["client"] == "Ana" for s in listed)
     assert [s["worst_pain"] for s in listed] == [4, 6]
-    assert listed[0]["questionnaire"] == {"id": "intake", "version": "1.0.0"}
+    assert listed[0]["questionnaire"] == {"id": "intake", "version": "2.0.0"}
     table = imbalance("sessions", "list", "--client", "Ana")
     assert "complete" in table.stdout and "6/10" in table.stdout
     clients = json.loads(imbalance("clients", "list", "--json").stdout)

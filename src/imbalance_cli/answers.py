@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imbalance_cli import regions as body
+from imbalance_cli import bodymap as body
 from imbalance_cli.errors import AnswersError
 from imbalance_cli.model import AnswerValue, Question, Questionnaire, QuestionType
-from imbalance_cli.text import suggest
+from imbalance_cli.text import one_line, suggest
 from imbalance_cli.yamlsrc import (
     BOOL,
     FLOAT,
@@ -39,6 +39,20 @@ class InvalidAnswer(ValueError):
 
 def check(question: Question, raw: object) -> AnswerValue:
     """Return the answer in its canonical form, or raise InvalidAnswer saying what fits."""
+    return check_noting(question, raw)[0]
+
+
+def check_noting(question: Question, raw: object) -> tuple[AnswerValue, str | None]:
+    """Like ``check``, with a note when the answer was changed to keep it safe: an exclusive
+    choice ("None of these", "No pain at the moment") ticked together with others is dropped and
+    the others are kept, so a warning sign ticked beside "None" still counts."""
+    t = question.type
+    if t.is_list and raw is not None:
+        return _list(question, raw)
+    return _check(question, raw), None
+
+
+def _check(question: Question, raw: object) -> AnswerValue:
     t = question.type
     if raw is None:
         if question.required:
@@ -68,33 +82,58 @@ def check(question: Question, raw: object) -> AnswerValue:
         if not isinstance(raw, str) or raw not in ids:
             shown = raw if isinstance(raw, (str, int, float)) else type(raw).__name__
             raise InvalidAnswer(
-                f"'{shown}' is not a choice{_hint(raw, ids)}; choices: {', '.join(ids)}"
+                f"'{_quote(shown)}' is not a choice{_hint(raw, ids)}; choices: {', '.join(ids)}"
             )
         return raw
+    raise AssertionError(f"unhandled question type {t}")  # pragma: no cover
+
+
+def _list(question: Question, raw: object) -> tuple[AnswerValue, str | None]:
+    t = question.type
     items = raw if isinstance(raw, (list, tuple)) else [raw]
     if not all(isinstance(i, str) for i in items):
         raise InvalidAnswer("answer with a list of ids")
     strings = [str(i) for i in items]
+    note = None
     if t is QuestionType.BODY_REGIONS:
+        regions = body.default()
+        allow_none = question.none_label is not None
         for token in strings:
-            problem = body.check_token(token, question.regions)
+            problem = regions.check_token(token, question.regions, none=allow_none)
             if problem:
-                raise InvalidAnswer(problem)
-        tokens = body.normalise(tuple(strings))
+                raise InvalidAnswer(one_line(problem))
+        tokens = regions.normalise(tuple(strings))
+        if "none" in strings and tokens != ("none",) and question.none_label:
+            note = (
+                f"'{question.none_label}' was dropped: regions were ticked too, and they are kept"
+            )
     else:
         ids = [c.id for c in question.choices]
         for item in strings:
             if item not in ids:
                 raise InvalidAnswer(
-                    f"'{item}' is not a choice{_hint(item, ids)}; choices: {', '.join(ids)}"
+                    f"'{_quote(item)}' is not a choice{_hint(item, ids)}; choices: {', '.join(ids)}"
                 )
         tokens = tuple(c.id for c in question.choices if c.id in strings)
-        exclusive = [c.label for c in question.choices if c.exclusive and c.id in tokens]
-        if exclusive and len(tokens) > 1:
-            raise InvalidAnswer(f"'{exclusive[0]}' cannot be combined with other choices")
+        exclusive = [c for c in question.choices if c.exclusive and c.id in tokens]
+        others = [c for c in question.choices if not c.exclusive and c.id in tokens]
+        if exclusive and others:
+            tokens = tuple(c.id for c in others)
+            kept = "; ".join(f"'{c.label}'" for c in others)
+            note = f"'{exclusive[0].label}' was dropped: it cannot stand with {kept}, which {'is' if len(others) == 1 else 'are'} kept"
+        elif len(exclusive) > 1:
+            raise InvalidAnswer(
+                f"'{exclusive[0].label}' and '{exclusive[1].label}' cannot be combined; choose one"
+            )
     if not tokens and question.required:
         raise InvalidAnswer("choose at least one")
-    return tokens
+    return tokens, note
+
+
+def _quote(value: object) -> str:
+    """A value as quoted in a message: on one line, and not too long."""
+    text = one_line(str(value))
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _hint(raw: object, ids: list[str]) -> str:
@@ -165,10 +204,26 @@ def _plain(node: Node, sink: Sink) -> object:
 _BAD = object()
 
 
+def legacy_ids(questionnaire: Questionnaire, key: str) -> tuple[str, ...]:
+    """Question ids an old key stands for: ``pain_now.knee``, written before left and right were
+    rated apart, means every side's copy (``pain_now.knee.left``, ``pain_now.knee.right``)."""
+    if questionnaire.question(key) is not None:
+        return (key,)
+    return tuple(
+        f"{key}.{side}" for side in ("left", "right") if questionnaire.question(f"{key}.{side}")
+    )
+
+
 def read_answers(
-    path: Path, questionnaire: Questionnaire, display_path: str | None = None
+    path: Path,
+    questionnaire: Questionnaire,
+    display_path: str | None = None,
+    notes: list[str] | None = None,
+    expanded: set[str] | None = None,
 ) -> dict[str, AnswerValue]:
-    """Read an answers file for this questionnaire. Raises AnswersError with every problem."""
+    """Read an answers file for this questionnaire. Raises AnswersError with every problem.
+    Answers changed to keep them safe (see ``check_noting``) are reported in ``notes``; ids filled
+    from an old key for both sides (``pain_now.knee``) are added to ``expanded``."""
     sink = Sink(display_path or str(path))
     text = read_text(path, sink, MAX_ANSWER_BYTES)
     root = compose(text, sink) if text is not None else None
@@ -183,8 +238,8 @@ def read_answers(
         else:
             known = [q.id for q in questionnaire.questions]
             for key, key_node, value_node in pairs(mapping, sink):
-                question = questionnaire.question(key)
-                if question is None:
+                targets = legacy_ids(questionnaire, key)
+                if not targets:
                     sink.add(
                         key_node,
                         f"'{key}' is not a question of '{questionnaire.id}'{suggest(key, known)}",
@@ -193,10 +248,22 @@ def read_answers(
                 raw = _plain(value_node, sink)
                 if raw is _BAD:
                     continue
-                try:
-                    answers[key] = check(question, raw)
-                except InvalidAnswer as exc:
-                    sink.add(value_node, f"'{key}': {exc}")
+                for target in targets:
+                    question = questionnaire.question(target)
+                    assert question is not None
+                    try:
+                        value, note = check_noting(question, raw)
+                    except InvalidAnswer as exc:
+                        sink.add(value_node, f"'{key}': {exc}")
+                        break
+                    if target == key:
+                        answers[target] = value
+                    else:  # an old key for both sides: an explicit per-side answer wins
+                        answers.setdefault(target, value)
+                        if expanded is not None:
+                            expanded.add(target)
+                    if note and notes is not None:
+                        notes.append(f"{sink.at(value_node)}: '{key}': {note}")
     if sink.problems:
         raise AnswersError(sink.problems)
     return answers

@@ -161,10 +161,14 @@ def run(
         if target is not None:
             files.check_writable(target, force=force)
     prefilled: dict[str, AnswerValue] = {}
+    notes: list[str] = []
+    expanded: set[str] = set()
     if answers is not None:
-        prefilled = read_answers(answers, q)
+        prefilled = read_answers(answers, q, notes=notes, expanded=expanded)
+    for note in notes:
+        _err_console().print(f"[yellow]{markup(note)}[/]")
     flow = Flow(q)
-    ignored = sorted(set(prefilled) - set(flow.prune(prefilled)))
+    ignored = sorted(set(prefilled) - set(flow.prune(prefilled)) - expanded)
     if ignored:
         _err_console().print(
             f"[yellow]Not asked with these answers, so ignored:[/] {markup(', '.join(ignored))}"
@@ -172,6 +176,10 @@ def run(
     needs_prompt = flow.next_question(prefilled) is not None
     if no_input:
         missing = flow.missing_required(prefilled)
+        if missing and _emergency(q, flow.prune(prefilled)):
+            # As an interactive run would offer: an emergency ends the intake here, and the
+            # summary holds the alerts, what to do and the answers given.
+            missing = []
         if missing:
             listed = "\n".join(f"  {m.id}: {m.short}" for m in missing)
             raise ImbalanceError(
@@ -204,6 +212,13 @@ def run(
     finally:
         if store is not None:
             store.close()
+
+
+def _emergency(q: Questionnaire, answers: dict[str, AnswerValue]) -> bool:
+    from imbalance_cli.model import AlertLevel
+    from imbalance_cli.rules import fired_alerts
+
+    return any(f.alert.level is AlertLevel.EMERGENCY for f in fired_alerts(q, answers))
 
 
 def _finish(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from imbalance_cli import regions as body
+from imbalance_cli import bodymap as body
 from imbalance_cli.model import (
     AllOf,
     Answers,
@@ -45,6 +45,13 @@ def leaf_holds(leaf: Leaf, value: AnswerValue, question_type: QuestionType | Non
         if question_type is QuestionType.BODY_REGIONS:
             return body.matches(value, target)
         return target in value
+    if leaf.op is Op.SIDE:
+        return isinstance(value, tuple) and isinstance(target, str) and body.one_side(value, target)
+    if leaf.op is Op.ZONES:
+        if not isinstance(value, tuple) or isinstance(target, bool) or not isinstance(target, int):
+            return False
+        covered = {leaf.zones[t] for t in value if t in leaf.zones}
+        return len(covered) >= target
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     if isinstance(target, bool) or not isinstance(target, (int, float)):
@@ -135,7 +142,55 @@ class Flow:
         ]
 
     def progress(self, answers: Answers) -> Progress:
+        """Question ``done + 1`` of an honest estimate: the questions answered, plus each
+        question still to come weighted by the chance it will be shown. A condition on an answer
+        not given yet counts by a prior (one choice of n is ticked 1/n of the time, two regions
+        are chosen on average, a yes/no or number test holds half the time), so the estimate
+        does not jump from 20 to 46 when the regions are chosen."""
         kept = self.prune(answers)
-        shown = [q for q in self.order if self.is_visible(q, kept)]
-        done = sum(1 for q in shown if q.id in kept)
-        return Progress(position=min(done + 1, len(shown)), total=len(shown))
+        done = sum(1 for q in self.order if q.id in kept and self.is_visible(q, kept))
+        pending = {q.id for q in self.order if q.id not in kept}
+        expected = 0.0
+        for question in self.order:
+            if question.id not in pending:
+                continue
+            section = self.sections[question.section]
+            expected += self._chance(section.when, kept, pending) * self._chance(
+                question.when, kept, pending
+            )
+        total = done + max(1, round(expected)) if expected > 0 else done
+        return Progress(position=min(done + 1, max(total, 1)), total=max(total, done + 1))
+
+    def _chance(self, condition: Condition | None, answers: Answers, pending: set[str]) -> float:
+        if condition is None:
+            return 1.0
+        if isinstance(condition, Leaf):
+            ids = condition.questions or (condition.question,)
+            if not any(i in pending for i in ids) or evaluate(condition, answers, self.types):
+                return 1.0 if evaluate(condition, answers, self.types) else 0.0
+            return self._prior(condition)
+        if isinstance(condition, AllOf):
+            chance = 1.0
+            for item in condition.items:
+                chance *= self._chance(item, answers, pending)
+            return chance
+        if isinstance(condition, AnyOf):
+            miss = 1.0
+            for item in condition.items:
+                miss *= 1.0 - self._chance(item, answers, pending)
+            return 1.0 - miss
+        return 1.0 - self._chance(condition.item, answers, pending)
+
+    def _prior(self, leaf: Leaf) -> float:
+        """The chance that a test on a question not answered yet will hold."""
+        question = self.questionnaire.question((leaf.questions or (leaf.question,))[0])
+        if question is None:
+            return 0.5
+        if question.type is QuestionType.BODY_REGIONS:
+            bodymap = self.questionnaire.bodymap
+            count = len(bodymap.tokens(question.regions)) if bodymap else 20
+            return min(1.0, 2.0 / max(count, 1)) if leaf.op is Op.INCLUDES else 0.3
+        if question.choices and leaf.op in (Op.EQUALS, Op.INCLUDES, Op.IN):
+            share = len(leaf.value) if isinstance(leaf.value, tuple) else 1
+            return min(1.0, share / len(question.choices))
+        return 0.5

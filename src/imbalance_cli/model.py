@@ -61,11 +61,18 @@ class AlertLevel(str, Enum):
 
     @property
     def heading(self) -> str:
+        """What the level asks for. An alert's action may be faster, never slower."""
         return {
             "emergency": "Emergency: get medical help now",
-            "urgent": "See a doctor within days",
+            "urgent": "Urgent: see a doctor soon, within days at most",
             "advisory": "Mention this to a clinician",
         }[self.value]
+
+    @property
+    def holds_back(self) -> bool:
+        """While an alert of this level stands, content that assumes no warning signs is
+        withheld (and, for an emergency, every article and strategy)."""
+        return self in (AlertLevel.EMERGENCY, AlertLevel.URGENT)
 
 
 class Op(str, Enum):
@@ -77,6 +84,8 @@ class Op(str, Enum):
     GTE = "gte"
     LTE = "lte"
     ANSWERED = "answered"
+    SIDE = "side"
+    ZONES = "zones"
 
 
 LeafValue = str | bool | int | float | tuple[str | int | float, ...]
@@ -92,6 +101,8 @@ class Leaf:
     value: LeafValue
     questions: tuple[str, ...] = ()
     location: SourceLocation = NOWHERE
+    #: For ``zones``: region token -> zone, from the body map (keeps the engine free of I/O).
+    zones: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,121 @@ class Not:
 
 
 Condition = Leaf | AllOf | AnyOf | Not
+
+
+NO_PAIN = "none"
+SIDES = ("left", "right")
+
+
+def split_token(token: str) -> tuple[str, str | None]:
+    """``knee.left`` -> (``knee``, ``left``); ``neck`` -> (``neck``, None)."""
+    region, _, side = token.partition(".")
+    return region, (side or None)
+
+
+@dataclass(frozen=True)
+class Region:
+    """One area of the body map (questionnaires/bodymap.yaml)."""
+
+    id: str
+    label: str
+    sided: bool
+    group: str
+    views: tuple[str, ...]
+    zone: str | None
+    location: SourceLocation = NOWHERE
+
+
+@dataclass(frozen=True)
+class BodyMap:
+    """The regions a body_regions question can offer, in list order. Answers are tokens:
+    ``knee.left`` / ``knee.right`` for a sided region, ``neck`` for one without sides, and
+    ``none`` for "no pain at the moment". ``knee.both`` is read as left and right."""
+
+    regions: tuple[Region, ...]
+    path: str = ""
+    _by_id: Mapping[str, Region] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._by_id:
+            object.__setattr__(self, "_by_id", {r.id: r for r in self.regions})
+
+    def get(self, region_id: str) -> Region | None:
+        return self._by_id.get(region_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.regions)
+
+    def tokens(self, allowed: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """Every answer token, in body order: ``jaw.left, jaw.right, neck, ...``."""
+        out: list[str] = []
+        for r in self.regions:
+            if allowed and r.id not in allowed:
+                continue
+            out.extend(f"{r.id}.{s}" for s in SIDES) if r.sided else out.append(r.id)
+        return tuple(out)
+
+    def describe(self, token: str) -> str:
+        """``knee.left`` -> ``Knee (left)``; ``none`` -> ``No pain``."""
+        if token == NO_PAIN:
+            return "No pain"
+        region, side = split_token(token)
+        info = self.get(region)
+        label = info.label if info else region
+        if side == "both":
+            return f"{label} (both sides)"
+        return f"{label} ({side})" if side else label
+
+    def phrase(self, token: str) -> str:
+        """In a sentence: ``knee.left`` -> ``left knee``, ``lower_back`` -> ``lower back``."""
+        region, side = split_token(token)
+        info = self.get(region)
+        label = (info.label if info else region).lower()
+        return f"{side} {label}" if side else label
+
+    def check_token(
+        self, token: str, allowed: tuple[str, ...] = (), none: bool = False
+    ) -> str | None:
+        """What is wrong with an answer token, or None when it is well formed."""
+        if token == NO_PAIN and none:
+            return None
+        region, side = split_token(token)
+        info = self.get(region)
+        if info is None or (allowed and region not in allowed):
+            names = ", ".join((allowed or self.ids) + ((NO_PAIN,) if none else ()))
+            return f"unknown body region '{region}'; known regions: {names}"
+        if info.sided and side not in (*SIDES, "both"):
+            return f"region '{region}' needs a side: '{region}.left', '{region}.right' or '{region}.both'"
+        if not info.sided and side is not None:
+            return f"region '{region}' has no sides; write just '{region}'"
+        return None
+
+    def normalise(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """Sides kept apart (``knee.both`` becomes left and right), repeats dropped, body order;
+        ``none`` only when nothing else was chosen."""
+        chosen: set[str] = set()
+        for token in tokens:
+            region, side = split_token(token)
+            if side == "both":
+                chosen |= {f"{region}.{s}" for s in SIDES}
+            else:
+                chosen.add(token)
+        ordered = tuple(t for t in self.tokens() if t in chosen)
+        if ordered:
+            return ordered
+        return (NO_PAIN,) if NO_PAIN in chosen else ()
+
+    def zone(self, token: str) -> str | None:
+        """The widespread-pain zone a token counts for: ``upper.left``, ``lower.right``,
+        ``axial``; None for regions not counted."""
+        region, side = split_token(token)
+        info = self.get(region)
+        if info is None or info.zone is None:
+            return None
+        if info.zone == "axial" or side is None:
+            return info.zone
+        return f"{info.zone}.{side}"
 
 
 @dataclass(frozen=True)
@@ -139,6 +265,7 @@ class Question:
     unit: str | None = None
     anchors: tuple[tuple[int, str], ...] = ()
     regions: tuple[str, ...] = ()
+    none_label: str | None = None
     when: Condition | None = None
     region: str | None = None
     location: SourceLocation = NOWHERE
@@ -199,6 +326,7 @@ class Questionnaire:
     rules: tuple[Rule, ...] = ()
     path: str = ""
     sha256: str = ""
+    bodymap: BodyMap | None = field(default=None, compare=False, repr=False)
     _index: Mapping[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -246,6 +374,8 @@ class Article:
     sources: tuple[Source, ...]
     tags: tuple[str, ...] = ()
     opinion: str | None = None
+    regions: tuple[str, ...] = ()
+    assumes_no_warning_signs: bool = False
     location: SourceLocation = NOWHERE
 
     @property
@@ -266,6 +396,8 @@ class Strategy:
     progress: str
     stop: str
     tags: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    assumes_no_warning_signs: bool = False
     location: SourceLocation = NOWHERE
 
 
@@ -291,6 +423,8 @@ class Recommendation:
     reasons: tuple[str, ...] = ()
     url: str | None = None
     after_clinician: bool = False
+    #: Why it is held back ("an emergency warning sign", ...), for withheld items only.
+    withheld: str | None = None
 
 
 @dataclass(frozen=True)
@@ -317,3 +451,12 @@ class Result:
     client: str | None = None
     library: Library | None = None
     trace: tuple[RuleHit, ...] = ()
+    #: Recommendations held back because a warning sign stands (never shown as content).
+    withheld: tuple[Recommendation, ...] = ()
+    #: Questions still unanswered when a completed intake was stopped early (after an emergency).
+    not_asked: tuple[str, ...] = ()
+
+    @property
+    def top_level(self) -> AlertLevel | None:
+        """The most urgent alert level that stands, or None."""
+        return min((f.alert.level for f in self.alerts), key=lambda lv: lv.rank, default=None)

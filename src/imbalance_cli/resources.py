@@ -67,8 +67,9 @@ def _yaml_files(folder: Path) -> list[Path]:
 
 
 def questionnaire_files() -> list[tuple[str, Path]]:
-    """(origin, path) of every bundled and user questionnaire; the id is the file's stem."""
-    out = [("bundled", p) for p in _yaml_files(bundled_dir())]
+    """(origin, path) of every bundled and user questionnaire; the id is the file's stem. (The
+    bundled body map sits beside the questionnaires and is not one.)"""
+    out = [("bundled", p) for p in _yaml_files(bundled_dir()) if p.name != "bodymap.yaml"]
     out += [("user", p) for p in _yaml_files(user_dir())]
     return out
 

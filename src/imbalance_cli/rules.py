@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from imbalance_cli import regions as body
+from imbalance_cli import bodymap as body
 from imbalance_cli.engine import Flow, Types, matching
 from imbalance_cli.model import (
     AlertLevel,
@@ -12,6 +12,7 @@ from imbalance_cli.model import (
     Answers,
     AnswerValue,
     AnyOf,
+    BodyMap,
     Condition,
     FiredAlert,
     Leaf,
@@ -27,7 +28,7 @@ from imbalance_cli.model import (
 )
 
 
-def describe_answer(question: Question, value: AnswerValue) -> str:
+def describe_answer(question: Question, value: AnswerValue, bodymap: BodyMap | None = None) -> str:
     """An answer in words: choice labels, regions with sides, yes/no, numbers with their scale."""
     if value is None:
         return "skipped"
@@ -39,7 +40,16 @@ def describe_answer(question: Question, value: AnswerValue) -> str:
     if t is QuestionType.NUMBER and isinstance(value, (int, float)):
         return f"{value:g} {question.unit}" if question.unit else f"{value:g}"
     if t is QuestionType.BODY_REGIONS and isinstance(value, tuple):
-        return ", ".join(body.describe(token) for token in value) or "none"
+        regions = bodymap or body.default()
+        return (
+            ", ".join(
+                question.none_label
+                if token == "none" and question.none_label
+                else regions.describe(token)
+                for token in value
+            )
+            or "none"
+        )
     if t.has_choices:
         ids = value if isinstance(value, tuple) else (str(value),)
         labels = [(question.choice(i).label if question.choice(i) else i) for i in ids]  # type: ignore[union-attr]
@@ -102,9 +112,10 @@ def describe_facts(facts: list[Fact], questionnaire: Questionnaire) -> tuple[str
         if question is None:
             continue
         name = question.short
-        if question.region is not None:
-            name = f"{name} ({body.BY_ID[question.region].label.lower()})"
-        out.append(f"{name}: {describe_answer(question, shown)}")
+        regions = questionnaire.bodymap or body.default()
+        if question.region is not None and regions.phrase(question.region) not in name:
+            name = f"{name} ({regions.phrase(question.region)})"
+        out.append(f"{name}: {describe_answer(question, shown, regions)}")
     return tuple(out)
 
 
@@ -123,19 +134,31 @@ def fired_alerts(questionnaire: Questionnaire, answers: Answers) -> tuple[FiredA
     return tuple(sorted(fired, key=lambda f: f.alert.level.rank))
 
 
+_HELD = {
+    AlertLevel.EMERGENCY: "held back until a clinician has seen you about the emergency warning sign",
+    AlertLevel.URGENT: "held back until a doctor has checked the warning signs: it assumes there are none",
+}
+
+
 def recommend(
     questionnaire: Questionnaire,
     answers: Answers,
     library: Library,
     alerts: tuple[FiredAlert, ...],
     hits: tuple[RuleHit, ...] | None = None,
-) -> tuple[Recommendation, ...]:
-    """Articles first, then strategies, each once, in the order of the first rule that chose it,
-    with every reason that chose it. Strategies wait for a clinician when a serious alert fired.
-    ``hits`` are the rules that fired, when the caller has them already."""
+) -> tuple[tuple[Recommendation, ...], tuple[Recommendation, ...]]:
+    """(shown, withheld). Articles first, then strategies, each once, in the order of the first
+    rule that chose it, with every reason that chose it.
+
+    Nothing contradicts an alert: while an emergency stands, every article and strategy is held
+    back (the summary is the alerts, what to do and the answers); while an urgent alert stands,
+    content declared ``assumes_no_warning_signs`` is held back and strategies wait for a
+    clinician. ``hits`` are the rules that fired, when the caller has them already."""
     if hits is None:
         hits = rule_hits(questionnaire, answers)
-    hold = any(f.alert.level in (AlertLevel.EMERGENCY, AlertLevel.URGENT) for f in alerts)
+    levels = {f.alert.level for f in alerts}
+    top = min(levels, key=lambda lv: lv.rank) if levels else None
+    hold = top is not None and top.holds_back
     reasons: dict[tuple[str, str], list[str]] = {}
     plain: dict[tuple[str, str], list[str]] = {}
     rules: dict[tuple[str, str], list[str]] = {}
@@ -146,34 +169,34 @@ def recommend(
                 reasons.setdefault((kind, item), []).append(why)
                 plain.setdefault((kind, item), []).append(hit.because)
                 rules.setdefault((kind, item), []).append(hit.rule)
-    out: list[Recommendation] = []
+    shown: list[Recommendation] = []
+    withheld: list[Recommendation] = []
     for kind in ("article", "strategy"):
         for (k, item), whys in reasons.items():
             if k != kind:
                 continue
-            if kind == "article":
-                article = library.articles.get(item)
-                if article is None:
-                    continue
-                title, url = article.title, article.url
-            else:
-                strategy = library.strategies.get(item)
-                if strategy is None:
-                    continue
-                title, url = strategy.title, None
-            out.append(
-                Recommendation(
-                    kind=kind,
-                    id=item,
-                    title=title,
-                    because=_unique(whys),
-                    reasons=_unique(plain[(k, item)]),
-                    rules=_unique(rules[(k, item)]),
-                    url=url,
-                    after_clinician=hold and kind == "strategy",
-                )
+            content = (library.articles if kind == "article" else library.strategies).get(item)
+            if content is None:
+                continue
+            url = content.url if kind == "article" else None  # type: ignore[union-attr]
+            held = None
+            if top is AlertLevel.EMERGENCY:
+                held = _HELD[top]
+            elif hold and content.assumes_no_warning_signs:
+                held = _HELD[AlertLevel.URGENT]
+            recommendation = Recommendation(
+                kind=kind,
+                id=item,
+                title=content.title,
+                because=_unique(whys),
+                reasons=_unique(plain[(k, item)]),
+                rules=_unique(rules[(k, item)]),
+                url=url,
+                after_clinician=hold and kind == "strategy",
+                withheld=held,
             )
-    return tuple(out)
+            (withheld if held else shown).append(recommendation)
+    return tuple(shown), tuple(withheld)
 
 
 def rule_hits(questionnaire: Questionnaire, answers: Answers) -> tuple[RuleHit, ...]:
@@ -205,17 +228,23 @@ def assess(
     client: str | None = None,
 ) -> Result:
     """Build the result document's data from a set of answers (pruned to what was asked)."""
-    kept: Mapping[str, AnswerValue] = Flow(questionnaire).prune(answers)
+    flow = Flow(questionnaire)
+    kept: Mapping[str, AnswerValue] = flow.prune(answers)
     alerts = fired_alerts(questionnaire, kept)
     hits = rule_hits(questionnaire, kept)
+    shown, withheld = recommend(questionnaire, kept, library, alerts, hits)
+    # A completed intake with required questions unanswered was stopped early (an emergency).
+    not_asked = tuple(q.id for q in flow.missing_required(kept)) if completed_at is not None else ()
     return Result(
         questionnaire=questionnaire,
         answers=kept,
         alerts=alerts,
-        recommendations=recommend(questionnaire, kept, library, alerts, hits),
+        recommendations=shown,
         started_at=started_at,
         completed_at=completed_at,
         client=client,
         library=library,
         trace=hits,
+        withheld=withheld,
+        not_asked=not_asked,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from imbalance_cli import regions as body
+from imbalance_cli import bodymap
 from imbalance_cli.model import AlertLevel, Op, QuestionType
 
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}
@@ -40,6 +40,16 @@ def build() -> dict[str, Any]:
     leaf_props[Op.GTE.value] = {"type": "number"}
     leaf_props[Op.LTE.value] = {"type": "number"}
     leaf_props[Op.ANSWERED.value] = {"type": "boolean"}
+    leaf_props[Op.SIDE.value] = {
+        "enum": ["left", "right", "both"],
+        "description": "body_regions: every sided region on this side (both: on each side)",
+    }
+    leaf_props[Op.ZONES.value] = {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 5,
+        "description": "body_regions: covers at least this many of the five body zones",
+    }
     condition = {
         "description": "all / any / not, or one test on one earlier question",
         "oneOf": [
@@ -54,6 +64,11 @@ def build() -> dict[str, Any]:
                 "at least one part holds",
             ),
             _obj({"not": {"$ref": "#/$defs/condition"}}, ["not"], "the part does not hold"),
+            _obj(
+                {"same_region": {"$ref": "#/$defs/condition"}},
+                ["same_region"],
+                "the part holds for one body region, repeated questions meaning its copy",
+            ),
             {
                 **_obj(leaf_props, ["question"], "a test on one question"),
                 "minProperties": 2,
@@ -89,7 +104,11 @@ def build() -> dict[str, Any]:
                 "patternProperties": {"^[0-9]+$": _TEXT},
                 "additionalProperties": False,
             },
-            "regions": {"type": "array", "items": {"enum": [r.id for r in body.REGIONS]}},
+            "regions": {"type": "array", "items": {"enum": list(bodymap.default().ids)}},
+            "none": {
+                **_TEXT,
+                "description": "body_regions: label of an exclusive 'no pain' choice (answer 'none')",
+            },
             "when": {"$ref": "#/$defs/condition"},
         },
         ["id", "type", "text"],

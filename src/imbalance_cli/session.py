@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 from imbalance_cli.engine import Flow
 from imbalance_cli.errors import Interrupted
-from imbalance_cli.model import AnswerValue, Questionnaire
+from imbalance_cli.model import AlertLevel, AnswerValue, FiredAlert, Questionnaire
 from imbalance_cli.prompts import BACK, Prompter, _Back
 from imbalance_cli.rules import fired_alerts
 
@@ -26,6 +26,8 @@ def run_session(
 
     With ``resumable``, the prefilled answers count as already asked: going back from the first
     new question reaches them, so earlier answers of a resumed session can be changed.
+    When an emergency alert fires, the prompter offers to stop; stopping returns the answers so
+    far (the summary then holds the alerts, what to do and those answers, nothing else).
     Raises Interrupted, carrying the answers so far, on Ctrl-C or when input ends.
     """
     flow = Flow(questionnaire)
@@ -35,15 +37,32 @@ def run_session(
     shown: set[str] = set()
     current_section: str | None = None
 
-    def show_new_alerts() -> None:
+    offered: set[str] = set()
+
+    def show_new_alerts() -> bool:
+        """Show alerts that just fired; True when the person chose to stop at an emergency."""
         nonlocal shown
         firing = fired_alerts(questionnaire, answers)
+        new: list[FiredAlert] = []
         for fired in firing:
             if fired.alert.id not in shown:
                 prompter.alert(fired)
+                new.append(fired)
         shown = {f.alert.id for f in firing}
+        emergencies = tuple(
+            f for f in new if f.alert.level is AlertLevel.EMERGENCY and f.alert.id not in offered
+        )
+        if not emergencies or flow.next_question(answers) is None:
+            return False
+        offered.update(f.alert.id for f in emergencies)
+        try:
+            return prompter.offer_stop(emergencies)
+        except (KeyboardInterrupt, EOFError) as exc:
+            reason = "input ended" if isinstance(exc, EOFError) else "interrupted"
+            raise Interrupted(answers, reason) from None
 
-    show_new_alerts()
+    if show_new_alerts():
+        return answers
     while True:
         question = flow.next_question(answers)
         if question is None:
@@ -78,4 +97,5 @@ def run_session(
         history.append(question.id)
         if on_change:
             on_change(answers)
-        show_new_alerts()
+        if show_new_alerts():
+            return answers

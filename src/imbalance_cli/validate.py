@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imbalance_cli import loader
+from imbalance_cli import bodymap, loader
 from imbalance_cli.errors import Problem, QuestionnaireError, SourceLocation
 from imbalance_cli.model import Library
 
 _LIBRARY_KEYS = re.compile(r"^(articles|strategies)\s*:", re.MULTILINE)
+_REGIONS_KEY = re.compile(r"^regions\s*:", re.MULTILINE)
 _SECTIONS_KEY = re.compile(r"^sections\s*:", re.MULTILINE)
 
 
@@ -40,14 +41,24 @@ def _expand(paths: list[Path], report: Report) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def is_library_file(path: Path) -> bool:
-    """Library files hold top-level ``articles:`` / ``strategies:``; questionnaires ``sections:``."""
+def _head(path: Path) -> str:
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
-            head = handle.read(200_000)
+            return handle.read(200_000)
     except OSError:
-        return False
+        return ""
+
+
+def is_library_file(path: Path) -> bool:
+    """Library files hold top-level ``articles:`` / ``strategies:``; questionnaires ``sections:``."""
+    head = _head(path)
     return bool(_LIBRARY_KEYS.search(head)) and not _SECTIONS_KEY.search(head)
+
+
+def is_bodymap_file(path: Path) -> bool:
+    """A body map holds a top-level ``regions:`` list and no ``sections:``."""
+    head = _head(path)
+    return bool(_REGIONS_KEY.search(head)) and not _SECTIONS_KEY.search(head)
 
 
 def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int) -> Report:
@@ -72,6 +83,13 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
     for path in files:
         report.files += 1
         if path in libraries:
+            continue
+        if is_bodymap_file(path):
+            try:
+                bodymap.load(path, max_bytes)
+            except QuestionnaireError as exc:
+                report.bad_files += 1
+                report.problems += exc.problems
             continue
         try:
             loader.load_questionnaire(path, library, max_bytes)

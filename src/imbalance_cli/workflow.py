@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imbalance_cli import loader, resources
-from imbalance_cli.answers import InvalidAnswer, check
+from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
 from imbalance_cli.engine import Flow
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, QuestionnaireError
 from imbalance_cli.model import AnswerValue, Library, Questionnaire, Result
@@ -76,14 +76,18 @@ def load_session(store: Store, session_id: int) -> Loaded:
         )
     answers: dict[str, AnswerValue] = {}
     for qid, raw in store.answers(row.id).items():
-        question = questionnaire.question(qid)
-        if question is None:
+        targets = legacy_ids(questionnaire, qid)
+        if not targets:
             warnings.append(f"answer to '{qid}' left out: the questionnaire no longer asks it")
             continue
-        try:
-            answers[qid] = check(question, raw)
-        except InvalidAnswer as exc:
-            warnings.append(f"answer to '{qid}' left out: {exc}")
+        for target in targets:
+            question = questionnaire.question(target)
+            assert question is not None
+            try:
+                answers.setdefault(target, check(question, raw))
+            except InvalidAnswer as exc:
+                warnings.append(f"answer to '{qid}' left out: {exc}")
+                break
     answers = Flow(questionnaire).prune(answers)
     return Loaded(row, questionnaire, library, answers, tuple(warnings))
 

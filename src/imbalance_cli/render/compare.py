@@ -5,7 +5,7 @@ went; goal ratings; alerts then and now."""
 
 from __future__ import annotations
 
-from imbalance_cli import regions as body
+from imbalance_cli import bodymap as bodymaps
 from imbalance_cli.model import Questionnaire, QuestionType, Result
 from imbalance_cli.render.markdown import DISCLAIMER
 from imbalance_cli.text import md
@@ -15,18 +15,15 @@ PAIN = (("pain_now", "Now"), ("pain_best", "At best"), ("pain_worst", "At worst"
 
 
 def _regions(result: Result) -> dict[str, str]:
-    """region id -> description with side, from the body_regions answers."""
-    out: dict[str, str] = {}
-    for question in result.questionnaire.questions:
-        value = result.answers.get(question.id)
-        if (
-            question.type is QuestionType.BODY_REGIONS
-            and question.region is None
-            and isinstance(value, tuple)
-        ):
-            for token in value:
-                out.setdefault(body.split(token)[0], body.describe(token))
-    return out
+    """region token (``knee.left``) -> description, from the sections repeated per region that
+    were asked, in body order."""
+    bodymap = result.questionnaire.bodymap or bodymaps.default()
+    asked = {
+        s.region
+        for s in result.questionnaire.sections
+        if s.region is not None and any(q.id in result.answers for q in s.questions)
+    }
+    return {t: bodymap.describe(t) for t in bodymap.tokens() if t in asked}
 
 
 def _number(result: Result, qid: str) -> float | None:
@@ -93,7 +90,8 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
 
     then_regions, now_regions = _regions(before), _regions(after)
     lines += ["## Pain by region", ""]
-    shared = [r for r in body.BY_ID if r in then_regions and r in now_regions]
+    order = list(dict.fromkeys([*then_regions, *now_regions]))
+    shared = [r for r in order if r in then_regions and r in now_regions]
     if shared:
         lines += [
             "| Region | Rating | " + f"{md(label_before)} | {md(label_after)} | Change |",
@@ -108,8 +106,8 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
                     f"| {md(now_regions[region])} | {name} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=True)} |"
                 )
         lines.append("")
-    new = [now_regions[r] for r in body.BY_ID if r in now_regions and r not in then_regions]
-    gone = [then_regions[r] for r in body.BY_ID if r in then_regions and r not in now_regions]
+    new = [now_regions[r] for r in order if r in now_regions and r not in then_regions]
+    gone = [then_regions[r] for r in order if r in then_regions and r not in now_regions]
     lines.append(f"- **New regions:** {md(', '.join(new)) if new else 'none'}")
     lines.append(f"- **Regions no longer reported:** {md(', '.join(gone)) if gone else 'none'}")
     lines.append("")

@@ -41,6 +41,17 @@ def result_document(result: Result) -> dict[str, Any]:
             }
             for r in result.recommendations
         ],
+        "withheld": [
+            {
+                "kind": r.kind,
+                "id": r.id,
+                "title": r.title,
+                "rules": list(r.rules),
+                "reason": r.withheld,
+            }
+            for r in result.withheld
+        ],
+        "not_asked": list(result.not_asked),
     }
 
 

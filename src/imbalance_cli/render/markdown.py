@@ -7,8 +7,8 @@ plain text: no heading, link, image, HTML, code, table or list item can be smugg
 
 from __future__ import annotations
 
-from imbalance_cli import regions as body
-from imbalance_cli.model import AlertLevel, Library, Question, QuestionType, Result, Section
+from imbalance_cli import bodymap as bodymaps
+from imbalance_cli.model import AlertLevel, BodyMap, Library, Question, Result, Section
 from imbalance_cli.rules import describe_answer
 from imbalance_cli.text import md
 
@@ -19,6 +19,39 @@ DISCLAIMER = (
 
 
 AUDIENCES = ("trainer", "client")
+
+#: The closing advice, by the most urgent alert that stands: it never contradicts an alert.
+NEXT_STEPS: dict[AlertLevel | None, str] = {
+    AlertLevel.EMERGENCY: (
+        "Act on the emergency warning sign above first: get medical help now, as it says. Do not "
+        "start or continue exercise for this until a clinician has seen you; reading and exercise "
+        "strategies are held back until then."
+    ),
+    AlertLevel.URGENT: (
+        "See a doctor about the warning signs above, within the time each one gives, before "
+        "starting the exercise strategies, and take this summary with you. Advice that assumes "
+        "there are no warning signs is held back until a doctor has checked you."
+    ),
+    AlertLevel.ADVISORY: (
+        "Mention the points above to a clinician. Meanwhile start small and keep it steady: a "
+        "little, often, beats a lot, once. Use the 0-10 pain rule to judge each session, and "
+        "re-rate your goal activities in a few weeks to see how far you have come."
+    ),
+    None: (
+        "Start small and keep it steady: a little, often, beats a lot, once. Use the 0-10 pain "
+        "rule to judge each session, and re-rate your goal activities in a few weeks to see how "
+        "far you have come. If a warning sign appears later, stop and see a clinician."
+    ),
+}
+
+
+def next_steps(result: Result) -> str:
+    """The closing advice for this result, following from its most urgent alert."""
+    return NEXT_STEPS[result.top_level]
+
+
+def _bodymap(result: Result) -> BodyMap:
+    return result.questionnaire.bodymap or bodymaps.default()
 
 
 def render(result: Result, audience: str = "trainer") -> str:
@@ -38,12 +71,38 @@ def render(result: Result, audience: str = "trainer") -> str:
     lines += ["  \n".join(meta), ""]
 
     lines += _alerts(result)
+    lines += _stopped(result)
     lines += _answers(result)
     lines += _articles(result)
     lines += _strategies(result)
+    lines += _held(result)
+    lines += ["## Next steps", "", next_steps(result), ""]
     lines += _trace(result)
     lines += ["---", "", f"*{DISCLAIMER}*", ""]
     return "\n".join(lines)
+
+
+def _stopped(result: Result) -> list[str]:
+    if not result.not_asked:
+        return []
+    return [
+        f"*The intake was stopped after the warning sign above; {len(result.not_asked)} "
+        "question(s) were not asked.*",
+        "",
+    ]
+
+
+def _held(result: Result) -> list[str]:
+    """Says that content was held back, without showing any of it."""
+    if not result.withheld:
+        return []
+    return [
+        "## Held back for now",
+        "",
+        f"{len(result.withheld)} article(s) or strategy(ies) matched these answers but are held "
+        "back until a clinician has checked the warning signs above.",
+        "",
+    ]
 
 
 def _client(result: Result) -> str:
@@ -51,6 +110,7 @@ def _client(result: Result) -> str:
     day = _date(result.completed_at or result.started_at)
     lines += [f"{md(result.client)}, {day}" if result.client else day, ""]
     lines += _alerts(result)
+    lines += _stopped(result)
     pain = _pain_overview(result)
     if pain:
         lines += ["## Where it hurts", "", *pain, ""]
@@ -59,12 +119,11 @@ def _client(result: Result) -> str:
         lines += ["## Your goals", "", *goals, ""]
     lines += _articles(result, plain=True)
     lines += _strategies(result, plain=True)
+    lines += _held(result)
     lines += [
         "## Next steps",
         "",
-        "Start small and keep it steady: a little, often, beats a lot, once. Use the 0-10 pain "
-        "rule to judge each session, and re-rate your goal activities in a few weeks to see how "
-        "far you have come.",
+        next_steps(result),
         "",
         "---",
         "",
@@ -88,7 +147,7 @@ def _pain_overview(result: Result) -> list[str]:
             parts.append(f"{now:g}/10 now")
         if isinstance(worst, (int, float)):
             parts.append(f"{worst:g}/10 at worst")
-        rows.append(f"- **{md(_region_name(section.region, result))}:** {', '.join(parts)}")
+        rows.append(f"- **{md(_bodymap(result).describe(section.region))}:** {', '.join(parts)}")
     return rows
 
 
@@ -107,14 +166,21 @@ def _goals(result: Result) -> list[str]:
 
 
 def _trace(result: Result) -> list[str]:
-    """For the trainer: every rule that fired, what it chose, and the answers behind it."""
+    """For the trainer: every rule that fired, what it chose, and the answers behind it. A rule
+    whose every choice is held back by the warning signs shows no reason text, since its reason
+    is part of the advice held back."""
     if not result.trace:
         return []
+    held = {r.id for r in result.withheld}
     out = ["## Rule trace", ""]
     for hit in result.trace:
         # Ids are validated to [a-z0-9_-], so they are safe inside code spans.
-        chosen = ", ".join(f"`{i}`" for i in (*hit.articles, *hit.strategies))
-        out.append(f"- `{hit.rule}` → {chosen}: {md(hit.because)}")
+        ids = (*hit.articles, *hit.strategies)
+        chosen = ", ".join(f"`{i}`" for i in ids)
+        if ids and all(i in held for i in ids):
+            out.append(f"- `{hit.rule}` → {chosen}: held back by the warning signs")
+        else:
+            out.append(f"- `{hit.rule}` → {chosen}: {md(hit.because)}")
         out += [f"  - {md(fact)}" for fact in hit.facts]
     return [*out, ""]
 
@@ -152,15 +218,15 @@ def _answers(result: Result) -> list[str]:
     done: set[str] = set()
     for section in sections:
         if section.region is not None:
-            base = section.id.rsplit(".", 1)[0]
+            base = section.id.split(".", 1)[0]
             if base in done:
                 continue
             done.add(base)
-            copies = [s for s in sections if s.region and s.id.rsplit(".", 1)[0] == base]
+            copies = [s for s in sections if s.region and s.id.split(".", 1)[0] == base]
             out += _region_table(section, copies, result)
             continue
         rows = [
-            f"- **{md(q.short)}:** {md(describe_answer(q, result.answers[q.id]))}"
+            f"- **{md(q.short)}:** {md(describe_answer(q, result.answers[q.id], _bodymap(result)))}"
             for q in section.questions
             if result.answers.get(q.id) is not None
         ]
@@ -178,10 +244,11 @@ def _region_table(first: Section, copies: list[Section], result: Result) -> list
     for position in range(len(first.questions)):
         if any(s.questions[position].id in result.answers for s in answered):
             columns.append(first.questions[position])
+    bodymap = _bodymap(result)
     title = (
-        first.title.replace(body.BY_ID[first.region or ""].label, "").strip(" :-—") or "By region"
+        first.title.replace(bodymap.describe(first.region or ""), "").strip(" :-—") or "By region"
     )
-    header = "| Region | " + " | ".join(md(_column(q)) for q in columns) + " |"
+    header = "| Region | " + " | ".join(md(_column(q, bodymap)) for q in columns) + " |"
     rule = "|---|" + "---|" * len(columns)
     out = [f"## {md(title)}", "", header, rule]
     for s in answered:
@@ -189,27 +256,17 @@ def _region_table(first: Section, copies: list[Section], result: Result) -> list
         for q in columns:
             twin = s.questions[first.questions.index(q)]
             value = result.answers.get(twin.id)
-            cells.append(md(describe_answer(twin, value)) if twin.id in result.answers else "–")
-        out.append(f"| {md(_region_name(s.region or '', result))} | " + " | ".join(cells) + " |")
+            cells.append(
+                md(describe_answer(twin, value, bodymap)) if twin.id in result.answers else "–"
+            )
+        out.append(f"| {md(bodymap.describe(s.region or ''))} | " + " | ".join(cells) + " |")
     return [*out, ""]
 
 
-def _region_name(region: str, result: Result) -> str:
-    """The region with the side that was chosen: ``Hip (right)``."""
-    for question in result.questionnaire.questions:
-        value = result.answers.get(question.id)
-        if question.type is QuestionType.BODY_REGIONS and isinstance(value, tuple):
-            for token in value:
-                if body.split(token)[0] == region:
-                    return body.describe(token)
-    return body.BY_ID[region].label
-
-
-def _column(q: Question) -> str:
+def _column(q: Question, bodymap: BodyMap) -> str:
     label = q.short
-    region = body.BY_ID.get(q.region or "")
-    if region:
-        label = label.replace(region.label.lower(), "").replace(region.label, "")
+    if q.region:
+        label = label.replace(bodymap.phrase(q.region), "").replace(bodymap.describe(q.region), "")
     return " ".join(label.split())
 
 

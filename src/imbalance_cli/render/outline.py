@@ -26,6 +26,8 @@ def condition_text(condition: Condition | None) -> str:
             "in": "in",
             "includes": "includes",
             "answered": "answered =",
+            "side": "on side",
+            "zones": "covers zones >=",
         }
         value = condition.value
         shown = json.dumps(list(value)) if isinstance(value, tuple) else json.dumps(value)
@@ -90,6 +92,8 @@ def _plain(value: Any) -> Any:
             if name.startswith("_"):
                 continue
             item = getattr(value, name)
+            if name == "zones" and not item:
+                continue
             if name == "location":
                 out[name] = str(item)
                 continue

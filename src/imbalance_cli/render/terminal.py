@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from imbalance_cli.model import AlertLevel, FiredAlert, Result
+from imbalance_cli.render.markdown import next_steps
 from imbalance_cli.text import markup
 
 if TYPE_CHECKING:
@@ -57,8 +58,17 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
                 title += "\n[red](after a clinician has checked you)[/]"
             table.add_row(kind, title, markup("\n".join(rec.reasons or rec.because)))
         parts.append(table)
-    else:
+    elif not result.withheld:
         parts.append(Text("No articles or strategies matched these answers."))
+    if result.not_asked:
+        parts.append(
+            Text(
+                f"The intake was stopped after the warning sign; {len(result.not_asked)} question(s) were not asked."
+            )
+        )
+    level = result.top_level
+    style = "bold red" if level is not None and level.holds_back else ""
+    parts.append(Text.assemble(("Next: ", "bold"), (next_steps(result), style)))
     for path in written or ():
         parts.append(Text.assemble(("Wrote ", "dim"), (path, "bold")))
     parts.append(

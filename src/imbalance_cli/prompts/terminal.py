@@ -1,94 +1,23 @@
-"""Asking questions. The only module that imports questionary (and only when a prompt is needed).
-
-``Prompter`` is what the session talks to; ``TerminalPrompter`` asks with questionary on the
-terminal, ``ScriptedPrompter`` replays answers for tests. Going back is a key (Esc, Ctrl-B, or
-the left arrow in lists) that makes any prompt return ``BACK``.
-"""
+"""The terminal prompter: questionary on the terminal (even with stdout redirected), with going
+back, wrapped labels that are never cut, and a body-region list that filters as you type."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from imbalance_cli import regions as body
-from imbalance_cli.answers import InvalidAnswer, check
+from imbalance_cli import bodymap as body
+from imbalance_cli.answers import InvalidAnswer, check, check_noting
 from imbalance_cli.engine import Progress
 from imbalance_cli.model import AnswerValue, FiredAlert, Question, QuestionType, Section
+from imbalance_cli.prompts import BACK, Reply, _Back
+from imbalance_cli.prompts.widgets import add_filter_keys, wrap_choices, wrap_header
 from imbalance_cli.text import clean, markup, one_line
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
     from rich.console import Console
-
-
-class _Back:
-    """The answer "take me to the previous question"."""
-
-    def __repr__(self) -> str:
-        return "BACK"
-
-
-BACK: Final = _Back()
-Reply = AnswerValue | _Back
-
-
-class Prompter(Protocol):
-    """What the session needs from whoever asks the questions."""
-
-    def section(self, section: Section) -> None: ...
-
-    def ask(
-        self, question: Question, *, default: AnswerValue, progress: Progress, can_go_back: bool
-    ) -> Reply: ...
-
-    def alert(self, fired: FiredAlert) -> None: ...
-
-    def notice(self, text: str) -> None: ...
-
-
-class ScriptedPrompter:
-    """Replays answers for tests: a mapping of question id -> value (or a list of values, asked
-    in turn, where ``BACK`` may appear), recording everything it was asked and shown."""
-
-    def __init__(self, script: Mapping[str, Any]) -> None:
-        self.script = {k: list(v) if isinstance(v, ScriptSteps) else [v] for k, v in script.items()}
-        self.asked: list[str] = []
-        self.defaults: dict[str, AnswerValue] = {}
-        self.sections: list[str] = []
-        self.alerts: list[str] = []
-        self.notices: list[str] = []
-        self.progress: list[Progress] = []
-
-    def section(self, section: Section) -> None:
-        self.sections.append(section.id)
-
-    def ask(
-        self, question: Question, *, default: AnswerValue, progress: Progress, can_go_back: bool
-    ) -> Reply:
-        self.asked.append(question.id)
-        self.defaults[question.id] = default
-        self.progress.append(progress)
-        steps = self.script.get(question.id)
-        if not steps:
-            raise EOFError(f"the script has no answer for '{question.id}'")
-        value = steps.pop(0) if len(steps) > 1 else steps[0]
-        if isinstance(value, _Back):
-            return value
-        if isinstance(value, BaseException):
-            raise value
-        answer: AnswerValue = check(question, value)
-        return answer
-
-    def alert(self, fired: FiredAlert) -> None:
-        self.alerts.append(fired.alert.id)
-
-    def notice(self, text: str) -> None:
-        self.notices.append(text)
-
-
-class ScriptSteps(list[Any]):
-    """Several replies to one question, in order: ``ScriptSteps(["knee", BACK])``."""
 
 
 _STYLE: Any = None
@@ -144,6 +73,33 @@ class TerminalPrompter:
     def notice(self, text: str) -> None:
         self.console.print(f"[yellow]{markup(text)}[/]")
 
+    def offer_stop(self, emergencies: tuple[FiredAlert, ...]) -> bool:
+        """Stop here (the default) or go on for a complete record."""
+        import questionary
+        from prompt_toolkit.application import create_app_session
+        from prompt_toolkit.output import create_output
+
+        output = self._output or create_output(always_prefer_tty=True)
+        self.console.print(
+            "[bold red]This needs medical help first.[/] You can stop here: the summary will "
+            "hold the warning signs, what to do, and your answers so far."
+        )
+        with create_app_session(input=self._input, output=output):
+            reply = questionary.select(
+                "What would you like to do?",
+                choices=[
+                    questionary.Choice("Stop here and see what to do (recommended)", value=True),
+                    questionary.Choice(
+                        "Go on with the remaining questions (for a complete record)", value=False
+                    ),
+                ],
+                default=None,
+                qmark="!",
+                style=_style(),
+                instruction="(arrows, Enter)",
+            ).unsafe_ask()
+        return bool(reply)
+
     # -- asking -----------------------------------------------------------------------------
 
     def ask(
@@ -157,23 +113,37 @@ class TerminalPrompter:
             self.console.print(f"  [dim]{markup(question.help)}[/]")
         with create_app_session(input=self._input, output=output):
             prompt = self._build(question, default, progress, can_go_back)
-            _add_back_keys(prompt.application, arrows=question.type in _ARROWS)
+            application = prompt.application
+            if question.type in (*_LISTS, QuestionType.SINGLE):
+                wrap_choices(application)
+            if question.type is QuestionType.BODY_REGIONS:
+                add_filter_keys(application)  # before anything else binds Space
+            _add_back_keys(application, arrows=question.type in _ARROWS)
             reply = prompt.unsafe_ask()
         if isinstance(reply, _Back):
             return reply
-        answer: AnswerValue = self._convert(question, reply)
+        answer, note = self._convert(question, reply)
+        if note:
+            self.notice(note)
         return answer
 
     def _build(
         self, question: Question, default: AnswerValue, progress: Progress, can_go_back: bool
     ) -> Any:
         import questionary
+        from prompt_toolkit.application.current import get_app_session
 
         t = question.type
         qmark = f"[{progress.position} of ~{progress.total}]"
         message = one_line(question.text)
         back = ", Esc back" if can_go_back else ""
         common: dict[str, Any] = {"qmark": qmark, "style": _style()}
+        width = get_app_session().output.get_size().columns
+
+        def header(instruction: str, margin: int = 0) -> dict[str, Any]:
+            """The question and its instruction broken between words to fit the terminal."""
+            text, hint = wrap_header(qmark, message, instruction, max(20, width - margin))
+            return {"message": text, "instruction": hint}
 
         if t is QuestionType.SINGLE:
             choices = [
@@ -182,45 +152,47 @@ class TerminalPrompter:
             ]
             start = default if isinstance(default, str) else None
             return questionary.select(
-                message, choices=choices, default=start,
-                instruction=f"(arrows, Enter{back.replace('Esc', '← or Esc')})", **common,
+                choices=choices, default=start,
+                **header(f"(arrows, Enter{back.replace('Esc', '← or Esc')})"), **common,
             )  # fmt: skip
         if t in _LISTS:
             chosen = set(default) if isinstance(default, tuple) else set()
             items = _list_choices(question, chosen)
             regions = t is QuestionType.BODY_REGIONS
+            keys = (
+                "type to filter and Enter to tick the match, or Space to tick; Enter when done"
+                if regions
+                else "Space to tick, Enter when done"
+            )
             return questionary.checkbox(
-                message,
                 choices=items,
                 validate=_validator(question, lambda v: v),
-                instruction=f"({'type to filter, ' if regions else ''}Space to tick, Enter when done{back})",
+                **header(f"({keys}{back})"),
                 use_search_filter=regions,
                 use_jk_keys=not regions,
                 **common,
             )
         if t is QuestionType.YES_NO:
             return questionary.confirm(
-                message,
                 default=bool(default) if isinstance(default, bool) else False,
-                instruction=f"(y/n{back}) ",
+                **header(f"(y/n{back}) "),
                 **common,
             )
         hint = _hint(question)
         start_text = "" if default is None or isinstance(default, tuple) else _format(default)
         return questionary.text(
-            message,
             default=start_text,
             validate=_validator(question, lambda v: v),
-            instruction=" ".join(p for p in (hint, "(Esc back)" if can_go_back else "") if p),
+            **header(" ".join(p for p in (hint, "(Esc back)" if can_go_back else "") if p), 1),
             **common,
         )
 
-    def _convert(self, question: Question, reply: Any) -> AnswerValue:
+    def _convert(self, question: Question, reply: Any) -> tuple[AnswerValue, str | None]:
         if question.type in _LISTS:
-            return check(question, list(reply or ()))
+            return check_noting(question, list(reply or ()))
         if reply is None or (isinstance(reply, str) and not reply.strip()):
-            return check(question, None)
-        return check(question, reply)
+            return check_noting(question, None)
+        return check_noting(question, reply)
 
 
 _LISTS = (QuestionType.MULTI, QuestionType.BODY_REGIONS)
@@ -267,22 +239,18 @@ def _list_choices(question: Question, chosen: set[str]) -> list[Any]:
             )
             for c in question.choices
         ]
-    expanded: set[str] = set()
-    for token in chosen:
-        region, side = body.split(token)
-        expanded |= {f"{region}.left", f"{region}.right"} if side == "both" else {token}
-    items: list[Any] = []
-    allowed = question.regions or tuple(body.BY_ID)
-    for info in body.REGIONS:
-        if info.id not in allowed:
-            continue
-        tokens: Iterable[str] = (
-            (f"{info.id}.left", f"{info.id}.right") if info.sided else (info.id,)
-        )
-        for token in tokens:
-            items.append(
-                questionary.Choice(body.describe(token), value=token, checked=token in expanded)
+    regions = body.default()
+    expanded = set(regions.normalise(tuple(chosen)))
+    items: list[Any] = [
+        questionary.Choice(regions.describe(token), value=token, checked=token in expanded)
+        for token in regions.tokens(question.regions)
+    ]
+    if question.none_label:
+        items.append(
+            questionary.Choice(
+                one_line(question.none_label), value="none", checked="none" in expanded
             )
+        )
     return items
 
 

@@ -1,0 +1,132 @@
+"""The body map as data: reading questionnaires/bodymap.yaml into a ``BodyMap``, and matching
+region answers.
+
+Every problem in the file is reported with its line, as for questionnaires. The bundled map is
+read once per process (``default()``); the loader attaches it to each questionnaire, so the
+engine and the renderers never read files.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from imbalance_cli.errors import DEFAULT_MAX_BYTES, QuestionnaireError
+from imbalance_cli.model import NO_PAIN, BodyMap, Region, split_token
+from imbalance_cli.yamlsrc import Shape, Sink, as_bool, as_list, as_str, compose, fields, read_text
+
+REGION_FIELDS = ("id", "label", "sided", "group", "views", "zone")
+BODYMAP_FIELDS = ("regions",)
+VIEWS = ("front", "back")
+ZONES = ("upper", "lower", "axial", "none")
+_REGION = Shape(REGION_FIELDS, REGION_FIELDS)
+_BODYMAP = Shape(BODYMAP_FIELDS, BODYMAP_FIELDS)
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def bundled_path() -> Path:
+    from imbalance_cli import resources
+
+    return resources.bundled_dir() / "bodymap.yaml"
+
+
+@cache
+def default() -> BodyMap:
+    """The bundled body map, read once."""
+    return load(bundled_path())
+
+
+def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> BodyMap:
+    """Read and check a body map file; raise QuestionnaireError with every problem."""
+    sink = Sink(str(path))
+    text = read_text(path, sink, max_bytes)
+    regions: list[Region] = []
+    root = compose(text, sink) if text is not None else None
+    top = fields(root, sink, "the body map", _BODYMAP) if root is not None else None
+    seen: set[str] = set()
+    for item in (
+        (as_list(top["regions"], sink, "regions") or ()) if top and "regions" in top else ()
+    ):
+        region = _region(item, sink)
+        if region is None:
+            continue
+        if region.id in seen:
+            sink.add(item, f"region id '{region.id}' is used twice; ids must be unique")
+            continue
+        seen.add(region.id)
+        regions.append(region)
+    if top is not None and "regions" in top and not regions and not sink.problems:
+        sink.add(top["regions"], "the body map needs at least one region")
+    if sink.problems:
+        raise QuestionnaireError(sink.problems)
+    return BodyMap(tuple(regions), str(path))
+
+
+def _region(node: object, sink: Sink) -> Region | None:
+    f = fields(node, sink, "a region", _REGION)  # type: ignore[arg-type]
+    if f is None or len(f) < len(REGION_FIELDS):
+        return None
+    rid = as_str(f["id"], sink, "region id")
+    if rid is not None and (not _ID.match(rid) or rid == NO_PAIN):
+        sink.add(
+            f["id"],
+            f"region id '{rid}' must start with a letter and use only a-z, 0-9 and _"
+            + (f" ('{NO_PAIN}' is kept for 'no pain')" if rid == NO_PAIN else ""),
+        )
+        rid = None
+    label = as_str(f["label"], sink, "region label")
+    if label is not None and not label.strip():
+        sink.add(f["label"], "a region's label is empty")
+        label = None
+    sided = as_bool(f["sided"], sink, "sided")
+    group = as_str(f["group"], sink, "region group")
+    views: list[str] = []
+    for view in as_list(f["views"], sink, "views") or ():
+        name = as_str(view, sink, "a view")
+        if name is not None and name not in VIEWS:
+            sink.add(view, f"unknown view '{name}' (one of: {', '.join(VIEWS)})")
+        elif name is not None and name not in views:
+            views.append(name)
+    if not views:
+        sink.add(f["views"], "a region is drawn on at least one view: front, back or both")
+    zone = as_str(f["zone"], sink, "zone")
+    if zone is not None and zone not in ZONES:
+        sink.add(f["zone"], f"unknown zone '{zone}' (one of: {', '.join(ZONES)})")
+        zone = None
+    if rid is None or label is None or sided is None or group is None or not views or zone is None:
+        return None
+    return Region(
+        rid,
+        label.strip(),
+        sided,
+        group,
+        tuple(views),
+        None if zone == "none" else zone,
+        sink.at(node),  # type: ignore[arg-type]
+    )
+
+
+def matches(tokens: tuple[str, ...], wanted: str) -> bool:
+    """Does an answer include ``wanted``? ``knee`` matches any side; ``knee.left`` matches
+    ``knee.left`` (and ``knee.both``, as old answers wrote it)."""
+    w_region, w_side = split_token(wanted)
+    for token in tokens:
+        region, side = split_token(token)
+        if region != w_region:
+            continue
+        if w_side is None or side == w_side or side == "both":
+            return True
+    return False
+
+
+def one_side(tokens: tuple[str, ...], side: str) -> bool:
+    """``side: left`` / ``right``: at least one sided region, all of them on that side;
+    ``side: both``: sided regions on the left and on the right."""
+    sides = {split_token(t)[1] for t in tokens} - {None}
+    if "both" in sides:
+        sides |= {"left", "right"}
+        sides.discard("both")
+    if side == "both":
+        return {"left", "right"} <= sides
+    return sides == {side}

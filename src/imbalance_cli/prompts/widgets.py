@@ -1,0 +1,175 @@
+"""Additions to questionary's prompts, applied to a built prompt's application, so questionary's
+own code is reused, never copied: keys that make the body-region list filter as you type
+without ticking, and word wrapping of long choice labels, descriptions and question lines, so a
+warning sign is never cut at the terminal's edge. Imported only by ``prompts.terminal``.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from typing import Any, cast
+
+from prompt_toolkit.application import Application, get_app
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.formatted_text import StyleAndTextTuples, to_formatted_text
+from prompt_toolkit.formatted_text.utils import fragment_list_to_text, split_lines
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+from prompt_toolkit.keys import Keys
+from prompt_toolkit.layout import ScrollOffsets, Window
+from prompt_toolkit.utils import get_cwidth
+from questionary.constants import (
+    DEFAULT_SELECTED_POINTER,
+    INDICATOR_SELECTED,
+    INDICATOR_UNSELECTED,
+)
+from questionary.prompts.common import InquirerControl
+
+
+def _choice_window(app: Application[Any]) -> Window:
+    for window in app.layout.find_all_windows():
+        if isinstance(window.content, InquirerControl):
+            return window
+    raise LookupError("not a questionary select or checkbox")
+
+
+def choice_list(app: Application[Any]) -> InquirerControl:
+    """The list control of a questionary select/checkbox."""
+    return cast(InquirerControl, _choice_window(app).content)
+
+
+def _add_keys(app: Application[Any], keys: KeyBindings) -> None:
+    existing = app.key_bindings
+    app.key_bindings = merge_key_bindings([existing, keys]) if existing else keys
+
+
+# -- type-to-filter: Space and Enter while a filter is being typed ------------------------
+
+
+def add_filter_keys(app: Application[Any]) -> None:
+    """For ``checkbox(use_search_filter=True)``. While the filter is non-empty, Space is typed
+    into it and Enter ticks/unticks the highlighted match, then clears the filter (and does
+    nothing when nothing matches). With an empty filter questionary's keys apply unchanged:
+    Space ticks, Enter submits.
+
+    The new bindings are eager and merged after questionary's, so they win (prompt_toolkit calls
+    the last eager match), and their ``filter`` hands the keys back when the filter is empty.
+    """
+    ic = choice_list(app)
+    assert app.key_bindings is not None
+    tick = app.key_bindings.get_bindings_for_keys((" ",))[-1]  # questionary's toggle + validate
+    filtering = Condition(lambda: bool(ic.search_filter))
+    keys = KeyBindings()
+
+    @keys.add(" ", eager=True, filter=filtering)
+    def _type_space(event: KeyPressEvent) -> None:
+        ic.add_search_character(cast(Keys, " "))
+
+    @keys.add("enter", eager=True, filter=filtering)
+    def _tick_match(event: KeyPressEvent) -> None:
+        ic.filtered_choices  # noqa: B018 -- evaluating it sets found_in_search
+        if not ic.found_in_search:
+            return
+        chosen = ic.get_pointed_at()
+        tick.call(event)
+        ic.search_filter = None
+        ic.pointed_at = ic.choices.index(chosen)  # pointed_at indexes the (now full) list
+
+    _add_keys(app, keys)
+
+
+# -- long titles and descriptions wrap, with a hanging indent -----------------------------
+
+_MARKS = DEFAULT_SELECTED_POINTER + INDICATOR_SELECTED + INDICATOR_UNSELECTED
+# What precedes the text on a line: pointer, tick box, or questionary's "Description: " label.
+LEAD = re.compile(rf"[\s{re.escape(_MARKS)}]*(?:(?:Description|Answer): )?")
+
+
+def wrap_choices(app: Application[Any], lead: re.Pattern[str] = LEAD) -> None:
+    """Make the choice list of a select/checkbox word-wrap to the terminal width at every
+    render (so resizes re-wrap), continuation lines indented under the text after ``lead``.
+    A scrolled list keeps all the lines of the highlighted choice on screen."""
+    window = _choice_window(app)
+    ic = choice_list(app)
+    render = ic.text  # questionary's InquirerControl._get_choice_tokens
+    below = [0]  # continuation lines of the highlighted choice (which holds the cursor)
+
+    def wrapped() -> StyleAndTextTuples:
+        width = get_app().output.get_size().columns
+        lines = [_wrap_line(line, width, lead) for line in split_lines(to_formatted_text(render))]
+        for rows in lines:
+            if ("[SetCursorPosition]", "") in rows:
+                below[0] = sum(text.count("\n") for _, text, *_ in rows)
+        return _join(lines)
+
+    ic.text = wrapped
+    window.scroll_offsets = ScrollOffsets(bottom=lambda: below[0])
+
+
+def wrap_fragments(
+    fragments: StyleAndTextTuples, width: int, lead: re.Pattern[str] = LEAD
+) -> StyleAndTextTuples:
+    """Formatted text with every line longer than ``width`` cells broken at spaces (a word too
+    long for a line is cut), continuation lines indented by the width of ``lead``'s match.
+    Styles and zero-width fragments such as ``[SetCursorPosition]`` are kept."""
+    return _join([_wrap_line(line, width, lead) for line in split_lines(fragments)])
+
+
+def _join(lines: list[StyleAndTextTuples]) -> StyleAndTextTuples:
+    out: StyleAndTextTuples = []
+    for n, line in enumerate(lines):
+        out.extend([("", "\n"), *line] if n else line)
+    return out
+
+
+def _wrap_line(line: StyleAndTextTuples, width: int, lead: re.Pattern[str]) -> StyleAndTextTuples:
+    text = fragment_list_to_text(line)
+    if get_cwidth(text) <= width:
+        return line
+    head = lead.match(text)
+    skip = len(head.group()) if head else 0  # no breaks inside the lead
+    indent = get_cwidth(text[:skip]) if 2 * get_cwidth(text[:skip]) < width else 0
+    pad: StyleAndTextTuples = [("class:text", " " * indent)] if indent else []
+    rows: list[StyleAndTextTuples] = [[]]
+    col, space, pos = 0, -1, 0  # column, index of the last breakable space in the row, char
+    for style, string, *_ in line:
+        zero = _zero(style, string)
+        for ch in [string] if zero else list(string):
+            w = 0 if zero else get_cwidth(ch)
+            row = rows[-1]
+            if col + w > width:
+                tail: StyleAndTextTuples = []
+                if ch != " " and space >= 0:  # carry the unfinished word down
+                    tail = row[space + 1 :]
+                    del row[space:]
+                rows.append([*pad, *tail])
+                col, space = indent + sum(get_cwidth(t) for s, t, *_ in tail if not _zero(s, t)), -1
+                if ch == " ":  # the space at the margin becomes the line break
+                    pos += 1
+                    continue
+            rows[-1].append((style, ch))
+            col += w
+            if ch == " " and pos >= skip:
+                space = len(rows[-1]) - 1
+            pos += 0 if zero else len(ch)
+    return _join(rows)
+
+
+def _zero(style: str, text: str) -> bool:
+    return "[ZeroWidthEscape]" in style or not text
+
+
+def wrap_header(qmark: str, message: str, instruction: str, width: int) -> tuple[str, str]:
+    """``message`` and ``instruction`` with newlines put where questionary's header line
+    ``"{qmark} {message} {instruction}"`` must break to fit ``width`` between words (the prompt
+    line itself only wraps mid-word). Expects single spaces, as ``one_line`` leaves them. Call it
+    inside the app session, with ``width=get_app_session().output.get_size().columns``."""
+    body = instruction.rstrip()
+    text = f"{qmark} {message} {body}".rstrip()
+    flat = "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+    if len(flat) != len(text):  # not single-spaced: leave it to the terminal
+        return message, instruction
+    start, end = len(qmark) + 1, len(qmark) + 1 + len(message)
+    head = "\n" if flat[start - 1] == "\n" else ""
+    tail = "\n" if flat[end : end + 1] == "\n" else ""
+    return head + flat[start:end], tail + flat[end + 1 :] + instruction[len(body) :]

@@ -1,0 +1,137 @@
+"""The fields of every kind of object in imbalance's YAML files, and small readers of located
+nodes that the questionnaire, library and body-map loaders share.
+
+docs/authoring.md and the JSON Schema (schema.py) are built from, or tested against, these tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from imbalance_cli.model import Op, QuestionType
+from imbalance_cli.yamlsrc import Node, Shape, Sink, as_list, as_str
+
+MAX_QUESTIONS = 50_000
+MAX_TEXT_CHARS = 4_000
+MAX_CONDITION_DEPTH = 32
+
+QUESTIONNAIRE_FIELDS = (
+    "id",
+    "title",
+    "version",
+    "description",
+    "sections",
+    "alerts",
+    "recommendations",
+)
+SECTION_FIELDS = ("id", "title", "intro", "when", "repeat", "questions")
+QUESTION_FIELDS = (
+    "id", "type", "text", "label", "help", "required", "choices", "min", "max", "integer",
+    "unit", "anchors", "regions", "none", "when",
+)  # fmt: skip
+CHOICE_FIELDS = ("id", "label", "exclusive", "help")
+ALERT_FIELDS = ("id", "level", "when", "message", "action")
+RULE_FIELDS = ("id", "when", "because", "articles", "strategies")
+LEAF_FIELDS = ("question", *(op.value for op in Op))
+LIBRARY_FIELDS = ("articles", "strategies")
+ARTICLE_FIELDS = (
+    "id", "title", "summary", "opinion", "tags", "regions", "assumes_no_warning_signs", "sources",
+)  # fmt: skip
+SOURCE_FIELDS = ("kind", "citation", "url")
+STRATEGY_FIELDS = (
+    "id", "title", "summary", "steps", "dose", "progress", "stop", "tags", "regions",
+    "assumes_no_warning_signs",
+)  # fmt: skip
+
+LIBRARY = Shape(LIBRARY_FIELDS)
+ARTICLE = Shape(ARTICLE_FIELDS, ("id", "title", "summary", "sources"))
+SOURCE = Shape(SOURCE_FIELDS, ("kind", "citation"))
+STRATEGY = Shape(STRATEGY_FIELDS, ("id", "title", "summary", "steps", "dose", "progress", "stop"))
+QUESTIONNAIRE = Shape(QUESTIONNAIRE_FIELDS, ("id", "title", "version", "sections"))
+SECTION = Shape(SECTION_FIELDS, ("id", "title", "questions"))
+QUESTION = Shape(QUESTION_FIELDS, ("id", "type", "text"))
+CHOICE = Shape(CHOICE_FIELDS, ("id", "label"))
+COMBINATORS = ("all", "any", "not", "same_region")
+CONDITION = Shape((*COMBINATORS, *LEAF_FIELDS))
+ALERT = Shape(ALERT_FIELDS, ("id", "level", "when", "message", "action"))
+RULE = Shape(RULE_FIELDS, ("id", "when", "because"))
+OPS = {op.value: op for op in Op}
+NO_SIBLINGS: frozenset[str] = frozenset()
+QUESTION_TYPES = {t.value: t for t in QuestionType}
+#: Question fields that only some types of question take.
+ONLY_FOR = {
+    "choices": (QuestionType.SINGLE, QuestionType.MULTI),
+    "min": (QuestionType.SCALE, QuestionType.NUMBER),
+    "max": (QuestionType.SCALE, QuestionType.NUMBER),
+    "integer": (QuestionType.NUMBER,),
+    "unit": (QuestionType.NUMBER,),
+    "anchors": (QuestionType.SCALE,),
+    "regions": (QuestionType.BODY_REGIONS,),
+    "none": (QuestionType.BODY_REGIONS,),
+}
+
+QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+CHOICE_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+CONTENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+URL = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$")
+
+
+def text_field(f: Mapping[str, Node], key: str, sink: Sink, what: str) -> str | None:
+    node = f.get(key)
+    if node is None:
+        return None
+    value = as_str(node, sink, f"{what} '{key}'")
+    if value is not None and not value.strip():
+        sink.add(node, f"{what} '{key}' is empty; write something or leave the field out")
+        return None
+    if value is not None and len(value) > MAX_TEXT_CHARS:
+        sink.add(
+            node,
+            f"{what} '{key}' is {len(value):,} characters long; keep it under {MAX_TEXT_CHARS:,}",
+        )
+        return None
+    return value.strip() if value is not None else None
+
+
+def text_list(f: Mapping[str, Node], key: str, sink: Sink, what: str) -> tuple[str, ...]:
+    node = f.get(key)
+    if node is None:
+        return ()
+    out: list[str] = []
+    for item in as_list(node, sink, f"{what} '{key}'") or ():
+        value = as_str(item, sink, f"an item of {what} '{key}'")
+        if value is not None and len(value) > MAX_TEXT_CHARS:
+            sink.add(
+                item,
+                f"an item of {what} '{key}' is {len(value):,} characters long; keep it under {MAX_TEXT_CHARS:,}",
+            )
+        elif value is not None:
+            out.append(value.strip())
+    return tuple(out)
+
+
+def content_id(node: Node | None, sink: Sink, what: str) -> str | None:
+    if node is None:
+        return None
+    value = as_str(node, sink, f"{what} id")
+    if value is not None and not CONTENT_ID.match(value):
+        sink.add(
+            node,
+            f"{what} id '{value}' must be lowercase words joined by '-', like 'gradual-loading'",
+        )
+        return None
+    return value
+
+
+def question_id(node: Node | None, sink: Sink, what: str) -> str | None:
+    if node is None:
+        return None
+    value = as_str(node, sink, f"{what} id")
+    if value is not None and not QUESTION_ID.match(value):
+        sink.add(
+            node,
+            f"{what} id '{value}' must start with a letter and use only a-z, 0-9 and _ (like 'knee_worst')",
+        )
+        return None
+    return value
