@@ -75,34 +75,25 @@ def _questions(condition) -> set[str]:  # type: ignore[no-untyped-def]
     return set().union(*(_questions(c) for c in items))
 
 
-def test_every_region_has_a_module_and_the_repeated_pain_questions(intake: Questionnaire) -> None:
-    for region in (
-        "jaw",
-        "neck",
-        "shoulder",
-        "upper_back",
-        "elbow",
-        "wrist_hand",
-        "lower_back",
-        "hip",
-        "knee",
-        "ankle_foot",
-    ):
+def test_every_region_and_side_gets_the_repeated_pain_questions(intake: Questionnaire) -> None:
+    """Every region of the body map, each side on its own, is rated now / best / worst and asked
+    the pain profile; the regions with a safety module are gated on that region."""
+    bodymap = intake.bodymap
+    assert bodymap is not None and len(bodymap.regions) >= 17
+    for token in bodymap.tokens():
         for base in (
-            "pain_now",
-            "pain_best",
-            "pain_worst",
-            "duration",
-            "onset",
-            "worse_with",
-            "better_with",
-            "daily_pattern",
-        ):
-            assert intake.question(f"{base}.{region}") is not None
+            "pain_now", "pain_best", "pain_worst", "duration", "onset", "worse_with",
+            "better_with", "daily_pattern", "course",
+        ):  # fmt: skip
+            assert intake.question(f"{base}.{token}") is not None, f"{base}.{token}"
+    for region in (
+        "head", "jaw", "neck", "shoulder", "chest", "upper_back", "elbow", "wrist_hand",
+        "lower_back", "hip", "knee", "shin_calf", "ankle_foot",
+    ):  # fmt: skip
         gated = [
             s
             for s in intake.sections
-            if s.region is None and s.when is not None and region in repr(s.when)
+            if s.region is None and s.when is not None and f"'{region}'" in repr(s.when)
         ]
         assert gated, f"no module for {region}"
 
@@ -141,7 +132,7 @@ def test_no_sentence_of_the_seed_excerpts_is_copied() -> None:
 
 
 def test_repeated_pain_scale_uses_nprs_range(intake: Questionnaire) -> None:
-    q = intake.question("pain_worst.knee")
+    q = intake.question("pain_worst.knee.left")
     assert q is not None and (q.minimum, q.maximum) == (0, 10)
     assert dict(q.anchors) == {0: "no pain", 10: "worst imaginable"}
 

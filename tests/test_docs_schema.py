@@ -52,7 +52,7 @@ def test_schema_fields_match_the_loader() -> None:
     assert tuple(question["properties"]["choices"]["items"]["properties"]) == loader.CHOICE_FIELDS
     assert tuple(s["properties"]["alerts"]["items"]["properties"]) == loader.ALERT_FIELDS
     assert tuple(s["properties"]["recommendations"]["items"]["properties"]) == loader.RULE_FIELDS
-    leaf = s["$defs"]["condition"]["oneOf"][3]
+    leaf = next(o for o in s["$defs"]["condition"]["oneOf"] if "question" in o["required"])
     assert tuple(leaf["properties"]) == loader.LEAF_FIELDS
 
 

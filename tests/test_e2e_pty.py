@@ -113,6 +113,8 @@ def test_emergency_shows_at_once_and_ctrl_c_saves_then_resume_finishes(
     child.expect("Any of these")
     child.send(SPACE + ENTER)  # saddle numbness
     child.expect("EMERGENCY")
+    child.expect("What would you like to do")
+    child.send(DOWN + ENTER)  # go on, for a complete record
     child.expect("Where does it hurt")
     child.send(SPACE + ENTER)  # neck
     child.expect("Anything else")
@@ -154,6 +156,33 @@ def test_emergency_shows_at_once_and_ctrl_c_saves_then_resume_finishes(
             "knee_worst": 4,
             "notes": "better today",
         }
+
+
+def test_an_emergency_stops_the_intake_by_default_with_a_summary_of_what_to_do(
+    tmp_path: Path, spawn: Callable[..., pexpect.spawn]
+) -> None:
+    """Enter at the emergency offer stops: the session is complete, nothing more is asked, and
+    the client summary holds the alert, what to do and the answers, and no exercise advice."""
+    child = spawn("run", "--client", "Kim", "--audience", "client", "--out", "kim.md")
+    child.expect("Right now or in the past few days")
+    child.send(SPACE + ENTER)  # the first warning sign: numbness between the legs
+    child.expect("EMERGENCY")
+    child.expect("What would you like to do")
+    child.send(ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    text = (tmp_path / "kim.md").read_text()
+    assert "Emergency: get medical help now" in text
+    assert "Go to an emergency department now" in text
+    assert "The intake was stopped after the warning sign above" in text
+    assert "## Exercise strategies" not in text and "## Suggested reading" not in text
+    assert "0-10 pain rule" not in text and "Start small" not in text
+    from imbalance_cli.store import Store
+
+    with Store.open(tmp_path / "data") as store:
+        assert store.session(1).status == "complete"
+        assert store.answers(1) == {"red_flags_now": ["saddle_numbness"]}
 
 
 def test_sigkill_mid_run_loses_nothing_already_answered(

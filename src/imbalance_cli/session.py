@@ -37,7 +37,11 @@ def run_session(
     shown: set[str] = set()
     current_section: str | None = None
 
-    offered: set[str] = set()
+    # A resumed session's alerts were offered when first answered; a prefilled answers file's
+    # were not.
+    offered: set[str] = (
+        {f.alert.id for f in fired_alerts(questionnaire, answers)} if resumable else set()
+    )
 
     def show_new_alerts() -> bool:
         """Show alerts that just fired; True when the person chose to stop at an emergency."""

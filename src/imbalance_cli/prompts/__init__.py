@@ -6,19 +6,15 @@ Ctrl-B, or the left arrow in lists) that makes any prompt return ``BACK``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from imbalance_cli import bodymap as body
-from imbalance_cli.answers import InvalidAnswer, check, check_noting
+from imbalance_cli.answers import check_noting
 from imbalance_cli.engine import Progress
-from imbalance_cli.model import AnswerValue, FiredAlert, Question, QuestionType, Section
-from imbalance_cli.text import clean, markup, one_line
+from imbalance_cli.model import AnswerValue, FiredAlert, Question, Section
 
 if TYPE_CHECKING:
-    from prompt_toolkit.input import Input
-    from prompt_toolkit.output import Output
-    from rich.console import Console
+    from imbalance_cli.prompts.terminal import TerminalPrompter as TerminalPrompter
 
 
 class _Back:
