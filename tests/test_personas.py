@@ -90,6 +90,22 @@ GOLDEN: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
         ],
         [],
     ),
+    "emergency-stop-nerve-route": (
+        ["saddle_numbness"],
+        [],
+        [],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "pain-flare-ups",
+            "when-imaging-helps",
+            "nerve-like-sensations",
+            "pain-monitoring",
+            "sensation-guide",
+            "flare-up-plan",
+            "lower-back-start",
+        ],
+    ),
     "flat-foot-ankle": (
         [],
         [
@@ -127,6 +143,34 @@ GOLDEN: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
             "hip-start",
             "side-to-side",
         ],
+        [],
+    ),
+    "knee-mri-tear": (
+        [],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "tracking-progress",
+            "exercise-first-knee-hip",
+            "imaging-knee",
+            "left-right-differences",
+            "soreness-vs-pain",
+            "worry-and-movement",
+        ],
+        [
+            "pain-monitoring",
+            "sensation-guide",
+            "gradual-loading",
+            "knee-start",
+            "side-to-side",
+            "confidence-steps",
+        ],
+        [],
+    ),
+    "no-pain": (
+        [],
+        ["soreness-vs-pain", "tracking-progress"],
+        ["desk-breaks", "sensation-guide"],
         [],
     ),
     "runner-knee": (
@@ -189,9 +233,59 @@ GOLDEN: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
         ],
         [],
     ),
+    "shoulder-xray-normal": (
+        [],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "exercise-first-shoulder",
+            "imaging-shoulder",
+            "left-right-differences",
+            "tracking-progress",
+        ],
+        ["pain-monitoring", "sensation-guide", "neck-shoulder-start", "side-to-side"],
+        [],
+    ),
+    "steroids-fall-box-missed": (
+        ["fragility_fracture", "long_term_steroids"],
+        ["identify-muscle-imbalance", "tracking-progress"],
+        ["pain-monitoring", "sensation-guide", "lower-back-start"],
+        [
+            "fix-muscle-imbalance",
+            "pain-flare-ups",
+            "when-imaging-helps",
+            "worry-and-movement",
+            "flare-up-plan",
+            "confidence-steps",
+        ],
+    ),
+    "tingling-fingers-outside-screen": (
+        ["limb_numbness"],
+        ["identify-muscle-imbalance", "nerve-symptoms-lasting", "tracking-progress"],
+        ["pain-monitoring", "sensation-guide", "neck-shoulder-start", "desk-breaks"],
+        ["fix-muscle-imbalance", "left-right-differences", "nerve-like-sensations", "side-to-side"],
+    ),
+    "two-knees-different": (
+        [],
+        [
+            "identify-muscle-imbalance",
+            "fix-muscle-imbalance",
+            "tracking-progress",
+            "exercise-first-knee-hip",
+            "pain-flare-ups",
+        ],
+        ["pain-monitoring", "sensation-guide", "gradual-loading", "flare-up-plan", "knee-start"],
+        [],
+    ),
 }
 
-SERIOUS = {"saddle-numbness-emergency", "cancer-history-urgent"}
+SERIOUS = {
+    "saddle-numbness-emergency",
+    "cancer-history-urgent",
+    "tingling-fingers-outside-screen",
+    "steroids-fall-box-missed",
+    "emergency-stop-nerve-route",
+}
 
 
 def test_every_example_file_has_a_golden_entry() -> None:

@@ -149,7 +149,13 @@ class Flow:
         does not jump from 20 to 46 when the regions are chosen."""
         kept = self.prune(answers)
         done = sum(1 for q in self.order if q.id in kept and self.is_visible(q, kept))
-        pending = {q.id for q in self.order if q.id not in kept}
+        # Conditions only look back, so every question before the next one is settled: answered,
+        # or hidden for good. Only those from the next question on can still change.
+        upcoming = next(
+            (i for i, q in enumerate(self.order) if q.id not in kept and self.is_visible(q, kept)),
+            len(self.order),
+        )
+        pending = {q.id for q in self.order[upcoming:] if q.id not in kept}
         expected = 0.0
         for question in self.order:
             if question.id not in pending:

@@ -114,6 +114,14 @@ def _client(result: Result) -> str:
     pain = _pain_overview(result)
     if pain:
         lines += ["## Where it hurts", "", *pain, ""]
+    else:
+        nowhere = [
+            q.none_label
+            for q in result.questionnaire.questions
+            if q.none_label and result.answers.get(q.id) == ("none",)
+        ]
+        if nowhere:
+            lines += ["## Where it hurts", "", md(nowhere[0]) + ".", ""]
     goals = _goals(result)
     if goals:
         lines += ["## Your goals", "", *goals, ""]
