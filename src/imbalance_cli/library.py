@@ -6,8 +6,9 @@ own) load into one library; an id given twice is an error naming both places.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, Problem, QuestionnaireError
 from imbalance_cli.model import Article, EvidenceKind, Library, Source, Strategy
@@ -63,28 +64,25 @@ def _read_library_file(
     top = fields(root, sink, "a library file", LIBRARY)
     if top is None:
         return
-    for item in as_list(top["articles"], sink, "articles") or () if "articles" in top else ():
-        article = _article(item, sink)
-        if article is None:
-            continue
-        clash = articles.get(article.id) or strategies.get(article.id)
-        if clash is not None:
-            sink.add(
-                item, f"article id '{article.id}' is used twice; it is also at {clash.location}"
-            )
-        else:
-            articles[article.id] = article
-    for item in as_list(top["strategies"], sink, "strategies") or () if "strategies" in top else ():
-        strategy = _strategy(item, sink)
-        if strategy is None:
-            continue
-        other = strategies.get(strategy.id) or articles.get(strategy.id)
-        if other is not None:
-            sink.add(
-                item, f"strategy id '{strategy.id}' is used twice; it is also at {other.location}"
-            )
-        else:
-            strategies[strategy.id] = strategy
+    readers: tuple[
+        tuple[str, Callable[[Node, Sink], Article | Strategy | None], dict[str, Any]], ...
+    ]
+    readers = (("article", _article, articles), ("strategy", _strategy, strategies))
+    for kind, read, into in readers:
+        key = "strategies" if kind == "strategy" else "articles"
+        for item in as_list(top[key], sink, key) or () if key in top else ():
+            content = read(item, sink)
+            if content is None:
+                continue
+            # Articles and strategies share one id space: a rule names either by id.
+            other = articles.get(content.id) or strategies.get(content.id)
+            if other is not None:
+                sink.add(
+                    item, f"{kind} id '{content.id}' is used twice; it is also at {other.location}"
+                )
+            else:
+                store: dict[str, Any] = into
+                store[content.id] = content
 
 
 def _safety(f: dict[str, Node], sink: Sink) -> tuple[tuple[str, ...], bool]:
