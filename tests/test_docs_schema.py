@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from imbalance_cli import loader, schema
+from imbalance_cli import loader, schema, shapes
 from imbalance_cli.answers import read_answers
 from imbalance_cli.model import Library, Questionnaire
 
@@ -40,6 +42,39 @@ def test_guide_answers_fit_the_intake(
 def test_shipped_schema_is_the_generated_one() -> None:
     shipped = json.loads((ROOT / "schema" / "questionnaire.schema.json").read_text())
     assert shipped == schema.build(), "run: imbalance schema > schema/questionnaire.schema.json"
+
+
+def test_shipped_library_schema_is_the_generated_one_and_matches_the_loader() -> None:
+    shipped = json.loads((ROOT / "schema" / "library.schema.json").read_text())
+    assert shipped == schema.build_library(), (
+        "run: imbalance schema --library > schema/library.schema.json"
+    )
+    items = shipped["properties"]
+    assert tuple(items["articles"]["items"]["properties"]) == shapes.ARTICLE_FIELDS
+    assert tuple(items["strategies"]["items"]["properties"]) == shapes.STRATEGY_FIELDS
+    for name in ("regions", "assumes_no_warning_signs"):
+        assert f"`{name}`" in GUIDE
+
+
+@pytest.mark.parametrize(
+    ("schema_file", "files"),
+    [
+        ("library.schema.json", sorted((ROOT / "questionnaires" / "library").glob("*.yaml"))),
+        ("questionnaire.schema.json", [ROOT / "questionnaires" / "intake.yaml"]),
+    ],
+)
+def test_the_bundled_files_pass_their_schema_in_check_jsonschema(
+    schema_file: str, files: list[Path]
+) -> None:
+    """check-jsonschema, a tool nobody here wrote, accepts the bundled files."""
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    if not tool.exists():
+        pytest.skip("check-jsonschema is not installed")
+    run = subprocess.run(
+        [str(tool), "--schemafile", str(ROOT / "schema" / schema_file), *map(str, files)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_schema_fields_match_the_loader() -> None:

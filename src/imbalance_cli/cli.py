@@ -460,11 +460,15 @@ def library(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of questionnaire files (for editors)."""
+def schema(
+    library_files: Annotated[
+        bool, typer.Option("--library", help="The schema of library files instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of questionnaire files, or of library files (for editors)."""
     from imbalance_cli.schema import render
 
-    sys.stdout.write(render())
+    sys.stdout.write(render(library=library_files))
 
 
 sessions_app = typer.Typer(

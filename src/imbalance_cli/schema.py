@@ -173,5 +173,73 @@ def build() -> dict[str, Any]:
     }
 
 
-def render() -> str:
-    return json.dumps(build(), indent=2) + "\n"
+def build_library() -> dict[str, Any]:
+    """The JSON Schema of content library files (articles and strategies)."""
+    content_id = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"}
+    texts = {"type": "array", "items": _TEXT}
+    safety: dict[str, Any] = {
+        "regions": {
+            "type": "array",
+            "items": {"enum": list(bodymap.default().ids)},
+            "description": "the body regions the content speaks about; a rule naming it must "
+            "test one of them",
+        },
+        "assumes_no_warning_signs": {
+            "type": "boolean",
+            "description": "the advice holds only without warning signs: held back while an "
+            "urgent or emergency alert stands",
+        },
+    }
+    source = _obj(
+        {
+            "kind": {"enum": ["research", "guideline", "opinion"]},
+            "citation": _TEXT,
+            "url": {"type": "string", "pattern": "^https://"},
+        },
+        ["kind", "citation"],
+        "where a fact comes from; opinion is labelled as such",
+    )
+    article = _obj(
+        {
+            "id": content_id,
+            "title": _TEXT,
+            "summary": _TEXT,
+            "opinion": {**_TEXT, "description": "a practitioner's view, shown as opinion"},
+            "tags": texts,
+            **safety,
+            "sources": {"type": "array", "minItems": 1, "items": source},
+        },
+        ["id", "title", "summary", "sources"],
+        "an article: what to read, with its sources",
+    )
+    strategy = _obj(
+        {
+            "id": content_id,
+            "title": _TEXT,
+            "summary": _TEXT,
+            "steps": {"type": "array", "minItems": 1, "items": _TEXT},
+            "dose": _TEXT,
+            "progress": {**_TEXT, "description": "signs it is working"},
+            "stop": {**_TEXT, "description": "when to stop"},
+            "tags": texts,
+            **safety,
+        },
+        ["id", "title", "summary", "steps", "dose", "progress", "stop"],
+        "an exercise strategy: what to do, how much, and when to stop",
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "imbalance content library",
+        **_obj(
+            {
+                "articles": {"type": "array", "items": article},
+                "strategies": {"type": "array", "items": strategy},
+            },
+            [],
+            "Articles and exercise strategies (see docs/authoring.md)",
+        ),
+    }
+
+
+def render(library: bool = False) -> str:
+    return json.dumps(build_library() if library else build(), indent=2) + "\n"
