@@ -128,6 +128,8 @@ def test_emergency_shows_at_once_and_ctrl_c_saves_then_resume_finishes(
 
     again = spawn("resume", "--out", "summary.md")
     again.expect("Resuming session 1 for Sam")
+    again.expect("What would you like to do")  # the emergency stands: offered again
+    again.send(DOWN + ENTER)
     again.expect("Anything else")
     again.send(ESC)  # back into the answers given before the interruption
     again.expect("Where does it hurt")

@@ -133,7 +133,7 @@ def test_invalid_typed_answers_are_refused_until_fixed(
     assert answers["note"] is None
     shown = " ".join(prompter.console.file.getvalue().split())  # type: ignore[attr-defined]
     assert "EMERGENCY" in shown
-    assert "'None' was dropped: it cannot stand with 'Saddle', which is kept" in shown
+    assert "Kept 'Saddle' and dropped 'None', since both cannot be true" in shown
 
 
 def test_stopping_at_an_emergency_is_the_default(

@@ -196,7 +196,8 @@ def test_a_flare_up_is_not_called_harmless_beside_a_nerve_alert(
     result = assess(intake, answers, library, started_at="a", completed_at="b")
     assert [f.alert.id for f in result.alerts] == ["limb_numbness"]
     because = " ".join(result.alerts[0].because)
-    assert "Nerve-like feelings for: 6 to 12 weeks" in because
+    assert "How the nerve-like feelings have lasted" not in because
+    assert "How long the nerve-like feelings have lasted: 6 to 12 weeks" in because
     for text in _summaries(result).values():
         assert "rarely means new damage" not in text and "often settle with time" not in text
 
@@ -370,7 +371,8 @@ def test_none_ticked_with_a_warning_sign_keeps_the_sign_and_says_so(tmp_path: Pa
     run = imbalance("run", "--answers", str(path), "--no-input", "--json", str(tmp_path / "r.json"))
     assert run.returncode == 0, run.stderr
     said = " ".join(run.stderr.split())
-    assert "'None of these' was dropped: it cannot stand with 'Numbness or pins and needles" in said
+    assert "Kept 'Numbness or pins and needles between the legs" in said
+    assert "and dropped 'None of these', since both cannot be true" in said
     doc = yaml.safe_load((tmp_path / "r.json").read_text())
     assert doc["answers"]["red_flags_now"] == ["saddle_numbness"]
     assert doc["alerts"][0]["id"] == "saddle_numbness"

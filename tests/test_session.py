@@ -100,6 +100,17 @@ def test_an_emergency_offers_to_stop_and_stopping_ends_the_intake(q: Questionnai
     assert answers == {"flags": ("saddle",)}
 
 
+def test_going_back_at_the_emergency_offer_undoes_a_mistaken_tick(q: Questionnaire) -> None:
+    prompter = ScriptedPrompter(
+        {"flags": ScriptSteps([["saddle"], ["none"]]), "regions": ["neck"], "note": ""},
+        stop_on_emergency=BACK,
+    )
+    answers = run_session(q, prompter)
+    assert prompter.offers == [("saddle",)]
+    assert prompter.asked == ["flags", "flags", "regions", "note"]
+    assert answers["flags"] == ("none",)
+
+
 def test_an_emergency_in_prefilled_answers_is_offered_before_the_first_question(
     q: Questionnaire,
 ) -> None:

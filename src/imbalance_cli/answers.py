@@ -120,7 +120,7 @@ def _list(question: Question, raw: object) -> tuple[AnswerValue, str | None]:
         if exclusive and others:
             tokens = tuple(c.id for c in others)
             kept = "; ".join(f"'{c.label}'" for c in others)
-            note = f"'{exclusive[0].label}' was dropped: it cannot stand with {kept}, which {'is' if len(others) == 1 else 'are'} kept"
+            note = f"Kept {kept} and dropped '{exclusive[0].label}', since both cannot be true"
         elif len(exclusive) > 1:
             raise InvalidAnswer(
                 f"'{exclusive[0].label}' and '{exclusive[1].label}' cannot be combined; choose one"

@@ -205,7 +205,10 @@ def run(
             save(flow.prune(prefilled))
         final = flow.prune(prefilled)
         if needs_prompt:
-            final = _ask(q, prefilled, save, store, session_id)
+            final = _ask(
+                q, prefilled, save, store, session_id,
+                outputs=_output_options(out, json_out, audience, force),
+            )  # fmt: skip
         _finish(
             q, library, final, started, client, out, json_out, audience, force, store, session_id
         )
@@ -278,6 +281,19 @@ def _stdout_console() -> Console:
     return Console(highlight=False)
 
 
+def _output_options(out: Path | None, json_out: Path | None, audience: str, force: bool) -> str:
+    """The output options to give ``resume`` again, so the summary still reaches its file."""
+    import shlex
+
+    parts = [f"--out {shlex.quote(str(out))}"] if out else []
+    parts += [f"--json {shlex.quote(str(json_out))}"] if json_out else []
+    if (out or json_out) and audience != "trainer":
+        parts.append(f"--audience {audience}")
+    if (out or json_out) and force:
+        parts.append("--force")
+    return "".join(f" {p}" for p in parts)
+
+
 def _ask(
     q: Questionnaire,
     prefilled: dict[str, AnswerValue],
@@ -286,6 +302,7 @@ def _ask(
     session_id: int | None,
     *,
     resumable: bool = False,
+    outputs: str = "",
 ) -> dict[str, AnswerValue]:
     from imbalance_cli.prompts import TerminalPrompter
     from imbalance_cli.session import run_session
@@ -308,7 +325,7 @@ def _ask(
         raise Interrupted(
             exc.answers,
             f"{exc.message}; your {len(exc.answers)} answer(s) so far are saved in session "
-            f"{session_id}\ncontinue with: imbalance resume {session_id}",
+            f"{session_id}\ncontinue with: imbalance resume {session_id}{outputs}",
         ) from None
 
 
@@ -349,7 +366,10 @@ def resume(
             + f", started {row.started_at[:16].replace('T', ' ')}, "
             f"{len(loaded.answers)} answer(s) kept."
         )
-        final = _ask(loaded.questionnaire, loaded.answers, save, store, row.id, resumable=True)
+        final = _ask(
+            loaded.questionnaire, loaded.answers, save, store, row.id, resumable=True,
+            outputs=_output_options(out, json_out, audience, force),
+        )  # fmt: skip
         _finish(
             loaded.questionnaire, loaded.library, final, row.started_at, row.client,
             out, json_out, audience, force, store, row.id,

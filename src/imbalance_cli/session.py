@@ -37,14 +37,21 @@ def run_session(
     shown: set[str] = set()
     current_section: str | None = None
 
-    # A resumed session's alerts were offered when first answered; a prefilled answers file's
-    # were not.
-    offered: set[str] = (
-        {f.alert.id for f in fired_alerts(questionnaire, answers)} if resumable else set()
-    )
+    # Each emergency is offered once per sitting; a resumed session offers again, since the
+    # person may have stopped at the offer itself.
+    offered: set[str] = set()
+
+    def go_back() -> None:
+        nonlocal answers
+        previous = history.pop()
+        answers.pop(previous, None)
+        answers = flow.prune(answers)
+        if on_change:
+            on_change(answers)
 
     def show_new_alerts() -> bool:
-        """Show alerts that just fired; True when the person chose to stop at an emergency."""
+        """Show alerts that just fired; True when the person chose to stop at an emergency.
+        Going back at the offer undoes the answer that raised it (a mistaken tick)."""
         nonlocal shown
         firing = fired_alerts(questionnaire, answers)
         new: list[FiredAlert] = []
@@ -60,10 +67,16 @@ def run_session(
             return False
         offered.update(f.alert.id for f in emergencies)
         try:
-            return prompter.offer_stop(emergencies)
+            choice = prompter.offer_stop(emergencies, can_go_back=bool(history))
         except (KeyboardInterrupt, EOFError) as exc:
             reason = "input ended" if isinstance(exc, EOFError) else "interrupted"
             raise Interrupted(answers, reason) from None
+        if isinstance(choice, _Back):
+            offered.difference_update(f.alert.id for f in emergencies)
+            shown = set()  # the alert is shown again if the answer still raises it
+            go_back()
+            return False
+        return choice
 
     if show_new_alerts():
         return answers
@@ -88,11 +101,7 @@ def run_session(
             if not history:
                 prompter.notice("This is the first question; there is nothing to go back to.")
                 continue
-            previous = history.pop()
-            answers.pop(previous, None)
-            answers = flow.prune(answers)
-            if on_change:
-                on_change(answers)
+            go_back()
             continue
         assert not isinstance(reply, _Back)
         answers[question.id] = reply

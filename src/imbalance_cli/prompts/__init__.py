@@ -39,8 +39,9 @@ class Prompter(Protocol):
 
     def alert(self, fired: FiredAlert) -> None: ...
 
-    def offer_stop(self, emergencies: tuple[FiredAlert, ...]) -> bool:
-        """After an emergency alert: True to stop the intake here, False to go on."""
+    def offer_stop(self, emergencies: tuple[FiredAlert, ...], *, can_go_back: bool) -> bool | _Back:
+        """After an emergency alert: True to stop the intake here, False to go on, BACK to
+        undo the answer that raised it."""
         ...
 
     def notice(self, text: str) -> None: ...
@@ -50,7 +51,9 @@ class ScriptedPrompter:
     """Replays answers for tests: a mapping of question id -> value (or a list of values, asked
     in turn, where ``BACK`` may appear), recording everything it was asked and shown."""
 
-    def __init__(self, script: Mapping[str, Any], *, stop_on_emergency: bool = True) -> None:
+    def __init__(
+        self, script: Mapping[str, Any], *, stop_on_emergency: bool | _Back = True
+    ) -> None:
         self.script = {k: list(v) if isinstance(v, ScriptSteps) else [v] for k, v in script.items()}
         self.stop_on_emergency = stop_on_emergency
         self.offers: list[tuple[str, ...]] = []
@@ -86,8 +89,11 @@ class ScriptedPrompter:
     def alert(self, fired: FiredAlert) -> None:
         self.alerts.append(fired.alert.id)
 
-    def offer_stop(self, emergencies: tuple[FiredAlert, ...]) -> bool:
+    def offer_stop(self, emergencies: tuple[FiredAlert, ...], *, can_go_back: bool) -> bool | _Back:
         self.offers.append(tuple(f.alert.id for f in emergencies))
+        if isinstance(self.stop_on_emergency, _Back):
+            self.stop_on_emergency = True  # back once, then stop
+            return BACK
         return self.stop_on_emergency
 
     def notice(self, text: str) -> None:

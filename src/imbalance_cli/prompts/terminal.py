@@ -73,10 +73,12 @@ class TerminalPrompter:
     def notice(self, text: str) -> None:
         self.console.print(f"[yellow]{markup(text)}[/]")
 
-    def offer_stop(self, emergencies: tuple[FiredAlert, ...]) -> bool:
-        """Stop here (the default) or go on for a complete record."""
+    def offer_stop(self, emergencies: tuple[FiredAlert, ...], *, can_go_back: bool) -> bool | _Back:
+        """Stop here (the default) or go on for a complete record; Esc goes back to the
+        answer that raised it, for a mistaken tick."""
         import questionary
         from prompt_toolkit.application import create_app_session
+        from prompt_toolkit.application.current import get_app_session
         from prompt_toolkit.output import create_output
 
         output = self._output or create_output(always_prefer_tty=True)
@@ -84,21 +86,29 @@ class TerminalPrompter:
             "[bold red]This needs medical help first.[/] You can stop here: the summary will "
             "hold the warning signs, what to do, and your answers so far."
         )
+        back = ", Esc to change your answer" if can_go_back else ""
         with create_app_session(input=self._input, output=output):
-            reply = questionary.select(
-                "What would you like to do?",
+            width = get_app_session().output.get_size().columns
+            message, instruction = wrap_header(
+                "!", "What would you like to do?", f"(arrows, Enter{back})", max(20, width)
+            )
+            prompt = questionary.select(
+                message,
                 choices=[
                     questionary.Choice("Stop here and see what to do (recommended)", value=True),
                     questionary.Choice(
                         "Go on with the remaining questions (for a complete record)", value=False
                     ),
                 ],
-                default=None,
                 qmark="!",
                 style=_style(),
-                instruction="(arrows, Enter)",
-            ).unsafe_ask()
-        return bool(reply)
+                instruction=instruction,
+            )
+            wrap_choices(prompt.application)
+            if can_go_back:
+                _add_back_keys(prompt.application, arrows=True)
+            reply = prompt.unsafe_ask()
+        return reply if isinstance(reply, _Back) else bool(reply)
 
     # -- asking -----------------------------------------------------------------------------
 

@@ -8,7 +8,15 @@ plain text: no heading, link, image, HTML, code, table or list item can be smugg
 from __future__ import annotations
 
 from imbalance_cli import bodymap as bodymaps
-from imbalance_cli.model import AlertLevel, BodyMap, Library, Question, Result, Section
+from imbalance_cli.model import (
+    AlertLevel,
+    BodyMap,
+    Library,
+    Question,
+    Recommendation,
+    Result,
+    Section,
+)
 from imbalance_cli.rules import describe_answer
 from imbalance_cli.text import md
 
@@ -38,9 +46,9 @@ NEXT_STEPS: dict[AlertLevel | None, str] = {
         "re-rate your goal activities in a few weeks to see how far you have come."
     ),
     None: (
-        "Start small and keep it steady: a little, often, beats a lot, once. Use the 0-10 pain "
-        "rule to judge each session, and re-rate your goal activities in a few weeks to see how "
-        "far you have come. If a warning sign appears later, stop and see a clinician."
+        "Start small and keep it steady: a little, often, beats a lot, once. Let any pain during "
+        "or after a session guide the dose, and re-rate your goal activities in a few weeks to "
+        "see how far you have come. If a warning sign appears later, stop and see a clinician."
     ),
 }
 
@@ -86,10 +94,21 @@ def _stopped(result: Result) -> list[str]:
     if not result.not_asked:
         return []
     return [
-        f"*The intake was stopped after the warning sign above; {len(result.not_asked)} "
-        "question(s) were not asked.*",
+        "*The intake was stopped after the warning sign above, at the person's choice; the "
+        "remaining questions were not asked.*",
         "",
     ]
+
+
+def _count(items: tuple[Recommendation, ...]) -> str:
+    articles = sum(1 for r in items if r.kind == "article")
+    strategies = len(items) - articles
+    parts = [
+        f"{n} {word}{'' if n == 1 else 's'}"
+        for n, word in ((articles, "article"), (strategies, "exercise strategy"))
+        if n
+    ]
+    return " and ".join(parts).replace("strategys", "strategies")
 
 
 def _held(result: Result) -> list[str]:
@@ -99,8 +118,9 @@ def _held(result: Result) -> list[str]:
     return [
         "## Held back for now",
         "",
-        f"{len(result.withheld)} article(s) or strategy(ies) matched these answers but are held "
-        "back until a clinician has checked the warning signs above.",
+        f"{_count(result.withheld)} matched these answers but "
+        f"{'is' if len(result.withheld) == 1 else 'are'} held back until a clinician has checked "
+        "the warning signs above. Run the intake again after that check.",
         "",
     ]
 

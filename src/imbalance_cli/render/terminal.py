@@ -63,7 +63,7 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
     if result.not_asked:
         parts.append(
             Text(
-                f"The intake was stopped after the warning sign; {len(result.not_asked)} question(s) were not asked."
+                "The intake was stopped after the warning sign; the remaining questions were not asked."
             )
         )
     level = result.top_level
