@@ -130,7 +130,6 @@ GOLDEN: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
             "identify-muscle-imbalance",
             "fix-muscle-imbalance",
             "tracking-progress",
-            "exercise-first-knee-hip",
             "relief-that-fades",
             "left-right-differences",
             "soreness-vs-pain",
