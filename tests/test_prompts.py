@@ -208,6 +208,7 @@ def test_body_regions_can_be_filtered_by_typing(
     assert regions is not None
     ask = {"default": None, "progress": Progress(1, 2), "can_go_back": False}
     assert keys("knee (r" + ENTER + ENTER).ask(regions, **ask) == ("knee.right",)  # type: ignore[arg-type]
+    assert keys("right knee" + ENTER + ENTER).ask(regions, **ask) == ("knee.right",)  # type: ignore[arg-type]
     both = keys("knee" + ENTER + "knee" + DOWN + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
     assert both == ("knee.left", "knee.right")
     # A filter that matches nothing: Enter does not end the question (the input then runs out).

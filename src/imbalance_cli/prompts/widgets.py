@@ -46,6 +46,27 @@ def _add_keys(app: Application[Any], keys: KeyBindings) -> None:
 # -- type-to-filter: Space and Enter while a filter is being typed ------------------------
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+class _WordFilter(InquirerControl):
+    """Filters by words in any order, each typed word the start of a word of the label: "knee
+    (r", "right knee" and "r kn" all find only "Knee (right)"."""
+
+    @property
+    def filtered_choices(self) -> list[Any]:
+        typed = _WORD.findall((self.search_filter or "").lower())
+        if not typed:
+            return list(self.choices)
+        found = []
+        for choice in self.choices:
+            words = _WORD.findall(str(choice.title).lower())
+            if all(any(w.startswith(t) for w in words) for t in typed):
+                found.append(choice)
+        self.found_in_search = bool(found)
+        return found if found else list(self.choices)
+
+
 def add_filter_keys(app: Application[Any]) -> None:
     """For ``checkbox(use_search_filter=True)``. While the filter is non-empty, Space is typed
     into it and Enter ticks/unticks the highlighted match, then clears the filter (and does
@@ -56,6 +77,7 @@ def add_filter_keys(app: Application[Any]) -> None:
     the last eager match), and their ``filter`` hands the keys back when the filter is empty.
     """
     ic = choice_list(app)
+    ic.__class__ = _WordFilter
     assert app.key_bindings is not None
     tick = app.key_bindings.get_bindings_for_keys((" ",))[-1]  # questionary's toggle + validate
     filtering = Condition(lambda: bool(ic.search_filter))
