@@ -18,7 +18,7 @@ from imbalance_cli.errors import (
     Interrupted,
     UsageError,
 )
-from imbalance_cli.text import clean, markup
+from imbalance_cli.text import clean, dumps, markup
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -73,7 +73,7 @@ def _main(
         bool, typer.Option("--traceback", help="Show the full traceback of an internal error.")
     ] = False,
     data_dir: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--data-dir",
             help="Where sessions and your questionnaires live (default: $IMBALANCE_DATA_DIR, "
@@ -84,7 +84,10 @@ def _main(
     """Muscle imbalance self-assessment in the terminal."""
     from imbalance_cli import resources
 
-    resources.set_data_dir(data_dir)
+    if data_dir is not None and not data_dir.strip():
+        # An empty path would mean the current folder: never put health data there unasked.
+        raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
+    resources.set_data_dir(Path(data_dir) if data_dir is not None else None)
 
 
 def _now() -> str:
@@ -108,6 +111,32 @@ def _open_store() -> Store:
     from imbalance_cli.store import Store
 
     return Store.open(resources.data_dir())
+
+
+def _session_id(text: str) -> int:
+    """A session id as typed: ASCII digits only (no fullwidth or other digits Python's int()
+    would take), and within what the store can hold."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        raise UsageError(
+            f"'{clean(text)[:40]}' is not a session id; ids are whole numbers like 12 "
+            "(see: imbalance sessions list)"
+        )
+    return int(digits)
+
+
+def _client_name(name: str | None, option: str = "--client") -> str | None:
+    """A client's name as given: trimmed; empty or not valid text is refused, never ignored."""
+    if name is None:
+        return None
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{option} is not valid text (UTF-8); type the name again") from None
+    trimmed = " ".join(name.split())
+    if not clean(trimmed).strip():
+        raise UsageError(f"{option} needs a name; it is empty")
+    return trimmed
 
 
 def _check_audience(audience: str) -> None:
@@ -155,11 +184,10 @@ def run(
     from imbalance_cli.workflow import saver, source_of
 
     _check_audience(audience)
+    client = _client_name(client)
     started = _now()
     q, library = _load(questionnaire, max_size)
-    for target in (out, json_out):
-        if target is not None:
-            files.check_writable(target, force=force)
+    files.check_outputs([out, json_out], force=force)
     prefilled: dict[str, AnswerValue] = {}
     notes: list[str] = []
     expanded: set[str] = set()
@@ -196,6 +224,8 @@ def run(
     try:
         session_id = None
         save = None
+        if store is not None and client is not None:
+            client = store.client_name(client)  # the stored spelling of a known client
         if store is not None:
             session_id = store.start(
                 questionnaire_id=q.id, version=q.version, sha256=q.sha256,
@@ -332,7 +362,7 @@ def _ask(
 @app.command()
 def resume(
     session: Annotated[
-        int | None,
+        str | None,
         typer.Argument(help="The session to continue (default: the latest unfinished one)."),
     ] = None,
     out: _Out = None,
@@ -348,11 +378,9 @@ def resume(
     from imbalance_cli.workflow import load_session, resume_target, saver
 
     _check_audience(audience)
-    for target in (out, json_out):
-        if target is not None:
-            files.check_writable(target, force=force)
+    files.check_outputs([out, json_out], force=force)
     with _open_store() as store:
-        row = resume_target(store, session)
+        row = resume_target(store, None if session is None else _session_id(session))
         loaded = load_session(store, row.id)
         for warning in loaded.warnings:
             _err_console().print(f"[yellow]{markup(warning)}[/]")
@@ -521,6 +549,7 @@ def _saved(*session_ids: int) -> list[Loaded]:
 def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
+    question = clean(question)  # it names a stored client: no escape reaches the terminal
     if not sys.stdin.isatty():
         raise UsageError(f"{question} Nothing was deleted; add --yes to confirm without a terminal")
     answer = input(f"{question} Type 'yes' to confirm: ")
@@ -536,14 +565,12 @@ def sessions_list(
     as_json: _Json = False,
 ) -> None:
     """List saved sessions, newest first: id, client, questionnaire, started, status, worst pain."""
-    import json
 
+    client = _client_name(client)
     with _open_store() as store:
         rows = store.sessions(client)
     if as_json:
-        sys.stdout.write(
-            json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False) + "\n"
-        )
+        sys.stdout.write(dumps([r.as_dict() for r in rows]))
         return
     if not rows:
         _err_console().print(
@@ -572,21 +599,20 @@ def sessions_list(
 
 @sessions_app.command("show")
 def sessions_show(
-    session: Annotated[int, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
     as_json: _Json = False,
 ) -> None:
     """Show a saved session: its details, warning signs, answers and recommendations."""
-    import json
 
     from imbalance_cli.render import json as json_render
     from imbalance_cli.render import markdown
     from imbalance_cli.workflow import result_of
 
-    (loaded,) = _saved(session)
+    (loaded,) = _saved(_session_id(session))
     result = result_of(loaded)
     if as_json:
         document = {"session": loaded.row.as_dict(), "result": json_render.result_document(result)}
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(document))
         return
     from rich.markdown import Markdown
 
@@ -601,7 +627,7 @@ def sessions_show(
 
 @sessions_app.command("export")
 def sessions_export(
-    session: Annotated[int, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
     fmt: Annotated[str, typer.Option("--format", help="'md' (markdown) or 'json'.")] = "md",
     audience: Annotated[
         str,
@@ -624,7 +650,7 @@ def sessions_export(
         raise UsageError(f"--format must be 'md' or 'json', not '{fmt}'")
     if out is not None:
         files.check_writable(out, force=force)
-    (loaded,) = _saved(session)
+    (loaded,) = _saved(_session_id(session))
     result = result_of(loaded)
     text = json_render.render(result) if fmt == "json" else markdown.render(result, audience)
     if out is None:
@@ -636,28 +662,27 @@ def sessions_export(
 
 @sessions_app.command("delete")
 def sessions_delete(
-    session: Annotated[int, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
     yes: _Yes = False,
 ) -> None:
     """Delete a saved session and all its answers."""
     with _open_store() as store:
-        row = store.session(session)
+        row = store.session(_session_id(session))
         who = f" for {row.client}" if row.client else ""
         _confirm(f"Delete session {row.id}{who} ({row.started_at[:10]}) and all its answers?", yes)
         store.delete_session(row.id)
-    _err_console().print(f"Deleted session {session}.")
+    _err_console().print(f"Deleted session {row.id}.")
 
 
 @clients_app.command("list")
 def clients_list(as_json: _Json = False) -> None:
     """List clients with their number of sessions and the latest one."""
-    import json
 
     with _open_store() as store:
         rows = store.clients()
     if as_json:
         data = [{"name": n, "sessions": c, "last_session": last} for n, c, last in rows]
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(data))
         return
     if not rows:
         _err_console().print("No clients yet; add one with: imbalance run --client NAME")
@@ -678,9 +703,12 @@ def clients_delete(
     yes: _Yes = False,
 ) -> None:
     """Delete a client and everything about them: every session and every answer."""
+    given = _client_name(name, "NAME")
+    assert given is not None
     with _open_store() as store:
-        if store.client_id(name, create=False) is None:
-            raise UsageError(f"no client called '{name}'; see: imbalance clients list")
+        if store.client_id(given, create=False) is None:
+            raise UsageError(f"no client called '{given}'; see: imbalance clients list")
+        name = store.client_name(given)
         _confirm(f"Delete client '{name}' and all their sessions and answers?", yes)
         count = store.delete_client(name)
     _err_console().print(f"Deleted client '{markup(name)}' and {count} session(s).")
@@ -692,8 +720,8 @@ def _label(row: SessionRow) -> str:
 
 @app.command()
 def compare(
-    before: Annotated[int, typer.Argument(help="The earlier session id (say, the intake).")],
-    after: Annotated[int, typer.Argument(help="The later session id (the re-assessment).")],
+    before: Annotated[str, typer.Argument(help="The earlier session id (say, the intake).")],
+    after: Annotated[str, typer.Argument(help="The later session id (the re-assessment).")],
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Write the comparison as markdown to this file."),
@@ -708,7 +736,7 @@ def compare(
 
     if out is not None:
         files.check_writable(out, force=force)
-    first, second = _saved(before, after)
+    first, second = _saved(_session_id(before), _session_id(after))
     if first.row.client != second.row.client:
         _err_console().print(
             f"[yellow]Sessions {before} and {after} belong to different clients "

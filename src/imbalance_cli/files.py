@@ -8,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from imbalance_cli.errors import ImbalanceError
+from imbalance_cli.errors import ImbalanceError, UsageError
 
 
 def check_writable(path: Path, *, force: bool) -> None:
@@ -20,6 +20,22 @@ def check_writable(path: Path, *, force: bool) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise ImbalanceError(f"the folder '{parent}' does not exist")
+
+
+def check_outputs(targets: list[Path | None], *, force: bool) -> None:
+    """Check every output before any question is asked: each writable, and no two the same
+    file (``--out x --json x`` would have one silently replace the other)."""
+    seen: dict[Path, Path] = {}
+    for target in targets:
+        if target is None:
+            continue
+        check_writable(target, force=force)
+        key = target.resolve() if str(target) else target
+        if key in seen:
+            raise UsageError(
+                f"'{seen[key]}' and '{target}' are the same file; give each output its own name"
+            )
+        seen[key] = target
 
 
 def write_private(path: Path, text: str, *, force: bool) -> None:
@@ -41,8 +57,13 @@ def write_private(path: Path, text: str, *, force: bool) -> None:
 
 
 def private_dir(path: Path) -> Path:
-    """Create a folder readable only by its owner (0700) if it is missing."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o700)
+    """Create a folder readable only by its owner (0700) if it is missing. An existing folder
+    keeps its mode: a read-only or shared folder is the user's choice, never changed here."""
+    if path.is_dir():
+        return path
+    old_umask = os.umask(0o077)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    finally:
+        os.umask(old_umask)
     return path

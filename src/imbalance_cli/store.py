@@ -116,6 +116,34 @@ def worst_pain(answers: Mapping[str, AnswerValue]) -> float | None:
     return max(values) if values else None
 
 
+def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
+    """A clear message for what went wrong with the store; "move it aside" only when the file
+    itself cannot be read as a store."""
+    text = str(exc)
+    lowered = text.lower()
+    if "readonly" in lowered or "read-only" in lowered:
+        return ImbalanceError(
+            f"the session store at {path} is read-only ({text}); nothing was changed. Use a "
+            "folder you can write to (--data-dir) or make it writable"
+        )
+    if "disk is full" in lowered or "disk i/o" in lowered:
+        return ImbalanceError(
+            f"the session store at {path} could not be written: {text}. Free some space; "
+            "everything already saved is kept"
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return ImbalanceError(
+            f"the session store at {path} has been locked by another imbalance for over 30 s; "
+            "finish or close the other one and try again"
+        )
+    if "unable to open" in lowered:
+        return ImbalanceError(f"cannot open the session store at {path} ({text})")
+    return ImbalanceError(
+        f"the session store at {path} cannot be read ({text}); "
+        "move it aside and imbalance will start a new one"
+    )
+
+
 class Store:
     """The session store. Open with ``Store.open(folder)``; close with ``close()``."""
 
@@ -125,27 +153,35 @@ class Store:
 
     @classmethod
     def open(cls, folder: Path) -> Store:
-        private_dir(folder)
+        if not str(folder).strip():
+            raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
+        if folder.exists() and not folder.is_dir():
+            raise ImbalanceError(f"the data directory '{folder}' is a file, not a folder")
+        try:
+            private_dir(folder)
+        except OSError as exc:
+            raise ImbalanceError(
+                f"cannot create the data directory '{folder}': {exc.strerror or exc}"
+            ) from None
         path = folder / FILENAME
+        # New files (the store, its write-ahead log) are created private; SQLite gives the log
+        # the store's mode. Existing files keep theirs.
         old_umask = os.umask(0o077)
         try:
             connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+            store = cls(connection, path)
+            try:
+                store._prepare()
+            except sqlite3.DatabaseError as exc:
+                connection.close()
+                raise store_error(path, exc) from None
+            except BaseException:
+                connection.close()
+                raise
         except sqlite3.Error as exc:
-            raise ImbalanceError(f"cannot open the session store at {path}: {exc}") from None
+            raise store_error(path, exc) from None
         finally:
             os.umask(old_umask)
-        store = cls(connection, path)
-        try:
-            store._prepare()
-        except sqlite3.DatabaseError as exc:
-            connection.close()
-            raise ImbalanceError(
-                f"the session store at {path} cannot be read ({exc}); "
-                "move it aside and imbalance will start a new one"
-            ) from None
-        except BaseException:
-            connection.close()
-            raise
         return store
 
     def _prepare(self) -> None:
@@ -170,9 +206,6 @@ class Store:
                         if statement.strip():
                             db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(OSError):
-                os.chmod(f"{self.path}{suffix}", 0o600)
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -198,7 +231,10 @@ class Store:
     # -- clients -----------------------------------------------------------------------------
 
     def client_id(self, name: str, *, create: bool) -> int | None:
-        row = self.db.execute("SELECT id FROM clients WHERE name = ?", (name,)).fetchone()
+        """A client by name, without regard to case ("Ann" and "ann" are one client)."""
+        row = self.db.execute(
+            "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
+        ).fetchone()
         if row is not None:
             return int(row[0])
         if not create:
@@ -207,8 +243,17 @@ class Store:
             db.execute(
                 "INSERT OR IGNORE INTO clients(name, created_at) VALUES (?, ?)", (name, now())
             )
-        row = self.db.execute("SELECT id FROM clients WHERE name = ?", (name,)).fetchone()
+        row = self.db.execute(
+            "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
+        ).fetchone()
         return int(row[0])
+
+    def client_name(self, name: str) -> str:
+        """The stored spelling of a client's name, or the name given when there is none yet."""
+        row = self.db.execute(
+            "SELECT name FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
+        ).fetchone()
+        return str(row[0]) if row is not None else name
 
     def clients(self) -> list[tuple[str, int, str | None]]:
         """(name, number of sessions, last session start) for every client."""
@@ -339,7 +384,7 @@ class Store:
         )
         params: list[object] = []
         if client is not None:
-            query += " WHERE c.name = ?"
+            query += " WHERE c.name = ? COLLATE NOCASE"
             params.append(client)
         query += " ORDER BY s.started_at DESC, s.id DESC"
         if limit is not None:

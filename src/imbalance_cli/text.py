@@ -62,6 +62,16 @@ def _escape_start(match: re.Match[str]) -> str:
     return f"{lead}\\{mark}"
 
 
+def dumps(data: object) -> str:
+    """JSON for a terminal or a file: readable text (not ``\\u`` for every accent), but control,
+    C1 and bidi characters written as ``\\uXXXX`` escapes, so printing a list cannot move the
+    cursor or reverse text. The data is unchanged: any JSON reader gets the same strings."""
+    import json
+
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
 def suggest(word: str, options: Iterable[str]) -> str:
     """``; did you mean 'x'?`` when something close exists, else an empty string."""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)

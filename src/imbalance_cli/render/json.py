@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from imbalance_cli.model import Result, to_plain
+from imbalance_cli.text import dumps
 
 FORMAT_VERSION = 1
 
@@ -56,4 +56,4 @@ def result_document(result: Result) -> dict[str, Any]:
 
 
 def render(result: Result) -> str:
-    return json.dumps(result_document(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps(result_document(result))

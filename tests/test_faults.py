@@ -1,0 +1,166 @@
+"""Faults a user or the machine can cause get a clear message and their exit code, never an
+internal error, and nothing of the user's is changed: outputs that collide, existing folders'
+modes, empty or odd ids and names, hostile names in confirmations and JSON lists, and what went
+wrong with the store. (Part of the reliability work; more faults are listed in SECURITY.md.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from imbalance_cli.store import Store, store_error
+from test_cli import imbalance
+
+PERSONA = str(EXAMPLES / "runner-knee.yaml")
+
+
+def no_internal_error(run: subprocess.CompletedProcess[str]) -> None:
+    assert "internal error" not in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+
+def test_the_same_file_for_two_outputs_is_refused_before_any_question(tmp_path: Path) -> None:
+    run = imbalance(
+        "run", "--answers", PERSONA, "--no-input", "--out", "x", "--json", "./x", cwd=tmp_path
+    )
+    assert run.returncode == 2, run.stderr
+    assert "are the same file; give each output its own name" in run.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "data").exists()
+    no_internal_error(run)
+
+
+def test_an_existing_data_folder_keeps_its_mode(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    run = imbalance("--data-dir", str(shared), "run", "--answers", PERSONA, "--no-input")
+    assert run.returncode == 0, run.stderr
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE((shared / "imbalance.db").stat().st_mode) == 0o600  # a new file: private
+    fresh = tmp_path / "new" / "deeper"
+    assert imbalance("--data-dir", str(fresh), "sessions", "list").returncode == 0
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_data_dir_is_refused(tmp_path: Path, value: str) -> None:
+    run = imbalance("--data-dir", value, "sessions", "list", cwd=tmp_path)
+    assert run.returncode == 2 and "the data directory is empty" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+    no_internal_error(run)
+
+
+def test_a_data_dir_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine")
+    run = imbalance("--data-dir", str(afile), "sessions", "list")
+    assert run.returncode == 1 and "is a file, not a folder" in run.stderr
+    assert afile.read_text() == "mine"
+    no_internal_error(run)
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["sessions", "show", str(2**63)], "is not a session id"),
+        (["sessions", "show", "9" * 40], "is not a session id"),
+        (["sessions", "export", "\uff11"], "is not a session id"),  # a fullwidth 1
+        (["sessions", "delete", "-1", "--yes"], "No such option"),
+        (["compare", "1", "x"], "is not a session id"),
+        (["resume", "1.5"], "is not a session id"),
+    ],
+)
+def test_odd_session_ids_are_usage_errors(args: list[str], shown: str) -> None:
+    run = imbalance(*args)
+    assert run.returncode == 2, run.stderr
+    assert shown in run.stderr
+    no_internal_error(run)
+
+
+def test_client_names_are_trimmed_matched_without_case_and_never_empty(tmp_path: Path) -> None:
+    assert imbalance("run", "--answers", PERSONA, "--no-input", "--client", "Ann").returncode == 0
+    again = imbalance("run", "--answers", PERSONA, "--no-input", "--client", "  ann ")
+    assert again.returncode == 0, again.stderr
+    clients = json.loads(imbalance("clients", "list", "--json").stdout)
+    assert [(c["name"], c["sessions"]) for c in clients] == [("Ann", 2)]
+    listed = json.loads(imbalance("sessions", "list", "--client", "ANN", "--json").stdout)
+    assert [r["client"] for r in listed] == ["Ann", "Ann"]
+    empty = imbalance("run", "--answers", PERSONA, "--no-input", "--client", "  ")
+    assert empty.returncode == 2 and "--client needs a name" in empty.stderr
+
+
+def test_a_client_name_that_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "imbalance_cli", "run", "--answers", PERSONA, "--no-input",
+         "--client", b"An\xffn"],
+        stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert b"--client is not valid text (UTF-8)" in run.stderr
+    assert b"internal error" not in run.stderr
+
+
+def test_hostile_stored_names_reach_no_terminal_and_no_json_list_raw(tmp_path: Path) -> None:
+    hostile = "Eve\u202e\x1b]0;owned\x07\x9b31m"
+    run = imbalance("run", "--answers", PERSONA, "--no-input", "--client", hostile)
+    assert run.returncode == 0, run.stderr
+    delete = imbalance("clients", "delete", hostile)  # no terminal: the confirmation is refused
+    assert delete.returncode == 2 and "Nothing was deleted" in delete.stderr
+    delete_one = imbalance("sessions", "delete", "1")
+    for text in (delete.stderr, delete_one.stderr):
+        assert not any(c in text for c in "\x1b\x07\x9b\u202e"), text
+    for args in (
+        ["clients", "list", "--json"],
+        ["sessions", "list", "--json"],
+        ["sessions", "show", "1", "--json"],
+    ):
+        out = imbalance(*args).stdout
+        assert not any(c in out for c in "\x1b\x07\x9b\u202e"), args
+        assert hostile in out.encode().decode("unicode_escape") or hostile in json.dumps(
+            json.loads(out)
+        )
+    names = [c["name"] for c in json.loads(imbalance("clients", "list", "--json").stdout)]
+    assert names == [hostile]  # the data itself is unchanged
+
+
+@pytest.mark.parametrize(
+    ("error", "says", "move_aside"),
+    [
+        ("attempt to write a readonly database", "is read-only", False),
+        ("database or disk is full", "could not be written", False),
+        ("database is locked", "locked by another imbalance for over 30 s", False),
+        ("file is not a database", "cannot be read", True),
+        ("database disk image is malformed", "cannot be read", True),
+    ],
+)
+def test_store_faults_have_their_own_messages(error: str, says: str, move_aside: bool) -> None:
+    message = store_error(Path("/x/imbalance.db"), sqlite3.OperationalError(error)).message
+    assert says in message
+    assert ("move it aside" in message) == move_aside
+
+
+def test_a_store_of_random_bytes_is_a_clear_error_and_left_alone(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    junk = os.urandom(8192)
+    (data / "imbalance.db").write_bytes(junk)
+    run = imbalance("sessions", "list", env={"IMBALANCE_DATA_DIR": str(data)})
+    assert run.returncode == 1 and "cannot be read" in run.stderr and "move it aside" in run.stderr
+    assert (data / "imbalance.db").read_bytes() == junk
+    no_internal_error(run)
+
+
+def test_opening_a_store_never_changes_an_existing_files_mode(tmp_path: Path) -> None:
+    with Store.open(tmp_path):
+        pass
+    (tmp_path / "imbalance.db").chmod(0o640)
+    with Store.open(tmp_path):
+        pass
+    assert stat.S_IMODE((tmp_path / "imbalance.db").stat().st_mode) == 0o640
