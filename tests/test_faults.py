@@ -164,3 +164,126 @@ def test_opening_a_store_never_changes_an_existing_files_mode(tmp_path: Path) ->
     with Store.open(tmp_path):
         pass
     assert stat.S_IMODE((tmp_path / "imbalance.db").stat().st_mode) == 0o640
+
+
+# -- outputs that are not regular files, and inputs that never end ---------------------------
+
+
+def test_a_fifo_output_is_written_to_and_stays_a_fifo(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    run = imbalance("run", "--answers", PERSONA, "--no-input", "--out", str(fifo), "--force")
+    reader.join(timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received and received[0].startswith(b"# Muscle imbalance self-assessment")
+
+
+def test_a_device_output_is_written_to_never_replaced(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("making a device node needs root")
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a private copy of /dev/null
+    run = imbalance("run", "--answers", PERSONA, "--no-input", "--out", str(null), "--force")
+    assert run.returncode == 0, run.stderr
+    assert stat.S_ISCHR(null.stat().st_mode)
+
+
+def test_dash_and_dev_stdout_write_to_standard_output(tmp_path: Path) -> None:
+    for target in ("-", "/dev/stdout"):
+        run = imbalance("run", "--answers", PERSONA, "--no-input", "--json", target, "--force")
+        assert run.returncode == 0, run.stderr
+        assert (
+            json.loads(run.stdout[run.stdout.index("{") :].split("\n}\n")[0] + "\n}")[
+                "format_version"
+            ]
+            == 1
+        )
+
+
+def test_a_directory_or_a_proc_file_as_output_is_a_clear_error(tmp_path: Path) -> None:
+    run = imbalance("run", "--answers", PERSONA, "--no-input", "--out", str(tmp_path), "--force")
+    assert run.returncode == 1 and "is a directory; give a file name" in run.stderr
+    proc = imbalance("run", "--answers", PERSONA, "--no-input", "--out", "/proc/version", "--force")
+    assert proc.returncode == 1 and "cannot write '/proc/version'" in proc.stderr
+    no_internal_error(proc)
+
+
+def test_a_full_or_closed_standard_output_is_a_clear_error(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "imbalance_cli", "run", "--answers", PERSONA, "--no-input"],
+            stdin=subprocess.DEVNULL, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    assert run.returncode == 1
+    assert "cannot write to standard output: No space left on device" in run.stderr
+    closed = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m imbalance_cli sessions list --json >&-'],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert closed.returncode == 1 and "standard output is closed" in closed.stderr
+    assert "internal error" not in run.stderr + closed.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_fifo_or_an_endless_device_as_input_is_refused_at_once(
+    tmp_path: Path, command: str
+) -> None:
+    fifo = tmp_path / "answers.yaml"
+    os.mkfifo(fifo)
+    for source in (str(fifo), "/dev/zero"):
+        args = (
+            ["validate", source]
+            if command == "validate"
+            else ["run", "--answers", source, "--no-input"]
+        )
+        run = imbalance(*args)  # a hang would fail the 60 s timeout
+        assert run.returncode == 1, run.stderr
+        assert "not a regular file" in run.stdout + run.stderr
+        no_internal_error(run)
+
+
+# -- the store failing under a run ---------------------------------------------------------------
+
+
+def test_a_full_disk_under_a_run_says_what_is_kept_and_leaves_no_empty_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from imbalance_cli.cli import main
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "save_answers", full)
+    assert main(["run", "--answers", PERSONA, "--no-input", "--client", "Dee"]) == 1
+    said = capsys.readouterr().err
+    assert "could not be written: database or disk is full" in said and "move it aside" not in said
+    monkeypatch.undo()
+    with Store.open(tmp_path / "data") as store:
+        assert store.sessions() == [] and store.clients() == []
+
+
+def test_a_session_deleted_while_a_run_saves_it_is_a_clear_error(tmp_path: Path) -> None:
+    from imbalance_cli import loader, resources
+    from imbalance_cli.errors import ImbalanceError
+    from imbalance_cli.workflow import saver
+
+    q = loader.load_questionnaire(
+        resources.resolve("intake"), loader.load_library(resources.library_paths())
+    )
+    with Store.open(tmp_path / "store") as store:
+        sid = store.start(
+            questionnaire_id="intake", version="2", sha256="x", source="intake", client="Zoe"
+        )
+        save = saver(store, sid, q)
+        save({"age": 40})
+        store.delete_client("Zoe")
+        with pytest.raises(
+            ImbalanceError, match=f"session {sid} was deleted while this run was saving"
+        ):
+            save({"age": 40, "cancer_history": False})

@@ -194,10 +194,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp(
     target.write_text("old")
 
     def crash(*args: object) -> None:
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(ImbalanceError, match="No space left on device; nothing was replaced"):
         files.write_private(target, "new", force=True)
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.md"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import gc
+import io
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +20,7 @@ from imbalance_cli.errors import (
     Interrupted,
     UsageError,
 )
+from imbalance_cli.files import write_stdout
 from imbalance_cli.text import clean, dumps, markup
 
 if TYPE_CHECKING:
@@ -221,8 +224,8 @@ def run(
         )
 
     store = None if no_save else _open_store()
+    session_id: int | None = None
     try:
-        session_id = None
         save = None
         if store is not None and client is not None:
             client = store.client_name(client)  # the stored spelling of a known client
@@ -242,6 +245,10 @@ def run(
         _finish(
             q, library, final, started, client, out, json_out, audience, force, store, session_id
         )
+    except Exception as exc:
+        if store is not None and session_id is not None and not isinstance(exc, Interrupted):
+            store.discard_if_empty(session_id)  # a failed run leaves no empty session behind
+        raise
     finally:
         if store is not None:
             store.close()
@@ -288,7 +295,7 @@ def _finish(
     if session_id is not None:
         written.append(f"session {session_id} (imbalance sessions show {session_id})")
     if out is None and not sys.stdout.isatty():
-        sys.stdout.write(markdown.render(result, audience))
+        write_stdout(markdown.render(result, audience))
     elif sys.stdout.isatty() or sys.stderr.isatty():
         from imbalance_cli.render.terminal import summary
 
@@ -451,7 +458,7 @@ def show(
 
     q, _ = _load(questionnaire, max_size)
     if as_json:
-        sys.stdout.write(outline.as_json(q))
+        write_stdout(outline.as_json(q))
     else:
         _stdout_console().print(outline.tree(q))
 
@@ -502,7 +509,7 @@ def library(
 
     lib = loader.load_library(resources.library_paths())
     if as_json:
-        sys.stdout.write(outline.library_json(lib, tag))
+        write_stdout(outline.library_json(lib, tag))
     else:
         _stdout_console().print(outline.library_table(lib, tag))
 
@@ -516,7 +523,7 @@ def schema(
     """Print the JSON Schema of questionnaire files, or of library files (for editors)."""
     from imbalance_cli.schema import render
 
-    sys.stdout.write(render(library=library_files))
+    write_stdout(render(library=library_files))
 
 
 sessions_app = typer.Typer(
@@ -570,7 +577,7 @@ def sessions_list(
     with _open_store() as store:
         rows = store.sessions(client)
     if as_json:
-        sys.stdout.write(dumps([r.as_dict() for r in rows]))
+        write_stdout(dumps([r.as_dict() for r in rows]))
         return
     if not rows:
         _err_console().print(
@@ -594,7 +601,7 @@ def sessions_list(
         ],
         right=(0, 5),
     )
-    sys.stdout.write(table)
+    write_stdout(table)
 
 
 @sessions_app.command("show")
@@ -612,7 +619,7 @@ def sessions_show(
     result = result_of(loaded)
     if as_json:
         document = {"session": loaded.row.as_dict(), "result": json_render.result_document(result)}
-        sys.stdout.write(dumps(document))
+        write_stdout(dumps(document))
         return
     from rich.markdown import Markdown
 
@@ -654,7 +661,7 @@ def sessions_export(
     result = result_of(loaded)
     text = json_render.render(result) if fmt == "json" else markdown.render(result, audience)
     if out is None:
-        sys.stdout.write(text)
+        write_stdout(text)
     else:
         files.write_private(out, text, force=force)
         _err_console().print(f"Wrote {markup(str(out))}")
@@ -682,7 +689,7 @@ def clients_list(as_json: _Json = False) -> None:
         rows = store.clients()
     if as_json:
         data = [{"name": n, "sessions": c, "last_session": last} for n, c, last in rows]
-        sys.stdout.write(dumps(data))
+        write_stdout(dumps(data))
         return
     if not rows:
         _err_console().print("No clients yet; add one with: imbalance run --client NAME")
@@ -753,13 +760,26 @@ def compare(
 
         _stdout_console().print(Markdown(text))
     elif out is None:
-        sys.stdout.write(text)
+        write_stdout(text)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Stands in for a closed standard output: not a terminal, and writing to it is an error
+    the command line reports (exit 1), instead of a crash."""
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turn our errors into messages and exit codes."""
     args = sys.argv[1:] if argv is None else argv
     show_traceback = "--traceback" in args
+    if sys.stdout is None:  # started with standard output closed
+        sys.stdout = _ClosedOutput()
     # imbalance is a short-lived process whose data (models, nodes, results) holds no reference
     # cycles; the cyclic collector's repeated passes over large questionnaires made loading and
     # rendering grow faster than linearly (benchmarks/scale.py). Interactive prompting turns it
@@ -790,7 +810,19 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.PROBLEMS)
+    except OSError as exc:
+        # The machine, not imbalance: a full disk, a file that cannot be read or written.
+        where = f" ({clean(str(exc.filename))})" if exc.filename else ""
+        print(f"imbalance: error: {clean(exc.strerror or str(exc))}{where}", file=sys.stderr)
+        return int(ExitCode.PROBLEMS)
     except Exception as exc:
+        if type(exc).__module__ == "sqlite3":  # the store, on a full disk or a damaged file
+            from imbalance_cli import resources
+            from imbalance_cli.store import FILENAME, store_error
+
+            problem = store_error(resources.data_dir() / FILENAME, exc)  # type: ignore[arg-type]
+            print(f"imbalance: error: {clean(problem.message)}", file=sys.stderr)
+            return int(ExitCode.PROBLEMS)
         # Usage errors come from the (vendored, in newer typer) click: show them click's way.
         show = getattr(exc, "show", None)
         if callable(show) and isinstance(getattr(exc, "exit_code", None), int):

@@ -5,16 +5,37 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from imbalance_cli.errors import ImbalanceError, UsageError
 
+STDOUT = "-"
+
+
+def streamed(path: Path) -> bool:
+    """Outputs written to, never replaced: ``-`` (standard output), ``/dev/stdout`` and other
+    paths into /dev or /proc/self/fd, and any existing file that is not a regular file (a
+    device, a FIFO, a socket)."""
+    text = str(path)
+    if text == STDOUT or text.startswith(("/dev/", "/proc/self/fd/")):
+        return True
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
 
 def check_writable(path: Path, *, force: bool) -> None:
     """Fail before any work is done if ``path`` exists (without force) or cannot be written."""
+    if str(path) == STDOUT:
+        return
     if path.is_dir():
         raise ImbalanceError(f"'{path}' is a directory; give a file name")
+    if streamed(path):
+        return
     if path.exists() and not force:
         raise ImbalanceError(f"'{path}' already exists; use --force to replace it")
     parent = path.parent if str(path.parent) else Path(".")
@@ -30,7 +51,10 @@ def check_outputs(targets: list[Path | None], *, force: bool) -> None:
         if target is None:
             continue
         check_writable(target, force=force)
-        key = target.resolve() if str(target) else target
+        if str(target) == STDOUT:
+            key = Path("/dev/stdout")
+        else:
+            key = target.resolve() if str(target) else target
         if key in seen:
             raise UsageError(
                 f"'{seen[key]}' and '{target}' are the same file; give each output its own name"
@@ -39,21 +63,53 @@ def check_outputs(targets: list[Path | None], *, force: bool) -> None:
 
 
 def write_private(path: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``path`` with mode 0600, all or nothing."""
+    """Write ``text`` to ``path`` with mode 0600, all or nothing. A stream (``-``, a device, a
+    FIFO) is written to in place, never replaced. Faults of the machine (a full disk, a file that
+    cannot be written) are reported with the path; an existing file is then left as it was."""
     check_writable(path, force=force)
-    parent = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    if str(path) == STDOUT:
+        write_stdout(text)
+        return
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if streamed(path):
+            with path.open("w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            return
+        parent = path.parent if str(path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise ImbalanceError(
+            f"cannot write '{path}': {exc.strerror or exc}; nothing was replaced"
+        ) from None
+
+
+def write_stdout(text: str) -> None:
+    """Write to standard output; a closed or full one is a clear error, not a traceback."""
+    import sys
+
+    if sys.stdout is None:
+        raise ImbalanceError("standard output is closed; write to a file with --out instead")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
         raise
+    except OSError as exc:
+        raise ImbalanceError(
+            f"cannot write to standard output: {exc.strerror or exc}; write to a file with --out "
+            "instead"
+        ) from None
 
 
 def private_dir(path: Path) -> Path:

@@ -399,6 +399,23 @@ class Store:
         ).fetchone()
         return SessionRow(*row) if row else None
 
+    def discard_if_empty(self, session_id: int) -> None:
+        """After a failed run: remove the session if nothing was saved in it, and its client if
+        that leaves them with no session, so a failure leaves nothing empty behind."""
+        with contextlib.suppress(sqlite3.Error), self._write() as db:
+            if db.execute("SELECT 1 FROM answers WHERE session_id = ?", (session_id,)).fetchone():
+                return
+            row = db.execute(
+                "SELECT client_id FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            if row is not None and row[0] is not None:
+                db.execute(
+                    "DELETE FROM clients WHERE id = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM sessions WHERE client_id = ?)",
+                    (row[0], row[0]),
+                )
+
     def delete_session(self, session_id: int) -> None:
         self.session(session_id)
         with self._write() as db:

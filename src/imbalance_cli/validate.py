@@ -42,7 +42,11 @@ def _expand(paths: list[Path], report: Report) -> list[Path]:
 
 
 def _head(path: Path) -> str:
+    """The start of a regular file (a FIFO or a device is never opened: it could block or never
+    end; the loader then says what it is)."""
     try:
+        if not path.is_file():
+            return ""
         with path.open(encoding="utf-8", errors="replace") as handle:
             return handle.read(200_000)
     except OSError:

@@ -17,7 +17,7 @@ from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, Questionnair
 from imbalance_cli.model import AnswerValue, Library, Questionnaire, Result
 from imbalance_cli.rules import assess
 from imbalance_cli.session import SaveHook
-from imbalance_cli.store import SessionRow, Store
+from imbalance_cli.store import SessionRow, Store, store_error
 
 
 def load_library() -> Library:
@@ -39,10 +39,32 @@ def source_of(name: str, questionnaire: Questionnaire) -> str:
 
 
 def saver(store: Store, session_id: int, questionnaire: Questionnaire) -> SaveHook:
+    """Save every change; a fault of the store (a full disk, the session deleted meanwhile)
+    becomes a clear error that says what is kept and how to go on."""
+    import sqlite3
+
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
 
     def save(answers: Mapping[str, AnswerValue]) -> None:
-        store.save_answers(session_id, answers, order)
+        try:
+            store.save_answers(session_id, answers, order)
+        except sqlite3.IntegrityError:
+            raise ImbalanceError(
+                f"session {session_id} was deleted while this run was saving it (was its client "
+                "deleted?); the answers given since were not kept"
+            ) from None
+        except sqlite3.Error as exc:
+            problem = store_error(store.path, exc)
+            try:
+                kept = len(store.answers(session_id))
+            except sqlite3.Error:
+                kept = 0
+            if not kept:
+                raise problem from None
+            raise ImbalanceError(
+                f"{problem.message}\nyour {kept} earlier answer(s) are saved in session "
+                f"{session_id}; continue with: imbalance resume {session_id}"
+            ) from None
 
     return save
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,17 +134,33 @@ def kind_of(node: Node) -> str:
 
 
 def read_text(path: Path, sink: Sink, max_bytes: int) -> str | None:
-    """Read a UTF-8 file, refusing ones over ``max_bytes`` without reading them whole."""
+    """Read a UTF-8 file, refusing ones over ``max_bytes`` without reading them whole. Only
+    regular files are read (a FIFO would wait for a writer, /dev/zero never ends), and the limit
+    holds for what is read, not for what the file system says its size is."""
+    too_big = (
+        f"file is over the limit of {max_bytes:,} bytes; split it, or raise the limit with "
+        "--max-size"
+    )
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
             sink.add(
                 None,
-                f"file is {size:,} bytes, over the limit of {max_bytes:,}; "
-                "split it, or raise the limit with --max-size",
+                f"cannot read it: it is {kind} (a pipe or a device, say); save it to a file first"
+                if kind != "a folder"
+                else "cannot read it: it is a folder; give a file",
             )
             return None
-        data = path.read_bytes()
+        if info.st_size > max_bytes:
+            sink.add(None, f"file is {info.st_size:,} bytes, over the limit of {max_bytes:,}; "
+                     "split it, or raise the limit with --max-size")  # fmt: skip
+            return None
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            sink.add(None, too_big)
+            return None
     except OSError as exc:
         sink.add(None, f"cannot read the file: {exc.strerror or exc}")
         return None
