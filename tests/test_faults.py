@@ -11,11 +11,15 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES
+from imbalance_cli.answers import read_answers
 from imbalance_cli.store import Store, store_error
 from test_cli import imbalance
 
@@ -287,3 +291,157 @@ def test_a_session_deleted_while_a_run_saves_it_is_a_clear_error(tmp_path: Path)
             ImbalanceError, match=f"session {sid} was deleted while this run was saving"
         ):
             save({"age": 40, "cancer_history": False})
+
+
+# -- answers as written: YAML 1.2 core rules, JSON read as JSON, with and without libyaml -------
+
+
+def test_answers_keep_text_as_written_and_only_true_false_are_booleans(
+    tmp_path: Path,
+) -> None:
+    from imbalance_cli import loader, resources
+
+    intake = loader.load_questionnaire(
+        resources.resolve("intake"), loader.load_library(resources.library_paths())
+    )
+    for written in ("1.10", "0x1F", "007", "1.0e+400", "no", "yes", "on", "~x"):
+        path = tmp_path / "a.yaml"
+        path.write_text(f"main_concern: {written}\nknee_swelling: no\nleg_pain: no\n")
+        answers = read_answers(path, intake)
+        assert answers["main_concern"] == written
+        assert answers["knee_swelling"] is False  # a yes/no question reads "no" as no
+        assert answers["leg_pain"] == "no"  # a choice whose id is "no"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "knee_swelling: !!bool maybe",
+            "YAML tag 'tag:yaml.org,2002:bool' is not allowed in answers",
+        ),
+        (
+            'main_concern: !!null "text"',
+            "YAML tag 'tag:yaml.org,2002:null' is not allowed in answers",
+        ),
+    ],
+)
+def test_tags_in_answers_are_refused_with_their_place(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    from imbalance_cli import loader, resources
+    from imbalance_cli.errors import AnswersError
+
+    intake = loader.load_questionnaire(resources.resolve("intake"))
+    path = tmp_path / "a.yaml"
+    path.write_text("age: 40\n" + line + "\n")
+    with pytest.raises(AnswersError) as info:
+        read_answers(path, intake)
+    (problem,) = info.value.problems
+    assert problem.location.line == 2 and message in problem.message
+
+
+def test_a_questionnaire_yes_is_text_not_a_boolean(write: object) -> None:
+    from imbalance_cli import loader
+    from imbalance_cli.errors import QuestionnaireError
+
+    path = write(  # type: ignore[operator]
+        """
+        id: yes-no
+        title: Yes
+        version: "1"
+        sections:
+          - id: s
+            title: S
+            questions:
+              - {id: notes, type: text, text: Notes?, required: yes}
+        """
+    )
+    with pytest.raises(QuestionnaireError, match="required must be true or false, not text"):
+        loader.load_questionnaire(path)
+
+
+def test_a_json_answers_file_is_read_as_json(tmp_path: Path) -> None:
+    from imbalance_cli import loader, resources
+    from imbalance_cli.errors import AnswersError
+
+    intake = loader.load_questionnaire(resources.resolve("intake"))
+    text = "Sore 😀 \x7f \uffff knee"
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({"age": 40, "main_concern": text, "regions": ["knee.left"]}))
+    assert "\\ud83d\\ude00" in path.read_text()  # what json.dumps writes for an emoji
+    answers = read_answers(path, intake)
+    assert answers == {"age": 40, "main_concern": text, "regions": ("knee.left",)}
+    path.write_text('{"age": 40,\n "main_concern": "x",\n "age": 41,\n "regions": [knee]}')
+    with pytest.raises(AnswersError) as info:
+        read_answers(path, intake)
+    (problem,) = info.value.problems
+    assert (problem.location.line, problem.location.column) == (
+        4,
+        14,
+    ) and "JSON syntax error" in problem.message
+    path.write_text('{"age": 40,\n "age": 41}')
+    with pytest.raises(AnswersError, match=r"a.json:2:2: duplicate key 'age'"):
+        read_answers(path, intake)
+
+
+@given(st.text(max_size=300).filter(lambda s: s.strip() == s and s != ""))
+@settings(max_examples=150, deadline=None, derandomize=True)
+def test_any_json_string_loads_back_unchanged_as_a_text_answer(text: str) -> None:
+    intake = _intake()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "a.json"
+        path.write_text(json.dumps({"main_concern": text}))
+        assert read_answers(path, intake)["main_concern"] == text
+        path.write_text(
+            json.dumps({"main_concern": text}, ensure_ascii=False),
+            encoding="utf-8",
+            errors="surrogatepass",
+        )
+        if not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+            assert read_answers(path, intake)["main_concern"] == text
+
+
+def test_files_load_the_same_with_and_without_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The authoring guide's examples and the bundled intake give the same model through
+    libyaml's parser and through the pure-Python one (PyYAML built without libyaml)."""
+    import re as regex
+
+    import yaml as pyyaml
+
+    from conftest import ROOT
+    from imbalance_cli import loader, resources, yamlsrc
+    from imbalance_cli.render import outline
+
+    if not hasattr(pyyaml, "CSafeLoader"):
+        pytest.skip("PyYAML here is built without libyaml; the pure path is the only one")
+    library = loader.load_library(resources.library_paths())
+    guide = (ROOT / "docs" / "authoring.md").read_text()
+    blocks = [b for b in regex.findall(r"```yaml\n(.*?)```", guide, regex.S) if "sections:" in b]
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for n, block in enumerate(blocks):
+            paths.append(Path(folder) / f"g{n}.yaml")
+            paths[-1].write_text(block)
+        paths.append(resources.resolve("intake"))
+        seen = {}
+        for parser in (pyyaml.CSafeLoader, yamlsrc.PureLoader):
+            monkeypatch.setattr(yamlsrc, "_Loader", parser)
+            seen[parser] = [outline.as_json(loader.load_questionnaire(p, library)) for p in paths]
+        assert seen[pyyaml.CSafeLoader] == seen[yamlsrc.PureLoader]
+
+
+_INTAKE: list[object] = []
+
+
+def _intake():  # type: ignore[no-untyped-def]
+    if not _INTAKE:
+        from imbalance_cli import loader, resources
+
+        _INTAKE.append(loader.load_questionnaire(resources.resolve("intake")))
+    return _INTAKE[0]
+
+
+def test_validate_of_a_missing_file_counts_it() -> None:
+    run = imbalance("validate", "/nonexistent/q.yaml")
+    assert run.returncode == 1 and "1 problem in 1 of 1 file(s)" in run.stderr

@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from imbalance_cli import bodymap as body
-from imbalance_cli.errors import AnswersError
+from imbalance_cli.errors import AnswersError, SourceLocation
 from imbalance_cli.model import AnswerValue, Question, Questionnaire, QuestionType
 from imbalance_cli.text import one_line, suggest
 from imbalance_cli.yamlsrc import (
     BOOL,
-    FLOAT,
-    INT,
     NULL,
     Map,
     Node,
@@ -186,22 +184,108 @@ def _plain(node: Node, sink: Sink) -> object:
     tag, text = node.tag, str(node.value)
     if tag == NULL:
         return None
-    if tag == BOOL:
-        return text.lower() in ("true", "yes", "on", "y")
-    if tag in (INT, FLOAT):
-        try:
-            number = (
-                float(text.replace("_", ""))
-                if tag == FLOAT or len(text) > 18
-                else int(text.replace("_", ""), 0 if text[:2].lower() in ("0x", "0o") else 10)
-            )
-        except ValueError:
-            return text
-        return number
+    if tag == BOOL:  # YAML 1.2: only true and false
+        return text.lower() == "true"
+    # Numbers stay as written ("1.10", "007"): the question decides what they are.
     return text
 
 
 _BAD = object()
+
+
+def _read_json(
+    text: str,
+    sink: Sink,
+    questionnaire: Questionnaire,
+    notes: list[str] | None,
+    expanded: set[str] | None,
+) -> dict[str, AnswerValue]:
+    """A .json answers file, read by a JSON parser: what json.dumps writes (surrogate-pair
+    escapes, DEL, U+FFFF) loads back unchanged; syntax errors and duplicate keys are located."""
+    import json
+
+    def pairs_hook(items: list[tuple[str, object]]) -> dict[str, object]:
+        seen: dict[str, object] = {}
+        for key, value in items:
+            if key in seen:
+                sink.add_at(
+                    _json_place(text, key, sink.path, 2),
+                    f"duplicate key '{one_line(key)}'; keep one",
+                )
+            seen[key] = value
+        return seen
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs_hook)
+    except json.JSONDecodeError as exc:
+        sink.add_at(
+            SourceLocation(sink.path, exc.lineno, exc.colno), f"JSON syntax error: {exc.msg}"
+        )
+        return {}
+    except RecursionError:
+        sink.add_at(SourceLocation(sink.path, 1, 1), "the JSON is nested too deeply")
+        return {}
+    if not isinstance(data, dict):
+        sink.add_at(
+            SourceLocation(sink.path, 1, 1),
+            "an answers file must be a mapping {question_id: value}",
+        )
+        return {}
+    if len(data) > MAX_KEYS:
+        sink.add_at(
+            SourceLocation(sink.path, 1, 1),
+            f"{len(data):,} answers is more than any questionnaire here asks ({MAX_KEYS:,} at most)",
+        )
+        return {}
+    answers: dict[str, AnswerValue] = {}
+    known = [q.id for q in questionnaire.questions]
+    for key, raw in data.items():
+        where = _json_place(text, key, sink.path)
+        targets = legacy_ids(questionnaire, key)
+        if not targets:
+            sink.add_at(
+                where,
+                f"'{_quote(key)}' is not a question of '{questionnaire.id}'{suggest(key, known)}",
+            )
+            continue
+        if isinstance(raw, dict) or (
+            isinstance(raw, list)
+            and not all(isinstance(i, (str, int, float, bool)) or i is None for i in raw)
+        ):
+            sink.add_at(where, "an answer is a value or a list of values, not a mapping")
+            continue
+        for target in targets:
+            question = questionnaire.question(target)
+            assert question is not None
+            try:
+                value, note = check_noting(question, raw)
+            except InvalidAnswer as exc:
+                sink.add_at(where, f"'{key}': {exc}")
+                break
+            if target == key:
+                answers[target] = value
+            else:
+                answers.setdefault(target, value)
+                if expanded is not None:
+                    expanded.add(target)
+            if note and notes is not None:
+                notes.append(f"{where}: '{key}': {note}")
+    return answers
+
+
+def _json_place(text: str, key: str, path: str, nth: int = 1) -> SourceLocation:
+    """Where a key stands in JSON text (its nth occurrence), for messages; the file's start when
+    it cannot be found (a key written with escapes)."""
+    import json
+
+    needle = json.dumps(key)
+    at = -1
+    for _ in range(nth):
+        at = text.find(needle, at + 1)
+        if at < 0:
+            return SourceLocation(path, 1, 1)
+    line = text.count("\n", 0, at) + 1
+    return SourceLocation(path, line, at - (text.rfind("\n", 0, at) + 1) + 1)
 
 
 def legacy_ids(questionnaire: Questionnaire, key: str) -> tuple[str, ...]:
@@ -226,7 +310,12 @@ def read_answers(
     from an old key for both sides (``pain_now.knee``) are added to ``expanded``."""
     sink = Sink(display_path or str(path))
     text = read_text(path, sink, MAX_ANSWER_BYTES)
-    root = compose(text, sink) if text is not None else None
+    if text is not None and path.suffix.lower() == ".json":
+        answers_json = _read_json(text, sink, questionnaire, notes, expanded)
+        if sink.problems:
+            raise AnswersError(sink.problems)
+        return answers_json
+    root = compose(text, sink, tags=False) if text is not None else None
     answers: dict[str, AnswerValue] = {}
     mapping = as_mapping(root, sink, "an answers file") if root is not None else None
     if mapping is not None:

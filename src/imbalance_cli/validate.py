@@ -37,6 +37,7 @@ def _expand(paths: list[Path], report: Report) -> list[Path]:
             out.append(path)
         else:
             report.problems.append(Problem(SourceLocation(str(path)), "no such file or folder"))
+            report.files += 1  # counted, so the summary never says "1 of 0 file(s)"
             report.bad_files += 1
     return list(dict.fromkeys(out))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import re
 import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,15 +19,35 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.resolver import Resolver
 
 from imbalance_cli.errors import Problem, SourceLocation
 from imbalance_cli.text import suggest
 
+class PureLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python loader, reading plain scalars as libyaml does: its scanner ends a
+    plain scalar at '?' inside a flow mapping ("{text: Where does it hurt?}" is a syntax error
+    there), libyaml does not. A file must load the same with and without libyaml."""
+
+    _in_plain = False
+
+    def scan_plain(self) -> Any:
+        self._in_plain = True
+        try:
+            return super().scan_plain()
+        finally:
+            self._in_plain = False
+
+    def peek(self, index: int = 0) -> str:
+        ch: str = super().peek(index)
+        if ch == "?" and self._in_plain and self.flow_level:
+            return "x"  # only the scanner's decision sees this; the text keeps its '?'
+        return ch
+
+
 try:  # libyaml's C parser is several times faster; fall back to pure Python when absent.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    _Loader = PureLoader  # type: ignore[assignment,misc]
 
 MAX_MESSAGE = 400
 MAX_DEPTH = 64
@@ -39,8 +60,6 @@ NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 _PLAIN_TAGS = {STR, INT, FLOAT, BOOL, NULL, "tag:yaml.org,2002:timestamp", MAP, SEQ}
-_TRUE = {"true", "yes", "on", "y"}
-_FALSE = {"false", "no", "off", "n"}
 _tuple_new: Any = tuple.__new__
 
 
@@ -174,7 +193,7 @@ def read_text(path: Path, sink: Sink, max_bytes: int) -> str | None:
         return None
 
 
-def compose(text: str, sink: Sink) -> Node | None:
+def compose(text: str, sink: Sink, *, tags: bool = True) -> Node | None:
     """Parse YAML into one node tree, or record why it cannot be and return None.
 
     Nodes are built here from the parser's events, iteratively: libyaml's own composer recurses,
@@ -182,7 +201,7 @@ def compose(text: str, sink: Sink) -> Node | None:
     one pass refuse anchors, aliases, explicit tags, extra documents and deep nesting.
     """
     with no_gc():
-        return _compose(text, sink)
+        return _compose(text, sink, tags)
 
 
 @contextlib.contextmanager
@@ -198,11 +217,32 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _compose(text: str, sink: Sink) -> Node | None:
-    resolve: Any = Resolver().resolve  # PyYAML's stubs leave resolve() untyped
-    # Implicit types (numbers, booleans, null, timestamps) are found by their first character;
-    # a plain scalar starting with any other character is text, without asking the resolver.
-    typed_starts: Any = Resolver.yaml_implicit_resolvers
+_CORE = (
+    (NULL, re.compile(r"^(?:~|null|Null|NULL|)$")),
+    (BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")),
+    (INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")),
+    (
+        FLOAT,
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+    ),
+)
+#: Characters a plain scalar of a type other than text can start with.
+_TYPED_STARTS = frozenset("0123456789+-.~nNtTfF")
+
+
+def core_tag(value: str) -> str:
+    """The type of a plain scalar by YAML 1.2's core schema: only true/false are booleans
+    (``yes``, ``no``, ``on`` and ``off`` stay text), and no timestamps or sexagesimals."""
+    for tag, pattern in _CORE:
+        if pattern.match(value):
+            return tag
+    return STR
+
+
+def _compose(text: str, sink: Sink, tags: bool = True) -> Node | None:
     resolved: dict[str, str] = {}
     roots: list[Node] = []
     # Each new node goes to `append`: the open list's, the open mapping's (keys and values
@@ -245,17 +285,23 @@ def _compose(text: str, sink: Sink) -> Node | None:
                 tag = event.tag
                 value = event.value
                 if tag is None:
-                    if event.implicit[0] and (not value or value[0] in typed_starts):
+                    if event.implicit[0] and (not value or value[0] in _TYPED_STARTS):
                         # Numbers and booleans repeat ("5", "true"): remember each one's type.
                         tag = resolved.get(value)
                         if tag is None:
-                            tag = resolve(yaml.ScalarNode, value, event.implicit)
+                            tag = core_tag(value)
                             if len(resolved) < 4096:
                                 resolved[value] = tag
                     else:
                         tag = STR
                 elif tag == "!":
                     tag = STR
+                elif not tags:
+                    fail(
+                        event.start_mark,
+                        f"YAML tag '{tag}' is not allowed in answers; write the value plainly",
+                    )
+                    return None
                 elif tag not in plain_tags:
                     fail(
                         event.start_mark,
@@ -353,7 +399,7 @@ def as_str(node: Node, sink: Sink, what: str) -> str | None:
 
 def as_bool(node: Node, sink: Sink, what: str) -> bool | None:
     if type(node) is Scalar and node.tag == BOOL:
-        return node.value.lower() in _TRUE
+        return node.value.lower() == "true"
     sink.add(node, f"{what} must be true or false, not {kind_of(node)}")
     return None
 
@@ -362,6 +408,8 @@ def as_number(node: Node, sink: Sink, what: str, limit: float = 1e9) -> int | fl
     """An int or float scalar within ±limit (huge or non-finite numbers are refused)."""
     if type(node) is Scalar and node.tag in (INT, FLOAT):
         text = node.value.replace("_", "")
+        if text.lstrip("+-").lower() in (".inf", ".nan"):
+            text = text.replace(".", "", 1)
         try:
             if node.tag == INT and len(text) < 40:
                 value: int | float = int(text, 0) if text[:2].lower() in ("0x", "0o") else int(text)
