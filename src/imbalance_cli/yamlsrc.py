@@ -23,6 +23,7 @@ import yaml
 from imbalance_cli.errors import Problem, SourceLocation
 from imbalance_cli.text import suggest
 
+
 class PureLoader(yaml.SafeLoader):
     """PyYAML's pure-Python loader, reading plain scalars as libyaml does: its scanner ends a
     plain scalar at '?' inside a flow mapping ("{text: Where does it hurt?}" is a syntax error
