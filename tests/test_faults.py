@@ -445,3 +445,27 @@ def _intake():  # type: ignore[no-untyped-def]
 def test_validate_of_a_missing_file_counts_it() -> None:
     run = imbalance("validate", "/nonexistent/q.yaml")
     assert run.returncode == 1 and "1 problem in 1 of 1 file(s)" in run.stderr
+
+
+def test_validate_of_a_copy_of_the_library_finds_no_false_duplicates(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "questionnaires" / "library", tmp_path / "library")
+    run = imbalance("validate", str(tmp_path / "library"))
+    assert run.returncode == 0, run.stdout
+    assert "used twice" not in run.stdout
+
+
+def test_a_damaged_answer_row_is_left_out_with_a_warning_and_the_rest_kept(tmp_path: Path) -> None:
+    assert imbalance("run", "--answers", PERSONA, "--no-input").returncode == 0
+    db = sqlite3.connect(tmp_path / "data" / "imbalance.db")
+    db.execute("UPDATE answers SET value_json = '{not json' WHERE question_id = 'age'")
+    db.commit()
+    db.close()
+    run = imbalance("sessions", "export", "1", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert "answer to 'age' left out: its stored value is damaged" in " ".join(run.stderr.split())
+    doc = json.loads(run.stdout)
+    assert "age" not in doc["answers"] and doc["answers"]["regions"] == ["knee.left"]

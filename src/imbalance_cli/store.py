@@ -144,6 +144,16 @@ def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
     )
 
 
+class _Damaged:
+    """An answer whose stored value cannot be read (a damaged row)."""
+
+    def __repr__(self) -> str:
+        return "DAMAGED"
+
+
+DAMAGED = _Damaged()
+
+
 class Store:
     """The session store. Open with ``Store.open(folder)``; close with ``close()``."""
 
@@ -360,7 +370,14 @@ class Store:
             "SELECT question_id, value_json FROM answers WHERE session_id = ? ORDER BY position, question_id",
             (session_id,),
         ).fetchall()
-        return {str(qid): json.loads(value) for qid, value in rows}
+        out: dict[str, object] = {}
+        for qid, value in rows:
+            try:
+                out[str(qid)] = json.loads(value)
+            except (TypeError, ValueError):
+                # A damaged row: every other answer still comes back, and this one is named.
+                out[str(qid)] = DAMAGED
+        return out
 
     def session(self, session_id: int) -> SessionRow:
         row = self.db.execute(

@@ -69,25 +69,32 @@ def is_bodymap_file(path: Path) -> bool:
 def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int) -> Report:
     report = Report()
     files = _expand(paths, report)
-    libraries = [p for p in files if is_library_file(p)]
-    lib_sources = list(dict.fromkeys([*library_paths, *libraries]))
+    libraries = [p for p in files if is_library_file(p) and p not in library_paths]
+    # Library files given to check are checked on their own: a copy of the bundled library is
+    # not "an id used twice". Questionnaires are then checked against the bundled library plus
+    # what the given files add.
     library: Library | None
     try:
-        library = loader.load_library(lib_sources, max_bytes)
+        library = loader.load_library(library_paths, max_bytes)
     except QuestionnaireError as exc:
         library = None
-        bad = {p.location.path for p in exc.problems}
-        report.problems += [
-            p
-            for p in exc.problems
-            if Path(p.location.path) in libraries or p.location.path in map(str, libraries)
-        ]
-        if not libraries:
+        report.problems += list(exc.problems)
+        report.bad_files += len({p.location.path for p in exc.problems})
+    for path in libraries:
+        try:
+            extra = loader.load_library([path], max_bytes)
+        except QuestionnaireError as exc:
             report.problems += list(exc.problems)
-        report.bad_files += len(bad)
+            report.bad_files += 1
+            continue
+        if library is not None:
+            library = Library(
+                articles={**extra.articles, **library.articles},
+                strategies={**extra.strategies, **library.strategies},
+            )
     for path in files:
         report.files += 1
-        if path in libraries:
+        if path in libraries or path in library_paths or is_library_file(path):
             continue
         if is_bodymap_file(path):
             try:

@@ -17,7 +17,7 @@ from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, Questionnair
 from imbalance_cli.model import AnswerValue, Library, Questionnaire, Result
 from imbalance_cli.rules import assess
 from imbalance_cli.session import SaveHook
-from imbalance_cli.store import SessionRow, Store, store_error
+from imbalance_cli.store import DAMAGED, SessionRow, Store, store_error
 
 
 def load_library() -> Library:
@@ -98,6 +98,9 @@ def load_session(store: Store, session_id: int) -> Loaded:
         )
     answers: dict[str, AnswerValue] = {}
     for qid, raw in store.answers(row.id).items():
+        if raw is DAMAGED:
+            warnings.append(f"answer to '{qid}' left out: its stored value is damaged")
+            continue
         targets = legacy_ids(questionnaire, qid)
         if not targets:
             warnings.append(f"answer to '{qid}' left out: the questionnaire no longer asks it")
