@@ -469,3 +469,86 @@ def test_a_damaged_answer_row_is_left_out_with_a_warning_and_the_rest_kept(tmp_p
     assert "answer to 'age' left out: its stored value is damaged" in " ".join(run.stderr.split())
     doc = json.loads(run.stdout)
     assert "age" not in doc["answers"] and doc["answers"]["regions"] == ["knee.left"]
+
+
+def _as_nobody(args: list[str], data: Path) -> tuple[int, str]:
+    """Run the command line in a forked child that has become user nobody, so file modes count
+    (root ignores them). The child runs the already imported code; nothing is executed anew."""
+    from imbalance_cli.cli import main
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            os.close(read)
+            sys.stderr = os.fdopen(write, "w")  # pytest has replaced fd 2's stream
+            os.setgid(65534)
+            os.setuid(65534)
+            os.environ["IMBALANCE_DATA_DIR"] = str(data)
+            code = main(args)
+        except BaseException:
+            code = 99
+        sys.stderr.flush()
+        os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        said = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), said
+
+
+def test_a_read_only_folder_stays_read_only_for_a_user_and_nothing_is_deleted(
+    tmp_path: Path,
+) -> None:
+    """As a user root's rights do not cover (nobody): a store in a 0500 folder is not made
+    writable, `sessions delete` fails with the read-only message, and the session is kept."""
+    if os.geteuid() != 0:
+        pytest.skip("becoming another user needs root")
+    folder = Path(tempfile.mkdtemp(prefix="imbalance-ro-"))
+    try:
+        folder.chmod(0o755)
+        data = folder / "data"
+        run = imbalance(
+            "run", "--answers", PERSONA, "--no-input", env={"IMBALANCE_DATA_DIR": str(data)}
+        )
+        assert run.returncode == 0, run.stderr
+        for path in (data, *data.iterdir()):
+            os.chown(path, 65534, 65534)
+        (data / "imbalance.db").chmod(0o400)
+        data.chmod(0o500)
+        code, said = _as_nobody(["sessions", "delete", "1", "--yes"], data)
+        assert code == 1, said
+        assert "read-only" in said or "cannot open" in said, said
+        assert "move it aside" not in said and "internal error" not in said
+        assert stat.S_IMODE(data.stat().st_mode) == 0o500
+        with sqlite3.connect(f"file:{data / 'imbalance.db'}?mode=ro", uri=True) as db:
+            assert db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 1
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+@given(
+    age=st.integers(min_value=12, max_value=110),
+    swelling=st.booleans(),
+    ticked=st.lists(
+        st.sampled_from(["sitting", "stairs", "walking", "exercise"]), unique=True, min_size=1
+    ),
+    hours=st.integers(min_value=0, max_value=24),
+)
+@settings(max_examples=60, deadline=None, derandomize=True)
+def test_any_json_answer_of_the_right_type_loads_back_unchanged(
+    age: int, swelling: bool, ticked: list[str], hours: int
+) -> None:
+    intake = _intake()
+    given_answers = {
+        "age": age, "knee_swelling": swelling, "worse_with.knee.left": ticked, "sitting_hours": hours,
+    }  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "a.json"
+        path.write_text(json.dumps(given_answers))
+        loaded = read_answers(path, intake)
+    order = [c.id for c in intake.question("worse_with.knee.left").choices]  # type: ignore[union-attr]
+    assert loaded == {
+        **given_answers,
+        "worse_with.knee.left": tuple(sorted(ticked, key=order.index)),
+    }
