@@ -293,6 +293,37 @@ def test_a_session_deleted_while_a_run_saves_it_is_a_clear_error(tmp_path: Path)
             save({"age": 40, "cancer_history": False})
 
 
+def test_a_full_disk_mid_intake_says_how_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imbalance_cli import loader, resources
+    from imbalance_cli.errors import ImbalanceError
+    from imbalance_cli.workflow import saver
+
+    q = loader.load_questionnaire(
+        resources.resolve("intake"), loader.load_library(resources.library_paths())
+    )
+    with Store.open(tmp_path / "store") as store:
+        sid = store.start(
+            questionnaire_id="intake", version="2", sha256="x", source="intake", client=None
+        )
+        save = saver(store, sid, q)
+        save({"age": 40})
+        real = Store.save_answers
+
+        def full(self: Store, *args: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(Store, "save_answers", full)
+        with pytest.raises(ImbalanceError) as info:
+            save({"age": 40, "cancer_history": False})
+        assert "could not be written: database or disk is full" in info.value.message
+        assert f"your 1 earlier answer(s) are saved in session {sid}" in info.value.message
+        assert f"continue with: imbalance resume {sid}" in info.value.message
+        monkeypatch.setattr(Store, "save_answers", real)
+        assert store.answers(sid) == {"age": 40}
+
+
 # -- answers as written: YAML 1.2 core rules, JSON read as JSON, with and without libyaml -------
 
 
