@@ -20,7 +20,6 @@ from imbalance_cli.errors import (
     Interrupted,
     UsageError,
 )
-from imbalance_cli.files import write_stdout
 from imbalance_cli.text import clean, dumps, markup
 
 if TYPE_CHECKING:
@@ -91,6 +90,14 @@ def _main(
         # An empty path would mean the current folder: never put health data there unasked.
         raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
     resources.set_data_dir(Path(data_dir) if data_dir is not None else None)
+
+
+def write_stdout(text: str) -> None:
+    """Standard output, with a closed or full one reported clearly (files.py, imported only
+    when something is written: --help does not pay for tempfile)."""
+    from imbalance_cli import files
+
+    files.write_stdout(text)
 
 
 def _now() -> str:
