@@ -1,0 +1,246 @@
+"""The ``imbalance`` command line: the only place that prints errors and sets exit codes.
+
+This module holds the app, the options and helpers the command groups share, and the entry point
+that turns errors into messages and exit codes; the commands live beside it, one module per
+group: ``intake`` (run, resume), ``records`` (sessions, clients, compare) and ``author`` (list,
+show, validate, library, schema). They only parse arguments, call the core and print.
+"""
+
+from __future__ import annotations
+
+import errno
+import gc
+import io
+import sys
+from datetime import datetime, timezone
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from imbalance_cli import __version__
+from imbalance_cli.errors import (
+    DEFAULT_MAX_BYTES,
+    ExitCode,
+    ImbalanceError,
+    Interrupted,
+    UsageError,
+)
+from imbalance_cli.text import clean
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from imbalance_cli.model import Library, Questionnaire
+    from imbalance_cli.store import Store
+
+app = typer.Typer(
+    name="imbalance",
+    help="Muscle imbalance self-assessment: a warning-sign screen, a pain profile, and sourced "
+    "reading and exercise strategies, as a markdown summary. Education, not a diagnosis.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_MaxSize = Annotated[
+    int, typer.Option("--max-size", help="Largest questionnaire file to read, in bytes.", min=1)
+]
+
+
+# Options shared by `run` and `resume`, which both end by writing a summary.
+_Out = Annotated[
+    Path | None, typer.Option("--out", help="Write the markdown summary to this file.")
+]
+_JsonOut = Annotated[
+    Path | None, typer.Option("--json", help="Write the result document (JSON) to this file.")
+]
+_Audience = Annotated[
+    str, typer.Option("--audience", help="Summary for the 'trainer' (default) or the 'client'.")
+]
+_Force = Annotated[bool, typer.Option("--force", help="Replace existing output files.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"imbalance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Show the full traceback of an internal error.")
+    ] = False,
+    data_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--data-dir",
+            metavar="DIR",
+            help="Where sessions and your questionnaires live (default: $IMBALANCE_DATA_DIR, "
+            "else the platform's user data directory).",
+        ),
+    ] = None,
+) -> None:
+    """Muscle imbalance self-assessment in the terminal."""
+    from imbalance_cli import resources
+
+    if data_dir is not None and not data_dir.strip():
+        # An empty path would mean the current folder: never put health data there unasked.
+        raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
+    resources.set_data_dir(Path(data_dir) if data_dir is not None else None)
+
+
+def write_stdout(text: str) -> None:
+    """Standard output, with a closed or full one reported clearly (files.py, imported only
+    when something is written: --help does not pay for tempfile)."""
+    from imbalance_cli import files
+
+    files.write_stdout(text)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> tuple[Questionnaire, Library]:
+    from imbalance_cli.workflow import load
+
+    return load(name, max_size)
+
+
+def _open_store() -> Store:
+    from imbalance_cli import resources
+    from imbalance_cli.store import Store
+
+    return Store.open(resources.data_dir())
+
+
+def _session_id(text: str) -> int:
+    """A session id as typed: ASCII digits only (no fullwidth or other digits Python's int()
+    would take), and within what the store can hold."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        raise UsageError(
+            f"'{clean(text)[:40]}' is not a session id; ids are whole numbers like 12 "
+            "(see: imbalance sessions list)"
+        )
+    return int(digits)
+
+
+def _client_name(name: str | None, option: str = "--client") -> str | None:
+    """A client's name as given: trimmed; empty or not valid text is refused, never ignored."""
+    if name is None:
+        return None
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{option} is not valid text (UTF-8); type the name again") from None
+    trimmed = " ".join(name.split())
+    if not clean(trimmed).strip():
+        raise UsageError(f"{option} needs a name; it is empty")
+    return trimmed
+
+
+def _check_audience(audience: str) -> None:
+    if audience not in ("trainer", "client"):
+        raise UsageError(f"--audience must be 'trainer' or 'client', not '{audience}'")
+
+
+def _stdout_console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Stands in for a closed standard output: not a terminal, and writing to it is an error
+    the command line reports (exit 1), instead of a crash."""
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turn our errors into messages and exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    show_traceback = "--traceback" in args
+    if sys.stdout is None:  # started with standard output closed
+        sys.stdout = _ClosedOutput()
+    # imbalance is a short-lived process whose data (models, nodes, results) holds no reference
+    # cycles; the cyclic collector's repeated passes over large questionnaires made loading and
+    # rendering grow faster than linearly (benchmarks/scale.py). Interactive prompting turns it
+    # back on, since prompt_toolkit's objects do form cycles.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_app(args, show_traceback)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run_app(args: list[str], show_traceback: bool) -> int:
+    try:
+        code: Any = app(args=args, prog_name="imbalance", standalone_mode=False)
+        return int(code or 0)
+    except Interrupted as exc:
+        print(f"\nimbalance: {clean(exc.message)}", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except ImbalanceError as exc:
+        print(f"imbalance: error: {clean(exc.message)}", file=sys.stderr)
+        return int(exc.exit_code)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("\nimbalance: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitCode.PROBLEMS)
+    except OSError as exc:
+        # The machine, not imbalance: a full disk, a file that cannot be read or written.
+        where = f" ({clean(str(exc.filename))})" if exc.filename else ""
+        print(f"imbalance: error: {clean(exc.strerror or str(exc))}{where}", file=sys.stderr)
+        return int(ExitCode.PROBLEMS)
+    except Exception as exc:
+        if type(exc).__module__ == "sqlite3":  # the store, on a full disk or a damaged file
+            from imbalance_cli import resources
+            from imbalance_cli.store import FILENAME, store_error
+
+            problem = store_error(resources.data_dir() / FILENAME, exc)  # type: ignore[arg-type]
+            print(f"imbalance: error: {clean(problem.message)}", file=sys.stderr)
+            return int(ExitCode.PROBLEMS)
+        # Usage errors come from the (vendored, in newer typer) click: show them click's way.
+        show = getattr(exc, "show", None)
+        if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
+            show()
+            return int(ExitCode.USAGE)
+        if show_traceback:
+            raise
+        print(
+            f"imbalance: internal error: {type(exc).__name__}: {clean(str(exc))}\n"
+            "This is a bug in imbalance; run again with --traceback and report what it shows.",
+            file=sys.stderr,
+        )
+        return int(ExitCode.PROBLEMS)
+
+
+# The command groups register themselves on `app` when imported, in the order --help lists them.
+for _group in ("intake", "author", "records"):
+    import_module(f"imbalance_cli.cli.{_group}")

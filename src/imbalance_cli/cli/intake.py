@@ -1,0 +1,298 @@
+"""``imbalance run`` and ``imbalance resume``: ask a questionnaire, save as it goes, summarise."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from imbalance_cli.cli import (
+    _Audience,
+    _check_audience,
+    _client_name,
+    _err_console,
+    _Force,
+    _JsonOut,
+    _load,
+    _MaxSize,
+    _now,
+    _open_store,
+    _Out,
+    _session_id,
+    _stdout_console,
+    app,
+    write_stdout,
+)
+from imbalance_cli.errors import (
+    DEFAULT_MAX_BYTES,
+    ImbalanceError,
+    Interrupted,
+    UsageError,
+)
+from imbalance_cli.text import clean, markup
+
+if TYPE_CHECKING:
+    from imbalance_cli.model import AnswerValue, Library, Questionnaire
+    from imbalance_cli.session import SaveHook
+    from imbalance_cli.store import Store
+
+
+@app.command()
+def run(
+    questionnaire: Annotated[
+        str, typer.Argument(help="A bundled questionnaire id, or a path to a YAML file.")
+    ] = "intake",
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers", help="Prefill answers from a YAML or JSON mapping {question_id: value}."
+        ),
+    ] = None,
+    no_input: Annotated[
+        bool,
+        typer.Option("--no-input", help="Never prompt: missing required answers are an error."),
+    ] = False,
+    client: Annotated[
+        str | None,
+        typer.Option("--client", help="Who the answers are about (trainer use)."),
+    ] = None,
+    out: _Out = None,
+    json_out: _JsonOut = None,
+    audience: _Audience = "trainer",
+    force: _Force = False,
+    no_save: Annotated[
+        bool, typer.Option("--no-save", help="Do not keep this session in the session store.")
+    ] = False,
+    max_size: _MaxSize = DEFAULT_MAX_BYTES,
+) -> None:
+    """Ask a questionnaire (default: the intake) and summarise the answers.
+
+    Every answer is saved as it is given (unless --no-save), so an interrupted session can be
+    continued with 'imbalance resume'. Prompts go to the terminal; with stdout redirected and no
+    --out, the markdown summary is written to stdout.
+    """
+    from imbalance_cli import files
+    from imbalance_cli.answers import read_answers
+    from imbalance_cli.engine import Flow
+    from imbalance_cli.workflow import saver, source_of
+
+    _check_audience(audience)
+    client = _client_name(client)
+    started = _now()
+    q, library = _load(questionnaire, max_size)
+    files.check_outputs([out, json_out], force=force)
+    prefilled: dict[str, AnswerValue] = {}
+    notes: list[str] = []
+    expanded: set[str] = set()
+    if answers is not None:
+        prefilled = read_answers(answers, q, notes=notes, expanded=expanded)
+    for note in notes:
+        _err_console().print(f"[yellow]{markup(note)}[/]")
+    flow = Flow(q)
+    ignored = sorted(set(prefilled) - set(flow.prune(prefilled)) - expanded)
+    if ignored:
+        _err_console().print(
+            f"[yellow]Not asked with these answers, so ignored:[/] {markup(', '.join(ignored))}"
+        )
+    needs_prompt = flow.next_question(prefilled) is not None
+    if no_input:
+        missing = flow.missing_required(prefilled)
+        if missing and _emergency(q, flow.prune(prefilled)):
+            # As an interactive run would offer: an emergency ends the intake here, and the
+            # summary holds the alerts, what to do and the answers given.
+            missing = []
+        if missing:
+            listed = "\n".join(f"  {m.id}: {m.short}" for m in missing)
+            raise ImbalanceError(
+                f"--no-input, and {len(missing)} required answer(s) are missing:\n{listed}"
+            )
+        needs_prompt = False
+    elif needs_prompt and not sys.stdin.isatty():
+        raise UsageError(
+            "no terminal to ask questions on; give the answers with --answers FILE "
+            "(add --no-input to never prompt)"
+        )
+
+    store = None if no_save else _open_store()
+    session_id: int | None = None
+    try:
+        save = None
+        if store is not None and client is not None:
+            client = store.client_name(client)  # the stored spelling of a known client
+        if store is not None:
+            session_id = store.start(
+                questionnaire_id=q.id, version=q.version, sha256=q.sha256,
+                source=source_of(questionnaire, q), client=client, started_at=started,
+            )  # fmt: skip
+            save = saver(store, session_id, q)
+            save(flow.prune(prefilled))
+        final = flow.prune(prefilled)
+        if needs_prompt:
+            final = _ask(
+                q, prefilled, save, store, session_id,
+                outputs=_output_options(out, json_out, audience, force),
+            )  # fmt: skip
+        _finish(
+            q, library, final, started, client, out, json_out, audience, force, store, session_id
+        )
+    except Exception as exc:
+        if store is not None and session_id is not None and not isinstance(exc, Interrupted):
+            store.discard_if_empty(session_id)  # a failed run leaves no empty session behind
+        raise
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _emergency(q: Questionnaire, answers: dict[str, AnswerValue]) -> bool:
+    from imbalance_cli.model import AlertLevel
+    from imbalance_cli.rules import fired_alerts
+
+    return any(f.alert.level is AlertLevel.EMERGENCY for f in fired_alerts(q, answers))
+
+
+def _finish(
+    q: Questionnaire,
+    library: Library,
+    answers: dict[str, AnswerValue],
+    started: str,
+    client: str | None,
+    out: Path | None,
+    json_out: Path | None,
+    audience: str,
+    force: bool,
+    store: Store | None,
+    session_id: int | None,
+) -> None:
+    from imbalance_cli import files
+    from imbalance_cli.render import json as json_render
+    from imbalance_cli.render import markdown
+    from imbalance_cli.rules import assess
+
+    result = assess(q, answers, library, started_at=started, completed_at=_now(), client=client)
+    document = json_render.render(result)
+    if store is not None and session_id is not None:
+        store.set_status(
+            session_id, "complete", result_json=document, completed_at=result.completed_at
+        )
+    written: list[str] = []
+    if out is not None:
+        files.write_private(out, markdown.render(result, audience), force=force)
+        written.append(str(out))
+    if json_out is not None:
+        files.write_private(json_out, document, force=force)
+        written.append(str(json_out))
+    if session_id is not None:
+        written.append(f"session {session_id} (imbalance sessions show {session_id})")
+    if out is None and not sys.stdout.isatty():
+        write_stdout(markdown.render(result, audience))
+    elif sys.stdout.isatty() or sys.stderr.isatty():
+        from imbalance_cli.render.terminal import summary
+
+        console = _stdout_console() if sys.stdout.isatty() else _err_console()
+        console.print(summary(result, written))
+    else:
+        # Nobody is watching (a script or a pipeline): say what was written, plainly and cheaply.
+        for alert in result.alerts:
+            print(
+                f"imbalance: {alert.alert.level.value}: {clean(alert.alert.message)}",
+                file=sys.stderr,
+            )
+        for item in written:
+            print(f"imbalance: wrote {clean(item)}", file=sys.stderr)
+
+
+def _output_options(out: Path | None, json_out: Path | None, audience: str, force: bool) -> str:
+    """The output options to give ``resume`` again, so the summary still reaches its file."""
+    import shlex
+
+    parts = [f"--out {shlex.quote(str(out))}"] if out else []
+    parts += [f"--json {shlex.quote(str(json_out))}"] if json_out else []
+    if (out or json_out) and audience != "trainer":
+        parts.append(f"--audience {audience}")
+    if (out or json_out) and force:
+        parts.append("--force")
+    return "".join(f" {p}" for p in parts)
+
+
+def _ask(
+    q: Questionnaire,
+    prefilled: dict[str, AnswerValue],
+    save: SaveHook | None,
+    store: Store | None,
+    session_id: int | None,
+    *,
+    resumable: bool = False,
+    outputs: str = "",
+) -> dict[str, AnswerValue]:
+    from imbalance_cli.prompts import TerminalPrompter
+    from imbalance_cli.session import run_session
+
+    gc.enable()
+    console = _err_console()
+    console.print(f"[bold]{markup(q.title)}[/]  [dim]{markup(q.id)} {markup(q.version)}[/]")
+    console.print(
+        "[dim]Education, not a diagnosis. Esc or Ctrl-B goes back a question; "
+        "Ctrl-C stops, and your answers so far are kept.[/]"
+    )
+    try:
+        return run_session(q, TerminalPrompter(console), prefilled, save, resumable=resumable)
+    except Interrupted as exc:
+        if store is None or session_id is None:
+            raise Interrupted(
+                exc.answers, f"{exc.message}; --no-save was given, so the answers were not kept"
+            ) from None
+        store.set_status(session_id, "interrupted")
+        raise Interrupted(
+            exc.answers,
+            f"{exc.message}; your {len(exc.answers)} answer(s) so far are saved in session "
+            f"{session_id}\ncontinue with: imbalance resume {session_id}{outputs}",
+        ) from None
+
+
+@app.command()
+def resume(
+    session: Annotated[
+        str | None,
+        typer.Argument(help="The session to continue (default: the latest unfinished one)."),
+    ] = None,
+    out: _Out = None,
+    json_out: _JsonOut = None,
+    audience: _Audience = "trainer",
+    force: _Force = False,
+) -> None:
+    """Continue an unfinished session at its first unanswered question.
+
+    Earlier answers are kept; Esc goes back into them to change one.
+    """
+    from imbalance_cli import files
+    from imbalance_cli.workflow import load_session, resume_target, saver
+
+    _check_audience(audience)
+    files.check_outputs([out, json_out], force=force)
+    with _open_store() as store:
+        row = resume_target(store, None if session is None else _session_id(session))
+        loaded = load_session(store, row.id)
+        for warning in loaded.warnings:
+            _err_console().print(f"[yellow]{markup(warning)}[/]")
+        if not sys.stdin.isatty():
+            raise UsageError(f"resuming needs a terminal to ask on; session {row.id} is unchanged")
+        save = saver(store, row.id, loaded.questionnaire)
+        store.set_status(row.id, "in_progress")
+        _err_console().print(
+            f"Resuming session {row.id}"
+            + (f" for {markup(row.client)}" if row.client else "")
+            + f", started {row.started_at[:16].replace('T', ' ')}, "
+            f"{len(loaded.answers)} answer(s) kept."
+        )
+        final = _ask(
+            loaded.questionnaire, loaded.answers, save, store, row.id, resumable=True,
+            outputs=_output_options(out, json_out, audience, force),
+        )  # fmt: skip
+        _finish(
+            loaded.questionnaire, loaded.library, final, row.started_at, row.client,
+            out, json_out, audience, force, store, row.id,
+        )  # fmt: skip

@@ -1,0 +1,266 @@
+"""Saved records: ``sessions``, ``clients`` and ``compare``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from imbalance_cli.cli import (
+    _check_audience,
+    _client_name,
+    _err_console,
+    _open_store,
+    _session_id,
+    _stdout_console,
+    app,
+    write_stdout,
+)
+from imbalance_cli.errors import (
+    ImbalanceError,
+    UsageError,
+)
+from imbalance_cli.text import clean, dumps, markup
+
+if TYPE_CHECKING:
+    from imbalance_cli.store import SessionRow
+    from imbalance_cli.workflow import Loaded
+
+
+sessions_app = typer.Typer(
+    help="Saved sessions: list, show, export and delete.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+clients_app = typer.Typer(
+    help="Clients: list and delete.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(sessions_app, name="sessions")
+app.add_typer(clients_app, name="clients")
+
+_Json = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
+_Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _saved(*session_ids: int) -> list[Loaded]:
+    """Load saved sessions with their questionnaires, telling the user what could not come back."""
+    from imbalance_cli.workflow import load_session
+
+    with _open_store() as store:
+        loaded = [load_session(store, sid) for sid in session_ids]
+    for item in loaded:
+        for warning in item.warnings:
+            _err_console().print(f"[yellow]{markup(warning)}[/]")
+    return loaded
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    question = clean(question)  # it names a stored client: no escape reaches the terminal
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} Nothing was deleted; add --yes to confirm without a terminal")
+    answer = input(f"{question} Type 'yes' to confirm: ")
+    if answer.strip().lower() != "yes":
+        raise ImbalanceError("not confirmed; nothing was deleted")
+
+
+@sessions_app.command("list")
+def sessions_list(
+    client: Annotated[
+        str | None, typer.Option("--client", help="Only this client's sessions.")
+    ] = None,
+    as_json: _Json = False,
+) -> None:
+    """List saved sessions, newest first: id, client, questionnaire, started, status, worst pain."""
+
+    client = _client_name(client)
+    with _open_store() as store:
+        rows = store.sessions(client)
+    if as_json:
+        write_stdout(dumps([r.as_dict() for r in rows]))
+        return
+    if not rows:
+        _err_console().print(
+            "No saved sessions" + (f" for {markup(client)}" if client else "") + "."
+        )
+        return
+    from imbalance_cli.render.table import plain_table
+
+    table = plain_table(
+        ("id", "client", "questionnaire", "started", "status", "worst pain"),
+        [
+            (
+                str(r.id),
+                r.client or "–",
+                f"{r.questionnaire_id} {r.questionnaire_version}",
+                r.started_at[:16].replace("T", " "),
+                r.status.replace("_", " "),
+                "–" if r.worst_pain is None else f"{r.worst_pain:g}/10",
+            )
+            for r in rows
+        ],
+        right=(0, 5),
+    )
+    write_stdout(table)
+
+
+@sessions_app.command("show")
+def sessions_show(
+    session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    as_json: _Json = False,
+) -> None:
+    """Show a saved session: its details, warning signs, answers and recommendations."""
+
+    from imbalance_cli.render import json as json_render
+    from imbalance_cli.render import markdown
+    from imbalance_cli.workflow import result_of
+
+    (loaded,) = _saved(_session_id(session))
+    result = result_of(loaded)
+    if as_json:
+        document = {"session": loaded.row.as_dict(), "result": json_render.result_document(result)}
+        write_stdout(dumps(document))
+        return
+    from rich.markdown import Markdown
+
+    row = loaded.row
+    console = _stdout_console()
+    console.print(
+        f"[bold]Session {row.id}[/] [dim]{row.status.replace('_', ' ')}, "
+        f"started {row.started_at[:16].replace('T', ' ')}[/]"
+    )
+    console.print(Markdown(markdown.render(result, "trainer")))
+
+
+@sessions_app.command("export")
+def sessions_export(
+    session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    fmt: Annotated[str, typer.Option("--format", help="'md' (markdown) or 'json'.")] = "md",
+    audience: Annotated[
+        str,
+        typer.Option("--audience", help="Markdown for the 'trainer' (default) or the 'client'."),
+    ] = "trainer",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write to this file (default: stdout)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Export a saved session as markdown (for the trainer or the client) or as the result JSON."""
+    from imbalance_cli import files
+    from imbalance_cli.render import json as json_render
+    from imbalance_cli.render import markdown
+    from imbalance_cli.workflow import result_of
+
+    _check_audience(audience)
+    if fmt not in ("md", "json"):
+        raise UsageError(f"--format must be 'md' or 'json', not '{fmt}'")
+    if out is not None:
+        files.check_writable(out, force=force)
+    (loaded,) = _saved(_session_id(session))
+    result = result_of(loaded)
+    text = json_render.render(result) if fmt == "json" else markdown.render(result, audience)
+    if out is None:
+        write_stdout(text)
+    else:
+        files.write_private(out, text, force=force)
+        _err_console().print(f"Wrote {markup(str(out))}")
+
+
+@sessions_app.command("delete")
+def sessions_delete(
+    session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    yes: _Yes = False,
+) -> None:
+    """Delete a saved session and all its answers."""
+    with _open_store() as store:
+        row = store.session(_session_id(session))
+        who = f" for {row.client}" if row.client else ""
+        _confirm(f"Delete session {row.id}{who} ({row.started_at[:10]}) and all its answers?", yes)
+        store.delete_session(row.id)
+    _err_console().print(f"Deleted session {row.id}.")
+
+
+@clients_app.command("list")
+def clients_list(as_json: _Json = False) -> None:
+    """List clients with their number of sessions and the latest one."""
+
+    with _open_store() as store:
+        rows = store.clients()
+    if as_json:
+        data = [{"name": n, "sessions": c, "last_session": last} for n, c, last in rows]
+        write_stdout(dumps(data))
+        return
+    if not rows:
+        _err_console().print("No clients yet; add one with: imbalance run --client NAME")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("client", "sessions", "last session"):
+        table.add_column(column)
+    for name, count, last in rows:
+        table.add_row(markup(name), str(count), (last or "–")[:16].replace("T", " "))
+    _stdout_console().print(table)
+
+
+@clients_app.command("delete")
+def clients_delete(
+    name: Annotated[str, typer.Argument(help="The client's name as in 'imbalance clients list'.")],
+    yes: _Yes = False,
+) -> None:
+    """Delete a client and everything about them: every session and every answer."""
+    given = _client_name(name, "NAME")
+    assert given is not None
+    with _open_store() as store:
+        if store.client_id(given, create=False) is None:
+            raise UsageError(f"no client called '{given}'; see: imbalance clients list")
+        name = store.client_name(given)
+        _confirm(f"Delete client '{name}' and all their sessions and answers?", yes)
+        count = store.delete_client(name)
+    _err_console().print(f"Deleted client '{markup(name)}' and {count} session(s).")
+
+
+def _label(row: SessionRow) -> str:
+    return f"session {row.id} ({row.started_at[:10]})"
+
+
+@app.command()
+def compare(
+    before: Annotated[str, typer.Argument(help="The earlier session id (say, the intake).")],
+    after: Annotated[str, typer.Argument(help="The later session id (the re-assessment).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the comparison as markdown to this file."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Compare two sessions: pain per region (changes of 2+ points marked), regions, sensations,
+    goal ratings and warning signs."""
+    from imbalance_cli import files
+    from imbalance_cli.render import compare as compare_render
+    from imbalance_cli.workflow import result_of
+
+    if out is not None:
+        files.check_writable(out, force=force)
+    first, second = _saved(_session_id(before), _session_id(after))
+    if first.row.client != second.row.client:
+        _err_console().print(
+            f"[yellow]Sessions {before} and {after} belong to different clients "
+            f"({markup(first.row.client or 'none')}, {markup(second.row.client or 'none')}).[/]"
+        )
+    text = compare_render.render(
+        result_of(first), result_of(second), _label(first.row), _label(second.row)
+    )
+    if out is not None:
+        files.write_private(out, text, force=force)
+        _err_console().print(f"Wrote {markup(str(out))}")
+    if sys.stdout.isatty():
+        from rich.markdown import Markdown
+
+        _stdout_console().print(Markdown(text))
+    elif out is None:
+        write_stdout(text)
