@@ -254,23 +254,39 @@ def _read_json(
         ):
             sink.add_at(where, "an answer is a value or a list of values, not a mapping")
             continue
-        for target in targets:
-            question = questionnaire.question(target)
-            assert question is not None
-            try:
-                value, note = check_noting(question, raw)
-            except InvalidAnswer as exc:
-                sink.add_at(where, f"'{key}': {exc}")
-                break
-            if target == key:
-                answers[target] = value
-            else:
-                answers.setdefault(target, value)
-                if expanded is not None:
-                    expanded.add(target)
-            if note and notes is not None:
-                notes.append(f"{where}: '{key}': {note}")
+        _fill(answers, questionnaire, key, targets, raw, where, sink, notes, expanded)
     return answers
+
+
+def _fill(
+    answers: dict[str, AnswerValue],
+    questionnaire: Questionnaire,
+    key: str,
+    targets: tuple[str, ...],
+    raw: object,
+    where: SourceLocation,
+    sink: Sink,
+    notes: list[str] | None,
+    expanded: set[str] | None,
+) -> None:
+    """Check one answer of a file into ``answers``: under its own id, or under every id an old
+    key stands for (an explicit per-side answer then wins)."""
+    for target in targets:
+        question = questionnaire.question(target)
+        assert question is not None
+        try:
+            value, note = check_noting(question, raw)
+        except InvalidAnswer as exc:
+            sink.add_at(where, f"'{key}': {exc}")
+            return
+        if target == key:
+            answers[target] = value
+        else:
+            answers.setdefault(target, value)
+            if expanded is not None:
+                expanded.add(target)
+        if note and notes is not None:
+            notes.append(f"{where}: '{key}': {note}")
 
 
 def _json_place(text: str, key: str, path: str, nth: int = 1) -> SourceLocation:
@@ -337,22 +353,8 @@ def read_answers(
                 raw = _plain(value_node, sink)
                 if raw is _BAD:
                     continue
-                for target in targets:
-                    question = questionnaire.question(target)
-                    assert question is not None
-                    try:
-                        value, note = check_noting(question, raw)
-                    except InvalidAnswer as exc:
-                        sink.add(value_node, f"'{key}': {exc}")
-                        break
-                    if target == key:
-                        answers[target] = value
-                    else:  # an old key for both sides: an explicit per-side answer wins
-                        answers.setdefault(target, value)
-                        if expanded is not None:
-                            expanded.add(target)
-                    if note and notes is not None:
-                        notes.append(f"{sink.at(value_node)}: '{key}': {note}")
+                where = sink.at(value_node)
+                _fill(answers, questionnaire, key, targets, raw, where, sink, notes, expanded)
     if sink.problems:
         raise AnswersError(sink.problems)
     return answers
