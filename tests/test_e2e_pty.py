@@ -177,7 +177,7 @@ def test_an_emergency_stops_the_intake_by_default_with_a_summary_of_what_to_do(
     text = (tmp_path / "kim.md").read_text()
     assert "Emergency: get medical help now" in text
     assert "Go to an emergency department now" in text
-    assert "The intake was stopped after the warning sign above" in text
+    assert "The intake was stopped after the emergency warning sign above" in text
     assert "## Exercise strategies" not in text and "## Suggested reading" not in text
     assert "0-10 pain rule" not in text and "Start small" not in text
     from imbalance_cli.store import Store

@@ -94,8 +94,8 @@ def _stopped(result: Result) -> list[str]:
     if not result.not_asked:
         return []
     return [
-        "*The intake was stopped after the warning sign above, at the person's choice; the "
-        "remaining questions were not asked.*",
+        "*The intake was stopped after the emergency warning sign above; the remaining "
+        "questions were not asked.*",
         "",
     ]
 
