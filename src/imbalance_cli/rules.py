@@ -233,8 +233,11 @@ def assess(
     alerts = fired_alerts(questionnaire, kept)
     hits = rule_hits(questionnaire, kept)
     shown, withheld = recommend(questionnaire, kept, library, alerts, hits)
-    # A completed intake with required questions unanswered was stopped early (an emergency).
-    not_asked = tuple(q.id for q in flow.missing_required(kept)) if completed_at is not None else ()
+    # A completed intake with an emergency and required questions unanswered was stopped there.
+    # (A session saved under an older questionnaire can lack answers too: that is not a stop.)
+    emergency = any(f.alert.level is AlertLevel.EMERGENCY for f in alerts)
+    done = completed_at is not None and emergency
+    not_asked = tuple(q.id for q in flow.missing_required(kept)) if done else ()
     return Result(
         questionnaire=questionnaire,
         answers=kept,
