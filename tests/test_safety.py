@@ -436,3 +436,16 @@ def test_warning_signs_wrap_and_are_never_cut(
         if choice.help:
             assert " ".join(choice.help.split()) in flat, (columns, choice.id, screen)
         assert " ".join(question.text.split()) in flat
+
+
+def test_only_an_emergency_makes_a_completed_result_stopped(
+    intake: Questionnaire, library: Library
+) -> None:
+    """A session saved under an older intake lacks the newer questions: not a stop."""
+    answers = read_answers(EXAMPLES / "runner-knee.yaml", intake)
+    del answers["cancer_history"], answers["course.knee.left"]
+    older = assess(intake, answers, library, started_at="a", completed_at="b")
+    assert older.not_asked == () and "was stopped" not in markdown.render(older)
+    answers["red_flags_now"] = ("saddle_numbness",)
+    stopped = assess(intake, answers, library, started_at="a", completed_at="b")
+    assert stopped.not_asked and "stopped after the emergency" in markdown.render(stopped)
