@@ -64,7 +64,7 @@ def _escape_start(match: re.Match[str]) -> str:
 
 def dumps(data: object) -> str:
     """JSON for a terminal or a file: readable text (not ``\\u`` for every accent), but control,
-    C1 and bidi characters written as ``\\uXXXX`` escapes, so printing a list cannot move the
+    C1 and bidi characters written as escapes (``\\u202e``), so printing a list cannot move the
     cursor or reverse text. The data is unchanged: any JSON reader gets the same strings."""
     import json
 
