@@ -241,7 +241,7 @@ def test_question_shape_rejections(write: Callable[..., Path]) -> None:
     assert "'choices' only applies to single or multi questions" in joined
     assert "question id 'Bad-Id' must start with a letter" in joined
     assert "choice id 'x' is used twice" in joined
-    assert "unknown field '11' in anchors" in joined
+    assert "anchor point '11' is not on the scale 0-10" in joined
     assert "max must be between" in joined
 
 
@@ -331,3 +331,40 @@ def test_library_problems_are_located(write: Callable[..., Path]) -> None:
 def test_bundled_files_validate_cleanly(intake: Questionnaire) -> None:
     assert intake.id == "intake"
     assert len(intake.questions) > 100
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "hint"),
+    [
+        ("id: x\ntitle: \u201cHello: world\u201d\n", (2, 14), "curly quotes"),
+        ("id: x\ntitle: Hello: world\n", (2, 13), "a ': ' inside a value starts a new key"),
+        ("id: x\nsections:\n\t- id: s\n", (3, 1), "indent with spaces, not tabs"),
+        ("id: x\ntitle\nversion: '1'\n", (2, 1), "this line has no ':' after its key"),
+        ("id: x\nmeta: {a: 1\nversion: '1'\n", (2, 7), "the '{' here is not closed on its line"),
+        (
+            "id: x\nsections:\n  - id: s\n    title: S\n   questions: []\n",
+            (5, 4),
+            "check this line's indentation",
+        ),
+    ],
+)
+def test_syntax_errors_get_a_plain_hint_at_the_right_line(
+    write: Callable[..., Path], text: str, place: tuple[int, int], hint: str
+) -> None:
+    """Curly quotes, an unquoted ': ', tabs, a missing ':' or '}', and bad indentation: each is
+    located where the mistake is (not a line late) with a hint in plain words."""
+    path = write(text)
+    with pytest.raises(QuestionnaireError) as info:
+        loader.load_questionnaire(path)
+    (problem,) = info.value.problems
+    assert (problem.location.line, problem.location.column) == place, problem
+    assert hint in problem.message
+
+
+def test_an_empty_required_field_is_not_told_to_be_left_out(write: Callable[..., Path]) -> None:
+    path = write('id: x\ntitle: T\nversion: ""\nsections: []\n')
+    with pytest.raises(QuestionnaireError) as info:
+        loader.load_questionnaire(path)
+    message = "\n".join(str(p) for p in info.value.problems)
+    assert "questionnaire 'version' is empty; it is required, so write one" in message
+    assert "leave the field out" not in message

@@ -59,7 +59,9 @@ from imbalance_cli.shapes import (
 )
 from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import (
+    Map,
     Node,
+    Scalar,
     Shape,
     Sink,
     as_bool,
@@ -151,8 +153,8 @@ def _questionnaire(
         qid = as_str(top["id"], sink, "questionnaire id")
         if qid is not None and not CONTENT_ID.match(qid):
             sink.add(top["id"], f"questionnaire id '{qid}' must be lowercase words joined by '-'")
-    title = text_field(top, "title", sink, "questionnaire")
-    version = text_field(top, "version", sink, "questionnaire")
+    title = text_field(top, "title", sink, "questionnaire", required=True)
+    version = text_field(top, "version", sink, "questionnaire", required=True)
     description = text_field(top, "description", sink, "questionnaire")
 
     sections = _sections(top.get("sections"), sink, bodymap)
@@ -404,8 +406,26 @@ def _question(
 
     anchors: list[tuple[int, str]] = []
     if "anchors" in f:
-        points = Shape([str(i) for i in range(int(minimum or 0), int(maximum or 10) + 1)])
-        anchor_map = fields(f["anchors"], sink, "anchors", points)
+        low, high = int(minimum or 0), int(maximum or 10)
+        points = Shape([str(i) for i in range(low, high + 1)])
+        raw_anchors = f["anchors"]
+        if isinstance(raw_anchors, Map):
+            # A point off the scale is named as such, never "did you mean" another point.
+            outside = [
+                k
+                for k, _ in raw_anchors.value
+                if isinstance(k, Scalar) and k.value not in points.allowed
+            ]
+            raw_anchors = Map(
+                [(k, v) for k, v in raw_anchors.value if k not in outside], raw_anchors.start_mark
+            )
+            for key_node in outside:
+                assert isinstance(key_node, Scalar)
+                sink.add(
+                    key_node,
+                    f"anchor point '{key_node.value}' is not on the scale {low}-{high}; anchor whole points from {low} to {high}",
+                )
+        anchor_map = fields(raw_anchors, sink, "anchors", points)
         for key, value_node in (anchor_map or {}).items():
             label = as_str(value_node, sink, f"anchor {key}")
             if label is not None and len(label) > 200:

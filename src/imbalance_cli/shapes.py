@@ -77,13 +77,18 @@ CONTENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 URL = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]*)?$")
 
 
-def text_field(f: Mapping[str, Node], key: str, sink: Sink, what: str) -> str | None:
+def text_field(
+    f: Mapping[str, Node], key: str, sink: Sink, what: str, *, required: bool = False
+) -> str | None:
     node = f.get(key)
     if node is None:
         return None
     value = as_str(node, sink, f"{what} '{key}'")
     if value is not None and not value.strip():
-        sink.add(node, f"{what} '{key}' is empty; write something or leave the field out")
+        advice = (
+            "it is required, so write one" if required else "write something or leave the field out"
+        )
+        sink.add(node, f"{what} '{key}' is empty; {advice}")
         return None
     if value is not None and len(value) > MAX_TEXT_CHARS:
         sink.add(

@@ -351,9 +351,9 @@ def _compose(text: str, sink: Sink, tags: bool = True) -> Node | None:
             elif kind is yaml.StreamEndEvent or event is None:
                 break
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        line, column, hint = syntax_hint(exc, text)
         what = " ".join((exc.problem or exc.context or "invalid YAML").split())
-        fail(mark, f"YAML syntax error: {what}")
+        sink.add_at(SourceLocation(sink.path, line, column), f"YAML syntax error: {what}{hint}")
         return None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
@@ -372,6 +372,85 @@ def _compose(text: str, sink: Sink, tags: bool = True) -> Node | None:
         sink.add(None, "the file is empty; it should hold a mapping")
         return None
     return roots[0]
+
+
+_CURLY = "\u201c\u201d\u2018\u2019"
+
+
+def syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
+    """Where a YAML syntax error really is, and a plain hint for the usual causes: curly quotes,
+    an unquoted ': ' in text, tabs, a line missing its ':', an unclosed '{' or '[', indentation.
+    (The parser notices a missing ':' or '}' only on the next line; the place is moved back.)"""
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    lines = text.splitlines()
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    problem = exc.problem or ""
+    before = next(
+        (
+            n
+            for n in range(line - 1, 0, -1)
+            if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
+        ),
+        0,
+    )
+    previous = lines[before - 1] if before else ""
+    if any(c in here for c in _CURLY):
+        return (
+            line,
+            column,
+            (
+                "; curly quotes (\u201c \u201d \u2018 \u2019) are not YAML quotes: write straight ones, "
+                "\"like this\" or 'like this'"
+            ),
+        )
+    if "\t" in here[: len(here) - len(here.lstrip())] or (
+        "cannot start any token" in problem and "\t" in here
+    ):
+        return line, column, "; indent with spaces, not tabs"
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        opened = exc.context_mark
+        if opened is not None and opened.line + 1 < line:
+            opener, closer = ("{", "}") if "}" in problem else ("[", "]")
+            message = (
+                f"; the '{opener}' here is not closed on its line: add '{closer}', or put a ',' "
+                "between items"
+            )
+            return opened.line + 1, opened.column + 1, message
+        return line, column, "; put a ',' between items, or quotes around text holding ',' or ':'"
+    if "mapping values are not allowed" in problem:
+        stripped = previous.strip()
+        if before and before < line and ":" not in stripped and not stripped.startswith("-"):
+            return (
+                before,
+                len(previous) - len(previous.lstrip()) + 1,
+                ("; this line has no ':' after its key"),
+            )
+        return (
+            line,
+            column,
+            ("; a ': ' inside a value starts a new key: put the whole text in quotes"),
+        )
+    if (
+        "did not find expected key" in problem
+        or "expected <block end>" in problem
+        or "expected '-' indicator" in problem
+    ):
+        return (
+            line,
+            column,
+            (
+                "; check this line's indentation: the keys of one mapping, and the items of one "
+                "list, start in the same column"
+            ),
+        )
+    if "could not find expected ':'" in problem and before:
+        return (
+            before,
+            len(previous) - len(previous.lstrip()) + 1,
+            "; this line has no ':' after its key",
+        )
+    return line, column, ""
 
 
 def pairs(node: Map, sink: Sink) -> Iterator[tuple[str, Node, Node]]:
