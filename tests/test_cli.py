@@ -100,6 +100,7 @@ def test_outputs_are_private_and_never_overwritten_without_force(tmp_path: Path)
         "not_asked",
         "questionnaire",
         "recommendations",
+        "session",
         "started_at",
         "withheld",
     ]

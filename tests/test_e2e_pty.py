@@ -109,7 +109,7 @@ def test_emergency_shows_at_once_and_ctrl_c_saves_then_resume_finishes(
     """Ctrl-C mid-intake exits 130 with the answers kept; resume continues, Esc reaches the
     earlier answers, and the finished session holds every answer."""
     (tmp_path / "mini.yaml").write_text(MINI)
-    child = spawn("run", "mini.yaml", "--client", "Sam")
+    child = spawn("run", "mini.yaml", "--client", "Sam", "--out", "summary.md")
     child.expect("Any of these")
     child.send(SPACE + ENTER)  # saddle numbness
     child.expect("EMERGENCY")
@@ -126,7 +126,7 @@ def test_emergency_shows_at_once_and_ctrl_c_saves_then_resume_finishes(
     assert "Traceback" not in output
     assert "saved in session 1" in output and "imbalance resume 1" in output
 
-    again = spawn("resume", "--out", "summary.md")
+    again = spawn("resume")  # the session remembers --out summary.md
     again.expect("Resuming session 1 for Sam")
     again.expect("What would you like to do")  # the emergency stands: offered again
     again.send(DOWN + ENTER)

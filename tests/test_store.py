@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import stat
 import subprocess
@@ -134,3 +135,30 @@ def test_two_processes_writing_at_once_corrupt_nothing(tmp_path: Path) -> None:
             tag = str(answers["q0"]).split("-")[0]
             n = str(answers["q0"]).split("-")[1]
             assert answers == {f"q{k}": f"{tag}-{n}-{k}" for k in range(10)}
+
+
+def test_a_version_1_store_gains_warnings_read_from_its_results(tmp_path: Path) -> None:
+    """Migration 2 adds the warning-sign column and fills it from completed sessions' results."""
+    from imbalance_cli.store import MIGRATIONS
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    db = sqlite3.connect(folder / "imbalance.db")
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    result = json.dumps({"alerts": [{"level": "advisory"}, {"level": "urgent"}]})
+    db.execute(
+        """INSERT INTO sessions(questionnaire_id, questionnaire_version, questionnaire_sha256,
+           questionnaire_source, status, started_at, updated_at, result_json)
+           VALUES ('intake', '1.0.0', 'x', 'intake', 'complete', 't', 't', ?)""",
+        (result,),
+    )
+    db.execute(
+        """INSERT INTO sessions(questionnaire_id, questionnaire_version, questionnaire_sha256,
+           questionnaire_source, status, started_at, updated_at)
+           VALUES ('intake', '1.0.0', 'x', 'intake', 'interrupted', 't', 't')"""
+    )
+    db.commit()
+    db.close()
+    with open_store(tmp_path) as store:
+        assert [store.session(n).warning for n in (1, 2)] == ["urgent", None]
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2

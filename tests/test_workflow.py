@@ -165,3 +165,37 @@ def test_compare_matches_goals_by_wording_not_position(tmp_path: Path) -> None:
     assert "| Swim front crawl for 20 minutes | 3 | 6 | **+3 (better, meaningful)** |" in text
     assert "| Work a full day at the desk without a headache | 4 | – | – |" in text
     assert "| Carry shopping home | – | 7 | – |" in text
+
+
+def test_sessions_list_shows_the_warning_signs_and_summaries_name_the_session(
+    tmp_path: Path,
+) -> None:
+    """A warning-sign column in the list (table and JSON), and the session id in every summary."""
+    calm = imbalance("run", "--answers", str(INTAKE), "--no-input", "--client", "Ana")
+    assert calm.returncode == 0, calm.stderr
+    urgent = EXAMPLES / "tingling-fingers-outside-screen.yaml"
+    assert (
+        imbalance("run", "--answers", str(urgent), "--no-input", "--client", "Bo").returncode == 0
+    )
+    table = imbalance("sessions", "list").stdout
+    assert "warning signs" in table.splitlines()[0]
+    rows = {line.split()[0]: line for line in table.splitlines()[1:]}
+    assert "URGENT" in rows["2"] and " none " in rows["1"]
+    listed = json.loads(imbalance("sessions", "list", "--json").stdout)
+    assert [r["warning"] for r in listed] == ["urgent", "none"]
+    for audience in ("trainer", "client"):
+        text = imbalance("sessions", "export", "2", "--audience", audience).stdout
+        assert "**Session:** 2" in text or "(session 2)" in text
+
+
+def test_a_run_remembers_its_outputs_for_resume(tmp_path: Path) -> None:
+    from imbalance_cli.store import Store
+
+    out = tmp_path / "sam.md"
+    run = imbalance(
+        "run", "--answers", str(INTAKE), "--no-input", "--out", str(out), "--audience", "client"
+    )
+    assert run.returncode == 0, run.stderr
+    with Store.open(tmp_path / "data") as store:
+        remembered = store.session(1).outputs
+    assert remembered["out"] == str(out.resolve()) and remembered["audience"] == "client"

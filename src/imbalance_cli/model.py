@@ -455,6 +455,8 @@ class Result:
     withheld: tuple[Recommendation, ...] = ()
     #: Questions still unanswered when a completed intake was stopped early (after an emergency).
     not_asked: tuple[str, ...] = ()
+    #: The saved session this result belongs to, if it was saved.
+    session: int | None = None
 
     @property
     def top_level(self) -> AlertLevel | None:

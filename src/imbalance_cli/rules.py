@@ -226,6 +226,7 @@ def assess(
     started_at: str,
     completed_at: str | None,
     client: str | None = None,
+    session: int | None = None,
 ) -> Result:
     """Build the result document's data from a set of answers (pruned to what was asked)."""
     flow = Flow(questionnaire)
@@ -250,4 +251,5 @@ def assess(
         trace=hits,
         withheld=withheld,
         not_asked=not_asked,
+        session=session,
     )

@@ -58,6 +58,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, question_id)
     );
     """,
+    # 2: the most urgent warning sign of each session, for lists; the outputs a run was asked
+    # to write, so that resume writes them
+    """
+    ALTER TABLE sessions ADD COLUMN warning TEXT;
+    ALTER TABLE sessions ADD COLUMN outputs_json TEXT
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 STATUSES = ("in_progress", "interrupted", "complete")
@@ -80,6 +86,17 @@ class SessionRow:
     updated_at: str
     completed_at: str | None
     worst_pain: float | None
+    warning: str | None = None
+    outputs_json: str | None = None
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        """The outputs the run was asked to write: out, json, audience (as given)."""
+        try:
+            data = json.loads(self.outputs_json or "{}")
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     @property
     def finished(self) -> bool:
@@ -95,12 +112,14 @@ class SessionRow:
             "updated_at": self.updated_at,
             "completed_at": self.completed_at,
             "worst_pain": self.worst_pain,
+            "warning": self.warning,
         }
 
 
 _SESSION_COLUMNS = """
     s.id, c.name, s.questionnaire_id, s.questionnaire_version, s.questionnaire_sha256,
-    s.questionnaire_source, s.status, s.started_at, s.updated_at, s.completed_at, s.worst_pain
+    s.questionnaire_source, s.status, s.started_at, s.updated_at, s.completed_at, s.worst_pain,
+    s.warning, s.outputs_json
 """
 
 
@@ -215,7 +234,24 @@ class Store:
                     for statement in MIGRATIONS[step].split(";"):
                         if statement.strip():
                             db.execute(statement)
+                if current < 2:
+                    self._backfill_warnings()
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _backfill_warnings(self) -> None:
+        """Sessions completed before warnings were recorded: read them from their results."""
+        rank = {"emergency": 0, "urgent": 1, "advisory": 2}
+        rows = self.db.execute(
+            "SELECT id, result_json FROM sessions WHERE result_json IS NOT NULL"
+        ).fetchall()
+        for session_id, document in rows:
+            try:
+                levels = [a["level"] for a in json.loads(document).get("alerts", ())]
+            except (ValueError, TypeError, KeyError, AttributeError):
+                continue
+            known = [lv for lv in levels if lv in rank]
+            top = min(known, key=rank.__getitem__) if known else "none"
+            self.db.execute("UPDATE sessions SET warning = ? WHERE id = ?", (top, session_id))
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -311,7 +347,11 @@ class Store:
             return int(cursor.lastrowid or 0)
 
     def save_answers(
-        self, session_id: int, answers: Mapping[str, AnswerValue], order: Mapping[str, int]
+        self,
+        session_id: int,
+        answers: Mapping[str, AnswerValue],
+        order: Mapping[str, int],
+        warning: str | None = None,
     ) -> None:
         """Make the stored answers equal ``answers``, in one transaction: changed ones are
         rewritten, removed ones (hidden by a changed answer, or undone by going back) deleted."""
@@ -340,8 +380,20 @@ class Store:
                         (session_id, qid, order.get(qid, 0), encoded, stamp),
                     )
             db.execute(
-                "UPDATE sessions SET updated_at = ?, worst_pain = ? WHERE id = ?",
-                (stamp, worst_pain(answers), session_id),
+                "UPDATE sessions SET updated_at = ?, worst_pain = ?, warning = ? WHERE id = ?",
+                (stamp, worst_pain(answers), warning, session_id),
+            )
+
+    def set_warning(self, session_id: int, level: str | None) -> None:
+        """The most urgent warning sign that stands (emergency, urgent, advisory or none)."""
+        with self._write() as db:
+            db.execute("UPDATE sessions SET warning = ? WHERE id = ?", (level, session_id))
+
+    def set_outputs(self, session_id: int, outputs: Mapping[str, str]) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE sessions SET outputs_json = ? WHERE id = ?",
+                (json.dumps(dict(outputs)) if outputs else None, session_id),
             )
 
     def set_status(

@@ -15,7 +15,7 @@ from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
 from imbalance_cli.engine import Flow
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, QuestionnaireError
 from imbalance_cli.model import AnswerValue, Library, Questionnaire, Result
-from imbalance_cli.rules import assess
+from imbalance_cli.rules import assess, fired_alerts
 from imbalance_cli.session import SaveHook
 from imbalance_cli.store import DAMAGED, SessionRow, Store, store_error
 
@@ -46,8 +46,10 @@ def saver(store: Store, session_id: int, questionnaire: Questionnaire) -> SaveHo
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
 
     def save(answers: Mapping[str, AnswerValue]) -> None:
+        levels = [f.alert.level for f in fired_alerts(questionnaire, answers)]
+        top = min(levels, key=lambda lv: lv.rank).value if levels else "none"
         try:
-            store.save_answers(session_id, answers, order)
+            store.save_answers(session_id, answers, order, top)
         except sqlite3.IntegrityError:
             raise ImbalanceError(
                 f"session {session_id} was deleted while this run was saving it (was its client "
@@ -126,6 +128,7 @@ def result_of(loaded: Loaded) -> Result:
         started_at=row.started_at,
         completed_at=row.completed_at,
         client=row.client,
+        session=row.id,
     )
 
 

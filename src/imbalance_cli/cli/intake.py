@@ -127,6 +127,8 @@ def run(
                 questionnaire_id=q.id, version=q.version, sha256=q.sha256,
                 source=source_of(questionnaire, q), client=client, started_at=started,
             )  # fmt: skip
+            if out is not None or json_out is not None:
+                store.set_outputs(session_id, _outputs(out, json_out, audience, force))
             save = saver(store, session_id, q)
             save(flow.prune(prefilled))
         final = flow.prune(prefilled)
@@ -172,7 +174,10 @@ def _finish(
     from imbalance_cli.render import markdown
     from imbalance_cli.rules import assess
 
-    result = assess(q, answers, library, started_at=started, completed_at=_now(), client=client)
+    result = assess(
+        q, answers, library, started_at=started, completed_at=_now(), client=client,
+        session=session_id,
+    )  # fmt: skip
     document = json_render.render(result)
     if store is not None and session_id is not None:
         store.set_status(
@@ -205,17 +210,22 @@ def _finish(
             print(f"imbalance: wrote {clean(item)}", file=sys.stderr)
 
 
-def _output_options(out: Path | None, json_out: Path | None, audience: str, force: bool) -> str:
-    """The output options to give ``resume`` again, so the summary still reaches its file."""
-    import shlex
+def _outputs(out: Path | None, json_out: Path | None, audience: str, force: bool) -> dict[str, str]:
+    """What a session remembers of its outputs, for resume."""
+    kept = {"audience": audience, "force": "yes" if force else "no"}
+    if out is not None:
+        kept["out"] = str(out.resolve()) if str(out) != "-" else "-"
+    if json_out is not None:
+        kept["json"] = str(json_out.resolve()) if str(json_out) != "-" else "-"
+    return kept
 
-    parts = [f"--out {shlex.quote(str(out))}"] if out else []
-    parts += [f"--json {shlex.quote(str(json_out))}"] if json_out else []
-    if (out or json_out) and audience != "trainer":
-        parts.append(f"--audience {audience}")
-    if (out or json_out) and force:
-        parts.append("--force")
-    return "".join(f" {p}" for p in parts)
+
+def _output_options(out: Path | None, json_out: Path | None, audience: str, force: bool) -> str:
+    """What the resume hint says of the outputs: the session remembers them, so resume writes
+    them with no options; this names where they will go."""
+    del audience, force  # remembered with the session
+    names = [str(p) for p in (out, json_out) if p is not None]
+    return f" (it writes {' and '.join(names)} as asked)" if names else ""
 
 
 def _ask(
@@ -275,6 +285,15 @@ def resume(
     files.check_outputs([out, json_out], force=force)
     with _open_store() as store:
         row = resume_target(store, None if session is None else _session_id(session))
+        if out is None and json_out is None and row.outputs:
+            # The outputs the run was asked for: an interrupted run still writes them.
+            remembered = row.outputs
+            out = Path(remembered["out"]) if "out" in remembered else None
+            json_out = Path(remembered["json"]) if "json" in remembered else None
+            audience = remembered.get("audience", audience)
+            force = remembered.get("force") == "yes"
+            _check_audience(audience)
+            files.check_outputs([out, json_out], force=force)
         loaded = load_session(store, row.id)
         for warning in loaded.warnings:
             _err_console().print(f"[yellow]{markup(warning)}[/]")

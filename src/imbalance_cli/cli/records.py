@@ -74,7 +74,8 @@ def sessions_list(
     ] = None,
     as_json: _Json = False,
 ) -> None:
-    """List saved sessions, newest first: id, client, questionnaire, started, status, worst pain."""
+    """List saved sessions, newest first: id, client, questionnaire, started, status, the most
+    urgent warning sign, worst pain."""
 
     client = _client_name(client)
     with _open_store() as store:
@@ -90,7 +91,7 @@ def sessions_list(
     from imbalance_cli.render.table import plain_table
 
     table = plain_table(
-        ("id", "client", "questionnaire", "started", "status", "worst pain"),
+        ("id", "client", "questionnaire", "started", "status", "warning signs", "worst pain"),
         [
             (
                 str(r.id),
@@ -98,13 +99,22 @@ def sessions_list(
                 f"{r.questionnaire_id} {r.questionnaire_version}",
                 r.started_at[:16].replace("T", " "),
                 r.status.replace("_", " "),
+                _warning(r.warning),
                 "–" if r.worst_pain is None else f"{r.worst_pain:g}/10",
             )
             for r in rows
         ],
-        right=(0, 5),
+        right=(0, 6),
     )
     write_stdout(table)
+
+
+def _warning(level: str | None) -> str:
+    """The most urgent warning sign of a session, loud when it needs a doctor; "–" when not
+    known (a session saved before this was recorded)."""
+    if level is None:
+        return "–"
+    return level.upper() if level in ("emergency", "urgent") else level
 
 
 @sessions_app.command("show")

@@ -16,6 +16,7 @@ def result_document(result: Result) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "questionnaire": {"id": q.id, "title": q.title, "version": q.version, "sha256": q.sha256},
         "client": result.client,
+        "session": result.session,
         "started_at": result.started_at,
         "completed_at": result.completed_at,
         "answers": {k: to_plain(v) for k, v in result.answers.items()},

@@ -73,6 +73,8 @@ def render(result: Result, audience: str = "trainer") -> str:
     if result.client:
         meta.append(f"**Client:** {md(result.client)}")
     meta.append(f"**Date:** {_date(result.completed_at or result.started_at)}")
+    if result.session is not None:
+        meta.append(f"**Session:** {result.session}")
     meta.append(f"**Questionnaire:** {md(q.id)} {md(q.version)}")
     if result.completed_at is None:
         meta.append("**Status:** unfinished")
@@ -128,7 +130,10 @@ def _held(result: Result) -> list[str]:
 def _client(result: Result) -> str:
     lines = ["# Your self-assessment summary", ""]
     day = _date(result.completed_at or result.started_at)
-    lines += [f"{md(result.client)}, {day}" if result.client else day, ""]
+    line = f"{md(result.client)}, {day}" if result.client else day
+    if result.session is not None:
+        line += f" (session {result.session})"
+    lines += [line, ""]
     lines += _alerts(result)
     lines += _stopped(result)
     pain = _pain_overview(result)
