@@ -199,3 +199,24 @@ def test_a_run_remembers_its_outputs_for_resume(tmp_path: Path) -> None:
     with Store.open(tmp_path / "data") as store:
         remembered = store.session(1).outputs
     assert remembered["out"] == str(out.resolve()) and remembered["audience"] == "client"
+
+
+def test_clients_can_be_renamed_merged_and_given_an_unnamed_session() -> None:
+    for client in ("Ana", "Anna K"):
+        assert (
+            imbalance("run", "--answers", str(INTAKE), "--no-input", "--client", client).returncode
+            == 0
+        )
+    assert imbalance("run", "--answers", str(INTAKE), "--no-input").returncode == 0  # no client
+    attach = imbalance("sessions", "attach", "3", "anna k")
+    assert attach.returncode == 0 and "Session 3 is now Anna K's" in attach.stderr
+    clash = imbalance("clients", "rename", "Ana", "ANNA K")
+    assert clash.returncode == 2 and "imbalance clients merge" in clash.stderr
+    merge = imbalance("clients", "merge", "Anna K", "Ana")
+    assert merge.returncode == 0 and "Moved 2 session(s) from 'Anna K' to 'Ana'" in merge.stderr
+    assert imbalance("clients", "rename", "ana", "Ana Kowalski").returncode == 0
+    clients = json.loads(imbalance("clients", "list", "--json").stdout)
+    assert [(c["name"], c["sessions"]) for c in clients] == [("Ana Kowalski", 3)]
+    assert {r["client"] for r in json.loads(imbalance("sessions", "list", "--json").stdout)} == {
+        "Ana Kowalski"
+    }

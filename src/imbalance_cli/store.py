@@ -309,6 +309,39 @@ class Store:
         ).fetchall()
         return [(str(r[0]), int(r[1]), r[2]) for r in rows]
 
+    def rename_client(self, name: str, new: str) -> str:
+        """Give a client a new name (or spelling); returns the old stored spelling."""
+        client = self.client_id(name, create=False)
+        if client is None:
+            raise UsageError(f"no client called '{name}'; see: imbalance clients list")
+        other = self.client_id(new, create=False)
+        if other is not None and other != client:
+            raise UsageError(
+                f"there is already a client called '{self.client_name(new)}'; to put both "
+                f"together use: imbalance clients merge '{name}' '{new}'"
+            )
+        old = self.client_name(name)
+        with self._write() as db:
+            db.execute("UPDATE clients SET name = ? WHERE id = ?", (new, client))
+        return old
+
+    def merge_clients(self, source: str, target: str) -> int:
+        """Move every session of ``source`` to ``target`` and remove ``source``; returns the
+        number of sessions moved."""
+        from_id = self.client_id(source, create=False)
+        into_id = self.client_id(target, create=False)
+        for name, found in ((source, from_id), (target, into_id)):
+            if found is None:
+                raise UsageError(f"no client called '{name}'; see: imbalance clients list")
+        if from_id == into_id:
+            raise UsageError(f"'{source}' and '{target}' are the same client")
+        with self._write() as db:
+            moved = db.execute(
+                "UPDATE sessions SET client_id = ? WHERE client_id = ?", (into_id, from_id)
+            ).rowcount
+            db.execute("DELETE FROM clients WHERE id = ?", (from_id,))
+        return int(moved)
+
     def delete_client(self, name: str) -> int:
         """Delete a client and every session and answer about them; return the sessions removed."""
         client = self.client_id(name, create=False)

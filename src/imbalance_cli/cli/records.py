@@ -30,12 +30,12 @@ if TYPE_CHECKING:
 
 
 sessions_app = typer.Typer(
-    help="Saved sessions: list, show, export and delete.",
+    help="Saved sessions: list, show, export, attach to a client, and delete.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 clients_app = typer.Typer(
-    help="Clients: list and delete.", no_args_is_help=True, rich_markup_mode=None
+    help="Clients: list, rename, merge and delete.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(clients_app, name="clients")
@@ -215,6 +215,52 @@ def clients_list(as_json: _Json = False) -> None:
     for name, count, last in rows:
         table.add_row(markup(name), str(count), (last or "–")[:16].replace("T", " "))
     _stdout_console().print(table)
+
+
+@clients_app.command("rename")
+def clients_rename(
+    name: Annotated[str, typer.Argument(help="The client's name as in 'imbalance clients list'.")],
+    new: Annotated[str, typer.Argument(help="The new name.")],
+) -> None:
+    """Rename a client (or fix the spelling); their sessions stay theirs."""
+    given, wanted = _client_name(name, "NAME"), _client_name(new, "NEW")
+    assert given is not None and wanted is not None
+    with _open_store() as store:
+        old = store.rename_client(given, wanted)
+    _err_console().print(f"Renamed client '{markup(old)}' to '{markup(wanted)}'.")
+
+
+@clients_app.command("merge")
+def clients_merge(
+    source: Annotated[str, typer.Argument(help="The client whose sessions move.")],
+    target: Annotated[str, typer.Argument(help="The client who keeps them.")],
+) -> None:
+    """Merge two clients (one person entered twice): every session of the first moves to the
+    second, and the first is removed."""
+    given, into = _client_name(source, "SOURCE"), _client_name(target, "TARGET")
+    assert given is not None and into is not None
+    with _open_store() as store:
+        names = store.client_name(given), store.client_name(into)
+        moved = store.merge_clients(given, into)
+    _err_console().print(
+        f"Moved {moved} session(s) from '{markup(names[0])}' to '{markup(names[1])}'."
+    )
+
+
+@sessions_app.command("attach")
+def sessions_attach(
+    session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    client: Annotated[str, typer.Argument(help="The client it is about (new or existing).")],
+) -> None:
+    """Attach a session to a client: one run without --client, or one under the wrong name."""
+    name = _client_name(client, "CLIENT")
+    assert name is not None
+    with _open_store() as store:
+        row = store.session(_session_id(session))
+        name = store.client_name(name)
+        store.set_client(row.id, name)
+    before = f" (it was {markup(row.client)}'s)" if row.client and row.client != name else ""
+    _err_console().print(f"Session {row.id} is now {markup(name)}'s{before}.")
 
 
 @clients_app.command("delete")
