@@ -368,3 +368,36 @@ def test_an_empty_required_field_is_not_told_to_be_left_out(write: Callable[...,
     message = "\n".join(str(p) for p in info.value.problems)
     assert "questionnaire 'version' is empty; it is required, so write one" in message
     assert "leave the field out" not in message
+
+
+def test_roles_are_checked_for_type_place_and_order(write: Callable[..., Path]) -> None:
+    path = write(
+        """
+        id: roles
+        title: Roles
+        version: "1"
+        sections:
+          - id: where
+            title: Where
+            questions:
+              - {id: regions, type: body_regions, text: Where?}
+              - {id: flat, type: scale, text: How bad overall?, role: pain_worst}
+              - {id: score, type: scale, text: How well?, role: goal_rating}
+              - {id: goal, type: yes_no, text: A goal?, role: goal}
+          - id: detail
+            title: "{region}"
+            repeat: regions
+            questions:
+              - {id: worst, type: scale, text: Worst?, role: pain_worst}
+              - {id: worse, type: scale, text: Worse?, role: pain_worst}
+              - {id: odd, type: scale, text: Odd?, role: pain_wrost}
+        """
+    )
+    with pytest.raises(QuestionnaireError) as info:
+        loader.load_questionnaire(path)
+    found = "\n".join(str(p) for p in info.value.problems)
+    assert "role 'pain_worst' belongs in a section repeated per region" in found
+    assert "role 'goal_rating' of 'score' needs a question with role 'goal' before it" in found
+    assert "role 'goal' is for text questions; 'goal' is yes_no" in found
+    assert "role 'pain_worst' is given twice in this section (also 'worst.neck')" in found
+    assert "unknown role 'pain_wrost'; did you mean 'pain_worst'?" in found

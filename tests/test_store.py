@@ -67,8 +67,9 @@ def test_answers_are_saved_exactly_and_removed_ones_deleted(tmp_path: Path) -> N
         sid = new_session(store, "Ana")
         order = {"regions": 0, "pain_worst.knee": 1, "notes": 2}
         store.save_answers(
-            sid, {"regions": ("knee.left",), "pain_worst.knee": 7, "notes": "ok"}, order
-        )
+            sid, {"regions": ("knee.left",), "pain_worst.knee": 7, "notes": "ok"}, order,
+            worst=7,
+        )  # fmt: skip
         assert store.session(sid).worst_pain == 7
         store.save_answers(sid, {"regions": ("neck",)}, order)
         assert store.answers(sid) == {"regions": ["neck"]}
@@ -89,9 +90,12 @@ def test_deleting_a_client_removes_everything_about_them(tmp_path: Path) -> None
     assert b"private detail" not in raw
 
 
-def test_worst_pain_is_the_highest_region_rating() -> None:
-    assert worst_pain({"pain_worst.knee": 4, "pain_worst.neck": 8, "pain_now.neck": 9}) == 8
-    assert worst_pain({"age": 40}) is None
+def test_worst_pain_is_the_highest_rating_of_the_questions_with_that_role() -> None:
+    ids = ["pain_worst.knee.left", "pain_worst.neck"]
+    assert (
+        worst_pain({"pain_worst.knee.left": 4, "pain_worst.neck": 8, "pain_now.neck": 9}, ids) == 8
+    )
+    assert worst_pain({"age": 40}, ids) is None
 
 
 WRITER = textwrap.dedent(

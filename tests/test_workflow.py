@@ -220,3 +220,45 @@ def test_clients_can_be_renamed_merged_and_given_an_unnamed_session() -> None:
     assert {r["client"] for r in json.loads(imbalance("sessions", "list", "--json").stdout)} == {
         "Ana Kowalski"
     }
+
+
+def test_lists_and_summaries_read_answers_by_role_not_by_id(tmp_path: Path) -> None:
+    """A questionnaire whose questions have other ids still gives the worst pain in the list,
+    the pain lines and the goals in the summary, because they carry roles."""
+    questionnaire = tmp_path / "own.yaml"
+    questionnaire.write_text(
+        """
+id: own
+title: Own
+version: "1"
+sections:
+  - id: where
+    title: Where
+    questions:
+      - {id: areas, type: body_regions, text: Where?, regions: [knee]}
+  - id: each
+    title: "{region}"
+    repeat: areas
+    questions:
+      - {id: hurts_today, type: scale, text: Today?, role: pain_now}
+      - {id: hurts_most, type: scale, text: At most?, role: pain_worst}
+  - id: aims
+    title: Aims
+    questions:
+      - {id: aim, type: text, text: An aim?, role: goal}
+      - {id: aim_score, type: scale, text: How well?, role: goal_rating, when: {question: aim, answered: true}}
+"""
+    )
+    answers = tmp_path / "a.yaml"
+    answers.write_text(
+        "areas: [knee.right]\nhurts_today.knee.right: 3\nhurts_most.knee.right: 8\n"
+        "aim: Cycle to work\naim_score: 4\n"
+    )
+    run = imbalance(
+        "run", str(questionnaire), "--answers", str(answers), "--no-input", "--audience", "client"
+    )
+    assert run.returncode == 0, run.stderr
+    assert "- **Knee (right):** 3/10 now, 8/10 at worst" in run.stdout
+    assert "- Cycle to work (today: 4/10)" in run.stdout
+    listed = json.loads(imbalance("sessions", "list", "--json").stdout)
+    assert listed[0]["worst_pain"] == 8

@@ -31,6 +31,7 @@ from imbalance_cli.model import (
     Question,
     Questionnaire,
     QuestionType,
+    Role,
     Rule,
     Section,
 )
@@ -232,6 +233,7 @@ def _questionnaire(
             )
         )
 
+    _check_roles(built_sections, sink)
     alerts = _alerts(top.get("alerts"), sink, resolver)
     rules = _rules(top.get("recommendations"), sink, resolver, library)
     if library is not None:
@@ -467,9 +469,72 @@ def _question(
         anchors=tuple(sorted(anchors)),
         regions=tuple(allowed_regions),
         none_label=text_field(f, "none", sink, "question"),
+        role=_role(f.get("role"), qtype, sink, qid),
         location=sink.at(node),
     )
     return question, f.get("when")
+
+
+_ROLE_TYPES = {
+    Role.PAIN_NOW: QuestionType.SCALE,
+    Role.PAIN_BEST: QuestionType.SCALE,
+    Role.PAIN_WORST: QuestionType.SCALE,
+    Role.GOAL: QuestionType.TEXT,
+    Role.GOAL_RATING: QuestionType.SCALE,
+}
+
+
+def _role(node: Node | None, qtype: QuestionType, sink: Sink, qid: str) -> Role | None:
+    if node is None:
+        return None
+    name = as_str(node, sink, "role")
+    if name is None:
+        return None
+    names = [r.value for r in Role]
+    if name not in names:
+        sink.add(node, f"unknown role '{name}'{suggest(name, names)} (one of: {', '.join(names)})")
+        return None
+    role = Role(name)
+    if qtype is not _ROLE_TYPES[role]:
+        sink.add(
+            node,
+            f"role '{name}' is for {_ROLE_TYPES[role].value} questions; '{qid}' is {qtype.value}",
+        )
+        return None
+    return role
+
+
+def _check_roles(sections: list[Section], sink: Sink) -> None:
+    """Pain roles belong in a section repeated per region, once each; a goal rating follows a
+    goal."""
+    for section in sections:
+        seen: dict[Role, Question] = {}
+        for question in section.questions:
+            role = question.role
+            if role is None:
+                continue
+            if role.is_pain and section.region is None:
+                sink.add_at(
+                    question.location,
+                    f"role '{role.value}' belongs in a section repeated per region (repeat: ...), where each region has its own rating",
+                )
+            elif role.is_pain and role in seen and section.region is not None:
+                sink.add_at(
+                    question.location,
+                    f"role '{role.value}' is given twice in this section (also '{seen[role].id}')",
+                )
+            seen.setdefault(role, question)
+    waiting = False
+    for question in (q for s in sections for q in s.questions):
+        if question.role is Role.GOAL:
+            waiting = True
+        elif question.role is Role.GOAL_RATING:
+            if not waiting:
+                sink.add_at(
+                    question.location,
+                    f"role 'goal_rating' of '{question.id}' needs a question with role 'goal' before it",
+                )
+            waiting = False
 
 
 def _choices(node: Node, sink: Sink, qtype: QuestionType, what: str) -> list[Choice]:

@@ -48,6 +48,21 @@ class QuestionType(str, Enum):
         return self in (QuestionType.MULTI, QuestionType.BODY_REGIONS)
 
 
+class Role(str, Enum):
+    """What a question's answer means to the tool itself: summaries, lists and comparisons read
+    answers by role, never by question id."""
+
+    PAIN_NOW = "pain_now"
+    PAIN_BEST = "pain_best"
+    PAIN_WORST = "pain_worst"
+    GOAL = "goal"
+    GOAL_RATING = "goal_rating"
+
+    @property
+    def is_pain(self) -> bool:
+        return self in (Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST)
+
+
 class AlertLevel(str, Enum):
     """How soon a warning sign needs a clinician."""
 
@@ -266,6 +281,7 @@ class Question:
     anchors: tuple[tuple[int, str], ...] = ()
     regions: tuple[str, ...] = ()
     none_label: str | None = None
+    role: Role | None = None
     when: Condition | None = None
     region: str | None = None
     location: SourceLocation = NOWHERE
@@ -341,6 +357,21 @@ class Questionnaire:
             if s.id == section_id:
                 return s
         return None
+
+    def with_role(self, role: Role) -> tuple[Question, ...]:
+        """Every question (every region's copy) that plays this role, in order."""
+        return tuple(q for q in self.questions if q.role is role)
+
+    def goals(self) -> tuple[tuple[Question, Question | None], ...]:
+        """Each goal question with the rating that follows it (the next goal_rating before the
+        next goal), in order."""
+        pairs: list[tuple[Question, Question | None]] = []
+        for question in self.questions:
+            if question.role is Role.GOAL:
+                pairs.append((question, None))
+            elif question.role is Role.GOAL_RATING and pairs and pairs[-1][1] is None:
+                pairs[-1] = (pairs[-1][0], question)
+        return tuple(pairs)
 
 
 class EvidenceKind(str, Enum):

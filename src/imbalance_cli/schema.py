@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from imbalance_cli import bodymap
-from imbalance_cli.model import AlertLevel, Op, QuestionType
+from imbalance_cli.model import AlertLevel, Op, QuestionType, Role
 
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}
 _TEXT = {"type": "string", "minLength": 1}
@@ -108,6 +108,10 @@ def build() -> dict[str, Any]:
             "none": {
                 **_TEXT,
                 "description": "body_regions: label of an exclusive 'no pain' choice (answer 'none')",
+            },
+            "role": {
+                "enum": [r.value for r in Role],
+                "description": "what the answer means to summaries, lists and comparisons",
             },
             "when": {"$ref": "#/$defs/condition"},
         },

@@ -28,7 +28,7 @@ QUESTIONNAIRE_FIELDS = (
 SECTION_FIELDS = ("id", "title", "intro", "when", "repeat", "questions")
 QUESTION_FIELDS = (
     "id", "type", "text", "label", "help", "required", "choices", "min", "max", "integer",
-    "unit", "anchors", "regions", "none", "when",
+    "unit", "anchors", "regions", "none", "role", "when",
 )  # fmt: skip
 CHOICE_FIELDS = ("id", "label", "exclusive", "help")
 ALERT_FIELDS = ("id", "level", "when", "message", "action")

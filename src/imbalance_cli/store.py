@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -123,14 +123,12 @@ _SESSION_COLUMNS = """
 """
 
 
-def worst_pain(answers: Mapping[str, AnswerValue]) -> float | None:
-    """The highest "pain at worst" rating of any region (questions named ``pain_worst...``)."""
+def worst_pain(answers: Mapping[str, AnswerValue], ids: Iterable[str]) -> float | None:
+    """The highest rating among these questions (those with the role ``pain_worst``)."""
     values = [
         float(v)
-        for k, v in answers.items()
-        if k.split(".")[0] == "pain_worst"
-        and isinstance(v, (int, float))
-        and not isinstance(v, bool)
+        for v in (answers.get(i) for i in ids)
+        if isinstance(v, (int, float)) and not isinstance(v, bool)
     ]
     return max(values) if values else None
 
@@ -385,6 +383,7 @@ class Store:
         answers: Mapping[str, AnswerValue],
         order: Mapping[str, int],
         warning: str | None = None,
+        worst: float | None = None,
     ) -> None:
         """Make the stored answers equal ``answers``, in one transaction: changed ones are
         rewritten, removed ones (hidden by a changed answer, or undone by going back) deleted."""
@@ -414,7 +413,7 @@ class Store:
                     )
             db.execute(
                 "UPDATE sessions SET updated_at = ?, worst_pain = ?, warning = ? WHERE id = ?",
-                (stamp, worst_pain(answers), warning, session_id),
+                (stamp, worst, warning, session_id),
             )
 
     def set_warning(self, session_id: int, level: str | None) -> None:

@@ -14,10 +14,10 @@ from imbalance_cli import loader, resources
 from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
 from imbalance_cli.engine import Flow
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, QuestionnaireError
-from imbalance_cli.model import AnswerValue, Library, Questionnaire, Result
+from imbalance_cli.model import AnswerValue, Library, Questionnaire, Result, Role
 from imbalance_cli.rules import assess, fired_alerts
 from imbalance_cli.session import SaveHook
-from imbalance_cli.store import DAMAGED, SessionRow, Store, store_error
+from imbalance_cli.store import DAMAGED, SessionRow, Store, store_error, worst_pain
 
 
 def load_library() -> Library:
@@ -44,12 +44,14 @@ def saver(store: Store, session_id: int, questionnaire: Questionnaire) -> SaveHo
     import sqlite3
 
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
+    worst_ids = [q.id for q in questionnaire.with_role(Role.PAIN_WORST)]
 
     def save(answers: Mapping[str, AnswerValue]) -> None:
         levels = [f.alert.level for f in fired_alerts(questionnaire, answers)]
         top = min(levels, key=lambda lv: lv.rank).value if levels else "none"
+        worst = worst_pain(answers, worst_ids)
         try:
-            store.save_answers(session_id, answers, order, top)
+            store.save_answers(session_id, answers, order, top, worst)
         except sqlite3.IntegrityError:
             raise ImbalanceError(
                 f"session {session_id} was deleted while this run was saving it (was its client "

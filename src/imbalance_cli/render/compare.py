@@ -6,12 +6,12 @@ went; goal ratings; alerts then and now."""
 from __future__ import annotations
 
 from imbalance_cli import bodymap as bodymaps
-from imbalance_cli.model import Questionnaire, QuestionType, Result
+from imbalance_cli.model import Questionnaire, QuestionType, Result, Role
 from imbalance_cli.render.markdown import DISCLAIMER
 from imbalance_cli.text import md
 
 MCID = 2
-PAIN = (("pain_now", "Now"), ("pain_best", "At best"), ("pain_worst", "At worst"))
+PAIN = ((Role.PAIN_NOW, "Now"), (Role.PAIN_BEST, "At best"), (Role.PAIN_WORST, "At worst"))
 
 
 def _regions(result: Result) -> dict[str, str]:
@@ -65,13 +65,24 @@ def _goals(result: Result) -> dict[str, tuple[str, float | None]]:
     """Goal activities by their wording (case and spacing ignored), with their 0-10 rating, so a
     goal is compared with the same goal even if the list order changed."""
     out: dict[str, tuple[str, float | None]] = {}
-    for n in range(1, 10):
-        if result.questionnaire.question(f"goal_{n}") is None:
-            break
-        text = result.answers.get(f"goal_{n}")
+    for goal, rating in result.questionnaire.goals():
+        text = result.answers.get(goal.id)
         if isinstance(text, str) and text.strip():
-            out[" ".join(text.lower().split())] = (text, _number(result, f"goal_{n}_rating"))
+            out[" ".join(text.lower().split())] = (
+                text,
+                _number(result, rating.id) if rating else None,
+            )
     return out
+
+
+def _pain_id(result: Result, region: str, role: Role) -> str:
+    """The id of the question with this role in the section repeated for this region."""
+    for section in result.questionnaire.sections:
+        if section.region == region:
+            for question in section.questions:
+                if question.role is role:
+                    return question.id
+    return ""
 
 
 def render(before: Result, after: Result, label_before: str, label_after: str) -> str:
@@ -98,8 +109,9 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
             "|---|---|---|---|---|",
         ]
         for region in shared:
-            for base, name in PAIN:
-                a, b = _number(before, f"{base}.{region}"), _number(after, f"{base}.{region}")
+            for role, name in PAIN:
+                a = _number(before, _pain_id(before, region, role))
+                b = _number(after, _pain_id(after, region, role))
                 if a is None and b is None:
                     continue
                 lines.append(

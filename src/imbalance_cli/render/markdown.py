@@ -15,6 +15,7 @@ from imbalance_cli.model import (
     Question,
     Recommendation,
     Result,
+    Role,
     Section,
 )
 from imbalance_cli.rules import describe_answer
@@ -171,8 +172,9 @@ def _pain_overview(result: Result) -> list[str]:
     for section in result.questionnaire.sections:
         if section.region is None:
             continue
-        now = result.answers.get(f"pain_now.{section.region}")
-        worst = result.answers.get(f"pain_worst.{section.region}")
+        by_role = {q.role: q.id for q in section.questions if q.role is not None}
+        now = result.answers.get(by_role.get(Role.PAIN_NOW, ""))
+        worst = result.answers.get(by_role.get(Role.PAIN_WORST, ""))
         if now is None and worst is None:
             continue
         parts = []
@@ -186,15 +188,13 @@ def _pain_overview(result: Result) -> list[str]:
 
 def _goals(result: Result) -> list[str]:
     rows = []
-    for n in range(1, 10):
-        goal = result.answers.get(f"goal_{n}")
-        if goal is None:
-            if result.questionnaire.question(f"goal_{n}") is None:
-                break
+    for goal, rating_question in result.questionnaire.goals():
+        text = result.answers.get(goal.id)
+        if text is None:
             continue
-        rating = result.answers.get(f"goal_{n}_rating")
+        rating = result.answers.get(rating_question.id) if rating_question else None
         shown = f" (today: {rating:g}/10)" if isinstance(rating, (int, float)) else ""
-        rows.append(f"- {md(str(goal))}{shown}")
+        rows.append(f"- {md(str(text))}{shown}")
     return rows
 
 
