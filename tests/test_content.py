@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from conftest import ROOT
+from imbalance_cli import loader, resources
 from imbalance_cli.model import Library, Op, Questionnaire, QuestionType
 from imbalance_cli.rules import fired_alerts
 
@@ -34,8 +35,10 @@ def test_library_size_and_sources(library: Library) -> None:
 def test_every_article_and_strategy_is_reachable_by_a_rule(
     intake: Questionnaire, library: Library
 ) -> None:
-    used_articles = {a for r in intake.rules for a in r.articles}
-    used_strategies = {s for r in intake.rules for s in r.strategies}
+    side_to_side = loader.load_questionnaire(resources.bundled_dir() / "side-to-side.yaml", library)
+    rules = (*intake.rules, *side_to_side.rules)
+    used_articles = {a for r in rules for a in r.articles}
+    used_strategies = {s for r in rules for s in r.strategies}
     assert set(library.articles) <= used_articles, set(library.articles) - used_articles
     assert set(library.strategies) <= used_strategies, set(library.strategies) - used_strategies
     assert len(intake.rules) >= 25

@@ -193,6 +193,49 @@ def _plain(node: Node, sink: Sink) -> object:
 _BAD = object()
 
 
+def _is_pair(questionnaire: Questionnaire, key: str) -> bool:
+    """Is ``key`` a paired question's own id (its answers are ``key.left`` and ``key.right``)?"""
+    left = questionnaire.question(f"{key}.left")
+    return questionnaire.question(key) is None and left is not None and left.pair == key
+
+
+def _plain_pair(node: Node, sink: Sink) -> object:
+    if not isinstance(node, Map):
+        return node.value if isinstance(node, Scalar) else None
+    out: dict[str, object] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(value_node, Scalar):
+            sink.add(value_node, "each side of a paired answer is one number")
+            return _BAD
+        out[str(key_node.value)] = _plain(value_node, sink)
+    return out
+
+
+def _fill_pair(
+    answers: dict[str, AnswerValue],
+    questionnaire: Questionnaire,
+    key: str,
+    raw: object,
+    where: SourceLocation,
+    sink: Sink,
+    notes: list[str] | None,
+) -> None:
+    """``grip: {left: 31, right: 28}``: each side checked into its own question."""
+    if not isinstance(raw, dict):
+        sink.add_at(
+            where,
+            f"'{key}' is a left/right test: answer {{left: number, right: number}} (or give "
+            f"'{key}.left' and '{key}.right')",
+        )
+        return
+    for side, value in raw.items():
+        if side not in ("left", "right"):
+            sink.add_at(where, f"'{key}': '{_quote(side)}' is not a side; use left and right")
+            continue
+        _fill(answers, questionnaire, f"{key}.{side}", (f"{key}.{side}",), value, where, sink,
+              notes, None)  # fmt: skip
+
+
 def _read_json(
     text: str,
     sink: Sink,
@@ -247,6 +290,9 @@ def _read_json(
                 where,
                 f"'{_quote(key)}' is not a question of '{questionnaire.id}'{suggest(key, known)}",
             )
+            continue
+        if _is_pair(questionnaire, key):
+            _fill_pair(answers, questionnaire, key, raw, where, sink, notes)
             continue
         if isinstance(raw, dict) or (
             isinstance(raw, list)
@@ -350,10 +396,15 @@ def read_answers(
                         f"'{key}' is not a question of '{questionnaire.id}'{suggest(key, known)}",
                     )
                     continue
+                where = sink.at(value_node)
+                if _is_pair(questionnaire, key):
+                    sides = _plain_pair(value_node, sink)
+                    if sides is not _BAD:
+                        _fill_pair(answers, questionnaire, key, sides, where, sink, notes)
+                    continue
                 raw = _plain(value_node, sink)
                 if raw is _BAD:
                     continue
-                where = sink.at(value_node)
                 _fill(answers, questionnaire, key, targets, raw, where, sink, notes, expanded)
     if sink.problems:
         raise AnswersError(sink.problems)

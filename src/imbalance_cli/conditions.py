@@ -49,7 +49,11 @@ class Conditions:
         # 'pain_now.knee' (no side) names every side's copy: answers and rules written before
         # sides were kept apart keep working.
         self.by_region: dict[str, list[str]] = {}
+        # A paired question's id names both sides (left first): 'grip' -> grip.left, grip.right.
+        self.pairs: dict[str, list[str]] = {}
         for qid, (_, q) in index.items():
+            if q.pair is not None:
+                self.pairs.setdefault(q.pair, []).append(qid)
             if q.region is not None:
                 base = qid.split(".", 1)[0]
                 self.repeated.setdefault(base, []).append(qid)
@@ -176,6 +180,8 @@ class Conditions:
                 return None
         elif target not in self.index and target in self.by_region:
             covered = tuple(self.by_region[target])
+        elif target not in self.index and target in self.pairs:
+            covered = tuple(self.pairs[target])
         else:
             covered = (target,)
         for qid in covered:
@@ -193,9 +199,25 @@ class Conditions:
                 )
                 return None
         question = self.index[covered[0]][1]
+        if op in (Op.LSI_BELOW, Op.WEAKER) and (
+            question.type is not QuestionType.PAIRED or len(covered) != 2
+        ):
+            sink.add(
+                f[op.value],
+                f"'{op.value}' tests a paired question by its own id"
+                + (
+                    f" ('{question.pair}', not one side)"
+                    if question.pair
+                    else f"; '{ref}' is {question.type.value}"
+                ),
+            )
+            return None
         value = self._value(op, f[op.value], question, ref)
         if value is None:
             return None
+        if op in (Op.LSI_BELOW, Op.WEAKER):
+            paired = (question.better, question.noise)
+            return Leaf(ref, op, value, covered, sink.at(node), paired=paired)
         zones: dict[str, str] = {}
         if op is Op.ZONES:
             for token in self.bodymap.tokens(question.regions):
@@ -209,6 +231,21 @@ class Conditions:
         t = q.type
         if op is Op.ANSWERED:
             return as_bool(node, sink, "answered")
+        if op is Op.WEAKER:
+            side = as_str(node, sink, "weaker")
+            if side is not None and side not in ("left", "right"):
+                sink.add(node, f"'weaker' is left or right, not '{side}'")
+                return None
+            return side
+        if op is Op.LSI_BELOW:
+            threshold = as_number(node, sink, "lsi_below")
+            if threshold is not None and not 0 < threshold <= 100:
+                sink.add(
+                    node,
+                    "'lsi_below' is a limb symmetry index in percent: more than 0, at most 100",
+                )
+                return None
+            return threshold
         if op in (Op.SIDE, Op.ZONES) and t is not QuestionType.BODY_REGIONS:
             sink.add(node, f"'{op.value}' tests body_regions questions; '{ref}' is {t.value}")
             return None
@@ -249,7 +286,8 @@ class Conditions:
         if op in (Op.GTE, Op.LTE):
             if not t.is_numeric:
                 sink.add(
-                    node, f"'{op.value}' tests scale and number questions; '{ref}' is {t.value}"
+                    node,
+                    f"'{op.value}' tests scale, number and paired questions; '{ref}' is {t.value}",
                 )
                 return None
             return as_number(node, sink, op.value)

@@ -22,8 +22,10 @@ from imbalance_cli.model import (
     Question,
     Questionnaire,
     QuestionType,
+    Reassess,
     Section,
 )
+from imbalance_cli.symmetry import Symmetry, lsi_below
 
 Types = Mapping[str, QuestionType]
 
@@ -74,6 +76,8 @@ def evaluate(condition: Condition | None, answers: Answers, types: Types) -> boo
 
 def matching(leaf: Leaf, answers: Answers, types: Types) -> list[str]:
     """The question ids whose answers make the leaf true (several for a ``name.*`` leaf)."""
+    if leaf.op in (Op.LSI_BELOW, Op.WEAKER):
+        return _paired(leaf, answers)
     hits: list[str] = []
     for qid in leaf.questions or (leaf.question,):
         value = answers.get(qid)
@@ -83,6 +87,22 @@ def matching(leaf: Leaf, answers: Answers, types: Types) -> list[str]:
         elif leaf_holds(leaf, value, types.get(qid)):
             hits.append(qid)
     return hits
+
+
+def _paired(leaf: Leaf, answers: Answers) -> list[str]:
+    """``lsi_below`` and ``weaker`` read both sides of a paired test at once."""
+    left_id, right_id = leaf.questions
+    better, noise = leaf.paired or ("higher", None)
+    left, right = answers.get(left_id), answers.get(right_id)
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right)):
+        return []
+    assert isinstance(left, (int, float)) and isinstance(right, (int, float))
+    s = Symmetry(leaf.question, "", "", float(left), float(right), better, noise)
+    if leaf.op is Op.WEAKER:
+        held = s.clear_weaker is not None and s.clear_weaker == leaf.value
+    else:
+        held = isinstance(leaf.value, (int, float)) and lsi_below(s, float(leaf.value))
+    return [left_id, right_id] if held else []
 
 
 @dataclass(frozen=True)
@@ -96,8 +116,10 @@ class Progress:
 class Flow:
     """Walks one questionnaire. Holds no answers itself: every method takes them."""
 
-    def __init__(self, questionnaire: Questionnaire) -> None:
+    def __init__(self, questionnaire: Questionnaire, *, reassessment: bool = False) -> None:
         self.questionnaire = questionnaire
+        #: A re-assessment also shows questions asked only then (``reassess: only``).
+        self.reassessment = reassessment
         self.order: tuple[Question, ...] = questionnaire.questions
         self.sections = {s.id: s for s in questionnaire.sections}
         self.types = {q.id: q.type for q in self.order}
@@ -106,6 +128,8 @@ class Flow:
         return self.sections[question.section]
 
     def is_visible(self, question: Question, answers: Answers) -> bool:
+        if question.reassess is Reassess.ONLY and not self.reassessment:
+            return False
         section = self.sections[question.section]
         return evaluate(section.when, answers, self.types) and evaluate(
             question.when, answers, self.types

@@ -34,6 +34,9 @@ class QuestionType(str, Enum):
     NUMBER = "number"
     TEXT = "text"
     BODY_REGIONS = "body_regions"
+    #: A left and a right measurement of one test, with a unit. The loader turns one paired
+    #: question into two questions, ``<id>.left`` and ``<id>.right``, each answered by a number.
+    PAIRED = "paired"
 
     @property
     def has_choices(self) -> bool:
@@ -41,7 +44,7 @@ class QuestionType(str, Enum):
 
     @property
     def is_numeric(self) -> bool:
-        return self in (QuestionType.SCALE, QuestionType.NUMBER)
+        return self in (QuestionType.SCALE, QuestionType.NUMBER, QuestionType.PAIRED)
 
     @property
     def is_list(self) -> bool:
@@ -61,6 +64,19 @@ class Role(str, Enum):
     @property
     def is_pain(self) -> bool:
         return self in (Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST)
+
+
+class Reassess(str, Enum):
+    """What a re-assessment does with a question: ask it again, carry the last answer over, or
+    ask it only at a re-assessment (what was done since)."""
+
+    ASK = "ask"
+    KEEP = "keep"
+    ONLY = "only"
+
+
+#: The units a paired (left/right) measurement can have.
+PAIRED_UNITS = ("seconds", "repetitions", "kilograms", "degrees", "centimetres")
 
 
 class AlertLevel(str, Enum):
@@ -101,6 +117,11 @@ class Op(str, Enum):
     ANSWERED = "answered"
     SIDE = "side"
     ZONES = "zones"
+    #: Paired questions: the limb symmetry index (weaker / stronger x 100) is under the value
+    #: and the sides differ by more than the test's day-to-day noise.
+    LSI_BELOW = "lsi_below"
+    #: Paired questions: this side (left or right) is the weaker one, by more than the noise.
+    WEAKER = "weaker"
 
 
 LeafValue = str | bool | int | float | tuple[str | int | float, ...]
@@ -118,6 +139,9 @@ class Leaf:
     location: SourceLocation = NOWHERE
     #: For ``zones``: region token -> zone, from the body map (keeps the engine free of I/O).
     zones: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    #: For ``lsi_below`` / ``weaker``: which way is better and the test's noise, from the
+    #: paired question (``questions`` then holds its left and right copies, in that order).
+    paired: tuple[str, float | None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -284,6 +308,14 @@ class Question:
     role: Role | None = None
     when: Condition | None = None
     region: str | None = None
+    reassess: Reassess = Reassess.KEEP
+    #: Paired questions: the test's id (both sides share it), this copy's side, which way is
+    #: better, and the day-to-day noise of the test (in its unit) with the source that gives it.
+    pair: str | None = None
+    side: str | None = None
+    better: str = "higher"
+    noise: float | None = None
+    noise_source: str | None = None
     location: SourceLocation = NOWHERE
 
     @property
@@ -488,6 +520,8 @@ class Result:
     not_asked: tuple[str, ...] = ()
     #: The saved session this result belongs to, if it was saved.
     session: int | None = None
+    #: The session this one re-assesses (a re-assessment carries its unchanged answers over).
+    previous: int | None = None
 
     @property
     def top_level(self) -> AlertLevel | None:

@@ -37,7 +37,7 @@ def describe_answer(question: Question, value: AnswerValue, bodymap: BodyMap | N
         return "yes" if value else "no"
     if t is QuestionType.SCALE and isinstance(value, (int, float)):
         return f"{value:g}/{question.maximum:g}"
-    if t is QuestionType.NUMBER and isinstance(value, (int, float)):
+    if t in (QuestionType.NUMBER, QuestionType.PAIRED) and isinstance(value, (int, float)):
         return f"{value:g} {question.unit}" if question.unit else f"{value:g}"
     if t is QuestionType.BODY_REGIONS and isinstance(value, tuple):
         regions = bodymap or body.default()
@@ -227,9 +227,11 @@ def assess(
     completed_at: str | None,
     client: str | None = None,
     session: int | None = None,
+    previous: int | None = None,
 ) -> Result:
-    """Build the result document's data from a set of answers (pruned to what was asked)."""
-    flow = Flow(questionnaire)
+    """Build the result document's data from a set of answers (pruned to what was asked). A
+    re-assessment (``previous`` given) keeps the answers to questions asked only then."""
+    flow = Flow(questionnaire, reassessment=previous is not None)
     kept: Mapping[str, AnswerValue] = flow.prune(answers)
     alerts = fired_alerts(questionnaire, kept)
     hits = rule_hits(questionnaire, kept)
@@ -252,4 +254,5 @@ def assess(
         withheld=withheld,
         not_asked=not_asked,
         session=session,
+        previous=previous,
     )

@@ -10,10 +10,15 @@ import json
 from typing import Any
 
 from imbalance_cli import bodymap
-from imbalance_cli.model import AlertLevel, Op, QuestionType, Role
+from imbalance_cli.model import PAIRED_UNITS, AlertLevel, Op, QuestionType, Reassess, Role
 
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}
 _TEXT = {"type": "string", "minLength": 1}
+_REASSESS = {
+    "enum": [r.value for r in Reassess],
+    "description": "at a re-assessment: ask again, keep the last answer, or ask only then "
+    "(default: pain and goal ratings and paired tests are asked again, the rest kept)",
+}
 
 
 def _obj(props: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
@@ -49,6 +54,17 @@ def build() -> dict[str, Any]:
         "minimum": 1,
         "maximum": 5,
         "description": "body_regions: covers at least this many of the five body zones",
+    }
+    leaf_props[Op.LSI_BELOW.value] = {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": 100,
+        "description": "paired: weaker / stronger x 100 is under this, and the sides differ by "
+        "more than the test's noise",
+    }
+    leaf_props[Op.WEAKER.value] = {
+        "enum": ["left", "right"],
+        "description": "paired: this side is the weaker one, by more than the test's noise",
     }
     condition = {
         "description": "all / any / not, or one test on one earlier question",
@@ -98,7 +114,20 @@ def build() -> dict[str, Any]:
             "min": {"type": "number"},
             "max": {"type": "number"},
             "integer": {"type": "boolean"},
-            "unit": _TEXT,
+            "unit": {
+                **_TEXT,
+                "description": "number: any unit; paired: one of " + ", ".join(PAIRED_UNITS),
+            },
+            "better": {
+                "enum": ["higher", "lower"],
+                "description": "paired: which way is better (default higher: more is stronger)",
+            },
+            "noise": _obj(
+                {"amount": {"type": "number", "minimum": 0}, "source": _TEXT},
+                ["amount", "source"],
+                "paired: the test's day-to-day noise in its unit, with the source that gives it; "
+                "a smaller difference between sides is not counted",
+            ),
             "anchors": {
                 "type": "object",
                 "patternProperties": {"^[0-9]+$": _TEXT},
@@ -113,6 +142,7 @@ def build() -> dict[str, Any]:
                 "enum": [r.value for r in Role],
                 "description": "what the answer means to summaries, lists and comparisons",
             },
+            "reassess": _REASSESS,
             "when": {"$ref": "#/$defs/condition"},
         },
         ["id", "type", "text"],
@@ -128,6 +158,7 @@ def build() -> dict[str, Any]:
                 "type": "string",
                 "description": "ask this section once per region chosen in this body_regions question",
             },
+            "reassess": _REASSESS,
             "questions": {"type": "array", "minItems": 1, "items": question},
         },
         ["id", "title", "questions"],

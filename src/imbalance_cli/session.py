@@ -4,6 +4,7 @@ handles going back, and hands every change to a save hook so nothing answered is
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from imbalance_cli.engine import Flow
 from imbalance_cli.errors import Interrupted
@@ -21,6 +22,7 @@ def run_session(
     on_change: SaveHook | None = None,
     *,
     resumable: bool = False,
+    reassessment: bool = False,
 ) -> dict[str, AnswerValue]:
     """Ask every visible question not yet answered and return all answers.
 
@@ -30,8 +32,9 @@ def run_session(
     far (the summary then holds the alerts, what to do and those answers, nothing else).
     Raises Interrupted, carrying the answers so far, on Ctrl-C or when input ends.
     """
-    flow = Flow(questionnaire)
+    flow = Flow(questionnaire, reassessment=reassessment)
     answers = flow.prune(prefilled or {})
+    goal_of = {rating.id: goal.id for goal, rating in questionnaire.goals() if rating is not None}
     remembered: dict[str, AnswerValue] = dict(answers)
     history: list[str] = [q.id for q in flow.order if q.id in answers] if resumable else []
     shown: set[str] = set()
@@ -88,6 +91,10 @@ def run_session(
             prompter.section(flow.section_of(question))
             current_section = question.section
         try:
+            goal = answers.get(goal_of.get(question.id, ""))
+            if isinstance(goal, str) and goal.strip():
+                # A goal rating names the goal in the person's own words.
+                question = replace(question, text=f"Your goal: {goal.strip()}. {question.text}")
             reply = prompter.ask(
                 question,
                 default=remembered.get(question.id),

@@ -25,11 +25,12 @@ QUESTIONNAIRE_FIELDS = (
     "alerts",
     "recommendations",
 )
-SECTION_FIELDS = ("id", "title", "intro", "when", "repeat", "questions")
+SECTION_FIELDS = ("id", "title", "intro", "when", "repeat", "reassess", "questions")
 QUESTION_FIELDS = (
     "id", "type", "text", "label", "help", "required", "choices", "min", "max", "integer",
-    "unit", "anchors", "regions", "none", "role", "when",
+    "unit", "better", "noise", "anchors", "regions", "none", "role", "reassess", "when",
 )  # fmt: skip
+NOISE_FIELDS = ("amount", "source")
 CHOICE_FIELDS = ("id", "label", "exclusive", "help")
 ALERT_FIELDS = ("id", "level", "when", "message", "action")
 RULE_FIELDS = ("id", "when", "because", "articles", "strategies")
@@ -52,6 +53,7 @@ QUESTIONNAIRE = Shape(QUESTIONNAIRE_FIELDS, ("id", "title", "version", "sections
 SECTION = Shape(SECTION_FIELDS, ("id", "title", "questions"))
 QUESTION = Shape(QUESTION_FIELDS, ("id", "type", "text"))
 CHOICE = Shape(CHOICE_FIELDS, ("id", "label"))
+NOISE = Shape(NOISE_FIELDS, ("amount", "source"))
 COMBINATORS = ("all", "any", "not", "same_region")
 CONDITION = Shape((*COMBINATORS, *LEAF_FIELDS))
 ALERT = Shape(ALERT_FIELDS, ("id", "level", "when", "message", "action"))
@@ -62,10 +64,12 @@ QUESTION_TYPES = {t.value: t for t in QuestionType}
 #: Question fields that only some types of question take.
 ONLY_FOR = {
     "choices": (QuestionType.SINGLE, QuestionType.MULTI),
-    "min": (QuestionType.SCALE, QuestionType.NUMBER),
-    "max": (QuestionType.SCALE, QuestionType.NUMBER),
-    "integer": (QuestionType.NUMBER,),
-    "unit": (QuestionType.NUMBER,),
+    "min": (QuestionType.SCALE, QuestionType.NUMBER, QuestionType.PAIRED),
+    "max": (QuestionType.SCALE, QuestionType.NUMBER, QuestionType.PAIRED),
+    "integer": (QuestionType.NUMBER, QuestionType.PAIRED),
+    "unit": (QuestionType.NUMBER, QuestionType.PAIRED),
+    "better": (QuestionType.PAIRED,),
+    "noise": (QuestionType.PAIRED,),
     "anchors": (QuestionType.SCALE,),
     "regions": (QuestionType.BODY_REGIONS,),
     "none": (QuestionType.BODY_REGIONS,),

@@ -228,12 +228,13 @@ def _hint(question: Question) -> str:
         for point in (low, high):
             ends.append(f"{point} = {clean(anchors[point])}" if point in anchors else str(point))
         return f"({ends[0]} … {ends[1]})"
-    if question.type is QuestionType.NUMBER:
+    if question.type in (QuestionType.NUMBER, QuestionType.PAIRED):
         lo, hi = question.minimum, question.maximum
         unit = f" {clean(question.unit)}" if question.unit else ""
+        skip = "" if question.required else ", Enter to skip"
         if lo is not None and hi is not None:
-            return f"({lo:g}-{hi:g}{unit})"
-        return f"({unit.strip()})" if unit else ""
+            return f"({lo:g}-{hi:g}{unit}{skip})"
+        return f"({unit.strip()}{skip})" if unit or skip else ""
     if question.type is QuestionType.TEXT and not question.required:
         return "(optional, Enter to skip)"
     return ""

@@ -13,12 +13,14 @@ from imbalance_cli.model import (
     BodyMap,
     Library,
     Question,
+    QuestionType,
     Recommendation,
     Result,
     Role,
     Section,
 )
 from imbalance_cli.rules import describe_answer
+from imbalance_cli.symmetry import format_value, reading, symmetries
 from imbalance_cli.text import md
 
 DISCLAIMER = (
@@ -151,6 +153,9 @@ def _client(result: Result) -> str:
     goals = _goals(result)
     if goals:
         lines += ["## Your goals", "", *goals, ""]
+    sides = symmetry_table(result)
+    if sides:
+        lines += ["## Left and right", "", *sides, ""]
     lines += _articles(result, plain=True)
     lines += _strategies(result, plain=True)
     lines += _held(result)
@@ -261,10 +266,46 @@ def _answers(result: Result) -> list[str]:
         rows = [
             f"- **{md(q.short)}:** {md(describe_answer(q, result.answers[q.id], _bodymap(result)))}"
             for q in section.questions
-            if result.answers.get(q.id) is not None
+            if result.answers.get(q.id) is not None and q.type is not QuestionType.PAIRED
         ]
-        if rows:
-            out += [f"## {md(section.title)}", "", *rows, ""]
+        table = symmetry_table(result, section)
+        if rows or table:
+            out += [
+                f"## {md(section.title)}",
+                "",
+                *rows,
+                *([""] if rows and table else []),
+                *table,
+                "",
+            ]
+    return out
+
+
+def symmetry_table(result: Result, section: Section | None = None) -> list[str]:
+    """The paired tests (of one section, or all) as a table: each side, the limb symmetry index
+    and whether the gap is more than the test's day-to-day noise."""
+    tests = [
+        s
+        for s in symmetries(result.questionnaire, result.answers)
+        if section is None
+        or any(q.pair == s.test and q.section == section.id for q in section.questions)
+    ]
+    if not tests:
+        return []
+    out = [
+        "| Test | Left | Right | Symmetry index | Reading |",
+        "|---|---|---|---|---|",
+    ]
+    for s in tests:
+        lsi = f"{s.lsi:g}%" if s.lsi is not None else "–"
+        cells = [
+            md(s.label),
+            md(format_value(s.left, s.unit)),
+            md(format_value(s.right, s.unit)),
+            lsi,
+            md(reading(s)),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
     return out
 
 
