@@ -261,3 +261,80 @@ def test_ctrl_c_at_a_confirmation_deletes_nothing(
     listed = spawn("clients", "list")
     listed.expect("Ana")
     listed.expect(pexpect.EOF)
+
+
+REASSESS = """
+id: mini-re
+title: Mini re-assessment
+version: "1"
+sections:
+  - id: safety
+    title: Safety check
+    reassess: ask
+    questions:
+      - id: flags
+        type: multi
+        text: Any of these?
+        choices: [{id: saddle, label: Saddle numbness}, {id: none, label: None of these, exclusive: true}]
+  - id: pain
+    title: Where it hurts
+    questions:
+      - {id: regions, type: body_regions, text: Where does it hurt?, regions: [neck, knee], reassess: ask}
+  - id: detail
+    title: "{region}"
+    repeat: regions
+    questions:
+      - {id: pain_now, type: scale, text: "Pain in your {region} now?", role: pain_now}
+      - id: duration
+        type: single
+        text: "How long has your {region} hurt?"
+        choices: [{id: weeks, label: Weeks}, {id: months, label: Months}]
+  - id: goals
+    title: Goals
+    questions:
+      - {id: goal, type: text, text: Name an activity that is hard now, role: goal, required: true}
+      - {id: goal_rating, type: scale, text: How well can you do it today?, role: goal_rating}
+      - {id: since, type: text, text: What did you do since last time?, reassess: only}
+"""
+
+
+def test_reassess_asks_only_what_changes_and_links_the_sessions(
+    tmp_path: Path, spawn: Callable[..., pexpect.spawn]
+) -> None:
+    (tmp_path / "mini-re.yaml").write_text(REASSESS)
+    (tmp_path / "first.yaml").write_text(
+        "flags: [none]\nregions: [knee.left]\npain_now.knee.left: 6\n"
+        "duration.knee.left: months\ngoal: climb stairs\ngoal_rating: 3\n"
+    )
+    first = spawn("run", "mini-re.yaml", "--answers", "first.yaml", "--no-input", "--client", "Sam")
+    first.expect(pexpect.EOF)
+    first.close()
+    assert first.exitstatus == 0
+
+    child = spawn("reassess", "sam", "mini-re", "--out", "again.md")
+    child.expect("Re-assessing Sam")
+    child.expect("carried over")
+    child.expect("Any of these")  # the warning signs are asked again
+    child.send(UP + SPACE + ENTER)
+    child.expect("Where does it hurt")
+    child.send(DOWN + SPACE + ENTER)  # the left knee again (not pre-ticked)
+    child.expect("Pain in your left knee now")
+    child.send("3" + ENTER)  # the duration is carried over, not asked
+    child.expect("Your goal: climb stairs")
+    child.send("7" + ENTER)
+    child.expect("What did you do since last time")
+    child.send("squats twice a week" + ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    text = (tmp_path / "again.md").read_text()
+    assert "**Session:** 2" in text and "squats twice a week" in text
+    assert "Months" in text  # carried over from session 1
+
+    compared = spawn("compare", "1", "2")
+    compared.expect("climb stairs")
+    compared.expect(pexpect.EOF)
+    compared.close()
+    listed = spawn("sessions", "show", "2", "--json")
+    listed.expect('"previous": 1')
+    listed.expect(pexpect.EOF)

@@ -165,4 +165,4 @@ def test_a_version_1_store_gains_warnings_read_from_its_results(tmp_path: Path) 
     db.close()
     with open_store(tmp_path) as store:
         assert [store.session(n).warning for n in (1, 2)] == ["urgent", None]
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -67,10 +67,12 @@ class Role(str, Enum):
 
 
 class Reassess(str, Enum):
-    """What a re-assessment does with a question: ask it again, carry the last answer over, or
-    ask it only at a re-assessment (what was done since)."""
+    """What a re-assessment does with a question: ask it afresh, ask it with last time's answer
+    already chosen (to confirm or change), carry the last answer over unasked, or ask it only at
+    a re-assessment (what was done since)."""
 
     ASK = "ask"
+    CONFIRM = "confirm"
     KEEP = "keep"
     ONLY = "only"
 

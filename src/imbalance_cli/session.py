@@ -23,6 +23,8 @@ def run_session(
     *,
     resumable: bool = False,
     reassessment: bool = False,
+    carried: Mapping[str, AnswerValue] | None = None,
+    defaults: Mapping[str, AnswerValue] | None = None,
 ) -> dict[str, AnswerValue]:
     """Ask every visible question not yet answered and return all answers.
 
@@ -31,12 +33,19 @@ def run_session(
     When an emergency alert fires, the prompter offers to stop; stopping returns the answers so
     far (the summary then holds the alerts, what to do and those answers, nothing else).
     Raises Interrupted, carrying the answers so far, on Ctrl-C or when input ends.
+
+    ``carried`` (a re-assessment) holds last time's answers to questions not asked again: each
+    is filled in, unasked, when its question comes up, so a question that only shows because
+    of a new answer (a region that hurts now) is still asked, and one hidden now is dropped.
     """
     flow = Flow(questionnaire, reassessment=reassessment)
     answers = flow.prune(prefilled or {})
     goal_of = {rating.id: goal.id for goal, rating in questionnaire.goals() if rating is not None}
-    remembered: dict[str, AnswerValue] = dict(answers)
+    # What a prompt starts from: the answer given before (going back, resuming), else last
+    # time's answer to a question a re-assessment asks to confirm.
+    remembered: dict[str, AnswerValue] = {**(defaults or {}), **answers}
     history: list[str] = [q.id for q in flow.order if q.id in answers] if resumable else []
+    answers_given: set[str] = set(answers)
     shown: set[str] = set()
     current_section: str | None = None
 
@@ -87,6 +96,12 @@ def run_session(
         question = flow.next_question(answers)
         if question is None:
             return answers
+        if carried and question.id in carried and question.id not in answers_given:
+            answers[question.id] = carried[question.id]
+            answers = flow.prune(answers)
+            if on_change:
+                on_change(answers)
+            continue
         if question.section != current_section:
             prompter.section(flow.section_of(question))
             current_section = question.section
@@ -113,6 +128,7 @@ def run_session(
         assert not isinstance(reply, _Back)
         answers[question.id] = reply
         remembered[question.id] = reply
+        answers_given.add(question.id)
         answers = flow.prune(answers)
         history.append(question.id)
         if on_change:

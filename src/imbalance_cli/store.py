@@ -64,6 +64,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN warning TEXT;
     ALTER TABLE sessions ADD COLUMN outputs_json TEXT
     """,
+    # 3: a re-assessment names the session it re-assesses
+    """
+    ALTER TABLE sessions ADD COLUMN previous_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 STATUSES = ("in_progress", "interrupted", "complete")
@@ -88,6 +92,8 @@ class SessionRow:
     worst_pain: float | None
     warning: str | None = None
     outputs_json: str | None = None
+    #: The session this one re-assesses, or None for a first assessment.
+    previous_id: int | None = None
 
     @property
     def outputs(self) -> dict[str, str]:
@@ -113,13 +119,14 @@ class SessionRow:
             "completed_at": self.completed_at,
             "worst_pain": self.worst_pain,
             "warning": self.warning,
+            "previous": self.previous_id,
         }
 
 
 _SESSION_COLUMNS = """
     s.id, c.name, s.questionnaire_id, s.questionnaire_version, s.questionnaire_sha256,
     s.questionnaire_source, s.status, s.started_at, s.updated_at, s.completed_at, s.worst_pain,
-    s.warning, s.outputs_json
+    s.warning, s.outputs_json, s.previous_id
 """
 
 
@@ -365,15 +372,17 @@ class Store:
         source: str,
         client: str | None,
         started_at: str | None = None,
+        previous: int | None = None,
     ) -> int:
         client_id = self.client_id(client, create=True) if client else None
         stamp = started_at or now()
         with self._write() as db:
             cursor = db.execute(
                 """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
-                   questionnaire_sha256, questionnaire_source, status, started_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?)""",
-                (client_id, questionnaire_id, version, sha256, source, stamp, stamp),
+                   questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
+                   previous_id)
+                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?)""",
+                (client_id, questionnaire_id, version, sha256, source, stamp, stamp, previous),
             )
             return int(cursor.lastrowid or 0)
 

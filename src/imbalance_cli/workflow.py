@@ -117,7 +117,7 @@ def load_session(store: Store, session_id: int) -> Loaded:
             except InvalidAnswer as exc:
                 warnings.append(f"answer to '{qid}' left out: {exc}")
                 break
-    answers = Flow(questionnaire).prune(answers)
+    answers = Flow(questionnaire, reassessment=row.previous_id is not None).prune(answers)
     return Loaded(row, questionnaire, library, answers, tuple(warnings))
 
 
@@ -131,6 +131,7 @@ def result_of(loaded: Loaded) -> Result:
         completed_at=row.completed_at,
         client=row.client,
         session=row.id,
+        previous=row.previous_id,
     )
 
 
@@ -149,3 +150,56 @@ def resume_target(store: Store, session_id: int | None) -> SessionRow:
             "or start a re-assessment with 'imbalance run'"
         )
     return row
+
+
+@dataclass(frozen=True)
+class Reassessment:
+    """What a re-assessment starts from: the last completed session and the answers it carries
+    over (everything its questionnaire does not ask again)."""
+
+    previous: Loaded
+    carried: dict[str, AnswerValue]
+    asked_again: tuple[str, ...]
+    #: Last time's answers to questions asked again with them already chosen (reassess: confirm).
+    defaults: dict[str, AnswerValue]
+
+
+def reassessment(store: Store, client: str, questionnaire: str | None = None) -> Reassessment:
+    """The client's last completed session (of this questionnaire, if named) and what carries
+    over. Answers to questions asked again are dropped, so they are asked afresh."""
+    rows = [r for r in store.sessions(client) if r.finished]
+    if questionnaire is not None:
+        rows = [r for r in rows if questionnaire in (r.questionnaire_id, r.questionnaire_source)]
+    if not rows:
+        what = f" of '{questionnaire}'" if questionnaire else ""
+        raise ImbalanceError(
+            f"client '{client}' has no completed session{what} to re-assess; start with: "
+            f"imbalance run {questionnaire or 'intake'} --client '{client}'"
+        )
+    loaded = load_session(store, rows[0].id)
+    carried = carried_answers(loaded)
+    again = tuple(q for q in loaded.answers if q not in carried)
+    return Reassessment(loaded, carried, again, confirm_defaults(loaded))
+
+
+def confirm_defaults(loaded: Loaded) -> dict[str, AnswerValue]:
+    from imbalance_cli.model import Reassess
+
+    out: dict[str, AnswerValue] = {}
+    for qid, value in loaded.answers.items():
+        question = loaded.questionnaire.question(qid)
+        if question is not None and question.reassess is Reassess.CONFIRM:
+            out[qid] = value
+    return out
+
+
+def carried_answers(loaded: Loaded) -> dict[str, AnswerValue]:
+    """The answers of a session that a re-assessment of it carries over."""
+    from imbalance_cli.model import Reassess
+
+    out: dict[str, AnswerValue] = {}
+    for qid, value in loaded.answers.items():
+        question = loaded.questionnaire.question(qid)
+        if question is not None and question.reassess is Reassess.KEEP:
+            out[qid] = value
+    return out

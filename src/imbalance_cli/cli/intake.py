@@ -37,7 +37,7 @@ from imbalance_cli.text import clean, markup
 if TYPE_CHECKING:
     from imbalance_cli.model import AnswerValue, Library, Questionnaire
     from imbalance_cli.session import SaveHook
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import SessionRow, Store
 
 
 @app.command()
@@ -168,6 +168,7 @@ def _finish(
     force: bool,
     store: Store | None,
     session_id: int | None,
+    previous: int | None = None,
 ) -> None:
     from imbalance_cli import files
     from imbalance_cli.render import json as json_render
@@ -176,7 +177,7 @@ def _finish(
 
     result = assess(
         q, answers, library, started_at=started, completed_at=_now(), client=client,
-        session=session_id,
+        session=session_id, previous=previous,
     )  # fmt: skip
     document = json_render.render(result)
     if store is not None and session_id is not None:
@@ -237,6 +238,8 @@ def _ask(
     *,
     resumable: bool = False,
     outputs: str = "",
+    carried: dict[str, AnswerValue] | None = None,
+    defaults: dict[str, AnswerValue] | None = None,
 ) -> dict[str, AnswerValue]:
     from imbalance_cli.prompts import TerminalPrompter
     from imbalance_cli.session import run_session
@@ -249,7 +252,10 @@ def _ask(
         "Ctrl-C stops, and your answers so far are kept.[/]"
     )
     try:
-        return run_session(q, TerminalPrompter(console), prefilled, save, resumable=resumable)
+        return run_session(
+            q, TerminalPrompter(console), prefilled, save, resumable=resumable,
+            reassessment=carried is not None, carried=carried, defaults=defaults,
+        )  # fmt: skip
     except Interrupted as exc:
         if store is None or session_id is None:
             raise Interrupted(
@@ -279,7 +285,13 @@ def resume(
     Earlier answers are kept; Esc goes back into them to change one.
     """
     from imbalance_cli import files
-    from imbalance_cli.workflow import load_session, resume_target, saver
+    from imbalance_cli.workflow import (
+        carried_answers,
+        confirm_defaults,
+        load_session,
+        resume_target,
+        saver,
+    )
 
     _check_audience(audience)
     files.check_outputs([out, json_out], force=force)
@@ -300,6 +312,11 @@ def resume(
         if not sys.stdin.isatty():
             raise UsageError(f"resuming needs a terminal to ask on; session {row.id} is unchanged")
         save = saver(store, row.id, loaded.questionnaire)
+        carried = defaults = None
+        if row.previous_id is not None:
+            # A re-assessment goes on carrying the last session's answers over.
+            before = load_session(store, row.previous_id)
+            carried, defaults = carried_answers(before), confirm_defaults(before)
         store.set_status(row.id, "in_progress")
         _err_console().print(
             f"Resuming session {row.id}"
@@ -309,9 +326,93 @@ def resume(
         )
         final = _ask(
             loaded.questionnaire, loaded.answers, save, store, row.id, resumable=True,
-            outputs=_output_options(out, json_out, audience, force),
+            outputs=_output_options(out, json_out, audience, force), carried=carried,
+            defaults=defaults,
         )  # fmt: skip
         _finish(
             loaded.questionnaire, loaded.library, final, row.started_at, row.client,
-            out, json_out, audience, force, store, row.id,
+            out, json_out, audience, force, store, row.id, row.previous_id,
         )  # fmt: skip
+
+
+@app.command()
+def reassess(
+    client: Annotated[str, typer.Argument(help="The client to re-assess.")],
+    questionnaire: Annotated[
+        str | None,
+        typer.Argument(
+            help="Re-assess the client's last session of this questionnaire (default: their "
+            "last completed session, whatever it was)."
+        ),
+    ] = None,
+    out: _Out = None,
+    json_out: _JsonOut = None,
+    audience: _Audience = "trainer",
+    force: _Force = False,
+) -> None:
+    """Re-assess a client: ask only what changes since their last completed session.
+
+    Pain ratings per region and side, goal ratings (naming each goal), the warning-sign screen,
+    sensations, sleep, stress, worry about movement, side-to-side tests and what was done since
+    are asked again; the rest is carried over. The new session is linked to the last one, so
+    'imbalance compare' and 'imbalance progress' show the change.
+    """
+    from imbalance_cli import files
+    from imbalance_cli.workflow import reassessment, saver
+
+    _check_audience(audience)
+    files.check_outputs([out, json_out], force=force)
+    if not sys.stdin.isatty():
+        raise UsageError("a re-assessment needs a terminal to ask on")
+    started = _now()
+    with _open_store() as store:
+        name = store.client_name(_client_name(client) or client)
+        start = reassessment(store, name, questionnaire)
+        previous = start.previous
+        for warning in previous.warnings:
+            _err_console().print(f"[yellow]{markup(warning)}[/]")
+        q = previous.questionnaire
+        session_id = store.start(
+            questionnaire_id=q.id, version=q.version, sha256=q.sha256,
+            source=previous.row.questionnaire_source, client=name, started_at=started,
+            previous=previous.row.id,
+        )  # fmt: skip
+        try:
+            if out is not None or json_out is not None:
+                store.set_outputs(session_id, _outputs(out, json_out, audience, force))
+            day = (previous.row.completed_at or previous.row.started_at)[:10]
+            _err_console().print(
+                f"Re-assessing {markup(name)} (session {session_id}) against session "
+                f"{previous.row.id} of {day}: {len(start.carried)} answer(s) carried over; "
+                "what changes is asked again."
+            )
+            final = _ask(
+                q, {}, saver(store, session_id, q), store, session_id,
+                outputs=_output_options(out, json_out, audience, force), carried=start.carried,
+                defaults=start.defaults,
+            )  # fmt: skip
+            _finish(
+                q, previous.library, final, started, name, out, json_out, audience, force,
+                store, session_id, previous.row.id,
+            )  # fmt: skip
+        except Exception as exc:
+            if not isinstance(exc, Interrupted):
+                store.discard_if_empty(session_id)
+            raise
+    others = sorted(
+        {
+            r.questionnaire_source
+            for r in store_sessions(name)
+            if r.finished and r.questionnaire_id != q.id
+        }
+    )
+    for other in others:
+        _err_console().print(
+            f"[dim]{markup(name)} also has a completed '{markup(other)}'; re-assess it with: "
+            f"imbalance reassess '{markup(name)}' {markup(other)}[/]"
+        )
+
+
+def store_sessions(client: str) -> list[SessionRow]:
+    with _open_store() as store:
+        return store.sessions(client)
