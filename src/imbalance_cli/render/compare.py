@@ -8,6 +8,8 @@ from __future__ import annotations
 from imbalance_cli import bodymap as bodymaps
 from imbalance_cli.model import Questionnaire, QuestionType, Result, Role
 from imbalance_cli.render.markdown import DISCLAIMER
+from imbalance_cli.rules import describe_answer
+from imbalance_cli.symmetry import Symmetry, format_value, symmetries
 from imbalance_cli.text import md
 
 MCID = 2
@@ -161,6 +163,9 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
     else:
         lines += ["No goal activities were rated.", ""]
 
+    lines += _tests(before, after, label_before, label_after)
+    lines += _other_answers(before, after, label_before, label_after)
+
     lines += ["## Warning signs", ""]
     then_a = {f.alert.id: f for f in before.alerts}
     now_a = {f.alert.id: f for f in after.alerts}
@@ -174,3 +179,95 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
             lines.append(f"- no longer reported: {md(fired.alert.message)}")
     lines += ["", "---", "", f"*{DISCLAIMER}*", ""]
     return "\n".join(lines)
+
+
+def _side_change(a: float | None, b: float | None, s: Symmetry) -> str:
+    """A change in one side of a test, marked when it is more than the test's noise."""
+    if a is None or b is None:
+        return "–"
+    delta = b - a
+    if delta == 0:
+        return "no change"
+    better = delta > 0 if s.better == "higher" else delta < 0
+    text = f"{delta:+g}"
+    if s.noise is None:
+        return f"{text} (no day-to-day noise figure for this test)"
+    if abs(delta) > s.noise:
+        return f"**{text} ({'better' if better else 'worse'}, more than the noise of {s.noise:g})**"
+    return f"{text} (within the noise of {s.noise:g})"
+
+
+def _tests(before: Result, after: Result, label_before: str, label_after: str) -> list[str]:
+    then = {s.test: s for s in symmetries(before.questionnaire, before.answers)}
+    now = {s.test: s for s in symmetries(after.questionnaire, after.answers)}
+    if not then and not now:
+        return []
+    out = [
+        "## Side-to-side tests",
+        "",
+        f"| Test | Side | {md(label_before)} | {md(label_after)} | Change |",
+        "|---|---|---|---|---|",
+    ]
+    sources: list[str] = []
+    for test in dict.fromkeys([*then, *now]):
+        a, b = then.get(test), now.get(test)
+        s = b or a
+        assert s is not None
+        for side in ("left", "right"):
+            va = getattr(a, side) if a else None
+            vb = getattr(b, side) if b else None
+            out.append(
+                f"| {md(s.label)} | {side} | {md(format_value(va, s.unit))} | "
+                f"{md(format_value(vb, s.unit))} | {_side_change(va, vb, s)} |"
+            )
+        lsi_a = a.lsi if a else None
+        lsi_b = b.lsi if b else None
+        out.append(
+            f"| {md(s.label)} | symmetry index | {_fmt(lsi_a)}{'%' if lsi_a is not None else ''} | "
+            f"{_fmt(lsi_b)}{'%' if lsi_b is not None else ''} | "
+            f"{'–' if lsi_a is None or lsi_b is None else f'{lsi_b - lsi_a:+.1f} points'} |"
+        )
+        if s.noise_source and s.noise_source not in sources:
+            sources.append(s.noise_source)
+    out.append("")
+    for source in sources:
+        out += [f"*Noise figure:* {md(source)}", ""]
+    return out
+
+
+def _other_answers(before: Result, after: Result, label_before: str, label_after: str) -> list[str]:
+    """Every other answer that changed (treatments, sleep, stress, worry about movement, what
+    was done since...), 0-10 ratings marked when they move 2 points or more."""
+    q = after.questionnaire
+    rows = []
+    for question in q.questions:
+        if (
+            question.role is not None
+            or question.region is not None
+            or question.pair is not None
+            or question.section == "sensations"
+            or question.type is QuestionType.BODY_REGIONS
+        ):
+            continue
+        then_q = before.questionnaire.question(question.id)
+        a = before.answers.get(question.id)
+        b = after.answers.get(question.id)
+        if a == b or (a is None and b is None):
+            continue
+        shown_a = describe_answer(then_q or question, a) if question.id in before.answers else "–"
+        shown_b = describe_answer(question, b) if question.id in after.answers else "–"
+        change = ""
+        if question.type is QuestionType.SCALE and question.maximum == 10 and question.minimum == 0:
+            change = _change(_number(before, question.id), _number(after, question.id),
+                             lower_is_better=False).replace("better", "higher").replace("worse", "lower")  # fmt: skip
+        rows.append(f"| {md(question.short)} | {md(shown_a)} | {md(shown_b)} | {change} |")
+    if not rows:
+        return []
+    return [
+        "## Other answers that changed",
+        "",
+        f"| Question | {md(label_before)} | {md(label_after)} | Change |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]
