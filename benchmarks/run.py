@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PERSONA = ROOT / "questionnaires" / "examples" / "desk-worker-neck-shoulder.yaml"
+#: Issue 12: writing the HTML report too costs at most 1.5x a headless markdown run.
+HTML_TARGET = 1.5
 TARGETS = {"imbalance --help": 0.6, "headless intake run": 1.5, "launch to first question": 2.0}
 
 
@@ -100,6 +102,22 @@ def main() -> int:
             ],
             env,
         ),
+        "headless run, HTML report": timed_run(
+            [
+                exe,
+                "run",
+                "intake",
+                "--answers",
+                str(PERSONA),
+                "--no-input",
+                "--out",
+                str(out),
+                "--html",
+                str(Path(data) / "report.html"),
+                "--force",
+            ],
+            env,
+        ),
         "launch to first question": first_question(exe, env),
     }
     for case in cases.values():  # warm the disk cache and bytecode
@@ -109,6 +127,7 @@ def main() -> int:
         for name, case in cases.items():
             samples[name].append(case())
     reference = statistics.median(samples["minimal typer app --help"])
+    markdown_run = statistics.median(samples["headless intake run"])
     print(
         f"{args.rounds} interleaved rounds, Python {sys.version.split()[0]}, {os.cpu_count()} cores"
     )
@@ -124,6 +143,13 @@ def main() -> int:
             failed |= not ok
             mark = f"<= {target}x {'ok' if ok else 'MISSED'}"
         print(f"{name:28} {median * 1000:10.1f} {ratio:6.2f}x {mark:>8}")
+    html_ratio = statistics.median(samples["headless run, HTML report"]) / markdown_run
+    html_ok = html_ratio <= HTML_TARGET
+    failed |= not html_ok
+    print(
+        f"HTML report run / markdown run: {html_ratio:.2f}x "
+        f"(<= {HTML_TARGET}x {'ok' if html_ok else 'MISSED'})"
+    )
     shutil.rmtree(data, ignore_errors=True)
     return 1 if failed else 0
 

@@ -14,13 +14,27 @@ from pathlib import Path
 
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, QuestionnaireError
 from imbalance_cli.model import NO_PAIN, BodyMap, Region, split_token
-from imbalance_cli.yamlsrc import Shape, Sink, as_bool, as_list, as_str, compose, fields, read_text
+from imbalance_cli.yamlsrc import (
+    Scalar,
+    Shape,
+    Sink,
+    as_bool,
+    as_list,
+    as_str,
+    compose,
+    fields,
+    read_text,
+)
 
-REGION_FIELDS = ("id", "label", "sided", "group", "views", "zone")
+REGION_FIELDS = ("id", "label", "sided", "group", "views", "zone", "draw")
+REQUIRED_FIELDS = ("id", "label", "sided", "group", "views", "zone")
+#: How a region is drawn in the body-map picture: [ellipse, x, y, rx, ry] or [rect, x, y, w, h],
+#: x measured from the body's midline toward the person's own left, on a figure 260 units tall.
+DRAW_KINDS = ("ellipse", "rect")
 BODYMAP_FIELDS = ("regions",)
 VIEWS = ("front", "back")
 ZONES = ("upper", "lower", "axial", "none")
-_REGION = Shape(REGION_FIELDS, REGION_FIELDS)
+_REGION = Shape(REGION_FIELDS, REQUIRED_FIELDS)
 _BODYMAP = Shape(BODYMAP_FIELDS, BODYMAP_FIELDS)
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -65,7 +79,7 @@ def load(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> BodyMap:
 
 def _region(node: object, sink: Sink) -> Region | None:
     f = fields(node, sink, "a region", _REGION)  # type: ignore[arg-type]
-    if f is None or len(f) < len(REGION_FIELDS):
+    if f is None or any(k not in f for k in REQUIRED_FIELDS):
         return None
     rid = as_str(f["id"], sink, "region id")
     if rid is not None and (not _ID.match(rid) or rid == NO_PAIN):
@@ -94,6 +108,7 @@ def _region(node: object, sink: Sink) -> Region | None:
     if zone is not None and zone not in ZONES:
         sink.add(f["zone"], f"unknown zone '{zone}' (one of: {', '.join(ZONES)})")
         zone = None
+    draw = _draw(f.get("draw"), sink)
     if rid is None or label is None or sided is None or group is None or not views or zone is None:
         return None
     return Region(
@@ -104,7 +119,36 @@ def _region(node: object, sink: Sink) -> Region | None:
         tuple(views),
         None if zone == "none" else zone,
         sink.at(node),  # type: ignore[arg-type]
+        draw,
     )
+
+
+def _draw(node: object, sink: Sink) -> tuple[str, float, float, float, float] | None:
+    if node is None:
+        return None
+    items = as_list(node, sink, "draw")  # type: ignore[arg-type]
+    if items is None:
+        return None
+    values = [i.value if isinstance(i, Scalar) else None for i in items]
+    kind = values[0] if values else None
+    numbers: list[float] = []
+    for v in values[1:]:
+        try:
+            numbers.append(float(str(v)))
+        except ValueError:
+            break
+    if kind not in DRAW_KINDS or len(values) != 5 or len(numbers) != 4:
+        sink.add(
+            node,  # type: ignore[arg-type]
+            "'draw' is [ellipse, x, y, rx, ry] or [rect, x, y, width, height]: x from the "
+            "midline toward the person's left, y from the top of a figure 260 units tall",
+        )
+        return None
+    x, y, a, b = numbers
+    if not (-60 <= x <= 60 and 0 <= y <= 260 and 0 < a <= 60 and 0 < b <= 130):
+        sink.add(node, "'draw' places the shape outside the figure (x -60..60, y 0..260)")  # type: ignore[arg-type]
+        return None
+    return (str(kind), x, y, a, b)
 
 
 def matches(tokens: tuple[str, ...], wanted: str) -> bool:

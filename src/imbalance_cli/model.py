@@ -188,6 +188,8 @@ class Region:
     views: tuple[str, ...]
     zone: str | None
     location: SourceLocation = NOWHERE
+    #: Its shape in the body-map picture (see bodymap.DRAW_KINDS), or None: not drawn.
+    draw: tuple[str, float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)

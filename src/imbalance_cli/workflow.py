@@ -203,3 +203,39 @@ def carried_answers(loaded: Loaded) -> dict[str, AnswerValue]:
         if question is not None and question.reassess is Reassess.KEEP:
             out[qid] = value
     return out
+
+
+def client_results(store: Store, client: str, upto: int | None = None) -> list[Result]:
+    """The results of a client's completed sessions, oldest first (up to session ``upto``):
+    what progress charts are drawn from. Sessions whose questionnaire cannot load are left out."""
+    rows = [r for r in store.sessions(client) if r.finished]
+    rows.sort(key=lambda r: (r.completed_at or r.started_at, r.id))
+    out: list[Result] = []
+    for row in rows:
+        if (
+            upto is not None
+            and row.id != upto
+            and (row.completed_at or "") > (store.session(upto).completed_at or "9999")
+        ):
+            continue
+        try:
+            out.append(result_of(load_session(store, row.id)))
+        except ImbalanceError:
+            continue
+        if row.id == upto:
+            break
+    return out
+
+
+def report(result: Result, audience: str, store: Store | None) -> str:
+    """The HTML report of a result, with progress charts when its client has earlier sessions
+    in the store."""
+    from imbalance_cli.render import html
+    from imbalance_cli.render.progress import collect, svg_charts
+
+    charts: list[str] = []
+    if store is not None and result.client and result.session is not None:
+        history = client_results(store, result.client, upto=result.session)
+        if len(history) > 1:
+            charts = svg_charts(collect(history))
+    return html.render(result, audience, charts)

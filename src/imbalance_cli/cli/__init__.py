@@ -55,6 +55,10 @@ _MaxSize = Annotated[
 _Out = Annotated[
     Path | None, typer.Option("--out", help="Write the markdown summary to this file.")
 ]
+_HtmlOut = Annotated[
+    Path | None,
+    typer.Option("--html", help="Write a printable HTML report (body map, warning signs first)."),
+]
 _JsonOut = Annotated[
     Path | None, typer.Option("--json", help="Write the result document (JSON) to this file.")
 ]

@@ -15,6 +15,7 @@ from imbalance_cli.cli import (
     _client_name,
     _err_console,
     _Force,
+    _HtmlOut,
     _JsonOut,
     _load,
     _MaxSize,
@@ -61,6 +62,7 @@ def run(
     ] = None,
     out: _Out = None,
     json_out: _JsonOut = None,
+    html_out: _HtmlOut = None,
     audience: _Audience = "trainer",
     force: _Force = False,
     no_save: Annotated[
@@ -83,7 +85,7 @@ def run(
     client = _client_name(client)
     started = _now()
     q, library = _load(questionnaire, max_size)
-    files.check_outputs([out, json_out], force=force)
+    files.check_outputs([out, json_out, html_out], force=force)
     prefilled: dict[str, AnswerValue] = {}
     notes: list[str] = []
     expanded: set[str] = set()
@@ -127,19 +129,20 @@ def run(
                 questionnaire_id=q.id, version=q.version, sha256=q.sha256,
                 source=source_of(questionnaire, q), client=client, started_at=started,
             )  # fmt: skip
-            if out is not None or json_out is not None:
-                store.set_outputs(session_id, _outputs(out, json_out, audience, force))
+            if out is not None or json_out is not None or html_out is not None:
+                store.set_outputs(session_id, _outputs(out, json_out, html_out, audience, force))
             save = saver(store, session_id, q)
             save(flow.prune(prefilled))
         final = flow.prune(prefilled)
         if needs_prompt:
             final = _ask(
                 q, prefilled, save, store, session_id,
-                outputs=_output_options(out, json_out, audience, force),
+                outputs=_output_options(out, json_out, html_out),
             )  # fmt: skip
         _finish(
-            q, library, final, started, client, out, json_out, audience, force, store, session_id
-        )
+            q, library, final, started, client, (out, json_out, html_out), audience, force,
+            store, session_id,
+        )  # fmt: skip
     except Exception as exc:
         if store is not None and session_id is not None and not isinstance(exc, Interrupted):
             store.discard_if_empty(session_id)  # a failed run leaves no empty session behind
@@ -162,8 +165,7 @@ def _finish(
     answers: dict[str, AnswerValue],
     started: str,
     client: str | None,
-    out: Path | None,
-    json_out: Path | None,
+    outputs: tuple[Path | None, Path | None, Path | None],
     audience: str,
     force: bool,
     store: Store | None,
@@ -175,6 +177,7 @@ def _finish(
     from imbalance_cli.render import markdown
     from imbalance_cli.rules import assess
 
+    out, json_out, html_out = outputs
     result = assess(
         q, answers, library, started_at=started, completed_at=_now(), client=client,
         session=session_id, previous=previous,
@@ -191,6 +194,11 @@ def _finish(
     if json_out is not None:
         files.write_private(json_out, document, force=force)
         written.append(str(json_out))
+    if html_out is not None:
+        from imbalance_cli.workflow import report
+
+        files.write_private(html_out, report(result, audience, store), force=force)
+        written.append(str(html_out))
     if session_id is not None:
         written.append(f"session {session_id} (imbalance sessions show {session_id})")
     if out is None and not sys.stdout.isatty():
@@ -211,21 +219,21 @@ def _finish(
             print(f"imbalance: wrote {clean(item)}", file=sys.stderr)
 
 
-def _outputs(out: Path | None, json_out: Path | None, audience: str, force: bool) -> dict[str, str]:
+def _outputs(
+    out: Path | None, json_out: Path | None, html_out: Path | None, audience: str, force: bool
+) -> dict[str, str]:
     """What a session remembers of its outputs, for resume."""
     kept = {"audience": audience, "force": "yes" if force else "no"}
-    if out is not None:
-        kept["out"] = str(out.resolve()) if str(out) != "-" else "-"
-    if json_out is not None:
-        kept["json"] = str(json_out.resolve()) if str(json_out) != "-" else "-"
+    for key, path in (("out", out), ("json", json_out), ("html", html_out)):
+        if path is not None:
+            kept[key] = str(path.resolve()) if str(path) != "-" else "-"
     return kept
 
 
-def _output_options(out: Path | None, json_out: Path | None, audience: str, force: bool) -> str:
+def _output_options(out: Path | None, json_out: Path | None, html_out: Path | None) -> str:
     """What the resume hint says of the outputs: the session remembers them, so resume writes
     them with no options; this names where they will go."""
-    del audience, force  # remembered with the session
-    names = [str(p) for p in (out, json_out) if p is not None]
+    names = [str(p) for p in (out, json_out, html_out) if p is not None]
     return f" (it writes {' and '.join(names)} as asked)" if names else ""
 
 
@@ -277,6 +285,7 @@ def resume(
     ] = None,
     out: _Out = None,
     json_out: _JsonOut = None,
+    html_out: _HtmlOut = None,
     audience: _Audience = "trainer",
     force: _Force = False,
 ) -> None:
@@ -294,18 +303,19 @@ def resume(
     )
 
     _check_audience(audience)
-    files.check_outputs([out, json_out], force=force)
+    files.check_outputs([out, json_out, html_out], force=force)
     with _open_store() as store:
         row = resume_target(store, None if session is None else _session_id(session))
-        if out is None and json_out is None and row.outputs:
+        if out is None and json_out is None and html_out is None and row.outputs:
             # The outputs the run was asked for: an interrupted run still writes them.
             remembered = row.outputs
             out = Path(remembered["out"]) if "out" in remembered else None
             json_out = Path(remembered["json"]) if "json" in remembered else None
+            html_out = Path(remembered["html"]) if "html" in remembered else None
             audience = remembered.get("audience", audience)
             force = remembered.get("force") == "yes"
             _check_audience(audience)
-            files.check_outputs([out, json_out], force=force)
+            files.check_outputs([out, json_out, html_out], force=force)
         loaded = load_session(store, row.id)
         for warning in loaded.warnings:
             _err_console().print(f"[yellow]{markup(warning)}[/]")
@@ -326,12 +336,12 @@ def resume(
         )
         final = _ask(
             loaded.questionnaire, loaded.answers, save, store, row.id, resumable=True,
-            outputs=_output_options(out, json_out, audience, force), carried=carried,
+            outputs=_output_options(out, json_out, html_out), carried=carried,
             defaults=defaults,
         )  # fmt: skip
         _finish(
             loaded.questionnaire, loaded.library, final, row.started_at, row.client,
-            out, json_out, audience, force, store, row.id, row.previous_id,
+            (out, json_out, html_out), audience, force, store, row.id, row.previous_id,
         )  # fmt: skip
 
 
@@ -347,6 +357,7 @@ def reassess(
     ] = None,
     out: _Out = None,
     json_out: _JsonOut = None,
+    html_out: _HtmlOut = None,
     audience: _Audience = "trainer",
     force: _Force = False,
 ) -> None:
@@ -361,7 +372,7 @@ def reassess(
     from imbalance_cli.workflow import reassessment, saver
 
     _check_audience(audience)
-    files.check_outputs([out, json_out], force=force)
+    files.check_outputs([out, json_out, html_out], force=force)
     if not sys.stdin.isatty():
         raise UsageError("a re-assessment needs a terminal to ask on")
     started = _now()
@@ -378,8 +389,8 @@ def reassess(
             previous=previous.row.id,
         )  # fmt: skip
         try:
-            if out is not None or json_out is not None:
-                store.set_outputs(session_id, _outputs(out, json_out, audience, force))
+            if out is not None or json_out is not None or html_out is not None:
+                store.set_outputs(session_id, _outputs(out, json_out, html_out, audience, force))
             day = (previous.row.completed_at or previous.row.started_at)[:10]
             _err_console().print(
                 f"Re-assessing {markup(name)} (session {session_id}) against session "
@@ -388,12 +399,12 @@ def reassess(
             )
             final = _ask(
                 q, {}, saver(store, session_id, q), store, session_id,
-                outputs=_output_options(out, json_out, audience, force), carried=start.carried,
+                outputs=_output_options(out, json_out, html_out), carried=start.carried,
                 defaults=start.defaults,
             )  # fmt: skip
             _finish(
-                q, previous.library, final, started, name, out, json_out, audience, force,
-                store, session_id, previous.row.id,
+                q, previous.library, final, started, name, (out, json_out, html_out), audience,
+                force, store, session_id, previous.row.id,
             )  # fmt: skip
         except Exception as exc:
             if not isinstance(exc, Interrupted):

@@ -148,7 +148,13 @@ def sessions_show(
 @sessions_app.command("export")
 def sessions_export(
     session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
-    fmt: Annotated[str, typer.Option("--format", help="'md' (markdown) or 'json'.")] = "md",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="'md' (markdown), 'json', or 'html' (a printable report with the body map).",
+        ),
+    ] = "md",
     audience: Annotated[
         str,
         typer.Option("--audience", help="Markdown for the 'trainer' (default) or the 'client'."),
@@ -159,20 +165,27 @@ def sessions_export(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
-    """Export a saved session as markdown (for the trainer or the client) or as the result JSON."""
+    """Export a saved session as markdown or a printable HTML report (for the trainer or the
+    client), or as the result JSON."""
     from imbalance_cli import files
     from imbalance_cli.render import json as json_render
     from imbalance_cli.render import markdown
     from imbalance_cli.workflow import result_of
 
     _check_audience(audience)
-    if fmt not in ("md", "json"):
-        raise UsageError(f"--format must be 'md' or 'json', not '{fmt}'")
+    if fmt not in ("md", "json", "html"):
+        raise UsageError(f"--format must be 'md', 'json' or 'html', not '{fmt}'")
     if out is not None:
         files.check_writable(out, force=force)
     (loaded,) = _saved(_session_id(session))
     result = result_of(loaded)
-    text = json_render.render(result) if fmt == "json" else markdown.render(result, audience)
+    if fmt == "html":
+        from imbalance_cli.workflow import report
+
+        with _open_store() as store:
+            text = report(result, audience, store)
+    else:
+        text = json_render.render(result) if fmt == "json" else markdown.render(result, audience)
     if out is None:
         write_stdout(text)
     else:
@@ -320,3 +333,45 @@ def compare(
         _stdout_console().print(Markdown(text))
     elif out is None:
         write_stdout(text)
+
+
+@app.command()
+def progress(
+    client: Annotated[str, typer.Argument(help="The client whose sessions to chart.")],
+    html_out: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write the charts as an HTML page (SVG) to this file."),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the series as JSON instead of a table.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Show every completed session of a client: pain per region and side, goal ratings and the
+    side-to-side symmetry index over time; changes of 2 points on a 0-10 rating are marked."""
+    from imbalance_cli import files
+    from imbalance_cli.render.progress import collect, svg_charts, table
+    from imbalance_cli.workflow import client_results
+
+    if html_out is not None:
+        files.check_writable(html_out, force=force)
+    with _open_store() as store:
+        name = store.client_name(_client_name(client) or client)
+        results = client_results(store, name)
+    if not results:
+        raise ImbalanceError(
+            f"client '{name}' has no completed sessions; see: imbalance clients list"
+        )
+    data = collect(results)
+    if json_out:
+        from imbalance_cli.text import dumps
+
+        write_stdout(dumps({"client": name, **data.as_dict()}))
+    else:
+        console = _stdout_console()
+        console.print(table(data, plain=console.no_color or not console.is_terminal))
+    if html_out is not None:
+        from imbalance_cli.render.html import page
+
+        files.write_private(html_out, page(f"Progress: {name}", svg_charts(data)), force=force)
+        _err_console().print(f"Wrote {markup(str(html_out))}")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from imbalance_cli.model import AlertLevel, FiredAlert, Result
+from imbalance_cli import bodymap as bodymaps
+from imbalance_cli.model import SIDES, AlertLevel, BodyMap, FiredAlert, Result
+from imbalance_cli.profile import RegionPain, pain_by_region
 from imbalance_cli.render.markdown import next_steps
 from imbalance_cli.text import markup
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from collections.abc import Iterator
+
+    from rich.console import Console, ConsoleOptions, RenderableType
 
 _STYLE = {
     AlertLevel.EMERGENCY: "bold white on red",
@@ -40,6 +44,9 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
         parts.append(alert_panel(fired))
     if not result.alerts:
         parts.append(Text("No warning signs were reported.", style="green"))
+    pain = pain_by_region(result.questionnaire, result.answers)
+    if pain:
+        parts.append(PainMap(result.questionnaire.bodymap or bodymaps.default(), pain))
     if result.recommendations:
         table = Table(
             title="What to read and try",
@@ -78,3 +85,96 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
         )
     )
     return Group(*parts)
+
+
+def _pain_style(value: float | None) -> str:
+    if value is None:
+        return "bold blue"
+    return "bold white on red" if value >= 7 else "bold red" if value >= 4 else "bold yellow"
+
+
+class PainMap:
+    """The body map in text beside the pain table: front and back, each region a mark at its
+    place (its worst pain 0-9, ``X`` for 10, ``*`` when not rated, ``·`` when not painful),
+    sides as the person sees their own body. Without colour, a plain list instead."""
+
+    COLS, ROWS = 15, 14
+
+    def __init__(self, bodymap: BodyMap, pain: dict[str, RegionPain]) -> None:
+        self.bodymap = bodymap
+        self.pain = pain
+
+    def plain(self) -> list[str]:
+        lines = []
+        for token, r in self.pain.items():
+            parts = [
+                f"{name} {v:g}/10"
+                for name, v in (("now", r.now), ("worst", r.worst))
+                if v is not None
+            ]
+            lines.append(
+                f"{self.bodymap.describe(token)}: {', '.join(parts) or 'painful, not rated'}"
+            )
+        return lines
+
+    def grid(self, view: str) -> list[list[tuple[str, str]]]:
+        cells = [[(" ", "")] * self.COLS for _ in range(self.ROWS)]
+        mid = self.COLS // 2
+        for region in self.bodymap.regions:
+            if region.draw is None or view not in region.views:
+                continue
+            _, x, y, _, _ = region.draw
+            for side in SIDES if region.sided else (None,):
+                token = f"{region.id}.{side}" if side else region.id
+                signed = -x if side == "right" else x
+                col = mid + round((signed if view == "front" else -signed) / 130 * self.COLS * 1.6)
+                row = min(self.ROWS - 1, int(y / 270 * self.ROWS))
+                col = max(0, min(self.COLS - 1, col))
+                r = self.pain.get(token)
+                if r is None:
+                    mark = ("·", "dim")
+                elif r.shade is None:
+                    mark = ("*", _pain_style(None))
+                else:
+                    mark = ("X" if r.shade >= 10 else f"{int(r.shade)}", _pain_style(r.shade))
+                if cells[row][col][0] in (" ", "·"):
+                    cells[row][col] = mark
+        return cells
+
+    def __rich_console__(
+        self, console: Console, options: ConsoleOptions
+    ) -> Iterator[RenderableType]:
+        from rich.table import Table
+        from rich.text import Text
+
+        if console.no_color or console.color_system is None:
+            yield Text("Where it hurts:")
+            for line in self.plain():
+                yield Text(f"  {line}")
+            return
+        art = Text()
+        art.append("Front".center(self.COLS) + "  " + "Back".center(self.COLS) + "\n", style="bold")
+        art.append(
+            "R" + " " * (self.COLS - 2) + "L  L" + " " * (self.COLS - 2) + "R\n", style="dim"
+        )
+        front, back = self.grid("front"), self.grid("back")
+        for row in range(self.ROWS):
+            for cell in (*front[row], ("  ", ""), *back[row]):
+                art.append(cell[0], style=cell[1])
+            art.append("\n")
+        art.append("R/L: your right and left", style="dim")
+        table = Table(title="Where it hurts", title_justify="left", box=None, padding=(0, 1))
+        for name in ("Region", "Now", "Worst"):
+            table.add_column(name)
+        for token, r in self.pain.items():
+            table.add_row(
+                markup(self.bodymap.describe(token)),
+                "–" if r.now is None else f"{r.now:g}/10",
+                Text(
+                    "–" if r.worst is None else f"{r.worst:g}/10",
+                    style=_pain_style(r.worst) if r.worst is not None else "",
+                ),
+            )
+        grid = Table.grid(padding=(0, 3))
+        grid.add_row(art, table)
+        yield grid

@@ -1,0 +1,243 @@
+"""The printable report: one self-contained HTML file (inline CSS and SVG, no scripts, nothing
+fetched) for A4 or Letter. Page one is the overview: who and when, warning signs first with what
+to do, the body map, the pain table, goals, left and right, and the top three things to do. Then
+the detail (the markdown summary, rendered by markdown-it-py with raw HTML off), then sources.
+
+Text from answers and from YAML reaches the page only through ``escape`` or through markdown
+whose text was escaped by ``text.md``: never pasted into HTML as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from imbalance_cli import bodymap as bodymaps
+from imbalance_cli.model import AlertLevel, Result
+from imbalance_cli.profile import pain_by_region
+from imbalance_cli.render import markdown
+from imbalance_cli.render.svg import body_map
+from imbalance_cli.symmetry import format_value, reading, symmetries
+
+CSS = """
+@page { margin: 13mm 14mm; }
+* { box-sizing: border-box; }
+body { font: 10pt/1.35 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 0 auto;
+       max-width: 186mm; padding: 6mm 0; }
+h1 { font-size: 16pt; margin: 0 0 2mm; }
+h2 { font-size: 12pt; margin: 4mm 0 1.5mm; }
+h3 { font-size: 10.5pt; margin: 3mm 0 1mm; }
+p, ul, ol { margin: 1mm 0 2mm; }
+.meta { color: #333; margin-bottom: 3mm; }
+.overview { break-after: page; }
+.sources { break-before: page; }
+.alert { border: 2px solid #a0522d; border-radius: 3px; padding: 2mm 3mm; margin: 2mm 0;
+         background: #fff6ea; break-inside: avoid; }
+.alert.emergency { border-color: #b00020; background: #fdecee; }
+.alert.urgent { border-color: #c2410c; background: #fff1e6; }
+.alert h3 { margin: 0 0 1mm; }
+.alert .what { font-weight: bold; }
+.row { display: flex; gap: 5mm; align-items: flex-start; }
+.row .map { flex: 0 0 74mm; }
+.row .map svg { width: 74mm; height: auto; }
+.row .facts { flex: 1 1 auto; }
+table { border-collapse: collapse; margin: 1mm 0 2mm; }
+th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-align: top; }
+th { background: #f1f1f1; }
+.top3 li { margin-bottom: 1mm; }
+.detail h1 { font-size: 13pt; }
+.chart svg { width: 160mm; height: auto; }
+.footer { color: #444; font-style: italic; margin-top: 4mm; }
+@media screen { body { padding: 8mm; } }
+"""
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _date(stamp: str) -> str:
+    return stamp[:10]
+
+
+def top_three(result: Result) -> list[str]:
+    """The three things to do first: what the warning signs ask, then (when nothing holds
+    advice back) the strategies and the reading chosen for this person."""
+    items: list[str] = []
+    for fired in sorted(result.alerts, key=lambda f: f.alert.level.rank):
+        if fired.alert.action not in items:
+            items.append(fired.alert.action)
+    top = result.top_level
+    if top is None or not top.holds_back:
+        library = result.library
+        for rec in result.recommendations:
+            if rec.kind != "strategy":
+                continue
+            strategy = library.strategies.get(rec.id) if library else None
+            first = f" Start with: {strategy.steps[0]}" if strategy and strategy.steps else ""
+            suffix = (
+                " (after a clinician has checked the warning signs)" if rec.after_clinician else ""
+            )
+            items.append(f"{rec.title}{suffix}.{first}")
+        items += [f"Read: {r.title}." for r in result.recommendations if r.kind == "article"]
+    if not items:
+        items.append(markdown.next_steps(result))
+    return items[:3]
+
+
+def _overview(result: Result, audience: str) -> list[str]:
+    q = result.questionnaire
+    bodymap = q.bodymap or bodymaps.default()
+    title = q.title if audience == "trainer" else "Your self-assessment summary"
+    meta = []
+    if result.client:
+        meta.append(f"<strong>Client:</strong> {_e(result.client)}")
+    meta.append(f"<strong>Date:</strong> {_e(_date(result.completed_at or result.started_at))}")
+    if result.session is not None:
+        meta.append(f"<strong>Session:</strong> {result.session}")
+    if result.previous is not None:
+        meta.append(f"<strong>Re-assessment of session</strong> {result.previous}")
+    out = ['<section class="overview">', f"<h1>{_e(title)}</h1>"]
+    out.append(f'<p class="meta">{" · ".join(meta)}</p>')
+    if result.alerts:
+        out.append("<h2>⚠ Warning signs: act on these first</h2>")
+        for fired in sorted(result.alerts, key=lambda f: f.alert.level.rank):
+            level = fired.alert.level
+            out.append(
+                f'<div class="alert {level.value}" role="alert"><h3>⚠ {_e(level.heading)}</h3>'
+                f"<p>{_e(fired.alert.message)}</p>"
+                f'<p class="what">What to do: {_e(fired.alert.action)}</p></div>'
+            )
+    else:
+        out.append(
+            "<p><strong>Warning signs:</strong> none reported. If one appears later, stop and "
+            "see a clinician.</p>"
+        )
+    pain = pain_by_region(q, result.answers)
+    if pain or result.top_level is not AlertLevel.EMERGENCY:
+        rows = []
+        for token, r in pain.items():
+            cells = [f"{v:g}/10" if v is not None else "–" for v in (r.now, r.best, r.worst)]
+            rows.append(
+                f"<tr><td>{_e(bodymap.describe(token))}</td>"
+                + "".join(f"<td>{c}</td>" for c in cells)
+                + "</tr>"
+            )
+        table = (
+            '<table class="pain"><thead><tr><th>Where</th><th>Now</th><th>At best</th>'
+            "<th>At worst</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            if rows
+            else "<p>No pain reported.</p>"
+        )
+        facts = ["<h2>Where it hurts</h2>", table]
+        goals = []
+        for goal, rating in q.goals():
+            text = result.answers.get(goal.id)
+            if not isinstance(text, str):
+                continue
+            value = result.answers.get(rating.id) if rating else None
+            shown = (
+                f" <em>(today {value:g}/10)</em>"
+                if isinstance(value, (int, float)) and not isinstance(value, bool)
+                else ""
+            )
+            goals.append(f"<li>{_e(text)}{shown}</li>")
+        if goals:
+            facts += ["<h2>Goals</h2>", "<ul>", *goals, "</ul>"]
+        out.append('<div class="row">')
+        if any(r.draw for r in bodymap.regions) and pain:
+            out.append(
+                f'<div class="map">{body_map(bodymap, pain, title="Where it hurts: body map")}</div>'
+            )
+        out.append(f'<div class="facts">{"".join(facts)}</div></div>')
+    sides = symmetries(q, result.answers)
+    if sides:
+        out.append("<h2>Left and right</h2>")
+        out.append(
+            '<table class="sides"><thead><tr><th>Test</th><th>Left</th><th>Right</th>'
+            "<th>Symmetry index</th><th>Reading</th></tr></thead><tbody>"
+        )
+        for s in sides:
+            lsi = f"{s.lsi:g}%" if s.lsi is not None else "–"
+            out.append(
+                f"<tr><td>{_e(s.label)}</td><td>{_e(format_value(s.left, s.unit))}</td>"
+                f"<td>{_e(format_value(s.right, s.unit))}</td><td>{lsi}</td>"
+                f"<td>{_e(reading(s))}</td></tr>"
+            )
+        out.append("</tbody></table>")
+    out.append("<h2>Top three things to do</h2>")
+    out.append(
+        '<ol class="top3">' + "".join(f"<li>{_e(i)}</li>" for i in top_three(result)) + "</ol>"
+    )
+    out.append(f'<p class="footer">{_e(markdown.DISCLAIMER)}</p>')
+    out.append("</section>")
+    return out
+
+
+def _sources(result: Result) -> list[str]:
+    library = result.library
+    cited: list[str] = []
+    for rec in result.recommendations:
+        article = library.articles.get(rec.id) if library and rec.kind == "article" else None
+        for source in article.sources if article else ():
+            link = (
+                f' <a href="{_e(source.url)}">{_e(source.url)}</a>'
+                if source.url and source.url.startswith("https://")
+                else ""
+            )
+            item = f"<li><em>{_e(source.kind.label)}:</em> {_e(source.citation)}{link}</li>"
+            if item not in cited:
+                cited.append(item)
+    for s in symmetries(result.questionnaire, result.answers):
+        if s.noise_source:
+            item = (
+                f"<li><em>Day-to-day noise of {_e(s.label.lower())}:</em> {_e(s.noise_source)}</li>"
+            )
+            if item not in cited:
+                cited.append(item)
+    if not cited:
+        return []
+    return ['<section class="sources">', "<h2>Sources</h2>", "<ol>", *cited, "</ol>", "</section>"]
+
+
+def render(result: Result, audience: str = "trainer", charts: Sequence[str] = ()) -> str:
+    """The whole report. ``charts`` are SVG progress charts (render.progress) to include."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    detail = parser.render(markdown.render(result, audience))
+    title = (
+        f"{result.questionnaire.title} – {result.client or 'summary'} – {_date(result.started_at)}"
+    )
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        *_overview(result, audience),
+    ]
+    if charts:
+        out += ['<section class="progress">', "<h2>Progress over time</h2>"]
+        out += [f'<div class="chart">{chart}</div>' for chart in charts]
+        out.append("</section>")
+    out += ['<section class="detail">', detail, "</section>"]
+    out += _sources(result)
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def page(title: str, charts: Sequence[str]) -> str:
+    """A page of charts alone (imbalance progress --html)."""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>{_e(title)}</title>",
+            f"<style>{CSS}</style></head><body>",
+            f"<h1>{_e(title)}</h1>",
+            *[f'<div class="chart">{chart}</div>' for chart in charts],
+            f'<p class="footer">{_e(markdown.DISCLAIMER)}</p>',
+            "</body></html>",
+        ]
+    )

@@ -1,0 +1,166 @@
+"""Progress over a client's sessions: pain per region and side, goal ratings and the symmetry
+index of each side-to-side test, as a terminal chart (rich) and as SVG charts for the HTML
+report. A change of 2 points on a 0-10 rating (Farrar 2001) is marked as meaningful; a symmetry
+index is not marked, since no source gives its day-to-day noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from imbalance_cli import bodymap as bodymaps
+from imbalance_cli.model import Result
+from imbalance_cli.profile import pain_by_region
+from imbalance_cli.render.svg import Series, line_chart
+from imbalance_cli.symmetry import symmetries
+
+MEANINGFUL = 2.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    labels: tuple[str, ...]
+    sessions: tuple[int | None, ...]
+    pain: tuple[Series, ...]
+    goals: tuple[Series, ...]
+    symmetry: tuple[Series, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        def rows(series: tuple[Series, ...]) -> list[dict[str, Any]]:
+            return [{"name": s.name, "values": list(s.values)} for s in series]
+
+        return {
+            "sessions": list(self.sessions),
+            "labels": list(self.labels),
+            "pain_worst": rows(self.pain),
+            "goal_ratings": rows(self.goals),
+            "symmetry_index": rows(self.symmetry),
+        }
+
+
+def collect(results: Sequence[Result]) -> Progress:
+    """Series over the results, oldest first: a line per region and side (worst pain, else pain
+    now), per goal (by its wording) and per side-to-side test (the symmetry index)."""
+    labels = tuple(
+        f"S{r.session} {(r.completed_at or r.started_at)[5:10]}" if r.session else f"#{i + 1}"
+        for i, r in enumerate(results)
+    )
+    pain: dict[str, list[float | None]] = {}
+    goals: dict[str, list[float | None]] = {}
+    goal_names: dict[str, str] = {}
+    sym: dict[str, list[float | None]] = {}
+    n = len(results)
+    for i, result in enumerate(results):
+        q = result.questionnaire
+        bodymap = q.bodymap or bodymaps.default()
+        for token, r in pain_by_region(q, result.answers).items():
+            if r.shade is not None:
+                pain.setdefault(bodymap.describe(token), [None] * n)[i] = r.shade
+        for goal, rating in q.goals():
+            text = result.answers.get(goal.id)
+            value = result.answers.get(rating.id) if rating else None
+            if (
+                isinstance(text, str)
+                and isinstance(value, (int, float))
+                and not isinstance(value, bool)
+            ):
+                key = " ".join(text.lower().split())
+                goal_names.setdefault(key, text.strip())
+                goals.setdefault(key, [None] * n)[i] = float(value)
+        for s in symmetries(q, result.answers):
+            if s.lsi is not None:
+                sym.setdefault(s.label, [None] * n)[i] = s.lsi
+    return Progress(
+        labels,
+        tuple(r.session for r in results),
+        tuple(Series(k, tuple(v)) for k, v in pain.items()),
+        tuple(Series(goal_names[k], tuple(v)) for k, v in goals.items()),
+        tuple(Series(k, tuple(v)) for k, v in sym.items()),
+    )
+
+
+def svg_charts(progress: Progress) -> list[str]:
+    charts = []
+    if progress.pain:
+        charts.append(
+            line_chart(
+                "Pain at worst, 0-10 (a ring marks a change of 2 points or more)",
+                progress.labels,
+                progress.pain,
+                y_min=0,
+                y_max=10,
+                meaningful=MEANINGFUL,
+            )
+        )
+    if progress.goals:
+        charts.append(
+            line_chart(
+                "Goal activities, 0 = cannot do, 10 = as before (ring: 2 points or more)",
+                progress.labels,
+                progress.goals,
+                y_min=0,
+                y_max=10,
+                meaningful=MEANINGFUL,
+            )
+        )
+    if progress.symmetry:
+        charts.append(
+            line_chart(
+                "Side-to-side: symmetry index (weaker / stronger x 100)",
+                progress.labels,
+                progress.symmetry,
+                y_min=0,
+                y_max=100,
+                unit="%",
+            )
+        )
+    return charts
+
+
+BARS = " ▁▂▃▄▅▆▇█"
+
+
+def _cell(
+    value: float | None, previous: float | None, scale: float, meaningful: float | None
+) -> str:
+    if value is None:
+        return "[dim]–[/]"
+    mark = ""
+    if meaningful is not None and previous is not None and abs(value - previous) >= meaningful:
+        mark = " ▲" if value > previous else " ▼"
+    bar = BARS[min(len(BARS) - 1, max(0, round(value / scale * (len(BARS) - 1))))]
+    return f"{bar} {value:g}{mark}"
+
+
+def table(progress: Progress, *, plain: bool = False) -> Any:
+    """A rich table: a row per line of the charts, a column per session, with a small bar and
+    ▲/▼ where a 0-10 rating moved 2 points or more since the session before."""
+    from rich.table import Table
+
+    from imbalance_cli.text import markup
+
+    t = Table(title="Progress over sessions", show_lines=False)
+    t.add_column("What")
+    for label in progress.labels:
+        t.add_column(markup(label), justify="right")
+    groups = (
+        ("Pain at worst (0-10)", progress.pain, 10.0, MEANINGFUL),
+        ("Goal (0-10)", progress.goals, 10.0, MEANINGFUL),
+        ("Symmetry index (%)", progress.symmetry, 100.0, None),
+    )
+    for heading, series, scale, meaningful in groups:
+        if not series:
+            continue
+        t.add_row(f"[bold]{heading}[/]", *([""] * len(progress.labels)))
+        for s in series:
+            cells = []
+            previous: float | None = None
+            for value in s.values:
+                cell = _cell(value, previous, scale, meaningful)
+                cells.append(cell.replace("▲", "up").replace("▼", "down") if plain else cell)
+                if value is not None:
+                    previous = value
+            t.add_row("  " + markup(s.name), *cells)
+    return t

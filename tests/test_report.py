@@ -1,0 +1,214 @@
+"""The printable HTML report, the body-map SVG and the progress charts: checked by an XML
+parser, an HTML parser, and a real browser (headless Chromium prints the report to PDF and takes
+a screenshot; pypdf reads the pages back)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import unicodedata
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from imbalance_cli.answers import read_answers
+from imbalance_cli.model import Library, Questionnaire
+from imbalance_cli.profile import pain_by_region
+from imbalance_cli.render import html
+from imbalance_cli.render.progress import collect, svg_charts
+from imbalance_cli.render.svg import MID, body_map, pain_fill
+from imbalance_cli.rules import assess
+from test_text_safety import ATTACKS
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _result(q: Questionnaire, library: Library, name: str, **extra: object):  # type: ignore[no-untyped-def]
+    answers = {**read_answers(EXAMPLES / f"{name}.yaml", q), **extra}
+    return assess(
+        q, answers, library, started_at="2026-11-01T09:00:00+00:00",
+        completed_at="2026-11-01T09:20:00+00:00", client="Ann Lee", session=4,
+    )  # fmt: skip
+
+
+def test_body_map_shades_every_chosen_region_on_the_persons_own_side(
+    intake: Questionnaire, library: Library
+) -> None:
+    result = _result(intake, library, "two-knees-different")
+    pain = pain_by_region(intake, result.answers)
+    assert set(pain) == {"knee.left", "knee.right"}
+    root = ET.fromstring(body_map(intake.bodymap, pain))  # type: ignore[arg-type]
+    regions = {
+        (g.get("data-view"), g.get("data-region")): g
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "region"
+    }
+    # Every region drawn carries its id and a title for screen readers.
+    assert all(g.find(f"{SVG}title") is not None for g in regions.values())
+    for view in ("front", "back"):
+        for token, r in pain.items():
+            g = regions[(view, token)]
+            shape = g.find(f"{SVG}ellipse")
+            assert shape is not None
+            assert g.get("data-pain") == f"{r.shade:g}"
+            assert shape.get("fill") == pain_fill(r.shade or 0)
+            x = float(shape.get("cx") or 0)
+            # Front: the person's left is on the viewer's right; back: on the viewer's left.
+            on_viewers_right = x > MID
+            assert on_viewers_right == ((token.endswith(".left")) == (view == "front")), (
+                view,
+                token,
+                x,
+            )
+        title = regions[(view, "knee.left")].find(f"{SVG}title")
+        assert title is not None and title.text == "Knee (left): worst pain 7 out of 10"
+    # Regions not chosen are drawn plain.
+    assert regions[("front", "neck")].get("data-pain") is None
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes |= {name for name, _ in attrs}
+        for name, value in attrs:
+            if name == "href":
+                assert value is not None and value.startswith("https://"), value
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+ALLOWED_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "section", "h1", "h2", "h3", "h4", "p",
+    "strong", "em", "div", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "a",
+    "svg", "g", "text", "rect", "ellipse", "line", "polyline", "circle", "hr", "br", "code",
+    "blockquote", "pre",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "lang", "charset", "name", "content", "class", "role", "href", "id", "xmlns", "viewbox",
+    "aria-labelledby", "aria-label", "transform", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy",
+    "rx", "ry", "r", "width", "height", "fill", "stroke", "stroke-width", "font-size",
+    "font-weight", "text-anchor", "points", "data-region", "data-view", "data-pain",
+    "data-name", "style", "start",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("audience", ["trainer", "client"])
+def test_answers_and_names_are_inert_in_the_html(
+    intake: Questionnaire, library: Library, audience: str
+) -> None:
+    """Every hostile string of the safety test set, as the client's name and as free text:
+    parsed back, the page has no element or attribute that came from an answer."""
+    for attack in ATTACKS:
+        result = _result(intake, library, "runner-knee", main_concern=attack, goal_1=attack)
+        result = type(result)(**{**result.__dict__, "client": attack})
+        page = html.render(result, audience)
+        parser = _Elements()
+        parser.feed(page)
+        assert parser.tags <= ALLOWED_TAGS, (attack, parser.tags - ALLOWED_TAGS)
+        assert parser.attributes <= ALLOWED_ATTRIBUTES, (
+            attack,
+            parser.attributes - ALLOWED_ATTRIBUTES,
+        )
+        assert "onerror" not in parser.attributes and "script" not in parser.tags
+        assert "evil.example" not in " ".join(
+            v for v in page.split('href="')[1:] if v.startswith("https://evil")
+        )
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail("headless Chromium is required in CI (.ci/run installs it)")
+        pytest.skip("chromium is not installed")
+    return found
+
+
+def _browser(tmp_path: Path, *args: str) -> None:
+    profile = tmp_path / "chromium-profile"
+    subprocess.run(
+        [
+            _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={profile}", *args,
+        ],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("paper", "name"), [("A4", "two-knees-different"), ("letter", "saddle-numbness-emergency")]
+)
+def test_chromium_prints_the_report_with_page_one_the_overview(
+    tmp_path: Path, intake: Questionnaire, library: Library, paper: str, name: str
+) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    result = _result(intake, library, name)
+    page = html.render(result, "trainer")
+    # The printer's paper: the report itself sets only margins, so it fits A4 and Letter.
+    source = tmp_path / "report.html"
+    source.write_text(page.replace("@page {", f"@page {{ size: {paper};", 1), encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    _browser(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", source.as_uri())
+    reader = pypdf.PdfReader(str(pdf))
+    assert len(reader.pages) >= 2  # the overview, then the detail (and sources)
+    width_mm = float(reader.pages[0].mediabox.width) / 72 * 25.4
+    assert abs(width_mm - (210 if paper == "A4" else 215.9)) < 1.5
+    # NFKC: the PDF's ligatures (ﬁ) read as the letters they stand for.
+    first = unicodedata.normalize("NFKC", reader.pages[0].extract_text())
+    assert "Ann Lee" in first and "Top three things to do" in first
+    assert "Session: 4" in first
+    if result.alerts:
+        # Warning signs first: before the body map and the pain table.
+        assert "Warning signs: act on these first" in first
+        assert first.index("Emergency") < first.index("Top three things to do")
+    else:
+        assert "Warning signs: none reported" in first
+        assert "Where it hurts" in first and "Knee (left)" in first
+    assert "Sources" not in first  # sources come after the detail
+    everything = " ".join(p.extract_text() for p in reader.pages)
+    assert "education, not a diagnosis" in everything.replace("\n", " ")
+
+    shot = tmp_path / "page.png"
+    _browser(tmp_path, f"--screenshot={shot}", "--window-size=900,1300", source.as_uri())
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    png_width, png_height = struct.unpack(">II", data[16:24])
+    assert (png_width, png_height) == (900, 1300)
+    assert len(data) > 20_000  # a drawn page, not a blank one
+
+
+def test_progress_charts_mark_meaningful_changes(intake: Questionnaire, library: Library) -> None:
+    first = _result(intake, library, "two-knees-different")
+    later_answers = dict(first.answers)
+    later_answers["pain_worst.knee.left"] = 4  # 7 -> 4: meaningful
+    later_answers["pain_worst.knee.right"] = 1  # 2 -> 1: not
+    later = assess(
+        intake, later_answers, library, started_at="2026-11-15T09:00:00+00:00",
+        completed_at="2026-11-15T09:10:00+00:00", client="Ann Lee", session=5, previous=4,
+    )  # fmt: skip
+    data = collect([first, later])
+    assert data.labels == ("S4 11-01", "S5 11-15")
+    pain = {s.name: s.values for s in data.pain}
+    assert pain == {"Knee (left)": (7.0, 4.0), "Knee (right)": (2.0, 1.0)}
+    chart = ET.fromstring(svg_charts(data)[0])
+    series = {g.get("data-name"): g for g in chart.iter(f"{SVG}g") if g.get("class") == "series"}
+
+    def marked(name: str) -> list[ET.Element]:
+        return [c for c in series[name].iter(f"{SVG}circle") if c.get("class") == "meaningful"]
+
+    assert len(marked("Knee (left)")) == 1 and marked("Knee (right)") == []
+    report = html.render(later, "client", svg_charts(data))
+    assert "Progress over time" in report and "Re-assessment of session" in report
