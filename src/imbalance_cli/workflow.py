@@ -14,7 +14,7 @@ from imbalance_cli import loader, resources
 from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
 from imbalance_cli.engine import Flow
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, QuestionnaireError
-from imbalance_cli.model import AnswerValue, Library, Questionnaire, Result, Role
+from imbalance_cli.model import AnswerValue, Library, Questionnaire, Reassess, Result, Role
 from imbalance_cli.rules import assess, fired_alerts
 from imbalance_cli.session import SaveHook
 from imbalance_cli.store import DAMAGED, SessionRow, Store, store_error, worst_pain
@@ -182,27 +182,23 @@ def reassessment(store: Store, client: str, questionnaire: str | None = None) ->
     return Reassessment(loaded, carried, again, confirm_defaults(loaded))
 
 
-def confirm_defaults(loaded: Loaded) -> dict[str, AnswerValue]:
-    from imbalance_cli.model import Reassess
-
+def answers_marked(loaded: Loaded, how: Reassess) -> dict[str, AnswerValue]:
+    """The answers of a session to questions a re-assessment treats this way: ``KEEP`` ones are
+    carried over, ``CONFIRM`` ones come up already chosen."""
     out: dict[str, AnswerValue] = {}
     for qid, value in loaded.answers.items():
         question = loaded.questionnaire.question(qid)
-        if question is not None and question.reassess is Reassess.CONFIRM:
+        if question is not None and question.reassess is how:
             out[qid] = value
     return out
+
+
+def confirm_defaults(loaded: Loaded) -> dict[str, AnswerValue]:
+    return answers_marked(loaded, Reassess.CONFIRM)
 
 
 def carried_answers(loaded: Loaded) -> dict[str, AnswerValue]:
-    """The answers of a session that a re-assessment of it carries over."""
-    from imbalance_cli.model import Reassess
-
-    out: dict[str, AnswerValue] = {}
-    for qid, value in loaded.answers.items():
-        question = loaded.questionnaire.question(qid)
-        if question is not None and question.reassess is Reassess.KEEP:
-            out[qid] = value
-    return out
+    return answers_marked(loaded, Reassess.KEEP)
 
 
 def client_results(store: Store, client: str, upto: int | None = None) -> list[Result]:
