@@ -38,7 +38,7 @@ from imbalance_cli.text import clean, markup
 if TYPE_CHECKING:
     from imbalance_cli.model import AnswerValue, Library, Questionnaire
     from imbalance_cli.session import SaveHook
-    from imbalance_cli.store import SessionRow, Store
+    from imbalance_cli.store import Store
 
 
 @app.command()
@@ -410,20 +410,13 @@ def reassess(
             if not isinstance(exc, Interrupted):
                 store.discard_if_empty(session_id)
             raise
-    others = sorted(
-        {
-            r.questionnaire_source
-            for r in store_sessions(name)
-            if r.finished and r.questionnaire_id != q.id
-        }
-    )
+        # The client's other questionnaires, to re-assess next.
+        others = sorted(
+            {r.questionnaire_source for r in store.sessions(name) if r.finished}
+            - {previous.row.questionnaire_source}
+        )
     for other in others:
         _err_console().print(
             f"[dim]{markup(name)} also has a completed '{markup(other)}'; re-assess it with: "
             f"imbalance reassess '{markup(name)}' {markup(other)}[/]"
         )
-
-
-def store_sessions(client: str) -> list[SessionRow]:
-    with _open_store() as store:
-        return store.sessions(client)
