@@ -14,6 +14,8 @@ from imbalance_cli.model import Library, Questionnaire
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "questionnaires" / "examples"
+#: The persona answers files (the `imbalance test` fixtures beside them end in .test.yaml).
+PERSONA_FILES = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".test.yaml"))
 
 
 @pytest.fixture(autouse=True)

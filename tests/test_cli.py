@@ -135,7 +135,7 @@ def test_validate_clean_and_broken(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert f"{bad}:8:23: unknown question type 'scael'; did you mean 'scale'?" in run.stdout
     # Nobody is watching stderr: the summary is plain text, without colour codes.
-    assert run.stderr == "1 problem in 1 of 1 file(s)\n"
+    assert run.stderr == "1 error in 1 of 1 file(s)\n"
 
 
 def test_validate_size_limit_option(tmp_path: Path) -> None:

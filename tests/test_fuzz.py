@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, ROOT
+from conftest import PERSONA_FILES, ROOT
 from fuzzing import mutate
 from imbalance_cli import loader, resources
 from imbalance_cli.answers import read_answers
@@ -21,7 +21,7 @@ from imbalance_cli.model import Library, Questionnaire
 BUNDLED = resources.bundled_dir()
 QUESTIONNAIRES = [BUNDLED / "intake.yaml"]
 LIBRARY_FILES = resources.library_paths()
-ANSWERS = sorted(EXAMPLES.glob("*.yaml"))[:3]
+ANSWERS = PERSONA_FILES[:3]
 CORPUS = sorted((ROOT / "tests" / "fixtures" / "fuzz").glob("*"))
 
 FUZZ = settings(

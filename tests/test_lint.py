@@ -1,36 +1,333 @@
-"""The strict tools run as part of the suite, so the one test command checks everything."""
+"""The lint finds dead logic in questionnaires that load: what can never be shown, never fire or
+never be answered, and what nothing reads. Each case is a questionnaire with one mistake, and the
+lint must name it, at its line, as an error or a warning, once."""
 
 from __future__ import annotations
 
-import shutil
+import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from imbalance_cli import resources
+from imbalance_cli.lint import lint
+from imbalance_cli.model import Questionnaire
+from imbalance_cli.validate import validate_paths
+
+HEAD = """
+id: dead
+title: Dead logic
+version: "1"
+sections:
+  - id: s
+    title: S
+    questions:
+      - {id: pain, type: scale, text: How bad?}
+      - {id: count, type: number, text: How many?, min: 0, max: 5}
+      - {id: kind, type: single, text: Kind?, choices: [{id: a, label: A}, {id: b, label: B}]}
+      - {id: where, type: body_regions, text: Where?, regions: [shoulder]}
+"""
+# Lines of HEAD (as written to a file): `pain` is on line 8, `where` on 11; a case's lines follow.
+# A rule reading every HEAD question, so none of them is reported as unread.
+READ_ALL = """
+recommendations:
+  - id: uses_all
+    when: {any: [{question: pain, gte: 5}, {question: count, gte: 1}, {question: kind, equals: a},
+                 {question: where, includes: shoulder}]}
+    because: Reads everything
+    articles: [soreness-vs-pain]
+"""
+
+# (name, the questions added after HEAD, then the rest of the file, expected findings as
+# (line, severity, rule, words of the message)).
+CASES: list[tuple[str, str, list[tuple[int, str, str, str]]]] = [
+    (
+        "a fraction on a whole-number scale",
+        "      - {id: q1, type: yes_no, text: Q?, when: {question: pain, equals: 5.5}}\n"
+        + READ_ALL,
+        [
+            (
+                12,
+                "error",
+                "impossible-value",
+                "'equals: 5.5' is never true of 'pain', which takes whole numbers from 0 to 10",
+            )
+        ],
+    ),
+    (
+        "a value out of the range of a number question",
+        "      - {id: q1, type: yes_no, text: Q?, when: {question: count, in: [6, 7]}}\n"
+        + READ_ALL,
+        [
+            (
+                12,
+                "error",
+                "impossible-value",
+                "'in: [6, 7]' is never true of 'count', which takes whole numbers from 0 to 5",
+            )
+        ],
+    ),
+    (
+        "more zones than the offered regions cover",
+        "      - {id: q1, type: yes_no, text: Q?, when: {question: where, zones: 3}}\n" + READ_ALL,
+        [
+            (
+                12,
+                "error",
+                "impossible-value",
+                "'zones: 3' is never true of 'where': the regions it offers cover 2 zone(s)",
+            )
+        ],
+    ),
+    (
+        "a question shown only through a question that is never shown",
+        "      - {id: q1, type: yes_no, text: Q?, when: {question: pain, equals: 7.5}}\n"
+        "      - {id: q2, type: yes_no, text: Q2?, when: {question: q1, equals: true}}\n"
+        + READ_ALL,
+        [
+            (12, "error", "impossible-value", "'equals: 7.5' is never true of 'pain'"),
+            (
+                13,
+                "error",
+                "never-shown",
+                "question 'q2' can never be shown: 'q1' is never shown, so it is never answered",
+            ),
+        ],
+    ),
+    (
+        "a rule that reads a question never shown",
+        "      - {id: q1, type: yes_no, text: Q?, when: {question: count, in: [9]}}\n"
+        + READ_ALL
+        + "  - id: never\n    when: {question: q1, equals: true}\n    because: Never\n"
+        "    articles: [soreness-vs-pain]\n",
+        [
+            (12, "error", "impossible-value", "'in: [9]' is never true of 'count'"),
+            (
+                20,
+                "error",
+                "never-fires",
+                "recommendation 'never' can never be made: 'q1' is never shown",
+            ),
+        ],
+    ),
+    (
+        "an alert that reads a question never shown",
+        "      - {id: q1, type: yes_no, text: Q?, when: {question: count, in: [8, 9]}}\n"
+        + READ_ALL
+        + "alerts:\n  - id: ghost\n    level: urgent\n    when: {question: q1, equals: true}\n"
+        "    message: Never raised.\n    action: See a doctor within days.\n",
+        [
+            (12, "error", "impossible-value", "'in: [8, 9]' is never true of 'count'"),
+            (21, "error", "never-fires", "alert 'ghost' can never be raised: 'q1' is never shown"),
+        ],
+    ),
+    (
+        "'not' over a test every answer passes",
+        "      - {id: q1, type: yes_no, text: Q?, when: {not: {question: count, gte: 0}}}\n"
+        + READ_ALL,
+        [
+            (
+                12,
+                "error",
+                "never-shown",
+                "question 'q1' can never be shown: 'gte: 0' holds for every answer 'count' can be given",
+            )
+        ],
+    ),
+    (
+        "'not' over 'in' listing every choice of a single question",
+        "      - {id: q1, type: yes_no, text: Q?, when: {not: {question: kind, in: [a, b]}}}\n"
+        + READ_ALL,
+        [
+            (
+                12,
+                "error",
+                "never-shown",
+                "question 'q1' can never be shown: 'in: [a, b]' holds for every answer",
+            )
+        ],
+    ),
+    (
+        "'answered: false' on a question everyone must answer",
+        "      - {id: q1, type: yes_no, text: Q?, when: {question: pain, answered: false}}\n"
+        + READ_ALL,
+        [
+            (
+                12,
+                "error",
+                "never-shown",
+                "'pain' is shown to everyone and required, so it is always answered by then",
+            )
+        ],
+    ),
+    (
+        "a question nothing reads",
+        "      - {id: lonely, type: yes_no, text: Does anyone read this?}\n"
+        "      - {id: told, type: yes_no, text: For the reader, for_reader: true}\n"
+        "      - {id: notes, type: text, text: Anything else?}\n" + READ_ALL,
+        [(12, "warning", "unread", "no condition, role or summary table reads question 'lonely'")],
+    ),
+]
 
 
-def _tool(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.exists() else shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} is not installed; install the test extras: pip install '.[test]'")
-    return found
+@pytest.mark.parametrize(("name", "body", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_the_lint_finds_each_mistake_once_at_its_line(
+    name: str,
+    body: str,
+    expected: list[tuple[int, str, str, str]],
+    load: Callable[..., Questionnaire],
+) -> None:
+    found = lint(load(HEAD + body))
+    got = [(p.location.line, p.severity, p.rule, p.message) for p in found]
+    assert len(got) == len(expected), got
+    for (line, severity, rule, words), problem in zip(expected, got, strict=True):
+        assert problem[:3] == (line, severity, rule), got
+        assert words in problem[3], got
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["ruff", "check", "src", "tests", "benchmarks"],
-        ["ruff", "format", "--check", "src", "tests", "benchmarks"],
-        ["mypy", "--strict", "src"],
-    ],
-    ids=["ruff-check", "ruff-format", "mypy-strict"],
-)
-def test_tool_is_clean(args: list[str]) -> None:
-    run = subprocess.run(
-        [_tool(args[0]), *args[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300
+def test_a_dead_branch_of_any_is_a_warning(load: Callable[..., Questionnaire]) -> None:
+    """One part of an 'any' that cannot hold while the rest can: the condition still works, so
+    it is a warning, at that part."""
+    text = HEAD + (
+        "      - {id: q1, type: yes_no, text: Q?, when: {question: count, answered: false}}\n"
+        "      - {id: q2, type: yes_no, text: Q2?, when: {any: [{question: pain, gte: 8}, {question: q1, equals: true}]}}\n"
+        + READ_ALL
     )
+    found = [(p.location.line, p.location.column, p.severity, p.rule) for p in lint(load(text))]
+    assert found == [
+        (12, 9, "error", "never-shown"),  # q1: 'count' is always answered
+        (13, 9, "warning", "unread"),  # nothing reads q2
+        (13, 82, "warning", "dead-branch"),  # the part of q2 that reads q1
+    ]
+
+
+def test_after_an_emergency_stop_answers_may_be_missing(load: Callable[..., Questionnaire]) -> None:
+    """An emergency can end the run early, so an alert or rule may test that a question everyone
+    is asked was left unanswered; without an emergency alert, that can never happen."""
+    rule = (
+        "  - id: stopped\n    when: {question: kind, answered: false}\n    because: Stopped early\n"
+        "    articles: [soreness-vs-pain]\n"
+    )
+    plain = lint(load(HEAD + READ_ALL + rule))
+    assert [p.rule for p in plain] == ["never-fires"]
+    emergency = (
+        "alerts:\n  - id: now\n    level: emergency\n    when: {question: pain, gte: 10}\n"
+        "    message: Extreme pain.\n    action: Get help now.\n"
+    )
+    assert lint(load(HEAD + READ_ALL + rule + emergency)) == []
+
+
+def test_roles_paired_tests_and_text_are_never_unread(load: Callable[..., Questionnaire]) -> None:
+    text = """
+    id: roles
+    title: Roles
+    version: "1"
+    sections:
+      - id: where
+        title: Where
+        questions:
+          - {id: regions, type: body_regions, text: Where?}
+      - id: per
+        title: "{region}"
+        repeat: regions
+        questions:
+          - {id: now, type: scale, text: Now?, role: pain_now}
+      - id: goals
+        title: Goals
+        questions:
+          - {id: goal, type: text, text: Goal?, role: goal}
+          - {id: rating, type: scale, text: How well?, role: goal_rating}
+          - {id: grip, type: paired, text: "Grip {side}?", unit: kilograms}
+          - {id: notes, type: text, text: Notes?}
+    """
+    # 'regions' is read by the repeated section; nothing else is unread.
+    assert lint(load(text)) == []
+
+
+def test_the_bundled_questionnaires_lint_clean(library: object) -> None:
+    """The shipped intake and side-to-side check have no dead logic and no unread question:
+    `imbalance validate --strict` passes on them."""
+    report = validate_paths([resources.bundled_dir()], resources.library_paths(), 2_000_000)
+    assert [str(p) for p in report.problems] == []
+    assert report.files >= 3
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "imbalance_cli", *args],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, cwd=cwd,
+    )  # fmt: skip
+
+
+def _dead_file(tmp_path: Path) -> Path:
+    path = tmp_path / "dead.yaml"
+    path.write_text(
+        HEAD.lstrip("\n")
+        + "      - {id: q1, type: yes_no, text: Q?, when: {question: pain, equals: 5.5}}\n"
+        + "      - {id: lonely, type: yes_no, text: Lonely?}\n"
+        + READ_ALL
+    )
+    return path
+
+
+def test_validate_tells_errors_and_warnings_apart_and_strict_fails_on_warnings(
+    tmp_path: Path,
+) -> None:
+    only_warning = tmp_path / "warn.yaml"
+    only_warning.write_text(
+        HEAD.lstrip("\n") + "      - {id: lonely, type: yes_no, text: Lonely?}\n" + READ_ALL
+    )
+    run = _cli("validate", "warn.yaml", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.startswith("warn.yaml:12:9: warning: no condition, role or summary")
+    assert run.stderr == "1 warning in 1 of 1 file(s), no errors\n"
+    strict = _cli("validate", "--strict", "warn.yaml", cwd=tmp_path)
+    assert strict.returncode == 1 and strict.stdout == run.stdout
+
+    _dead_file(tmp_path)
+    both = _cli("validate", "dead.yaml", cwd=tmp_path)
+    assert both.returncode == 1
+    assert both.stderr == "1 error and 1 warning in 1 of 1 file(s)\n"
+    lines = both.stdout.splitlines()
+    assert lines[0].startswith("dead.yaml:12:48: in question 'q1': 'equals: 5.5' is never true")
+    assert lines[1].startswith("dead.yaml:13:9: warning: ")
+
+
+def test_validate_json_lists_every_finding_with_its_place(tmp_path: Path) -> None:
+    _dead_file(tmp_path)
+    run = _cli("validate", "--format", "json", "dead.yaml", cwd=tmp_path)
+    assert run.returncode == 1
+    doc = json.loads(run.stdout)
+    assert (doc["files"], doc["errors"], doc["warnings"]) == (1, 1, 1)
+    assert [(p["line"], p["column"], p["severity"], p["rule"]) for p in doc["problems"]] == [
+        (12, 48, "error", "impossible-value"),
+        (13, 9, "warning", "unread"),
+    ]
+
+
+def test_validate_sarif_is_read_back_by_a_sarif_library(tmp_path: Path) -> None:
+    """sarif-pydantic (SARIF 2.1.0 models nobody here wrote) reads the log back, with each
+    finding at its file, line and column and its level."""
+    sarif = pytest.importorskip("sarif_pydantic")
+    _dead_file(tmp_path)
+    run = _cli("validate", "--format", "sarif", "dead.yaml", cwd=tmp_path)
+    assert run.returncode == 1
+    log = sarif.Sarif.model_validate(json.loads(run.stdout))
+    assert log.version == "2.1.0"
+    results = log.runs[0].results
+    rules = [r.id for r in log.runs[0].tool.driver.rules]
+    seen = []
+    for result in results:
+        physical = result.locations[0].physical_location
+        assert physical.artifact_location.uri == "dead.yaml"
+        assert rules[result.rule_index] == result.rule_id
+        seen.append((physical.region.start_line, result.level.value, result.rule_id))
+    assert seen == [(12, "error", "impossible-value"), (13, "warning", "unread")]
+
+
+def test_format_must_be_known(tmp_path: Path) -> None:
+    run = _cli("validate", "--format", "xml", cwd=tmp_path)
+    assert run.returncode == 2 and "--format must be text, json or sarif" in run.stderr

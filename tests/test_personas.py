@@ -1,5 +1,6 @@
 """Golden tests: every persona in questionnaires/examples runs headless through the real command
-line, and its alerts and recommendations are exactly these."""
+line, and its alerts and recommendations are exactly, and in the order, its fixture
+(``NAME.test.yaml`` beside it, run by ``imbalance test``) lists."""
 
 from __future__ import annotations
 
@@ -9,274 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import EXAMPLES
-
-# persona -> (alerts, articles, strategies, withheld), in the order the summary shows them.
-GOLDEN: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
-    "back-pain-mri-bulge": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "tracking-progress",
-            "exercise-first-line",
-            "pain-flare-ups",
-            "mri-findings-by-age",
-            "when-imaging-helps",
-            "worry-and-movement",
-        ],
-        [
-            "pain-monitoring",
-            "sensation-guide",
-            "gradual-loading",
-            "flare-up-plan",
-            "desk-breaks",
-            "lower-back-start",
-            "confidence-steps",
-        ],
-        [],
-    ),
-    "cancer-history-urgent": (
-        ["cancer_history", "weight_loss_night_pain", "heart_condition", "blood_thinners"],
-        ["warning-signs-explained", "identify-muscle-imbalance"],
-        ["pain-monitoring", "sensation-guide", "lower-back-start", "sleep-recovery"],
-        [
-            "fix-muscle-imbalance",
-            "pain-flare-ups",
-            "when-imaging-helps",
-            "worry-and-movement",
-            "flare-up-plan",
-            "upper-back-mobility",
-        ],
-    ),
-    "climber-wrist": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "left-right-differences",
-            "soreness-vs-pain",
-            "tracking-progress",
-        ],
-        [
-            "pain-monitoring",
-            "sensation-guide",
-            "elbow-wrist-start",
-            "gradual-loading",
-            "side-to-side",
-        ],
-        [],
-    ),
-    "desk-worker-neck-shoulder": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "tracking-progress",
-            "exercise-first-line",
-            "exercise-first-shoulder",
-            "massage-neck-shoulder",
-            "relief-that-fades",
-            "left-right-differences",
-        ],
-        [
-            "pain-monitoring",
-            "sensation-guide",
-            "gradual-loading",
-            "neck-shoulder-start",
-            "desk-breaks",
-            "side-to-side",
-        ],
-        [],
-    ),
-    "emergency-stop-nerve-route": (
-        ["saddle_numbness"],
-        [],
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "pain-flare-ups",
-            "when-imaging-helps",
-            "nerve-like-sensations",
-            "pain-monitoring",
-            "sensation-guide",
-            "flare-up-plan",
-            "lower-back-start",
-        ],
-    ),
-    "flat-foot-ankle": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "tracking-progress",
-            "pain-flare-ups",
-            "relief-that-fades",
-        ],
-        [
-            "pain-monitoring",
-            "sensation-guide",
-            "gradual-loading",
-            "flare-up-plan",
-            "ankle-foot-start",
-        ],
-        [],
-    ),
-    "hip-pinch-squat": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "tracking-progress",
-            "relief-that-fades",
-            "left-right-differences",
-            "soreness-vs-pain",
-        ],
-        [
-            "pain-monitoring",
-            "sensation-guide",
-            "gradual-loading",
-            "desk-breaks",
-            "hip-start",
-            "side-to-side",
-        ],
-        [],
-    ),
-    "knee-mri-tear": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "tracking-progress",
-            "exercise-first-knee-hip",
-            "imaging-knee",
-            "left-right-differences",
-            "soreness-vs-pain",
-            "worry-and-movement",
-        ],
-        [
-            "pain-monitoring",
-            "sensation-guide",
-            "gradual-loading",
-            "knee-start",
-            "side-to-side",
-            "confidence-steps",
-        ],
-        [],
-    ),
-    "no-pain": (
-        [],
-        ["soreness-vs-pain", "tracking-progress"],
-        ["desk-breaks", "sensation-guide"],
-        [],
-    ),
-    "runner-knee": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "left-right-differences",
-            "soreness-vs-pain",
-            "tracking-progress",
-        ],
-        ["pain-monitoring", "sensation-guide", "knee-start", "gradual-loading", "side-to-side"],
-        [],
-    ),
-    "saddle-numbness-emergency": (
-        ["saddle_numbness", "bladder_bowel", "progressive_constant"],
-        [],
-        [],
-        [
-            "warning-signs-explained",
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "pain-flare-ups",
-            "when-imaging-helps",
-            "nerve-like-sensations",
-            "worry-and-movement",
-            "pain-monitoring",
-            "sensation-guide",
-            "flare-up-plan",
-            "lower-back-start",
-            "confidence-steps",
-            "sleep-recovery",
-        ],
-    ),
-    "several-regions-no-flags": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "tracking-progress",
-            "exercise-first-line",
-            "exercise-first-knee-hip",
-            "pain-flare-ups",
-            "relief-that-fades",
-            "worry-and-movement",
-        ],
-        [
-            "pain-monitoring",
-            "sensation-guide",
-            "gradual-loading",
-            "flare-up-plan",
-            "neck-shoulder-start",
-            "upper-back-mobility",
-            "lower-back-start",
-            "hip-start",
-            "knee-start",
-            "confidence-steps",
-            "sleep-recovery",
-            "desk-breaks",
-        ],
-        [],
-    ),
-    "shoulder-xray-normal": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "exercise-first-shoulder",
-            "imaging-shoulder",
-            "left-right-differences",
-            "tracking-progress",
-        ],
-        ["pain-monitoring", "sensation-guide", "neck-shoulder-start", "side-to-side"],
-        [],
-    ),
-    "steroids-fall-box-missed": (
-        ["fragility_fracture", "long_term_steroids"],
-        ["identify-muscle-imbalance", "tracking-progress"],
-        ["pain-monitoring", "sensation-guide", "lower-back-start"],
-        [
-            "fix-muscle-imbalance",
-            "pain-flare-ups",
-            "when-imaging-helps",
-            "worry-and-movement",
-            "flare-up-plan",
-            "confidence-steps",
-        ],
-    ),
-    "tingling-fingers-outside-screen": (
-        ["limb_numbness"],
-        ["identify-muscle-imbalance", "nerve-symptoms-lasting", "tracking-progress"],
-        ["pain-monitoring", "sensation-guide", "neck-shoulder-start", "desk-breaks"],
-        ["fix-muscle-imbalance", "left-right-differences", "nerve-like-sensations", "side-to-side"],
-    ),
-    "two-knees-different": (
-        [],
-        [
-            "identify-muscle-imbalance",
-            "fix-muscle-imbalance",
-            "tracking-progress",
-            "exercise-first-knee-hip",
-            "pain-flare-ups",
-        ],
-        ["pain-monitoring", "sensation-guide", "gradual-loading", "flare-up-plan", "knee-start"],
-        [],
-    ),
-}
 
 SERIOUS = {
     "saddle-numbness-emergency",
@@ -285,14 +21,25 @@ SERIOUS = {
     "steroids-fall-box-missed",
     "emergency-stop-nerve-route",
 }
+PERSONAS = sorted(p.stem for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".test.yaml"))
 
 
-def test_every_example_file_has_a_golden_entry() -> None:
-    assert sorted(p.stem for p in EXAMPLES.glob("*.yaml")) == sorted(GOLDEN)
-    assert len(GOLDEN) >= 8
+def test_every_persona_has_a_fixture_and_they_all_pass() -> None:
+    """The personas are `imbalance test` fixtures: run through the real command line."""
+    fixtures = sorted(p.name for p in EXAMPLES.glob("*.test.yaml"))
+    assert all(f"{persona}.test.yaml" in fixtures for persona in PERSONAS)
+    assert len(PERSONAS) >= 8
+    run = subprocess.run(
+        [sys.executable, "-m", "imbalance_cli", "test", "--json"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads(run.stdout)
+    assert report["failed"] == 0 and report["passed"] == len(fixtures)
+    assert {Path(r["path"]).name for r in report["results"]} == set(fixtures)
 
 
-@pytest.mark.parametrize("persona", sorted(GOLDEN))
+@pytest.mark.parametrize("persona", PERSONAS)
 def test_persona(persona: str, tmp_path: Path) -> None:
     out_json, out_md = tmp_path / "r.json", tmp_path / "r.md"
     run = subprocess.run(
@@ -302,11 +49,13 @@ def test_persona(persona: str, tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     doc = json.loads(out_json.read_text())
-    alerts, articles, strategies, withheld = GOLDEN[persona]
+    # The fixture beside the persona holds what it must produce; here its order is checked too.
+    expect = yaml.safe_load((EXAMPLES / f"{persona}.test.yaml").read_text())["expect"]
+    alerts = list(expect["alerts"])
     assert [a["id"] for a in doc["alerts"]] == alerts
-    assert [r["id"] for r in doc["recommendations"] if r["kind"] == "article"] == articles
-    assert [r["id"] for r in doc["recommendations"] if r["kind"] == "strategy"] == strategies
-    assert [r["id"] for r in doc["withheld"]] == withheld
+    assert {a["id"]: a["level"] for a in doc["alerts"]} == expect["alerts"]
+    assert [r["id"] for r in doc["recommendations"]] == expect["recommended"]
+    assert [r["id"] for r in doc["withheld"]] == expect.get("withheld", [])
     assert all(r["because"] for r in doc["recommendations"])
     serious = any(a["level"] in ("emergency", "urgent") for a in doc["alerts"])
     assert serious == (persona in SERIOUS)

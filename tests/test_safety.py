@@ -13,7 +13,7 @@ import pytest
 import yaml
 from rich.console import Console
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, PERSONA_FILES, ROOT
 from imbalance_cli import bodymap
 from imbalance_cli.answers import check, legacy_ids, read_answers
 from imbalance_cli.engine import Flow, evaluate
@@ -227,7 +227,7 @@ def test_every_region_specific_item_is_only_chosen_for_its_region(
 ) -> None:
     """Across every persona and matrix case, an article or strategy that names regions is only
     recommended when one of them was chosen."""
-    cases = [read_answers(p, intake) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    cases = [read_answers(p, intake) for p in PERSONA_FILES]
     cases += [answers_of(intake, o) for _, _, o in CASES]
     for answers in cases:
         result = assess(intake, answers, library, started_at="a", completed_at="b")

@@ -378,34 +378,50 @@ def read_answers(
             raise AnswersError(sink.problems)
         return answers_json
     root = compose(text, sink, tags=False) if text is not None else None
-    answers: dict[str, AnswerValue] = {}
-    mapping = as_mapping(root, sink, "an answers file") if root is not None else None
-    if mapping is not None:
-        if len(mapping.value) > MAX_KEYS:
-            sink.add(
-                mapping,
-                f"{len(mapping.value):,} answers is more than any questionnaire here asks ({MAX_KEYS:,} at most)",
-            )
-        else:
-            known = [q.id for q in questionnaire.questions]
-            for key, key_node, value_node in pairs(mapping, sink):
-                targets = legacy_ids(questionnaire, key)
-                if not targets:
-                    sink.add(
-                        key_node,
-                        f"'{key}' is not a question of '{questionnaire.id}'{suggest(key, known)}",
-                    )
-                    continue
-                where = sink.at(value_node)
-                if _is_pair(questionnaire, key):
-                    sides = _plain_pair(value_node, sink)
-                    if sides is not _BAD:
-                        _fill_pair(answers, questionnaire, key, sides, where, sink, notes)
-                    continue
-                raw = _plain(value_node, sink)
-                if raw is _BAD:
-                    continue
-                _fill(answers, questionnaire, key, targets, raw, where, sink, notes, expanded)
+    answers = (
+        answers_from_node(root, questionnaire, sink, notes, expanded) if root is not None else {}
+    )
     if sink.problems:
         raise AnswersError(sink.problems)
+    return answers
+
+
+def answers_from_node(
+    root: Node,
+    questionnaire: Questionnaire,
+    sink: Sink,
+    notes: list[str] | None = None,
+    expanded: set[str] | None = None,
+) -> dict[str, AnswerValue]:
+    """The answers of one YAML mapping (an answers file, or a fixture's ``answers:``), each
+    problem recorded in ``sink`` with its place."""
+    answers: dict[str, AnswerValue] = {}
+    mapping = as_mapping(root, sink, "an answers file")
+    if mapping is None:
+        return answers
+    if len(mapping.value) > MAX_KEYS:
+        sink.add(
+            mapping,
+            f"{len(mapping.value):,} answers is more than any questionnaire here asks ({MAX_KEYS:,} at most)",
+        )
+        return answers
+    known = [q.id for q in questionnaire.questions]
+    for key, key_node, value_node in pairs(mapping, sink):
+        targets = legacy_ids(questionnaire, key)
+        if not targets:
+            sink.add(
+                key_node,
+                f"'{key}' is not a question of '{questionnaire.id}'{suggest(key, known)}",
+            )
+            continue
+        where = sink.at(value_node)
+        if _is_pair(questionnaire, key):
+            sides = _plain_pair(value_node, sink)
+            if sides is not _BAD:
+                _fill_pair(answers, questionnaire, key, sides, where, sink, notes)
+            continue
+        raw = _plain(value_node, sink)
+        if raw is _BAD:
+            continue
+        _fill(answers, questionnaire, key, targets, raw, where, sink, notes, expanded)
     return answers

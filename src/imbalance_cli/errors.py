@@ -41,12 +41,23 @@ class SourceLocation(NamedTuple):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input file, where it is, and how to fix it."""
+    """One thing wrong with an input file, where it is, and how to fix it. An ``error`` stops
+    the file from being used (or, from the lint, is logic that can never work); a ``warning`` is
+    worth a look but does not (``validate --strict`` fails on warnings too)."""
 
     location: SourceLocation
     message: str
+    severity: str = "error"
+    #: A short stable name of the kind of problem, for tools (``validate --format sarif``).
+    rule: str = "load"
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == "warning"
 
     def __str__(self) -> str:
+        if self.is_warning:
+            return f"{self.location}: warning: {self.message}"
         return f"{self.location}: {self.message}"
 
 
@@ -87,6 +98,13 @@ class QuestionnaireError(ProblemsError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         super().__init__(problems, what="the questionnaire")
+
+
+class LibraryError(QuestionnaireError):
+    """A content library file (bundled or the author's own) failed to load."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        ProblemsError.__init__(self, problems, what="the content library")
 
 
 class AnswersError(ProblemsError):

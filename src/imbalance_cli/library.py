@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from imbalance_cli.errors import DEFAULT_MAX_BYTES, Problem, QuestionnaireError
+from imbalance_cli.errors import DEFAULT_MAX_BYTES, LibraryError, Problem
 from imbalance_cli.model import Article, EvidenceKind, Library, Source, Strategy
 from imbalance_cli.shapes import (
     ARTICLE,
@@ -46,7 +46,7 @@ def load_library(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> L
         _read_library_file(path, sink, max_bytes, articles, strategies)
         problems.extend(sink.problems)
     if problems:
-        raise QuestionnaireError(problems)
+        raise LibraryError(problems)
     return Library(articles=articles, strategies=strategies)
 
 

@@ -55,6 +55,7 @@ from imbalance_cli.shapes import (
 from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import (
     Node,
+    Seq,
     Sink,
     as_list,
     as_str,
@@ -399,6 +400,10 @@ def _rules(
         strategy_ids = _refs(f.get("strategies"), sink, "strategies", "strategy", strategies)
         if "articles" not in f and "strategies" not in f:
             sink.add(item, "a recommendation needs 'articles', 'strategies' or both")
+        for key in ("articles", "strategies"):
+            listed = f.get(key)
+            if isinstance(listed, Seq) and not listed.value:
+                sink.add(listed, f"'{key}' lists nothing; name at least one, or leave it out")
         if rid in seen:
             sink.add(f["id"], f"recommendation id '{rid}' is used twice; ids must be unique")
             continue

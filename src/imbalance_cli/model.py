@@ -310,6 +310,9 @@ class Question:
     regions: tuple[str, ...] = ()
     none_label: str | None = None
     role: Role | None = None
+    #: The answer is there for the person reading the summary; no rule needs to read it (the
+    #: lint does not call it unread).
+    for_reader: bool = False
     when: Condition | None = None
     region: str | None = None
     reassess: Reassess = Reassess.KEEP

@@ -182,6 +182,7 @@ def read_question(
             sink.add(f["better"], f"'better' is higher or lower, not '{better_text}'")
     noise, noise_source = _noise(f.get("noise"), sink)
     role = _role(f.get("role"), qtype, sink, qid)
+    for_reader = bool(as_bool(f["for_reader"], sink, "for_reader")) if "for_reader" in f else False
     question = Question(
         id=qid,
         type=qtype,
@@ -199,6 +200,7 @@ def read_question(
         regions=tuple(allowed_regions),
         none_label=text_field(f, "none", sink, "question"),
         role=role,
+        for_reader=for_reader,
         reassess=_reassess(f.get("reassess"), sink, section_reassess, qtype, role),
         better=better,
         noise=noise,
@@ -276,7 +278,7 @@ def _noise(node: Node | None, sink: Sink) -> tuple[float | None, str | None]:
     return amount, source
 
 
-_ROLE_TYPES = {
+ROLE_TYPES = {
     Role.PAIN_NOW: QuestionType.SCALE,
     Role.PAIN_BEST: QuestionType.SCALE,
     Role.PAIN_WORST: QuestionType.SCALE,
@@ -296,10 +298,10 @@ def _role(node: Node | None, qtype: QuestionType, sink: Sink, qid: str) -> Role 
         sink.add(node, f"unknown role '{name}'{suggest(name, names)} (one of: {', '.join(names)})")
         return None
     role = Role(name)
-    if qtype is not _ROLE_TYPES[role]:
+    if qtype is not ROLE_TYPES[role]:
         sink.add(
             node,
-            f"role '{name}' is for {_ROLE_TYPES[role].value} questions; '{qid}' is {qtype.value}",
+            f"role '{name}' is for {ROLE_TYPES[role].value} questions; '{qid}' is {qtype.value}",
         )
         return None
     return role

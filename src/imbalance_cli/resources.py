@@ -4,9 +4,11 @@ questionnaires, and the data directory."""
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from imbalance_cli.errors import UsageError
+from imbalance_cli.errors import Problem, SourceLocation, UsageError
 from imbalance_cli.text import suggest
 
 
@@ -53,11 +55,19 @@ def data_dir() -> Path:
 
 
 def user_dir() -> Path:
+    """The author's own questionnaires: ``<data dir>/questionnaires``."""
     return data_dir() / "questionnaires"
 
 
+def user_library_dir() -> Path:
+    """The author's own articles and strategies: ``<data dir>/questionnaires/library``, laid out
+    like the bundled ``questionnaires/library``."""
+    return user_dir() / "library"
+
+
 def library_paths() -> list[Path]:
-    return sorted((bundled_dir() / "library").glob("*.yaml"))
+    """The library files every command reads: the bundled ones, then the author's own."""
+    return sorted((bundled_dir() / "library").glob("*.yaml")) + _yaml_files(user_library_dir())
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -66,24 +76,139 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+_LIBRARY_KEYS = re.compile(r"^(articles|strategies)\s*:", re.MULTILINE)
+_REGIONS_KEY = re.compile(r"^regions\s*:", re.MULTILINE)
+_SECTIONS_KEY = re.compile(r"^sections\s*:", re.MULTILINE)
+_EXPECT_KEY = re.compile(r"^expect\s*:", re.MULTILINE)
+_ID = re.compile(r"""^id\s*:\s*(["']?)([A-Za-z0-9_.-]+)\1\s*(#.*)?$""", re.MULTILINE)
+
+
+def _head(path: Path) -> str:
+    """The start of a regular file (a FIFO or a device is never opened: it could block or never
+    end; the loader then says what it is)."""
+    try:
+        if not path.is_file():
+            return ""
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return handle.read(200_000)
+    except OSError:
+        return ""
+
+
+def kind_of_file(path: Path) -> str:
+    """What a YAML file holds, by its top-level keys: ``questionnaire`` (``sections:``),
+    ``library`` (``articles:`` / ``strategies:``), ``bodymap`` (``regions:``) or ``fixture``
+    (``expect:``, an ``imbalance test`` fixture). Unknown content counts as a questionnaire, so
+    that ``validate`` says what is wrong with it."""
+    head = _head(path)
+    if _SECTIONS_KEY.search(head):
+        return "questionnaire"
+    if _EXPECT_KEY.search(head):
+        return "fixture"
+    if _LIBRARY_KEYS.search(head):
+        return "library"
+    if _REGIONS_KEY.search(head):
+        return "bodymap"
+    return "questionnaire"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One questionnaire file that ``run``, ``list`` and the other commands can name by id."""
+
+    origin: str  # bundled | user
+    path: Path
+    id: str  # the id the file declares (its file name when it declares none)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every bundled and user questionnaire; ``known`` maps each id (and each file name) to the
+    file it means; ``warnings`` name both files of every clash."""
+
+    entries: tuple[Entry, ...]
+    known: dict[str, Entry]
+    warnings: tuple[Problem, ...]
+    #: Names that more than one file claims -> the files that lost (reachable by path only).
+    shadowed: dict[str, tuple[Path, ...]]
+
+
+def catalogue() -> Catalogue:
+    """The questionnaires by id. A bundled questionnaire always wins a clash with a user file of
+    the same id, so the bundled intake and its warning-sign screen cannot be replaced unnoticed;
+    among user files, the first by file name wins. Each clash, each file whose id differs from
+    its name, and each library or body map file in the questionnaire folder is a warning."""
+    warnings: list[Problem] = []
+    entries: list[Entry] = []
+    sources = [("bundled", p) for p in _yaml_files(bundled_dir()) if p.name != "bodymap.yaml"]
+    sources += [("user", p) for p in _yaml_files(user_dir())]
+    for origin, path in sources:
+        kind = kind_of_file(path) if origin == "user" else "questionnaire"
+        if kind == "library":
+            warnings.append(
+                _warning(
+                    path,
+                    f"a library file is read only from {user_library_dir()}; move it there "
+                    "so that run, show and library see its articles and strategies",
+                )
+            )
+            continue
+        if kind != "questionnaire":
+            continue
+        # Bundled files are ours, and a test keeps their ids and names equal; start-up does
+        # not read them twice.
+        match = _ID.search(_head(path)) if origin == "user" else None
+        qid = match.group(2) if match else path.stem
+        if qid != path.stem:
+            warnings.append(
+                _warning(
+                    path,
+                    f"the file declares id '{qid}' but is named '{path.name}'; name it "
+                    f"'{qid}{path.suffix}' so that its id and its file agree",
+                )
+            )
+        entries.append(Entry(origin, path, qid))
+    known: dict[str, Entry] = {}
+    shadowed: dict[str, tuple[Path, ...]] = {}
+    for entry in entries:
+        for name in dict.fromkeys((entry.id, entry.path.stem)):
+            held = known.get(name)
+            if held is None:
+                known[name] = entry
+            elif held.path != entry.path:
+                shadowed[name] = (*shadowed.get(name, ()), entry.path)
+                used = "the bundled one" if held.origin == "bundled" else str(held.path)
+                warnings.append(
+                    _warning(
+                        entry.path,
+                        f"'{name}' also names {held.path}; '{name}' means {used}, so this file "
+                        "is only reachable by its path; give it another id and file name",
+                    )
+                )
+    return Catalogue(tuple(entries), known, tuple(warnings), shadowed)
+
+
+def _warning(path: Path, message: str) -> Problem:
+    return Problem(SourceLocation(str(path)), message, severity="warning", rule="catalogue")
+
+
 def questionnaire_files() -> list[tuple[str, Path]]:
-    """(origin, path) of every bundled and user questionnaire; the id is the file's stem. (The
-    bundled body map sits beside the questionnaires and is not one.)"""
-    out = [("bundled", p) for p in _yaml_files(bundled_dir()) if p.name != "bodymap.yaml"]
-    out += [("user", p) for p in _yaml_files(user_dir())]
-    return out
+    """(origin, path) of every bundled and user questionnaire (library, body map and fixture
+    files in the folder are left out)."""
+    return [(e.origin, e.path) for e in catalogue().entries]
 
 
 def resolve(name: str) -> Path:
-    """A questionnaire argument: a path to a YAML file, or the id of a bundled or user one."""
+    """A questionnaire argument: a path to a YAML file, or the id (or file name) of a bundled or
+    user one."""
     candidate = Path(name).expanduser()
     if candidate.suffix in (".yaml", ".yml") or os.sep in name or candidate.is_file():
         if not candidate.is_file():
             raise UsageError(f"no questionnaire file at '{name}'")
         return candidate
-    known = {p.stem: p for _, p in reversed(questionnaire_files())}
+    known = catalogue().known
     if name in known:
-        return known[name]
+        return known[name].path
     raise UsageError(
         f"no questionnaire called '{name}'{suggest(name, known)}; "
         f"known: {', '.join(sorted(known)) or 'none'} (or give a path to a .yaml file)"

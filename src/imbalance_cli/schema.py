@@ -11,14 +11,25 @@ from typing import Any
 
 from imbalance_cli import bodymap
 from imbalance_cli.model import PAIRED_UNITS, AlertLevel, Op, QuestionType, Reassess, Role
+from imbalance_cli.questions import ROLE_TYPES
+from imbalance_cli.shapes import ONLY_FOR
 
-_ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}
+_ID_PATTERN = "^[a-z][a-z0-9_]{0,63}$"
+_CONTENT_ID = "^[a-z0-9][a-z0-9-]{0,79}$"
 _TEXT = {"type": "string", "minLength": 1}
-_REASSESS = {
-    "enum": [r.value for r in Reassess],
-    "description": "at a re-assessment: ask again, keep the last answer, or ask only then "
-    "(default: pain and goal ratings and paired tests are asked again, the rest kept)",
-}
+
+
+def _d(description: str, schema: dict[str, Any] | None = None, **more: Any) -> dict[str, Any]:
+    """A field's schema with its description (every field has one: editors show it)."""
+    return {**(schema or {}), **more, "description": description}
+
+
+def _text(description: str) -> dict[str, Any]:
+    return _d(description, _TEXT)
+
+
+def _id(description: str) -> dict[str, Any]:
+    return _d(description, type="string", pattern=_ID_PATTERN)
 
 
 def _obj(props: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
@@ -31,247 +42,401 @@ def _obj(props: dict[str, Any], required: list[str], description: str) -> dict[s
     }
 
 
-def build() -> dict[str, Any]:
-    scalar = {"type": ["string", "number", "boolean"]}
+def _reassess() -> dict[str, Any]:
+    return _d(
+        "At a re-assessment: ask afresh, confirm (asked with last time's answer chosen), keep "
+        "the last answer unasked, or ask only then. Default: pain roles, goal ratings and "
+        "paired tests are asked again, the rest kept.",
+        enum=[r.value for r in Reassess],
+    )
+
+
+def _condition() -> dict[str, Any]:
+    def parts(key: str, description: str) -> dict[str, Any]:
+        return _obj(
+            {key: _d(description, type="array", minItems=1, items={"$ref": "#/$defs/condition"})},
+            [key],
+            description,
+        )
+
     leaf_props: dict[str, Any] = {
-        "question": {
-            "type": "string",
-            "description": "an earlier question's id; 'name.*' = any region's copy",
-        }
+        "question": _d(
+            "The id of an earlier question; 'name.*' means any region's copy of a repeated "
+            "question, 'name.knee' both sides of one region, a paired test's id both sides.",
+            type="string",
+        ),
+        Op.EQUALS.value: _d(
+            "The answer is this choice id, true/false, number or text.",
+            type=["string", "number", "boolean"],
+        ),
+        Op.IN.value: _d(
+            "The answer is one of these choice ids or numbers.",
+            type="array",
+            minItems=1,
+            items={"type": ["string", "number"]},
+        ),
+        Op.INCLUDES.value: _d(
+            "A multi answer has this choice, or a body_regions answer this region ('knee' "
+            "matches either side).",
+            type="string",
+        ),
+        Op.GTE.value: _d("A scale, number or paired answer is at least this.", type="number"),
+        Op.LTE.value: _d("A scale, number or paired answer is at most this.", type="number"),
+        Op.ANSWERED.value: _d(
+            "true: the question was answered; false: it was skipped or hidden.", type="boolean"
+        ),
+        Op.SIDE.value: _d(
+            "body_regions: every sided region chosen is on this side (both: some on each).",
+            enum=["left", "right", "both"],
+        ),
+        Op.ZONES.value: _d(
+            "body_regions: the regions chosen cover at least this many of the five body zones.",
+            type="integer",
+            minimum=1,
+            maximum=5,
+        ),
+        Op.LSI_BELOW.value: _d(
+            "paired: weaker / stronger x 100 is under this, and the sides differ by more than "
+            "the test's noise.",
+            type="number",
+            exclusiveMinimum=0,
+            maximum=100,
+        ),
+        Op.WEAKER.value: _d(
+            "paired: this side is the weaker one, by more than the test's noise.",
+            enum=["left", "right"],
+        ),
     }
-    leaf_props[Op.EQUALS.value] = scalar
-    leaf_props[Op.IN.value] = {"type": "array", "items": {"type": ["string", "number"]}}
-    leaf_props[Op.INCLUDES.value] = {"type": "string"}
-    leaf_props[Op.GTE.value] = {"type": "number"}
-    leaf_props[Op.LTE.value] = {"type": "number"}
-    leaf_props[Op.ANSWERED.value] = {"type": "boolean"}
-    leaf_props[Op.SIDE.value] = {
-        "enum": ["left", "right", "both"],
-        "description": "body_regions: every sided region on this side (both: on each side)",
-    }
-    leaf_props[Op.ZONES.value] = {
-        "type": "integer",
-        "minimum": 1,
-        "maximum": 5,
-        "description": "body_regions: covers at least this many of the five body zones",
-    }
-    leaf_props[Op.LSI_BELOW.value] = {
-        "type": "number",
-        "exclusiveMinimum": 0,
-        "maximum": 100,
-        "description": "paired: weaker / stronger x 100 is under this, and the sides differ by "
-        "more than the test's noise",
-    }
-    leaf_props[Op.WEAKER.value] = {
-        "enum": ["left", "right"],
-        "description": "paired: this side is the weaker one, by more than the test's noise",
-    }
-    condition = {
-        "description": "all / any / not, or one test on one earlier question",
+    return {
+        "description": "all / any / not / same_region, or one test on one earlier question",
         "oneOf": [
+            parts("all", "Every part holds."),
+            parts("any", "At least one part holds."),
             _obj(
-                {"all": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}},
-                ["all"],
-                "every part holds",
+                {"not": _d("The part does not hold.", {"$ref": "#/$defs/condition"})},
+                ["not"],
+                "The part does not hold.",
             ),
             _obj(
-                {"any": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}},
-                ["any"],
-                "at least one part holds",
-            ),
-            _obj({"not": {"$ref": "#/$defs/condition"}}, ["not"], "the part does not hold"),
-            _obj(
-                {"same_region": {"$ref": "#/$defs/condition"}},
+                {
+                    "same_region": _d(
+                        "The part holds for one body region, a repeated question meaning that "
+                        "region's copy.",
+                        {"$ref": "#/$defs/condition"},
+                    )
+                },
                 ["same_region"],
-                "the part holds for one body region, repeated questions meaning its copy",
+                "The part holds for one body region.",
             ),
             {
-                **_obj(leaf_props, ["question"], "a test on one question"),
+                **_obj(
+                    leaf_props, ["question"], "A test on one question: 'question' and one test."
+                ),
                 "minProperties": 2,
                 "maxProperties": 2,
             },
         ],
     }
+
+
+def _by_type() -> list[dict[str, Any]]:
+    """What the loader checks per question type: fields only some types take, fields some
+    types need, and the type each role needs."""
+    rules: list[dict[str, Any]] = []
+    for qtype in QuestionType:
+        banned = [name for name, types in ONLY_FOR.items() if qtype not in types]
+        then: dict[str, Any] = {"not": {"anyOf": [{"required": [name]} for name in banned]}}
+        if qtype.has_choices:
+            then["required"] = ["choices"]
+        if qtype is QuestionType.PAIRED:
+            then["required"] = ["unit"]
+            then["properties"] = {"unit": {"enum": list(PAIRED_UNITS)}}
+        rules.append(
+            {
+                "if": {"properties": {"type": {"const": qtype.value}}, "required": ["type"]},
+                "then": then,
+            }
+        )
+    for role in Role:
+        rules.append(
+            {
+                "if": {"properties": {"role": {"const": role.value}}, "required": ["role"]},
+                "then": {"properties": {"type": {"const": ROLE_TYPES[role].value}}},
+            }
+        )
+    return rules
+
+
+def build() -> dict[str, Any]:
     choice = _obj(
         {
-            "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_]{0,63}$"},
-            "label": _TEXT,
-            "exclusive": {"type": "boolean"},
-            "help": _TEXT,
+            "id": _d(
+                "The answer this choice gives; unique in the question.",
+                type="string",
+                pattern="^[a-z0-9][a-z0-9_]{0,63}$",
+            ),
+            "label": _text("What the person sees."),
+            "exclusive": _d(
+                "multi: cannot be ticked with anything else (for 'None of these').",
+                type="boolean",
+            ),
+            "help": _text("Shown under the choice while it is highlighted."),
         },
         ["id", "label"],
-        "one choice of a single or multi question",
+        "One choice of a single or multi question.",
     )
     question = _obj(
         {
-            "id": _ID,
-            "type": {"enum": [t.value for t in QuestionType]},
-            "text": _TEXT,
-            "label": {**_TEXT, "description": "short name for summaries"},
-            "help": _TEXT,
-            "required": {"type": "boolean"},
-            "choices": {"type": "array", "minItems": 2, "items": choice},
-            "min": {"type": "number"},
-            "max": {"type": "number"},
-            "integer": {"type": "boolean"},
-            "unit": {
-                **_TEXT,
-                "description": "number: any unit; paired: one of " + ", ".join(PAIRED_UNITS),
-            },
-            "better": {
-                "enum": ["higher", "lower"],
-                "description": "paired: which way is better (default higher: more is stronger)",
-            },
-            "noise": _obj(
-                {"amount": {"type": "number", "minimum": 0}, "source": _TEXT},
-                ["amount", "source"],
-                "paired: the test's day-to-day noise in its unit, with the source that gives it; "
-                "a smaller difference between sides is not counted",
+            "id": _id(
+                "Unique in the file; never reuse one for a different meaning (results keep them)."
             ),
-            "anchors": {
-                "type": "object",
-                "patternProperties": {"^[0-9]+$": _TEXT},
-                "additionalProperties": False,
-            },
-            "regions": {"type": "array", "items": {"enum": list(bodymap.default().ids)}},
-            "none": {
-                **_TEXT,
-                "description": "body_regions: label of an exclusive 'no pain' choice (answer 'none')",
-            },
-            "role": {
-                "enum": [r.value for r in Role],
-                "description": "what the answer means to summaries, lists and comparisons",
-            },
-            "reassess": _REASSESS,
-            "when": {"$ref": "#/$defs/condition"},
+            "type": _d("What kind of answer it takes.", enum=[t.value for t in QuestionType]),
+            "text": _text(
+                "The question as asked; in a repeated section '{region}' becomes the region, in "
+                "a paired question '{side}' the side."
+            ),
+            "label": _text("A short name for summaries and 'because' lines (default: the text)."),
+            "help": _text("A line shown above the prompt."),
+            "required": _d(
+                "Must it be answered? Default true, except for text questions.", type="boolean"
+            ),
+            "choices": _d(
+                "single, multi: at least two choices.", type="array", minItems=2, items=choice
+            ),
+            "min": _d(
+                "scale, number, paired: the lowest answer (a scale's default is 0, a paired "
+                "test's 0).",
+                type="number",
+            ),
+            "max": _d(
+                "scale, number, paired: the highest answer (a scale's default is 10).",
+                type="number",
+            ),
+            "integer": _d(
+                "number, paired: whole numbers only (default true); false allows decimals.",
+                type="boolean",
+            ),
+            "unit": _text(
+                "number: any unit, shown with the answer; paired: one of "
+                + ", ".join(PAIRED_UNITS)
+                + "."
+            ),
+            "better": _d(
+                "paired: which way is better (default higher: more is stronger; lower: less is "
+                "better, such as seconds to finish).",
+                enum=["higher", "lower"],
+            ),
+            "noise": _obj(
+                {
+                    "amount": _d(
+                        "The day-to-day noise, in the test's unit.", type="number", minimum=0
+                    ),
+                    "source": _text("Where that figure comes from (a citation)."),
+                },
+                ["amount", "source"],
+                "paired: the test's day-to-day noise, with its source; a smaller difference "
+                "between sides is not counted as one.",
+            ),
+            "anchors": _d(
+                "scale: labels for points on the scale, such as {0: no pain, 10: worst "
+                "imaginable}; whole points within min and max.",
+                type="object",
+                patternProperties={"^-?[0-9]+$": _TEXT},
+                additionalProperties=False,
+            ),
+            "regions": _d(
+                "body_regions: the regions offered (default: all of the body map).",
+                type="array",
+                items={"enum": list(bodymap.default().ids)},
+            ),
+            "none": _text(
+                "body_regions: the label of an exclusive 'no pain' choice (answered 'none')."
+            ),
+            "role": _d(
+                "What the answer means to summaries, sessions list, compare and progress: "
+                "pain_now/pain_best/pain_worst (0-10 scales in a section repeated per region), "
+                "goal (text) and goal_rating (the scale after it).",
+                enum=[r.value for r in Role],
+            ),
+            "for_reader": _d(
+                "The answer is for the person reading the summary; no rule needs to read it "
+                "(the lint then does not call it unread).",
+                type="boolean",
+            ),
+            "reassess": _reassess(),
+            "when": _d(
+                "Ask the question only when this condition on earlier answers holds.",
+                {"$ref": "#/$defs/condition"},
+            ),
         },
         ["id", "type", "text"],
-        "one question",
+        "One question.",
     )
+    question["allOf"] = _by_type()
     section = _obj(
         {
-            "id": _ID,
-            "title": _TEXT,
-            "intro": _TEXT,
-            "when": {"$ref": "#/$defs/condition"},
-            "repeat": {
-                "type": "string",
-                "description": "ask this section once per region chosen in this body_regions question",
-            },
-            "reassess": _REASSESS,
-            "questions": {"type": "array", "minItems": 1, "items": question},
+            "id": _id("Unique in the file."),
+            "title": _text(
+                "A heading while asking and in the summary; '{region}' in a repeated section."
+            ),
+            "intro": _text("A line under the heading."),
+            "when": _d("Skip the whole section unless this holds.", {"$ref": "#/$defs/condition"}),
+            "repeat": _d(
+                "The id of an earlier body_regions question: ask the section once per region "
+                "and side chosen.",
+                type="string",
+            ),
+            "reassess": _reassess(),
+            "questions": _d(
+                "The questions, asked in order.", type="array", minItems=1, items=question
+            ),
         },
         ["id", "title", "questions"],
-        "a titled group of questions",
+        "A titled group of questions.",
     )
     alert = _obj(
         {
-            "id": _ID,
-            "level": {"enum": [lv.value for lv in AlertLevel]},
-            "when": {"$ref": "#/$defs/condition"},
-            "message": _TEXT,
-            "action": _TEXT,
+            "id": _id("Unique in the file."),
+            "level": _d(
+                "emergency (get help now), urgent (see a doctor within days) or advisory "
+                "(mention it to a clinician).",
+                enum=[lv.value for lv in AlertLevel],
+            ),
+            "when": _d(
+                "The warning sign, as a condition on answers.", {"$ref": "#/$defs/condition"}
+            ),
+            "message": _text("What the answer may mean, without naming a diagnosis."),
+            "action": _text("What to do, concretely, never slower than the level."),
         },
         ["id", "level", "when", "message", "action"],
-        "a warning sign and what to do about it",
+        "A warning sign and what to do about it.",
     )
-    ids = {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"}}
+    ids = {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string", "pattern": _CONTENT_ID},
+    }
     rule = _obj(
         {
-            "id": _ID,
-            "when": {"$ref": "#/$defs/condition"},
-            "because": _TEXT,
-            "articles": ids,
-            "strategies": ids,
+            "id": _id("Unique in the file."),
+            "when": _d("When to recommend.", {"$ref": "#/$defs/condition"}),
+            "because": _text(
+                "The reason in plain words, shown with the answers that made it true."
+            ),
+            "articles": _d("Article ids of the content library.", ids),
+            "strategies": _d("Strategy ids of the content library.", ids),
         },
         ["id", "when", "because"],
-        "a recommendation rule",
+        "A recommendation rule: it needs articles, strategies or both.",
     )
+    rule["anyOf"] = [{"required": ["articles"]}, {"required": ["strategies"]}]
     schema = _obj(
         {
-            "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"},
-            "title": _TEXT,
-            "version": {"type": ["string", "number"]},
-            "description": _TEXT,
-            "sections": {"type": "array", "minItems": 1, "items": section},
-            "alerts": {"type": "array", "items": alert},
-            "recommendations": {"type": "array", "items": rule},
+            "id": _d(
+                "Lowercase words joined by '-'; name the file after it (ID.yaml).",
+                type="string",
+                pattern=_CONTENT_ID,
+            ),
+            "title": _text("Shown at the top of the run and of the summary."),
+            "version": _d(
+                "Your version; it goes into every result with the file's SHA-256.",
+                type=["string", "number"],
+                minLength=1,
+            ),
+            "description": _text("One paragraph about the questionnaire."),
+            "sections": _d(
+                "The sections, asked in order.", type="array", minItems=1, items=section
+            ),
+            "alerts": _d("Warning signs and what to do.", type="array", items=alert),
+            "recommendations": _d(
+                "Rules that choose articles and strategies.", type="array", items=rule
+            ),
         },
         ["id", "title", "version", "sections"],
-        "An imbalance questionnaire (see docs/authoring.md)",
+        "An imbalance questionnaire (see docs/authoring.md).",
     )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "imbalance questionnaire",
         **schema,
-        "$defs": {"condition": condition},
+        "$defs": {"condition": _condition()},
     }
 
 
 def build_library() -> dict[str, Any]:
     """The JSON Schema of content library files (articles and strategies)."""
-    content_id = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"}
-    texts = {"type": "array", "items": _TEXT}
+    content_id = _d(
+        "Unique across every library file, bundled and yours (articles and strategies share "
+        "one id space); rules name it.",
+        type="string",
+        pattern=_CONTENT_ID,
+    )
+    tags = _d("Words to find it by (imbalance library --tag).", type="array", items=_TEXT)
     safety: dict[str, Any] = {
-        "regions": {
-            "type": "array",
-            "items": {"enum": list(bodymap.default().ids)},
-            "description": "the body regions the content speaks about; a rule naming it must "
-            "test one of them",
-        },
-        "assumes_no_warning_signs": {
-            "type": "boolean",
-            "description": "the advice holds only without warning signs: held back while an "
-            "urgent or emergency alert stands",
-        },
+        "regions": _d(
+            "The body regions the content speaks about; a rule naming it must make sure one of "
+            "them was chosen.",
+            type="array",
+            items={"enum": list(bodymap.default().ids)},
+        ),
+        "assumes_no_warning_signs": _d(
+            "The advice holds only without warning signs: held back while an urgent or "
+            "emergency alert stands.",
+            type="boolean",
+        ),
     }
     source = _obj(
         {
-            "kind": {"enum": ["research", "guideline", "opinion"]},
-            "citation": _TEXT,
-            "url": {"type": "string", "pattern": "^https://"},
+            "kind": _d(
+                "research, guideline or opinion (opinion is always labelled as such).",
+                enum=["research", "guideline", "opinion"],
+            ),
+            "citation": _text("Authors, title, journal or publisher, year."),
+            "url": _d(
+                "A plain https:// address you have checked.", type="string", pattern="^https://"
+            ),
         },
         ["kind", "citation"],
-        "where a fact comes from; opinion is labelled as such",
+        "Where a fact comes from.",
     )
     article = _obj(
         {
             "id": content_id,
-            "title": _TEXT,
-            "summary": _TEXT,
-            "opinion": {**_TEXT, "description": "a practitioner's view, shown as opinion"},
-            "tags": texts,
+            "title": _text("The article's title."),
+            "summary": _text("What it says, in your own words."),
+            "opinion": _text("A practitioner's view, shown labelled as opinion."),
+            "tags": tags,
             **safety,
-            "sources": {"type": "array", "minItems": 1, "items": source},
+            "sources": _d("At least one source.", type="array", minItems=1, items=source),
         },
         ["id", "title", "summary", "sources"],
-        "an article: what to read, with its sources",
+        "An article: what to read, with its sources.",
     )
     strategy = _obj(
         {
             "id": content_id,
-            "title": _TEXT,
-            "summary": _TEXT,
-            "steps": {"type": "array", "minItems": 1, "items": _TEXT},
-            "dose": _TEXT,
-            "progress": {**_TEXT, "description": "signs it is working"},
-            "stop": {**_TEXT, "description": "when to stop"},
-            "tags": texts,
+            "title": _text("The strategy's title."),
+            "summary": _text("What it is and why, in your own words."),
+            "steps": _d("What to do, step by step.", type="array", minItems=1, items=_TEXT),
+            "dose": _text("How much and how often."),
+            "progress": _text("Signs it is working, and how to progress."),
+            "stop": _text("When to stop and get checked."),
+            "tags": tags,
             **safety,
         },
         ["id", "title", "summary", "steps", "dose", "progress", "stop"],
-        "an exercise strategy: what to do, how much, and when to stop",
+        "An exercise strategy: what to do, how much, and when to stop.",
     )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "imbalance content library",
         **_obj(
             {
-                "articles": {"type": "array", "items": article},
-                "strategies": {"type": "array", "items": strategy},
+                "articles": _d("Articles.", type="array", items=article),
+                "strategies": _d("Exercise strategies.", type="array", items=strategy),
             },
             [],
-            "Articles and exercise strategies (see docs/authoring.md)",
+            "Articles and exercise strategies (see docs/authoring.md).",
         ),
     }
 

@@ -28,7 +28,8 @@ QUESTIONNAIRE_FIELDS = (
 SECTION_FIELDS = ("id", "title", "intro", "when", "repeat", "reassess", "questions")
 QUESTION_FIELDS = (
     "id", "type", "text", "label", "help", "required", "choices", "min", "max", "integer",
-    "unit", "better", "noise", "anchors", "regions", "none", "role", "reassess", "when",
+    "unit", "better", "noise", "anchors", "regions", "none", "role", "for_reader", "reassess",
+    "when",
 )  # fmt: skip
 NOISE_FIELDS = ("amount", "source")
 CHOICE_FIELDS = ("id", "label", "exclusive", "help")

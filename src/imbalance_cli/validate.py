@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imbalance_cli import bodymap, loader
+from imbalance_cli import bodymap, loader, resources
 from imbalance_cli.errors import Problem, QuestionnaireError, SourceLocation
+from imbalance_cli.lint import lint
 from imbalance_cli.model import Library
-
-_LIBRARY_KEYS = re.compile(r"^(articles|strategies)\s*:", re.MULTILINE)
-_REGIONS_KEY = re.compile(r"^regions\s*:", re.MULTILINE)
-_SECTIONS_KEY = re.compile(r"^sections\s*:", re.MULTILINE)
 
 
 @dataclass
@@ -42,28 +38,8 @@ def _expand(paths: list[Path], report: Report) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def _head(path: Path) -> str:
-    """The start of a regular file (a FIFO or a device is never opened: it could block or never
-    end; the loader then says what it is)."""
-    try:
-        if not path.is_file():
-            return ""
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            return handle.read(200_000)
-    except OSError:
-        return ""
-
-
 def is_library_file(path: Path) -> bool:
-    """Library files hold top-level ``articles:`` / ``strategies:``; questionnaires ``sections:``."""
-    head = _head(path)
-    return bool(_LIBRARY_KEYS.search(head)) and not _SECTIONS_KEY.search(head)
-
-
-def is_bodymap_file(path: Path) -> bool:
-    """A body map holds a top-level ``regions:`` list and no ``sections:``."""
-    head = _head(path)
-    return bool(_REGIONS_KEY.search(head)) and not _SECTIONS_KEY.search(head)
+    return resources.kind_of_file(path) == "library"
 
 
 def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int) -> Report:
@@ -96,7 +72,7 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
         report.files += 1
         if path in libraries or path in library_paths or is_library_file(path):
             continue
-        if is_bodymap_file(path):
+        if resources.kind_of_file(path) == "bodymap":
             try:
                 bodymap.load(path, max_bytes)
             except QuestionnaireError as exc:
@@ -104,8 +80,13 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
                 report.problems += exc.problems
             continue
         try:
-            loader.load_questionnaire(path, library, max_bytes)
+            questionnaire = loader.load_questionnaire(path, library, max_bytes)
         except QuestionnaireError as exc:
             report.bad_files += 1
             report.problems += exc.problems
+            continue
+        found = lint(questionnaire)
+        if found:
+            report.problems += found
+            report.bad_files += 1
     return report

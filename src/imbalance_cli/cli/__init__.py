@@ -121,9 +121,17 @@ def _err_console() -> Console:
 
 
 def _load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> tuple[Questionnaire, Library]:
+    from imbalance_cli import resources
     from imbalance_cli.workflow import load
 
-    return load(name, max_size)
+    loaded = load(name, max_size)
+    for other in resources.catalogue().shadowed.get(name, ()):
+        print(
+            f"imbalance: warning: '{clean(name)}' is {clean(loaded[0].path)}; {clean(str(other))} "
+            "claims the same name and is used only when given by its path",
+            file=sys.stderr,
+        )
+    return loaded
 
 
 def _open_store() -> Store:

@@ -19,6 +19,8 @@ from imbalance_cli.cli import (
 from imbalance_cli.errors import (
     DEFAULT_MAX_BYTES,
     ExitCode,
+    ImbalanceError,
+    UsageError,
 )
 from imbalance_cli.text import clean, markup
 
@@ -28,7 +30,10 @@ if TYPE_CHECKING:
 
 @app.command("list")
 def list_() -> None:
-    """List the bundled and user questionnaires: id, title, version, number of questions."""
+    """List the bundled and user questionnaires: id, title, version, number of questions.
+
+    Library, body map and fixture files in the folder are not questionnaires and are not
+    listed; two files claiming one id are warned about, naming both."""
     from rich.table import Table
 
     from imbalance_cli import loader, resources
@@ -39,7 +44,9 @@ def list_() -> None:
     for column in ("id", "title", "version", "questions", "from"):
         table.add_column(column)
     broken = 0
-    for origin, path in resources.questionnaire_files():
+    catalogue = resources.catalogue()
+    for entry in catalogue.entries:
+        origin, path = entry.origin, entry.path
         try:
             q = loader.load_questionnaire(path, library)
         except QuestionnaireError as exc:
@@ -56,6 +63,13 @@ def list_() -> None:
             markup(q.id), markup(q.title), markup(q.version), str(len(q.questions)), origin
         )
     _stdout_console().print(table)
+    for warning in catalogue.warnings:
+        print(f"imbalance: warning: {clean(str(warning))}", file=sys.stderr)
+    print(
+        f"Your own questionnaires go in {resources.user_dir()}, your articles and strategies "
+        f"in {resources.user_library_dir()}.",
+        file=sys.stderr,
+    )
     if broken:
         raise typer.Exit(ExitCode.PROBLEMS)
 
@@ -79,37 +93,174 @@ def show(
 
 
 @app.command()
+def graph(
+    questionnaire: Annotated[str, typer.Argument(help="A questionnaire id, or a path.")],
+    output: Annotated[
+        str, typer.Option("--format", help="mermaid (default) or dot (Graphviz).")
+    ] = "mermaid",
+    max_size: _MaxSize = DEFAULT_MAX_BYTES,
+) -> None:
+    """Print a questionnaire's flow as a graph: sections and questions in order, conditions as
+    dashed arrows from the answers they read, alerts, and rules with what they recommend.
+
+    Paste the Mermaid text into a markdown file or a Mermaid viewer; render DOT with
+    'dot -Tsvg flow.dot > flow.svg'.
+    """
+    from imbalance_cli.render import graph as graphs
+
+    if output not in ("mermaid", "dot"):
+        raise UsageError(f"--format must be mermaid or dot, not '{output}'")
+    q, _ = _load(questionnaire, max_size)
+    write_stdout(graphs.mermaid(q) if output == "mermaid" else graphs.dot(q))
+
+
+@app.command()
 def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(help="Files or folders to check (default: everything bundled and yours)."),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 1) on warnings too, not only on errors.")
+    ] = False,
+    output: Annotated[
+        str,
+        typer.Option("--format", help="How to print the findings: text (default), json or sarif."),
+    ] = "text",
     max_size: _MaxSize = DEFAULT_MAX_BYTES,
 ) -> None:
-    """Check questionnaire and library files; print every problem as path:line:col: message."""
+    """Check questionnaire and library files, and lint questionnaires for dead logic.
+
+    Every problem prints as path:line:col: message; warnings say 'warning:'. Errors make the
+    exit code 1; warnings do too with --strict.
+    """
     from imbalance_cli import resources
     from imbalance_cli.validate import validate_paths
 
+    if output not in ("text", "json", "sarif"):
+        raise UsageError(f"--format must be text, json or sarif, not '{output}'")
     targets = list(paths or [])
     if not targets:
         targets = [resources.bundled_dir(), *resources.library_paths()]
         if resources.user_dir().is_dir():
             targets.append(resources.user_dir())
     report = validate_paths(targets, resources.library_paths(), max_size)
-    for problem in report.problems:
-        print(clean(str(problem)))
-    n = len(report.problems)
-    verdict, colour = (f"{n} problem{'s' if n != 1 else ''}", "red") if n else ("ok", "green")
-    detail = (
-        f" in {report.bad_files} of {report.files} file(s)"
-        if n
-        else f": {report.files} file(s) checked, no problems"
-    )
+    if not paths:
+        report.problems += resources.catalogue().warnings
+    problems = sorted(report.problems, key=lambda p: (p.location, p.message))
+    errors = sum(1 for p in problems if not p.is_warning)
+    warnings = len(problems) - errors
+    if output == "json":
+        from imbalance_cli.render.problems import as_json
+
+        write_stdout(as_json(problems, report.files))
+    elif output == "sarif":
+        from imbalance_cli.render.problems import as_sarif
+
+        write_stdout(as_sarif(problems))
+    else:
+        for problem in problems:
+            print(clean(str(problem)))
+        _verdict(errors, warnings, report.files, report.bad_files)
+    if errors or (strict and warnings):
+        raise typer.Exit(ExitCode.PROBLEMS)
+
+
+def _verdict(errors: int, warnings: int, files: int, bad_files: int) -> None:
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'s' if n != 1 else ''}"
+
+    if errors:
+        verdict, colour = count(errors, "error"), "red"
+        if warnings:
+            verdict += f" and {count(warnings, 'warning')}"
+        detail = f" in {bad_files} of {files} file(s)"
+    elif warnings:
+        verdict, colour = count(warnings, "warning"), "yellow"
+        detail = f" in {bad_files} of {files} file(s), no errors"
+    else:
+        verdict, colour = "ok", "green"
+        detail = f": {files} file(s) checked, no problems"
     if sys.stderr.isatty():
         _err_console().print(f"[{colour}]{verdict}[/]{detail}")
     else:  # a script or CI log: the same line without colour, and without importing rich
         print(verdict + detail, file=sys.stderr)
-    if n:
+
+
+@app.command("test")
+def test_(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Fixture files, folders of fixtures, or questionnaires (an id or a file: the "
+            "fixtures in the examples/ folder beside it). Default: the bundled fixtures and yours."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    max_size: _MaxSize = DEFAULT_MAX_BYTES,
+) -> None:
+    """Run answer fixtures through their questionnaires, without saving, and check what each
+    expects: questions asked and not asked, alerts and their levels, recommendations made and
+    not made. Exit 1 when a fixture fails."""
+    import json
+
+    from imbalance_cli import fixtures
+    from imbalance_cli.workflow import load_library
+
+    found = fixtures.discover(paths or [])
+    if not found:
+        raise UsageError(
+            "no fixtures found"
+            + (f" in {', '.join(paths)}" if paths else "")
+            + "; a fixture is a YAML file with 'questionnaire:', 'answers:' and 'expect:'"
+        )
+    library = load_library()
+    outcomes = [fixtures.run_fixture(path, library, max_size) for path in found]
+    failed = [o for o in outcomes if not o.passed]
+    if as_json:
+        document = {
+            "fixtures": len(outcomes),
+            "passed": len(outcomes) - len(failed),
+            "failed": len(failed),
+            "results": [
+                {
+                    "path": o.path,
+                    "questionnaire": o.questionnaire,
+                    "passed": o.passed,
+                    "asked": o.asked,
+                    "alerts": o.alerts,
+                    "recommended": o.recommended,
+                    "failures": [
+                        {
+                            "path": f.location.path,
+                            "line": f.location.line,
+                            "column": f.location.column,
+                            "message": f.message,
+                        }
+                        for f in o.failures
+                    ],
+                }
+                for o in outcomes
+            ],
+        }
+        write_stdout(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    else:
+        for o in outcomes:
+            if o.passed:
+                print(
+                    clean(
+                        f"PASS {o.path} ({o.questionnaire}: {o.asked} asked, {o.alerts} "
+                        f"alert(s), {o.recommended} recommended)"
+                    )
+                )
+            else:
+                print(clean(f"FAIL {o.path}"))
+                for failure in o.failures:
+                    print(clean(f"  {failure}"))
+        summary = f"{len(outcomes)} fixture(s): {len(outcomes) - len(failed)} passed"
+        summary += f", {len(failed)} failed" if failed else ""
+        print(summary, file=sys.stderr)
+    if failed:
         raise typer.Exit(ExitCode.PROBLEMS)
 
 
@@ -126,7 +277,8 @@ def library(
     if as_json:
         write_stdout(outline.library_json(lib, tag))
     else:
-        _stdout_console().print(outline.library_table(lib, tag))
+        bundled = str(resources.bundled_dir())
+        _stdout_console().print(outline.library_table(lib, tag, bundled))
 
 
 @app.command()
@@ -134,8 +286,36 @@ def schema(
     library_files: Annotated[
         bool, typer.Option("--library", help="The schema of library files instead.")
     ] = False,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            metavar="DIR",
+            help="Write both schemas (questionnaire.schema.json, library.schema.json) into DIR "
+            "and print the first lines that point your files at them.",
+        ),
+    ] = None,
 ) -> None:
     """Print the JSON Schema of questionnaire files, or of library files (for editors)."""
+    from imbalance_cli import files
     from imbalance_cli.schema import render
 
-    write_stdout(render(library=library_files))
+    if write is None:
+        write_stdout(render(library=library_files))
+        return
+    folder = write.expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImbalanceError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+    for name, library in (("questionnaire", False), ("library", True)):
+        target = folder / f"{name}.schema.json"
+        files.write_private(target, render(library=library), force=True)
+        print(f"wrote {target}", file=sys.stderr)
+    absolute = folder.resolve()
+    print(
+        "Start each questionnaire with:\n"
+        f"# yaml-language-server: $schema={absolute / 'questionnaire.schema.json'}\n"
+        "and each library file with:\n"
+        f"# yaml-language-server: $schema={absolute / 'library.schema.json'}"
+    )

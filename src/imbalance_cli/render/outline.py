@@ -5,9 +5,20 @@ from __future__ import annotations
 
 import json
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imbalance_cli.model import AllOf, AnyOf, Condition, Leaf, Library, Not, Questionnaire
+from imbalance_cli.model import (
+    AllOf,
+    AnyOf,
+    Article,
+    Condition,
+    Leaf,
+    Library,
+    Not,
+    Questionnaire,
+    Strategy,
+)
 from imbalance_cli.text import clean, markup
 
 if TYPE_CHECKING:
@@ -120,16 +131,26 @@ def library_json(lib: Library, tag: str | None) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def library_table(lib: Library, tag: str | None) -> RenderableType:
+def library_table(lib: Library, tag: str | None, bundled: str = "") -> RenderableType:
+    """Articles and strategies; ``from`` says whether each is bundled (its file is under
+    ``bundled``) or the author's own, by file name."""
     from rich.table import Table
 
+    def origin(path: str) -> str:
+        return "bundled" if bundled and path.startswith(bundled) else Path(path).name
+
     table = Table(box=None, header_style="bold", expand=False)
-    for column in ("kind", "id", "title", "tags"):
+    for column in ("kind", "id", "title", "tags", "from"):
         table.add_column(column)
-    for a in lib.articles.values():
-        if _matches(a.tags, tag):
-            table.add_row("article", markup(a.id), markup(a.title), markup(", ".join(a.tags)))
-    for s in lib.strategies.values():
-        if _matches(s.tags, tag):
-            table.add_row("strategy", markup(s.id), markup(s.title), markup(", ".join(s.tags)))
+    items: list[tuple[str, Article | Strategy]] = [("article", a) for a in lib.articles.values()]
+    items += [("strategy", s) for s in lib.strategies.values()]
+    for kind, item in items:
+        if _matches(item.tags, tag):
+            table.add_row(
+                kind,
+                markup(item.id),
+                markup(item.title),
+                markup(", ".join(item.tags)),
+                markup(origin(item.location.path)),
+            )
     return table

@@ -1,0 +1,437 @@
+"""Dead logic in a loaded questionnaire: what can never be shown, never fire or never be answered.
+
+The loader refuses what is malformed; the lint reads a well-formed questionnaire the way a run
+could go. Walking the questions in order (conditions only look back), it keeps for each question
+whether it can be shown at all, and whether it can be left unanswered, and asks of every
+condition whether some run makes it true, by the answers the earlier questions can take:
+
+- a value a question cannot take (``equals: 5.5`` on a whole-number scale, ``in: [11]`` on
+  0-10, ``gte: 10.5``): an error where the test sits;
+- a question whose own or whose section's condition can never hold (also through a question
+  that is itself never shown): an error;
+- an alert or a recommendation rule that can never fire: an error;
+- one part of an ``any`` that can never hold while the rest can: a warning;
+- a question nothing reads: no condition, role or left/right summary uses its answer, it is
+  not free text (which the summary quotes) and not marked ``for_reader``: a warning, since it
+  only lengthens the run.
+
+Each finding is a ``Problem`` located in the file. The cost is linear in the size of the
+questionnaire: every condition is visited once, and each test looks at its questions only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from imbalance_cli.errors import Problem, SourceLocation
+from imbalance_cli.model import (
+    AlertLevel,
+    AllOf,
+    AnyOf,
+    Condition,
+    Leaf,
+    Not,
+    Op,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Reassess,
+)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the lint knows of one question when a later condition reads it."""
+
+    shown: bool  # can it be shown at all?
+    always: bool  # is it shown in every run (no condition on it or its section)?
+    required: bool
+
+
+@dataclass(frozen=True)
+class _Why:
+    """Whether a condition can be true, whether it can be false, and why not. ``reported``: the
+    reason is a value no answer can take, already reported as an error where the test sits."""
+
+    can_true: bool
+    can_false: bool = True
+    reason: str = ""
+    reported: bool = False
+
+
+def lint(questionnaire: Questionnaire) -> list[Problem]:
+    return _Lint(questionnaire).run()
+
+
+class _Lint:
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.q = questionnaire
+        self.seen: dict[str, _Seen] = {}
+        self.questions: dict[str, Question] = {q.id: q for q in questionnaire.questions}
+        self.problems: dict[tuple[SourceLocation, str], Problem] = {}
+        self.read: set[str] = set()
+        self.errors_at: set[SourceLocation] = set()
+        # Alerts and rules are read when the run ends, and a run that an emergency stops ends
+        # with later questions unanswered: there, no answer is certain to be given.
+        self.settled = True
+
+    def run(self) -> list[Problem]:
+        for section in self.q.sections:
+            self._section(section.id, section.when, section.location, section.questions)
+        self.settled = not any(a.level is AlertLevel.EMERGENCY for a in self.q.alerts)
+        for alert in self.q.alerts:
+            self._values(alert.when, f"alert '{alert.id}'")
+            why = self._check(alert.when, f"alert '{alert.id}'")
+            if not why.can_true and not why.reported:
+                self._add(
+                    alert.location,
+                    f"alert '{alert.id}' can never be raised: {why.reason}",
+                    "never-fires",
+                )
+        for rule in self.q.rules:
+            self._values(rule.when, f"recommendation '{rule.id}'")
+            why = self._check(rule.when, f"recommendation '{rule.id}'")
+            if not why.can_true and not why.reported:
+                self._add(
+                    rule.location,
+                    f"recommendation '{rule.id}' can never be made: {why.reason}",
+                    "never-fires",
+                )
+        self._unread()
+        return sorted(self.problems.values(), key=lambda p: (p.location, p.message))
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def _section(
+        self,
+        section_id: str,
+        when: Condition | None,
+        location: SourceLocation,
+        questions: tuple[Question, ...],
+    ) -> None:
+        section_why = _Why(True)
+        if when is not None:
+            self._values(when, f"section '{section_id}'")
+            section_why = self._check(when, f"section '{section_id}'")
+        if not section_why.can_true and not section_why.reported:
+            self._add(
+                location,
+                f"section '{section_id.split('.', 1)[0]}' can never be shown: {section_why.reason}",
+                "never-shown",
+            )
+        for question in questions:
+            shown, reason = section_why.can_true, ""
+            if question.when is not None:
+                self._values(question.when, f"question '{_base(question)}'")
+                own = self._check(question.when, f"question '{_base(question)}'")
+                if section_why.can_true and not own.can_true:
+                    shown, reason = False, own.reason
+                    if not own.reported:
+                        self._add(
+                            question.location,
+                            f"question '{_base(question)}' can never be shown: {reason}",
+                            "never-shown",
+                        )
+            always = (
+                shown
+                and when is None
+                and question.when is None
+                and question.reassess is not Reassess.ONLY
+            )
+            self.seen[question.id] = _Seen(shown, always, question.required)
+
+    # -- conditions --------------------------------------------------------------------------
+
+    def _check(self, condition: Condition, where: str) -> _Why:
+        """Can the condition be true, can it be false? Parts of an ``any`` that can never hold
+        while the whole can are reported as warnings."""
+        if isinstance(condition, Leaf):
+            return self._leaf(condition)
+        if isinstance(condition, Not):
+            inner = self._check(condition.item, where)
+            reason = ""
+            if not inner.can_false:
+                reason = "the condition inside 'not' always holds"
+                if isinstance(condition.item, Leaf):
+                    reason = (
+                        f"{_describe(condition.item)} holds for every answer "
+                        f"'{condition.item.question}' can be given, so 'not' never does"
+                    )
+            return _Why(inner.can_false, inner.can_true, reason)
+        parts = [self._check(c, where) for c in condition.items]
+        if isinstance(condition, AnyOf):
+            can_true = any(p.can_true for p in parts)
+            if can_true:
+                for part, why in zip(condition.items, parts, strict=True):
+                    if not why.can_true:
+                        self._add(
+                            part.location,
+                            f"this part of the condition of {where} can never hold: {why.reason}",
+                            "dead-branch",
+                            warning=True,
+                        )
+            reasons = "; ".join(dict.fromkeys(p.reason for p in parts if not p.can_true))
+            return _Why(
+                can_true,
+                all(p.can_false for p in parts),
+                reasons,
+                reported=not can_true and all(p.reported for p in parts),
+            )
+        for why in parts:
+            if not why.can_true:
+                return _Why(False, True, why.reason, why.reported)
+        clash = self._clash(condition)
+        if clash:
+            return _Why(False, True, clash)
+        return _Why(True, any(p.can_false for p in parts))
+
+    def _leaf(self, leaf: Leaf) -> _Why:
+        covered = leaf.questions or (leaf.question,)
+        self.read.update(covered)
+        known = [
+            (state, self.questions[qid])
+            for qid in covered
+            if (state := self.seen.get(qid)) is not None and qid in self.questions
+        ]
+        shown = [question for state, question in known if state.shown]
+        # Certain to be answered when the condition is read: shown to everyone and required.
+        certain = (
+            self.settled
+            and bool(known)
+            and all(state.always and state.required for state, _ in known)
+        )
+        if leaf.op is Op.ANSWERED:
+            if leaf.value:
+                if not shown:
+                    return _Why(False, True, _never_shown(leaf))
+                return _Why(True, not certain)
+            if certain:
+                return _Why(
+                    False,
+                    True,
+                    f"'{leaf.question}' is shown to everyone and required, so it is always "
+                    "answered by then",
+                )
+            return _Why(True, bool(shown))
+        if not shown:
+            return _Why(False, True, _never_shown(leaf))
+        reasons: list[str] = []
+        for question in shown:
+            problem = impossible(leaf, question)
+            if problem is None:
+                return _Why(True, not certain or _can_fail(leaf, question))
+            reasons.append(problem)
+        return _Why(False, True, reasons[0], reported=True)
+
+    def _clash(self, condition: AllOf) -> str | None:
+        """Tests in one ``all`` on one question that no single answer passes together."""
+        by_question: dict[str, list[Leaf]] = {}
+        for item in condition.items:
+            if isinstance(item, Leaf) and len(item.questions or (item.question,)) == 1:
+                qid = (item.questions or (item.question,))[0]
+                by_question.setdefault(qid, []).append(item)
+        for qid, leaves in by_question.items():
+            question = self.questions.get(qid)
+            if question is None or len(leaves) < 2:
+                continue
+            answered = {bool(leaf.value) for leaf in leaves if leaf.op is Op.ANSWERED}
+            tests = [leaf for leaf in leaves if leaf.op is not Op.ANSWERED]
+            if False in answered and (True in answered or tests):
+                return f"'{qid}' cannot be unanswered and answered at once"
+            if not _some_value(question, tests):
+                shown = " and ".join(_describe(leaf) for leaf in tests)
+                return f"no answer to '{qid}' passes {shown} at once"
+        return None
+
+    def _values(self, condition: Condition, where: str) -> None:
+        """Report every test asking for a value its question can never take (errors, wherever
+        the test sits: even inside an ``any`` or a ``not``)."""
+        for leaf in _leaves(condition):
+            for qid in leaf.questions or (leaf.question,):
+                question = self.questions.get(qid)
+                if question is None:
+                    continue
+                problem = impossible(leaf, question)
+                if problem is not None:
+                    self._add(leaf.location, f"in {where}: {problem}", "impossible-value")
+                break  # the copies of a repeated question share their range and choices
+
+    # -- questions nothing reads -------------------------------------------------------------
+
+    def _unread(self) -> None:
+        # A repeated question's copies and a pair's sides are one question to its author: read
+        # through any copy, it is read.
+        read = {_base(self.questions[qid]) for qid in self.read if qid in self.questions}
+        for question in self.q.questions:
+            if (
+                _base(question) in read
+                or question.role is not None
+                or question.pair is not None
+                or question.type is QuestionType.TEXT
+                or question.for_reader
+                or not self.seen[question.id].shown
+            ):
+                continue
+            self._add(
+                question.location,
+                f"no condition, role or summary table reads question '{_base(question)}'; "
+                "it only lengthens the run (use it in a rule or an alert, give it a role, "
+                "or mark it 'for_reader: true' if the summary's reader needs it)",
+                "unread",
+                warning=True,
+            )
+
+    def _add(
+        self, location: SourceLocation, message: str, rule: str, warning: bool = False
+    ) -> None:
+        key = (location, message)
+        if warning and location in self.errors_at:
+            return  # an error at the same place already says it
+        if not warning:
+            self.errors_at.add(location)
+        if key not in self.problems:
+            self.problems[key] = Problem(
+                location, message, severity="warning" if warning else "error", rule=rule
+            )
+
+
+def impossible(leaf: Leaf, question: Question) -> str | None:
+    """Why no answer to this question can pass this test, or None when one can."""
+    if leaf.op in (Op.EQUALS, Op.IN, Op.GTE, Op.LTE) and question.type.is_numeric:
+        if _some_value(question, [leaf]):
+            return None
+        return f"{_describe(leaf)} is never true of '{leaf.question}', {_domain(question)}"
+    if leaf.op is Op.ZONES and isinstance(leaf.value, int) and not isinstance(leaf.value, bool):
+        zones = len(set(leaf.zones.values()))
+        if leaf.value > zones:
+            return (
+                f"'zones: {leaf.value}' is never true of '{leaf.question}': the regions it "
+                f"offers cover {zones} zone(s)"
+            )
+    return None
+
+
+def _can_fail(leaf: Leaf, question: Question) -> bool:
+    """Is there an answer to the question that fails this test? (Only the clear cases say no:
+    ``gte`` at or below the least answer, ``lte`` at or above the greatest, ``in`` listing every
+    choice; anything else is taken to be able to fail.)"""
+    value = leaf.value
+    if question.type.has_choices and leaf.op is Op.IN and isinstance(value, tuple):
+        return question.type is QuestionType.MULTI or not {c.id for c in question.choices} <= {
+            str(v) for v in value
+        }
+    if not question.type.is_numeric or isinstance(value, bool):
+        return True
+    whole = question.integer or question.type is QuestionType.SCALE
+    low = question.minimum if question.minimum is not None else -math.inf
+    high = question.maximum if question.maximum is not None else math.inf
+    if whole:
+        low, high = math.ceil(low), math.floor(high)
+    if leaf.op is Op.GTE and isinstance(value, (int, float)):
+        return low < value
+    if leaf.op is Op.LTE and isinstance(value, (int, float)):
+        return high > value
+    if leaf.op is Op.IN and isinstance(value, tuple) and whole and math.isfinite(high - low):
+        listed = {float(v) for v in value if isinstance(v, (int, float))}
+        return high - low > 1000 or any(
+            float(n) not in listed for n in range(int(low), int(high) + 1)
+        )
+    return True
+
+
+def _some_value(question: Question, tests: list[Leaf]) -> bool:
+    """Is there one answer to the question that passes every test?"""
+    if not question.type.is_numeric:
+        equals = {repr(t.value) for t in tests if t.op is Op.EQUALS}
+        if len(equals) > 1:
+            return False
+        wanted = [t.value for t in tests if t.op is Op.EQUALS]
+        for test in tests:
+            if (
+                test.op is Op.IN
+                and isinstance(test.value, tuple)
+                and wanted
+                and wanted[0] not in test.value
+            ):
+                return False
+        return True
+    low = question.minimum if question.minimum is not None else -math.inf
+    high = question.maximum if question.maximum is not None else math.inf
+    candidates: set[float] | None = None
+    for test in tests:
+        value = test.value
+        if test.op is Op.GTE and isinstance(value, (int, float)):
+            low = max(low, float(value))
+        elif test.op is Op.LTE and isinstance(value, (int, float)):
+            high = min(high, float(value))
+        elif test.op is Op.EQUALS and isinstance(value, (int, float)):
+            here = {float(value)}
+            candidates = here if candidates is None else candidates & here
+        elif test.op is Op.IN and isinstance(value, tuple):
+            here = {float(v) for v in value if isinstance(v, (int, float))}
+            candidates = here if candidates is None else candidates & here
+    whole = question.integer or question.type is QuestionType.SCALE
+    if candidates is not None:
+        return any(low <= v <= high and (not whole or v == int(v)) for v in candidates)
+    if whole:
+        return (
+            math.ceil(low) <= math.floor(high)
+            if math.isfinite(low) or math.isfinite(high)
+            else True
+        )
+    return low <= high
+
+
+def _domain(question: Question) -> str:
+    whole = question.integer or question.type is QuestionType.SCALE
+    kind = "whole numbers" if whole else "numbers"
+    low, high = question.minimum, question.maximum
+    if low is not None and high is not None:
+        return f"which takes {kind} from {low:g} to {high:g}"
+    if low is not None:
+        return f"which takes {kind} from {low:g}"
+    if high is not None:
+        return f"which takes {kind} up to {high:g}"
+    return f"which takes {kind}"
+
+
+def _describe(leaf: Leaf) -> str:
+    value = leaf.value
+    if isinstance(value, tuple):
+        shown = "[" + ", ".join(_plain(v) for v in value) + "]"
+    else:
+        shown = _plain(value)
+    return f"'{leaf.op.value}: {shown}'"
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _never_shown(leaf: Leaf) -> str:
+    return f"'{leaf.question}' is never shown, so it is never answered"
+
+
+def _leaves(condition: Condition) -> Iterator[Leaf]:
+    if isinstance(condition, Leaf):
+        yield condition
+    elif isinstance(condition, Not):
+        yield from _leaves(condition.item)
+    else:
+        for item in condition.items:
+            yield from _leaves(item)
+
+
+def _base(question: Question) -> str:
+    """The id an author wrote: a repeated question's copies and a pair's sides share it."""
+    if question.pair is not None:
+        return question.pair
+    if question.region is not None:
+        return question.id.split(".", 1)[0]
+    return question.id
