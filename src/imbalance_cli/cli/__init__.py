@@ -11,8 +11,8 @@ from __future__ import annotations
 import errno
 import gc
 import io
+import os
 import sys
-from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from imbalance_cli.model import Library, Questionnaire
     from imbalance_cli.store import Store
+    from imbalance_cli.workflow.intake import Ui
 
 app = typer.Typer(
     name="imbalance",
@@ -92,6 +93,14 @@ def _main(
             "else the platform's user data directory).",
         ),
     ] = None,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="Plain text: numbered choices typed as lines, no colours or cursor movement, "
+            "for screen readers and simple terminals (also when TERM=dumb or ACCESSIBLE is set).",
+        ),
+    ] = False,
 ) -> None:
     """Muscle imbalance self-assessment in the terminal."""
     from imbalance_cli import resources
@@ -100,6 +109,30 @@ def _main(
         # An empty path would mean the current folder: never put health data there unasked.
         raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
     resources.set_data_dir(Path(data_dir) if data_dir is not None else None)
+    global _PLAIN
+    _PLAIN = plain or plain_by_environment()
+
+
+#: Plain mode: no escape sequences anywhere (set by --plain, TERM=dumb or ACCESSIBLE).
+_PLAIN = False
+
+
+def plain_by_environment() -> bool:
+    """TERM=dumb (a terminal that understands no escape sequences) or ACCESSIBLE set to
+    anything but empty or 0 (as charmbracelet's huh reads it) turn the plain mode on."""
+    accessible = os.environ.get("ACCESSIBLE", "").strip()
+    return os.environ.get("TERM", "") == "dumb" or accessible not in ("", "0")
+
+
+def plain_mode() -> bool:
+    return _PLAIN
+
+
+def _ui() -> Ui:
+    """The person's side of the intake: plain lines, or full-screen prompts."""
+    from imbalance_cli.cli.ui import PlainUi, TerminalUi
+
+    return PlainUi() if _PLAIN else TerminalUi(_err_console())
 
 
 def write_stdout(text: str) -> None:
@@ -110,13 +143,11 @@ def write_stdout(text: str) -> None:
     files.write_stdout(text)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
 def _err_console() -> Console:
     from rich.console import Console
 
+    if _PLAIN:
+        return Console(stderr=True, highlight=False, color_system=None, force_terminal=False)
     return Console(stderr=True, highlight=False)
 
 
@@ -175,6 +206,8 @@ def _check_audience(audience: str) -> None:
 def _stdout_console() -> Console:
     from rich.console import Console
 
+    if _PLAIN:
+        return Console(highlight=False, color_system=None, force_terminal=False)
     return Console(highlight=False)
 
 

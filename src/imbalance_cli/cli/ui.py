@@ -1,0 +1,71 @@
+"""The person's side of the intake flows: full-screen prompts with rich messages, or the plain
+mode's lines of text (``--plain``, ``TERM=dumb`` or ``ACCESSIBLE``), which write no escape
+sequence at all. Both write to the terminal side (stderr), never into a redirected stdout."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from typing import TYPE_CHECKING
+
+from imbalance_cli.text import clean, markup, one_line
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from imbalance_cli.model import Questionnaire
+    from imbalance_cli.prompts import Prompter
+
+
+class TerminalUi:
+    """Questionary's prompts on the terminal, with messages in colour."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def prompter(self, questionnaire: Questionnaire) -> Prompter:
+        from imbalance_cli.prompts import TerminalPrompter
+
+        gc.enable()  # prompt_toolkit's objects form reference cycles
+        q = questionnaire
+        self.console.print(
+            f"[bold]{markup(q.title)}[/]  [dim]{markup(q.id)} {markup(q.version)}[/]"
+        )
+        self.console.print(
+            "[dim]Education, not a diagnosis. Esc or Ctrl-B goes back a question; "
+            "Ctrl-C stops, and your answers so far are kept.[/]"
+        )
+        prompter: Prompter = TerminalPrompter(self.console)
+        return prompter
+
+    def note(self, text: str) -> None:
+        self.console.print(f"[yellow]{markup(text)}[/]")
+
+    def say(self, text: str) -> None:
+        self.console.print(markup(text))
+
+
+class PlainUi:
+    """Lines of text read and written in order: for screen readers and dumb terminals."""
+
+    def prompter(self, questionnaire: Questionnaire) -> Prompter:
+        from imbalance_cli.prompts.plain import PlainPrompter
+
+        q = questionnaire
+        self._line(f"{q.title} ({q.id} {q.version})")
+        self._line(
+            "Education, not a diagnosis. Type the number of a choice and press Enter; b goes "
+            "back a question, ? shows help, and Ctrl-C stops: your answers so far are kept."
+        )
+        return PlainPrompter(sys.stdin, sys.stderr)
+
+    def note(self, text: str) -> None:
+        self._line(f"Note: {text}")
+
+    def say(self, text: str) -> None:
+        self._line(text)
+
+    @staticmethod
+    def _line(text: str) -> None:
+        sys.stderr.write(one_line(clean(text)) + "\n")
+        sys.stderr.flush()

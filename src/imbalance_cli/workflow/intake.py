@@ -1,0 +1,409 @@
+"""The intake use cases: run a questionnaire, resume a session, re-assess a client.
+
+Each saves as it goes, asks through a prompter only when something must be asked, and ends by
+assessing the answers and writing the outputs asked for. Nothing here prints or reads the
+terminal: the ``Ui`` the command line gives does (its prompter asks, ``note`` and ``say`` show
+messages), so the same flows serve the full-screen prompts, the plain mode and the tests.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from imbalance_cli import files
+from imbalance_cli.engine import Flow
+from imbalance_cli.errors import ImbalanceError, Interrupted, UsageError
+from imbalance_cli.model import AlertLevel, AnswerValue, Library, Questionnaire, Result
+from imbalance_cli.workflow import (
+    carried_answers,
+    confirm_defaults,
+    load_session,
+    reassessment,
+    resume_target,
+    saver,
+    source_of,
+)
+
+if TYPE_CHECKING:
+    from imbalance_cli.prompts import Prompter
+    from imbalance_cli.session import SaveHook
+    from imbalance_cli.store import Store
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Ui(Protocol):
+    """The person's side of a flow, given by the command line."""
+
+    def prompter(self, questionnaire: Questionnaire) -> Prompter:
+        """A prompter ready to ask (the questionnaire's header shown); only called when
+        something must be asked."""
+        ...
+
+    def note(self, text: str) -> None:
+        """A message worth a look: a warning, a note about the answers given."""
+        ...
+
+    def say(self, text: str) -> None:
+        """Plain information about what is happening."""
+        ...
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What a run writes when it ends: the markdown summary, the result document, the HTML
+    report (each a path, ``-`` for standard output, or None), for whom, and whether existing
+    files may be replaced."""
+
+    markdown: Path | None = None
+    json: Path | None = None
+    html: Path | None = None
+    audience: str = "trainer"
+    force: bool = False
+
+    @property
+    def paths(self) -> list[Path | None]:
+        return [self.markdown, self.json, self.html]
+
+    def given(self) -> bool:
+        return any(p is not None for p in self.paths)
+
+    def check(self) -> None:
+        """Before any question is asked: every output writable, no two the same file."""
+        files.check_outputs(self.paths, force=self.force)
+
+    def to_stdout(self) -> bool:
+        return any(p is not None and str(p) == files.STDOUT for p in self.paths)
+
+    def remembered(self) -> dict[str, str]:
+        """What a session keeps of its outputs, so that ``resume`` writes them."""
+        kept = {"audience": self.audience, "force": "yes" if self.force else "no"}
+        for key, path in (("out", self.markdown), ("json", self.json), ("html", self.html)):
+            if path is not None:
+                kept[key] = str(path.resolve()) if str(path) != files.STDOUT else files.STDOUT
+        return kept
+
+    @classmethod
+    def recalled(cls, kept: Mapping[str, str]) -> Outputs:
+        def path(key: str) -> Path | None:
+            return Path(kept[key]) if key in kept else None
+
+        return cls(
+            path("out"),
+            path("json"),
+            path("html"),
+            kept.get("audience", "trainer"),
+            kept.get("force") == "yes",
+        )
+
+    def hint(self) -> str:
+        """What the resume hint says of the outputs: resume writes them with no options."""
+        names = [str(p) for p in self.paths if p is not None]
+        return f" (it writes {' and '.join(names)} as asked)" if names else ""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A completed run: its result and what was written (files, and the saved session)."""
+
+    result: Result
+    written: tuple[str, ...]
+    #: The result document, as stored and as written with --json.
+    document: str
+    #: The outputs written (a resumed run writes the ones its session remembered).
+    outputs: Outputs
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The answers a run starts from, and whether anything is left to ask."""
+
+    answers: dict[str, AnswerValue]
+    needs_prompt: bool
+
+
+def prepare(
+    q: Questionnaire,
+    answers_file: Path | None,
+    *,
+    no_input: bool,
+    interactive: bool,
+    ui: Ui,
+) -> Prepared:
+    """Read prefilled answers; with ``no_input``, refuse missing required answers (unless an
+    emergency ends the intake, as an interactive run would offer); without a terminal and with
+    questions left, refuse at once instead of waiting."""
+    from imbalance_cli.answers import read_answers
+
+    prefilled: dict[str, AnswerValue] = {}
+    notes: list[str] = []
+    expanded: set[str] = set()
+    if answers_file is not None:
+        prefilled = read_answers(answers_file, q, notes=notes, expanded=expanded)
+    for note in notes:
+        ui.note(note)
+    flow = Flow(q)
+    kept = flow.prune(prefilled)
+    ignored = sorted(set(prefilled) - set(kept) - expanded)
+    if ignored:
+        ui.note(f"Not asked with these answers, so ignored: {', '.join(ignored)}")
+    needs_prompt = flow.next_question(prefilled) is not None
+    if no_input:
+        missing = flow.missing_required(prefilled)
+        if missing and not _emergency(q, kept):
+            listed = "\n".join(f"  {m.id}: {m.short}" for m in missing)
+            raise ImbalanceError(
+                f"--no-input, and {len(missing)} required answer(s) are missing:\n{listed}"
+            )
+        needs_prompt = False
+    elif needs_prompt and not interactive:
+        raise UsageError(
+            "no terminal to ask questions on; give the answers with --answers FILE "
+            "(add --no-input to never prompt)"
+        )
+    return Prepared(prefilled, needs_prompt)
+
+
+def _emergency(q: Questionnaire, answers: Mapping[str, AnswerValue]) -> bool:
+    from imbalance_cli.rules import fired_alerts
+
+    return any(f.alert.level is AlertLevel.EMERGENCY for f in fired_alerts(q, answers))
+
+
+def _open_store() -> Store:
+    from imbalance_cli import resources
+    from imbalance_cli.store import Store
+
+    return Store.open(resources.data_dir())
+
+
+def run(
+    q: Questionnaire,
+    library: Library,
+    name: str,
+    prepared: Prepared,
+    *,
+    client: str | None,
+    outputs: Outputs,
+    save: bool,
+    ui: Ui,
+) -> Finished:
+    """Ask what is left of a questionnaire (saving each answer unless ``save`` is off), then
+    assess and write the outputs. A failed run leaves no empty session behind."""
+    started = now()
+    flow = Flow(q)
+    store = _open_store() if save else None
+    session_id: int | None = None
+    try:
+        hook = None
+        if store is not None:
+            if client is not None:
+                client = store.client_name(client)  # the stored spelling of a known client
+            session_id = store.start(
+                questionnaire_id=q.id, version=q.version, sha256=q.sha256,
+                source=source_of(name, q), client=client, started_at=started,
+            )  # fmt: skip
+            if outputs.given():
+                store.set_outputs(session_id, outputs.remembered())
+            hook = saver(store, session_id, q)
+            hook(flow.prune(prepared.answers))
+        final = flow.prune(prepared.answers)
+        if prepared.needs_prompt:
+            final = _ask(q, prepared.answers, hook, store, session_id, ui, outputs=outputs)
+        return _finish(q, library, final, started, client, outputs, store, session_id)
+    except Exception as exc:
+        if store is not None and session_id is not None and not isinstance(exc, Interrupted):
+            store.discard_if_empty(session_id)
+        raise
+    finally:
+        if store is not None:
+            store.close()
+
+
+def resume(session: int | None, outputs: Outputs | None, *, interactive: bool, ui: Ui) -> Finished:
+    """Continue an unfinished session (the latest, when none is named) at its first unanswered
+    question; with no outputs given, the ones the run was asked for are written."""
+    if outputs is not None:
+        outputs.check()
+    with _open_store() as store:
+        row = resume_target(store, session)
+        if outputs is None:
+            outputs = Outputs.recalled(row.outputs) if row.outputs else Outputs()
+            outputs.check()
+        loaded = load_session(store, row.id)
+        for warning in loaded.warnings:
+            ui.note(warning)
+        if not interactive:
+            raise UsageError(f"resuming needs a terminal to ask on; session {row.id} is unchanged")
+        hook = saver(store, row.id, loaded.questionnaire)
+        carried = defaults = None
+        if row.previous_id is not None:
+            # A re-assessment goes on carrying the last session's answers over.
+            before = load_session(store, row.previous_id)
+            carried, defaults = carried_answers(before), confirm_defaults(before)
+        store.set_status(row.id, "in_progress")
+        ui.say(
+            f"Resuming session {row.id}"
+            + (f" for {row.client}" if row.client else "")
+            + f", started {row.started_at[:16].replace('T', ' ')}, "
+            f"{len(loaded.answers)} answer(s) kept."
+        )
+        final = _ask(
+            loaded.questionnaire, loaded.answers, hook, store, row.id, ui, outputs=outputs,
+            resumable=True, carried=carried, defaults=defaults,
+        )  # fmt: skip
+        return _finish(
+            loaded.questionnaire, loaded.library, final, row.started_at, row.client, outputs,
+            store, row.id, row.previous_id,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Reassessed:
+    finished: Finished
+    client: str
+    #: The client's other questionnaires with a completed session, to re-assess next.
+    others: tuple[str, ...]
+
+
+def reassess(
+    client: str, questionnaire: str | None, outputs: Outputs, *, interactive: bool, ui: Ui
+) -> Reassessed:
+    """Start from the client's last completed session (of ``questionnaire``, if named): ask
+    what changes, carry the rest over, and link the new session to the last."""
+    outputs.check()
+    if not interactive:
+        raise UsageError("a re-assessment needs a terminal to ask on")
+    started = now()
+    with _open_store() as store:
+        name = store.client_name(client)
+        start = reassessment(store, name, questionnaire)
+        previous = start.previous
+        for warning in previous.warnings:
+            ui.note(warning)
+        q = previous.questionnaire
+        session_id = store.start(
+            questionnaire_id=q.id, version=q.version, sha256=q.sha256,
+            source=previous.row.questionnaire_source, client=name, started_at=started,
+            previous=previous.row.id,
+        )  # fmt: skip
+        try:
+            if outputs.given():
+                store.set_outputs(session_id, outputs.remembered())
+            day = (previous.row.completed_at or previous.row.started_at)[:10]
+            ui.say(
+                f"Re-assessing {name} (session {session_id}) against session "
+                f"{previous.row.id} of {day}: {len(start.carried)} answer(s) carried over; "
+                "what changes is asked again."
+            )
+            final = _ask(
+                q, {}, saver(store, session_id, q), store, session_id, ui, outputs=outputs,
+                carried=start.carried, defaults=start.defaults,
+            )  # fmt: skip
+            finished = _finish(
+                q, previous.library, final, started, name, outputs, store, session_id,
+                previous.row.id,
+            )  # fmt: skip
+        except Exception as exc:
+            if not isinstance(exc, Interrupted):
+                store.discard_if_empty(session_id)
+            raise
+        others = sorted(
+            {r.questionnaire_source for r in store.sessions(name) if r.finished}
+            - {previous.row.questionnaire_source}
+        )
+    return Reassessed(finished, name, tuple(others))
+
+
+def _ask(
+    q: Questionnaire,
+    prefilled: dict[str, AnswerValue],
+    save: SaveHook | None,
+    store: Store | None,
+    session_id: int | None,
+    ui: Ui,
+    *,
+    outputs: Outputs,
+    resumable: bool = False,
+    carried: dict[str, AnswerValue] | None = None,
+    defaults: dict[str, AnswerValue] | None = None,
+) -> dict[str, AnswerValue]:
+    """Ask through the Ui's prompter. Ctrl-C (or the end of input) marks the session
+    interrupted and says how to continue; the answers so far are already saved."""
+    from imbalance_cli.session import run_session
+
+    try:
+        return run_session(
+            q, ui.prompter(q), prefilled, save, resumable=resumable,
+            reassessment=carried is not None, carried=carried, defaults=defaults,
+        )  # fmt: skip
+    except Interrupted as exc:
+        if store is None or session_id is None:
+            raise Interrupted(
+                exc.answers, f"{exc.message}; --no-save was given, so the answers were not kept"
+            ) from None
+        store.set_status(session_id, "interrupted")
+        raise Interrupted(
+            exc.answers,
+            f"{exc.message}; your {len(exc.answers)} answer(s) so far are saved in session "
+            f"{session_id}\ncontinue with: imbalance resume {session_id}{outputs.hint()}",
+        ) from None
+
+
+def _finish(
+    q: Questionnaire,
+    library: Library,
+    answers: dict[str, AnswerValue],
+    started: str,
+    client: str | None,
+    outputs: Outputs,
+    store: Store | None,
+    session_id: int | None,
+    previous: int | None = None,
+) -> Finished:
+    from imbalance_cli.render import json as json_render
+    from imbalance_cli.render import markdown
+    from imbalance_cli.rules import assess
+
+    result = assess(
+        q, answers, library, started_at=started, completed_at=now(), client=client,
+        session=session_id, previous=previous,
+    )  # fmt: skip
+    document = json_render.render(result)
+    if store is not None and session_id is not None:
+        store.set_status(
+            session_id, "complete", result_json=document, completed_at=result.completed_at
+        )
+    written: list[str] = []
+    if outputs.markdown is not None:
+        text = markdown.render(result, outputs.audience)
+        files.write_private(outputs.markdown, text, force=outputs.force)
+        written.append(_where(outputs.markdown))
+    if outputs.json is not None:
+        files.write_private(outputs.json, document, force=outputs.force)
+        written.append(_where(outputs.json))
+    if outputs.html is not None:
+        from imbalance_cli.workflow import report
+
+        text = report(result, outputs.audience, store)
+        files.write_private(outputs.html, text, force=outputs.force)
+        written.append(_where(outputs.html))
+    if session_id is not None:
+        written.append(f"session {session_id} (imbalance sessions show {session_id})")
+    return Finished(result, tuple(written), document, outputs)
+
+
+def _where(path: Path) -> str:
+    return "standard output" if str(path) == files.STDOUT else str(path)
+
+
+def interactive() -> bool:
+    """Is there a person at a terminal to ask?"""
+    return sys.stdin is not None and sys.stdin.isatty()
