@@ -26,7 +26,7 @@ from imbalance_cli.yamlsrc import (
     read_text,
 )
 
-REGION_FIELDS = ("id", "label", "sided", "group", "views", "zone", "draw")
+REGION_FIELDS = ("id", "label", "sided", "group", "views", "zone", "draw", "snomed")
 REQUIRED_FIELDS = ("id", "label", "sided", "group", "views", "zone")
 #: How a region is drawn in the body-map picture: [ellipse, x, y, rx, ry] or [rect, x, y, w, h],
 #: x measured from the body's midline toward the person's own left, on a figure 260 units tall.
@@ -109,6 +109,7 @@ def _region(node: object, sink: Sink) -> Region | None:
         sink.add(f["zone"], f"unknown zone '{zone}' (one of: {', '.join(ZONES)})")
         zone = None
     draw = _draw(f.get("draw"), sink)
+    snomed = _snomed(f.get("snomed"), sink)
     if rid is None or label is None or sided is None or group is None or not views or zone is None:
         return None
     return Region(
@@ -120,7 +121,31 @@ def _region(node: object, sink: Sink) -> Region | None:
         None if zone == "none" else zone,
         sink.at(node),  # type: ignore[arg-type]
         draw,
+        snomed,
     )
+
+
+_SCTID = re.compile(r"^[1-9][0-9]{5,17}$")
+_SNOMED = Shape(("code", "display"), ("code", "display"))
+
+
+def _snomed(node: object, sink: Sink) -> tuple[str, str] | None:
+    """A region's SNOMED CT body-structure concept, for exports: ``{code, display}``. Give one
+    only where the code was checked in a published source (the FHIR export carries it)."""
+    if node is None:
+        return None
+    f = fields(node, sink, "a SNOMED CT concept", _SNOMED)  # type: ignore[arg-type]
+    if f is None or "code" not in f or "display" not in f:
+        return None
+    code = as_str(f["code"], sink, "a SNOMED CT code")
+    display = as_str(f["display"], sink, "a SNOMED CT display")
+    if code is not None and not _SCTID.match(code):
+        sink.add(f["code"], f"'{code}' is not a SNOMED CT identifier (6 to 18 digits, in quotes)")
+        return None
+    if display is not None and not display.strip():
+        sink.add(f["display"], "the display of a SNOMED CT concept is empty")
+        return None
+    return (code, display.strip()) if code is not None and display is not None else None
 
 
 def _draw(node: object, sink: Sink) -> tuple[str, float, float, float, float] | None:

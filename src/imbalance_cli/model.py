@@ -190,6 +190,8 @@ class Region:
     location: SourceLocation = NOWHERE
     #: Its shape in the body-map picture (see bodymap.DRAW_KINDS), or None: not drawn.
     draw: tuple[str, float, float, float, float] | None = None
+    #: Its SNOMED CT body-structure concept (code, display), where one was verified.
+    snomed: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -78,18 +78,53 @@ def list_() -> None:
 def show(
     questionnaire: Annotated[str, typer.Argument(help="A bundled questionnaire id, or a path.")],
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the normalised model as JSON.")
+        bool, typer.Option("--json", help="Print the normalised model as JSON (--format json).")
     ] = False,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="text (a tree, default), json (the normalised model) or fhir (a FHIR R4 "
+            "Questionnaire).",
+        ),
+    ] = "text",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file ('-' or none: stdout).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
     max_size: _MaxSize = DEFAULT_MAX_BYTES,
 ) -> None:
-    """Show a questionnaire's sections, questions and conditions, alerts and rules."""
+    """Show a questionnaire's sections, questions and conditions, alerts and rules; or write it
+    as JSON, or as a FHIR R4 Questionnaire for a clinic's system."""
+    from imbalance_cli import files
     from imbalance_cli.render import outline
 
+    if output not in ("text", "json", "fhir"):
+        raise UsageError(f"--format must be text, json or fhir, not '{output}'")
+    output = "json" if as_json else output
+    if out is not None:
+        files.check_writable(out, force=force)
     q, _ = _load(questionnaire, max_size)
-    if as_json:
-        write_stdout(outline.as_json(q))
-    else:
+    if output == "text" and out is None:
         _stdout_console().print(outline.tree(q))
+        return
+    if output == "fhir":
+        from imbalance_cli.render import fhir
+
+        text = fhir.dumps(fhir.questionnaire(q))
+    elif output == "json":
+        text = outline.as_json(q)
+    else:
+        from rich.console import Console
+
+        capture = Console(width=100, color_system=None, force_terminal=False)
+        with capture.capture() as captured:
+            capture.print(outline.tree(q))
+        text = captured.get()
+    if out is None:
+        write_stdout(text)
+    else:
+        files.write_private(out, text, force=force)
 
 
 @app.command()

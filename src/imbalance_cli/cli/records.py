@@ -25,7 +25,7 @@ from imbalance_cli.errors import (
 from imbalance_cli.text import clean, dumps, markup
 
 if TYPE_CHECKING:
-    from imbalance_cli.store import SessionRow
+    from imbalance_cli.store import SessionRow, Store
     from imbalance_cli.workflow import Loaded
 
 
@@ -145,52 +145,166 @@ def sessions_show(
     console.print(Markdown(markdown.render(result, "trainer")))
 
 
+_EXPORT_FORMATS = ("md", "json", "html", "fhir", "csv", "bundle")
+
+
 @sessions_app.command("export")
 def sessions_export(
-    session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
+    session: Annotated[
+        str | None,
+        typer.Argument(
+            help="Session id (see: imbalance sessions list); csv and bundle take every session "
+            "(or --client's) when none is given."
+        ),
+    ] = None,
     fmt: Annotated[
         str,
         typer.Option(
             "--format",
-            help="'md' (markdown), 'json', or 'html' (a printable report with the body map).",
+            help="md (markdown), json (the result), html (a printable report), fhir (a FHIR R4 "
+            "Bundle: QuestionnaireResponse and a Flag per warning sign), csv (a row per "
+            "session) or bundle (sessions to import into another store).",
         ),
     ] = "md",
+    client: Annotated[
+        str | None, typer.Option("--client", help="csv and bundle: only this client's sessions.")
+    ] = None,
     audience: Annotated[
         str,
         typer.Option("--audience", help="Markdown for the 'trainer' (default) or the 'client'."),
     ] = "trainer",
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write to this file (default: stdout)."),
+        typer.Option("--out", help="Write to this file ('-' or none: stdout)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
-    """Export a saved session as markdown or a printable HTML report (for the trainer or the
-    client), or as the result JSON."""
+    """Export saved sessions: one as markdown, a printable HTML report (for the trainer or the
+    client), the result JSON or a FHIR R4 Bundle; many as CSV for a spreadsheet, or as a
+    bundle to import into another store."""
     from imbalance_cli import files
-    from imbalance_cli.render import json as json_render
-    from imbalance_cli.render import markdown
-    from imbalance_cli.workflow import result_of
 
     _check_audience(audience)
-    if fmt not in ("md", "json", "html"):
-        raise UsageError(f"--format must be 'md', 'json' or 'html', not '{fmt}'")
+    if fmt not in _EXPORT_FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(_EXPORT_FORMATS)}, not '{fmt}'")
+    name = _client_name(client)
+    if fmt in ("csv", "bundle"):
+        if session is not None and name is not None:
+            raise UsageError("give a session id or --client, not both")
+    elif session is None:
+        raise UsageError(
+            f"--format {fmt} exports one session; give its id (imbalance sessions list)"
+        )
+    elif name is not None:
+        raise UsageError(
+            f"--client goes with --format csv or bundle; --format {fmt} takes a session id"
+        )
     if out is not None:
         files.check_writable(out, force=force)
-    (loaded,) = _saved(_session_id(session))
+    ids = None if session is None else [_session_id(session)]
+    text = _export_text(fmt, ids, name, audience)
+    if out is None:
+        write_stdout(text)
+    else:
+        files.write_private(out, text, force=force)
+        if str(out) != files.STDOUT:
+            _err_console().print(f"Wrote {markup(str(out))}")
+
+
+def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: str) -> str:
+    from imbalance_cli.workflow import result_of
+
+    if fmt == "bundle":
+        from imbalance_cli.workflow import transfer
+
+        with _open_store() as store:
+            rows = _chosen(store, ids, client)
+            return dumps(transfer.export(store, rows))
+    if fmt == "csv":
+        from imbalance_cli.render import spreadsheet
+        from imbalance_cli.workflow import load_session
+
+        table: list[spreadsheet.Row] = []
+        with _open_store() as store:
+            for row in sorted(_chosen(store, ids, client), key=lambda r: (r.started_at, r.id)):
+                try:
+                    loaded = load_session(store, row.id)
+                except ImbalanceError as exc:
+                    _err_console().print(
+                        f"[yellow]Session {row.id} left out: {markup(exc.message)}[/]"
+                    )
+                    continue
+                table.append(spreadsheet.Row(row.status, result_of(loaded)))
+        return spreadsheet.render(table)
+    assert ids is not None
+    (loaded,) = _saved(*ids)
     result = result_of(loaded)
     if fmt == "html":
         from imbalance_cli.workflow import report
 
         with _open_store() as store:
-            text = report(result, audience, store)
+            return report(result, audience, store)
+    if fmt == "fhir":
+        from imbalance_cli.render import fhir
+
+        return fhir.dumps(fhir.bundle(result))
+    from imbalance_cli.render import json as json_render
+    from imbalance_cli.render import markdown
+
+    return json_render.render(result) if fmt == "json" else markdown.render(result, audience)
+
+
+def _chosen(store: Store, ids: list[int] | None, client: str | None) -> list[SessionRow]:
+    if ids is not None:
+        return [store.session(i) for i in ids]
+    if client is not None and store.client_id(client, create=False) is None:
+        raise UsageError(f"no client called '{client}'; see: imbalance clients list")
+    rows = store.sessions(client)
+    if not rows:
+        raise ImbalanceError("there are no saved sessions to export")
+    return rows
+
+
+@sessions_app.command("import")
+def sessions_import(
+    bundle: Annotated[
+        Path, typer.Argument(help="A file written by 'imbalance sessions export --format bundle'.")
+    ],
+) -> None:
+    """Import sessions exported from another store: new ids, clients matched by name, links
+    between sessions kept; sessions already here are skipped, and on any problem nothing is
+    imported."""
+    from imbalance_cli.workflow import transfer
+
+    data = transfer.read(bundle)
+    with _open_store() as store:
+        done = transfer.bring_in(store, data, bundle)
+    console = _err_console()
+    if done.added:
+        first, last = done.added[0][0], done.added[-1][0]
+        span = f"{first}" if first == last else f"{first}-{last}"
+        console.print(f"Imported {len(done.added)} session(s), now numbered {span}.")
     else:
-        text = json_render.render(result) if fmt == "json" else markdown.render(result, audience)
-    if out is None:
-        write_stdout(text)
-    else:
-        files.write_private(out, text, force=force)
-        _err_console().print(f"Wrote {markup(str(out))}")
+        console.print("Imported nothing new.")
+    for ref, existing in done.duplicates:
+        console.print(f"Already here: the bundle's session {ref} is session {existing}; skipped.")
+    if done.clients:
+        console.print(f"Clients: {markup(', '.join(done.clients))}")
+    _missing_questionnaires(done.questionnaires)
+
+
+def _missing_questionnaires(sources: tuple[str, ...]) -> None:
+    """Say which imported sessions use a questionnaire this machine cannot load."""
+    from imbalance_cli import resources
+
+    known = resources.catalogue().known
+    for source in sources:
+        if source not in known and not Path(source).is_file():
+            _err_console().print(
+                f"[yellow]The sessions of '{markup(source)}' were imported, but this machine "
+                f"has no such questionnaire; copy its file to {markup(str(resources.user_dir()))} "
+                "to show or export them.[/]"
+            )
 
 
 @sessions_app.command("delete")
@@ -326,6 +440,8 @@ def compare(
     )
     if out is not None:
         files.write_private(out, text, force=force)
+        if str(out) == files.STDOUT:
+            return
         _err_console().print(f"Wrote {markup(str(out))}")
     if sys.stdout.isatty():
         from rich.markdown import Markdown
@@ -353,6 +469,9 @@ def progress(
     from imbalance_cli.render.progress import collect, svg_charts, table
     from imbalance_cli.workflow import client_results
 
+    to_stdout = html_out is not None and str(html_out) == files.STDOUT
+    if to_stdout and json_out:
+        raise UsageError("--json and --html - both write to stdout; give --html a file name")
     if html_out is not None:
         files.check_writable(html_out, force=force)
     with _open_store() as store:
@@ -368,10 +487,11 @@ def progress(
 
         write_stdout(dumps({"client": name, **data.as_dict()}))
     else:
-        console = _stdout_console()
+        console = _err_console() if to_stdout else _stdout_console()
         console.print(table(data, plain=console.no_color or not console.is_terminal))
     if html_out is not None:
         from imbalance_cli.render.html import page
 
         files.write_private(html_out, page(f"Progress: {name}", svg_charts(data)), force=force)
-        _err_console().print(f"Wrote {markup(str(html_out))}")
+        if not to_stdout:
+            _err_console().print(f"Wrote {markup(str(html_out))}")

@@ -13,131 +13,42 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from imbalance_cli.errors import ImbalanceError, UsageError
 from imbalance_cli.files import private_dir
 from imbalance_cli.model import AnswerValue, to_plain
+from imbalance_cli.store.rows import (
+    _SESSION_COLUMNS,
+    DAMAGED,
+    NewSession,
+    SessionRow,
+    fingerprint,
+    worst_pain,
+)
+from imbalance_cli.store.schema import MIGRATIONS, SCHEMA_VERSION, STATUSES
+
+__all__ = [
+    "DAMAGED",
+    "FILENAME",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "NewSession",
+    "SessionRow",
+    "Store",
+    "fingerprint",
+    "store_error",
+    "worst_pain",
+]
 
 FILENAME = "imbalance.db"
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: clients, sessions, answers
-    """
-    CREATE TABLE clients (
-        id INTEGER PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL
-    );
-    CREATE TABLE sessions (
-        id INTEGER PRIMARY KEY,
-        client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,
-        questionnaire_id TEXT NOT NULL,
-        questionnaire_version TEXT NOT NULL,
-        questionnaire_sha256 TEXT NOT NULL,
-        questionnaire_source TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('in_progress', 'interrupted', 'complete')),
-        started_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        completed_at TEXT,
-        worst_pain REAL,
-        result_json TEXT
-    );
-    CREATE INDEX sessions_by_client ON sessions(client_id, started_at);
-    CREATE INDEX sessions_by_status ON sessions(status, started_at);
-    CREATE TABLE answers (
-        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-        question_id TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        value_json TEXT NOT NULL,
-        answered_at TEXT NOT NULL,
-        PRIMARY KEY (session_id, question_id)
-    );
-    """,
-    # 2: the most urgent warning sign of each session, for lists; the outputs a run was asked
-    # to write, so that resume writes them
-    """
-    ALTER TABLE sessions ADD COLUMN warning TEXT;
-    ALTER TABLE sessions ADD COLUMN outputs_json TEXT
-    """,
-    # 3: a re-assessment names the session it re-assesses
-    """
-    ALTER TABLE sessions ADD COLUMN previous_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-STATUSES = ("in_progress", "interrupted", "complete")
 
 
 def now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    id: int
-    client: str | None
-    questionnaire_id: str
-    questionnaire_version: str
-    questionnaire_sha256: str
-    questionnaire_source: str
-    status: str
-    started_at: str
-    updated_at: str
-    completed_at: str | None
-    worst_pain: float | None
-    warning: str | None = None
-    outputs_json: str | None = None
-    #: The session this one re-assesses, or None for a first assessment.
-    previous_id: int | None = None
-
-    @property
-    def outputs(self) -> dict[str, str]:
-        """The outputs the run was asked to write: out, json, audience (as given)."""
-        try:
-            data = json.loads(self.outputs_json or "{}")
-        except ValueError:
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-    @property
-    def finished(self) -> bool:
-        return self.status == "complete"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "client": self.client,
-            "questionnaire": {"id": self.questionnaire_id, "version": self.questionnaire_version},
-            "status": self.status,
-            "started_at": self.started_at,
-            "updated_at": self.updated_at,
-            "completed_at": self.completed_at,
-            "worst_pain": self.worst_pain,
-            "warning": self.warning,
-            "previous": self.previous_id,
-        }
-
-
-_SESSION_COLUMNS = """
-    s.id, c.name, s.questionnaire_id, s.questionnaire_version, s.questionnaire_sha256,
-    s.questionnaire_source, s.status, s.started_at, s.updated_at, s.completed_at, s.worst_pain,
-    s.warning, s.outputs_json, s.previous_id
-"""
-
-
-def worst_pain(answers: Mapping[str, AnswerValue], ids: Iterable[str]) -> float | None:
-    """The highest rating among these questions (those with the role ``pain_worst``)."""
-    values = [
-        float(v)
-        for v in (answers.get(i) for i in ids)
-        if isinstance(v, (int, float)) and not isinstance(v, bool)
-    ]
-    return max(values) if values else None
 
 
 def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
@@ -166,16 +77,6 @@ def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
         f"the session store at {path} cannot be read ({text}); "
         "move it aside and imbalance will start a new one"
     )
-
-
-class _Damaged:
-    """An answer whose stored value cannot be read (a damaged row)."""
-
-    def __repr__(self) -> str:
-        return "DAMAGED"
-
-
-DAMAGED = _Damaged()
 
 
 class Store:
@@ -525,6 +426,68 @@ class Store:
                     "(SELECT 1 FROM sessions WHERE client_id = ?)",
                     (row[0], row[0]),
                 )
+
+    def fingerprints(self) -> dict[str, int]:
+        """Every stored session's fingerprint, and its id (the oldest of equal ones)."""
+        answers: dict[int, dict[str, object]] = {}
+        for session_id, qid, value in self.db.execute(
+            "SELECT session_id, question_id, value_json FROM answers"
+        ):
+            try:
+                answers.setdefault(session_id, {})[qid] = json.loads(value)
+            except (TypeError, ValueError):
+                answers.setdefault(session_id, {})[qid] = value
+        out: dict[str, int] = {}
+        for session_id, qid, sha, started in self.db.execute(
+            "SELECT id, questionnaire_id, questionnaire_sha256, started_at FROM sessions "
+            "ORDER BY id DESC"
+        ):
+            out[fingerprint(qid, sha, started, answers.get(session_id, {}))] = int(session_id)
+        return out
+
+    def add_sessions(self, records: Sequence[NewSession]) -> list[int]:
+        """Add sessions from another store in one transaction: all of them, or, on any error,
+        none. Returns their new ids, in order."""
+        ids: list[int] = []
+        with self._write() as db:
+            for record in records:
+                client_id = None
+                if record.client:
+                    found = db.execute(
+                        "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id",
+                        (record.client,),
+                    ).fetchone()
+                    if found is None:
+                        cursor = db.execute(
+                            "INSERT INTO clients(name, created_at) VALUES (?, ?)",
+                            (record.client, now()),
+                        )
+                        client_id = cursor.lastrowid
+                    else:
+                        client_id = found[0]
+                previous = record.previous_id
+                if record.previous_index is not None:
+                    previous = ids[record.previous_index]
+                cursor = db.execute(
+                    """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
+                       questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
+                       completed_at, worst_pain, result_json, warning, previous_id)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        client_id, record.questionnaire_id, record.version, record.sha256,
+                        record.source, record.status, record.started_at, record.updated_at,
+                        record.completed_at, record.worst_pain, record.result_json,
+                        record.warning, previous,
+                    ),
+                )  # fmt: skip
+                session_id = int(cursor.lastrowid or 0)
+                db.executemany(
+                    """INSERT INTO answers(session_id, question_id, position, value_json,
+                       answered_at) VALUES (?, ?, ?, ?, ?)""",
+                    [(session_id, q, n, v, record.updated_at) for q, n, v in record.answers],
+                )
+                ids.append(session_id)
+        return ids
 
     def delete_session(self, session_id: int) -> None:
         self.session(session_id)

@@ -1,0 +1,122 @@
+"""Sessions as CSV, one row per session and a column per question, for a spreadsheet or pandas.
+
+The columns, in order:
+
+- ``session``, ``client``, ``questionnaire``, ``version``, ``status`` (complete, in_progress,
+  interrupted), ``started_at``, ``completed_at``, ``previous`` (the session it re-assesses),
+  ``warning`` (the most urgent alert: emergency, urgent, advisory or none), ``alerts`` and
+  ``recommended`` (ids);
+- then a column per question in questionnaire order, named by its id: a section repeated per
+  body region gives one per region and side (``pain_worst.knee.left``), a left/right test one
+  per side (``grip.left``, ``grip.right``) followed by ``grip.lsi``, the limb symmetry index.
+  When sessions of several questionnaires are exported together, each questionnaire's columns
+  follow in turn, named ``<questionnaire>:<question>``, and stay empty in the other's rows.
+
+Cells: several ids (a multi answer, regions, alerts) are joined by ``;`` (ids never hold one);
+yes/no is ``true``/``false``; numbers are plain (``7``, ``31.5``); a question not asked or
+skipped is empty. Text that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return) gets a leading ``'``, as OWASP advises for CSV
+injection; numbers are never changed. Rows end with CRLF, as RFC 4180 has it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from imbalance_cli.model import AnswerValue, Question, Questionnaire, Result
+from imbalance_cli.symmetry import paired_tests, symmetries
+
+FIXED = (
+    "session", "client", "questionnaire", "version", "status", "started_at", "completed_at",
+    "previous", "warning", "alerts", "recommended",
+)  # fmt: skip
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One session: its stored status and its result."""
+
+    status: str
+    result: Result
+
+
+def _columns(q: Questionnaire) -> list[tuple[str, Question | None]]:
+    """(column, question) in order; a left/right test's index follows its right side."""
+    pairs = {right.id: left.pair or "" for left, right in paired_tests(q)}
+    out: list[tuple[str, Question | None]] = []
+    for question in q.questions:
+        out.append((question.id, question))
+        if question.id in pairs:
+            out.append((f"{pairs[question.id]}.lsi", None))
+    return out
+
+
+def render(rows: Sequence[Row]) -> str:
+    """The CSV text of these sessions (a header only when there are none)."""
+    questionnaires: dict[str, Questionnaire] = {}
+    for row in rows:
+        questionnaires.setdefault(row.result.questionnaire.id, row.result.questionnaire)
+    several = len(questionnaires) > 1
+    header = list(FIXED)
+    layout: list[tuple[str, str, Question | None]] = []
+    for qid, q in questionnaires.items():
+        for column, question in _columns(q):
+            layout.append((qid, column, question))
+            header.append(f"{qid}:{column}" if several else column)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(_row(row, layout))
+    return buffer.getvalue()
+
+
+def _row(row: Row, layout: list[tuple[str, str, Question | None]]) -> list[str]:
+    result = row.result
+    q = result.questionnaire
+    top = result.top_level
+    lsi = {f"{s.test}.lsi": s.lsi for s in symmetries(q, result.answers)}
+    cells = [
+        "" if result.session is None else str(result.session),
+        _text(result.client or ""),
+        q.id,
+        q.version,
+        row.status,
+        result.started_at,
+        result.completed_at or "",
+        "" if result.previous is None else str(result.previous),
+        top.value if top is not None else "none",
+        ";".join(f.alert.id for f in result.alerts),
+        ";".join(r.id for r in result.recommendations),
+    ]
+    for qid, column, question in layout:
+        if qid != q.id:
+            cells.append("")
+        elif question is None:
+            cells.append(_cell(lsi.get(column)))
+        else:
+            cells.append(_cell(result.answers.get(question.id)))
+    return cells
+
+
+def _cell(value: AnswerValue) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ";".join(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return _text(value)
+
+
+def _text(text: str) -> str:
+    """Free text as a spreadsheet shows it, never as a formula it would run."""
+    return "'" + text if text.startswith(_FORMULA) else text

@@ -1,0 +1,286 @@
+"""Moving sessions between stores: ``sessions export --format bundle`` and ``sessions import``.
+
+A bundle is one JSON document::
+
+    {"format": "imbalance-sessions", "format_version": 1, "exported_at": "...",
+     "exported_by": "imbalance 0.1.0",
+     "sessions": [{"ref": 12, "client": "Sam", "questionnaire": {"id", "version", "sha256",
+                   "source"}, "status", "started_at", "updated_at", "completed_at",
+                   "previous": 9, "warning", "worst_pain",
+                   "answers": [{"question": "regions", "value": ["knee.left"]}, ...],
+                   "result": {...the result document...}}, ...]}
+
+Sessions come oldest first, so a re-assessment's ``previous`` names a session before it (or one
+not exported: it is then dropped). Importing checks the whole file first and reports every
+problem with its place; then it adds every new session in one transaction, with new ids, its
+client found by name or created, its link to the session it re-assesses kept. A session that is
+already in the store (the same questionnaire, start and answers) is skipped and reported. A
+bundle of a newer format is refused, and nothing is imported on any error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imbalance_cli import __version__
+from imbalance_cli.errors import ImbalanceError
+from imbalance_cli.store import STATUSES, NewSession, SessionRow, Store, fingerprint, now
+
+FORMAT = "imbalance-sessions"
+FORMAT_VERSION = 1
+#: The largest bundle read (a store of 10,000 sessions exports to about 60 MB).
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+
+
+def export(store: Store, rows: Sequence[SessionRow]) -> dict[str, Any]:
+    """The bundle of these sessions (oldest first)."""
+    ordered = sorted(rows, key=lambda r: (r.started_at, r.id))
+    exported = {r.id for r in ordered}
+    sessions = []
+    for row in ordered:
+        answers = store.answers(row.id)
+        result = store.result_json(row.id)
+        sessions.append(
+            {
+                "ref": row.id,
+                "client": row.client,
+                "questionnaire": {
+                    "id": row.questionnaire_id,
+                    "version": row.questionnaire_version,
+                    "sha256": row.questionnaire_sha256,
+                    "source": row.questionnaire_source,
+                },
+                "status": row.status,
+                "started_at": row.started_at,
+                "updated_at": row.updated_at,
+                "completed_at": row.completed_at,
+                "previous": row.previous_id if row.previous_id in exported else None,
+                "warning": row.warning,
+                "worst_pain": row.worst_pain,
+                "answers": [
+                    {"question": qid, "value": value}
+                    for qid, value in answers.items()
+                    if isinstance(value, (str, bool, int, float, list)) or value is None
+                ],
+                "result": json.loads(result) if result else None,
+            }
+        )
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": now(),
+        "exported_by": f"imbalance {__version__}",
+        "sessions": sessions,
+    }
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: new ids (with the ids they had), and sessions already here."""
+
+    added: tuple[tuple[int, int], ...]
+    duplicates: tuple[tuple[int, int], ...]
+    clients: tuple[str, ...]
+    questionnaires: tuple[str, ...]
+
+
+def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+    """The bundle in a file, or an error saying what is wrong and where."""
+    if not path.is_file():
+        raise ImbalanceError(f"cannot read '{path}': it is not a file")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ImbalanceError(
+                f"'{path}' is {size:,} bytes, over the limit of {max_bytes:,} (--max-size)"
+            )
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImbalanceError(f"'{path}' is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ImbalanceError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImbalanceError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImbalanceError(
+            f"'{path}' is not a sessions bundle (made by 'imbalance sessions export --format "
+            'bundle\'): it has no "format": "imbalance-sessions"'
+        )
+    version = data.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ImbalanceError(f"'{path}': \"format_version\" is missing or not a whole number")
+    if version > FORMAT_VERSION:
+        raise ImbalanceError(
+            f"'{path}' was written by a newer imbalance (bundle format {version}; this one "
+            f"reads up to {FORMAT_VERSION}); upgrade imbalance to import it. Nothing was imported."
+        )
+    return data
+
+
+def records(data: dict[str, Any], path: Path) -> list[tuple[int, NewSession, str]]:
+    """Every session of a bundle as (its ref, the session to add, its fingerprint); every
+    problem in the file at once, by its place (``sessions[3].answers[2].value``)."""
+    problems: list[str] = []
+    sessions = data.get("sessions")
+    if not isinstance(sessions, list):
+        raise ImbalanceError(f"'{path}': \"sessions\" is missing or not a list")
+    out: list[tuple[int, NewSession, str]] = []
+    index_of: dict[int, int] = {}
+    for n, item in enumerate(sessions):
+        where = f"sessions[{n}]"
+        got = _record(item, where, problems, index_of)
+        if got is not None:
+            ref, record, key = got
+            if ref in index_of:
+                problems.append(f"{where}.ref: {ref} is given twice")
+                continue
+            index_of[ref] = len(out)
+            out.append((ref, record, key))
+    if problems:
+        shown = "\n".join(f"{path}: {p}" for p in problems[:50])
+        more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        raise ImbalanceError(
+            f"{len(problems)} problem(s) in the bundle; nothing was imported:\n{shown}{more}"
+        )
+    return out
+
+
+def _record(
+    item: object, where: str, problems: list[str], index_of: dict[int, int]
+) -> tuple[int, NewSession, str] | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: a session is an object")
+        return None
+    before = len(problems)
+
+    def text(key: str, optional: bool = False) -> str | None:
+        value = item.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{where}.{key}: {'text' if optional else 'required text'} expected")
+            return None
+        return value
+
+    ref = item.get("ref")
+    if not isinstance(ref, int) or isinstance(ref, bool):
+        problems.append(f"{where}.ref: a whole number expected")
+    client = text("client", optional=True)
+    q = item.get("questionnaire")
+    if not isinstance(q, dict) or not all(
+        isinstance(q.get(k), str) and q.get(k) for k in ("id", "version", "sha256", "source")
+    ):
+        problems.append(f"{where}.questionnaire: id, version, sha256 and source expected")
+        q = {}
+    status = item.get("status")
+    if status not in STATUSES:
+        problems.append(f"{where}.status: one of {', '.join(STATUSES)} expected")
+    started, updated = text("started_at"), text("updated_at")
+    completed = text("completed_at", optional=True)
+    previous = item.get("previous")
+    if previous is not None and previous not in index_of:
+        problems.append(f"{where}.previous: {previous!r} is not a session earlier in the bundle")
+    warning = item.get("warning")
+    if warning not in (None, "none", "emergency", "urgent", "advisory"):
+        problems.append(f"{where}.warning: none, emergency, urgent or advisory expected")
+    worst = item.get("worst_pain")
+    if worst is not None and (isinstance(worst, bool) or not isinstance(worst, (int, float))):
+        problems.append(f"{where}.worst_pain: a number expected")
+    answers = _answers(item.get("answers"), where, problems)
+    result = item.get("result")
+    if result is not None and not isinstance(result, dict):
+        problems.append(f"{where}.result: an object expected")
+    if len(problems) > before or not isinstance(ref, int) or started is None or updated is None:
+        return None
+    plain = {qid: json.loads(value) for qid, _, value in answers}
+    record = NewSession(
+        client=" ".join(client.split()) if client else None,
+        questionnaire_id=str(q["id"]),
+        version=str(q["version"]),
+        sha256=str(q["sha256"]),
+        source=str(q["source"]),
+        status=str(status),
+        started_at=started,
+        updated_at=updated,
+        completed_at=completed,
+        worst_pain=None if worst is None else float(worst),
+        warning=warning,
+        result_json=json.dumps(result, ensure_ascii=False) if result is not None else None,
+        answers=tuple(answers),
+        previous_index=index_of[previous] if previous is not None else None,
+    )
+    return ref, record, fingerprint(record.questionnaire_id, record.sha256, started, plain)
+
+
+def _answers(node: object, where: str, problems: list[str]) -> list[tuple[str, int, str]]:
+    if not isinstance(node, list):
+        problems.append(f"{where}.answers: a list expected")
+        return []
+    out: list[tuple[str, int, str]] = []
+    seen: set[str] = set()
+    for n, answer in enumerate(node):
+        here = f"{where}.answers[{n}]"
+        if not isinstance(answer, dict) or not isinstance(answer.get("question"), str):
+            problems.append(f"{here}: {{question, value}} expected")
+            continue
+        qid, value = answer["question"], answer.get("value")
+        if qid in seen:
+            problems.append(f"{here}.question: '{qid}' is answered twice")
+            continue
+        seen.add(qid)
+        if not _plain_answer(value):
+            problems.append(
+                f"{here}.value: an answer is text, true/false, a number, a list of ids or null"
+            )
+            continue
+        out.append((qid, n, json.dumps(value, ensure_ascii=False)))
+    return out
+
+
+def _plain_answer(value: object) -> bool:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def bring_in(store: Store, data: dict[str, Any], path: Path) -> Imported:
+    """Add the bundle's sessions that are not in the store yet, all in one transaction."""
+    found = records(data, path)
+    known = store.fingerprints()
+    new: list[NewSession] = []
+    refs: list[int] = []
+    duplicates: list[tuple[int, int]] = []
+    position: dict[int, int] = {}  # bundle index -> index among the new ones
+    existing: dict[int, int] = {}  # bundle index -> id of the same session already here
+    for index, (ref, record, key) in enumerate(found):
+        if key in known:
+            duplicates.append((ref, known[key]))
+            existing[index] = known[key]
+            continue
+        link = record.previous_index
+        if link is not None:
+            if link in existing:
+                record = _linked(record, previous_id=existing[link], previous_index=None)
+            else:
+                record = _linked(record, previous_id=None, previous_index=position[link])
+        position[index] = len(new)
+        new.append(record)
+        refs.append(ref)
+    ids = store.add_sessions(new) if new else []
+    clients = sorted({r.client for r in new if r.client})
+    questionnaires = sorted({r.source for r in new})
+    return Imported(
+        tuple(zip(ids, refs, strict=True)), tuple(duplicates), tuple(clients), tuple(questionnaires)
+    )
+
+
+def _linked(record: NewSession, previous_id: int | None, previous_index: int | None) -> NewSession:
+    from dataclasses import replace
+
+    return replace(record, previous_id=previous_id, previous_index=previous_index)

@@ -1,0 +1,286 @@
+"""CSV for spreadsheets and pandas, and moving sessions between stores (bundle export, import):
+ids remapped, duplicates found by content, all or nothing, newer formats refused; and '-' as
+an output file meaning stdout, for every command that writes one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES
+
+SIDE = EXAMPLES / "side-to-side-heel-raise-gap.test.yaml"
+
+
+def cli(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "imbalance_cli", "--data-dir", str(data), *args],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, cwd=cwd,
+        env={k: v for k, v in os.environ.items() if k != "IMBALANCE_DATA_DIR"},
+    )  # fmt: skip
+
+
+def _side_answers(tmp_path: Path) -> Path:
+    """The side-to-side fixture's answers, as an answers file."""
+    path = tmp_path / "side.yaml"
+    path.write_text(yaml.safe_dump(yaml.safe_load(SIDE.read_text())["answers"]))
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """A store with three sessions: Sam's runner knee and saddle numbness (intake), and
+    Kim's side-to-side check."""
+    data = tmp_path / "data"
+    runs = [
+        ("runner-knee.yaml", "Sam", "intake"),
+        ("saddle-numbness-emergency.yaml", "Sam", "intake"),
+        (str(_side_answers(tmp_path)), '=HYPERLINK("http://x")', "side-to-side"),
+    ]
+    for answers, client, questionnaire in runs:
+        path = answers if os.sep in answers else str(EXAMPLES / answers)
+        run = cli(data, "run", questionnaire, "--answers", path, "--no-input", "--client", client)
+        assert run.returncode == 0, run.stderr
+    return data
+
+
+def test_csv_has_a_row_per_session_and_a_column_per_question(store: Path) -> None:
+    run = cli(store, "sessions", "export", "--format", "csv", "--client", "Sam")
+    assert run.returncode == 0, run.stderr
+    rows = list(csv.DictReader(io.StringIO(run.stdout)))
+    assert [r["session"] for r in rows] == ["1", "2"]
+    runner, saddle = rows
+    assert runner["questionnaire"] == "intake" and runner["client"] == "Sam"
+    assert runner["regions"] == "knee.left"
+    assert runner["pain_worst.knee.left"] == "6" and runner["pain_worst.knee.right"] == ""
+    assert runner["warning"] == "none" and runner["alerts"] == ""
+    assert "knee-start" in runner["recommended"].split(";")
+    assert saddle["warning"] == "emergency"
+    assert "saddle_numbness" in saddle["alerts"].split(";")
+    assert saddle["recommended"] == ""
+    assert set(rows[0]) >= {"pain_now.knee.left", "pain_now.knee.right", "pain_worst.neck"}
+    out = store.parent / "sam.csv"
+    assert cli(store, "sessions", "export", "--format", "csv", "--out", str(out)).returncode == 0
+    assert out.read_bytes().endswith(b"\r\n")  # RFC 4180 line ends
+
+
+def test_csv_of_several_questionnaires_names_columns_by_questionnaire_and_keeps_text_safe(
+    store: Path,
+) -> None:
+    run = cli(store, "sessions", "export", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(run.stdout)))
+    assert len(rows) == 3
+    side = rows[2]
+    assert side["questionnaire"] == "side-to-side"
+    assert side["side-to-side:heel_raise.left"] == "25"
+    assert side["side-to-side:heel_raise.right"] == "15"
+    assert side["side-to-side:heel_raise.lsi"] == "60"
+    assert side["side-to-side:grip_meter"] == "false"
+    assert side["intake:regions"] == ""
+    # A spreadsheet never runs a client's name as a formula.
+    assert side["client"] == '\'=HYPERLINK("http://x")'
+
+
+def test_pandas_reads_the_csv_with_numbers_and_booleans(store: Path, tmp_path: Path) -> None:
+    pandas = pytest.importorskip("pandas")
+    out = tmp_path / "sessions.csv"
+    run = cli(store, "sessions", "export", "--format", "csv", "--client", "Sam", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    frame = pandas.read_csv(out)
+    assert len(frame) == 2
+    assert frame["pain_worst.knee.left"].dtype.kind == "f"  # numbers, with NaN where not asked
+    assert frame.loc[0, "pain_worst.knee.left"] == 6
+    assert frame["session"].tolist() == [1, 2]
+    assert frame["warning"].tolist() == ["none", "emergency"]
+    yes_no = [c for c in frame.columns if frame[c].dtype.kind == "b"]
+    assert yes_no  # true/false columns come back as booleans
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+
+def test_bundle_moves_sessions_to_another_store_with_new_ids_and_links(
+    store: Path, tmp_path: Path
+) -> None:
+    # Session 4 re-assesses session 1 (linked as `reassess` links them).
+    from imbalance_cli.store import Store
+
+    with Store.open(store) as db:
+        first = db.session(1)
+        new = db.start(
+            questionnaire_id=first.questionnaire_id, version=first.questionnaire_version,
+            sha256=first.questionnaire_sha256, source=first.questionnaire_source, client="Sam",
+            started_at="2026-12-10T09:00:00+00:00", previous=1,
+        )  # fmt: skip
+        db.save_answers(new, {"red_flags_now": ["none"], "age": 34}, {})  # type: ignore[dict-item]
+    bundle = tmp_path / "sam.json"
+    run = cli(
+        store, "sessions", "export", "--format", "bundle", "--client", "Sam", "--out", str(bundle)
+    )
+    assert run.returncode == 0, run.stderr
+    data = json.loads(bundle.read_text())
+    assert data["format"] == "imbalance-sessions" and data["format_version"] == 1
+    assert [s["ref"] for s in data["sessions"]] == [1, 2, 4]
+    assert data["sessions"][2]["previous"] == 1
+
+    other = tmp_path / "laptop"
+    cli(other, "run", "--answers", str(EXAMPLES / "no-pain.yaml"), "--no-input", "--client", "Ann")
+    imported = cli(other, "sessions", "import", str(bundle))
+    assert imported.returncode == 0, imported.stderr
+    assert "Imported 3 session(s), now numbered 2-4." in imported.stderr
+    listed = json.loads(cli(other, "sessions", "list", "--json").stdout)
+    by_id = {s["id"]: s for s in listed}
+    assert by_id[4]["previous"] == 2 and by_id[2]["client"] == "Sam"
+    assert by_id[3]["warning"] == "emergency"
+    # The same summary from either store.
+    for old, new_id in ((1, 2), (2, 3)):
+        here = cli(store, "sessions", "export", str(old), "--format", "json").stdout
+        there = cli(other, "sessions", "export", str(new_id), "--format", "json").stdout
+        mine, theirs = json.loads(here), json.loads(there)
+        assert mine["answers"] == theirs["answers"] and mine["alerts"] == theirs["alerts"]
+        assert theirs["session"] == new_id
+
+    again = cli(other, "sessions", "import", str(bundle))
+    assert again.returncode == 0
+    assert "Imported nothing new." in again.stderr
+    assert "Already here: the bundle's session 1 is session 2; skipped." in again.stderr
+    assert len(json.loads(cli(other, "sessions", "list", "--json").stdout)) == 4
+
+
+def test_a_reassessment_of_a_session_already_there_links_to_it(store: Path, tmp_path: Path) -> None:
+    from imbalance_cli.store import Store
+
+    with Store.open(store) as db:
+        first = db.session(1)
+        new = db.start(
+            questionnaire_id="intake", version=first.questionnaire_version,
+            sha256=first.questionnaire_sha256, source="intake", client="Sam", previous=1,
+        )  # fmt: skip
+        db.save_answers(new, {"age": 35}, {})
+    one = tmp_path / "one.json"
+    cli(store, "sessions", "export", "1", "--format", "bundle", "--out", str(one))
+    both = tmp_path / "both.json"
+    cli(store, "sessions", "export", "--format", "bundle", "--client", "Sam", "--out", str(both))
+    other = tmp_path / "other"
+    assert cli(other, "sessions", "import", str(one)).returncode == 0
+    run = cli(other, "sessions", "import", str(both))
+    assert run.returncode == 0, run.stderr
+    assert "Imported 2 session(s), now numbered 2-3." in run.stderr
+    listed = {s["id"]: s for s in json.loads(cli(other, "sessions", "list", "--json").stdout)}
+    assert listed[3]["previous"] == 1  # linked to the copy that was already there
+
+
+def test_a_broken_bundle_imports_nothing_and_says_where(store: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "b.json"
+    cli(store, "sessions", "export", "--format", "bundle", "--out", str(bundle))
+    data = json.loads(bundle.read_text())
+    data["sessions"][1]["answers"][2]["value"] = {"nested": "object"}
+    data["sessions"][2]["status"] = "finished"
+    data["sessions"][2]["previous"] = 99
+    bundle.write_text(json.dumps(data))
+    other = tmp_path / "other"
+    run = cli(other, "sessions", "import", str(bundle))
+    assert run.returncode == 1
+    assert "3 problem(s) in the bundle; nothing was imported:" in run.stderr
+    assert f"{bundle}: sessions[1].answers[2].value: an answer is text" in run.stderr
+    assert (
+        f"{bundle}: sessions[2].status: one of in_progress, interrupted, complete expected"
+        in run.stderr
+    )
+    assert (
+        f"{bundle}: sessions[2].previous: 99 is not a session earlier in the bundle" in run.stderr
+    )
+    assert cli(other, "sessions", "list", "--json").stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '{"format": "imbalance-sessions", "format_version": 2, "sessions": []}',
+            "written by a newer imbalance (bundle format 2",
+        ),
+        ('{"sessions": []}', "is not a sessions bundle"),
+        (
+            '{"format": "imbalance-sessions",\n "format_version": 1,\n "sessions": [}',
+            ":3:15: not JSON:",
+        ),
+    ],
+    ids=["newer", "not-a-bundle", "not-json"],
+)
+def test_newer_or_foreign_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "x.json"
+    path.write_text(content)
+    run = cli(tmp_path / "data", "sessions", "import", str(path))
+    assert run.returncode == 1 and message in run.stderr, run.stderr
+
+
+def test_a_fault_while_adding_rolls_everything_back(tmp_path: Path) -> None:
+    """The store adds a bundle in one transaction: a failure on the second session leaves
+    neither the first session nor its new client behind."""
+    from imbalance_cli.store import NewSession, Store
+
+    good = NewSession(
+        client="New Person", questionnaire_id="intake", version="1", sha256="x", source="intake",
+        status="complete", started_at="2026-01-01T00:00:00+00:00",
+        updated_at="2026-01-01T00:00:00+00:00", completed_at=None, worst_pain=None,
+        warning=None, result_json=None, answers=(("age", 0, "40"),),
+    )  # fmt: skip
+    from dataclasses import replace
+
+    clash = replace(good, answers=(("age", 0, "40"), ("age", 1, "41")))  # one answer twice
+    with Store.open(tmp_path / "data") as db:
+        with pytest.raises(sqlite3.IntegrityError):
+            db.add_sessions([good, clash])
+        assert db.sessions() == [] and db.clients() == []
+
+
+def test_every_output_option_takes_dash_for_stdout(store: Path, tmp_path: Path) -> None:
+    """'-' writes to standard output, and nothing else goes there."""
+    persona = str(EXAMPLES / "runner-knee.yaml")
+    cases = {
+        "run --out -": (
+            ["run", "--answers", persona, "--no-input", "--no-save", "--out", "-"],
+            "# Muscle imbalance",
+        ),
+        "run --json -": (
+            ["run", "--answers", persona, "--no-input", "--no-save", "--json", "-"],
+            '{\n  "format_version": 1',
+        ),
+        "run --html -": (
+            ["run", "--answers", persona, "--no-input", "--no-save", "--html", "-"],
+            "<!DOCTYPE html>",
+        ),
+        "export --out -": (["sessions", "export", "1", "--out", "-"], "# Muscle imbalance"),
+        "export fhir --out -": (
+            ["sessions", "export", "1", "--format", "fhir", "--out", "-"],
+            '{\n  "resourceType": "Bundle"',
+        ),
+        "compare --out -": (["compare", "1", "2", "--out", "-"], "# "),
+        "progress --html -": (["progress", "Sam", "--html", "-"], "<!DOCTYPE html>"),
+        "show --out -": (
+            ["show", "intake", "--format", "json", "--out", "-"],
+            '{\n  "id": "intake"',
+        ),
+    }
+    for name, (args, start) in cases.items():
+        run = cli(store, *args, cwd=tmp_path)
+        assert run.returncode == 0, (name, run.stderr)
+        if start is not None:
+            assert run.stdout.startswith(start), (name, run.stdout[:200])
+    # --json - with the summary: only the JSON reaches stdout.
+    both = cli(
+        store, "run", "--answers", persona, "--no-input", "--no-save", "--json", "-", cwd=tmp_path
+    )
+    json.loads(both.stdout)
+    two = cli(store, "run", "--answers", persona, "--no-input", "--out", "-", "--json", "-")
+    assert two.returncode == 2 and "are the same file" in two.stderr
+    charts = cli(store, "progress", "Sam", "--html", "-", "--json")
+    assert charts.returncode == 2 and "--json and --html - both write to stdout" in charts.stderr
