@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from imbalance_cli import __version__
+from imbalance_cli.cli import complete
 from imbalance_cli.errors import (
     DEFAULT_MAX_BYTES,
     ExitCode,
@@ -40,7 +41,7 @@ app = typer.Typer(
     name="imbalance",
     help="Muscle imbalance self-assessment: a warning-sign screen, a pain profile, and sourced "
     "reading and exercise strategies, as a markdown summary. Education, not a diagnosis.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -49,6 +50,18 @@ app = typer.Typer(
 
 _MaxSize = Annotated[
     int, typer.Option("--max-size", help="Largest questionnaire file to read, in bytes.", min=1)
+]
+# Arguments and options that complete from what is on this machine (cli/complete.py).
+_Questionnaire = Annotated[
+    str,
+    typer.Argument(
+        help="A questionnaire id (bundled or yours), or a path to a YAML file.",
+        autocompletion=complete.questionnaires,
+    ),
+]
+_ClientOption = Annotated[
+    str | None,
+    typer.Option("--client", help="Who the answers are about.", autocompletion=complete.clients),
 ]
 
 
@@ -69,8 +82,8 @@ _Audience = Annotated[
 _Force = Annotated[bool, typer.Option("--force", help="Replace existing output files.")]
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:  # not while the shell asks for completions
         print(f"imbalance {__version__}")
         raise typer.Exit()
 

@@ -12,6 +12,7 @@ from imbalance_cli.cli import (
     _err_console,
     _load,
     _MaxSize,
+    _Questionnaire,
     _stdout_console,
     app,
     write_stdout,
@@ -76,7 +77,7 @@ def list_() -> None:
 
 @app.command()
 def show(
-    questionnaire: Annotated[str, typer.Argument(help="A bundled questionnaire id, or a path.")],
+    questionnaire: _Questionnaire,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the normalised model as JSON (--format json).")
     ] = False,
@@ -129,7 +130,7 @@ def show(
 
 @app.command()
 def graph(
-    questionnaire: Annotated[str, typer.Argument(help="A questionnaire id, or a path.")],
+    questionnaire: _Questionnaire,
     output: Annotated[
         str, typer.Option("--format", help="mermaid (default) or dot (Graphviz).")
     ] = "mermaid",

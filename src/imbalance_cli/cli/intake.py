@@ -13,6 +13,7 @@ from imbalance_cli.cli import (
     _Audience,
     _check_audience,
     _client_name,
+    _ClientOption,
     _err_console,
     _Force,
     _HtmlOut,
@@ -20,10 +21,12 @@ from imbalance_cli.cli import (
     _load,
     _MaxSize,
     _Out,
+    _Questionnaire,
     _session_id,
     _stdout_console,
     _ui,
     app,
+    complete,
     plain_mode,
     write_stdout,
 )
@@ -36,9 +39,7 @@ if TYPE_CHECKING:
 
 @app.command()
 def run(
-    questionnaire: Annotated[
-        str, typer.Argument(help="A bundled questionnaire id, or a path to a YAML file.")
-    ] = "intake",
+    questionnaire: _Questionnaire = "intake",
     answers: Annotated[
         Path | None,
         typer.Option(
@@ -49,10 +50,7 @@ def run(
         bool,
         typer.Option("--no-input", help="Never prompt: missing required answers are an error."),
     ] = False,
-    client: Annotated[
-        str | None,
-        typer.Option("--client", help="Who the answers are about (trainer use)."),
-    ] = None,
+    client: _ClientOption = None,
     out: _Out = None,
     json_out: _JsonOut = None,
     html_out: _HtmlOut = None,
@@ -117,12 +115,15 @@ def resume(
 
 @app.command()
 def reassess(
-    client: Annotated[str, typer.Argument(help="The client to re-assess.")],
+    client: Annotated[
+        str, typer.Argument(help="The client to re-assess.", autocompletion=complete.clients)
+    ],
     questionnaire: Annotated[
         str | None,
         typer.Argument(
             help="Re-assess the client's last session of this questionnaire (default: their "
-            "last completed session, whatever it was)."
+            "last completed session, whatever it was).",
+            autocompletion=complete.questionnaires,
         ),
     ] = None,
     out: _Out = None,

@@ -16,6 +16,7 @@ from imbalance_cli.cli import (
     _session_id,
     _stdout_console,
     app,
+    complete,
     write_stdout,
 )
 from imbalance_cli.errors import (
@@ -70,7 +71,10 @@ def _confirm(question: str, yes: bool) -> None:
 @sessions_app.command("list")
 def sessions_list(
     client: Annotated[
-        str | None, typer.Option("--client", help="Only this client's sessions.")
+        str | None,
+        typer.Option(
+            "--client", help="Only this client's sessions.", autocompletion=complete.clients
+        ),
     ] = None,
     as_json: _Json = False,
 ) -> None:
@@ -167,7 +171,12 @@ def sessions_export(
         ),
     ] = "md",
     client: Annotated[
-        str | None, typer.Option("--client", help="csv and bundle: only this client's sessions.")
+        str | None,
+        typer.Option(
+            "--client",
+            help="csv and bundle: only this client's sessions.",
+            autocompletion=complete.clients,
+        ),
     ] = None,
     audience: Annotated[
         str,
@@ -346,7 +355,13 @@ def clients_list(as_json: _Json = False) -> None:
 
 @clients_app.command("rename")
 def clients_rename(
-    name: Annotated[str, typer.Argument(help="The client's name as in 'imbalance clients list'.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="The client's name as in 'imbalance clients list'.",
+            autocompletion=complete.clients,
+        ),
+    ],
     new: Annotated[str, typer.Argument(help="The new name.")],
 ) -> None:
     """Rename a client (or fix the spelling); their sessions stay theirs."""
@@ -359,8 +374,12 @@ def clients_rename(
 
 @clients_app.command("merge")
 def clients_merge(
-    source: Annotated[str, typer.Argument(help="The client whose sessions move.")],
-    target: Annotated[str, typer.Argument(help="The client who keeps them.")],
+    source: Annotated[
+        str, typer.Argument(help="The client whose sessions move.", autocompletion=complete.clients)
+    ],
+    target: Annotated[
+        str, typer.Argument(help="The client who keeps them.", autocompletion=complete.clients)
+    ],
 ) -> None:
     """Merge two clients (one person entered twice): every session of the first moves to the
     second, and the first is removed."""
@@ -377,7 +396,12 @@ def clients_merge(
 @sessions_app.command("attach")
 def sessions_attach(
     session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
-    client: Annotated[str, typer.Argument(help="The client it is about (new or existing).")],
+    client: Annotated[
+        str,
+        typer.Argument(
+            help="The client it is about (new or existing).", autocompletion=complete.clients
+        ),
+    ],
 ) -> None:
     """Attach a session to a client: one run without --client, or one under the wrong name."""
     name = _client_name(client, "CLIENT")
@@ -392,7 +416,13 @@ def sessions_attach(
 
 @clients_app.command("delete")
 def clients_delete(
-    name: Annotated[str, typer.Argument(help="The client's name as in 'imbalance clients list'.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="The client's name as in 'imbalance clients list'.",
+            autocompletion=complete.clients,
+        ),
+    ],
     yes: _Yes = False,
 ) -> None:
     """Delete a client and everything about them: every session and every answer."""
@@ -453,7 +483,10 @@ def compare(
 
 @app.command()
 def progress(
-    client: Annotated[str, typer.Argument(help="The client whose sessions to chart.")],
+    client: Annotated[
+        str,
+        typer.Argument(help="The client whose sessions to chart.", autocompletion=complete.clients),
+    ],
     html_out: Annotated[
         Path | None,
         typer.Option("--html", help="Also write the charts as an HTML page (SVG) to this file."),
