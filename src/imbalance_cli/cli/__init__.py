@@ -145,7 +145,7 @@ def _ui() -> Ui:
     """The person's side of the intake: plain lines, or full-screen prompts."""
     from imbalance_cli.cli.ui import PlainUi, TerminalUi
 
-    return PlainUi() if _PLAIN else TerminalUi(_err_console())
+    return PlainUi() if _PLAIN else TerminalUi(_err_console)
 
 
 def write_stdout(text: str) -> None:

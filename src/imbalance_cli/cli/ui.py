@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from imbalance_cli.text import clean, markup, one_line
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from imbalance_cli.model import Questionnaire
@@ -18,10 +20,18 @@ if TYPE_CHECKING:
 
 
 class TerminalUi:
-    """Questionary's prompts on the terminal, with messages in colour."""
+    """Questionary's prompts on the terminal, with messages in colour. The console is made on
+    first use: a headless run that shows nothing never imports rich."""
 
-    def __init__(self, console: Console) -> None:
-        self.console = console
+    def __init__(self, console: Callable[[], Console]) -> None:
+        self._make = console
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            self._console = self._make()
+        return self._console
 
     def prompter(self, questionnaire: Questionnaire) -> Prompter:
         from imbalance_cli.prompts import TerminalPrompter
