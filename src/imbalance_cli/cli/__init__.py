@@ -6,8 +6,6 @@ group: ``intake`` (run, resume), ``records`` (sessions, clients, compare) and ``
 show, validate, library, schema). They only parse arguments, call the core and print.
 """
 
-from __future__ import annotations
-
 import errno
 import gc
 import io
@@ -141,7 +139,7 @@ def plain_mode() -> bool:
     return _PLAIN
 
 
-def _ui() -> Ui:
+def _ui() -> "Ui":
     """The person's side of the intake: plain lines, or full-screen prompts."""
     from imbalance_cli.cli.ui import PlainUi, TerminalUi
 
@@ -156,7 +154,7 @@ def write_stdout(text: str) -> None:
     files.write_stdout(text)
 
 
-def _err_console() -> Console:
+def _err_console() -> "Console":
     from rich.console import Console
 
     if _PLAIN:
@@ -164,7 +162,7 @@ def _err_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def _load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> tuple[Questionnaire, Library]:
+def _load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> "tuple[Questionnaire, Library]":
     from imbalance_cli import resources
     from imbalance_cli.workflow import load
 
@@ -178,7 +176,7 @@ def _load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> tuple[Questionnaire, 
     return loaded
 
 
-def _open_store() -> Store:
+def _open_store() -> "Store":
     from imbalance_cli import resources
     from imbalance_cli.store import Store
 
@@ -216,7 +214,7 @@ def _check_audience(audience: str) -> None:
         raise UsageError(f"--audience must be 'trainer' or 'client', not '{audience}'")
 
 
-def _stdout_console() -> Console:
+def _stdout_console() -> "Console":
     from rich.console import Console
 
     if _PLAIN:

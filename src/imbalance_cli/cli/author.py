@@ -1,7 +1,5 @@
 """Author tools: ``list``, ``show``, ``validate``, ``library`` and ``schema``."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated

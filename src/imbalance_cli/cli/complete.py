@@ -7,8 +7,6 @@ going wrong gives no completions, never a traceback on the person's prompt. This
 imported at start-up with the commands that name it, so it imports nothing until a TAB.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from pathlib import Path

@@ -1,8 +1,6 @@
 """``imbalance run``, ``resume`` and ``reassess``: the arguments, then the flows of
 ``workflow.intake`` (which ask, save as they go and write the outputs), then the summary."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -155,14 +153,14 @@ def reassess(
 
 def _outputs(
     out: Path | None, json_out: Path | None, html_out: Path | None, audience: str, force: bool
-) -> Outputs:
+) -> "Outputs":
     from imbalance_cli.workflow.intake import Outputs
 
     _check_audience(audience)
     return Outputs(out, json_out, html_out, audience, force)
 
 
-def _show(finished: Finished) -> None:
+def _show(finished: "Finished") -> None:
     """The summary, where the person will see it: the markdown on a redirected stdout (unless
     an output already went there), the terminal summary otherwise (on stderr when stdout is
     taken), or in plain mode the markdown as text; then what was written."""
@@ -189,7 +187,7 @@ def _show(finished: Finished) -> None:
     _wrote(finished)
 
 
-def _wrote(finished: Finished) -> None:
+def _wrote(finished: "Finished") -> None:
     """Nobody is watching (a script or a pipeline): the alerts and what was written, plainly."""
     for alert in finished.result.alerts:
         print(

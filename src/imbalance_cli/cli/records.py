@@ -1,7 +1,5 @@
 """Saved records: ``sessions``, ``clients`` and ``compare``."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -45,7 +43,7 @@ _Json = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 _Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def _saved(*session_ids: int) -> list[Loaded]:
+def _saved(*session_ids: int) -> "list[Loaded]":
     """Load saved sessions with their questionnaires, telling the user what could not come back."""
     from imbalance_cli.workflow import load_session
 
@@ -263,7 +261,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
     return json_render.render(result) if fmt == "json" else markdown.render(result, audience)
 
 
-def _chosen(store: Store, ids: list[int] | None, client: str | None) -> list[SessionRow]:
+def _chosen(store: "Store", ids: list[int] | None, client: str | None) -> "list[SessionRow]":
     if ids is not None:
         return [store.session(i) for i in ids]
     if client is not None and store.client_id(client, create=False) is None:
@@ -437,7 +435,7 @@ def clients_delete(
     _err_console().print(f"Deleted client '{markup(name)}' and {count} session(s).")
 
 
-def _label(row: SessionRow) -> str:
+def _label(row: "SessionRow") -> str:
     return f"session {row.id} ({row.started_at[:10]})"
 
 
