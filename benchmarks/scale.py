@@ -5,9 +5,9 @@
 Generates synthetic questionnaires of N questions (six types, a third of them conditional) with
 N recommendation rules (half with one test, half with two) and an alert per 50 questions, an
 answers file that answers every question, and stores of N saved sessions. It reports medians of
-interleaved rounds of: validating (in process, and `imbalance validate` as a command), a full
-headless run (load, check answers, rules, markdown and JSON, in process and as a command), and
-`imbalance sessions list`. In-process figures run with the cyclic garbage collector paused, as
+interleaved rounds of: validating (load and lint, in process; the lint alone; and `imbalance
+validate` as a command), a full headless run (load, check answers, rules, markdown and JSON, in
+process and as a command), and `imbalance sessions list`. In-process figures run with the cyclic garbage collector paused, as
 every `imbalance` command runs (cli.main). Linear growth means 10x the size costs at most about
 10x the time; issue 6 allows 11x, and asks for 10,000 questions to validate in under 2 s and
 `sessions list` over 10,000 sessions to return in under 0.5 s.
@@ -31,10 +31,13 @@ from pathlib import Path
 
 from imbalance_cli import loader, resources
 from imbalance_cli.answers import read_answers
+from imbalance_cli.lint import lint
+from imbalance_cli.model import Questionnaire
 from imbalance_cli.render import json as json_render
 from imbalance_cli.render import markdown
 from imbalance_cli.rules import assess
 from imbalance_cli.store import Store
+from imbalance_cli.validate import validate_paths
 
 
 def questionnaire(n: int) -> tuple[str, str]:
@@ -171,7 +174,13 @@ def main() -> int:
             a_path.write_text(answers_text)
 
             def validate(q_path: Path = q_path) -> None:
-                loader.load_questionnaire(q_path, library)
+                # What `imbalance validate FILE` does: load, then lint (issue 13).
+                validate_paths([q_path], resources.library_paths(), 64 * 1024 * 1024)
+
+            loaded = loader.load_questionnaire(q_path, library)
+
+            def lint_only(loaded: Questionnaire = loaded) -> None:
+                lint(loaded)
 
             def full_run(q_path: Path = q_path, a_path: Path = a_path) -> None:
                 q = loader.load_questionnaire(q_path, library)
@@ -183,6 +192,7 @@ def main() -> int:
             run_args = ("run", str(q_path), "--answers", str(a_path), "--no-input")
             cases += [
                 ("validate, in process", n, validate),
+                ("lint alone, in process", n, lint_only),
                 ("validate, command", n, command("validate", str(q_path), env=env)),
                 ("headless run, in process", n, full_run),
                 (

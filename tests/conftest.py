@@ -56,6 +56,18 @@ def load(write: Callable[..., Path], library: Library) -> Callable[..., Question
     return _load
 
 
+def installed_command() -> str:
+    """The installed ``imbalance`` command beside this Python (skips when it is not there)."""
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / "imbalance"
+    found = str(beside) if beside.exists() else shutil.which("imbalance")
+    if not found:
+        pytest.skip("the imbalance command is not installed")
+    return found
+
+
 def env_without_tty() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONSTARTUP", None)

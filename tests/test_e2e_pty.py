@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from conftest import installed_command
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -38,11 +38,7 @@ alerts:
 
 
 def _command() -> str:
-    beside = Path(sys.executable).parent / "imbalance"
-    found = str(beside) if beside.exists() else shutil.which("imbalance")
-    if not found:
-        pytest.skip("the imbalance command is not installed")
-    return found
+    return installed_command()
 
 
 @pytest.fixture

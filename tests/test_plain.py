@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, installed_command
 from imbalance_cli import bodymap
 from imbalance_cli.answers import read_answers
 from imbalance_cli.engine import Flow
@@ -176,11 +175,7 @@ pexpect = pytest.importorskip("pexpect")
 
 
 def _command() -> str:
-    beside = Path(sys.executable).parent / "imbalance"
-    found = str(beside) if beside.exists() else shutil.which("imbalance")
-    if not found:
-        pytest.skip("the imbalance command is not installed")
-    return found
+    return installed_command()
 
 
 def _typed(question: Question, value: AnswerValue) -> str:

@@ -81,24 +81,15 @@ class _Lint:
         for section in self.q.sections:
             self._section(section.id, section.when, section.location, section.questions)
         self.settled = not any(a.level is AlertLevel.EMERGENCY for a in self.q.alerts)
-        for alert in self.q.alerts:
-            self._values(alert.when, f"alert '{alert.id}'")
-            why = self._check(alert.when, f"alert '{alert.id}'")
+        ends: list[tuple[str, Condition, SourceLocation, str]] = [
+            (f"alert '{a.id}'", a.when, a.location, "raised") for a in self.q.alerts
+        ]
+        ends += [(f"recommendation '{r.id}'", r.when, r.location, "made") for r in self.q.rules]
+        for what, when, location, verb in ends:
+            self._values(when, what)
+            why = self._check(when, what)
             if not why.can_true and not why.reported:
-                self._add(
-                    alert.location,
-                    f"alert '{alert.id}' can never be raised: {why.reason}",
-                    "never-fires",
-                )
-        for rule in self.q.rules:
-            self._values(rule.when, f"recommendation '{rule.id}'")
-            why = self._check(rule.when, f"recommendation '{rule.id}'")
-            if not why.can_true and not why.reported:
-                self._add(
-                    rule.location,
-                    f"recommendation '{rule.id}' can never be made: {why.reason}",
-                    "never-fires",
-                )
+                self._add(location, f"{what} can never be {verb}: {why.reason}", "never-fires")
         self._unread()
         return sorted(self.problems.values(), key=lambda p: (p.location, p.message))
 
@@ -124,14 +115,14 @@ class _Lint:
         for question in questions:
             shown, reason = section_why.can_true, ""
             if question.when is not None:
-                self._values(question.when, f"question '{_base(question)}'")
-                own = self._check(question.when, f"question '{_base(question)}'")
+                self._values(question.when, f"question '{question.written_id}'")
+                own = self._check(question.when, f"question '{question.written_id}'")
                 if section_why.can_true and not own.can_true:
                     shown, reason = False, own.reason
                     if not own.reported:
                         self._add(
                             question.location,
-                            f"question '{_base(question)}' can never be shown: {reason}",
+                            f"question '{question.written_id}' can never be shown: {reason}",
                             "never-shown",
                         )
             always = (
@@ -263,10 +254,10 @@ class _Lint:
     def _unread(self) -> None:
         # A repeated question's copies and a pair's sides are one question to its author: read
         # through any copy, it is read.
-        read = {_base(self.questions[qid]) for qid in self.read if qid in self.questions}
+        read = {self.questions[qid].written_id for qid in self.read if qid in self.questions}
         for question in self.q.questions:
             if (
-                _base(question) in read
+                question.written_id in read
                 or question.role is not None
                 or question.pair is not None
                 or question.type is QuestionType.TEXT
@@ -276,7 +267,7 @@ class _Lint:
                 continue
             self._add(
                 question.location,
-                f"no condition, role or summary table reads question '{_base(question)}'; "
+                f"no condition, role or summary table reads question '{question.written_id}'; "
                 "it only lengthens the run (use it in a rule or an alert, give it a role, "
                 "or mark it 'for_reader: true' if the summary's reader needs it)",
                 "unread",
@@ -426,12 +417,3 @@ def _leaves(condition: Condition) -> Iterator[Leaf]:
     else:
         for item in condition.items:
             yield from _leaves(item)
-
-
-def _base(question: Question) -> str:
-    """The id an author wrote: a repeated question's copies and a pair's sides share it."""
-    if question.pair is not None:
-        return question.pair
-    if question.region is not None:
-        return question.id.split(".", 1)[0]
-    return question.id

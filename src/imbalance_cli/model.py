@@ -332,6 +332,16 @@ class Question:
         """A short name for summaries and "because" traces."""
         return self.label or self.text
 
+    @property
+    def written_id(self) -> str:
+        """The id its author wrote: a repeated question's copies (``worst.knee.left``) and a
+        paired test's sides (``grip.left``) share it."""
+        if self.pair is not None:
+            return self.pair
+        if self.region is not None:
+            return self.id.split(".", 1)[0]
+        return self.id
+
     def choice(self, choice_id: str) -> Choice | None:
         for c in self.choices:
             if c.id == choice_id:

@@ -77,17 +77,11 @@ def canonical(q: Questionnaire) -> str:
 def choice_system(q: Questionnaire, question: Question) -> str:
     """The code system of a question's choices: one per question as its author wrote it (the
     copies of a repeated question share it)."""
-    return f"{canonical(q)}:{_base(question)}"
+    return f"{canonical(q)}:{question.written_id}"
 
 
 def alert_system(q: Questionnaire) -> str:
     return f"{canonical(q)}:alert"
-
-
-def _base(question: Question) -> str:
-    if question.pair is not None:
-        return question.pair
-    return question.id.split(".", 1)[0] if question.region is not None else question.id
 
 
 def _text(text: str) -> str:

@@ -29,7 +29,6 @@ from imbalance_cli.model import (
     Condition,
     Leaf,
     Not,
-    Question,
     Questionnaire,
     Section,
 )
@@ -81,14 +80,6 @@ class _Names:
         return self.given[key]
 
 
-def _base(question: Question) -> str:
-    if question.pair is not None:
-        return question.pair
-    if question.region is not None:
-        return question.id.split(".", 1)[0]
-    return question.id
-
-
 def build(q: Questionnaire) -> _Graph:
     graph = _Graph()
     names = _Names()
@@ -101,18 +92,18 @@ def build(q: Questionnaire) -> _Graph:
         base_section = section.id.split(".", 1)[0] if section.region else section.id
         if section.region is not None:
             for question in section.questions:
-                node_of[question.id] = names("q", _base(question))
+                node_of[question.id] = names("q", question.written_id)
             if base_section in drawn_sections:
                 continue
             repeats[base_section] = _region_source(section)
         drawn_sections.add(base_section)
         members: list[str] = []
         for question in section.questions:
-            name = names("q", _base(question))
+            name = names("q", question.written_id)
             node_of[question.id] = name
             if name in graph.nodes:
                 continue  # the second side of a paired test
-            label = f"{_base(question)}: {question.short}"
+            label = f"{question.written_id}: {question.short}"
             if section.region is not None and q.bodymap is not None:
                 label = label.replace(q.bodymap.phrase(section.region), "{region}")
             graph.nodes[name] = _Node(name, label, "question")
