@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from imbalance_cli import schema
+from imbalance_cli import resources, schema
 
 QUESTIONNAIRE = """\
 id: {qid}
@@ -89,7 +89,8 @@ def test_an_id_clash_with_the_bundled_library_names_both_places(tmp_path: Path) 
         assert run.returncode == 1, args
         out = run.stdout + run.stderr
         assert f"{clash}:2:5: article id 'soreness-vs-pain' is used twice; it is also at " in out
-        assert str(ROOT / "questionnaires" / "library" / "articles.yaml") + ":" in out
+        # the bundled library where this install keeps it
+        assert str(resources.bundled_dir() / "library" / "articles.yaml") + ":" in out
 
 
 def test_list_shows_questionnaires_only_and_warns_of_what_is_misplaced(tmp_path: Path) -> None:
@@ -106,7 +107,7 @@ def test_list_shows_questionnaires_only_and_warns_of_what_is_misplaced(tmp_path:
     ids = [line.split()[0] for line in run.stdout.splitlines()[1:] if line.strip()]
     assert ids == ["intake", "side-to-side", "shoulder"]
     assert (
-        f"imbalance: warning: {folder / 'misplaced.yaml'}: warning: a library file is read only "
+        f"{folder / 'misplaced.yaml'}: warning: a library file is read only "
         f"from {folder / 'library'}" in run.stderr
     )
     assert f"your articles and strategies in {folder / 'library'}" in run.stderr
@@ -127,10 +128,29 @@ def test_a_file_whose_id_differs_from_its_name_is_found_by_both_and_warned(
     checked = imbalance(data, "validate")
     assert checked.returncode == 0
     assert (
-        f"{renamed}: warning: the file declares id 'shoulder-recheck' but is named 'mine.yaml'; "
+        f"{renamed}:1:1: warning: the file declares id 'shoulder-recheck' but is named 'mine.yaml'; "
         "name it 'shoulder-recheck.yaml'" in checked.stdout
     )
     assert imbalance(data, "validate", "--strict").returncode == 1
+
+
+def test_a_copy_never_takes_over_the_id_of_the_file_named_for_it(tmp_path: Path) -> None:
+    """draft.yaml holding the id of shoulder.yaml (a copy an author keeps) loses: `run shoulder`
+    runs shoulder.yaml, and the warning is on the copy, which is the file to rename."""
+    data = tmp_path / "data"
+    real = _own(data)
+    copy = real.with_name("a-draft.yaml")
+    copy.write_text(real.read_text().replace("Shoulder re-check", "DRAFT copy"))
+    answers = tmp_path / "a.yaml"
+    answers.write_text("pain: 1\n")
+    run = imbalance(data, "run", "shoulder", "--answers", str(answers), "--no-save")
+    assert run.returncode == 0, run.stderr
+    assert "# Shoulder re-check" in run.stdout
+    checked = imbalance(data, "validate")
+    assert (
+        f"{copy}: warning: 'shoulder' also names {real}; 'shoulder' means {real}" in checked.stdout
+    )
+    assert f"{real}: warning" not in checked.stdout
 
 
 def test_two_files_with_one_id_and_a_shadowed_intake_are_warned_naming_both(
@@ -145,7 +165,7 @@ def test_two_files_with_one_id_and_a_shadowed_intake_are_warned_naming_both(
     checked = imbalance(data, "validate")
     assert f"{second}: warning: 'dup' also names {first}; 'dup' means {first}" in checked.stdout
     assert (
-        f"{mine_intake}: warning: 'intake' also names {ROOT / 'questionnaires' / 'intake.yaml'}; "
+        f"{mine_intake}: warning: 'intake' also names {resources.bundled_dir() / 'intake.yaml'}; "
         "'intake' means the bundled one" in checked.stdout
     )
     # The bundled intake, with its warning-sign screen, is what `run intake` asks, with a warning.

@@ -159,7 +159,7 @@ CASES: list[tuple[str, str, list[tuple[int, str, str, str]]]] = [
                 12,
                 "error",
                 "never-shown",
-                "'pain' is shown to everyone and required, so it is always answered by then",
+                "'pain' is required and always asked before this, so it is answered by then",
             )
         ],
     ),
@@ -205,19 +205,116 @@ def test_a_dead_branch_of_any_is_a_warning(load: Callable[..., Questionnaire]) -
 
 
 def test_after_an_emergency_stop_answers_may_be_missing(load: Callable[..., Questionnaire]) -> None:
-    """An emergency can end the run early, so an alert or rule may test that a question everyone
-    is asked was left unanswered; without an emergency alert, that can never happen."""
+    """An emergency can end the run early: an alert may then find a question after the first one
+    an emergency reads unanswered, but never one before it. A rule reads a whole run, since a run
+    an emergency stopped recommends nothing."""
+
+    def alert(question: str) -> str:
+        return (
+            f"  - id: skipped_{question}\n    level: advisory\n"
+            f"    when: {{question: {question}, answered: false}}\n"
+            "    message: Left unanswered.\n    action: Mention it at your next visit.\n"
+        )
+
+    emergency = (
+        "alerts:\n  - id: now\n    level: emergency\n    when: {question: count, gte: 5}\n"
+        "    message: Extreme pain.\n    action: Get help now.\n"
+    )
     rule = (
         "  - id: stopped\n    when: {question: kind, answered: false}\n    because: Stopped early\n"
         "    articles: [soreness-vs-pain]\n"
     )
-    plain = lint(load(HEAD + READ_ALL + rule))
-    assert [p.rule for p in plain] == ["never-fires"]
-    emergency = (
-        "alerts:\n  - id: now\n    level: emergency\n    when: {question: pain, gte: 10}\n"
-        "    message: Extreme pain.\n    action: Get help now.\n"
+    found = lint(load(HEAD + READ_ALL + rule + emergency + alert("pain") + alert("kind")))
+    assert [(p.rule, p.message.split(":")[0]) for p in found] == [
+        ("never-fires", "recommendation 'stopped' can never be made"),
+        ("never-fires", "alert 'skipped_pain' can never be raised"),
+    ]
+    # Without an emergency, nothing stops a run early: 'kind' is always answered too.
+    plain = lint(load(HEAD + READ_ALL + "alerts:\n" + alert("kind")))
+    assert [p.message.split(":")[0] for p in plain] == ["alert 'skipped_kind' can never be raised"]
+
+
+REPEATED = """
+id: repeated
+title: Repeated
+version: "1"
+sections:
+  - id: start
+    title: Start
+    questions:
+      - {id: flags, type: multi, text: Any?, choices: [{id: fever, label: Fever}, {id: none, label: None, exclusive: true}]}
+      - {id: regions, type: body_regions, text: Where?, regions: [neck, knee], none: No pain}
+  - id: per
+    title: "{region}"
+    repeat: regions
+    questions:
+      - {id: worst, type: scale, text: Worst?, role: pain_worst}
+      - {id: night, type: yes_no, text: Night?, when: {question: worst, gte: 5}}
+      - {id: calm, type: yes_no, text: Calm?, when: {not: {question: worst, lte: 10}}, for_reader: true}
+recommendations:
+  - {id: uses, when: {any: [{question: flags, includes: fever}, {question: night.*, equals: true}]}, because: B, articles: [soreness-vs-pain]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        (
+            "{same_region: {all: [{question: night, equals: true}, {question: worst, lte: 3}]}}",
+            "no answer to 'worst.neck' passes 'lte: 3' and 'gte: 5' (only then is 'night' asked) at once (and 2 more alike)",
+        ),
+        (
+            "{all: [{question: flags, includes: none}, {question: flags, includes: fever}]}",
+            "'flags' cannot include 'none', which excludes every other answer, and 'fever' at once",
+        ),
+        (
+            "{all: [{question: regions, includes: none}, {question: worst.*, gte: 1}]}",
+            "'regions' cannot include 'none', which excludes every other answer, and 'neck' at once",
+        ),
+    ],
+    ids=["asked-only-when", "exclusive-choice", "exclusive-region"],
+)
+def test_what_asking_a_question_implies_and_exclusive_choices(
+    rule: str, words: str, load: Callable[..., Questionnaire]
+) -> None:
+    """A test on a question holds only when the question was asked, so only when its own and
+    its section's conditions held; an exclusive choice is never ticked with another."""
+    text = REPEATED + (
+        f"  - {{id: dead, when: {rule}, because: Never, articles: [soreness-vs-pain]}}\n"
     )
-    assert lint(load(HEAD + READ_ALL + rule + emergency)) == []
+    found = [p for p in lint(load(text)) if p.rule == "never-fires"]
+    assert len(found) == 1 and words in found[0].message, [p.message for p in found]
+
+
+def test_within_its_section_a_sibling_is_certainly_answered(
+    load: Callable[..., Questionnaire],
+) -> None:
+    """In a section repeated per region, a required question without a condition of its own is
+    answered whenever a later question of the same section is asked: 'not lte 10' on it never
+    holds there."""
+    found = [(p.location.line, p.rule, p.message) for p in lint(load(REPEATED))]
+    assert (
+        16,
+        "never-shown",
+        "question 'calm' can never be shown: 'lte: 10' holds for every answer 'worst' can be given, so 'not' never does",
+    ) in found
+
+
+def test_in_listing_a_value_out_of_range_and_curly_quotes_are_warnings(
+    load: Callable[..., Questionnaire],
+) -> None:
+    text = HEAD + (
+        "      - {id: q1, type: yes_no, text: Q?, when: {question: count, in: [2, 9]}, for_reader: true}\n"
+        '      - {id: q2, type: yes_no, text: "\u201cCurly?\u201d", for_reader: true}\n' + READ_ALL
+    )
+    found = [(p.location.line, p.severity, p.rule, p.message) for p in lint(load(text))]
+    assert (
+        12,
+        "warning",
+        "impossible-value",
+        "in question 'q1': 'in' lists 9, which 'count' can never be (whole numbers from 0 to 5)",
+    ) in found
+    assert any(r == "curly-quotes" and line == 13 and s == "warning" for line, s, r, _ in found)
 
 
 def test_roles_paired_tests_and_text_are_never_unread(load: Callable[..., Questionnaire]) -> None:

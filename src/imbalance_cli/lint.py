@@ -48,6 +48,10 @@ class _Seen:
     shown: bool  # can it be shown at all?
     always: bool  # is it shown in every run (no condition on it or its section)?
     required: bool
+    section: str = ""
+    #: Shown whenever its section is (no condition of its own).
+    with_section: bool = False
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,18 +78,38 @@ class _Lint:
         self.read: set[str] = set()
         self.errors_at: set[SourceLocation] = set()
         # Alerts and rules are read when the run ends, and a run that an emergency stops ends
-        # with later questions unanswered: there, no answer is certain to be given.
-        self.settled = True
+        # with later questions unanswered: only the questions up to the first one an emergency
+        # alert reads are certain to be answered then. While questions are read, all are.
+        self.certain_upto = math.inf
+        self.position = {q.id: n for n, q in enumerate(questionnaire.questions)}
+        #: The section of the question whose condition is being read (None: a section's own
+        #: condition, an alert or a rule).
+        self.context: str | None = None
 
     def run(self) -> list[Problem]:
         for section in self.q.sections:
             self._section(section.id, section.when, section.location, section.questions)
-        self.settled = not any(a.level is AlertLevel.EMERGENCY for a in self.q.alerts)
-        ends: list[tuple[str, Condition, SourceLocation, str]] = [
-            (f"alert '{a.id}'", a.when, a.location, "raised") for a in self.q.alerts
+        emergency_reads = [
+            self.position[qid]
+            for a in self.q.alerts
+            if a.level is AlertLevel.EMERGENCY
+            for leaf in _leaves(a.when)
+            for qid in leaf.questions or (leaf.question,)
+            if qid in self.position
         ]
-        ends += [(f"recommendation '{r.id}'", r.when, r.location, "made") for r in self.q.rules]
-        for what, when, location, verb in ends:
+        stop = min(emergency_reads, default=math.inf)
+        self.context = None
+        self._texts()
+        # A run an emergency stopped recommends nothing (every article and strategy is held
+        # back), so rules are read as of a whole run; alerts as of the earliest stop.
+        ends: list[tuple[str, Condition, SourceLocation, str, float]] = [
+            (f"alert '{a.id}'", a.when, a.location, "raised", stop) for a in self.q.alerts
+        ]
+        ends += [
+            (f"recommendation '{r.id}'", r.when, r.location, "made", math.inf) for r in self.q.rules
+        ]
+        for what, when, location, verb, upto in ends:
+            self.certain_upto = upto
             self._values(when, what)
             why = self._check(when, what)
             if not why.can_true and not why.reported:
@@ -116,7 +140,9 @@ class _Lint:
             shown, reason = section_why.can_true, ""
             if question.when is not None:
                 self._values(question.when, f"question '{question.written_id}'")
+                self.context = question.section
                 own = self._check(question.when, f"question '{question.written_id}'")
+                self.context = None
                 if section_why.can_true and not own.can_true:
                     shown, reason = False, own.reason
                     if not own.reported:
@@ -131,7 +157,14 @@ class _Lint:
                 and question.when is None
                 and question.reassess is not Reassess.ONLY
             )
-            self.seen[question.id] = _Seen(shown, always, question.required)
+            self.seen[question.id] = _Seen(
+                shown,
+                always,
+                question.required,
+                question.section,
+                shown and question.when is None and question.reassess is not Reassess.ONLY,
+                self.position[question.id],
+            )
 
     # -- conditions --------------------------------------------------------------------------
 
@@ -145,10 +178,16 @@ class _Lint:
             reason = ""
             if not inner.can_false:
                 reason = "the condition inside 'not' always holds"
-                if isinstance(condition.item, Leaf):
+                item = condition.item
+                if isinstance(item, Leaf) and item.op is Op.ANSWERED:
                     reason = (
-                        f"{_describe(condition.item)} holds for every answer "
-                        f"'{condition.item.question}' can be given, so 'not' never does"
+                        f"'{item.question}' is required and always asked before this, so "
+                        f"'not' around {_describe(item)} never holds"
+                    )
+                elif isinstance(item, Leaf):
+                    reason = (
+                        f"{_describe(item)} holds for every answer "
+                        f"'{item.question}' can be given, so 'not' never does"
                     )
             return _Why(inner.can_false, inner.can_true, reason)
         parts = [self._check(c, where) for c in condition.items]
@@ -163,7 +202,10 @@ class _Lint:
                             "dead-branch",
                             warning=True,
                         )
-            reasons = "; ".join(dict.fromkeys(p.reason for p in parts if not p.can_true))
+            found = list(dict.fromkeys(p.reason for p in parts if not p.can_true))
+            reasons = found[0] if found else ""
+            if len(found) > 1:
+                reasons += f" (and {len(found) - 1} more alike)"
             return _Why(
                 can_true,
                 all(p.can_false for p in parts),
@@ -187,12 +229,7 @@ class _Lint:
             if (state := self.seen.get(qid)) is not None and qid in self.questions
         ]
         shown = [question for state, question in known if state.shown]
-        # Certain to be answered when the condition is read: shown to everyone and required.
-        certain = (
-            self.settled
-            and bool(known)
-            and all(state.always and state.required for state, _ in known)
-        )
+        certain = bool(known) and all(self._certain(state) for state, _ in known)
         if leaf.op is Op.ANSWERED:
             if leaf.value:
                 if not shown:
@@ -202,7 +239,7 @@ class _Lint:
                 return _Why(
                     False,
                     True,
-                    f"'{leaf.question}' is shown to everyone and required, so it is always "
+                    f"'{leaf.question}' is required and always asked before this, so it is "
                     "answered by then",
                 )
             return _Why(True, bool(shown))
@@ -216,13 +253,66 @@ class _Lint:
             reasons.append(problem)
         return _Why(False, True, reasons[0], reported=True)
 
+    def _certain(self, state: _Seen) -> bool:
+        """Is the question certainly answered when the condition being read is? It is required
+        and asked every time: in every run, or (for a question's condition) whenever the
+        question's own section is shown; for an alert or a rule, also before the first question
+        an emergency could stop the run at."""
+        if not state.required:
+            return False
+        if self.context is not None and state.section == self.context and state.with_section:
+            return True
+        return state.always and state.position <= self.certain_upto
+
+    def _implied(self, qid: str) -> list[Leaf]:
+        """The one-question tests that hold whenever this question was asked: its own and its
+        section's conditions, where they are a test or a plain ``all`` of tests."""
+        question = self.questions.get(qid)
+        if question is None:
+            return []
+        section = next((s for s in self.q.sections if s.id == question.section), None)
+        return [
+            implied
+            for when in (question.when, section.when if section else None)
+            for implied in _flat(when)
+            if len(implied.questions or (implied.question,)) == 1
+        ]
+
     def _clash(self, condition: AllOf) -> str | None:
-        """Tests in one ``all`` on one question that no single answer passes together."""
+        """Tests in one ``all`` that no run passes together: on one question (with what asking
+        a question implies: a test on a question holds only when its own and its section's
+        conditions did), or an exclusive choice ("None of these") with another."""
         by_question: dict[str, list[Leaf]] = {}
+        because: dict[int, str] = {}  # id(leaf) -> the question whose asking implies it
         for item in condition.items:
             if isinstance(item, Leaf) and len(item.questions or (item.question,)) == 1:
                 qid = (item.questions or (item.question,))[0]
                 by_question.setdefault(qid, []).append(item)
+        for qid, leaves in list(by_question.items()):
+            if qid in self.questions and any(_needs_answer(leaf) for leaf in leaves):
+                for implied in self._implied(qid):
+                    asked = (implied.questions or (implied.question,))[0]
+                    by_question.setdefault(asked, []).append(implied)
+                    because[id(implied)] = self.questions[qid].written_id
+        # A test on every region's copy holds only when some copy was asked, so only when its
+        # region was chosen: a body_regions test that every copy implies holds too (each copy
+        # names its own region, so the first copy's stands for all in an exclusive clash).
+        for item in condition.items:
+            copies = item.questions if isinstance(item, Leaf) else ()
+            if len(copies) > 1 and isinstance(item, Leaf) and _needs_answer(item):
+                each = [self._implied(c) for c in copies]
+                for implied in each[0]:
+                    regions = (implied.questions or (implied.question,))[0]
+                    question = self.questions.get(regions)
+                    if (
+                        question is not None
+                        and question.type is QuestionType.BODY_REGIONS
+                        and implied.op is Op.INCLUDES
+                        and str(implied.value) != "none"
+                        and all(any(i.question == implied.question for i in e) for e in each)
+                    ):
+                        by_question.setdefault(regions, []).append(implied)
+                        because[id(implied)] = self.questions[copies[0]].written_id
         for qid, leaves in by_question.items():
             question = self.questions.get(qid)
             if question is None or len(leaves) < 2:
@@ -231,8 +321,19 @@ class _Lint:
             tests = [leaf for leaf in leaves if leaf.op is not Op.ANSWERED]
             if False in answered and (True in answered or tests):
                 return f"'{qid}' cannot be unanswered and answered at once"
+            exclusive = _exclusive_clash(question, tests)
+            if exclusive:
+                return exclusive
             if not _some_value(question, tests):
-                shown = " and ".join(_describe(leaf) for leaf in tests)
+                shown = " and ".join(
+                    _describe(leaf)
+                    + (
+                        f" (only then is '{because[id(leaf)]}' asked)"
+                        if id(leaf) in because
+                        else ""
+                    )
+                    for leaf in tests
+                )
                 return f"no answer to '{qid}' passes {shown} at once"
         return None
 
@@ -247,7 +348,53 @@ class _Lint:
                 problem = impossible(leaf, question)
                 if problem is not None:
                     self._add(leaf.location, f"in {where}: {problem}", "impossible-value")
+                elif leaf.op is Op.IN and question.type.is_numeric:
+                    never = _never_in(leaf, question)
+                    if never:
+                        self._add(
+                            leaf.location,
+                            f"in {where}: 'in' lists {never}, which '{leaf.question}' can never "
+                            f"be ({_domain(question).removeprefix('which takes ')})",
+                            "impossible-value",
+                            warning=True,
+                        )
                 break  # the copies of a repeated question share their range and choices
+
+    # -- text ----------------------------------------------------------------------------------
+
+    def _texts(self) -> None:
+        """Text wrapped in curly quotes: YAML keeps them as part of the text, so the person
+        would read them."""
+        places: list[tuple[str, str, SourceLocation]] = []
+        for section in self.q.sections:
+            if section.region is None:
+                places += [(f"section '{section.id}'", section.title, section.location)]
+                places += [(f"section '{section.id}'", section.intro or "", section.location)]
+        seen: set[str] = set()
+        for question in self.q.questions:
+            if question.written_id in seen:
+                continue
+            seen.add(question.written_id)
+            name = f"question '{question.written_id}'"
+            places += [(name, t, question.location) for t in (question.text, question.label)]
+            places += [(name, question.help or "", question.location)]
+            places += [(name, c.label, question.location) for c in question.choices]
+        for alert in self.q.alerts:
+            places += [
+                (f"alert '{alert.id}'", t, alert.location) for t in (alert.message, alert.action)
+            ]
+        for rule in self.q.rules:
+            places += [(f"recommendation '{rule.id}'", rule.because, rule.location)]
+        for where, text, location in places:
+            stripped = text.strip()
+            if len(stripped) > 1 and stripped[0] in _CURLY_OPEN and stripped[-1] in _CURLY_CLOSE:
+                self._add(
+                    location,
+                    f"a text of {where} is wrapped in curly quotes ({stripped[:24]}...): YAML "
+                    'keeps them as part of the text; use straight quotes "..." or none',
+                    "curly-quotes",
+                    warning=True,
+                )
 
     # -- questions nothing reads -------------------------------------------------------------
 
@@ -417,3 +564,53 @@ def _leaves(condition: Condition) -> Iterator[Leaf]:
     else:
         for item in condition.items:
             yield from _leaves(item)
+
+
+_CURLY_OPEN = "\u201c\u2018\u201e\u00ab"
+_CURLY_CLOSE = "\u201d\u2019\u201c\u00bb"
+
+
+def _needs_answer(leaf: Leaf) -> bool:
+    """Does the test hold only on an answered question?"""
+    return not (leaf.op is Op.ANSWERED and not leaf.value)
+
+
+def _flat(condition: Condition | None) -> list[Leaf]:
+    """The tests a condition makes all of: itself, or the tests of a plain ``all``."""
+    if isinstance(condition, Leaf):
+        return [condition]
+    if isinstance(condition, AllOf):
+        return [c for c in condition.items if isinstance(c, Leaf)]
+    return []
+
+
+def _exclusive_clash(question: Question, tests: list[Leaf]) -> str | None:
+    """``includes`` of an exclusive choice ("None of these", no pain) together with another:
+    an answer never holds both (the exclusive one is dropped when ticked with others)."""
+    if not question.type.is_list:
+        return None
+    included = [str(t.value) for t in tests if t.op is Op.INCLUDES]
+    if question.type is QuestionType.BODY_REGIONS:
+        exclusive = {"none"}
+    else:
+        exclusive = {c.id for c in question.choices if c.exclusive}
+    alone = [v for v in included if v in exclusive]
+    others = [v for v in included if v not in exclusive]
+    if alone and others:
+        return (
+            f"'{question.id}' cannot include '{alone[0]}', which excludes every other answer, "
+            f"and '{others[0]}' at once"
+        )
+    return None
+
+
+def _never_in(leaf: Leaf, question: Question) -> str:
+    """The values of an ``in`` the question can never take (the others can), as written."""
+    assert isinstance(leaf.value, tuple)
+    never = [
+        _plain(v)
+        for v in leaf.value
+        if isinstance(v, (int, float))
+        and not _some_value(question, [Leaf(leaf.question, Op.EQUALS, v)])
+    ]
+    return ", ".join(never)

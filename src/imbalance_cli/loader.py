@@ -205,7 +205,7 @@ def _questionnaire(
             if pending.when is not None:
                 when = resolver.read(
                     pending.when, before=position, region=pending.region,
-                    siblings=pending.siblings, where=f"question '{q.id}'",
+                    siblings=pending.siblings, where=f"question '{q.written_id}'",
                 )  # fmt: skip
             if when is not None:
                 q = replace(q, when=when)

@@ -136,8 +136,10 @@ class Catalogue:
 def catalogue() -> Catalogue:
     """The questionnaires by id. A bundled questionnaire always wins a clash with a user file of
     the same id, so the bundled intake and its warning-sign screen cannot be replaced unnoticed;
-    among user files, the first by file name wins. Each clash, each file whose id differs from
-    its name, and each library or body map file in the questionnaire folder is a warning."""
+    among user files, ``ID.yaml`` holding ``id: ID`` wins, then a file named ``ID.yaml``, then
+    the first by file name that declares the id, so a copy (``draft.yaml`` with the same id)
+    never takes over. Each clash (on the file that lost), each file whose id differs from its
+    name, and each library file in the questionnaire folder is a warning."""
     warnings: list[Problem] = []
     entries: list[Entry] = []
     sources = [("bundled", p) for p in _yaml_files(bundled_dir()) if p.name != "bodymap.yaml"]
@@ -157,39 +159,51 @@ def catalogue() -> Catalogue:
             continue
         # Bundled files are ours, and a test keeps their ids and names equal; start-up does
         # not read them twice.
-        match = _ID.search(_head(path)) if origin == "user" else None
+        head = _head(path) if origin == "user" else ""
+        match = _ID.search(head) if origin == "user" else None
         qid = match.group(2) if match else path.stem
-        if qid != path.stem:
+        if match is not None and qid != path.stem:
             warnings.append(
                 _warning(
                     path,
                     f"the file declares id '{qid}' but is named '{path.name}'; name it "
                     f"'{qid}{path.suffix}' so that its id and its file agree",
+                    line=head.count("\n", 0, match.start()) + 1,
                 )
             )
         entries.append(Entry(origin, path, qid))
-    known: dict[str, Entry] = {}
-    shadowed: dict[str, tuple[Path, ...]] = {}
+
+    def rank(entry: Entry, name: str) -> tuple[int, str]:
+        if entry.origin == "bundled":
+            return (0, "")
+        named = entry.path.stem == name
+        return (1 if named and entry.id == name else 2 if named else 3, entry.path.name)
+
+    claims: dict[str, list[Entry]] = {}
     for entry in entries:
         for name in dict.fromkeys((entry.id, entry.path.stem)):
-            held = known.get(name)
-            if held is None:
-                known[name] = entry
-            elif held.path != entry.path:
-                shadowed[name] = (*shadowed.get(name, ()), entry.path)
-                used = "the bundled one" if held.origin == "bundled" else str(held.path)
-                warnings.append(
-                    _warning(
-                        entry.path,
-                        f"'{name}' also names {held.path}; '{name}' means {used}, so this file "
-                        "is only reachable by its path; give it another id and file name",
-                    )
+            claims.setdefault(name, []).append(entry)
+    known: dict[str, Entry] = {}
+    shadowed: dict[str, tuple[Path, ...]] = {}
+    for name, group in claims.items():
+        winner, *losers = sorted(group, key=lambda e: rank(e, name))
+        known[name] = winner
+        for entry in losers:
+            shadowed[name] = (*shadowed.get(name, ()), entry.path)
+            used = "the bundled one" if winner.origin == "bundled" else str(winner.path)
+            warnings.append(
+                _warning(
+                    entry.path,
+                    f"'{name}' also names {winner.path}; '{name}' means {used}, so this file "
+                    "is only reachable by its path; give it another id and file name",
                 )
+            )
     return Catalogue(tuple(entries), known, tuple(warnings), shadowed)
 
 
-def _warning(path: Path, message: str) -> Problem:
-    return Problem(SourceLocation(str(path)), message, severity="warning", rule="catalogue")
+def _warning(path: Path, message: str, line: int = 0) -> Problem:
+    where = SourceLocation(str(path), line, 1 if line else 0)
+    return Problem(where, message, severity="warning", rule="catalogue")
 
 
 def questionnaire_files() -> list[tuple[str, Path]]:

@@ -136,7 +136,11 @@ class Sink:
         # Messages quote what was written; a megabyte-long key must not become a megabyte of error.
         if len(message) > MAX_MESSAGE:
             message = message[: MAX_MESSAGE - 1] + "…"
-        self.problems.append(Problem(location, message))
+        problem = Problem(location, message)
+        # One mistake in a section repeated per region is read once per region: say it once.
+        if self.problems and problem in self.problems[-64:]:
+            return
+        self.problems.append(problem)
 
 
 def kind_of(node: Node) -> str:

@@ -63,7 +63,7 @@ def list_() -> None:
         )
     _stdout_console().print(table)
     for warning in catalogue.warnings:
-        print(f"imbalance: warning: {clean(str(warning))}", file=sys.stderr)
+        print(clean(str(warning)), file=sys.stderr)
     print(
         f"Your own questionnaires go in {resources.user_dir()}, your articles and strategies "
         f"in {resources.user_library_dir()}.",
@@ -195,7 +195,8 @@ def validate(
     else:
         for problem in problems:
             print(clean(str(problem)))
-        _verdict(errors, warnings, report.files, report.bad_files)
+        files_with_problems = len({p.location.path for p in problems})
+        _verdict(errors, warnings, report.files, files_with_problems)
     if errors or (strict and warnings):
         raise typer.Exit(ExitCode.PROBLEMS)
 

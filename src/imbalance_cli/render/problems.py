@@ -18,6 +18,7 @@ RULES = {
     "never-fires": "An alert or recommendation whose condition can never hold.",
     "dead-branch": "One part of an 'any' condition can never hold.",
     "unread": "No condition, role or summary table reads the question's answer.",
+    "curly-quotes": "A text is wrapped in curly quotes, which YAML keeps as part of the text.",
 }
 
 
