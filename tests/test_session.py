@@ -135,8 +135,54 @@ def test_every_change_reaches_the_save_hook(q: Questionnaire) -> None:
     prompter.script["regions"] = [["neck"], ["neck"]]
     run_session(q, prompter, on_change=lambda a: saved.append(dict(a)))
     assert saved[0] == {"flags": ("none",)}
-    assert {"flags": ("none",)} in saved[1:]
-    assert saved[-1] == {"flags": ("none",), "regions": ("neck",), "note": "x"}
+    # Going back to 'regions' and keeping its answer changes nothing, so nothing is saved.
+    assert saved[1:] == [
+        {"flags": ("none",), "regions": ("neck",)},
+        {"flags": ("none",), "regions": ("neck",), "note": "x"},
+    ]
+
+
+def test_going_back_keeps_every_answer_until_it_is_changed(q: Questionnaire) -> None:
+    """Going back three questions and stopping there loses nothing: the answers gone back over
+    stay saved (and in the interruption) until the person changes one; changing regions then
+    drops only what no longer applies."""
+    saved: list[Mapping[str, AnswerValue]] = []
+    prompter = ScriptedPrompter(
+        {
+            "flags": ScriptSteps([["none"], KeyboardInterrupt()]),
+            "regions": ScriptSteps([["knee.left"], BACK]),
+            "knee_worst": ScriptSteps([6, BACK]),
+            "note": ScriptSteps([BACK]),
+        }
+    )
+    with pytest.raises(Interrupted) as info:
+        run_session(q, prompter, on_change=lambda a: saved.append(dict(a)))
+    everything = {"flags": ("none",), "regions": ("knee.left",), "knee_worst": 6}
+    assert prompter.asked == [
+        "flags",
+        "regions",
+        "knee_worst",
+        "note",
+        "knee_worst",
+        "regions",
+        "flags",
+    ]
+    assert info.value.answers == everything
+    assert saved[-1] == everything
+    assert prompter.defaults["knee_worst"] == 6 and prompter.defaults["regions"] == ("knee.left",)
+
+    changed = ScriptedPrompter(
+        {
+            "flags": ["none"],
+            "regions": ScriptSteps([["knee.left"], ["neck"]]),
+            "knee_worst": ScriptSteps([6, BACK]),
+            "note": ScriptSteps([BACK, ""]),
+        }
+    )
+    saved.clear()
+    answers = run_session(q, changed, on_change=lambda a: saved.append(dict(a)))
+    assert answers == {"flags": ("none",), "regions": ("neck",), "note": None}
+    assert {"flags": ("none",), "regions": ("neck",)} in saved  # the knee answer dropped on change
 
 
 def test_prefilled_answers_are_not_asked(q: Questionnaire) -> None:

@@ -7,7 +7,7 @@ to the questions before it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from imbalance_cli import bodymap as body
@@ -154,6 +154,17 @@ class Flow:
         kept = self.prune(answers)
         for question in self.order:
             if question.id not in kept and self.is_visible(question, kept):
+                return question
+        return None
+
+    def next_to_ask(self, answers: Answers, again: Collection[str] = ()) -> Question | None:
+        """The first visible question, in order, that is not answered yet or that the person
+        went back to (``again``: their answers stay until they are changed)."""
+        kept = self.prune(answers)
+        for question in self.order:
+            if (question.id not in kept or question.id in again) and self.is_visible(
+                question, kept
+            ):
                 return question
         return None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from imbalance_cli.engine import Flow
+from imbalance_cli.engine import Flow, Progress
 from imbalance_cli.errors import Interrupted
 from imbalance_cli.model import AlertLevel, AnswerValue, FiredAlert, Questionnaire
 from imbalance_cli.prompts import BACK, Prompter, _Back
@@ -48,18 +48,20 @@ def run_session(
     answers_given: set[str] = set(answers)
     shown: set[str] = set()
     current_section: str | None = None
+    # Questions the person went back to: asked again in order, with their answers chosen. Their
+    # answers stay (in the store too) until they are changed, so going back and then stopping,
+    # or a crash meanwhile, loses nothing.
+    again: set[str] = set()
 
     # Each emergency is offered once per sitting; a resumed session offers again, since the
     # person may have stopped at the offer itself.
     offered: set[str] = set()
 
     def go_back() -> None:
-        nonlocal answers
-        previous = history.pop()
-        answers.pop(previous, None)
-        answers = flow.prune(answers)
-        if on_change:
-            on_change(answers)
+        again.add(history.pop())
+
+    def progress() -> Progress:
+        return flow.progress({k: v for k, v in answers.items() if k not in again})
 
     def show_new_alerts() -> bool:
         """Show alerts that just fired; True when the person chose to stop at an emergency.
@@ -75,7 +77,7 @@ def run_session(
         emergencies = tuple(
             f for f in new if f.alert.level is AlertLevel.EMERGENCY and f.alert.id not in offered
         )
-        if not emergencies or flow.next_question(answers) is None:
+        if not emergencies or flow.next_to_ask(answers, again) is None:
             return False
         offered.update(f.alert.id for f in emergencies)
         try:
@@ -93,7 +95,7 @@ def run_session(
     if show_new_alerts():
         return answers
     while True:
-        question = flow.next_question(answers)
+        question = flow.next_to_ask(answers, again)
         if question is None:
             return answers
         if carried and question.id in carried and question.id not in answers_given:
@@ -113,7 +115,7 @@ def run_session(
             reply = prompter.ask(
                 question,
                 default=remembered.get(question.id),
-                progress=flow.progress(answers),
+                progress=progress(),
                 can_go_back=bool(history),
             )
         except (KeyboardInterrupt, EOFError) as exc:
@@ -126,12 +128,14 @@ def run_session(
             go_back()
             continue
         assert not isinstance(reply, _Back)
+        again.discard(question.id)
+        changed = question.id not in answers or answers[question.id] != reply
         answers[question.id] = reply
         remembered[question.id] = reply
         answers_given.add(question.id)
         answers = flow.prune(answers)
         history.append(question.id)
-        if on_change:
+        if on_change and changed:
             on_change(answers)
         if show_new_alerts():
             return answers
