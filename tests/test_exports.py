@@ -200,6 +200,62 @@ def test_a_broken_bundle_imports_nothing_and_says_where(store: Path, tmp_path: P
     assert cli(other, "sessions", "list", "--json").stdout.strip() == "[]"
 
 
+def test_answers_that_do_not_fit_their_questionnaire_are_refused(
+    store: Path, tmp_path: Path
+) -> None:
+    """With the same questionnaire here, an answer it could never have given (an age in words,
+    a rating of 14, a region side that does not exist, a question it does not ask) is a problem
+    of the bundle: nothing is imported, and every one is named."""
+    bundle = tmp_path / "b.json"
+    cli(store, "sessions", "export", "1", "--format", "bundle", "--out", str(bundle))
+    data = json.loads(bundle.read_text())
+    session = data["sessions"][0]
+    by_question = {a["question"]: a for a in session["answers"]}
+    by_question["age"]["value"] = "old"
+    by_question["pain_now.knee.left"]["value"] = 14
+    by_question["regions"]["value"] = ["knee.middle"]
+    session["answers"].append({"question": "favourite_colour", "value": "blue"})
+    session["started_at"] = "yesterday"
+    bundle.write_text(json.dumps(data))
+    run = cli(tmp_path / "other", "sessions", "import", str(bundle))
+    assert run.returncode == 1
+    assert "sessions[0].started_at: a date and time such as" in run.stderr
+    assert "nothing was imported" in run.stderr
+    session["started_at"] = "2026-11-20T10:00:00+00:00"
+    bundle.write_text(json.dumps(data))
+    run = cli(tmp_path / "other", "sessions", "import", str(bundle))
+    assert run.returncode == 1
+    assert (
+        "4 answer(s) in the bundle do not fit their questionnaire; nothing was imported"
+        in run.stderr
+    )
+    assert "'favourite_colour' is not a question of 'intake'" in run.stderr
+    assert cli(tmp_path / "other", "sessions", "list", "--json").stdout.strip() == "[]"
+
+
+def test_the_warning_sign_a_store_lists_is_worked_out_from_the_answers(
+    store: Path, tmp_path: Path
+) -> None:
+    """A bundle saying an emergency session had no warning sign does not hide it: the level
+    `sessions list` shows comes from the answers, as `show` and the CSV work it out."""
+    bundle = tmp_path / "b.json"
+    cli(store, "sessions", "export", "2", "--format", "bundle", "--out", str(bundle))
+    data = json.loads(bundle.read_text())
+    data["sessions"][0]["warning"] = "none"
+    data["sessions"][0]["result"] = None
+    bundle.write_text(json.dumps(data))
+    other = tmp_path / "other"
+    run = cli(other, "sessions", "import", str(bundle))
+    assert run.returncode == 0, run.stderr
+    assert "New clients: Sam" in run.stderr
+    (listed,) = json.loads(cli(other, "sessions", "list", "--json").stdout)
+    assert listed["warning"] == "emergency"
+    rows = list(
+        csv.DictReader(io.StringIO(cli(other, "sessions", "export", "--format", "csv").stdout))
+    )
+    assert rows[0]["warning"] == "emergency"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -295,9 +295,14 @@ def sessions_import(
         console.print("Imported nothing new.")
     for ref, existing in done.duplicates:
         console.print(f"Already here: the bundle's session {ref} is session {existing}; skipped.")
-    if done.clients:
-        console.print(f"Clients: {markup(', '.join(done.clients))}")
-    _missing_questionnaires(done.questionnaires)
+    matched = [c for c in done.clients if c not in done.new_clients]
+    if done.new_clients:
+        console.print(f"New clients: {markup(', '.join(done.new_clients))}")
+    if matched:
+        console.print(
+            f"Added to clients already here (matched by name): {markup(', '.join(matched))}"
+        )
+    _missing_questionnaires(done.unchecked)
 
 
 def _missing_questionnaires(sources: tuple[str, ...]) -> None:
@@ -308,9 +313,10 @@ def _missing_questionnaires(sources: tuple[str, ...]) -> None:
     for source in sources:
         if source not in known and not Path(source).is_file():
             _err_console().print(
-                f"[yellow]The sessions of '{markup(source)}' were imported, but this machine "
-                f"has no such questionnaire; copy its file to {markup(str(resources.user_dir()))} "
-                "to show or export them.[/]"
+                f"[yellow]The sessions of '{markup(source)}' were imported unchecked: this "
+                "machine has no such questionnaire. Copy its file to "
+                f"{markup(str(resources.user_dir()))} to show or export them; their answers "
+                "are checked when they are read.[/]"
             )
 
 

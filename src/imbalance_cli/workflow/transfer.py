@@ -86,6 +86,10 @@ class Imported:
     duplicates: tuple[tuple[int, int], ...]
     clients: tuple[str, ...]
     questionnaires: tuple[str, ...]
+    #: Clients the store did not have before (the others were matched by name).
+    new_clients: tuple[str, ...] = ()
+    #: Questionnaires this machine cannot load: their sessions came in unchecked.
+    unchecked: tuple[str, ...] = ()
 
 
 def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
@@ -183,6 +187,15 @@ def _record(
         problems.append(f"{where}.status: one of {', '.join(STATUSES)} expected")
     started, updated = text("started_at"), text("updated_at")
     completed = text("completed_at", optional=True)
+    for key, stamp in (
+        ("started_at", started),
+        ("updated_at", updated),
+        ("completed_at", completed),
+    ):
+        if stamp is not None and not _is_time(stamp):
+            problems.append(
+                f"{where}.{key}: a date and time such as 2026-11-27T10:00:00+00:00 expected"
+            )
     previous = item.get("previous")
     if previous is not None and previous not in index_of:
         problems.append(f"{where}.previous: {previous!r} is not a session earlier in the bundle")
@@ -218,6 +231,16 @@ def _record(
     return ref, record, fingerprint(record.questionnaire_id, record.sha256, started, plain)
 
 
+def _is_time(text: str) -> bool:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _answers(node: object, where: str, problems: list[str]) -> list[tuple[str, int, str]]:
     if not isinstance(node, list):
         problems.append(f"{where}.answers: a list expected")
@@ -249,9 +272,75 @@ def _plain_answer(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+def _checked(
+    found: list[tuple[int, NewSession, str]], path: Path
+) -> tuple[list[tuple[int, NewSession, str]], tuple[str, ...]]:
+    """Each session read against its questionnaire where this machine has it: with the same
+    questionnaire (by content), an answer that does not fit is a problem of the bundle; with
+    another version, answers that no longer fit are left out when read, as for any stored
+    session. Either way the warning sign and worst pain the store lists are worked out here from
+    the answers, never taken from the file. Returns the sessions and the questionnaires that
+    could not be read (their values are kept as the bundle gives them)."""
+    from dataclasses import replace
+
+    from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
+    from imbalance_cli.engine import Flow
+    from imbalance_cli.model import AnswerValue, Role
+    from imbalance_cli.rules import fired_alerts
+    from imbalance_cli.store import worst_pain
+    from imbalance_cli.workflow import load
+
+    problems: list[str] = []
+    missing: set[str] = set()
+    cache: dict[str, Any] = {}
+    out: list[tuple[int, NewSession, str]] = []
+    for n, (ref, record, key) in enumerate(found):
+        if record.source not in cache:
+            try:
+                cache[record.source] = load(record.source)[0]
+            except ImbalanceError:
+                cache[record.source] = None
+        q = cache[record.source]
+        if q is None:
+            missing.add(record.source)
+            out.append((ref, record, key))
+            continue
+        same = q.sha256 == record.sha256
+        answers: dict[str, AnswerValue] = {}
+        for qid, position, value in record.answers:
+            here = f"sessions[{n}].answers[{position}]"
+            targets = legacy_ids(q, qid)
+            if not targets:
+                if same:
+                    problems.append(f"{here}: '{qid}' is not a question of '{q.id}'")
+                continue
+            for target in targets:
+                question = q.question(target)
+                assert question is not None
+                try:
+                    answers.setdefault(target, check(question, json.loads(value)))
+                except InvalidAnswer as exc:
+                    if same:
+                        problems.append(f"{here}.value: {exc}")
+                    break
+        answers = Flow(q, reassessment=record.previous_index is not None).prune(answers)
+        levels = [f.alert.level for f in fired_alerts(q, answers)]
+        top = min(levels, key=lambda lv: lv.rank).value if levels else "none"
+        worst = worst_pain(answers, [x.id for x in q.with_role(Role.PAIN_WORST)])
+        out.append((ref, replace(record, warning=top, worst_pain=worst), key))
+    if problems:
+        shown = "\n".join(f"{path}: {p}" for p in problems[:50])
+        more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        raise ImbalanceError(
+            f"{len(problems)} answer(s) in the bundle do not fit their questionnaire; nothing "
+            f"was imported:\n{shown}{more}"
+        )
+    return out, tuple(sorted(missing))
+
+
 def bring_in(store: Store, data: dict[str, Any], path: Path) -> Imported:
     """Add the bundle's sessions that are not in the store yet, all in one transaction."""
-    found = records(data, path)
+    found, unchecked = _checked(records(data, path), path)
     known = store.fingerprints()
     new: list[NewSession] = []
     refs: list[int] = []
@@ -272,12 +361,14 @@ def bring_in(store: Store, data: dict[str, Any], path: Path) -> Imported:
         position[index] = len(new)
         new.append(record)
         refs.append(ref)
-    ids = store.add_sessions(new) if new else []
     clients = sorted({r.client for r in new if r.client})
+    fresh = tuple(c for c in clients if store.client_id(c, create=False) is None)
+    ids = store.add_sessions(new) if new else []
     questionnaires = sorted({r.source for r in new})
     return Imported(
-        tuple(zip(ids, refs, strict=True)), tuple(duplicates), tuple(clients), tuple(questionnaires)
-    )
+        tuple(zip(ids, refs, strict=True)), tuple(duplicates), tuple(clients),
+        tuple(questionnaires), fresh, tuple(q for q in unchecked if q in questionnaires),
+    )  # fmt: skip
 
 
 def _linked(record: NewSession, previous_id: int | None, previous_index: int | None) -> NewSession:
