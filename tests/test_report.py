@@ -4,6 +4,7 @@ a screenshot; pypdf reads the pages back)."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import struct
@@ -212,3 +213,32 @@ def test_progress_charts_mark_meaningful_changes(intake: Questionnaire, library:
     assert len(marked("Knee (left)")) == 1 and marked("Knee (right)") == []
     report = html.render(later, "client", svg_charts(data))
     assert "Progress over time" in report and "Re-assessment of session" in report
+
+
+def test_progress_shows_a_warning_sign_that_came_up_while_pain_fell(
+    intake: Questionnaire, library: Library
+) -> None:
+    """Pain falling from 7 to 3 must not read as plain good news when a warning sign came up in
+    the later session: the table, the JSON and the HTML page each name it, with what to do."""
+    from imbalance_cli.render.progress import table, warnings_html
+
+    first = _result(intake, library, "two-knees-different")
+    later_answers = dict(first.answers)
+    later_answers["pain_worst.knee.left"] = 3
+    later_answers["red_flags_days"] = ("cord_signs",)
+    later = assess(
+        intake, later_answers, library, started_at="2026-11-15T09:00:00+00:00",
+        completed_at="2026-11-15T09:10:00+00:00", client="Ann Lee", session=5, previous=4,
+    )  # fmt: skip
+    assert later.top_level is not None and later.top_level.value == "urgent"
+    data = collect([first, later])
+    assert [w["level"] for w in data.as_dict()["warning_signs"]] == ["none", "urgent"]
+    from rich.console import Console
+
+    console = Console(width=120, color_system=None, file=io.StringIO())
+    console.print(table(data, plain=True))
+    row = next(line for line in console.file.getvalue().splitlines() if "Warning signs" in line)  # type: ignore[attr-defined]
+    assert [cell for cell in row.split() if cell.isalpha()][-2:] == ["none", "URGENT"]
+    page = html.page("Progress: Ann Lee", svg_charts(data), warnings_html(data))
+    assert 'class="alert urgent" role="alert"' in page
+    assert "What to do: " in page and page.index("Warning signs") < page.index("<svg")

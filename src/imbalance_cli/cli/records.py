@@ -503,7 +503,7 @@ def progress(
     """Show every completed session of a client: pain per region and side, goal ratings and the
     side-to-side symmetry index over time; changes of 2 points on a 0-10 rating are marked."""
     from imbalance_cli import files
-    from imbalance_cli.render.progress import collect, svg_charts, table
+    from imbalance_cli.render.progress import collect, svg_charts, table, warnings_html
     from imbalance_cli.workflow import client_results
 
     to_stdout = html_out is not None and str(html_out) == files.STDOUT
@@ -529,6 +529,7 @@ def progress(
     if html_out is not None:
         from imbalance_cli.render.html import page
 
-        files.write_private(html_out, page(f"Progress: {name}", svg_charts(data)), force=force)
+        text = page(f"Progress: {name}", svg_charts(data), warnings_html(data))
+        files.write_private(html_out, text, force=force)
         if not to_stdout:
             _err_console().print(f"Wrote {markup(str(html_out))}")

@@ -227,8 +227,9 @@ def render(result: Result, audience: str = "trainer", charts: Sequence[str] = ()
     return "\n".join(out)
 
 
-def page(title: str, charts: Sequence[str]) -> str:
-    """A page of charts alone (imbalance progress --html)."""
+def page(title: str, charts: Sequence[str], lead: str = "") -> str:
+    """A page of charts alone (imbalance progress --html); ``lead`` is HTML put before them
+    (the warning signs of the sessions), made by our own renderers with everything escaped."""
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -236,6 +237,7 @@ def page(title: str, charts: Sequence[str]) -> str:
             f"<title>{_e(title)}</title>",
             f"<style>{CSS}</style></head><body>",
             f"<h1>{_e(title)}</h1>",
+            lead,
             *[f'<div class="chart">{chart}</div>' for chart in charts],
             f'<p class="footer">{_e(markdown.DISCLAIMER)}</p>',
             "</body></html>",

@@ -20,12 +20,22 @@ MEANINGFUL = 2.0
 
 
 @dataclass(frozen=True)
+class Warning:
+    """The warning signs of one session: its most urgent level, and each alert."""
+
+    level: str  # emergency | urgent | advisory | none
+    alerts: tuple[tuple[str, str, str, str], ...] = ()  # (id, level, message, action)
+
+
+@dataclass(frozen=True)
 class Progress:
     labels: tuple[str, ...]
     sessions: tuple[int | None, ...]
     pain: tuple[Series, ...]
     goals: tuple[Series, ...]
     symmetry: tuple[Series, ...]
+    #: Per session: a falling pain line never hides a warning sign that came up meanwhile.
+    warnings: tuple[Warning, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         def rows(series: tuple[Series, ...]) -> list[dict[str, Any]]:
@@ -34,6 +44,16 @@ class Progress:
         return {
             "sessions": list(self.sessions),
             "labels": list(self.labels),
+            "warning_signs": [
+                {
+                    "level": w.level,
+                    "alerts": [
+                        {"id": a, "level": lv, "message": m, "action": act}
+                        for a, lv, m, act in w.alerts
+                    ],
+                }
+                for w in self.warnings
+            ],
             "pain_worst": rows(self.pain),
             "goal_ratings": rows(self.goals),
             "symmetry_index": rows(self.symmetry),
@@ -72,13 +92,41 @@ def collect(results: Sequence[Result]) -> Progress:
         for s in symmetries(q, result.answers):
             if s.lsi is not None:
                 sym.setdefault(s.label, [None] * n)[i] = s.lsi
+    warnings = tuple(
+        Warning(
+            r.top_level.value if r.top_level is not None else "none",
+            tuple(
+                (f.alert.id, f.alert.level.value, f.alert.message, f.alert.action)
+                for f in sorted(r.alerts, key=lambda f: f.alert.level.rank)
+            ),
+        )
+        for r in results
+    )
     return Progress(
         labels,
         tuple(r.session for r in results),
         tuple(Series(k, tuple(v)) for k, v in pain.items()),
         tuple(Series(goal_names[k], tuple(v)) for k, v in goals.items()),
         tuple(Series(k, tuple(v)) for k, v in sym.items()),
+        warnings,
     )
+
+
+def warnings_html(progress: Progress) -> str:
+    """The warning signs of each session, above the charts: what came up, and what to do."""
+    from html import escape
+
+    items = []
+    for label, warning in zip(progress.labels, progress.warnings, strict=True):
+        for _, level, message, action in warning.alerts:
+            items.append(
+                f'<div class="alert {escape(level)}" role="alert"><h3>⚠ {escape(label)}: '
+                f"{escape(level.upper())}</h3><p>{escape(message)}</p>"
+                f'<p class="what">What to do: {escape(action)}</p></div>'
+            )
+    if not items:
+        return "<p>No warning signs were reported in any of these sessions.</p>"
+    return "<h2>Warning signs</h2>" + "".join(items)
 
 
 def svg_charts(progress: Progress) -> list[str]:
@@ -150,6 +198,12 @@ def table(progress: Progress, *, plain: bool = False) -> Any:
         ("Goal (0-10)", progress.goals, 10.0, MEANINGFUL),
         ("Symmetry index (%)", progress.symmetry, 100.0, None),
     )
+    if progress.warnings:
+        cells = []
+        for w in progress.warnings:
+            loud = w.level in ("emergency", "urgent")
+            cells.append(f"[bold red]{w.level.upper()}[/]" if loud else w.level)
+        t.add_row("[bold]Warning signs[/]", *cells)
     for heading, series, scale, meaningful in groups:
         if not series:
             continue
