@@ -256,7 +256,10 @@ def test_the_whole_intake_in_plain_mode_under_term_dumb(
 
 @pytest.mark.parametrize(
     ("args", "env"),
-    [(["--plain"], {"TERM": "xterm"}), ([], {"TERM": "xterm", "ACCESSIBLE": "1"})],
+    [
+        (["--data-dir", "{data}", "--plain"], {"TERM": "xterm"}),
+        ([], {"TERM": "xterm", "ACCESSIBLE": "1"}),
+    ],
     ids=["--plain", "ACCESSIBLE"],
 )
 def test_plain_mode_by_option_or_environment_and_ctrl_c_then_resume(
@@ -265,6 +268,7 @@ def test_plain_mode_by_option_or_environment_and_ctrl_c_then_resume(
     """Chosen by --plain or ACCESSIBLE even on a capable terminal; Ctrl-C keeps the answers
     and says how to go on; resume continues in plain mode; an emergency summary comes as text."""
     (tmp_path / "mini.yaml").write_text(MINI)
+    args = [a.replace("{data}", str(tmp_path / "data")) for a in args]
     child = _spawn(tmp_path, [*args, "run", "mini.yaml"], env)
     transcript = io.StringIO()
     child.logfile_read = transcript
@@ -277,7 +281,9 @@ def test_plain_mode_by_option_or_environment_and_ctrl_c_then_resume(
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
-    assert "continue with: imbalance resume 1" in transcript.getvalue()
+    # The command to go on carries the options given: the same store, the same mode.
+    again = " ".join(["imbalance", *args, "resume", "1"])
+    assert f"continue with: {again}" in transcript.getvalue()
     resumed = _spawn(tmp_path, [*args, "resume"], env)
     resumed.logfile_read = transcript
     resumed.expect("Resuming session 1")

@@ -120,12 +120,27 @@ def _main(
         # An empty path would mean the current folder: never put health data there unasked.
         raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
     resources.set_data_dir(Path(data_dir) if data_dir is not None else None)
-    global _PLAIN
+    global _PLAIN, _PREFIX
     _PLAIN = plain or plain_by_environment()
+    # The commands messages suggest carry the options given here, so they reach the same
+    # store, in the same mode.
+    _PREFIX = "imbalance"
+    if data_dir is not None:
+        import shlex
+
+        _PREFIX += f" --data-dir {shlex.quote(data_dir)}"
+    if plain:
+        _PREFIX += " --plain"
 
 
 #: Plain mode: no escape sequences anywhere (set by --plain, TERM=dumb or ACCESSIBLE).
 _PLAIN = False
+#: How to call imbalance again with the options given before the command.
+_PREFIX = "imbalance"
+
+
+def command_prefix() -> str:
+    return _PREFIX
 
 
 def plain_by_environment() -> bool:
@@ -143,7 +158,7 @@ def _ui() -> "Ui":
     """The person's side of the intake: plain lines, or full-screen prompts."""
     from imbalance_cli.cli.ui import PlainUi, TerminalUi
 
-    return PlainUi() if _PLAIN else TerminalUi(_err_console)
+    return PlainUi(_PREFIX) if _PLAIN else TerminalUi(_err_console, _PREFIX)
 
 
 def write_stdout(text: str) -> None:

@@ -147,7 +147,7 @@ def reassess(
     for other in done.others:
         ui.say(
             f"{done.client} also has a completed '{other}'; re-assess it with: "
-            f"imbalance reassess '{done.client}' {other}"
+            f"{ui.prefix} reassess '{done.client}' {other}"
         )
 
 

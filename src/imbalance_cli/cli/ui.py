@@ -23,9 +23,10 @@ class TerminalUi:
     """Questionary's prompts on the terminal, with messages in colour. The console is made on
     first use: a headless run that shows nothing never imports rich."""
 
-    def __init__(self, console: Callable[[], Console]) -> None:
+    def __init__(self, console: Callable[[], Console], prefix: str = "imbalance") -> None:
         self._make = console
         self._console: Console | None = None
+        self.prefix = prefix
 
     @property
     def console(self) -> Console:
@@ -57,6 +58,9 @@ class TerminalUi:
 
 class PlainUi:
     """Lines of text read and written in order: for screen readers and dumb terminals."""
+
+    def __init__(self, prefix: str = "imbalance --plain") -> None:
+        self.prefix = prefix
 
     def prompter(self, questionnaire: Questionnaire) -> Prompter:
         from imbalance_cli.prompts.plain import PlainPrompter

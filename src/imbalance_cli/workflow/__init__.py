@@ -38,7 +38,9 @@ def source_of(name: str, questionnaire: Questionnaire) -> str:
     return str(path)
 
 
-def saver(store: Store, session_id: int, questionnaire: Questionnaire) -> SaveHook:
+def saver(
+    store: Store, session_id: int, questionnaire: Questionnaire, prefix: str = "imbalance"
+) -> SaveHook:
     """Save every change; a fault of the store (a full disk, the session deleted meanwhile)
     becomes a clear error that says what is kept and how to go on."""
     import sqlite3
@@ -67,7 +69,7 @@ def saver(store: Store, session_id: int, questionnaire: Questionnaire) -> SaveHo
                 raise problem from None
             raise ImbalanceError(
                 f"{problem.message}\nyour {kept} earlier answer(s) are saved in session "
-                f"{session_id}; continue with: imbalance resume {session_id}"
+                f"{session_id}; continue with: {prefix} resume {session_id}"
             ) from None
 
     return save

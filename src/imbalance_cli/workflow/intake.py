@@ -42,6 +42,10 @@ def now() -> str:
 class Ui(Protocol):
     """The person's side of a flow, given by the command line."""
 
+    #: How to call imbalance again as it was called (``imbalance --data-dir D --plain``), for
+    #: the commands a message suggests.
+    prefix: str
+
     def prompter(self, questionnaire: Questionnaire) -> Prompter:
         """A prompter ready to ask (the questionnaire's header shown); only called when
         something must be asked."""
@@ -212,12 +216,12 @@ def run(
             )  # fmt: skip
             if outputs.given():
                 store.set_outputs(session_id, outputs.remembered())
-            hook = saver(store, session_id, q)
+            hook = saver(store, session_id, q, ui.prefix)
             hook(flow.prune(prepared.answers))
         final = flow.prune(prepared.answers)
         if prepared.needs_prompt:
             final = _ask(q, prepared.answers, hook, store, session_id, ui, outputs=outputs)
-        return _finish(q, library, final, started, client, outputs, store, session_id)
+        return _finish(q, library, final, started, client, outputs, store, session_id, ui=ui)
     except Exception as exc:
         if store is not None and session_id is not None and not isinstance(exc, Interrupted):
             store.discard_if_empty(session_id)
@@ -242,7 +246,7 @@ def resume(session: int | None, outputs: Outputs | None, *, interactive: bool, u
             ui.note(warning)
         if not interactive:
             raise UsageError(f"resuming needs a terminal to ask on; session {row.id} is unchanged")
-        hook = saver(store, row.id, loaded.questionnaire)
+        hook = saver(store, row.id, loaded.questionnaire, ui.prefix)
         carried = defaults = None
         if row.previous_id is not None:
             # A re-assessment goes on carrying the last session's answers over.
@@ -261,7 +265,7 @@ def resume(session: int | None, outputs: Outputs | None, *, interactive: bool, u
         )  # fmt: skip
         return _finish(
             loaded.questionnaire, loaded.library, final, row.started_at, row.client, outputs,
-            store, row.id, row.previous_id,
+            store, row.id, row.previous_id, ui=ui,
         )  # fmt: skip
 
 
@@ -304,12 +308,12 @@ def reassess(
                 "what changes is asked again."
             )
             final = _ask(
-                q, {}, saver(store, session_id, q), store, session_id, ui, outputs=outputs,
+                q, {}, saver(store, session_id, q, ui.prefix), store, session_id, ui, outputs=outputs,
                 carried=start.carried, defaults=start.defaults,
             )  # fmt: skip
             finished = _finish(
                 q, previous.library, final, started, name, outputs, store, session_id,
-                previous.row.id,
+                previous.row.id, ui=ui,
             )  # fmt: skip
         except Exception as exc:
             if not isinstance(exc, Interrupted):
@@ -353,7 +357,7 @@ def _ask(
         raise Interrupted(
             exc.answers,
             f"{exc.message}; your {len(exc.answers)} answer(s) so far are saved in session "
-            f"{session_id}\ncontinue with: imbalance resume {session_id}{outputs.hint()}",
+            f"{session_id}\ncontinue with: {ui.prefix} resume {session_id}{outputs.hint()}",
         ) from None
 
 
@@ -367,6 +371,8 @@ def _finish(
     store: Store | None,
     session_id: int | None,
     previous: int | None = None,
+    *,
+    ui: Ui,
 ) -> Finished:
     from imbalance_cli.render import json as json_render
     from imbalance_cli.render import markdown
@@ -396,7 +402,7 @@ def _finish(
         files.write_private(outputs.html, text, force=outputs.force)
         written.append(_where(outputs.html))
     if session_id is not None:
-        written.append(f"session {session_id} (imbalance sessions show {session_id})")
+        written.append(f"session {session_id} ({ui.prefix} sessions show {session_id})")
     return Finished(result, tuple(written), document, outputs)
 
 
