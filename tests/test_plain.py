@@ -296,9 +296,44 @@ def test_plain_mode_by_option_or_environment_and_ctrl_c_then_resume(
     resumed.expect("!! WARNING SIGN. Emergency: get medical help now.")
     resumed.expect("Type 1 or 2")
     resumed.sendline("")
-    resumed.expect("# Mini intake")  # the summary as text on the terminal
+    resumed.expect("Mini intake\r\n===")  # the summary as plain text on the terminal
     resumed.expect(pexpect.EOF)
     resumed.close()
     assert resumed.exitstatus == 0
     assert "\x1b" not in transcript.getvalue()
     assert "Go to an emergency department now" in transcript.getvalue()
+
+
+def test_summaries_read_as_plain_words(intake: Questionnaire, library: object) -> None:
+    """In the plain mode a summary is the markdown's words without its marks: headings alone,
+    no emphasis stars, no pipes (a table row is read as 'header: cell' pairs), no pictographs;
+    every warning sign and what to do is still there."""
+    from imbalance_cli.render import markdown, plaintext
+    from imbalance_cli.rules import assess
+
+    answers = read_answers(EXAMPLES / "two-knees-different.yaml", intake)
+    result = assess(
+        intake,
+        answers,
+        library,
+        started_at="2026-11-27T10:00:00+00:00",
+        completed_at="2026-11-27T10:30:00+00:00",
+    )  # type: ignore[arg-type]
+    text = plaintext.render(markdown.render(result, "trainer"))
+    assert text.startswith("Muscle imbalance self-assessment\n================================\n")
+    for mark in ("**", "|", "##", "⚠", "🚨", "](", "\x1b"):
+        assert mark not in text, mark
+    assert "Region: Knee (left); Pain now: 5/10; Pain at best: 3/10; Pain at worst: 7/10;" in text
+
+    stopped = read_answers(EXAMPLES / "saddle-numbness-emergency.yaml", intake)
+    emergency = assess(
+        intake,
+        stopped,
+        library,
+        started_at="2026-11-27T10:00:00+00:00",
+        completed_at="2026-11-27T10:05:00+00:00",
+    )  # type: ignore[arg-type]
+    spoken = plaintext.render(markdown.render(emergency, "client"))
+    assert "Warning signs: act on these first\n\nEmergency: get medical help now\n" in spoken
+    for fired in emergency.alerts:
+        assert f"What to do: {fired.alert.action}" in spoken

@@ -169,7 +169,12 @@ def _show(finished: "Finished") -> None:
     result, outputs = finished.result, finished.outputs
     stdout_taken = outputs.to_stdout()
     if outputs.markdown is None and not stdout_taken and (plain_mode() or not sys.stdout.isatty()):
-        write_stdout(markdown.render(result, outputs.audience))
+        text = markdown.render(result, outputs.audience)
+        if plain_mode() and sys.stdout.isatty():
+            from imbalance_cli.render import plaintext
+
+            text = plaintext.render(text)  # read aloud: words, without markdown's marks
+        write_stdout(text)
         if plain_mode():
             for item in finished.written:
                 print(f"imbalance: wrote {clean(item)}", file=sys.stderr)

@@ -15,6 +15,7 @@ from imbalance_cli.cli import (
     _stdout_console,
     app,
     complete,
+    plain_mode,
     write_stdout,
 )
 from imbalance_cli.errors import (
@@ -136,14 +137,20 @@ def sessions_show(
         document = {"session": loaded.row.as_dict(), "result": json_render.result_document(result)}
         write_stdout(dumps(document))
         return
+    row = loaded.row
+    heading = (
+        f"Session {row.id}, {row.status.replace('_', ' ')}, "
+        f"started {row.started_at[:16].replace('T', ' ')}"
+    )
+    if plain_mode():
+        from imbalance_cli.render import plaintext
+
+        write_stdout(f"{heading}\n\n" + plaintext.render(markdown.render(result, "trainer")))
+        return
     from rich.markdown import Markdown
 
-    row = loaded.row
     console = _stdout_console()
-    console.print(
-        f"[bold]Session {row.id}[/] [dim]{row.status.replace('_', ' ')}, "
-        f"started {row.started_at[:16].replace('T', ' ')}[/]"
-    )
+    console.print(f"[bold]{markup(heading)}[/]")
     console.print(Markdown(markdown.render(result, "trainer")))
 
 
@@ -477,7 +484,11 @@ def compare(
         if str(out) == files.STDOUT:
             return
         _err_console().print(f"Wrote {markup(str(out))}")
-    if sys.stdout.isatty():
+    if sys.stdout.isatty() and plain_mode():
+        from imbalance_cli.render import plaintext
+
+        write_stdout(plaintext.render(text))
+    elif sys.stdout.isatty():
         from rich.markdown import Markdown
 
         _stdout_console().print(Markdown(text))
@@ -525,7 +536,8 @@ def progress(
         write_stdout(dumps({"client": name, **data.as_dict()}))
     else:
         console = _err_console() if to_stdout else _stdout_console()
-        console.print(table(data, plain=console.no_color or not console.is_terminal))
+        plain = plain_mode() or console.no_color or not console.is_terminal
+        console.print(table(data, plain=plain))
     if html_out is not None:
         from imbalance_cli.render.html import page
 

@@ -65,9 +65,12 @@ class PlainPrompter:
 
     def alert(self, fired: FiredAlert) -> None:
         a = fired.alert
+        # Emergency and urgent signs are announced as warning signs; an advisory as a note
+        # for a clinician, so the two never sound alike read aloud.
+        loud = a.level.holds_back
         self._say(
             "",
-            f"!! WARNING SIGN. {a.level.heading}.",
+            f"!! WARNING SIGN. {a.level.heading}." if loud else f"Note. {a.level.heading}.",
             a.message,
             f"What to do: {a.action}",
         )
@@ -181,7 +184,7 @@ def _instruction(question: Question, options: list[tuple[str, str]]) -> str:
         return "Type the numbers of all that apply, separated by spaces or commas."
     if t is QuestionType.BODY_REGIONS:
         return (
-            "Type the numbers of every place that hurts, separated by spaces or commas, or "
+            "Type the numbers of every area that applies, separated by spaces or commas, or "
             "names such as: left knee, neck."
         )
     if t is QuestionType.YES_NO:

@@ -171,13 +171,21 @@ BARS = " ▁▂▃▄▅▆▇█"
 
 
 def _cell(
-    value: float | None, previous: float | None, scale: float, meaningful: float | None
+    value: float | None,
+    previous: float | None,
+    scale: float,
+    meaningful: float | None,
+    plain: bool = False,
 ) -> str:
+    """A value with a small bar and ▲/▼ for a meaningful change; in plain text, the value and
+    'up' or 'down' (a bar read aloud says nothing)."""
     if value is None:
-        return "[dim]–[/]"
+        return "not asked" if plain else "[dim]–[/]"
     mark = ""
     if meaningful is not None and previous is not None and abs(value - previous) >= meaningful:
-        mark = " ▲" if value > previous else " ▼"
+        mark = (" up" if plain else " ▲") if value > previous else (" down" if plain else " ▼")
+    if plain:
+        return f"{value:g}{mark}"
     bar = BARS[min(len(BARS) - 1, max(0, round(value / scale * (len(BARS) - 1))))]
     return f"{bar} {value:g}{mark}"
 
@@ -185,11 +193,14 @@ def _cell(
 def table(progress: Progress, *, plain: bool = False) -> Any:
     """A rich table: a row per line of the charts, a column per session, with a small bar and
     ▲/▼ where a 0-10 rating moved 2 points or more since the session before."""
+    from rich import box
     from rich.table import Table
 
     from imbalance_cli.text import markup
 
-    t = Table(title="Progress over sessions", show_lines=False)
+    t = Table(
+        title="Progress over sessions", show_lines=False, box=None if plain else box.HEAVY_HEAD
+    )
     t.add_column("What")
     for label in progress.labels:
         t.add_column(markup(label), justify="right")
@@ -212,8 +223,7 @@ def table(progress: Progress, *, plain: bool = False) -> Any:
             cells = []
             previous: float | None = None
             for value in s.values:
-                cell = _cell(value, previous, scale, meaningful)
-                cells.append(cell.replace("▲", "up").replace("▼", "down") if plain else cell)
+                cells.append(_cell(value, previous, scale, meaningful, plain))
                 if value is not None:
                     previous = value
             t.add_row("  " + markup(s.name), *cells)
