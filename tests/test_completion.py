@@ -5,6 +5,7 @@ with the scripts `--show-completion` and `--install-completion` give."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,7 +56,7 @@ def data(tmp_path: Path) -> Path:
 
 def _ask(shell: str, line: str, data: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """What imbalance answers when a shell asks for the completions of ``line``."""
-    words = line.split(" ")
+    words = re.split(r"(?<!\\) ", line)  # bash keeps an escaped space inside its word
     variables = {
         "bash": {"COMP_WORDS": line, "COMP_CWORD": str(len(words) - 1)},
         "zsh": {"_TYPER_COMPLETE_ARGS": line},
@@ -86,6 +87,9 @@ def _ask(shell: str, line: str, data: Path, **env: str) -> subprocess.CompletedP
         ),
         ("imbalance sessions list --client Sas", ["Sasha"], ["Sasha\t2 sessions"]),
         ("imbalance clients rename S", ["Sam\\ Rivera", "Sasha"], None),
+        # typed with a quote or an escaped space, bash gets names it can insert as they are
+        ('imbalance reassess "Sa', ['"Sam Rivera"', '"Sasha"'], None),
+        ("imbalance reassess Sam\\ R", ["Sam\\ Rivera"], None),
         ("imbalance --version r", ["run", "resume", "reassess"], None),
     ],
 )
@@ -180,13 +184,18 @@ def test_real_bash_completes_with_the_script_it_is_shown(data: Path, tmp_path: P
         "COMP_WORDS=(imbalance reassess Sa); COMP_CWORD=2\n"
         "_imbalance_completion imbalance\n"
         'printf "%s\\n" "${COMPREPLY[@]}"\n'
+        """COMP_WORDS=(imbalance reassess '"Sam'); COMP_CWORD=2\n"""
+        "_imbalance_completion imbalance\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
     )
     run = subprocess.run(
         [bash, "--norc", "--noprofile", "-c", script], capture_output=True, text=True,
         timeout=60, env=_env(data, tmp_path),
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert sorted(run.stdout.split("\n")[:-1]) == ["Sam\\ Rivera", "Sasha"]
+    first, second = run.stdout.split("\n")[:2], run.stdout.split("\n")[2:-1]
+    assert sorted(first) == ["Sam\\ Rivera", "Sasha"]
+    assert second == ['"Sam Rivera"']
 
 
 def test_real_zsh_completes_with_the_script_it_is_shown(data: Path, tmp_path: Path) -> None:

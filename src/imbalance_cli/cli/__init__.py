@@ -54,12 +54,12 @@ _Questionnaire = Annotated[
     str,
     typer.Argument(
         help="A questionnaire id (bundled or yours), or a path to a YAML file.",
-        autocompletion=complete.questionnaires,
+        shell_complete=complete.questionnaires,
     ),
 ]
 _ClientOption = Annotated[
     str | None,
-    typer.Option("--client", help="Who the answers are about.", autocompletion=complete.clients),
+    typer.Option("--client", help="Who the answers are about.", shell_complete=complete.clients),
 ]
 
 

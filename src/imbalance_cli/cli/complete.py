@@ -10,6 +10,7 @@ imported at start-up with the commands that name it, so it imports nothing until
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import typer  # typer reads the callbacks' annotations when it builds the commands
 
@@ -27,28 +28,37 @@ def _data_dir(ctx: typer.Context) -> Path:
     return resources.data_dir()
 
 
-def questionnaires(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+def _item(value: str, help: str) -> Any:
+    # typer answers the shell with click's CompletionItem (typer 0.28 keeps click inside it)
+    from typer._click.shell_completion import CompletionItem
+
+    return CompletionItem(value, help=help)
+
+
+def questionnaires(ctx: typer.Context, param: Any, incomplete: str) -> list[Any]:
     """Bundled and user questionnaire ids, with where each comes from."""
     try:
         from imbalance_cli import resources
 
         _data_dir(ctx)
-        entries = resources.catalogue().entries
-        out = [
-            (e.id, "bundled" if e.origin == "bundled" else f"yours: {e.path.name}"[:_HELP])
-            for e in entries
+        return [
+            _item(e.id, "bundled" if e.origin == "bundled" else f"yours: {e.path.name}"[:_HELP])
+            for e in resources.catalogue().entries
+            if e.id.startswith(incomplete)
         ]
-        return [(name, text) for name, text in out if name.startswith(incomplete)]
     except Exception:  # a TAB must never print a traceback
         return []
 
 
-def clients(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    """The names of the clients in the store, with their number of sessions."""
+def clients(ctx: typer.Context, param: Any, incomplete: str) -> list[Any]:
+    """The names of the clients in the store, with their number of sessions. bash inserts what
+    it is given as typed, so there a name with a space comes escaped (Sam\\ Rivera), or, after
+    an opening quote, quoted whole ("Sam Rivera")."""
     try:
         import sqlite3
 
         from imbalance_cli.store import FILENAME
+        from imbalance_cli.text import clean
 
         path = _data_dir(ctx) / FILENAME
         if not path.is_file():
@@ -61,19 +71,37 @@ def clients(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
             ).fetchall()
         finally:
             connection.close()
-        from imbalance_cli.text import clean
-
         bash = os.environ.get("_IMBALANCE_COMPLETE") == "complete_bash"
+        quote = _opening_quote(os.environ.get("COMP_WORDS", "")) if bash else ""
         out = []
         for name, count in rows:
             text = str(name)
-            if clean(text) != text:
+            if clean(text) != text or not text.startswith(incomplete):
                 continue  # a name holding control characters is never sent to the terminal
-            if bash:
-                # bash inserts a completion as typed: "Sam Rivera" must come as Sam\ Rivera
+            if quote and quote not in text:
+                text = f"{quote}{text}{quote}"
+            elif bash:
                 text = _BASH_SPECIAL.sub(r"\\\g<0>", text)
-            if text.startswith(incomplete):
-                out.append((text, f"{count} session{'s' if count != 1 else ''}"))
+            out.append(_item(text, f"{count} session{'s' if count != 1 else ''}"))
         return out
     except Exception:  # a damaged or locked store: no completions, no traceback
         return []
+
+
+def _opening_quote(line: str) -> str:
+    """The quote that opens the last word of a command line still being typed, if any."""
+    quote, escaped, start = "", False, 0
+    for n, ch in enumerate(line):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch.isspace():
+            start = n + 1
+    word = line[start:]
+    return word[0] if word[:1] in ("'", '"') and quote else ""

@@ -114,14 +114,14 @@ def resume(
 @app.command()
 def reassess(
     client: Annotated[
-        str, typer.Argument(help="The client to re-assess.", autocompletion=complete.clients)
+        str, typer.Argument(help="The client to re-assess.", shell_complete=complete.clients)
     ],
     questionnaire: Annotated[
         str | None,
         typer.Argument(
             help="Re-assess the client's last session of this questionnaire (default: their "
             "last completed session, whatever it was).",
-            autocompletion=complete.questionnaires,
+            shell_complete=complete.questionnaires,
         ),
     ] = None,
     out: _Out = None,

@@ -72,7 +72,7 @@ def sessions_list(
     client: Annotated[
         str | None,
         typer.Option(
-            "--client", help="Only this client's sessions.", autocompletion=complete.clients
+            "--client", help="Only this client's sessions.", shell_complete=complete.clients
         ),
     ] = None,
     as_json: _Json = False,
@@ -180,7 +180,7 @@ def sessions_export(
         typer.Option(
             "--client",
             help="csv and bundle: only this client's sessions.",
-            autocompletion=complete.clients,
+            shell_complete=complete.clients,
         ),
     ] = None,
     audience: Annotated[
@@ -370,7 +370,7 @@ def clients_rename(
         str,
         typer.Argument(
             help="The client's name as in 'imbalance clients list'.",
-            autocompletion=complete.clients,
+            shell_complete=complete.clients,
         ),
     ],
     new: Annotated[str, typer.Argument(help="The new name.")],
@@ -386,10 +386,10 @@ def clients_rename(
 @clients_app.command("merge")
 def clients_merge(
     source: Annotated[
-        str, typer.Argument(help="The client whose sessions move.", autocompletion=complete.clients)
+        str, typer.Argument(help="The client whose sessions move.", shell_complete=complete.clients)
     ],
     target: Annotated[
-        str, typer.Argument(help="The client who keeps them.", autocompletion=complete.clients)
+        str, typer.Argument(help="The client who keeps them.", shell_complete=complete.clients)
     ],
 ) -> None:
     """Merge two clients (one person entered twice): every session of the first moves to the
@@ -410,7 +410,7 @@ def sessions_attach(
     client: Annotated[
         str,
         typer.Argument(
-            help="The client it is about (new or existing).", autocompletion=complete.clients
+            help="The client it is about (new or existing).", shell_complete=complete.clients
         ),
     ],
 ) -> None:
@@ -431,7 +431,7 @@ def clients_delete(
         str,
         typer.Argument(
             help="The client's name as in 'imbalance clients list'.",
-            autocompletion=complete.clients,
+            shell_complete=complete.clients,
         ),
     ],
     yes: _Yes = False,
@@ -500,7 +500,7 @@ def compare(
 def progress(
     client: Annotated[
         str,
-        typer.Argument(help="The client whose sessions to chart.", autocompletion=complete.clients),
+        typer.Argument(help="The client whose sessions to chart.", shell_complete=complete.clients),
     ],
     html_out: Annotated[
         Path | None,
