@@ -65,6 +65,7 @@ def test_csv_has_a_row_per_session_and_a_column_per_question(store: Path) -> Non
     assert runner["warning"] == "none" and runner["alerts"] == ""
     assert "knee-start" in runner["recommended"].split(";")
     assert saddle["warning"] == "emergency"
+    assert saddle["status"] == "stopped"  # the emergency ended the intake, as FHIR says too
     assert "saddle_numbness" in saddle["alerts"].split(";")
     assert saddle["recommended"] == ""
     assert set(rows[0]) >= {"pain_now.knee.left", "pain_now.knee.right", "pain_worst.neck"}

@@ -249,7 +249,13 @@ def test_each_persona_exports_a_valid_bundle_that_reads_back_to_its_answers(
     for group in response["item"]:
         section = group["linkId"].removeprefix("section-")
         assert all(intake.question(i["linkId"]).section == section for i in group["item"])  # type: ignore[union-attr]
-    flags = [e["resource"] for e in bundle["entry"][1:]]
+    patients = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert [p["resource"]["name"] for p in patients] == [[{"text": "Sam 'O' <Rivera>"}]]
+    assert response["subject"] == {
+        "reference": patients[0]["fullUrl"],
+        "display": "Sam 'O' <Rivera>",
+    }
+    flags = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Flag"]
     assert [f["code"]["coding"][0]["code"] for f in flags] == [a["id"] for a in result["alerts"]]
     for flag, alert in zip(flags, result["alerts"], strict=True):
         assert flag["resourceType"] == "Flag" and flag["status"] == "active"
@@ -257,6 +263,7 @@ def test_each_persona_exports_a_valid_bundle_that_reads_back_to_its_answers(
         assert priority == {"emergency": "PH", "urgent": "PM", "advisory": "PL"}[alert["level"]]
         assert flag["extension"][1]["valueReference"]["reference"] == bundle["entry"][0]["fullUrl"]
         assert alert["action"] in flag["code"]["text"]
+        assert flag["subject"]["reference"] == patients[0]["fullUrl"]
     stopped = bool(result["not_asked"])
     assert response["status"] == ("stopped" if stopped else "completed")
 

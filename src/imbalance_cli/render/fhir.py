@@ -17,8 +17,8 @@
   ``!=`` means for an unanswered question. A question asked only at a re-assessment cannot be
   told apart in R4, so it is an optional item.
 - ``bundle(result)``: a ``collection`` Bundle with the ``QuestionnaireResponse`` (items nested
-  in their section groups as in the Questionnaire, answers typed as the items) and a ``Flag``
-  per alert. A Flag, not a RiskAssessment: R4 defines Flag as "prospective warnings of
+  in their section groups as in the Questionnaire, answers typed as the items), a ``Patient``
+  for a named client that the response and the flags refer to, and a ``Flag`` per alert. A Flag, not a RiskAssessment: R4 defines Flag as "prospective warnings of
   potential issues when providing care", which an alert is; a RiskAssessment predicts outcomes
   with their likelihood, which imbalance never does. The level is a ``flag-priority`` (emergency
   PH, urgent PM, advisory PL) and a code of ours; the message and what to do are the code's text.
@@ -63,8 +63,13 @@ ENABLE_WHEN_EXPRESSION = (
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
 )
 ITEM_CONTROL = "http://hl7.org/fhir/questionnaire-item-control"
-#: UCUM codes of the units a left/right test can have.
-UCUM_UNITS = {"seconds": "s", "kilograms": "kg", "degrees": "deg", "centimetres": "cm"}
+#: UCUM codes of units by the words questionnaires write them in (UCUM's own: a = year,
+#: mo = month, wk = week, d = day, h = hour, min = minute, s = second); a unit not here (runs,
+#: repetitions) is given by its words alone.
+UCUM_UNITS = {
+    "years": "a", "months": "mo", "weeks": "wk", "days": "d", "hours": "h", "minutes": "min",
+    "seconds": "s", "kilograms": "kg", "degrees": "deg", "centimetres": "cm",
+}  # fmt: skip
 PRIORITY = {AlertLevel.EMERGENCY: "PH", AlertLevel.URGENT: "PM", AlertLevel.ADVISORY: "PL"}
 PRIORITY_NAMES = {"PH": "High priority", "PM": "Medium priority", "PL": "Low priority"}
 _NAMESPACE = uuid.UUID("7f3c2a9e-51d4-4c1b-9a57-0c8e5f6b2d41")
@@ -315,7 +320,13 @@ def status(result: Result) -> str:
     return "stopped" if result.not_asked else "completed"
 
 
-def response(result: Result) -> dict[str, Any]:
+def _subject(result: Result, patient_url: str | None) -> dict[str, Any]:
+    if patient_url is not None and result.client:
+        return {"reference": patient_url, "display": _text(result.client)}
+    return {"display": _text(result.client) if result.client else "Client not named"}
+
+
+def response(result: Result, patient_url: str | None = None) -> dict[str, Any]:
     q = result.questionnaire
     resource: dict[str, Any] = {"resourceType": "QuestionnaireResponse"}
     if result.session is not None:
@@ -323,7 +334,7 @@ def response(result: Result) -> dict[str, Any]:
     resource["questionnaire"] = f"{canonical(q)}|{q.version}"
     resource["status"] = status(result)
     if result.client:
-        resource["subject"] = {"display": _text(result.client)}
+        resource["subject"] = _subject(result, patient_url)
     resource["authored"] = result.completed_at or result.started_at
     groups = []
     for section in q.sections:
@@ -384,7 +395,9 @@ def _answer(
     return {"valueDecimal": float(value)}
 
 
-def flag(result: Result, fired: FiredAlert, response_url: str) -> dict[str, Any]:
+def flag(
+    result: Result, fired: FiredAlert, response_url: str, patient_url: str | None = None
+) -> dict[str, Any]:
     a = fired.alert
     priority = PRIORITY[a.level]
     text = f"{a.level.heading}. {_text(a.message)} What to do: {_text(a.action)}"
@@ -423,7 +436,7 @@ def flag(result: Result, fired: FiredAlert, response_url: str) -> dict[str, Any]
             "coding": [{"system": alert_system(result.questionnaire), "code": a.id}],
             "text": text,
         },
-        "subject": {"display": _text(result.client) if result.client else "Client not named"},
+        "subject": _subject(result, patient_url),
     }
     if result.completed_at or result.started_at:
         resource["period"] = {"start": result.completed_at or result.started_at}
@@ -431,14 +444,19 @@ def flag(result: Result, fired: FiredAlert, response_url: str) -> dict[str, Any]
 
 
 def bundle(result: Result) -> dict[str, Any]:
-    """A collection Bundle: the response, then a Flag per alert, most urgent first."""
+    """A collection Bundle: the response, a Patient for a named client (whom the response and
+    the flags are about), then a Flag per alert, most urgent first."""
     response_url = _uuid(result, "response")
-    entries = [{"fullUrl": response_url, "resource": response(result)}]
+    patient_url = _uuid(result, "patient") if result.client else None
+    entries = [{"fullUrl": response_url, "resource": response(result, patient_url)}]
+    if patient_url is not None and result.client:
+        patient = {"resourceType": "Patient", "name": [{"text": _text(result.client)}]}
+        entries.append({"fullUrl": patient_url, "resource": patient})
     for n, fired in enumerate(result.alerts):
         entries.append(
             {
                 "fullUrl": _uuid(result, f"flag:{n}:{fired.alert.id}"),
-                "resource": flag(result, fired, response_url),
+                "resource": flag(result, fired, response_url, patient_url),
             }
         )
     return {

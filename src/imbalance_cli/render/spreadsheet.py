@@ -2,10 +2,11 @@
 
 The columns, in order:
 
-- ``session``, ``client``, ``questionnaire``, ``version``, ``status`` (complete, in_progress,
-  interrupted), ``started_at``, ``completed_at``, ``previous`` (the session it re-assesses),
-  ``warning`` (the most urgent alert: emergency, urgent, advisory or none), ``alerts`` and
-  ``recommended`` (ids);
+- ``session``, ``client``, ``questionnaire``, ``version``, ``status`` (complete; stopped, when
+  an emergency ended the intake early; in_progress; interrupted), ``started_at``,
+  ``completed_at``, ``previous`` (the session it re-assesses), ``warning`` (the most urgent
+  alert: emergency, urgent, advisory, or none; empty for an unfinished session without one),
+  ``alerts`` and ``recommended`` (ids);
 - then a column per question in questionnaire order, named by its id: a section repeated per
   body region gives one per region and side (``pain_worst.knee.left``), a left/right test one
   per side (``grip.left``, ``grip.right``) followed by ``grip.lsi``, the limb symmetry index.
@@ -85,11 +86,13 @@ def _row(row: Row, layout: list[tuple[str, str, Question | None]]) -> list[str]:
         _text(result.client or ""),
         q.id,
         q.version,
-        row.status,
+        "stopped" if row.status == "complete" and result.not_asked else row.status,
         result.started_at,
         result.completed_at or "",
         "" if result.previous is None else str(result.previous),
-        top.value if top is not None else "none",
+        # "none" only where the whole run was read: an unfinished one may not have reached
+        # the warning-sign questions yet
+        top.value if top is not None else ("none" if row.status == "complete" else ""),
         ";".join(f.alert.id for f in result.alerts),
         ";".join(r.id for r in result.recommendations),
     ]
