@@ -119,7 +119,7 @@ def test_every_failed_expectation_is_located_in_the_fixture(project: Path) -> No
         f"{where}11:15: expected 'worst' not to be asked; it was shown (worst)",
         f"{where}12:20: alert 'swells' was raised as advisory, not urgent",
         f"{where}12:28: expected alert 'hot_knee' (emergency); it was not raised",
-        f"{where}13:35: expected 'flare-up-plan' to be recommended; it was not",
+        f"{where}13:35: expected 'flare-up-plan' to be recommended; it was not (recommended: soreness-vs-pain, knee-start)",
         f"{where}13:50: 'knee-strat' is not an article or strategy of the library; did you mean 'knee-start'?",
         f"{where}14:21: expected 'knee-start' not to be recommended; it was",
     ]

@@ -257,7 +257,13 @@ def _check(
                 )
             elif key == "recommended" and cid not in chosen:
                 why = " (it was held back: a warning sign stands)" if cid in held else ""
-                sink.add(node, f"expected '{cid}' to be recommended; it was not{why}")
+                made = ", ".join(r.id for r in result.recommendations[:8]) or "nothing"
+                more = " ..." if len(result.recommendations) > 8 else ""
+                sink.add(
+                    node,
+                    f"expected '{cid}' to be recommended; it was not{why} (recommended: "
+                    f"{made}{more})",
+                )
             elif key == "not_recommended" and cid in chosen:
                 sink.add(node, f"expected '{cid}' not to be recommended; it was")
             elif key == "withheld" and cid not in held:

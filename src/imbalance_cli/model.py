@@ -250,9 +250,11 @@ class BodyMap:
             return None
         region, side = split_token(token)
         info = self.get(region)
-        if info is None or (allowed and region not in allowed):
-            names = ", ".join((allowed or self.ids) + ((NO_PAIN,) if none else ()))
-            return f"unknown body region '{region}'; known regions: {names}"
+        offered = ", ".join(allowed or self.ids) + (f", or {NO_PAIN} for no pain" if none else "")
+        if info is None:
+            return f"unknown body region '{region}'; known regions: {offered}"
+        if allowed and region not in allowed:
+            return f"region '{region}' is not offered here; this question offers: {offered}"
         if info.sided and side not in (*SIDES, "both"):
             return f"region '{region}' needs a side: '{region}.left', '{region}.right' or '{region}.both'"
         if not info.sided and side is not None:

@@ -484,7 +484,9 @@ def as_str(node: Node, sink: Sink, what: str) -> str | None:
 def as_bool(node: Node, sink: Sink, what: str) -> bool | None:
     if type(node) is Scalar and node.tag == BOOL:
         return node.value.lower() == "true"
-    sink.add(node, f"{what} must be true or false, not {kind_of(node)}")
+    said = node.value.lower() if type(node) is Scalar and isinstance(node.value, str) else ""
+    hint = {"yes": " (write true)", "no": " (write false)", "on": " (write true)"}.get(said, "")
+    sink.add(node, f"{what} must be true or false, not {kind_of(node)}{hint}")
     return None
 
 
@@ -563,7 +565,14 @@ def _field_problem(
             f"duplicate key '{key}' (first given on line {first.start_mark.line + 1}); keep one",
         )
         return
+    curly = any(ch in key for ch in "\u201c\u201d\u2018\u2019")
     sink.add(
         key_node,
-        f"unknown field '{key}' in {what}{suggest(key, allowed)} (allowed: {', '.join(allowed)})",
+        f"unknown field '{key}' in {what}{suggest(key, allowed)} (allowed: {', '.join(allowed)})"
+        + (
+            "; it holds a curly quote: a text in curly quotes (\u201c\u2026\u201d) is not "
+            'quoted for YAML, so its comma or colon splits it; use straight quotes "..."'
+            if curly
+            else ""
+        ),
     )

@@ -41,7 +41,7 @@ def list_() -> None:
     library = loader.load_library(resources.library_paths())
     table = Table(box=None, header_style="bold")
     for column in ("id", "title", "version", "questions", "from"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     broken = 0
     catalogue = resources.catalogue()
     for entry in catalogue.entries:

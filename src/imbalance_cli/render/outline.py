@@ -141,7 +141,8 @@ def library_table(lib: Library, tag: str | None, bundled: str = "") -> Renderabl
 
     table = Table(box=None, header_style="bold", expand=False)
     for column in ("kind", "id", "title", "tags", "from"):
-        table.add_column(column)
+        # ids are what an author copies into a rule: wrapped when narrow, never cut short
+        table.add_column(column, overflow="fold")
     items: list[tuple[str, Article | Strategy]] = [("article", a) for a in lib.articles.values()]
     items += [("strategy", s) for s in lib.strategies.values()]
     for kind, item in items:
