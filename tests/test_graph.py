@@ -166,3 +166,47 @@ def test_graph_command_formats_and_errors(write: Callable[..., Path]) -> None:
     broken = write("id: x\ntitle: X\nversion: '1'\nsections: []\n", "x.yaml")
     failed = imbalance("graph", str(broken))
     assert failed.returncode == 1 and "x.yaml:4:11" in failed.stderr
+
+
+def test_tests_over_every_region_become_one_arrow_and_alternatives_say_or(
+    write: Callable[..., Path], library: Library
+) -> None:
+    """A same_region alert over every region is one arrow from the regions question that says
+    how many tests it holds, not one per region and side; a part of an 'any' says 'or'; a
+    reference to one region's copy keeps its name."""
+    q = loader.load_questionnaire(
+        write(
+            """
+            id: regions-graph
+            title: Regions
+            version: "1"
+            sections:
+              - id: where
+                title: Where
+                questions:
+                  - {id: regions, type: body_regions, text: Where?}
+              - id: per
+                title: "{region}"
+                repeat: regions
+                questions:
+                  - {id: worse, type: yes_no, text: Worse?}
+            alerts:
+              - id: everywhere
+                level: advisory
+                when: {same_region: {all: [{question: worse, equals: true}]}}
+                message: Worse somewhere.
+                action: Mention it at your next visit.
+              - id: knee_or_neck
+                level: advisory
+                when: {any: [{question: worse.knee.left, equals: true}, {question: worse.neck, equals: true}]}
+                message: Worse in the knee or neck.
+                action: Mention it at your next visit.
+            """
+        ),
+        library,
+    )
+    text = graph.mermaid(q)
+    to_everywhere = [line for line in text.splitlines() if line.strip().endswith("a_everywhere")]
+    assert len(to_everywhere) <= 3, to_everywhere
+    assert 'q_worse -.->|"or worse.knee.left equals: true"| a_knee_or_neck' in text
+    assert 'q_worse -.->|"or worse.neck equals: true"| a_knee_or_neck' in text

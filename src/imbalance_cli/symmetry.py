@@ -85,7 +85,7 @@ def _number(value: AnswerValue) -> float | None:
 def measure(left_q: Question, right_q: Question, answers: Mapping[str, AnswerValue]) -> Symmetry:
     return Symmetry(
         test=left_q.pair or left_q.id,
-        label=_pair_label(left_q),
+        label=pair_label(left_q),
         unit=left_q.unit or "",
         left=_number(answers.get(left_q.id)),
         right=_number(answers.get(right_q.id)),
@@ -95,7 +95,8 @@ def measure(left_q: Question, right_q: Question, answers: Mapping[str, AnswerVal
     )
 
 
-def _pair_label(q: Question) -> str:
+def pair_label(q: Question) -> str:
+    """A paired test's name without the side one copy of it names."""
     label = q.label or q.text
     suffix = f" ({q.side})"
     return label[: -len(suffix)] if q.side and label.endswith(suffix) else label

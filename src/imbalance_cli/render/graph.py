@@ -32,6 +32,7 @@ from imbalance_cli.model import (
     Questionnaire,
     Section,
 )
+from imbalance_cli.symmetry import pair_label
 from imbalance_cli.text import clean
 
 COLOURS = {
@@ -103,7 +104,8 @@ def build(q: Questionnaire) -> _Graph:
             node_of[question.id] = name
             if name in graph.nodes:
                 continue  # the second side of a paired test
-            label = f"{question.written_id}: {question.short}"
+            short = pair_label(question) if question.pair is not None else question.short
+            label = f"{question.written_id}: {short}"
             if section.region is not None and q.bodymap is not None:
                 label = label.replace(q.bodymap.phrase(section.region), "{region}")
             graph.nodes[name] = _Node(name, label, "question")
@@ -169,24 +171,47 @@ def _own_when(section: Section) -> Condition | None:
 def _edges(
     graph: _Graph, condition: Condition, target: str, node_of: dict[str, str], prefix: str
 ) -> None:
-    for leaf, negated in _leaves(condition, False):
+    """An arrow from each question a condition reads, labelled with its test: 'or' before a
+    part of an ``any``, 'not' inside a ``not``, and the reference as written where it names a
+    region's copy (``overhead.shoulder``, ``night.*``). Many tests of one question on one target
+    (``same_region`` over every region) become one arrow that says how many."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for leaf, negated, alternative in _leaves(condition, False, False):
         for qid in leaf.questions or (leaf.question,):
             source = node_of.get(qid)
             if source is None:
                 continue
             test = f"{leaf.op.value}: {_value(leaf.value)}"
-            label = " ".join(x for x in (prefix, "not" if negated else "", test) if x)
-            graph.reads.append((source, target, label))
+            written = leaf.question if "." in leaf.question else ""
+            words = (prefix, "or" if alternative else "", "not" if negated else "", written, test)
+            label = " ".join(x for x in words if x)
+            found.setdefault((source, target), [])
+            if label not in found[(source, target)]:
+                found[(source, target)].append(label)
+    for (source, edge_target), labels in found.items():
+        if len(labels) > 3:
+            ops = {label.rsplit(": ", 1)[0] for label in labels}
+            head = ops.pop() if len(ops) == 1 else "tests"
+            labels = [f"{head}: {len(labels)} values"]
+        for label in labels:
+            graph.reads.append((source, edge_target, label))
 
 
-def _leaves(condition: Condition, negated: bool) -> Iterator[tuple[Leaf, bool]]:
+def _leaves(
+    condition: Condition, negated: bool, alternative: bool
+) -> Iterator[tuple[Leaf, bool, bool]]:
+    """Each test with whether it sits inside a ``not`` and whether it is one part of an
+    ``any`` (the nearest joining one)."""
     if isinstance(condition, Leaf):
-        yield condition, negated
+        yield condition, negated, alternative
     elif isinstance(condition, Not):
-        yield from _leaves(condition.item, not negated)
-    elif isinstance(condition, (AllOf, AnyOf)):
+        yield from _leaves(condition.item, not negated, alternative)
+    elif isinstance(condition, AllOf):
         for item in condition.items:
-            yield from _leaves(item, negated)
+            yield from _leaves(item, negated, False)
+    elif isinstance(condition, AnyOf):
+        for item in condition.items:
+            yield from _leaves(item, negated, len(condition.items) > 1)
 
 
 def _value(value: object) -> str:
