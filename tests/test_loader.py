@@ -346,6 +346,16 @@ def test_bundled_files_validate_cleanly(intake: Questionnaire) -> None:
             (5, 4),
             "check this line's indentation",
         ),
+        (
+            "id: x\nsections:\n  - id: s\n    title: S\n      questions: []\n",
+            (5, 7),
+            "this line is indented deeper than the one before, which already has its value",
+        ),
+        (
+            "id: x\nalerts:\n  - id: a\n    when {question: q, equals: true}\n",
+            (4, 5),
+            "'when' has no ':' before its '{': write 'when: {...'",
+        ),
     ],
 )
 def test_syntax_errors_get_a_plain_hint_at_the_right_line(

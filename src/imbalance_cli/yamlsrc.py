@@ -379,6 +379,10 @@ def _compose(text: str, sink: Sink, tags: bool = True) -> Node | None:
 
 
 _CURLY = "\u201c\u201d\u2018\u2019"
+#: A key followed by a '{' or '[' with no ':' between (``when {question: ...}``).
+_KEY_BEFORE_FLOW = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w.]*)\s+([{\[])")
+#: ``key: value`` (or ``- key: value``) on one line: the mapping entry is complete.
+_KEY_WITH_VALUE = re.compile(r"^(?:-\s+)?[\w.]+:\s+\S")
 
 
 def syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
@@ -429,6 +433,24 @@ def syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
                 before,
                 len(previous) - len(previous.lstrip()) + 1,
                 ("; this line has no ':' after its key"),
+            )
+        key = _KEY_BEFORE_FLOW.match(here)
+        if key is not None:
+            return (
+                line,
+                len(key.group(1)) + 1,
+                f"; '{key.group(2)}' has no ':' before its '{key.group(3)}': write "
+                f"'{key.group(2)}: {key.group(3)}...'",
+            )
+        indent = len(here) - len(here.lstrip())
+        previous_indent = len(previous) - len(previous.lstrip())
+        holds_value = _KEY_WITH_VALUE.match(previous.strip()) is not None
+        if before and indent > previous_indent and holds_value:
+            return (
+                line,
+                indent + 1,
+                "; this line is indented deeper than the one before, which already has its "
+                "value: line it up with the other keys of its mapping",
             )
         return (
             line,
