@@ -106,7 +106,8 @@ class PlainPrompter:
     ) -> Reply:
         options = _options(question)
         self._say("", f"Question {progress.position} of about {progress.total}: {question.text}")
-        if question.help:
+        # A left/right test explains itself before its left side; ? repeats it for the right.
+        if question.help and question.side != "right":
             self._say(question.help)
         for number, (_, label) in enumerate(options, start=1):
             self._say(f"  {number}. {label}")
