@@ -6,7 +6,7 @@ Nothing here prints; warnings are returned for the command line to show.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,41 @@ def source_of(name: str, questionnaire: Questionnaire) -> str:
     return str(path)
 
 
+def listed(
+    questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
+) -> tuple[str, float | None]:
+    """What the store lists a session by: its most urgent warning sign (or "none") and its
+    worst pain."""
+    levels = [f.alert.level for f in fired_alerts(questionnaire, answers)]
+    top = min(levels, key=lambda lv: lv.rank).value if levels else "none"
+    worst_ids = [q.id for q in questionnaire.with_role(Role.PAIN_WORST)]
+    return top, worst_pain(answers, worst_ids)
+
+
+def fit(
+    questionnaire: Questionnaire, stored: Iterable[tuple[str, object]], *, reassessment: bool
+) -> tuple[dict[str, AnswerValue], list[tuple[str, str | None]]]:
+    """Stored answers read into a questionnaire (old ids to the ones they stand for, each
+    checked), and what did not fit, as (question id, why; None: the questionnaire does not ask
+    it); answers to questions the others hide are dropped, as a run drops them."""
+    answers: dict[str, AnswerValue] = {}
+    misfits: list[tuple[str, str | None]] = []
+    for qid, raw in stored:
+        targets = legacy_ids(questionnaire, qid)
+        if not targets:
+            misfits.append((qid, None))
+            continue
+        for target in targets:
+            question = questionnaire.question(target)
+            assert question is not None
+            try:
+                answers.setdefault(target, check(question, raw))
+            except InvalidAnswer as exc:
+                misfits.append((qid, str(exc)))
+                break
+    return Flow(questionnaire, reassessment=reassessment).prune(answers), misfits
+
+
 def saver(
     store: Store, session_id: int, questionnaire: Questionnaire, prefix: str = "imbalance"
 ) -> SaveHook:
@@ -46,12 +81,9 @@ def saver(
     import sqlite3
 
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
-    worst_ids = [q.id for q in questionnaire.with_role(Role.PAIN_WORST)]
 
     def save(answers: Mapping[str, AnswerValue]) -> None:
-        levels = [f.alert.level for f in fired_alerts(questionnaire, answers)]
-        top = min(levels, key=lambda lv: lv.rank).value if levels else "none"
-        worst = worst_pain(answers, worst_ids)
+        top, worst = listed(questionnaire, answers)
         try:
             store.save_answers(session_id, answers, order, top, worst)
         except sqlite3.IntegrityError:
@@ -102,24 +134,17 @@ def load_session(store: Store, session_id: int) -> Loaded:
             f"(then {row.questionnaire_version}, now {questionnaire.version}); answers that no "
             "longer fit are left out"
         )
-    answers: dict[str, AnswerValue] = {}
+    stored = []
     for qid, raw in store.answers(row.id).items():
         if raw is DAMAGED:
             warnings.append(f"answer to '{qid}' left out: its stored value is damaged")
-            continue
-        targets = legacy_ids(questionnaire, qid)
-        if not targets:
-            warnings.append(f"answer to '{qid}' left out: the questionnaire no longer asks it")
-            continue
-        for target in targets:
-            question = questionnaire.question(target)
-            assert question is not None
-            try:
-                answers.setdefault(target, check(question, raw))
-            except InvalidAnswer as exc:
-                warnings.append(f"answer to '{qid}' left out: {exc}")
-                break
-    answers = Flow(questionnaire, reassessment=row.previous_id is not None).prune(answers)
+        else:
+            stored.append((qid, raw))
+    answers, misfits = fit(questionnaire, stored, reassessment=row.previous_id is not None)
+    warnings += [
+        f"answer to '{qid}' left out: {why or 'the questionnaire no longer asks it'}"
+        for qid, why in misfits
+    ]
     return Loaded(row, questionnaire, library, answers, tuple(warnings))
 
 

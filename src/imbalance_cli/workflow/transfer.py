@@ -283,12 +283,7 @@ def _checked(
     could not be read (their values are kept as the bundle gives them)."""
     from dataclasses import replace
 
-    from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
-    from imbalance_cli.engine import Flow
-    from imbalance_cli.model import AnswerValue, Role
-    from imbalance_cli.rules import fired_alerts
-    from imbalance_cli.store import worst_pain
-    from imbalance_cli.workflow import load
+    from imbalance_cli.workflow import fit, listed, load
 
     problems: list[str] = []
     missing: set[str] = set()
@@ -306,27 +301,16 @@ def _checked(
             out.append((ref, record, key))
             continue
         same = q.sha256 == record.sha256
-        answers: dict[str, AnswerValue] = {}
-        for qid, position, value in record.answers:
-            here = f"sessions[{n}].answers[{position}]"
-            targets = legacy_ids(q, qid)
-            if not targets:
-                if same:
-                    problems.append(f"{here}: '{qid}' is not a question of '{q.id}'")
-                continue
-            for target in targets:
-                question = q.question(target)
-                assert question is not None
-                try:
-                    answers.setdefault(target, check(question, json.loads(value)))
-                except InvalidAnswer as exc:
-                    if same:
-                        problems.append(f"{here}.value: {exc}")
-                    break
-        answers = Flow(q, reassessment=record.previous_index is not None).prune(answers)
-        levels = [f.alert.level for f in fired_alerts(q, answers)]
-        top = min(levels, key=lambda lv: lv.rank).value if levels else "none"
-        worst = worst_pain(answers, [x.id for x in q.with_role(Role.PAIN_WORST)])
+        stored = [(qid, json.loads(value)) for qid, _, value in record.answers]
+        answers, misfits = fit(q, stored, reassessment=record.previous_index is not None)
+        if same:
+            problems += [
+                f"sessions[{n}].answers: '{qid}': {why}"
+                if why
+                else f"sessions[{n}].answers: '{qid}' is not a question of '{q.id}'"
+                for qid, why in misfits
+            ]
+        top, worst = listed(q, answers)
         out.append((ref, replace(record, warning=top, worst_pain=worst), key))
     if problems:
         shown = "\n".join(f"{path}: {p}" for p in problems[:50])
