@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from imbalance_cli import resources, schema
+from imbalance_cli import resources, schema, schema_library
 
 QUESTIONNAIRE = """\
 id: {qid}
@@ -190,7 +190,7 @@ def test_schema_write_gives_editors_schemas_and_modelines_that_work_anywhere(
     written = {p.name: json.loads(p.read_text()) for p in folder.iterdir()}
     assert written == {
         "questionnaire.schema.json": schema.build(),
-        "library.schema.json": schema.build_library(),
+        "library.schema.json": schema_library.build_library(),
     }
     modelines = [line for line in run.stdout.splitlines() if line.startswith("# yaml-language")]
     assert modelines == [
@@ -225,7 +225,7 @@ def _described(node: object, where: str, missing: list[str]) -> None:
             _described(sub, f"{where}[{i}]", missing)
 
 
-@pytest.mark.parametrize("build", [schema.build, schema.build_library])
+@pytest.mark.parametrize("build", [schema.build, schema_library.build_library])
 def test_every_field_of_the_schemas_is_described(build: object) -> None:
     """Editors show a field's description as you type it: every field has one."""
     missing: list[str] = []

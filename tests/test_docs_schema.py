@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from imbalance_cli import loader, resources, schema, shapes
+from imbalance_cli import loader, resources, schema, schema_library, shapes
 from imbalance_cli.answers import read_answers
 from imbalance_cli.lint import lint
 from imbalance_cli.model import Library, Questionnaire
@@ -128,7 +128,7 @@ def test_shipped_schema_is_the_generated_one() -> None:
 
 def test_shipped_library_schema_is_the_generated_one_and_matches_the_loader() -> None:
     shipped = json.loads((ROOT / "schema" / "library.schema.json").read_text())
-    assert shipped == schema.build_library(), (
+    assert shipped == schema_library.build_library(), (
         "run: imbalance schema --library > schema/library.schema.json"
     )
     items = shipped["properties"]

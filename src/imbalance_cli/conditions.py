@@ -20,11 +20,12 @@ from imbalance_cli.model import (
     Op,
     Question,
     QuestionType,
+    WordList,
     split_token,
 )
-from imbalance_cli.shapes import COMBINATORS, CONDITION, MAX_CONDITION_DEPTH, OPS
+from imbalance_cli.shapes import COMBINATORS, CONDITION, MAX_CONDITION_DEPTH, OPS, REFS
 from imbalance_cli.text import suggest
-from imbalance_cli.yamlsrc import Node, Sink, as_bool, as_list, as_number, as_str, fields
+from imbalance_cli.yamlsrc import Node, Seq, Sink, as_bool, as_list, as_number, as_str, fields
 
 
 class Conditions:
@@ -40,11 +41,16 @@ class Conditions:
         index: Mapping[str, tuple[int, Question]],
         bodymap: BodyMap,
         region_whens: Mapping[str, Leaf] | None = None,
+        word_lists: Mapping[str, WordList] | None = None,
     ) -> None:
         self.sink = sink
         self.index = index
         self.bodymap = bodymap
         self.region_whens = dict(region_whens or {})
+        #: The library's word lists (None: no library to check ``mentions`` against).
+        self.word_lists = word_lists
+        #: Named conditions read so far: ``pattern`` / ``situation`` -> id -> condition.
+        self.named: dict[str, dict[str, Condition]] = {kind: {} for kind in REFS}
         self.repeated: dict[str, list[str]] = {}
         # 'pain_now.knee' (no side) names every side's copy: answers and rules written before
         # sides were kept apart keep working.
@@ -89,6 +95,8 @@ class Conditions:
             return None
         if "same_region" in f:
             return self._same_region(node, f, before, where, depth)
+        if any(kind in f for kind in REFS):
+            return self._ref(node, f, before)
         if "all" in f or "any" in f or "not" in f:
             return self._combinator(node, f, before, region, siblings, where, depth)
         return self._leaf(node, f, before, region, siblings, where)
@@ -116,6 +124,41 @@ class Conditions:
                 return None
             parts.append(AllOf((chosen, inner), inner.location))
         return AnyOf(tuple(parts), self.sink.at(node))
+
+    def _ref(self, node: Node, f: Mapping[str, Node], before: int | None) -> Condition | None:
+        """``pattern: id`` / ``situation: id``: the named condition, read where it is defined.
+        It stands as a one-part ``all`` carrying the name, so every reader of conditions works
+        unchanged and a trace can say which pattern held."""
+        kind = next(k for k in REFS if k in f)
+        if len(f) != 1:
+            self.sink.add(
+                node,
+                f"'{kind}' must stand alone in its condition; nest the other parts in an 'all'",
+            )
+            return None
+        if before is not None:
+            self.sink.add(
+                node,
+                f"a question's condition cannot name a {kind}: patterns and situations are read "
+                "when the answers are in; use them in alerts and recommendations",
+            )
+            return None
+        ref = as_str(f[kind], self.sink, kind)
+        if ref is None:
+            return None
+        known = self.named[kind]
+        if ref not in known:
+            self.sink.add(
+                f[kind],
+                f"unknown {kind} '{ref}'{suggest(ref, known)}"
+                + (
+                    f" (this questionnaire's {kind}s: {', '.join(known)})"
+                    if known
+                    else f"; define it under '{kind}s:' first"
+                ),
+            )
+            return None
+        return AllOf((known[ref],), self.sink.at(node), name=f"{kind}:{ref}")
 
     def _combinator(
         self, node: Node, f: Mapping[str, Node], before: int | None, region: str | None,
@@ -165,6 +208,8 @@ class Conditions:
                 + (f"; split {' and '.join(ops)} into an 'all'" if ops else ""),
             )
             return None
+        if isinstance(f["question"], Seq):
+            return self._many(node, f, op, before, where)
         ref = as_str(f["question"], sink, "question")
         if ref is None:
             return None
@@ -215,6 +260,9 @@ class Conditions:
         value = self._value(op, f[op.value], question, ref)
         if value is None:
             return None
+        if op is Op.MENTIONS:
+            assert isinstance(value, str)
+            return Leaf(ref, op, value, covered, sink.at(node), words=self._words(value))
         if op in (Op.LSI_BELOW, Op.WEAKER):
             paired = (question.better, question.noise)
             return Leaf(ref, op, value, covered, sink.at(node), paired=paired)
@@ -226,9 +274,71 @@ class Conditions:
                     zones[token] = zone
         return Leaf(ref, op, value, covered, sink.at(node), zones)
 
+    def _many(
+        self, node: Node, f: Mapping[str, Node], op: Op, before: int | None, where: str
+    ) -> Leaf | None:
+        """``question: [a, b]`` with ``mentions``: any of these free-text answers."""
+        sink = self.sink
+        if op is not Op.MENTIONS:
+            sink.add(
+                f["question"],
+                "a list of questions is for 'mentions' (any of these free-text answers); write an 'any' for other tests",
+            )
+            return None
+        ids: list[str] = []
+        for item in as_list(f["question"], sink, "question") or ():
+            ref = as_str(item, sink, "question")
+            if ref is None:
+                return None
+            if ref not in self.index:
+                sink.add(
+                    item, f"{where} refers to unknown question '{ref}'{suggest(ref, self.index)}"
+                )
+                return None
+            if before is not None and self.index[ref][0] >= before:
+                sink.add(
+                    item,
+                    f"{where} refers to question '{ref}', which is not asked before it; conditions may only look back",
+                )
+                return None
+            if self.index[ref][1].type is not QuestionType.TEXT:
+                sink.add(
+                    item, f"'mentions' reads free text; '{ref}' is {self.index[ref][1].type.value}"
+                )
+                return None
+            ids.append(ref)
+        if not ids:
+            sink.add(f["question"], "the list of questions is empty")
+            return None
+        value = self._value(op, f[op.value], self.index[ids[0]][1], ids[0])
+        if not isinstance(value, str):
+            return None
+        return Leaf(ids[0], op, value, tuple(ids), sink.at(node), words=self._words(value))
+
+    def _words(self, list_id: str) -> tuple[str, ...]:
+        found = self.word_lists.get(list_id) if self.word_lists is not None else None
+        return found.words if found is not None else ()
+
     def _value(self, op: Op, node: Node, q: Question, ref: str) -> LeafValue | None:
         sink = self.sink
         t = q.type
+        if op is Op.MENTIONS:
+            if t is not QuestionType.TEXT:
+                sink.add(node, f"'mentions' reads free text; '{ref}' is {t.value}")
+                return None
+            list_id = as_str(node, sink, "mentions")
+            if (
+                list_id is not None
+                and self.word_lists is not None
+                and list_id not in self.word_lists
+            ):
+                sink.add(
+                    node,
+                    f"unknown word list '{list_id}'{suggest(list_id, self.word_lists)} "
+                    f"(the library's word lists: {', '.join(self.word_lists) or 'none'})",
+                )
+                return None
+            return list_id
         if op is Op.ANSWERED:
             return as_bool(node, sink, "answered")
         if op is Op.WEAKER:

@@ -8,7 +8,7 @@ to the questions before it.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from imbalance_cli import bodymap as body
 from imbalance_cli.model import (
@@ -18,6 +18,7 @@ from imbalance_cli.model import (
     AnyOf,
     Condition,
     Leaf,
+    Not,
     Op,
     Question,
     Questionnaire,
@@ -26,6 +27,7 @@ from imbalance_cli.model import (
     Section,
 )
 from imbalance_cli.symmetry import Symmetry, lsi_below
+from imbalance_cli.words import find
 
 Types = Mapping[str, QuestionType]
 
@@ -54,6 +56,8 @@ def leaf_holds(leaf: Leaf, value: AnswerValue, question_type: QuestionType | Non
             return False
         covered = {leaf.zones[t] for t in value if t in leaf.zones}
         return len(covered) >= target
+    if leaf.op is Op.MENTIONS:
+        return isinstance(value, str) and bool(find(value, leaf.words))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     if isinstance(target, bool) or not isinstance(target, (int, float)):
@@ -103,6 +107,59 @@ def _paired(leaf: Leaf, answers: Answers) -> list[str]:
     else:
         held = isinstance(leaf.value, (int, float)) and lsi_below(s, float(leaf.value))
     return [left_id, right_id] if held else []
+
+
+def mentioned(condition: Condition | None, answers: Answers) -> tuple[str, ...]:
+    """The words that ``mentions`` tests of a condition found in the answers, in order."""
+    out: dict[str, str] = {}
+    stack = [condition] if condition is not None else []
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, Leaf):
+            if item.op is Op.MENTIONS:
+                for qid in item.questions or (item.question,):
+                    value = answers.get(qid)
+                    for word in find(value, item.words) if isinstance(value, str) else ():
+                        out.setdefault(word.lower(), word)
+        elif isinstance(item, Not):
+            continue
+        elif isinstance(item, (AllOf, AnyOf)):
+            stack.extend(item.items)
+    return tuple(out.values())
+
+
+def personalise(
+    question: Question, answers: Answers, questionnaire: Questionnaire | None = None
+) -> Question:
+    """The question as the person sees it: ``{mentioned}`` becomes the words they wrote that
+    brought it up (quoted), so a confirmation question names what was written; ``{regions}``
+    the areas they chose as painful ("left knee and lower back")."""
+    text = question.text
+    if "{mentioned}" in text:
+        section = questionnaire.section(question.section) if questionnaire else None
+        words = mentioned(question.when, answers) or mentioned(
+            section.when if section else None, answers
+        )
+        text = text.replace("{mentioned}", ", ".join(f"'{w}'" for w in words) or "something")
+    if "{regions}" in text:
+        text = text.replace("{regions}", painful_phrase(questionnaire, answers) or "pain")
+    return question if text == question.text else replace(question, text=text)
+
+
+def painful_phrase(questionnaire: Questionnaire | None, answers: Answers) -> str:
+    """The painful areas in a sentence: "left knee, right knee and lower back"."""
+    if questionnaire is None:
+        return ""
+    bodymap = questionnaire.bodymap or body.default()
+    for question in questionnaire.questions:
+        value = answers.get(question.id)
+        if question.type is QuestionType.BODY_REGIONS and isinstance(value, tuple):
+            tokens = [t for t in bodymap.normalise(value) if t != "none"]
+            names = [bodymap.phrase(t) for t in tokens]
+            if len(names) > 1:
+                return ", ".join(names[:-1]) + " and " + names[-1]
+            return names[0] if names else ""
+    return ""
 
 
 @dataclass(frozen=True)

@@ -1,62 +1,80 @@
-"""The content library: article and strategy files -> ``Library``, every problem located.
+"""The content library: article, strategy, exercise, situation and word-list files -> ``Library``,
+every problem located.
 
-Articles and strategies share one id space. Several files (the bundled library and an author's
-own) load into one library; an id given twice is an error naming both places.
+Articles and strategies share one id space (a rule names either by id); exercises, situations
+and word lists each have their own. Several files (the bundled library and an author's own) load
+into one library; an id given twice is an error naming both places. References between items
+(a strategy's exercises, an exercise's easier and harder versions, the situations an item does
+not suit) are checked once every file is read, so they may point into another file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imbalance_cli.errors import DEFAULT_MAX_BYTES, LibraryError, Problem
-from imbalance_cli.model import Article, EvidenceKind, Library, Source, Strategy
-from imbalance_cli.shapes import (
-    ARTICLE,
-    LIBRARY,
-    SOURCE,
-    STRATEGY,
-    URL,
-    content_id,
-    text_field,
-    text_list,
+from imbalance_cli.errors import DEFAULT_MAX_BYTES, LibraryError, Problem, SourceLocation
+from imbalance_cli.library_items import (
+    article,
+    exercise,
+    guidance,
+    situation,
+    strategy,
+    word_list,
 )
+from imbalance_cli.model import (
+    Article,
+    Exercise,
+    Guidance,
+    Library,
+    Situation,
+    Strategy,
+    WordList,
+)
+from imbalance_cli.shapes import LIBRARY
 from imbalance_cli.text import suggest
-from imbalance_cli.yamlsrc import (
-    Node,
-    Seq,
-    Sink,
-    as_bool,
-    as_list,
-    as_str,
-    compose,
-    fields,
-    read_text,
-)
+from imbalance_cli.yamlsrc import Node, Sink, as_list, compose, fields, read_text
+
+
+@dataclass
+class _Parts:
+    articles: dict[str, Article] = field(default_factory=dict)
+    strategies: dict[str, Strategy] = field(default_factory=dict)
+    exercises: dict[str, Exercise] = field(default_factory=dict)
+    situations: dict[str, Situation] = field(default_factory=dict)
+    word_lists: dict[str, WordList] = field(default_factory=dict)
+    guidance: Guidance | None = None
+    guidance_at: SourceLocation | None = None
 
 
 def load_library(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Library:
-    """Read article and strategy files into one library; raise with every problem found."""
+    """Read library files into one library; raise with every problem found."""
     problems: list[Problem] = []
-    articles: dict[str, Article] = {}
-    strategies: dict[str, Strategy] = {}
+    parts = _Parts()
     for path in paths:
         sink = Sink(str(path))
-        _read_library_file(path, sink, max_bytes, articles, strategies)
+        _read_library_file(path, sink, max_bytes, parts)
         problems.extend(sink.problems)
+    if not problems:
+        problems.extend(_cross_check(parts))
     if problems:
         raise LibraryError(problems)
-    return Library(articles=articles, strategies=strategies)
+    return Library(
+        articles=parts.articles,
+        strategies=parts.strategies,
+        exercises=parts.exercises,
+        situations=parts.situations,
+        word_lists=parts.word_lists,
+        guidance=parts.guidance or Guidance(),
+    )
 
 
-def _read_library_file(
-    path: Path,
-    sink: Sink,
-    max_bytes: int,
-    articles: dict[str, Article],
-    strategies: dict[str, Strategy],
-) -> None:
+_Reader = Callable[[Node, Sink], Any]
+
+
+def _read_library_file(path: Path, sink: Sink, max_bytes: int, parts: _Parts) -> None:
     text = read_text(path, sink, max_bytes)
     root = compose(text, sink) if text is not None else None
     if root is None:
@@ -64,146 +82,82 @@ def _read_library_file(
     top = fields(root, sink, "a library file", LIBRARY)
     if top is None:
         return
-    readers: tuple[
-        tuple[str, Callable[[Node, Sink], Article | Strategy | None], dict[str, Any]], ...
-    ]
-    readers = (("article", _article, articles), ("strategy", _strategy, strategies))
-    for kind, read, into in readers:
-        key = "strategies" if kind == "strategy" else "articles"
+    # Articles and strategies share one id space: a rule names either by id.
+    shared: dict[str, Any] = {}
+    shared.update(parts.articles)
+    shared.update(parts.strategies)
+    readers: tuple[tuple[str, str, _Reader, dict[str, Any], bool], ...] = (
+        ("articles", "article", article, parts.articles, True),
+        ("strategies", "strategy", strategy, parts.strategies, True),
+        ("exercises", "exercise", exercise, parts.exercises, False),
+        ("situations", "situation", situation, parts.situations, False),
+        ("word_lists", "word list", word_list, parts.word_lists, False),
+    )
+    for key, kind, read, into, in_shared in readers:
         for item in as_list(top[key], sink, key) or () if key in top else ():
             content = read(item, sink)
             if content is None:
                 continue
-            # Articles and strategies share one id space: a rule names either by id.
-            other = articles.get(content.id) or strategies.get(content.id)
+            other = (shared if in_shared else into).get(content.id)
             if other is not None:
                 sink.add(
                     item, f"{kind} id '{content.id}' is used twice; it is also at {other.location}"
                 )
-            else:
-                store: dict[str, Any] = into
-                store[content.id] = content
-
-
-def _safety(f: dict[str, Node], sink: Sink) -> tuple[tuple[str, ...], bool]:
-    """The fields that keep content relevant and safe: the body regions it speaks about, and
-    whether its advice assumes that no warning sign stands."""
-    from imbalance_cli.bodymap import default
-
-    known = default().ids
-    regions: list[str] = []
-    for item in (as_list(f["regions"], sink, "regions") or ()) if "regions" in f else ():
-        rid = as_str(item, sink, "a region")
-        if rid is None:
-            continue
-        if rid not in known:
+                continue
+            into[content.id] = content
+            if in_shared:
+                shared[content.id] = content
+    if "guidance" in top:
+        if parts.guidance is not None:
             sink.add(
-                item,
-                f"unknown body region '{rid}'{suggest(rid, known)} (known: {', '.join(known)})",
+                top["guidance"],
+                f"'guidance' is given twice; the other is at {parts.guidance_at}. Keep one",
             )
-        elif rid not in regions:
-            regions.append(rid)
-    assumes = False
-    if "assumes_no_warning_signs" in f:
-        assumes = bool(as_bool(f["assumes_no_warning_signs"], sink, "assumes_no_warning_signs"))
-    return tuple(regions), assumes
+            return
+        read_guidance = guidance(top["guidance"], sink)
+        if read_guidance is not None:
+            parts.guidance = read_guidance
+            parts.guidance_at = sink.at(top["guidance"])
 
 
-def _article(node: Node, sink: Sink) -> Article | None:
-    f = fields(node, sink, "an article", ARTICLE)
-    if f is None:
-        return None
-    aid = content_id(f.get("id"), sink, "article")
-    title = text_field(f, "title", sink, "article")
-    summary = text_field(f, "summary", sink, "article")
-    sources: list[Source] = []
-    src_node = f.get("sources")
-    for item in (as_list(src_node, sink, "sources") or ()) if src_node is not None else ():
-        source = _source(item, sink)
-        if source is not None:
-            sources.append(source)
-    if isinstance(src_node, Seq) and not src_node.value:
-        sink.add(
-            src_node, "an article needs at least one source (a citation, with a URL if verified)"
-        )
-    if aid is None or title is None or summary is None or not sources:
-        return None
-    regions, assumes = _safety(f, sink)
-    return Article(
-        regions=regions,
-        assumes_no_warning_signs=assumes,
-        id=aid,
-        title=title,
-        summary=summary,
-        sources=tuple(sources),
-        tags=text_list(f, "tags", sink, "article"),
-        opinion=text_field(f, "opinion", sink, "article"),
-        location=sink.at(node),
-    )
+def _cross_check(parts: _Parts) -> list[Problem]:
+    """References between items, once every file is read."""
+    out: list[Problem] = []
 
+    def unknown(where: SourceLocation, what: str, ref: str, known: Mapping[str, object]) -> None:
+        out.append(Problem(where, f"unknown {what} '{ref}'{suggest(ref, known)}"))
 
-def _source(node: Node, sink: Sink) -> Source | None:
-    f = fields(node, sink, "a source", SOURCE)
-    if f is None:
-        return None
-    kind_text = text_field(f, "kind", sink, "source")
-    citation = text_field(f, "citation", sink, "source")
-    url = text_field(f, "url", sink, "source")
-    kind: EvidenceKind | None = None
-    if kind_text is not None:
-        try:
-            kind = EvidenceKind(kind_text)
-        except ValueError:
-            names = [k.value for k in EvidenceKind]
-            sink.add(
-                f["kind"],
-                f"unknown source kind '{kind_text}'{suggest(kind_text, names)}"
-                f" (one of: {', '.join(names)})",
-            )
-    if url is not None and not URL.match(url):
-        sink.add(f["url"], f"source url '{url[:80]}' must be a plain https:// address")
-        url = None
-    if kind is None or citation is None:
-        return None
-    return Source(kind=kind, citation=citation, url=url)
+    def situations_of(
+        where: SourceLocation, not_for: tuple[str, ...], adapt: Iterable[str]
+    ) -> None:
+        for ref in (*not_for, *adapt):
+            if ref not in parts.situations:
+                unknown(where, "situation", ref, parts.situations)
 
-
-def _strategy(node: Node, sink: Sink) -> Strategy | None:
-    f = fields(node, sink, "a strategy", STRATEGY)
-    if f is None:
-        return None
-    sid = content_id(f.get("id"), sink, "strategy")
-    values = {
-        k: text_field(f, k, sink, "strategy")
-        for k in ("title", "summary", "dose", "progress", "stop")
-    }
-    steps = text_list(f, "steps", sink, "strategy")
-    if "steps" in f and not steps:
-        sink.add(f["steps"], "a strategy needs at least one step")
-    title, summary, dose, progress, stop = (
-        values[k] for k in ("title", "summary", "dose", "progress", "stop")
-    )
-    if (
-        sid is None
-        or title is None
-        or summary is None
-        or dose is None
-        or progress is None
-        or stop is None
-        or not steps
-    ):
-        return None
-    regions, assumes = _safety(f, sink)
-    return Strategy(
-        regions=regions,
-        assumes_no_warning_signs=assumes,
-        id=sid,
-        title=title,
-        summary=summary,
-        steps=steps,
-        dose=dose,
-        progress=progress,
-        stop=stop,
-        tags=text_list(f, "tags", sink, "strategy"),
-        location=sink.at(node),
-    )
+    for a in parts.articles.values():
+        situations_of(a.location, a.not_for, (s for s, _ in a.adapt))
+    for s in parts.strategies.values():
+        situations_of(s.location, s.not_for, (sit for sit, _ in s.adapt))
+        for exercise_id in s.exercises:
+            if exercise_id not in parts.exercises:
+                unknown(s.location, f"exercise in strategy '{s.id}'", exercise_id, parts.exercises)
+        if s.activity is not None:
+            found = parts.word_lists.get(s.activity)
+            if found is None or found.kind != "activity":
+                activities = {k: v for k, v in parts.word_lists.items() if v.kind == "activity"}
+                unknown(s.location, f"activity of strategy '{s.id}'", s.activity, activities)
+    for e in parts.exercises.values():
+        situations_of(e.location, e.not_for, (s for s, _ in e.adapt))
+        versions: tuple[tuple[str, str | None], ...] = (("easier", e.easier), ("harder", e.harder))
+        for version, other in versions:
+            if other is None:
+                continue
+            if other == e.id:
+                out.append(
+                    Problem(e.location, f"exercise '{e.id}' names itself as its {version} version")
+                )
+            elif other not in parts.exercises:
+                unknown(
+                    e.location, f"{version} version of exercise '{e.id}'", other, parts.exercises
+                )
+    return out

@@ -65,8 +65,26 @@ class _Why:
     reported: bool = False
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What becomes of the answers of a questionnaire (each question counted once, whatever
+    its copies per region): how many can change the guidance, how many are kept for the reader
+    with a reason, and how many are free text (read for words and quoted)."""
+
+    questions: int
+    changing: int
+    for_reader: int
+    text: int
+
+
 def lint(questionnaire: Questionnaire) -> list[Problem]:
     return _Lint(questionnaire).run()
+
+
+def reach(questionnaire: Questionnaire) -> Reach:
+    checker = _Lint(questionnaire)
+    checker.run()
+    return checker.reach()
 
 
 class _Lint:
@@ -76,6 +94,9 @@ class _Lint:
         self.questions: dict[str, Question] = {q.id: q for q in questionnaire.questions}
         self.problems: dict[tuple[SourceLocation, str], Problem] = {}
         self.read: set[str] = set()
+        #: Questions read by what changes the guidance: alerts, rules, patterns, situations.
+        self.guidance: set[str] = set()
+        self.in_guidance = False
         self.errors_at: set[SourceLocation] = set()
         # Alerts and rules are read when the run ends, and a run that an emergency stops ends
         # with later questions unanswered: only the questions up to the first one an emergency
@@ -103,17 +124,27 @@ class _Lint:
         # A run an emergency stopped recommends nothing (every article and strategy is held
         # back), so rules are read as of a whole run; alerts as of the earliest stop.
         ends: list[tuple[str, Condition, SourceLocation, str, float]] = [
-            (f"alert '{a.id}'", a.when, a.location, "raised", stop) for a in self.q.alerts
+            (f"situation '{s.id}'", s.when, s.location, "found", math.inf)
+            for s in self.q.situations
         ]
+        ends += [
+            (f"pattern '{p.id}'", p.when, p.location, "found", math.inf) for p in self.q.patterns
+        ]
+        ends += [(f"alert '{a.id}'", a.when, a.location, "raised", stop) for a in self.q.alerts]
         ends += [
             (f"recommendation '{r.id}'", r.when, r.location, "made", math.inf) for r in self.q.rules
         ]
+        self.in_guidance = True
         for what, when, location, verb, upto in ends:
             self.certain_upto = upto
             self._values(when, what)
             why = self._check(when, what)
             if not why.can_true and not why.reported:
                 self._add(location, f"{what} can never be {verb}: {why.reason}", "never-fires")
+        self.in_guidance = False
+        bound = {s.regions for s in self.q.situations if s.regions}
+        self.read |= bound
+        self.guidance |= bound
         self._unread()
         return sorted(self.problems.values(), key=lambda p: (p.location, p.message))
 
@@ -223,6 +254,8 @@ class _Lint:
     def _leaf(self, leaf: Leaf) -> _Why:
         covered = leaf.questions or (leaf.question,)
         self.read.update(covered)
+        if self.in_guidance:
+            self.guidance.update(covered)
         known = [
             (state, self.questions[qid])
             for qid in covered
@@ -400,26 +433,62 @@ class _Lint:
 
     def _unread(self) -> None:
         # A repeated question's copies and a pair's sides are one question to its author: read
-        # through any copy, it is read.
-        read = {self.questions[qid].written_id for qid in self.read if qid in self.questions}
+        # through any copy, it is read. With ``every_answer_used``, an answer must change the
+        # guidance (an alert, a rule, a pattern or a situation reads it) or say why it is kept.
+        strict = self.q.every_answer_used
+        read = {
+            self.questions[qid].written_id
+            for qid in (self.guidance if strict else self.read)
+            if qid in self.questions
+        }
+        gated = {self.questions[qid].written_id for qid in self.read if qid in self.questions}
         for question in self.q.questions:
+            if not self.seen[question.id].shown:
+                continue
+            if strict and question.for_reader is True:
+                self._add(
+                    question.location,
+                    f"question '{question.written_id}' is kept for the reader but says not why; "
+                    "write the reason the reader sees (for_reader: why they need it)",
+                    "unread",
+                )
+                continue
             if (
                 question.written_id in read
                 or question.role is not None
                 or question.pair is not None
                 or question.type is QuestionType.TEXT
                 or question.for_reader
-                or not self.seen[question.id].shown
             ):
                 continue
-            self._add(
-                question.location,
-                f"no condition, role or summary table reads question '{question.written_id}'; "
-                "it only lengthens the run (use it in a rule or an alert, give it a role, "
-                "or mark it 'for_reader: true' if the summary's reader needs it)",
-                "unread",
-                warning=True,
-            )
+            if strict and question.written_id in gated:
+                message = (
+                    f"question '{question.written_id}' only decides which questions come next; "
+                    "no alert, rule, pattern or situation reads its answer (use it in one, or "
+                    "say why the reader needs it: for_reader: why)"
+                )
+            else:
+                message = (
+                    f"no condition, role or summary table reads question '{question.written_id}'; "
+                    "it only lengthens the run (use it in a rule or an alert, give it a role, "
+                    "or say why the summary's reader needs it: for_reader: why)"
+                )
+            self._add(question.location, message, "unread", warning=not strict)
+
+    def reach(self) -> Reach:
+        """How many answers can change the guidance, how many are kept for the reader, and how
+        many are free text read for words (after ``run``)."""
+        by_written: dict[str, Question] = {}
+        for question in self.q.questions:
+            by_written.setdefault(question.written_id, question)
+        changing = {self.questions[q].written_id for q in self.guidance if q in self.questions}
+        reader = {w for w, q in by_written.items() if q.for_reader and w not in changing}
+        text = {
+            w
+            for w, q in by_written.items()
+            if q.type is QuestionType.TEXT and w not in changing and w not in reader
+        }
+        return Reach(len(by_written), len(changing), len(reader), len(text))
 
     def _add(
         self, location: SourceLocation, message: str, rule: str, warning: bool = False

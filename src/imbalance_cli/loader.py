@@ -19,6 +19,7 @@ from imbalance_cli.conditions import Conditions
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, QuestionnaireError
 from imbalance_cli.library import load_library
 from imbalance_cli.model import (
+    CHOSEN_BY,
     Alert,
     AlertLevel,
     AllOf,
@@ -32,7 +33,9 @@ from imbalance_cli.model import (
     QuestionType,
     Rule,
     Section,
+    Timeframe,
 )
+from imbalance_cli.named import read_patterns, read_situations
 from imbalance_cli.questions import check_roles, read_question, read_reassess
 from imbalance_cli.shapes import (
     ALERT,
@@ -57,6 +60,7 @@ from imbalance_cli.yamlsrc import (
     Node,
     Seq,
     Sink,
+    as_bool,
     as_list,
     as_str,
     compose,
@@ -147,6 +151,9 @@ def _questionnaire(
     title = text_field(top, "title", sink, "questionnaire", required=True)
     version = text_field(top, "version", sink, "questionnaire", required=True)
     description = text_field(top, "description", sink, "questionnaire")
+    every_answer_used = False
+    if "every_answer_used" in top:
+        every_answer_used = bool(as_bool(top["every_answer_used"], sink, "every_answer_used"))
 
     sections = _sections(top.get("sections"), sink, bodymap)
     count = sum(len(s.questions) for s in sections)
@@ -175,7 +182,8 @@ def _questionnaire(
     for s in sections:
         if s.region is not None and s.region_question is not None:
             region_whens.setdefault(s.region, _region_when(s))
-    resolver = Conditions(sink, index, bodymap, region_whens)
+    word_lists = library.word_lists if library is not None else None
+    resolver = Conditions(sink, index, bodymap, region_whens, word_lists)
     built_sections: list[Section] = []
     all_questions: dict[str, Question] = {}
     for s in sections:
@@ -224,6 +232,8 @@ def _questionnaire(
         )
 
     check_roles(built_sections, sink)
+    situations = read_situations(top.get("situations"), sink, resolver, library)
+    patterns = read_patterns(top.get("patterns"), sink, resolver, bodymap)
     alerts = _alerts(top.get("alerts"), sink, resolver)
     rules = _rules(top.get("recommendations"), sink, resolver, library)
     if library is not None:
@@ -238,6 +248,9 @@ def _questionnaire(
         sections=tuple(built_sections),
         alerts=alerts,
         rules=rules,
+        patterns=patterns,
+        situations=situations,
+        every_answer_used=every_answer_used,
         bodymap=bodymap,
         _index=all_questions,
     )
@@ -367,14 +380,64 @@ def _alerts(node: Node | None, sink: Sink, resolver: Conditions) -> tuple[Alert,
         )
         message = text_field(f, "message", sink, "alert")
         action = text_field(f, "action", sink, "alert")
+        timeframe = _timeframe(f.get("timeframe"), level, sink)
+        supersedes = tuple(
+            ref
+            for ref_node in (
+                as_list(f["supersedes"], sink, "supersedes") or () if "supersedes" in f else ()
+            )
+            if (ref := as_str(ref_node, sink, "an alert id")) is not None
+        )
         if aid in seen:
             sink.add(f["id"], f"alert id '{aid}' is used twice; ids must be unique")
             continue
         if aid is None or level is None or when is None or message is None or action is None:
             continue
         seen.add(aid)
-        out.append(Alert(aid, level, when, message, action, sink.at(item)))
+        out.append(Alert(aid, level, when, message, action, sink.at(item), timeframe, supersedes))
+    _check_supersedes(out, sink)
     return tuple(out)
+
+
+def _timeframe(node: Node | None, level: AlertLevel | None, sink: Sink) -> Timeframe | None:
+    if node is None:
+        return None
+    text = as_str(node, sink, "timeframe")
+    names = [t.value for t in Timeframe]
+    try:
+        timeframe = Timeframe(text)
+    except ValueError:
+        sink.add(
+            node,
+            f"unknown timeframe '{text}'{suggest(text or '', names)} (one of: {', '.join(names)})",
+        )
+        return None
+    if level is not None and timeframe not in level.timeframes:
+        allowed = " or ".join(t.value for t in level.timeframes)
+        sink.add(node, f"an {level.value} alert's timeframe is {allowed}, not {timeframe.value}")
+        return None
+    return timeframe
+
+
+def _check_supersedes(alerts: list[Alert], sink: Sink) -> None:
+    """An alert stands for others only when it is at least as urgent, and never for itself."""
+    by_id = {a.id: a for a in alerts}
+    for alert in alerts:
+        for ref in alert.supersedes:
+            other = by_id.get(ref)
+            if ref == alert.id:
+                sink.add_at(alert.location, f"alert '{alert.id}' cannot supersede itself")
+            elif other is None:
+                sink.add_at(
+                    alert.location,
+                    f"alert '{alert.id}' supersedes unknown alert '{ref}'{suggest(ref, by_id)}",
+                )
+            elif other.when_to_act.rank < alert.when_to_act.rank:
+                sink.add_at(
+                    alert.location,
+                    f"alert '{alert.id}' ({alert.when_to_act.value}) cannot stand for the more "
+                    f"urgent '{ref}' ({other.when_to_act.value}); turn it round",
+                )
 
 
 def _rules(
@@ -396,10 +459,21 @@ def _rules(
         if when_node is not None:
             when = resolver.read(when_node, None, None, NO_SIBLINGS, f"recommendation '{rid}'")
         because = text_field(f, "because", sink, "recommendation")
+        note = text_field(f, "note", sink, "recommendation")
+        chosen_by = "topic"
+        if "chosen_by" in f:
+            said = as_str(f["chosen_by"], sink, "chosen_by")
+            if said is not None and said not in CHOSEN_BY:
+                sink.add(
+                    f["chosen_by"],
+                    f"unknown kind of reason '{said}'{suggest(said, CHOSEN_BY)} (one of: {', '.join(CHOSEN_BY)})",
+                )
+            elif said is not None:
+                chosen_by = said
         article_ids = _refs(f.get("articles"), sink, "articles", "article", articles)
         strategy_ids = _refs(f.get("strategies"), sink, "strategies", "strategy", strategies)
-        if "articles" not in f and "strategies" not in f:
-            sink.add(item, "a recommendation needs 'articles', 'strategies' or both")
+        if "articles" not in f and "strategies" not in f and "note" not in f:
+            sink.add(item, "a recommendation needs 'articles', 'strategies', a 'note', or several")
         for key in ("articles", "strategies"):
             listed = f.get(key)
             if isinstance(listed, Seq) and not listed.value:
@@ -410,7 +484,9 @@ def _rules(
         if rid is None or when is None or because is None:
             continue
         seen.add(rid)
-        out.append(Rule(rid, when, because, article_ids, strategy_ids, sink.at(item)))
+        out.append(
+            Rule(rid, when, because, article_ids, strategy_ids, sink.at(item), chosen_by, note)
+        )
     return tuple(out)
 
 

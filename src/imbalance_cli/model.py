@@ -107,6 +107,39 @@ class AlertLevel(str, Enum):
         withheld (and, for an emergency, every article and strategy)."""
         return self in (AlertLevel.EMERGENCY, AlertLevel.URGENT)
 
+    @property
+    def timeframes(self) -> tuple[Timeframe, ...]:
+        """The time frames an alert of this level may give: an emergency is now, an urgent
+        sign today or within days, an advisory one is mentioned at the next visit."""
+        return {
+            "emergency": (Timeframe.NOW,),
+            "urgent": (Timeframe.TODAY, Timeframe.DAYS),
+            "advisory": (Timeframe.MENTION,),
+        }[self.value]
+
+
+class Timeframe(str, Enum):
+    """When to act on a warning sign. The heading, the message and the action of an alert all
+    give this one time frame (the action may add what to do if things get worse)."""
+
+    NOW = "now"
+    TODAY = "today"
+    DAYS = "days"
+    MENTION = "mention"
+
+    @property
+    def heading(self) -> str:
+        return {
+            "now": "Emergency: get medical help now",
+            "today": "Urgent: see a doctor today",
+            "days": "Soon: see a doctor within the next few days",
+            "mention": "Mention this to a clinician",
+        }[self.value]
+
+    @property
+    def rank(self) -> int:
+        return {"now": 0, "today": 1, "days": 2, "mention": 3}[self.value]
+
 
 class Op(str, Enum):
     """Leaf operators of a condition."""
@@ -124,6 +157,8 @@ class Op(str, Enum):
     LSI_BELOW = "lsi_below"
     #: Paired questions: this side (left or right) is the weaker one, by more than the noise.
     WEAKER = "weaker"
+    #: Free text: the answer contains a word of a word list (library ``word_lists``).
+    MENTIONS = "mentions"
 
 
 LeafValue = str | bool | int | float | tuple[str | int | float, ...]
@@ -144,12 +179,17 @@ class Leaf:
     #: For ``lsi_below`` / ``weaker``: which way is better and the test's noise, from the
     #: paired question (``questions`` then holds its left and right copies, in that order).
     paired: tuple[str, float | None] | None = field(default=None, compare=False, repr=False)
+    #: For ``mentions``: the word list's words and phrases (lowercase; ``*`` ends a stem).
+    words: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class AllOf:
     items: tuple[Condition, ...]
     location: SourceLocation = NOWHERE
+    #: A named condition this stands for (``pattern:outer_elbow_grip``, ``situation:pregnancy``):
+    #: the loader puts the named condition here, so every reader of conditions works unchanged.
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -314,9 +354,9 @@ class Question:
     regions: tuple[str, ...] = ()
     none_label: str | None = None
     role: Role | None = None
-    #: The answer is there for the person reading the summary; no rule needs to read it (the
-    #: lint does not call it unread).
-    for_reader: bool = False
+    #: The answer is there for the person reading the summary, and why; no rule needs to read
+    #: it (the lint does not call it unread). ``True`` when an older file gave no reason.
+    for_reader: str | bool = False
     when: Condition | None = None
     region: str | None = None
     reassess: Reassess = Reassess.KEEP
@@ -370,6 +410,24 @@ class Alert:
     message: str
     action: str
     location: SourceLocation = NOWHERE
+    #: When to act; None: the level's first time frame (emergency now, urgent today).
+    timeframe: Timeframe | None = None
+    #: Alerts this one stands for when both fire (the same body part, less urgent): they are
+    #: folded into it, their reasons kept, so the person reads one time frame.
+    supersedes: tuple[str, ...] = ()
+
+    @property
+    def when_to_act(self) -> Timeframe:
+        return self.timeframe or self.level.timeframes[0]
+
+    @property
+    def heading(self) -> str:
+        return self.when_to_act.heading
+
+
+#: What can choose a recommendation, most specific first. How much each counts towards the
+#: plan's order is data (the library's ``guidance: ranking``).
+CHOSEN_BY = ("pattern", "goal", "situation", "region", "history", "sensation", "topic")
 
 
 @dataclass(frozen=True)
@@ -382,6 +440,35 @@ class Rule:
     articles: tuple[str, ...] = ()
     strategies: tuple[str, ...] = ()
     location: SourceLocation = NOWHERE
+    #: What kind of answer chose it (one of CHOSEN_BY): the plan ranks by it.
+    chosen_by: str = "topic"
+    #: A line for the plan, in the reader's words ("Keep in touch with your physio ...").
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A region pattern a trainer recognises from the answers, in plain words, never a
+    diagnosis: ``outer elbow pain that gripping brings on``."""
+
+    id: str
+    label: str
+    region: str
+    when: Condition
+    location: SourceLocation = NOWHERE
+
+
+@dataclass(frozen=True)
+class SituationRule:
+    """When a situation of the library's vocabulary (pregnancy, recent surgery...) holds, by
+    this questionnaire's answers."""
+
+    id: str
+    when: Condition
+    location: SourceLocation = NOWHERE
+    #: A body_regions question whose answer bounds it (surgery on the hip): then it holds back
+    #: or adapts only library items about those regions.
+    regions: str | None = None
 
 
 @dataclass(frozen=True)
@@ -393,6 +480,11 @@ class Questionnaire:
     description: str | None = None
     alerts: tuple[Alert, ...] = ()
     rules: tuple[Rule, ...] = ()
+    patterns: tuple[Pattern, ...] = ()
+    situations: tuple[SituationRule, ...] = ()
+    #: Every answer must change the guidance or say why it is kept (the lint's unread check
+    #: is then an error).
+    every_answer_used: bool = False
     path: str = ""
     sha256: str = ""
     bodymap: BodyMap | None = field(default=None, compare=False, repr=False)
@@ -445,9 +537,61 @@ class EvidenceKind(str, Enum):
 
 @dataclass(frozen=True)
 class Source:
+    """A source as its authors published it: who, when, its own title, and where to find it
+    (a DOI, a PubMed id or an address). ``citation`` is the one-line form summaries print."""
+
     kind: EvidenceKind
-    citation: str
+    title: str
+    authors: str | None = None
+    year: int | None = None
+    #: Journal, volume and pages, or the publisher of a guideline.
+    published: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
     url: str | None = None
+    #: What the source covers when it is used outside it ("a study of knees").
+    scope: str | None = None
+
+    @property
+    def citation(self) -> str:
+        parts = []
+        if self.authors:
+            parts.append(self.authors.rstrip(".") + ".")
+        parts.append(self.title.rstrip(".") + ".")
+        if self.published:
+            parts.append(self.published.rstrip(".") + ".")
+        if self.year and not (self.published and str(self.year) in self.published):
+            parts.append(f"{self.year}.")
+        elif not self.year:
+            parts.append("n.d.")  # a web page that shows no date
+        if self.doi:
+            parts.append(f"doi:{self.doi}")
+        elif self.pmid:
+            parts.append(f"PMID {self.pmid}")
+        return " ".join(parts)
+
+    @property
+    def link(self) -> str | None:
+        """Where a reader can follow it: the address, else the DOI's, else PubMed's."""
+        if self.url:
+            return self.url
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        return None
+
+
+@dataclass(frozen=True)
+class Safety:
+    """What keeps a library item relevant and safe: the body regions it speaks about, whether
+    its advice assumes no warning sign stands, the situations it does not suit (held back, with
+    the reason), and how it changes for others (shown with it)."""
+
+    regions: tuple[str, ...] = ()
+    assumes_no_warning_signs: bool = False
+    not_for: tuple[str, ...] = ()
+    adapt: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -461,13 +605,83 @@ class Article:
     regions: tuple[str, ...] = ()
     assumes_no_warning_signs: bool = False
     location: SourceLocation = NOWHERE
+    not_for: tuple[str, ...] = ()
+    adapt: tuple[tuple[str, str], ...] = ()
+    #: General guidance for every plan (the 0-10 rule...): one short box, not a ranked item.
+    general: bool = False
 
     @property
     def url(self) -> str | None:
         for s in self.sources:
-            if s.url:
-                return s.url
+            if s.link:
+                return s.link
         return None
+
+
+@dataclass(frozen=True)
+class Dose:
+    """How much of an exercise: sets of repetitions or of holds, rest, days a week, each side or
+    both. Whatever is left out is not part of the dose."""
+
+    sets: int | None = None
+    reps: int | None = None
+    hold: int | None = None  # seconds
+    minutes: int | None = None
+    rest: int | None = None  # seconds between sets
+    days: int | None = None  # a week; 7 = daily
+    per_side: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.minutes is not None:
+            amount = f"{self.minutes} minute{'s' if self.minutes != 1 else ''}"
+        elif self.hold is not None:
+            count = self.reps or self.sets or 1
+            amount = f"{count} hold{'s' if count != 1 else ''} of {self.hold} seconds"
+            if self.reps and self.sets and self.sets > 1:
+                amount = f"{self.sets} sets of {self.reps} holds of {self.hold} seconds"
+        elif self.reps is not None:
+            amount = f"{self.sets} sets of {self.reps}" if self.sets else f"{self.reps} times"
+        else:
+            amount = ""
+        parts = [amount] if amount else []
+        if self.per_side:
+            parts.append("each side")
+        if self.rest:
+            parts.append(f"{self.rest} s rest between sets")
+        if self.days == 7:
+            parts.append("daily")
+        elif self.days:
+            parts.append(f"{self.days} days a week")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of the library: what it trains, how to do it, how much, its easier and
+    harder versions, the situations it does not suit, and its sources."""
+
+    id: str
+    name: str
+    trains: str
+    steps: tuple[str, ...]
+    dose: Dose
+    sources: tuple[Source, ...]
+    regions: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
+    easier: str | None = None
+    harder: str | None = None
+    not_for: tuple[str, ...] = ()
+    adapt: tuple[tuple[str, str], ...] = ()
+    location: SourceLocation = NOWHERE
+
+
+@dataclass(frozen=True)
+class Rung:
+    """A step of a return-to-activity ladder, for goal ratings from ``from_rating`` up."""
+
+    from_rating: int
+    step: str
 
 
 @dataclass(frozen=True)
@@ -483,18 +697,75 @@ class Strategy:
     regions: tuple[str, ...] = ()
     assumes_no_warning_signs: bool = False
     location: SourceLocation = NOWHERE
+    sources: tuple[Source, ...] = ()
+    #: Exercises of the library, in order, by id (their text, dose and versions live there).
+    exercises: tuple[str, ...] = ()
+    easier: str | None = None
+    harder: str | None = None
+    not_for: tuple[str, ...] = ()
+    adapt: tuple[tuple[str, str], ...] = ()
+    general: bool = False
+    #: Return to an activity, step by step: the activity (a word list of kind activity) and
+    #: the rungs, chosen by the goal's rating.
+    activity: str | None = None
+    ladder: tuple[Rung, ...] = ()
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Something about the person that changes what is safe or fitting (pregnancy, recent
+    surgery, under 18...): the library's vocabulary, which questionnaires detect and library
+    items name in ``not_for`` and ``adapt``."""
+
+    id: str
+    label: str
+    #: What the reader is told when it holds (what was left out or changed, and why).
+    note: str
+    sources: tuple[Source, ...] = ()
+    location: SourceLocation = NOWHERE
+
+
+@dataclass(frozen=True)
+class WordList:
+    """Words and phrases that, found in free text, bring a confirmation question (``warning``)
+    or link a goal to an activity (``activity``). ``*`` ends a stem: ``dizz*``."""
+
+    id: str
+    label: str
+    kind: str  # warning | activity
+    words: tuple[str, ...]
+    location: SourceLocation = NOWHERE
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """Settings of the plan an author or a clinician may change: how much each kind of reason
+    counts towards the plan's order, and the reading level the client text keeps to."""
+
+    ranking: Mapping[str, int] = field(default_factory=dict)
+    #: Added to an item's score for the person's most painful area, per point of pain.
+    pain_weight: int = 2
+    plan_size: int = 3
+    max_grade: float = 9.0
+    max_sentence_words: int = 25
 
 
 @dataclass(frozen=True)
 class Library:
     articles: Mapping[str, Article]
     strategies: Mapping[str, Strategy]
+    exercises: Mapping[str, Exercise] = field(default_factory=dict)
+    situations: Mapping[str, Situation] = field(default_factory=dict)
+    word_lists: Mapping[str, WordList] = field(default_factory=dict)
+    guidance: Guidance = field(default_factory=Guidance)
 
 
 @dataclass(frozen=True)
 class FiredAlert:
     alert: Alert
     because: tuple[str, ...]
+    #: Less urgent alerts about the same thing that this one stands for (their ids).
+    merged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -509,6 +780,22 @@ class Recommendation:
     after_clinician: bool = False
     #: Why it is held back ("an emergency warning sign", ...), for withheld items only.
     withheld: str | None = None
+    #: How relevant it is (rank.py), and what that is made of, for the trainer's trace.
+    score: int = 0
+    score_why: tuple[str, ...] = ()
+    #: The reason of the rule that counts most, and the answers behind it, for the plan.
+    lead_reason: str = ""
+    lead_facts: tuple[str, ...] = ()
+    #: Situation label -> how this item changes for it.
+    adapted: tuple[tuple[str, str], ...] = ()
+    #: General guidance (the "How to use this plan" box), not a ranked item.
+    general: bool = False
+    #: What chose it, most specific first (CHOSEN_BY), and the rules' plan notes.
+    chosen_by: tuple[str, ...] = ()
+    #: A strategy's exercises as this person does them: one that does not suit a situation
+    #: that holds is swapped for its easier version, or left out; ``swaps`` says which and why.
+    exercises: tuple[str, ...] = ()
+    swaps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -520,6 +807,44 @@ class RuleHit:
     facts: tuple[str, ...]
     articles: tuple[str, ...]
     strategies: tuple[str, ...]
+    chosen_by: str = "topic"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class WordHit:
+    """Words of a word list found in one free-text answer."""
+
+    question: str
+    list_id: str
+    label: str
+    kind: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A pattern or a situation that holds, with the answers behind it."""
+
+    id: str
+    label: str
+    facts: tuple[str, ...]
+    #: Patterns: the region tokens it is about (``elbow.right``).
+    regions: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the person told us, read from every answer (findings.py): the region patterns and
+    situations that hold, and the words of the word lists found in free text. Rules, ranking
+    and summaries read findings, never raw free text."""
+
+    patterns: tuple[Found, ...] = ()
+    situations: tuple[Found, ...] = ()
+    words: tuple[WordHit, ...] = ()
+    #: The free-text answers that were read for words (question ids).
+    text_read: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -543,6 +868,7 @@ class Result:
     session: int | None = None
     #: The session this one re-assesses (a re-assessment carries its unchanged answers over).
     previous: int | None = None
+    findings: Findings = field(default_factory=Findings)
 
     @property
     def top_level(self) -> AlertLevel | None:

@@ -30,6 +30,7 @@ from imbalance_cli.shapes import (
 )
 from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import (
+    BOOL,
     Map,
     Node,
     Scalar,
@@ -182,7 +183,7 @@ def read_question(
             sink.add(f["better"], f"'better' is higher or lower, not '{better_text}'")
     noise, noise_source = _noise(f.get("noise"), sink)
     role = _role(f.get("role"), qtype, sink, qid)
-    for_reader = bool(as_bool(f["for_reader"], sink, "for_reader")) if "for_reader" in f else False
+    for_reader = _for_reader(f.get("for_reader"), sink)
     question = Question(
         id=qid,
         type=qtype,
@@ -210,6 +211,20 @@ def read_question(
     if qtype is not QuestionType.PAIRED:
         return [(question, f.get("when"))]
     return [(_side(question, side), f.get("when")) for side in SIDES]
+
+
+def _for_reader(node: Node | None, sink: Sink) -> str | bool:
+    """``for_reader: why the reader needs it`` (the reason is shown with the answer); ``true``
+    is still read, from files written before reasons were asked for."""
+    if node is None:
+        return False
+    if isinstance(node, Scalar) and node.tag == BOOL:
+        return bool(as_bool(node, sink, "for_reader"))
+    reason = as_str(node, sink, "for_reader")
+    if reason is not None and not reason.strip():
+        sink.add(node, "for_reader is empty; say why the reader needs this answer")
+        return False
+    return reason.strip() if reason else False
 
 
 def _side(question: Question, side: str) -> Question:

@@ -76,7 +76,9 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-_LIBRARY_KEYS = re.compile(r"^(articles|strategies)\s*:", re.MULTILINE)
+_LIBRARY_KEYS = re.compile(
+    r"^(articles|strategies|exercises|situations|word_lists|guidance)\s*:", re.MULTILINE
+)
 _REGIONS_KEY = re.compile(r"^regions\s*:", re.MULTILINE)
 _SECTIONS_KEY = re.compile(r"^sections\s*:", re.MULTILINE)
 _EXPECT_KEY = re.compile(r"^expect\s*:", re.MULTILINE)

@@ -1,122 +1,45 @@
-"""Pure rules: answers -> alerts and recommendations, each with the "because" that fired it."""
+"""Pure rules: answers -> alerts and recommendations, each with the "because" that fired it.
+
+The order of the guidance (DESIGN.md): answers -> findings (patterns, situations, words in free
+text) -> alerts -> recommendations (held back or adapted for the situations that hold) -> rank.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from imbalance_cli import bodymap as body
-from imbalance_cli.engine import Flow, Types, matching
+from imbalance_cli.engine import Flow
+from imbalance_cli.facts import Fact, describe_answer, describe_facts, trace
+from imbalance_cli.findings import find
 from imbalance_cli.model import (
     AlertLevel,
-    AllOf,
     Answers,
     AnswerValue,
-    AnyOf,
-    BodyMap,
-    Condition,
+    Article,
+    Exercise,
+    Findings,
     FiredAlert,
-    Leaf,
+    Found,
     Library,
-    Not,
-    Op,
-    Question,
     Questionnaire,
-    QuestionType,
     Recommendation,
     Result,
     RuleHit,
+    Strategy,
+    split_token,
 )
+from imbalance_cli.rank import rank
 
-
-def describe_answer(question: Question, value: AnswerValue, bodymap: BodyMap | None = None) -> str:
-    """An answer in words: choice labels, regions with sides, yes/no, numbers with their scale."""
-    if value is None:
-        return "skipped"
-    t = question.type
-    if t is QuestionType.YES_NO:
-        return "yes" if value else "no"
-    if t is QuestionType.SCALE and isinstance(value, (int, float)):
-        return f"{value:g}/{question.maximum:g}"
-    if t in (QuestionType.NUMBER, QuestionType.PAIRED) and isinstance(value, (int, float)):
-        return f"{value:g} {question.unit}" if question.unit else f"{value:g}"
-    if t is QuestionType.BODY_REGIONS and isinstance(value, tuple):
-        regions = bodymap or body.default()
-        return (
-            ", ".join(
-                question.none_label
-                if token == "none" and question.none_label
-                else regions.describe(token)
-                for token in value
-            )
-            or "none"
-        )
-    if t.has_choices:
-        ids = value if isinstance(value, tuple) else (str(value),)
-        labels = [(question.choice(i).label if question.choice(i) else i) for i in ids]  # type: ignore[union-attr]
-        return "; ".join(labels) or "none"
-    return str(value)
-
-
-Fact = tuple[str, AnswerValue]
-
-
-def _shown(question: Question, value: AnswerValue, leaf: Leaf) -> AnswerValue:
-    """The part of an answer that made a leaf true (the one ticked choice or matching region)."""
-    if leaf.op is Op.INCLUDES and isinstance(value, tuple) and isinstance(leaf.value, str):
-        if question.type is QuestionType.MULTI:
-            return (leaf.value,)
-        return tuple(t for t in value if body.matches((t,), leaf.value))
-    return value
-
-
-def trace(
-    condition: Condition, answers: Answers, questionnaire: Questionnaire, types: Types
-) -> tuple[bool, list[Fact]]:
-    """Evaluate a condition and collect the (question, answer part) pairs that made it true."""
-    if isinstance(condition, Leaf):
-        hits = matching(condition, answers, types)
-        facts: list[Fact] = []
-        for qid in hits:
-            question = questionnaire.question(qid)
-            if question is None or condition.op is Op.ANSWERED:
-                continue
-            facts.append((qid, _shown(question, answers.get(qid), condition)))
-        return bool(hits), facts
-    if isinstance(condition, Not):
-        held, _ = trace(condition.item, answers, questionnaire, types)
-        return not held, []
-    results = [trace(c, answers, questionnaire, types) for c in condition.items]
-    if isinstance(condition, AllOf):
-        if all(ok for ok, _ in results):
-            return True, [f for _, fs in results for f in fs]
-        return False, []
-    assert isinstance(condition, AnyOf)
-    if any(ok for ok, _ in results):
-        return True, [f for ok, fs in results if ok for f in fs]
-    return False, []
-
-
-def describe_facts(facts: list[Fact], questionnaire: Questionnaire) -> tuple[str, ...]:
-    """Facts in words, one per question, parts of the same answer merged:
-    ``Painful regions: Neck, Shoulder (right)``; a region's copy is named: ``How long (neck)``."""
-    merged: dict[str, AnswerValue] = {}
-    for qid, shown in facts:
-        before = merged.get(qid)
-        if isinstance(before, tuple) and isinstance(shown, tuple):
-            merged[qid] = tuple(dict.fromkeys(before + shown))
-        else:
-            merged[qid] = shown
-    out: list[str] = []
-    for qid, shown in merged.items():
-        question = questionnaire.question(qid)
-        if question is None:
-            continue
-        name = question.short
-        regions = questionnaire.bodymap or body.default()
-        if question.region is not None and regions.phrase(question.region) not in name:
-            name = f"{name} ({regions.phrase(question.region)})"
-        out.append(f"{name}: {describe_answer(question, shown, regions)}")
-    return tuple(out)
+__all__ = [
+    "Fact",
+    "assess",
+    "describe_answer",
+    "describe_facts",
+    "fired_alerts",
+    "recommend",
+    "rule_hits",
+    "trace",
+]
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:
@@ -124,14 +47,27 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 
 
 def fired_alerts(questionnaire: Questionnaire, answers: Answers) -> tuple[FiredAlert, ...]:
-    """The alerts these answers raise, most urgent first (file order within a level)."""
+    """The alerts these answers raise, most urgent first (file order within a time frame). An
+    alert that another raised alert supersedes (the same body part, less urgent) is folded into
+    it: its reasons join the other's, and the person reads one time frame."""
     types = {q.id: q.type for q in questionnaire.questions}
-    fired: list[FiredAlert] = []
+    fired: dict[str, FiredAlert] = {}
     for alert in questionnaire.alerts:
         ok, facts = trace(alert.when, answers, questionnaire, types)
         if ok:
-            fired.append(FiredAlert(alert, describe_facts(facts, questionnaire)))
-    return tuple(sorted(fired, key=lambda f: f.alert.level.rank))
+            fired[alert.id] = FiredAlert(alert, describe_facts(facts, questionnaire))
+    folded: set[str] = set()
+    for fired_alert in list(fired.values()):
+        merged = [ref for ref in fired_alert.alert.supersedes if ref in fired]
+        if not merged:
+            continue
+        because = list(fired_alert.because)
+        for ref in merged:
+            because += [b for b in fired[ref].because if b not in because]
+        fired[fired_alert.alert.id] = FiredAlert(fired_alert.alert, tuple(because), tuple(merged))
+        folded.update(merged)
+    kept = [f for aid, f in fired.items() if aid not in folded]
+    return tuple(sorted(kept, key=lambda f: (f.alert.level.rank, f.alert.when_to_act.rank)))
 
 
 _HELD = {
@@ -146,22 +82,27 @@ def recommend(
     library: Library,
     alerts: tuple[FiredAlert, ...],
     hits: tuple[RuleHit, ...] | None = None,
+    findings: Findings | None = None,
 ) -> tuple[tuple[Recommendation, ...], tuple[Recommendation, ...]]:
     """(shown, withheld). Articles first, then strategies, each once, in the order of the first
-    rule that chose it, with every reason that chose it.
+    rule that chose it, with every reason that chose it (rank.py orders them afterwards).
 
     Nothing contradicts an alert: while an emergency stands, every article and strategy is held
     back (the summary is the alerts, what to do and the answers); while an urgent alert stands,
     content declared ``assumes_no_warning_signs`` is held back and strategies wait for a
-    clinician. ``hits`` are the rules that fired, when the caller has them already."""
+    clinician. An item that does not suit a situation that holds (``not_for``) is held back
+    with the reason; one that changes for it (``adapt``) carries how. ``hits`` are the rules
+    that fired, when the caller has them already."""
     if hits is None:
         hits = rule_hits(questionnaire, answers)
+    holding = {f.id: f for f in (findings.situations if findings else ())}
     levels = {f.alert.level for f in alerts}
     top = min(levels, key=lambda lv: lv.rank) if levels else None
     hold = top is not None and top.holds_back
     reasons: dict[tuple[str, str], list[str]] = {}
     plain: dict[tuple[str, str], list[str]] = {}
     rules: dict[tuple[str, str], list[str]] = {}
+    chosen: dict[tuple[str, str], list[str]] = {}
     for hit in hits:
         why = f"{hit.because} ({'; '.join(hit.facts)})" if hit.facts else hit.because
         for kind, ids in (("article", hit.articles), ("strategy", hit.strategies)):
@@ -169,21 +110,34 @@ def recommend(
                 reasons.setdefault((kind, item), []).append(why)
                 plain.setdefault((kind, item), []).append(hit.because)
                 rules.setdefault((kind, item), []).append(hit.rule)
+                chosen.setdefault((kind, item), []).append(hit.chosen_by)
     shown: list[Recommendation] = []
     withheld: list[Recommendation] = []
     for kind in ("article", "strategy"):
         for (k, item), whys in reasons.items():
             if k != kind:
                 continue
-            content = (library.articles if kind == "article" else library.strategies).get(item)
+            content: Article | Strategy | None = (
+                library.articles if kind == "article" else library.strategies
+            ).get(item)
             if content is None:
                 continue
-            url = content.url if kind == "article" else None  # type: ignore[union-attr]
             held = None
             if top is AlertLevel.EMERGENCY:
                 held = _HELD[top]
             elif hold and content.assumes_no_warning_signs:
                 held = _HELD[AlertLevel.URGENT]
+            applies = [s for s in holding.values() if _touches(s, content.regions)]
+            names = {s.id for s in applies}
+            unsuited = [s for s in applies if s.id in content.not_for]
+            if held is None and unsuited:
+                held = "held back: it does not suit " + " or ".join(f.label for f in unsuited)
+            adapted = tuple((holding[s].label, text) for s, text in content.adapt if s in names)
+            exercises: tuple[str, ...] = ()
+            swaps: tuple[str, ...] = ()
+            if isinstance(content, Strategy):
+                exercises, swaps, more = _fit_exercises(content, library, holding)
+                adapted += more
             recommendation = Recommendation(
                 kind=kind,
                 id=item,
@@ -191,12 +145,65 @@ def recommend(
                 because=_unique(whys),
                 reasons=_unique(plain[(k, item)]),
                 rules=_unique(rules[(k, item)]),
-                url=url,
+                url=content.url if isinstance(content, Article) else None,
                 after_clinician=hold and kind == "strategy",
                 withheld=held,
+                adapted=adapted,
+                general=content.general,
+                chosen_by=_unique(chosen[(k, item)]),
+                exercises=exercises,
+                swaps=swaps,
             )
             (withheld if held else shown).append(recommendation)
     return tuple(shown), tuple(withheld)
+
+
+def _fit_exercises(
+    strategy: Strategy, library: Library, holding: Mapping[str, Found]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """A strategy's exercises for this person: each that does not suit a situation that holds
+    gives way to its easier version (the first that suits), or is left out, with the reason;
+    how a kept exercise changes for a situation joins the strategy's adaptations."""
+    kept: list[str] = []
+    swaps: list[str] = []
+    adapted: list[tuple[str, str]] = []
+    for eid in strategy.exercises:
+        exercise = library.exercises.get(eid)
+        if exercise is None:
+            continue
+        chosen: Exercise | None = exercise
+        seen: set[str] = set()
+        while chosen is not None and chosen.id not in seen:
+            seen.add(chosen.id)
+            unsuited = [
+                holding[s]
+                for s in chosen.not_for
+                if s in holding and _touches(holding[s], chosen.regions or strategy.regions)
+            ]
+            if not unsuited:
+                break
+            why = " or ".join(f.label for f in unsuited)
+            easier = library.exercises.get(chosen.easier) if chosen.easier else None
+            if easier is not None and easier.id not in seen:
+                swaps.append(f"{chosen.name}: swapped for {easier.name}, as it does not suit {why}")
+            else:
+                swaps.append(f"{chosen.name}: left out, as it does not suit {why}")
+            chosen = easier if easier is not None and easier.id not in seen else None
+        if chosen is None or chosen.id in kept:
+            continue
+        kept.append(chosen.id)
+        for situation, text in chosen.adapt:
+            found = holding.get(situation)
+            if found is not None and _touches(found, chosen.regions or strategy.regions):
+                adapted.append((found.label, f"{chosen.name}: {text}"))
+    return tuple(kept), tuple(swaps), tuple(adapted)
+
+
+def _touches(situation: Found, regions: tuple[str, ...]) -> bool:
+    """A situation bound to body regions (surgery on the hip) concerns only items about them."""
+    if not situation.regions:
+        return True
+    return any(split_token(token)[0] in regions for token in situation.regions)
 
 
 def rule_hits(questionnaire: Questionnaire, answers: Answers) -> tuple[RuleHit, ...]:
@@ -213,6 +220,8 @@ def rule_hits(questionnaire: Questionnaire, answers: Answers) -> tuple[RuleHit, 
                     describe_facts(facts, questionnaire),
                     rule.articles,
                     rule.strategies,
+                    rule.chosen_by,
+                    rule.note,
                 )
             )
     return tuple(hits)
@@ -233,9 +242,11 @@ def assess(
     re-assessment (``previous`` given) keeps the answers to questions asked only then."""
     flow = Flow(questionnaire, reassessment=previous is not None)
     kept: Mapping[str, AnswerValue] = flow.prune(answers)
+    findings = find(questionnaire, kept, library)
     alerts = fired_alerts(questionnaire, kept)
     hits = rule_hits(questionnaire, kept)
-    shown, withheld = recommend(questionnaire, kept, library, alerts, hits)
+    shown, withheld = recommend(questionnaire, kept, library, alerts, hits, findings)
+    shown = rank(shown, hits, questionnaire, kept, library)
     # A completed intake with an emergency and required questions unanswered was stopped there.
     # (A session saved under an older questionnaire can lack answers too: that is not a stop.)
     emergency = any(f.alert.level is AlertLevel.EMERGENCY for f in alerts)
@@ -255,4 +266,5 @@ def assess(
         not_asked=not_asked,
         session=session,
         previous=previous,
+        findings=findings,
     )

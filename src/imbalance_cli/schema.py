@@ -10,7 +10,16 @@ import json
 from typing import Any
 
 from imbalance_cli import bodymap
-from imbalance_cli.model import PAIRED_UNITS, AlertLevel, Op, QuestionType, Reassess, Role
+from imbalance_cli.model import (
+    CHOSEN_BY,
+    PAIRED_UNITS,
+    AlertLevel,
+    Op,
+    QuestionType,
+    Reassess,
+    Role,
+    Timeframe,
+)
 from imbalance_cli.questions import ROLE_TYPES
 from imbalance_cli.shapes import ONLY_FOR
 
@@ -106,7 +115,20 @@ def _condition() -> dict[str, Any]:
             "paired: this side is the weaker one, by more than the test's noise.",
             enum=["left", "right"],
         ),
+        Op.MENTIONS.value: _d(
+            "text: the answer holds a word of this word list (library word_lists); with a "
+            "list of questions, any of them does.",
+            type="string",
+            pattern=_ID_PATTERN,
+        ),
     }
+    leaf_props["question"] = _d(
+        "The id of an earlier question; 'name.*' means any region's copy of a repeated "
+        "question, 'name.knee' both sides of one region, a paired test's id both sides; a "
+        "list of free-text questions goes with 'mentions'.",
+        type=["string", "array"],
+        items={"type": "string"},
+    )
     return {
         "description": "all / any / not / same_region, or one test on one earlier question",
         "oneOf": [
@@ -127,6 +149,16 @@ def _condition() -> dict[str, Any]:
                 },
                 ["same_region"],
                 "The part holds for one body region.",
+            ),
+            _obj(
+                {"pattern": _id("A pattern of this questionnaire ('patterns:') holds.")},
+                ["pattern"],
+                "A named region pattern holds (alerts and recommendations only).",
+            ),
+            _obj(
+                {"situation": _id("A situation of this questionnaire ('situations:') holds.")},
+                ["situation"],
+                "A named situation holds (alerts and recommendations only).",
             ),
             {
                 **_obj(
@@ -259,9 +291,11 @@ def build() -> dict[str, Any]:
                 enum=[r.value for r in Role],
             ),
             "for_reader": _d(
-                "The answer is for the person reading the summary; no rule needs to read it "
-                "(the lint then does not call it unread).",
-                type="boolean",
+                "Why the person reading the summary needs this answer, when nothing that "
+                "changes the guidance reads it (the lint then does not call it unread); true "
+                "is still read, but with every_answer_used a reason is required.",
+                type=["string", "boolean"],
+                minLength=1,
             ),
             "reassess": _reassess(),
             "when": _d(
@@ -302,14 +336,48 @@ def build() -> dict[str, Any]:
                 "(mention it to a clinician).",
                 enum=[lv.value for lv in AlertLevel],
             ),
+            "timeframe": _d(
+                "When to act, which the heading shows and the action must give: now "
+                "(emergency), today or days (urgent), mention (advisory). Default: the "
+                "level's first.",
+                enum=[t.value for t in Timeframe],
+            ),
             "when": _d(
                 "The warning sign, as a condition on answers.", {"$ref": "#/$defs/condition"}
             ),
-            "message": _text("What the answer may mean, without naming a diagnosis."),
-            "action": _text("What to do, concretely, never slower than the level."),
+            "message": _text("What the answer may mean, without naming a diagnosis or a time."),
+            "action": _text("What to do and when, in the alert's time frame."),
+            "supersedes": _d(
+                "Alerts about the same thing, no more urgent, that this one stands for when "
+                "both fire (their reasons are kept with it).",
+                type="array",
+                items={"type": "string", "pattern": _ID_PATTERN},
+            ),
         },
         ["id", "level", "when", "message", "action"],
         "A warning sign and what to do about it.",
+    )
+    named = _obj(
+        {
+            "id": _id("Unique among the patterns."),
+            "label": _text("The pattern in plain words, never a diagnosis."),
+            "region": _d("The body region it is about.", enum=list(bodymap.default().ids)),
+            "when": _d("When the pattern holds.", {"$ref": "#/$defs/condition"}),
+        },
+        ["id", "label", "region", "when"],
+        "A region pattern a trainer recognises from the answers.",
+    )
+    situation = _obj(
+        {
+            "id": _id("A situation of the library's vocabulary (library situations)."),
+            "when": _d("When it holds.", {"$ref": "#/$defs/condition"}),
+            "regions": _id(
+                "A body_regions question whose answer bounds it: it then concerns only library "
+                "items about those regions."
+            ),
+        },
+        ["id", "when"],
+        "When a situation (pregnancy, recent surgery...) holds.",
     )
     ids = {
         "type": "array",
@@ -320,16 +388,25 @@ def build() -> dict[str, Any]:
         {
             "id": _id("Unique in the file."),
             "when": _d("When to recommend.", {"$ref": "#/$defs/condition"}),
+            "chosen_by": _d(
+                "What kind of answer chose it; the plan ranks by it (library guidance).",
+                enum=list(CHOSEN_BY),
+            ),
             "because": _text(
                 "The reason in plain words, shown with the answers that made it true."
             ),
+            "note": _text("A line for the plan, in the reader's words."),
             "articles": _d("Article ids of the content library.", ids),
             "strategies": _d("Strategy ids of the content library.", ids),
         },
         ["id", "when", "because"],
-        "A recommendation rule: it needs articles, strategies or both.",
+        "A recommendation rule: it needs articles, strategies, a note, or several.",
     )
-    rule["anyOf"] = [{"required": ["articles"]}, {"required": ["strategies"]}]
+    rule["anyOf"] = [
+        {"required": ["articles"]},
+        {"required": ["strategies"]},
+        {"required": ["note"]},
+    ]
     schema = _obj(
         {
             "id": _d(
@@ -344,10 +421,23 @@ def build() -> dict[str, Any]:
                 minLength=1,
             ),
             "description": _text("One paragraph about the questionnaire."),
+            "every_answer_used": _d(
+                "Every answer must change the guidance or say why it is kept (for_reader); "
+                "the lint's unread finding is then an error.",
+                type="boolean",
+            ),
             "sections": _d(
                 "The sections, asked in order.", type="array", minItems=1, items=section
             ),
             "alerts": _d("Warning signs and what to do.", type="array", items=alert),
+            "patterns": _d(
+                "Region patterns, named for alerts and rules.", type="array", items=named
+            ),
+            "situations": _d(
+                "When the library's situations hold, named for alerts and rules.",
+                type="array",
+                items=situation,
+            ),
             "recommendations": _d(
                 "Rules that choose articles and strategies.", type="array", items=rule
             ),
@@ -363,83 +453,7 @@ def build() -> dict[str, Any]:
     }
 
 
-def build_library() -> dict[str, Any]:
-    """The JSON Schema of content library files (articles and strategies)."""
-    content_id = _d(
-        "Unique across every library file, bundled and yours (articles and strategies share "
-        "one id space); rules name it.",
-        type="string",
-        pattern=_CONTENT_ID,
-    )
-    tags = _d("Words to find it by (imbalance library --tag).", type="array", items=_TEXT)
-    safety: dict[str, Any] = {
-        "regions": _d(
-            "The body regions the content speaks about; a rule naming it must make sure one of "
-            "them was chosen.",
-            type="array",
-            items={"enum": list(bodymap.default().ids)},
-        ),
-        "assumes_no_warning_signs": _d(
-            "The advice holds only without warning signs: held back while an urgent or "
-            "emergency alert stands.",
-            type="boolean",
-        ),
-    }
-    source = _obj(
-        {
-            "kind": _d(
-                "research, guideline or opinion (opinion is always labelled as such).",
-                enum=["research", "guideline", "opinion"],
-            ),
-            "citation": _text("Authors, title, journal or publisher, year."),
-            "url": _d(
-                "A plain https:// address you have checked.", type="string", pattern="^https://"
-            ),
-        },
-        ["kind", "citation"],
-        "Where a fact comes from.",
-    )
-    article = _obj(
-        {
-            "id": content_id,
-            "title": _text("The article's title."),
-            "summary": _text("What it says, in your own words."),
-            "opinion": _text("A practitioner's view, shown labelled as opinion."),
-            "tags": tags,
-            **safety,
-            "sources": _d("At least one source.", type="array", minItems=1, items=source),
-        },
-        ["id", "title", "summary", "sources"],
-        "An article: what to read, with its sources.",
-    )
-    strategy = _obj(
-        {
-            "id": content_id,
-            "title": _text("The strategy's title."),
-            "summary": _text("What it is and why, in your own words."),
-            "steps": _d("What to do, step by step.", type="array", minItems=1, items=_TEXT),
-            "dose": _text("How much and how often."),
-            "progress": _text("Signs it is working, and how to progress."),
-            "stop": _text("When to stop and get checked."),
-            "tags": tags,
-            **safety,
-        },
-        ["id", "title", "summary", "steps", "dose", "progress", "stop"],
-        "An exercise strategy: what to do, how much, and when to stop.",
-    )
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "imbalance content library",
-        **_obj(
-            {
-                "articles": _d("Articles.", type="array", items=article),
-                "strategies": _d("Exercise strategies.", type="array", items=strategy),
-            },
-            [],
-            "Articles and exercise strategies (see docs/authoring.md).",
-        ),
-    }
-
-
 def render(library: bool = False) -> str:
+    from imbalance_cli.schema_library import build_library
+
     return json.dumps(build_library() if library else build(), indent=2) + "\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from imbalance_cli.engine import Flow, Progress
+from imbalance_cli.engine import Flow, Progress, personalise
 from imbalance_cli.errors import Interrupted
 from imbalance_cli.model import AlertLevel, AnswerValue, FiredAlert, Questionnaire
 from imbalance_cli.prompts import BACK, Prompter, _Back
@@ -108,6 +108,7 @@ def run_session(
             prompter.section(flow.section_of(question))
             current_section = question.section
         try:
+            question = personalise(question, answers, questionnaire)
             goal = answers.get(goal_of.get(question.id, ""))
             if isinstance(goal, str) and goal.strip():
                 # A goal rating names the goal in the person's own words.

@@ -21,8 +21,11 @@ QUESTIONNAIRE_FIELDS = (
     "title",
     "version",
     "description",
+    "every_answer_used",
     "sections",
     "alerts",
+    "patterns",
+    "situations",
     "recommendations",
 )
 SECTION_FIELDS = ("id", "title", "intro", "when", "repeat", "reassess", "questions")
@@ -33,30 +36,55 @@ QUESTION_FIELDS = (
 )  # fmt: skip
 NOISE_FIELDS = ("amount", "source")
 CHOICE_FIELDS = ("id", "label", "exclusive", "help")
-ALERT_FIELDS = ("id", "level", "when", "message", "action")
-RULE_FIELDS = ("id", "when", "because", "articles", "strategies")
+ALERT_FIELDS = ("id", "level", "timeframe", "when", "message", "action", "supersedes")
+RULE_FIELDS = ("id", "when", "chosen_by", "because", "note", "articles", "strategies")
+PATTERN_FIELDS = ("id", "label", "region", "when")
+SITUATION_RULE_FIELDS = ("id", "when", "regions")
+#: Named conditions: a leaf that stands for a pattern or a situation of the questionnaire.
+REFS = ("pattern", "situation")
 LEAF_FIELDS = ("question", *(op.value for op in Op))
-LIBRARY_FIELDS = ("articles", "strategies")
+LIBRARY_FIELDS = ("articles", "strategies", "exercises", "situations", "word_lists", "guidance")
+SAFETY_FIELDS = ("regions", "assumes_no_warning_signs", "not_for", "adapt")
 ARTICLE_FIELDS = (
-    "id", "title", "summary", "opinion", "tags", "regions", "assumes_no_warning_signs", "sources",
+    "id", "title", "summary", "opinion", "tags", "general", *SAFETY_FIELDS, "sources",
 )  # fmt: skip
-SOURCE_FIELDS = ("kind", "citation", "url")
+SOURCE_FIELDS = (
+    "kind", "authors", "year", "title", "published", "doi", "pmid", "url", "scope", "citation",
+)  # fmt: skip
 STRATEGY_FIELDS = (
-    "id", "title", "summary", "steps", "dose", "progress", "stop", "tags", "regions",
-    "assumes_no_warning_signs",
+    "id", "title", "summary", "exercises", "steps", "dose", "progress", "easier", "harder",
+    "stop", "activity", "ladder", "tags", "general", *SAFETY_FIELDS, "sources",
 )  # fmt: skip
+EXERCISE_FIELDS = (
+    "id", "name", "trains", "steps", "cues", "dose", "easier", "harder", "regions", "not_for",
+    "adapt", "sources",
+)  # fmt: skip
+DOSE_FIELDS = ("sets", "reps", "hold", "minutes", "rest", "days", "per_side")
+RUNG_FIELDS = ("from_rating", "step")
+SITUATION_FIELDS = ("id", "label", "note", "sources")
+WORD_LIST_FIELDS = ("id", "label", "kind", "words")
+WORD_LIST_KINDS = ("warning", "activity")
+GUIDANCE_FIELDS = ("ranking", "pain_weight", "plan_size", "max_grade", "max_sentence_words")
 
 LIBRARY = Shape(LIBRARY_FIELDS)
 ARTICLE = Shape(ARTICLE_FIELDS, ("id", "title", "summary", "sources"))
-SOURCE = Shape(SOURCE_FIELDS, ("kind", "citation"))
-STRATEGY = Shape(STRATEGY_FIELDS, ("id", "title", "summary", "steps", "dose", "progress", "stop"))
+SOURCE = Shape(SOURCE_FIELDS, ("kind",))
+STRATEGY = Shape(STRATEGY_FIELDS, ("id", "title", "summary", "dose", "progress", "stop", "sources"))
+EXERCISE = Shape(EXERCISE_FIELDS, ("id", "name", "trains", "steps", "dose", "sources"))
+DOSE = Shape(DOSE_FIELDS)
+RUNG = Shape(RUNG_FIELDS, RUNG_FIELDS)
+SITUATION = Shape(SITUATION_FIELDS, ("id", "label", "note"))
+WORD_LIST = Shape(WORD_LIST_FIELDS, ("id", "label", "kind", "words"))
+GUIDANCE = Shape(GUIDANCE_FIELDS)
+PATTERN = Shape(PATTERN_FIELDS, PATTERN_FIELDS)
+SITUATION_RULE = Shape(SITUATION_RULE_FIELDS, ("id", "when"))
 QUESTIONNAIRE = Shape(QUESTIONNAIRE_FIELDS, ("id", "title", "version", "sections"))
 SECTION = Shape(SECTION_FIELDS, ("id", "title", "questions"))
 QUESTION = Shape(QUESTION_FIELDS, ("id", "type", "text"))
 CHOICE = Shape(CHOICE_FIELDS, ("id", "label"))
 NOISE = Shape(NOISE_FIELDS, ("amount", "source"))
 COMBINATORS = ("all", "any", "not", "same_region")
-CONDITION = Shape((*COMBINATORS, *LEAF_FIELDS))
+CONDITION = Shape((*COMBINATORS, *REFS, *LEAF_FIELDS))
 ALERT = Shape(ALERT_FIELDS, ("id", "level", "when", "message", "action"))
 RULE = Shape(RULE_FIELDS, ("id", "when", "because"))
 OPS = {op.value: op for op in Op}

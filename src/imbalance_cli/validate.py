@@ -7,7 +7,8 @@ from pathlib import Path
 
 from imbalance_cli import bodymap, loader, resources
 from imbalance_cli.errors import Problem, QuestionnaireError, SourceLocation
-from imbalance_cli.lint import lint
+from imbalance_cli.library_lint import lint_alerts, lint_library
+from imbalance_cli.lint import Reach, lint, reach
 from imbalance_cli.model import Library
 
 
@@ -16,6 +17,8 @@ class Report:
     files: int = 0
     bad_files: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: Per questionnaire checked: what becomes of its answers (lint.reach).
+    reach: dict[str, Reach] = field(default_factory=dict)
 
 
 def _expand(paths: list[Path], report: Report) -> list[Path]:
@@ -45,6 +48,13 @@ def is_library_file(path: Path) -> bool:
 def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int) -> Report:
     report = Report()
     files = _expand(paths, report)
+    # A library file given by another name (relative, or through a link) is the same file: it
+    # is checked once, as part of the library.
+    known = {p.resolve() for p in library_paths}
+    files = [p for p in files if not (is_library_file(p) and p.resolve() in known)] + [
+        p for p in library_paths if p.resolve() in {f.resolve() for f in files}
+    ]
+    files = list(dict.fromkeys(files))
     libraries = [p for p in files if is_library_file(p) and p not in library_paths]
     # Library files given to check are checked on their own: a copy of the bundled library is
     # not "an id used twice". Questionnaires are then checked against the bundled library plus
@@ -63,11 +73,19 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
             report.problems += list(exc.problems)
             report.bad_files += 1
             continue
+        report.problems += lint_library(extra, {str(path)})
         if library is not None:
             library = Library(
                 articles={**extra.articles, **library.articles},
                 strategies={**extra.strategies, **library.strategies},
+                exercises={**extra.exercises, **library.exercises},
+                situations={**extra.situations, **library.situations},
+                word_lists={**extra.word_lists, **library.word_lists},
+                guidance=library.guidance,
             )
+    if library is not None:
+        checked = {str(p) for p in files if p in library_paths}
+        report.problems += lint_library(library, checked)
     for path in files:
         report.files += 1
         if path in libraries or path in library_paths or is_library_file(path):
@@ -86,7 +104,10 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
             report.problems += exc.problems
             continue
         found = lint(questionnaire)
+        if library is not None:
+            found += lint_alerts(questionnaire, library.guidance)
         if found:
             report.problems += found
             report.bad_files += 1
+        report.reach[questionnaire.id] = reach(questionnaire)
     return report

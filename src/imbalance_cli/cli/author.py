@@ -195,6 +195,14 @@ def validate(
     else:
         for problem in problems:
             print(clean(str(problem)))
+        for qid, r in sorted(report.reach.items()):
+            print(
+                clean(
+                    f"{qid}: {r.changing} of {r.questions} answers can change the guidance; "
+                    f"{r.for_reader} kept for the reader, with a reason; {r.text} free text, "
+                    "read for warning words"
+                )
+            )
         files_with_problems = len({p.location.path for p in problems})
         _verdict(errors, warnings, report.files, files_with_problems)
     if errors or (strict and warnings):

@@ -173,7 +173,7 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
         lines.append("None reported, then or now.")
     for aid, fired in now_a.items():
         state = "still reported" if aid in then_a else "**new**"
-        lines.append(f"- {state}: {md(fired.alert.level.heading)}: {md(fired.alert.message)}")
+        lines.append(f"- {state}: {md(fired.alert.heading)}: {md(fired.alert.message)}")
     for aid, fired in then_a.items():
         if aid not in now_a:
             lines.append(f"- no longer reported: {md(fired.alert.message)}")

@@ -400,7 +400,7 @@ def flag(
 ) -> dict[str, Any]:
     a = fired.alert
     priority = PRIORITY[a.level]
-    text = f"{a.level.heading}. {_text(a.message)} What to do: {_text(a.action)}"
+    text = f"{a.heading}. {_text(a.message)} What to do: {_text(a.action)}"
     resource: dict[str, Any] = {
         "resourceType": "Flag",
         "extension": [

@@ -15,7 +15,9 @@ from html import escape
 from imbalance_cli import bodymap as bodymaps
 from imbalance_cli.model import AlertLevel, Result
 from imbalance_cli.profile import pain_by_region
+from imbalance_cli.rank import plan
 from imbalance_cli.render import markdown
+from imbalance_cli.render import plan as plans
 from imbalance_cli.render.svg import body_map
 from imbalance_cli.symmetry import format_value, reading, symmetries
 
@@ -44,7 +46,11 @@ p, ul, ol { margin: 1mm 0 2mm; }
 table { border-collapse: collapse; margin: 1mm 0 2mm; }
 th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 th { background: #f1f1f1; }
-.top3 li { margin-bottom: 1mm; }
+.top3 li { margin-bottom: 1.5mm; }
+.plan .whose { font-size: 10.5pt; }
+.howto { border: 1px solid #bbb; border-radius: 3px; padding: 1mm 3mm; margin: 2mm 0;
+         background: #f7f7f7; break-inside: avoid; }
+.howto h3 { margin: 1mm 0; }
 .detail h1 { font-size: 13pt; }
 .chart svg { width: 160mm; height: auto; }
 .footer { color: #444; font-style: italic; margin-top: 4mm; }
@@ -60,29 +66,73 @@ def _date(stamp: str) -> str:
     return stamp[:10]
 
 
-def top_three(result: Result) -> list[str]:
-    """The three things to do first: what the warning signs ask, then (when nothing holds
-    advice back) the strategies and the reading chosen for this person."""
-    items: list[str] = []
-    for fired in sorted(result.alerts, key=lambda f: f.alert.level.rank):
-        if fired.alert.action not in items:
-            items.append(fired.alert.action)
+def _plan(result: Result) -> list[str]:
+    """Page one's "Your plan": whose plan (their areas and goals), then what the warning signs
+    ask first, or the most relevant things to do, each with the answer that chose it, its first
+    step and how much; the notes their answers call for; what changed the plan."""
+    out = ['<section class="plan">', "<h2>Your plan</h2>"]
+    areas, goals = plans.whose(result)
+    lines = []
+    if areas:
+        lines.append(f"<strong>For:</strong> {_e('; '.join(areas))}")
+    if goals:
+        lines.append(
+            f"<strong>Your goal{'s' if len(goals) > 1 else ''}:</strong> {_e('; '.join(goals))}"
+        )
+    if lines:
+        out.append(f'<p class="whose">{"<br>".join(lines)}</p>')
+    items = plan(result)
     top = result.top_level
-    if top is None or not top.holds_back:
-        library = result.library
-        for rec in result.recommendations:
-            if rec.kind != "strategy":
-                continue
-            strategy = library.strategies.get(rec.id) if library else None
-            first = f" Start with: {strategy.steps[0]}" if strategy and strategy.steps else ""
-            suffix = (
-                " (after a clinician has checked the warning signs)" if rec.after_clinician else ""
-            )
-            items.append(f"{rec.title}{suffix}.{first}")
-        items += [f"Read: {r.title}." for r in result.recommendations if r.kind == "article"]
-    if not items:
-        items.append(markdown.next_steps(result))
-    return items[:3]
+    if top is not None and top.holds_back:
+        out.append(
+            f'<p class="first"><strong>First:</strong> {_e(result.alerts[0].alert.action)}</p>'
+        )
+        out.append(f"<p>{_e(markdown.next_steps(result))}</p>")
+    elif items:
+        out.append('<ol class="top3">')
+        for item in items:
+            title = _e(item.title)
+            if item.after_clinician:
+                title += " (after a clinician has checked you)"
+            parts = [f"<strong>{title}</strong>"]
+            if item.goal:
+                parts.append(
+                    f'<span class="goal">Your goal: {_e(item.goal)}. {_e(item.rung or "")}.</span>'
+                )
+            why = item.why + (f" ({'; '.join(item.facts)})" if item.facts else "")
+            if why:
+                parts.append(f'<span class="why"><em>Why:</em> {_e(why)}</span>')
+            parts.append(f"<span><em>Start with:</em> {_e(item.first)}</span>")
+            if item.how_much:
+                parts.append(f"<span><em>How much:</em> {_e(item.how_much)}</span>")
+            parts += [
+                f"<span><em>For {_e(label)}:</em> {_e(text)}</span>" for label, text in item.adapted
+            ]
+            parts += [f"<span><em>Changed for you:</em> {_e(swap)}</span>" for swap in item.swaps]
+            out.append("<li>" + "<br>".join(parts) + "</li>")
+        out.append("</ol>")
+    else:
+        out.append(f"<p>{_e(markdown.next_steps(result))}</p>")
+    notes = plans.plan_notes(result)
+    if notes:
+        out.append("<h3>From your answers</h3><ul>")
+        out += [f"<li>{_e(n)}</li>" for n in notes]
+        out.append("</ul>")
+    situations = [f for f in result.findings.situations if f.note]
+    if situations and not (top is not None and top.holds_back):
+        out.append("<h3>What changed the plan</h3><ul>")
+        out += [f"<li>{_e(f.note or '')}</li>" for f in situations]
+        out.append("</ul>")
+    general = [r for r in result.recommendations if r.general]
+    if general and result.library is not None:
+        out.append('<div class="howto"><h3>How to use this plan</h3><ul>')
+        for rec in general:
+            strategy = result.library.strategies.get(rec.id)
+            text = strategy.summary if strategy else ""
+            out.append(f"<li><strong>{_e(rec.title)}:</strong> {_e(text)}</li>")
+        out.append("</ul></div>")
+    out.append("</section>")
+    return out
 
 
 def _overview(result: Result, audience: str) -> list[str]:
@@ -104,7 +154,7 @@ def _overview(result: Result, audience: str) -> list[str]:
         for fired in sorted(result.alerts, key=lambda f: f.alert.level.rank):
             level = fired.alert.level
             out.append(
-                f'<div class="alert {level.value}" role="alert"><h3>⚠ {_e(level.heading)}</h3>'
+                f'<div class="alert {level.value}" role="alert"><h3>⚠ {_e(fired.alert.heading)}</h3>'
                 f"<p>{_e(fired.alert.message)}</p>"
                 f'<p class="what">What to do: {_e(fired.alert.action)}</p></div>'
             )
@@ -113,6 +163,7 @@ def _overview(result: Result, audience: str) -> list[str]:
             "<p><strong>Warning signs:</strong> none reported. If one appears later, stop and "
             "see a clinician.</p>"
         )
+    out += _plan(result)
     pain = pain_by_region(q, result.answers)
     if pain or result.top_level is not AlertLevel.EMERGENCY:
         rows = []
@@ -130,20 +181,6 @@ def _overview(result: Result, audience: str) -> list[str]:
             else "<p>No pain reported.</p>"
         )
         facts = ["<h2>Where it hurts</h2>", table]
-        goals = []
-        for goal, rating in q.goals():
-            text = result.answers.get(goal.id)
-            if not isinstance(text, str):
-                continue
-            value = result.answers.get(rating.id) if rating else None
-            shown = (
-                f" <em>(today {value:g}/10)</em>"
-                if isinstance(value, (int, float)) and not isinstance(value, bool)
-                else ""
-            )
-            goals.append(f"<li>{_e(text)}{shown}</li>")
-        if goals:
-            facts += ["<h2>Goals</h2>", "<ul>", *goals, "</ul>"]
         out.append('<div class="row">')
         if any(r.draw for r in bodymap.regions) and pain:
             out.append(
@@ -165,10 +202,6 @@ def _overview(result: Result, audience: str) -> list[str]:
                 f"<td>{_e(reading(s))}</td></tr>"
             )
         out.append("</tbody></table>")
-    out.append("<h2>Top three things to do</h2>")
-    out.append(
-        '<ol class="top3">' + "".join(f"<li>{_e(i)}</li>" for i in top_three(result)) + "</ol>"
-    )
     out.append(f'<p class="footer">{_e(markdown.DISCLAIMER)}</p>')
     out.append("</section>")
     return out
@@ -205,7 +238,7 @@ def render(result: Result, audience: str = "trainer", charts: Sequence[str] = ()
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
-    detail = parser.render(markdown.render(result, audience))
+    detail = parser.render(markdown.render(result, audience, embedded=True))
     title = (
         f"{result.questionnaire.title} – {result.client or 'summary'} – {_date(result.started_at)}"
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from imbalance_cli.model import Result, to_plain
+from imbalance_cli.model import Found, Result, to_plain
+from imbalance_cli.rank import plan
 from imbalance_cli.text import dumps
 
 FORMAT_VERSION = 1
@@ -24,11 +25,30 @@ def result_document(result: Result) -> dict[str, Any]:
             {
                 "id": f.alert.id,
                 "level": f.alert.level.value,
+                "timeframe": f.alert.when_to_act.value,
+                "heading": f.alert.heading,
                 "message": f.alert.message,
                 "action": f.alert.action,
                 "because": list(f.because),
+                "merged": list(f.merged),
             }
             for f in result.alerts
+        ],
+        "plan": [
+            {
+                "kind": i.kind,
+                "id": i.id,
+                "title": i.title,
+                "why": i.why,
+                "because": list(i.facts),
+                "first": i.first,
+                "how_much": i.how_much,
+                "goal": i.goal,
+                "step": i.rung,
+                "adapted": [{"for": label, "how": text} for label, text in i.adapted],
+                "changed": list(i.swaps),
+            }
+            for i in plan(result)
         ],
         "recommendations": [
             {
@@ -39,9 +59,24 @@ def result_document(result: Result) -> dict[str, Any]:
                 "because": list(r.because),
                 "rules": list(r.rules),
                 "after_clinician": r.after_clinician,
+                "general": r.general,
+                "score": r.score,
+                "score_why": list(r.score_why),
+                "adapted": [{"for": label, "how": text} for label, text in r.adapted],
+                "exercises": list(r.exercises),
+                "changed": list(r.swaps),
             }
             for r in result.recommendations
         ],
+        "findings": {
+            "patterns": [_found(f) for f in result.findings.patterns],
+            "situations": [_found(f) for f in result.findings.situations],
+            "words": [
+                {"question": w.question, "list": w.list_id, "kind": w.kind, "words": list(w.words)}
+                for w in result.findings.words
+            ],
+            "text_read": list(result.findings.text_read),
+        },
         "withheld": [
             {
                 "kind": r.kind,
@@ -54,6 +89,10 @@ def result_document(result: Result) -> dict[str, Any]:
         ],
         "not_asked": list(result.not_asked),
     }
+
+
+def _found(f: Found) -> dict[str, Any]:
+    return {"id": f.id, "label": f.label, "because": list(f.facts), "regions": list(f.regions)}
 
 
 def render(result: Result) -> str:

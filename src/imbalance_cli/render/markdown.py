@@ -7,6 +7,8 @@ plain text: no heading, link, image, HTML, code, table or list item can be smugg
 
 from __future__ import annotations
 
+import re
+
 from imbalance_cli import bodymap as bodymaps
 from imbalance_cli.model import (
     AlertLevel,
@@ -19,6 +21,8 @@ from imbalance_cli.model import (
     Role,
     Section,
 )
+from imbalance_cli.rank import plan
+from imbalance_cli.render import plan as plans
 from imbalance_cli.rules import describe_answer
 from imbalance_cli.symmetry import format_value, reading, symmetries
 from imbalance_cli.text import md
@@ -65,13 +69,15 @@ def _bodymap(result: Result) -> BodyMap:
     return result.questionnaire.bodymap or bodymaps.default()
 
 
-def render(result: Result, audience: str = "trainer") -> str:
-    """The summary for a trainer (every answer and the rule trace) or for the client (shorter,
-    plain, the same warning signs on top)."""
+def render(result: Result, audience: str = "trainer", *, embedded: bool = False) -> str:
+    """The summary for a trainer (every answer, the findings and the rule trace with scores)
+    or for the client (their plan first, short and plain, the same warning signs on top, the
+    details after as an appendix). ``embedded``: inside the HTML report, whose first page
+    already shows the warning signs, the plan and where it hurts."""
     if audience == "client":
-        return _client(result)
+        return _client(result, embedded)
     q = result.questionnaire
-    lines: list[str] = [f"# {md(q.title)}", ""]
+    lines: list[str] = [] if embedded else [f"# {md(q.title)}", ""]
     meta = []
     if result.client:
         meta.append(f"**Client:** {md(result.client)}")
@@ -81,14 +87,17 @@ def render(result: Result, audience: str = "trainer") -> str:
     meta.append(f"**Questionnaire:** {md(q.id)} {md(q.version)}")
     if result.completed_at is None:
         meta.append("**Status:** unfinished")
-    lines += ["  \n".join(meta), ""]
-
-    lines += _alerts(result)
-    lines += _stopped(result)
+    if not embedded:
+        lines += ["  \n".join(meta), ""]
+        lines += _alerts(result)
+        lines += _stopped(result)
+        lines += plans.section(result)
+        lines += plans.how_to(result)
     lines += _answers(result)
+    lines += findings_section(result)
     lines += _articles(result)
     lines += _strategies(result)
-    lines += _held(result)
+    lines += _held(result, trainer=True)
     lines += ["## Next steps", "", next_steps(result), ""]
     lines += _trace(result)
     lines += ["---", "", f"*{DISCLAIMER}*", ""]
@@ -116,60 +125,177 @@ def _count(items: tuple[Recommendation, ...]) -> str:
     return " and ".join(parts).replace("strategys", "strategies")
 
 
-def _held(result: Result) -> list[str]:
-    """Says that content was held back, without showing any of it."""
+def _held(result: Result, trainer: bool = False) -> list[str]:
+    """Says that content was held back, and why, without showing any of it; the trainer's
+    version names each item and its reason."""
     if not result.withheld:
         return []
-    return [
-        "## Held back for now",
-        "",
-        f"{_count(result.withheld)} matched these answers but "
-        f"{'is' if len(result.withheld) == 1 else 'are'} held back until a clinician has checked "
-        "the warning signs above. Run the intake again after that check.",
-        "",
+    by_warning = [
+        r
+        for r in result.withheld
+        if not (r.withheld or "").startswith("held back: it does not suit")
     ]
-
-
-def _client(result: Result) -> str:
-    lines = ["# Your self-assessment summary", ""]
-    day = _date(result.completed_at or result.started_at)
-    line = f"{md(result.client)}, {day}" if result.client else day
-    if result.session is not None:
-        line += f" (session {result.session})"
-    lines += [line, ""]
-    lines += _alerts(result)
-    lines += _stopped(result)
-    pain = _pain_overview(result)
-    if pain:
-        lines += ["## Where it hurts", "", *pain, ""]
-    else:
-        nowhere = [
-            q.none_label
-            for q in result.questionnaire.questions
-            if q.none_label and result.answers.get(q.id) == ("none",)
+    by_situation = [r for r in result.withheld if r not in by_warning]
+    out = ["## Held back for now", ""]
+    if by_warning:
+        out += [
+            f"{_count(tuple(by_warning))} matched these answers but "
+            f"{'is' if len(by_warning) == 1 else 'are'} held back until a clinician has checked "
+            "the warning signs above. Run the intake again after that check.",
+            "",
         ]
-        if nowhere:
-            lines += ["## Where it hurts", "", md(nowhere[0]) + ".", ""]
-    goals = _goals(result)
-    if goals:
-        lines += ["## Your goals", "", *goals, ""]
-    sides = symmetry_table(result)
-    if sides:
-        lines += ["## Left and right", "", *sides, ""]
-    lines += _articles(result, plain=True)
-    lines += _strategies(result, plain=True)
+    if by_situation:
+        reasons = sorted({(r.withheld or "").removeprefix("held back: ") for r in by_situation})
+        out += [
+            f"{_count(tuple(by_situation))} "
+            f"{'was' if len(by_situation) == 1 else 'were'} left out because "
+            + "; ".join(md(x) for x in reasons).replace("it does not suit", "they do not suit")
+            + ".",
+            "",
+        ]
+    if trainer:
+        out += [f"- {md(r.title)} (`{r.id}`): {md(r.withheld or '')}" for r in result.withheld]
+        out.append("")
+    return out
+
+
+def findings_section(result: Result) -> list[str]:
+    """For the trainer: the patterns and situations found, and what the free text was read for
+    and found (each word only ever brings a question; the answers to those are above)."""
+    f = result.findings
+    out: list[str] = []
+    if f.patterns or f.situations:
+        out += ["## What the answers show", ""]
+        out += [f"- **Pattern:** {md(p.label)} ({md('; '.join(p.facts))})" for p in f.patterns]
+        out += [f"- **Situation:** {md(s.label)} ({md('; '.join(s.facts))})" for s in f.situations]
+        out.append("")
+    if f.text_read:
+        goals = {g.id for g, _ in result.questionnaire.goals()}
+        out += ["## Free text read for warning signs", ""]
+        for qid in f.text_read:
+            question = result.questionnaire.question(qid)
+            name = question.short if question else qid
+            hits = [h for h in f.words if h.question == qid and h.kind == "warning"]
+            said = (
+                "found "
+                + "; ".join(f"{', '.join(repr(w) for w in h.words)} ({h.label})" for h in hits)
+                + ", so a question asked about it"
+                if hits
+                else "no warning words"
+            )
+            links = [h for h in f.words if h.question == qid and h.kind == "activity"]
+            if qid in goals and links:
+                said += "; goal read as " + "; ".join(
+                    f"{h.label} ({', '.join(repr(w) for w in h.words)})" for h in links
+                )
+            out.append(f"- **{md(name)}:** {md(said)}")
+        out.append("")
+    return out
+
+
+def _client(result: Result, embedded: bool = False) -> str:
+    """The client's handout: their plan first, then where it hurts, the next steps, and the
+    details of the plan and the reading as an appendix, most relevant first."""
+    lines: list[str] = []
+    if not embedded:
+        day = _date(result.completed_at or result.started_at)
+        line = f"{md(result.client)}, {day}" if result.client else day
+        if result.session is not None:
+            line += f" (session {result.session})"
+        lines += ["# Your self-assessment summary", "", line, ""]
+        lines += _alerts(result)
+        lines += _stopped(result)
+        lines += plans.section(result)
+        lines += plans.how_to(result)
+        pain = _pain_overview(result)
+        if pain:
+            lines += ["## Where it hurts", "", *pain, ""]
+        elif (nowhere := _nowhere(result)) is not None:
+            lines += ["## Where it hurts", "", md(nowhere) + ".", ""]
+        sides = symmetry_table(result)
+        if sides:
+            lines += ["## Left and right", "", *sides, ""]
     lines += _held(result)
-    lines += [
-        "## Next steps",
+    lines += ["## Next steps", "", next_steps(result), ""]
+    closing = ["---", "", f"*{DISCLAIMER}*", ""]
+    lines += appendix(result, CLIENT_WORDS - words("\n".join(lines + closing)))
+    lines += closing
+    return "\n".join(lines)
+
+
+#: The most words a client's handout has, appendix included: long enough to hold the plan in
+#: full, short enough to be read to the end.
+CLIENT_WORDS = 1500
+
+
+def words(text: str) -> int:
+    r"""Words as a reader (and ``wc``-style counting of ``\w+``) sees them."""
+    return len(re.findall(r"\w+", text))
+
+
+def appendix(result: Result, budget: int) -> list[str]:
+    """The client's appendix, in relevance order within ``budget`` words: the plan's
+    strategies in full, then the reading; whatever does not fit is named, for the trainer to
+    hand over."""
+    library = result.library
+    ranked = [r for r in result.recommendations if not r.general]
+    if library is None or not ranked:
+        return []
+    in_plan = [item.id for item in plan(result)]
+    order = [r for r in ranked if r.id in in_plan and r.kind == "strategy"]
+    order += [r for r in ranked if r.kind == "article"]
+    head = ["## Appendix: the details", ""]
+    parts: list[str] = []
+    shown: set[str] = set()
+    for rec in order:
+        block = _detail(rec, library)
+        if not block:
+            continue
+        rest = [r for r in ranked if r.id not in shown | {rec.id}]
+        tail = _also(rest)
+        if words("\n".join(head + parts + block + tail)) > budget:
+            continue
+        parts += block
+        shown.add(rec.id)
+    rest = [r for r in ranked if r.id not in shown]
+    return head + parts + _also(rest) if parts or rest else []
+
+
+def _detail(rec: Recommendation, library: Library) -> list[str]:
+    if rec.kind == "strategy":
+        strategy = library.strategies.get(rec.id)
+        if strategy is None:
+            return []
+        return [
+            f"### {md(rec.title)}",
+            "",
+            *plans.strategy_detail(rec, strategy, library, plain=True),
+        ]
+    article = library.articles.get(rec.id)
+    if article is None:
+        return []
+    out = [f"### {md(rec.title)}", "", md(article.summary), ""]
+    for label, text in rec.adapted:
+        out += [f"*For {md(label)}:* {md(text)}", ""]
+    return out
+
+
+def _also(rest: list[Recommendation]) -> list[str]:
+    if not rest:
+        return []
+    return [
+        "**Also chosen for you** (ask your trainer for these):",
         "",
-        next_steps(result),
-        "",
-        "---",
-        "",
-        f"*{DISCLAIMER}*",
+        *(f"- {md(r.title)}" for r in rest),
         "",
     ]
-    return "\n".join(lines)
+
+
+def _nowhere(result: Result) -> str | None:
+    for q in result.questionnaire.questions:
+        if q.none_label and result.answers.get(q.id) == ("none",):
+            return q.none_label
+    return None
 
 
 def _pain_overview(result: Result) -> list[str]:
@@ -191,26 +317,19 @@ def _pain_overview(result: Result) -> list[str]:
     return rows
 
 
-def _goals(result: Result) -> list[str]:
-    rows = []
-    for goal, rating_question in result.questionnaire.goals():
-        text = result.answers.get(goal.id)
-        if text is None:
-            continue
-        rating = result.answers.get(rating_question.id) if rating_question else None
-        shown = f" (today: {rating:g}/10)" if isinstance(rating, (int, float)) else ""
-        rows.append(f"- {md(str(text))}{shown}")
-    return rows
-
-
 def _trace(result: Result) -> list[str]:
-    """For the trainer: every rule that fired, what it chose, and the answers behind it. A rule
-    whose every choice is held back by the warning signs shows no reason text, since its reason
-    is part of the advice held back."""
+    """For the trainer: how relevant each item is and why (its score), then every rule that
+    fired, what it chose, and the answers behind it. A rule whose every choice is held back by
+    the warning signs shows no reason text, since its reason is part of the advice held back."""
     if not result.trace:
         return []
     held = {r.id for r in result.withheld}
     out = ["## Rule trace", ""]
+    scored = [r for r in result.recommendations if not r.general]
+    if scored:
+        out += ["Relevance, most relevant first:", ""]
+        out += [f"- `{r.id}`: {r.score} ({md('; '.join(r.score_why))})" for r in scored]
+        out.append("")
     for hit in result.trace:
         # Ids are validated to [a-z0-9_-], so they are safe inside code spans.
         ids = (*hit.articles, *hit.strategies)
@@ -241,7 +360,7 @@ def _alerts(result: Result) -> list[str]:
     for fired in result.alerts:
         a = fired.alert
         icon = "🚨" if a.level is AlertLevel.EMERGENCY else "⚠"
-        out += [f"### {icon} {a.level.heading}", "", f"**{md(a.message)}**", ""]
+        out += [f"### {icon} {a.heading}", "", f"**{md(a.message)}**", ""]
         out += [f"**What to do:** {md(a.action)}", ""]
         if fired.because:
             out += ["Because you answered:", ""]
@@ -361,10 +480,10 @@ def _articles(result: Result, plain: bool = False) -> list[str]:
             out += [md(article.summary), ""]
             if article.opinion:
                 out += [f"*Practitioner opinion:* {md(article.opinion)}", ""]
-            for source in article.sources:
-                link = f" <{source.url}>" if source.url else ""
-                out.append(f"- *{source.kind.label}:* {md(source.citation)}{link}")
-            out.append("")
+            out += [f"*For {md(label)}:* {md(text)}" for label, text in rec.adapted]
+            if rec.adapted:
+                out.append("")
+            out += plans.source_lines(article.sources)
         out += _because(rec.reasons if plain else rec.because)
     return out
 
@@ -385,16 +504,8 @@ def _strategies(result: Result, plain: bool = False) -> list[str]:
         strategy = library.strategies.get(rec.id) if library else None
         suffix = " (after you have been checked by a clinician)" if rec.after_clinician else ""
         out += [f"### {md(rec.title)}{suffix}", ""]
-        if strategy:
-            out += [md(strategy.summary), ""]
-            out += [f"{n}. {md(step)}" for n, step in enumerate(strategy.steps, 1)]
-            out += [
-                "",
-                f"- **How much:** {md(strategy.dose)}",
-                f"- **Signs it is working:** {md(strategy.progress)}",
-                f"- **When to stop:** {md(strategy.stop)}",
-                "",
-            ]
+        if strategy and library:
+            out += plans.strategy_detail(rec, strategy, library, plain)
         out += _because(rec.reasons if plain else rec.because)
     return out
 

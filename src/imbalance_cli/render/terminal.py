@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from imbalance_cli import bodymap as bodymaps
 from imbalance_cli.model import SIDES, AlertLevel, BodyMap, FiredAlert, Result
 from imbalance_cli.profile import RegionPain, pain_by_region
+from imbalance_cli.rank import plan
 from imbalance_cli.render.markdown import next_steps
 from imbalance_cli.text import markup
 
@@ -30,7 +31,7 @@ def alert_panel(fired: FiredAlert) -> RenderableType:
     body = f"[bold]{markup(a.message)}[/]\n\n[bold]What to do:[/] {markup(a.action)}"
     if fired.because:
         body += "\n[dim]Because: " + markup("; ".join(fired.because)) + "[/]"
-    title = f"[{_STYLE[a.level]}] {a.level.heading.upper()} [/]"
+    title = f"[{_STYLE[a.level]}] {a.heading.upper()} [/]"
     return Panel(body, title=title, title_align="left", border_style=_BORDER[a.level])
 
 
@@ -47,7 +48,34 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
     pain = pain_by_region(result.questionnaire, result.answers)
     if pain:
         parts.append(PainMap(result.questionnaire.bodymap or bodymaps.default(), pain))
-    if result.recommendations:
+    items = plan(result)
+    if items:
+        table = Table(
+            title="Your plan", title_justify="left", expand=True, box=None, padding=(0, 1)
+        )
+        table.add_column("", width=2, no_wrap=True, style="dim")
+        table.add_column("What", ratio=2)
+        table.add_column("Start with", ratio=3)
+        for n, item in enumerate(items, 1):
+            title = f"[bold]{markup(item.title)}[/]"
+            if item.goal:
+                title += f"\n[dim]Your goal: {markup(item.goal)} ({markup(item.rung or '')})[/]"
+            start = markup(item.first)
+            if item.how_much:
+                start += f"\n[dim]How much: {markup(item.how_much)}[/]"
+            table.add_row(str(n), title, start)
+        parts.append(table)
+        more = [
+            r for r in result.recommendations if not r.general and r.id not in {i.id for i in items}
+        ]
+        if more:
+            parts.append(
+                Text(
+                    f"{len(more)} more item(s) to read and try are in the written summary.",
+                    style="dim",
+                )
+            )
+    elif result.recommendations:
         table = Table(
             title="What to read and try",
             title_justify="left",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from imbalance_cli import files
 from imbalance_cli.engine import Flow
 from imbalance_cli.errors import ImbalanceError, Interrupted, UsageError
-from imbalance_cli.model import AlertLevel, AnswerValue, Library, Questionnaire, Result
+from imbalance_cli.model import AlertLevel, AnswerValue, Library, Question, Questionnaire, Result
 from imbalance_cli.workflow import (
     carried_answers,
     confirm_defaults,
@@ -162,7 +162,7 @@ def prepare(
     if no_input:
         missing = flow.missing_required(prefilled)
         if missing and not _emergency(q, kept):
-            listed = "\n".join(f"  {m.id}: {m.short}" for m in missing)
+            listed = "\n".join(f"  {m.id}: {_missing_text(m, kept, q)}" for m in missing)
             raise ImbalanceError(
                 f"--no-input, and {len(missing)} required answer(s) are missing:\n{listed}"
             )
@@ -173,6 +173,16 @@ def prepare(
             "(add --no-input to never prompt)"
         )
     return Prepared(prefilled, needs_prompt)
+
+
+def _missing_text(question: Question, answers: Mapping[str, AnswerValue], q: Questionnaire) -> str:
+    """A missing answer as the list names it: a question that free text brought up quotes the
+    words, so the trainer sees why it is asked."""
+    from imbalance_cli.engine import personalise
+
+    if "{mentioned}" in question.text:
+        return personalise(question, answers, q).text
+    return question.short
 
 
 def _emergency(q: Questionnaire, answers: Mapping[str, AnswerValue]) -> bool:

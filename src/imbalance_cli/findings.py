@@ -1,0 +1,91 @@
+"""Findings: what the person told us, read from every answer. Pure.
+
+- the situations that hold (pregnancy, recent surgery, under 18...), by the questionnaire's
+  ``situations`` over the library's vocabulary, with the library's note for the reader;
+- the region patterns that hold (``outer elbow pain that gripping brings on``), with the painful
+  region tokens they are about (``elbow.right``);
+- the words of the library's word lists found in each free-text answer.
+
+Rules and ranking read findings, never raw free text: a warning word only ever brings a
+confirmation question (the questionnaire's ``mentions`` tests), and an activity word links a
+goal to its steps back.
+"""
+
+from __future__ import annotations
+
+from imbalance_cli import bodymap as body
+from imbalance_cli.facts import describe_facts, trace
+from imbalance_cli.model import (
+    Answers,
+    Findings,
+    Found,
+    Library,
+    Questionnaire,
+    QuestionType,
+    WordHit,
+    split_token,
+)
+from imbalance_cli.words import find as find_words
+
+
+def find(questionnaire: Questionnaire, answers: Answers, library: Library | None) -> Findings:
+    types = {q.id: q.type for q in questionnaire.questions}
+    situations: list[Found] = []
+    for rule in questionnaire.situations:
+        ok, facts = trace(rule.when, answers, questionnaire, types)
+        if not ok:
+            continue
+        vocab = library.situations.get(rule.id) if library is not None else None
+        bounded: tuple[str, ...] = ()
+        if rule.regions is not None:
+            value = answers.get(rule.regions)
+            bodymap = questionnaire.bodymap or body.default()
+            if isinstance(value, tuple):
+                bounded = tuple(t for t in bodymap.normalise(value) if t != "none")
+        situations.append(
+            Found(
+                rule.id,
+                vocab.label if vocab else rule.id.replace("_", " "),
+                describe_facts(facts, questionnaire),
+                bounded,
+                note=vocab.note if vocab else None,
+            )
+        )
+    chosen = _painful(questionnaire, answers)
+    patterns: list[Found] = []
+    for pattern in questionnaire.patterns:
+        ok, facts = trace(pattern.when, answers, questionnaire, types)
+        if ok:
+            tokens = tuple(t for t in chosen if split_token(t)[0] == pattern.region)
+            patterns.append(
+                Found(pattern.id, pattern.label, describe_facts(facts, questionnaire), tokens)
+            )
+    words: list[WordHit] = []
+    read: list[str] = []
+    lists = library.word_lists.values() if library is not None else ()
+    for question in questionnaire.questions:
+        value = answers.get(question.id)
+        if question.type is not QuestionType.TEXT or not isinstance(value, str):
+            continue
+        read.append(question.id)
+        for word_list in lists:
+            found = find_words(value, word_list.words)
+            if found:
+                words.append(
+                    WordHit(question.id, word_list.id, word_list.label, word_list.kind, found)
+                )
+    return Findings(tuple(patterns), tuple(situations), tuple(words), tuple(read))
+
+
+def _painful(questionnaire: Questionnaire, answers: Answers) -> tuple[str, ...]:
+    """Every region token chosen as painful, in body order."""
+    chosen: list[str] = []
+    for question in questionnaire.questions:
+        value = answers.get(question.id)
+        if question.type is QuestionType.BODY_REGIONS and isinstance(value, tuple):
+            regions = questionnaire.bodymap or body.default()
+            for token in regions.normalise(value):
+                if token != "none" and token not in chosen:
+                    chosen.append(token)
+            break  # the first body-regions question is where it hurts
+    return tuple(chosen)

@@ -1,0 +1,188 @@
+"""The plan in markdown: "Your plan" (the person's own areas and goals, the most relevant things
+to do, each with the answer that chose it, its first step and how much), the notes their answers
+call for, the situations that changed it, and the short "How to use this plan" box of general
+guidance. Shared by the trainer and the client summaries; the HTML report draws the same data.
+"""
+
+from __future__ import annotations
+
+from imbalance_cli import bodymap as bodymaps
+from imbalance_cli.model import Exercise, Library, Recommendation, Result, Strategy
+from imbalance_cli.rank import PlanItem, plan
+from imbalance_cli.text import md
+
+
+def whose(result: Result) -> tuple[list[str], list[str]]:
+    """Whose plan it is, as plain text: their areas (with the patterns found in each) and their
+    goals in their own words."""
+    bodymap = result.questionnaire.bodymap or bodymaps.default()
+    patterns = {t for f in result.findings.patterns for t in f.regions}
+    areas: list[str] = []
+    for found in result.findings.patterns:
+        for token in found.regions:
+            areas.append(f"{bodymap.phrase(token)} ({found.label})")
+    for token in _painful(result):
+        if token not in patterns:
+            areas.append(bodymap.phrase(token))
+    return list(dict.fromkeys(areas)), goal_texts(result)
+
+
+def headline(result: Result) -> str:
+    areas, goals = whose(result)
+    parts: list[str] = []
+    if areas:
+        parts.append("**For:** " + md("; ".join(areas)))
+    if goals:
+        parts.append(f"**Your goal{'s' if len(goals) > 1 else ''}:** " + md("; ".join(goals)))
+    return "  \n".join(parts)
+
+
+def goal_texts(result: Result) -> list[str]:
+    out = []
+    for goal, rating in result.questionnaire.goals():
+        text = result.answers.get(goal.id)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        value = result.answers.get(rating.id) if rating else None
+        shown = (
+            f" (today {value:g}/10)"
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else ""
+        )
+        out.append(text.strip() + shown)
+    return out
+
+
+def _painful(result: Result) -> list[str]:
+    from imbalance_cli.profile import pain_by_region
+
+    return list(pain_by_region(result.questionnaire, result.answers))
+
+
+def section(result: Result) -> list[str]:
+    """ "Your plan", or nothing while a warning sign holds advice back (the alerts above say
+    what to do first)."""
+    items = plan(result)
+    notes = plan_notes(result)
+    situations = [f for f in result.findings.situations if f.note]
+    if not items and not notes and not situations:
+        return []
+    out = ["## Your plan", ""]
+    head = headline(result)
+    if head:
+        out += [head, ""]
+    for n, item in enumerate(items, 1):
+        out += _item(n, item)
+    if notes:
+        out += ["**From your answers:**", ""]
+        out += [f"- {md(note)}" for note in notes]
+        out.append("")
+    if situations:
+        out += ["**What changed the plan:**", ""]
+        out += [f"- {md(f.note or '')}" for f in situations]
+        out.append("")
+    return out
+
+
+def _item(n: int, item: PlanItem) -> list[str]:
+    title = md(item.title)
+    if item.after_clinician:
+        title += " (after a clinician has checked you)"
+    out = [f"{n}. **{title}**"]
+    if item.goal:
+        out.append(f"   Your goal: {md(item.goal)}. {md(item.rung or '')}.")
+    why = item.why
+    if item.facts:
+        why = f"{why} ({'; '.join(item.facts)})"
+    if why:
+        out.append(f"   *Why:* {md(why)}")
+    out.append(f"   *Start with:* {md(item.first)}")
+    if item.how_much:
+        out.append(f"   *How much:* {md(item.how_much)}")
+    for label, text in item.adapted:
+        out.append(f"   *For {md(label)}:* {md(text)}")
+    for swap in item.swaps:
+        out.append(f"   *Changed for you:* {md(swap)}")
+    return ["  \n".join(out), ""]
+
+
+def plan_notes(result: Result) -> list[str]:
+    """The notes of the rules that fired, once each, in file order; none while a warning sign
+    holds advice back."""
+    top = result.top_level
+    if top is not None and top.holds_back:
+        return []
+    return list(dict.fromkeys(hit.note for hit in result.trace if hit.note))
+
+
+def how_to(result: Result) -> list[str]:
+    """The general guidance (the 0-10 rule, the sensations, building load), short."""
+    general = [r for r in result.recommendations if r.general]
+    library = result.library
+    if not general or library is None:
+        return []
+    out = ["## How to use this plan", ""]
+    for rec in general:
+        strategy = library.strategies.get(rec.id)
+        text = strategy.summary if strategy else ""
+        out.append(f"- **{md(rec.title)}:** {md(text)}")
+    return [*out, ""]
+
+
+def strategy_detail(
+    rec: Recommendation, strategy: Strategy, library: Library, plain: bool
+) -> list[str]:
+    """A strategy in full: its exercises (steps and dose), steps, how much, easier and harder,
+    signs it works, when to stop, and how it changes for the person's situations."""
+    out = [md(strategy.summary), ""]
+    for eid in rec.exercises:
+        exercise = library.exercises.get(eid)
+        if exercise is not None:
+            out += exercise_lines(exercise)
+    if rec.swaps:
+        out += [f"*Changed for you:* {md(swap)}." for swap in rec.swaps]
+        out.append("")
+    if strategy.steps:
+        out += [f"{n}. {md(step)}" for n, step in enumerate(strategy.steps, 1)]
+        out.append("")
+    if strategy.ladder:
+        out += [
+            f"- *Step {n} (goal rated {r.from_rating} or more):* {md(r.step)}"
+            for n, r in enumerate(strategy.ladder, 1)
+        ]
+        out.append("")
+    out += [f"- **How much:** {md(strategy.dose)}"]
+    if strategy.easier:
+        out.append(f"- **Easier:** {md(strategy.easier)}")
+    if strategy.harder:
+        out.append(f"- **Harder:** {md(strategy.harder)}")
+    out += [
+        f"- **Signs it is working:** {md(strategy.progress)}",
+        f"- **When to stop:** {md(strategy.stop)}",
+    ]
+    out += [f"- **For {md(label)}:** {md(text)}" for label, text in rec.adapted]
+    out.append("")
+    if not plain:
+        out += source_lines(strategy.sources)
+    return out
+
+
+def exercise_lines(exercise: Exercise) -> list[str]:
+    out = [f"**{md(exercise.name)}** ({md(exercise.dose.text)})", ""]
+    out += [f"{n}. {md(step)}" for n, step in enumerate(exercise.steps, 1)]
+    for cue in exercise.cues:
+        out.append(f"   - {md(cue)}")
+    out.append("")
+    return out
+
+
+def source_lines(sources: tuple[object, ...]) -> list[str]:
+    from imbalance_cli.model import Source
+
+    out = []
+    for source in sources:
+        assert isinstance(source, Source)
+        link = f" <{source.link}>" if source.link else ""
+        scope = f" ({md(source.scope)})" if source.scope else ""
+        out.append(f"- *{source.kind.label}:* {md(source.citation)}{scope}{link}")
+    return [*out, ""] if out else []

@@ -1,0 +1,258 @@
+"""The JSON Schema of content library files (articles, strategies, exercises, situations, word
+lists and the guidance settings), for editors. The loader (library.py, library_items.py) is the
+authority; a test keeps the field lists equal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imbalance_cli import bodymap
+from imbalance_cli.model import CHOSEN_BY
+from imbalance_cli.schema import _CONTENT_ID, _ID_PATTERN, _TEXT, _d, _obj, _text
+from imbalance_cli.shapes import WORD_LIST_KINDS
+
+
+def _safety() -> dict[str, Any]:
+    situation = {"type": "string", "pattern": _ID_PATTERN}
+    return {
+        "regions": _d(
+            "The body regions the content speaks about; a rule naming it must make sure one of "
+            "them was chosen.",
+            type="array",
+            items={"enum": list(bodymap.default().ids)},
+        ),
+        "assumes_no_warning_signs": _d(
+            "The advice holds only without warning signs: held back while an urgent or "
+            "emergency alert stands.",
+            type="boolean",
+        ),
+        "not_for": _d(
+            "Situations (library situations) it does not suit: held back, with the reason, "
+            "when one holds.",
+            type="array",
+            items=situation,
+        ),
+        "adapt": _d(
+            "How it changes for a situation, shown with it when the situation holds.",
+            type="object",
+            patternProperties={_ID_PATTERN: _TEXT},
+            additionalProperties=False,
+        ),
+    }
+
+
+def _source() -> dict[str, Any]:
+    return _obj(
+        {
+            "kind": _d(
+                "research, guideline or opinion (opinion is always labelled as such).",
+                enum=["research", "guideline", "opinion"],
+            ),
+            "authors": _text(
+                "The authors (or the body that published it), as the source lists them."
+            ),
+            "year": _d("The year of publication.", type="integer", minimum=1800, maximum=2100),
+            "title": _text("The source's own title, exactly."),
+            "published": _text("Where: journal, volume and pages, or the publisher."),
+            "doi": _d("The DOI, like 10.1136/bmj.j5366.", type="string", pattern="^10\\."),
+            "pmid": _d("The PubMed id.", type=["string", "integer"], pattern="^[0-9]+$"),
+            "url": _d(
+                "A plain https:// address you have checked.", type="string", pattern="^https://"
+            ),
+            "scope": _text(
+                "What the source covers, when it is used outside it ('a study of Achilles "
+                "tendon pain'); the text must say so too."
+            ),
+            "citation": _text(
+                "Older form: the whole citation in one line (give authors, year, title and a "
+                "DOI, PMID or URL instead)."
+            ),
+        },
+        ["kind"],
+        "Where a fact comes from: authors, year, title, and a DOI, PMID or URL.",
+    )
+
+
+def build_library() -> dict[str, Any]:
+    """The JSON Schema of content library files."""
+    content_id = _d(
+        "Unique across every library file, bundled and yours (articles and strategies share "
+        "one id space); rules name it.",
+        type="string",
+        pattern=_CONTENT_ID,
+    )
+    tags = _d("Words to find it by (imbalance library --tag).", type="array", items=_TEXT)
+    sources = _d("At least one source.", type="array", minItems=1, items=_source())
+    general = _d(
+        "General guidance for every plan (the 0-10 rule...): one short box, not a ranked item.",
+        type="boolean",
+    )
+    article = _obj(
+        {
+            "id": content_id,
+            "title": _text("The article's title."),
+            "summary": _text("What it says, in your own words."),
+            "opinion": _text("A practitioner's view, shown labelled as opinion."),
+            "tags": tags,
+            "general": general,
+            **_safety(),
+            "sources": sources,
+        },
+        ["id", "title", "summary", "sources"],
+        "An article: what to read, with its sources.",
+    )
+    exercise_ids = _d(
+        "Exercise ids of the library, in order.",
+        type="array",
+        minItems=1,
+        items={"type": "string", "pattern": _CONTENT_ID},
+    )
+    rung = _obj(
+        {
+            "from_rating": _d(
+                "The goal rating (0-10) from which this step applies.",
+                type="integer",
+                minimum=0,
+                maximum=10,
+            ),
+            "step": _text("What to do at this step."),
+        },
+        ["from_rating", "step"],
+        "A step back to an activity.",
+    )
+    strategy = _obj(
+        {
+            "id": content_id,
+            "title": _text("The strategy's title."),
+            "summary": _text("What it is and why, in your own words."),
+            "exercises": exercise_ids,
+            "steps": _d("What to do, step by step.", type="array", minItems=1, items=_TEXT),
+            "dose": _text("How much and how often."),
+            "progress": _text("Signs it is working."),
+            "easier": _text("How to make it easier."),
+            "harder": _text("How to make it harder."),
+            "stop": _text("When to stop and get checked."),
+            "activity": _d(
+                "A word list of kind activity: a goal naming it links to this ladder.",
+                type="string",
+                pattern=_ID_PATTERN,
+            ),
+            "ladder": _d(
+                "Steps back to the activity, chosen by the goal's rating (the first from 0).",
+                type="array",
+                minItems=1,
+                items=rung,
+            ),
+            "tags": tags,
+            "general": general,
+            **_safety(),
+            "sources": sources,
+        },
+        ["id", "title", "summary", "dose", "progress", "stop", "sources"],
+        "An exercise strategy: exercises and/or steps, how much, easier and harder, when to stop.",
+    )
+    count = {"type": "integer", "minimum": 1}
+    dose = _obj(
+        {
+            "sets": _d("Sets.", count, maximum=10),
+            "reps": _d("Repetitions (or holds) a set.", count, maximum=100),
+            "hold": _d("Seconds each hold lasts.", count, maximum=600),
+            "minutes": _d("Minutes, for an exercise done by time.", count, maximum=240),
+            "rest": _d("Seconds of rest between sets.", count, maximum=600),
+            "days": _d("Days a week (7: daily).", count, maximum=7),
+            "per_side": _d("Each side in turn.", type="boolean"),
+        },
+        [],
+        "How much: reps, hold or minutes, and the rest as needed.",
+    )
+    exercise = _obj(
+        {
+            "id": _d(
+                "Unique among exercises; strategies name it.", type="string", pattern=_CONTENT_ID
+            ),
+            "name": _text("The exercise's name."),
+            "trains": _text("What it trains, in plain words."),
+            "steps": _d("How to do it.", type="array", minItems=1, items=_TEXT),
+            "cues": _d("Short reminders while doing it.", type="array", items=_TEXT),
+            "dose": dose,
+            "easier": _d("The easier version's id.", type="string", pattern=_CONTENT_ID),
+            "harder": _d("The harder version's id.", type="string", pattern=_CONTENT_ID),
+            "regions": _safety()["regions"],
+            "not_for": _safety()["not_for"],
+            "adapt": _safety()["adapt"],
+            "sources": sources,
+        },
+        ["id", "name", "trains", "steps", "dose", "sources"],
+        "One exercise: how to do it, how much, its versions and its sources.",
+    )
+    situation = _obj(
+        {
+            "id": _d(
+                "The situation's id; questionnaires and items name it.",
+                type="string",
+                pattern=_ID_PATTERN,
+            ),
+            "label": _text("In a sentence: 'it does not suit <label>'."),
+            "note": _text("What the reader is told when it holds."),
+            "sources": _d("Where its advice comes from.", type="array", items=_source()),
+        },
+        ["id", "label", "note"],
+        "A situation that changes what is safe or fitting.",
+    )
+    word_list = _obj(
+        {
+            "id": _d("Questionnaires name it in 'mentions'.", type="string", pattern=_ID_PATTERN),
+            "label": _text("What the words are about."),
+            "kind": _d(
+                "warning: found, it brings a confirmation question; activity: it links a goal "
+                "to its steps back.",
+                enum=list(WORD_LIST_KINDS),
+            ),
+            "words": _d(
+                "Words and phrases, any case; '*' ends a stem.",
+                type="array",
+                minItems=1,
+                items=_TEXT,
+            ),
+        },
+        ["id", "label", "kind", "words"],
+        "Words that free text is read for.",
+    )
+    guidance = _obj(
+        {
+            "ranking": _d(
+                "How much each kind of reason counts towards the plan's order.",
+                type="object",
+                properties={k: {"type": "integer", "minimum": 0} for k in CHOSEN_BY},
+                additionalProperties=False,
+            ),
+            "pain_weight": _d(
+                "Points per point of worst pain in the person's own area an item is about.",
+                type="integer",
+                minimum=0,
+            ),
+            "plan_size": _d("How many items the plan leads with.", type="integer", minimum=1),
+            "max_grade": _d("The reading grade client text keeps under.", type="number"),
+            "max_sentence_words": _d("The longest sentence of client text.", type="integer"),
+        },
+        [],
+        "Settings of the plan and of the reading level.",
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "imbalance content library",
+        **_obj(
+            {
+                "articles": _d("Articles.", type="array", items=article),
+                "strategies": _d("Exercise strategies.", type="array", items=strategy),
+                "exercises": _d("Exercises.", type="array", items=exercise),
+                "situations": _d("Situations.", type="array", items=situation),
+                "word_lists": _d("Word lists.", type="array", items=word_list),
+                "guidance": guidance,
+            },
+            [],
+            "Articles, strategies, exercises, situations, word lists and guidance settings "
+            "(see docs/authoring.md).",
+        ),
+    }
