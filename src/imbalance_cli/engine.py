@@ -287,8 +287,13 @@ class Flow:
         if question.type is QuestionType.BODY_REGIONS:
             bodymap = self.questionnaire.bodymap
             count = len(bodymap.tokens(question.regions)) if bodymap else 20
-            return min(1.0, 2.0 / max(count, 1)) if leaf.op is Op.INCLUDES else 0.3
+            return min(1.0, 1.5 / max(count, 1)) if leaf.op is Op.INCLUDES else 0.3
+        if leaf.op is Op.MENTIONS:
+            return 0.02  # a warning word in free text is rare
         if question.choices and leaf.op in (Op.EQUALS, Op.INCLUDES, Op.IN):
             share = len(leaf.value) if isinstance(leaf.value, tuple) else 1
-            return min(1.0, share / len(question.choices))
+            chance = min(1.0, share / len(question.choices))
+            if leaf.op is Op.INCLUDES and any(c.exclusive for c in question.choices):
+                chance /= 2  # a screen with "None of these": most people choose none
+            return chance
         return 0.5

@@ -224,7 +224,10 @@ def build_library() -> dict[str, Any]:
             "ranking": _d(
                 "How much each kind of reason counts towards the plan's order.",
                 type="object",
-                properties={k: {"type": "integer", "minimum": 0} for k in CHOSEN_BY},
+                properties={
+                    k: _d(f"The score of a rule chosen by {k}.", type="integer", minimum=0)
+                    for k in CHOSEN_BY
+                },
                 additionalProperties=False,
             ),
             "pain_weight": _d(

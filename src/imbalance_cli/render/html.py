@@ -124,7 +124,7 @@ def _plan(result: Result) -> list[str]:
         out += [f"<li>{_e(f.note or '')}</li>" for f in situations]
         out.append("</ul>")
     general = [r for r in result.recommendations if r.general]
-    if general and result.library is not None:
+    if general and result.library is not None and not (top is not None and top.holds_back):
         out.append('<div class="howto"><h3>How to use this plan</h3><ul>')
         for rec in general:
             strategy = result.library.strategies.get(rec.id)

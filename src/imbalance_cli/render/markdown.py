@@ -154,7 +154,8 @@ def _held(result: Result, trainer: bool = False) -> list[str]:
             "",
         ]
     if trainer:
-        out += [f"- {md(r.title)} (`{r.id}`): {md(r.withheld or '')}" for r in result.withheld]
+        # By id only: the title is part of the content held back.
+        out += [f"- `{r.id}` ({r.kind}): {md(r.withheld or '')}" for r in result.withheld]
         out.append("")
     return out
 
@@ -239,6 +240,9 @@ def appendix(result: Result, budget: int) -> list[str]:
     hand over."""
     library = result.library
     ranked = [r for r in result.recommendations if not r.general]
+    if plans.holding(result):
+        # Under a warning sign only reading that does not assume there is none is shown.
+        ranked = [r for r in ranked if r.kind == "article"]
     if library is None or not ranked:
         return []
     in_plan = [item.id for item in plan(result)]
@@ -334,7 +338,7 @@ def _trace(result: Result) -> list[str]:
         # Ids are validated to [a-z0-9_-], so they are safe inside code spans.
         ids = (*hit.articles, *hit.strategies)
         chosen = ", ".join(f"`{i}`" for i in ids)
-        if ids and all(i in held for i in ids):
+        if (ids and all(i in held for i in ids)) or (not ids and plans.holding(result)):
             out.append(f"- `{hit.rule}` → {chosen}: held back by the warning signs")
         else:
             out.append(f"- `{hit.rule}` → {chosen}: {md(hit.because)}")

@@ -62,6 +62,8 @@ def _painful(result: Result) -> list[str]:
 def section(result: Result) -> list[str]:
     """ "Your plan", or nothing while a warning sign holds advice back (the alerts above say
     what to do first)."""
+    if holding(result):
+        return []  # the alerts above say what to do first; the plan waits for a clinician
     items = plan(result)
     notes = plan_notes(result)
     situations = [f for f in result.findings.situations if f.note]
@@ -106,20 +108,26 @@ def _item(n: int, item: PlanItem) -> list[str]:
     return ["  \n".join(out), ""]
 
 
+def holding(result: Result) -> bool:
+    """Does a warning sign hold advice back (an urgent or emergency alert stands)?"""
+    top = result.top_level
+    return top is not None and top.holds_back
+
+
 def plan_notes(result: Result) -> list[str]:
     """The notes of the rules that fired, once each, in file order; none while a warning sign
     holds advice back."""
-    top = result.top_level
-    if top is not None and top.holds_back:
+    if holding(result):
         return []
     return list(dict.fromkeys(hit.note for hit in result.trace if hit.note))
 
 
 def how_to(result: Result) -> list[str]:
-    """The general guidance (the 0-10 rule, the sensations, building load), short."""
+    """The general guidance (the 0-10 rule, the sensations, building load), short; none while
+    a warning sign holds advice back."""
     general = [r for r in result.recommendations if r.general]
     library = result.library
-    if not general or library is None:
+    if not general or library is None or holding(result):
         return []
     out = ["## How to use this plan", ""]
     for rec in general:
