@@ -42,7 +42,7 @@ recommendations:
     articles: [mri-findings-by-age]
     strategies: [gradual-loading]
   - id: bad_somewhere
-    when: {any: [{question: worst.lower_back, gte: 7}, {question: worst.neck, gte: 7}]}
+    when: {question: worst.lower_back, gte: 7}
     because: Your pain gets severe
     articles: [pain-flare-ups, mri-findings-by-age]
     strategies: [flare-up-plan]

@@ -49,8 +49,11 @@ class _Parts:
     guidance_at: SourceLocation | None = None
 
 
-def load_library(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Library:
-    """Read library files into one library; raise with every problem found."""
+def load_library(
+    paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES, base: Library | None = None
+) -> Library:
+    """Read library files into one library; raise with every problem found. References may
+    point into ``base`` too (a file checked on its own beside the bundled library)."""
     problems: list[Problem] = []
     parts = _Parts()
     for path in paths:
@@ -58,7 +61,7 @@ def load_library(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> L
         _read_library_file(path, sink, max_bytes, parts)
         problems.extend(sink.problems)
     if not problems:
-        problems.extend(_cross_check(parts))
+        problems.extend(_cross_check(parts, base))
     if problems:
         raise LibraryError(problems)
     return Library(
@@ -120,9 +123,12 @@ def _read_library_file(path: Path, sink: Sink, max_bytes: int, parts: _Parts) ->
             parts.guidance_at = sink.at(top["guidance"])
 
 
-def _cross_check(parts: _Parts) -> list[Problem]:
+def _cross_check(parts: _Parts, base: Library | None = None) -> list[Problem]:
     """References between items, once every file is read."""
     out: list[Problem] = []
+    situations = {**(base.situations if base else {}), **parts.situations}
+    exercises = {**(base.exercises if base else {}), **parts.exercises}
+    word_lists = {**(base.word_lists if base else {}), **parts.word_lists}
 
     def unknown(where: SourceLocation, what: str, ref: str, known: Mapping[str, object]) -> None:
         out.append(Problem(where, f"unknown {what} '{ref}'{suggest(ref, known)}"))
@@ -131,20 +137,20 @@ def _cross_check(parts: _Parts) -> list[Problem]:
         where: SourceLocation, not_for: tuple[str, ...], adapt: Iterable[str]
     ) -> None:
         for ref in (*not_for, *adapt):
-            if ref not in parts.situations:
-                unknown(where, "situation", ref, parts.situations)
+            if ref not in situations:
+                unknown(where, "situation", ref, situations)
 
     for a in parts.articles.values():
         situations_of(a.location, a.not_for, (s for s, _ in a.adapt))
     for s in parts.strategies.values():
         situations_of(s.location, s.not_for, (sit for sit, _ in s.adapt))
         for exercise_id in s.exercises:
-            if exercise_id not in parts.exercises:
-                unknown(s.location, f"exercise in strategy '{s.id}'", exercise_id, parts.exercises)
+            if exercise_id not in exercises:
+                unknown(s.location, f"exercise in strategy '{s.id}'", exercise_id, exercises)
         if s.activity is not None:
-            found = parts.word_lists.get(s.activity)
+            found = word_lists.get(s.activity)
             if found is None or found.kind != "activity":
-                activities = {k: v for k, v in parts.word_lists.items() if v.kind == "activity"}
+                activities = {k: v for k, v in word_lists.items() if v.kind == "activity"}
                 unknown(s.location, f"activity of strategy '{s.id}'", s.activity, activities)
     for e in parts.exercises.values():
         situations_of(e.location, e.not_for, (s for s, _ in e.adapt))

@@ -68,7 +68,7 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
         report.bad_files += len({p.location.path for p in exc.problems})
     for path in libraries:
         try:
-            extra = loader.load_library([path], max_bytes)
+            extra = loader.load_library([path], max_bytes, base=library)
         except QuestionnaireError as exc:
             report.problems += list(exc.problems)
             report.bad_files += 1

@@ -9,6 +9,8 @@ groups of their sections).
 
 from __future__ import annotations
 
+import re
+
 from imbalance_cli import bodymap as body
 from imbalance_cli.model import (
     NO_PAIN,
@@ -65,6 +67,8 @@ def _leaf(leaf: Leaf, q: Questionnaire) -> str:
         return _side(found, str(value))
     if leaf.op is Op.ZONES:
         return _zones(found, leaf)
+    if leaf.op is Op.MENTIONS:
+        return _mentions(found, leaf.words)
     coded = qtype is not None and (qtype.has_choices or qtype is QuestionType.BODY_REGIONS)
     if leaf.op is Op.INCLUDES:
         codes = [str(value)]
@@ -123,6 +127,23 @@ def _zones(found: str, leaf: Leaf) -> str:
     ]
     total = " + ".join(counted) if counted else "0"
     return f"({total}) >= {number(float(str(leaf.value)))}"
+
+
+def _mentions(found: str, words: tuple[str, ...]) -> str:
+    """Free text holding a word of the list, as words.find reads it: any case, whole words (a
+    stem with ``*`` any ending), a phrase's words apart by spaces or hyphens, curly apostrophes
+    as straight ones. Written without lookarounds, which not every FHIRPath engine has."""
+    if not words:
+        return "false"
+    parts = []
+    for entry in words:
+        stem = entry.endswith("*")
+        tokens = (entry[:-1] if stem else entry).split()
+        body = "[\\s-]+".join(re.escape(t).replace("\\-", "-").replace("\\'", "'") for t in tokens)
+        parts.append(body + ("\\w*" if stem else ""))
+    pattern = "(^|[^\\w])(" + "|".join(parts) + ")([^\\w]|$)"
+    text = f"$this.lower().replace('\u2019', '\\'')"
+    return f"{found}.where({text}.matches({quote(pattern)})).exists()"
 
 
 def _paired(leaf: Leaf) -> str:

@@ -39,12 +39,17 @@ def condition_text(condition: Condition | None) -> str:
             "answered": "answered =",
             "side": "on side",
             "zones": "covers zones >=",
+            "lsi_below": "symmetry index below",
+            "weaker": "weaker side is",
+            "mentions": "mentions a word of",
         }
         value = condition.value
         shown = json.dumps(list(value)) if isinstance(value, tuple) else json.dumps(value)
         return f"{condition.question} {symbol[condition.op.value]} {shown}"
     if isinstance(condition, Not):
         return f"not ({condition_text(condition.item)})"
+    if isinstance(condition, AllOf) and condition.name:
+        return condition.name.replace(":", " ")
     joiner = " and " if isinstance(condition, AllOf) else " or "
     assert isinstance(condition, (AllOf, AnyOf))
     return "(" + joiner.join(condition_text(c) for c in condition.items) + ")"
