@@ -46,7 +46,7 @@ COLOURS = {
 class _Node:
     name: str
     label: str
-    kind: str  # question | alert | rule | article | strategy
+    kind: str  # question | alert | rule | article | strategy | pattern | situation
     level: AlertLevel | None = None
 
 
@@ -126,6 +126,14 @@ def build(q: Questionnaire) -> _Graph:
         for question in section.questions:
             if question.when is not None:
                 _edges(graph, question.when, node_of[question.id], node_of, "")
+    # Patterns and situations are nodes of their own: the questions they read point at them,
+    # and they at the alerts and rules that name them.
+    for kind, items in (("situation", q.situations), ("pattern", q.patterns)):
+        for item in items:
+            name = names(kind[0] + "n", item.id)
+            node_of[f"{kind}:{item.id}"] = name
+            graph.nodes[name] = _Node(name, f"{kind}: {item.id}", kind)
+            _edges(graph, item.when, name, node_of, "")
     for alert in q.alerts:
         name = names("a", alert.id)
         graph.nodes[name] = _Node(name, f"{alert.level.value}: {alert.id}", "alert", alert.level)
@@ -177,6 +185,12 @@ def _edges(
     (``same_region`` over every region) become one arrow that says how many."""
     found: dict[tuple[str, str], list[str]] = {}
     for leaf, negated, alternative in _leaves(condition, False, False):
+        if isinstance(leaf, str):  # a named pattern or situation
+            source = node_of.get(leaf)
+            if source is not None:
+                words = ("or" if alternative else "", "not" if negated else "", leaf.split(":")[0])
+                found.setdefault((source, target), []).append(" ".join(w for w in words if w))
+            continue
         for qid in leaf.questions or (leaf.question,):
             source = node_of.get(qid)
             if source is None:
@@ -199,11 +213,13 @@ def _edges(
 
 def _leaves(
     condition: Condition, negated: bool, alternative: bool
-) -> Iterator[tuple[Leaf, bool, bool]]:
+) -> Iterator[tuple[Leaf | str, bool, bool]]:
     """Each test with whether it sits inside a ``not`` and whether it is one part of an
-    ``any`` (the nearest joining one)."""
+    ``any`` (the nearest joining one); a named pattern or situation is given by its name."""
     if isinstance(condition, Leaf):
         yield condition, negated, alternative
+    elif isinstance(condition, AllOf) and condition.name is not None:
+        yield condition.name, negated, alternative
     elif isinstance(condition, Not):
         yield from _leaves(condition.item, not negated, alternative)
     elif isinstance(condition, AllOf):
@@ -256,6 +272,8 @@ def mermaid(q: Questionnaire) -> str:
             lines.append(f'  {node.name}{{{{"{label}"}}}}')
         elif node.kind == "rule":
             lines.append(f'  {node.name}(["{label}"])')
+        elif node.kind in ("pattern", "situation"):
+            lines.append(f'  {node.name}[/"{label}"/]')
         else:
             lines.append(f'  {node.name}[["{label}"]]')
     for source, target in graph.order:
@@ -288,6 +306,12 @@ def dot(q: Questionnaire) -> str:
         f"  label={_d(f'{q.title} ({q.id} {q.version})')};",
         "  labelloc=t;",
         "  rankdir=TB;",
+        # A long questionnaire has hundreds of arrows between boxes; bounded crossing and
+        # network-simplex passes keep Graphviz to seconds instead of minutes (and clear of its
+        # init_rank failures on such graphs), at the price of a few more crossings.
+        "  mclimit=0.1;",
+        "  nslimit=1;",
+        "  nslimit1=1;",
         '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
@@ -313,6 +337,8 @@ def dot(q: Questionnaire) -> str:
             ]
         elif node.kind == "rule":
             attrs += ['style="rounded,filled"', 'fillcolor="#e8f0fe"']
+        elif node.kind in ("pattern", "situation"):
+            attrs += ["shape=parallelogram", 'style="filled"', 'fillcolor="#eef7ee"']
         else:
             attrs += ["shape=note"]
         lines.append(f"  {_d(node.name)} [{', '.join(attrs)}];")
