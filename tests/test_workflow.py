@@ -262,3 +262,22 @@ sections:
     assert "- Cycle to work (today: 4/10)" in run.stdout
     listed = json.loads(imbalance("sessions", "list", "--json").stdout)
     assert listed[0]["worst_pain"] == 8
+
+
+def test_a_client_that_does_not_exist_is_named_so_with_the_nearest_names() -> None:
+    """`progress NAME` (and the other commands that take a client) for a name not in the store
+    says there is no such client, never "has no completed sessions", and suggests the names a
+    trainer probably meant: a first name alone, or a typo."""
+    made = imbalance("run", "--answers", str(INTAKE), "--no-input", "--client", "Sam Rivera")
+    assert made.returncode == 0, made.stderr
+    for typed in ("sam", "Sma Rivera"):
+        run = imbalance("progress", typed)
+        assert run.returncode == 2, run.stderr
+        assert f"there is no client called '{typed}'; did you mean 'Sam Rivera'?" in run.stderr
+        assert "no completed sessions" not in run.stderr
+    unknown = imbalance("progress", "Noor")
+    assert unknown.returncode == 2
+    assert "there is no client called 'Noor' (see: imbalance clients list)" in unknown.stderr
+    for args in (("reassess", "sam"), ("clients", "delete", "sam", "--yes")):
+        run = imbalance(*args)
+        assert run.returncode == 2 and "did you mean 'Sam Rivera'?" in run.stderr, run.stderr

@@ -271,8 +271,8 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
 def _chosen(store: "Store", ids: list[int] | None, client: str | None) -> "list[SessionRow]":
     if ids is not None:
         return [store.session(i) for i in ids]
-    if client is not None and store.client_id(client, create=False) is None:
-        raise UsageError(f"no client called '{client}'; see: imbalance clients list")
+    if client is not None:
+        store.known_client(client)
     rows = store.sessions(client)
     if not rows:
         raise ImbalanceError("there are no saved sessions to export")
@@ -440,9 +440,7 @@ def clients_delete(
     given = _client_name(name, "NAME")
     assert given is not None
     with _open_store() as store:
-        if store.client_id(given, create=False) is None:
-            raise UsageError(f"no client called '{given}'; see: imbalance clients list")
-        name = store.client_name(given)
+        name = store.known_client(given)
         _confirm(f"Delete client '{name}' and all their sessions and answers?", yes)
         count = store.delete_client(name)
     _err_console().print(f"Deleted client '{markup(name)}' and {count} session(s).")
@@ -523,7 +521,7 @@ def progress(
     if html_out is not None:
         files.check_writable(html_out, force=force)
     with _open_store() as store:
-        name = store.client_name(_client_name(client) or client)
+        name = store.known_client(_client_name(client) or client)
         results = client_results(store, name)
     if not results:
         raise ImbalanceError(

@@ -79,6 +79,30 @@ def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
     )
 
 
+def no_such_client(name: str, names: Sequence[str]) -> str:
+    """ "No client called ...", with the nearest names: those whose words start with every word
+    typed ("sam" finds "Sam Rivera"), else those spelled alike ("Sma Rivera")."""
+    import difflib
+
+    typed = name.lower().split()
+    found = [
+        n
+        for n in names
+        if typed and all(any(w.startswith(t) for w in n.lower().split()) for t in typed)
+    ]
+    if not found:
+        lowered = {n.lower(): n for n in names}
+        found = [
+            lowered[n]
+            for n in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+        ]
+    hint = ""
+    if found:
+        shown = " or ".join(f"'{n}'" for n in found[:3])
+        hint = f"; did you mean {shown}?"
+    return f"there is no client called '{name}'{hint} (see: imbalance clients list)"
+
+
 class Store:
     """The session store. Open with ``Store.open(folder)``; close with ``close()``."""
 
@@ -200,6 +224,14 @@ class Store:
         ).fetchone()
         return int(row[0])
 
+    def known_client(self, name: str) -> str:
+        """The stored spelling of a client's name; a usage error naming the nearest names when
+        there is no such client (a typo, or a first name alone)."""
+        client = self.client_id(name, create=False)
+        if client is None:
+            raise UsageError(no_such_client(name, [n for n, _, _ in self.clients()]))
+        return self.client_name(name)
+
     def client_name(self, name: str) -> str:
         """The stored spelling of a client's name, or the name given when there is none yet."""
         row = self.db.execute(
@@ -217,9 +249,8 @@ class Store:
 
     def rename_client(self, name: str, new: str) -> str:
         """Give a client a new name (or spelling); returns the old stored spelling."""
+        self.known_client(name)
         client = self.client_id(name, create=False)
-        if client is None:
-            raise UsageError(f"no client called '{name}'; see: imbalance clients list")
         other = self.client_id(new, create=False)
         if other is not None and other != client:
             raise UsageError(
@@ -234,11 +265,10 @@ class Store:
     def merge_clients(self, source: str, target: str) -> int:
         """Move every session of ``source`` to ``target`` and remove ``source``; returns the
         number of sessions moved."""
+        for name in (source, target):
+            self.known_client(name)
         from_id = self.client_id(source, create=False)
         into_id = self.client_id(target, create=False)
-        for name, found in ((source, from_id), (target, into_id)):
-            if found is None:
-                raise UsageError(f"no client called '{name}'; see: imbalance clients list")
         if from_id == into_id:
             raise UsageError(f"'{source}' and '{target}' are the same client")
         with self._write() as db:
@@ -250,9 +280,8 @@ class Store:
 
     def delete_client(self, name: str) -> int:
         """Delete a client and every session and answer about them; return the sessions removed."""
+        self.known_client(name)
         client = self.client_id(name, create=False)
-        if client is None:
-            raise UsageError(f"no client called '{name}'; see: imbalance clients list")
         with self._write() as db:
             count = db.execute(
                 "SELECT COUNT(*) FROM sessions WHERE client_id = ?", (client,)

@@ -283,11 +283,11 @@ def reassess(
     """Start from the client's last completed session (of ``questionnaire``, if named): ask
     what changes, carry the rest over, and link the new session to the last."""
     outputs.check()
-    if not interactive:
-        raise UsageError("a re-assessment needs a terminal to ask on")
     started = now()
     with _open_store() as store:
-        name = store.client_name(client)
+        name = store.known_client(client)
+        if not interactive:
+            raise UsageError("a re-assessment needs a terminal to ask on")
         start = reassessment(store, name, questionnaire)
         previous = start.previous
         for warning in previous.warnings:
