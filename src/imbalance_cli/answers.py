@@ -31,6 +31,14 @@ MAX_TEXT = 4000
 MAX_KEYS = 60_000
 
 
+#: What to do about an answers file over the limit: no option raises it, since one person's
+#: answers to the largest questionnaire take well under a megabyte.
+TOO_BIG = (
+    "one person's answers are far smaller than that: check that it is the answers file you "
+    "meant (YAML or JSON, {question_id: value})"
+)
+
+
 class InvalidAnswer(ValueError):
     """A value that does not fit its question; the message says what would."""
 
@@ -371,7 +379,7 @@ def read_answers(
     Answers changed to keep them safe (see ``check_noting``) are reported in ``notes``; ids filled
     from an old key for both sides (``pain_now.knee``) are added to ``expanded``."""
     sink = Sink(display_path or str(path))
-    text = read_text(path, sink, MAX_ANSWER_BYTES)
+    text = read_text(path, sink, MAX_ANSWER_BYTES, TOO_BIG)
     if text is not None and path.suffix.lower() == ".json":
         answers_json = _read_json(text, sink, questionnaire, notes, expanded)
         if sink.problems:
