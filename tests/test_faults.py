@@ -588,3 +588,27 @@ def test_any_json_answer_of_the_right_type_loads_back_unchanged(
         **given_answers,
         "worse_with.knee.left": tuple(sorted(ticked, key=order.index)),
     }
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        ('{"age": ' + "1" * 5000 + "}", "a.json:1:9: a number of 5,000 digits is far too long"),
+        (
+            '{"age": 40,\n "notes": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "a.json:2:110: the JSON is nested more than 100 levels deep here",
+        ),
+    ],
+    ids=["5000-digit-integer", "nested-100000-deep"],
+)
+def test_json_answers_python_cannot_parse_are_located_problems(
+    tmp_path: Path, content: str, shown: str
+) -> None:
+    """What the JSON parser fails on without saying where (an integer longer than Python
+    converts, nesting past its recursion limit) is a located problem, as it is in YAML."""
+    path = tmp_path / "a.json"
+    path.write_text(content)
+    run = imbalance("run", "--answers", str(path), "--no-input", "--no-save", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert shown in run.stderr.replace(str(tmp_path) + "/", "")
+    assert "internal error" not in run.stderr

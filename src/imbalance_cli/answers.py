@@ -253,7 +253,6 @@ def _read_json(
 ) -> dict[str, AnswerValue]:
     """A .json answers file, read by a JSON parser: what json.dumps writes (surrogate-pair
     escapes, DEL, U+FFFF) loads back unchanged; syntax errors and duplicate keys are located."""
-    import json
 
     def pairs_hook(items: list[tuple[str, object]]) -> dict[str, object]:
         seen: dict[str, object] = {}
@@ -266,15 +265,12 @@ def _read_json(
             seen[key] = value
         return seen
 
+    from imbalance_cli.jsonsrc import JsonProblem, loads
+
     try:
-        data = json.loads(text, object_pairs_hook=pairs_hook)
-    except json.JSONDecodeError as exc:
-        sink.add_at(
-            SourceLocation(sink.path, exc.lineno, exc.colno), f"JSON syntax error: {exc.msg}"
-        )
-        return {}
-    except RecursionError:
-        sink.add_at(SourceLocation(sink.path, 1, 1), "the JSON is nested too deeply")
+        data = loads(text, object_pairs_hook=pairs_hook)
+    except JsonProblem as exc:
+        sink.add_at(SourceLocation(sink.path, exc.line, exc.column), exc.message)
         return {}
     if not isinstance(data, dict):
         sink.add_at(

@@ -100,17 +100,22 @@ def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
         size = path.stat().st_size
         if size > max_bytes:
             raise ImbalanceError(
-                f"'{path}' is {size:,} bytes, over the limit of {max_bytes:,} (--max-size)"
+                f"'{path}' is {size:,} bytes, over the limit of {max_bytes:,} for a bundle; "
+                "export fewer sessions at a time (--client) and import each file"
             )
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ImbalanceError(f"'{path}' is not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise ImbalanceError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    from imbalance_cli.jsonsrc import JsonProblem, loads
+
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImbalanceError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+        data = loads(text)
+    except JsonProblem as exc:
+        raise ImbalanceError(
+            f"{path}:{exc.line}:{exc.column}: {exc.message}; nothing was imported"
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImbalanceError(
             f"'{path}' is not a sessions bundle (made by 'imbalance sessions export --format "
@@ -173,8 +178,9 @@ def _record(
         return value
 
     ref = item.get("ref")
-    if not isinstance(ref, int) or isinstance(ref, bool):
-        problems.append(f"{where}.ref: a whole number expected")
+    if not isinstance(ref, int) or isinstance(ref, bool) or not 0 < ref < 2**63:
+        problems.append(f"{where}.ref: a session id (a whole number from 1) expected")
+        ref = None
     client = text("client", optional=True)
     q = item.get("questionnaire")
     if not isinstance(q, dict) or not all(
@@ -203,8 +209,10 @@ def _record(
     if warning not in (None, "none", "emergency", "urgent", "advisory"):
         problems.append(f"{where}.warning: none, emergency, urgent or advisory expected")
     worst = item.get("worst_pain")
-    if worst is not None and (isinstance(worst, bool) or not isinstance(worst, (int, float))):
-        problems.append(f"{where}.worst_pain: a number expected")
+    if worst is not None and (
+        isinstance(worst, bool) or not isinstance(worst, (int, float)) or not 0 <= worst <= 10
+    ):
+        problems.append(f"{where}.worst_pain: a number from 0 to 10 expected")
     answers = _answers(item.get("answers"), where, problems)
     result = item.get("result")
     if result is not None and not isinstance(result, dict):
