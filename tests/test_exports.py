@@ -371,3 +371,27 @@ def test_every_output_option_takes_dash_for_stdout(store: Path, tmp_path: Path) 
     assert two.returncode == 2 and "are the same file" in two.stderr
     charts = cli(store, "progress", "Sam", "--html", "-", "--json")
     assert charts.returncode == 2 and "--json and --html - both write to stdout" in charts.stderr
+
+
+def test_a_questionnaire_the_loader_would_refuse_is_a_problem_of_the_bundle(
+    store: Path, tmp_path: Path
+) -> None:
+    """A bundle's questionnaire id is listed by `sessions list` and its source is read as a path:
+    only ids the loader accepts (and full paths of YAML files) come in, never
+    '../../etc/passwd' or a version that carries escape sequences."""
+    bundle = tmp_path / "b.json"
+    cli(store, "sessions", "export", "--format", "bundle", "--out", str(bundle))
+    data = json.loads(bundle.read_text())
+    data["sessions"][0]["questionnaire"].update(id="../../etc/passwd", source="../../etc/passwd")
+    data["sessions"][1]["questionnaire"].update(version="1\x1b]0;owned\x07", sha256="x")
+    bundle.write_text(json.dumps(data))
+    other = tmp_path / "other"
+    run = cli(other, "sessions", "import", str(bundle))
+    assert run.returncode == 1, run.stderr
+    said = run.stderr
+    assert "sessions[0].questionnaire.id: '../../etc/passwd' is not a questionnaire id" in said
+    assert "sessions[0].questionnaire.source: '../../etc/passwd' is neither" in said
+    assert "sessions[1].questionnaire.version: '1' is not a version" in said
+    assert "sessions[1].questionnaire.sha256: 64 hexadecimal digits expected" in said
+    assert "\x1b" not in said and "\x07" not in said
+    assert cli(other, "sessions", "list", "--json").stdout.strip() == "[]"

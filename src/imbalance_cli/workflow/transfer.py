@@ -29,6 +29,7 @@ from typing import Any
 from imbalance_cli import __version__
 from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.store import STATUSES, NewSession, SessionRow, Store, fingerprint, now
+from imbalance_cli.text import clean
 
 FORMAT = "imbalance-sessions"
 FORMAT_VERSION = 1
@@ -188,6 +189,8 @@ def _record(
     ):
         problems.append(f"{where}.questionnaire: id, version, sha256 and source expected")
         q = {}
+    else:
+        problems += [f"{where}.questionnaire.{p}" for p in _questionnaire_problems(q)]
     status = item.get("status")
     if status not in STATUSES:
         problems.append(f"{where}.status: one of {', '.join(STATUSES)} expected")
@@ -237,6 +240,38 @@ def _record(
         previous_index=index_of[previous] if previous is not None else None,
     )
     return ref, record, fingerprint(record.questionnaire_id, record.sha256, started, plain)
+
+
+def _questionnaire_problems(q: dict[str, Any]) -> list[str]:
+    """What is wrong with a session's questionnaire as a bundle names it: an id the loader would
+    refuse (``../../etc/passwd``) would be listed, and a source that is neither such an id nor
+    the absolute path of a YAML file would be read as a path on this machine."""
+    import re
+
+    from imbalance_cli.shapes import CONTENT_ID
+
+    out = []
+    qid, version, sha, source = (str(q[k]) for k in ("id", "version", "sha256", "source"))
+    if not CONTENT_ID.match(qid):
+        out.append(f"id: '{_short(qid)}' is not a questionnaire id (lowercase words joined by '-')")
+    if len(version) > 40 or clean(version) != version or "\n" in version:
+        out.append(f"version: '{_short(version)}' is not a version (one line, 40 characters)")
+    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+        out.append("sha256: 64 hexadecimal digits expected")
+    path = Path(source)
+    if not CONTENT_ID.match(source) and not (
+        path.is_absolute() and path.suffix in (".yaml", ".yml") and clean(source) == source
+    ):
+        out.append(
+            f"source: '{_short(source)}' is neither a questionnaire id nor the full path of a "
+            "YAML file"
+        )
+    return out
+
+
+def _short(text: str) -> str:
+    shown = " ".join(clean(text).split())
+    return shown if len(shown) <= 60 else shown[:59] + "…"
 
 
 def _is_time(text: str) -> bool:
