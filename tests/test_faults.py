@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -112,9 +113,13 @@ def test_a_client_name_that_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None
 
 
 def test_hostile_stored_names_reach_no_terminal_and_no_json_list_raw(tmp_path: Path) -> None:
+    """A name stored raw (by an imbalance from before names were cleaned where they enter)
+    still reaches no terminal and no JSON list raw."""
     hostile = "Eve\u202e\x1b]0;owned\x07\x9b31m"
-    run = imbalance("run", "--answers", PERSONA, "--no-input", "--client", hostile)
+    run = imbalance("run", "--answers", PERSONA, "--no-input", "--client", "Eve")
     assert run.returncode == 0, run.stderr
+    with sqlite3.connect(tmp_path / "data" / "imbalance.db") as db:
+        db.execute("UPDATE clients SET name = ?", (hostile,))
     delete = imbalance("clients", "delete", hostile)  # no terminal: the confirmation is refused
     assert delete.returncode == 2 and "Nothing was deleted" in delete.stderr
     delete_one = imbalance("sessions", "delete", "1")
@@ -132,6 +137,34 @@ def test_hostile_stored_names_reach_no_terminal_and_no_json_list_raw(tmp_path: P
         )
     names = [c["name"] for c in json.loads(imbalance("clients", "list", "--json").stdout)]
     assert names == [hostile]  # the data itself is unchanged
+
+
+def test_a_name_is_cleaned_where_it_enters_so_no_export_carries_it_raw(tmp_path: Path) -> None:
+    """A client name with escape sequences, a bell, a right-to-left override or a noncharacter
+    is cleaned once, where it enters: the HTML report holds no code point HTML forbids and
+    `cat` of the CSV cannot set the window title or clear the screen. A 10,000-character
+    name is refused."""
+    hostile = "Sam\x1b]0;owned\x07\x1b[2J\u202eRivera\x9b31m\ufdd0\x07"
+    html, csv_out = tmp_path / "r.html", tmp_path / "all.csv"
+    run = imbalance(
+        "run", "--answers", PERSONA, "--no-input", "--client", hostile, "--html", str(html)
+    )
+    assert run.returncode == 0, run.stderr
+    assert imbalance("sessions", "export", "--format", "csv", "--out", str(csv_out)).returncode == 0
+    forbidden = re.compile(
+        "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\u202a-\u202e]"
+    )
+    for path in (html, csv_out):
+        text = path.read_text(encoding="utf-8")
+        assert "Sam Rivera" in text or "SamRivera" in text, path
+        assert not forbidden.search(text), (path, forbidden.findall(text))
+    (listed,) = json.loads(imbalance("clients", "list", "--json").stdout)
+    assert listed["name"] == "SamRivera"
+    long = imbalance("run", "--answers", PERSONA, "--no-input", "--client", "A" * 10_000)
+    assert long.returncode == 2
+    assert "--client is 10,000 characters long; a client's name is at most 100" in long.stderr
+    rename = imbalance("clients", "rename", "SamRivera", "B" * 101)
+    assert rename.returncode == 2 and "NEW is 101 characters long" in rename.stderr
 
 
 @pytest.mark.parametrize(

@@ -211,17 +211,24 @@ def _session_id(text: str) -> int:
 
 
 def _client_name(name: str | None, option: str = "--client") -> str | None:
-    """A client's name as given: trimmed; empty or not valid text is refused, never ignored."""
+    """A client's name as given, cleaned (``text.person_name``: no escape sequences or control
+    characters, spaces folded); empty, too long or not valid text is refused, never ignored."""
     if name is None:
         return None
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
         raise UsageError(f"{option} is not valid text (UTF-8); type the name again") from None
-    trimmed = " ".join(name.split())
-    if not clean(trimmed).strip():
+    from imbalance_cli.text import MAX_NAME, person_name
+
+    cleaned = person_name(name)
+    if not cleaned:
         raise UsageError(f"{option} needs a name; it is empty")
-    return trimmed
+    if len(cleaned) > MAX_NAME:
+        raise UsageError(
+            f"{option} is {len(cleaned):,} characters long; a client's name is at most {MAX_NAME}"
+        )
+    return cleaned
 
 
 def _check_audience(audience: str) -> None:

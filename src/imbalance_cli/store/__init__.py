@@ -206,13 +206,28 @@ class Store:
 
     # -- clients -----------------------------------------------------------------------------
 
-    def client_id(self, name: str, *, create: bool) -> int | None:
-        """A client by name, without regard to case ("Ann" and "ann" are one client)."""
+    def _find_client(self, name: str) -> tuple[int, str] | None:
+        """A client's (id, stored name), without regard to case ("Ann" and "ann" are one
+        client). A name stored before names were cleaned where they enter (one with escape
+        sequences, say) is found by its cleaned form, which is all anyone can type now."""
         row = self.db.execute(
-            "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
+            "SELECT id, name FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
         ).fetchone()
         if row is not None:
-            return int(row[0])
+            return int(row[0]), str(row[1])
+        from imbalance_cli.text import person_name
+
+        wanted = person_name(name).casefold()
+        for client_id, stored in self.db.execute("SELECT id, name FROM clients ORDER BY id"):
+            if person_name(str(stored)).casefold() == wanted:
+                return int(client_id), str(stored)
+        return None
+
+    def client_id(self, name: str, *, create: bool) -> int | None:
+        """A client by name, without regard to case ("Ann" and "ann" are one client)."""
+        found = self._find_client(name)
+        if found is not None:
+            return found[0]
         if not create:
             return None
         with self._write() as db:
@@ -227,17 +242,15 @@ class Store:
     def known_client(self, name: str) -> str:
         """The stored spelling of a client's name; a usage error naming the nearest names when
         there is no such client (a typo, or a first name alone)."""
-        client = self.client_id(name, create=False)
-        if client is None:
+        found = self._find_client(name)
+        if found is None:
             raise UsageError(no_such_client(name, [n for n, _, _ in self.clients()]))
-        return self.client_name(name)
+        return found[1]
 
     def client_name(self, name: str) -> str:
         """The stored spelling of a client's name, or the name given when there is none yet."""
-        row = self.db.execute(
-            "SELECT name FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
-        ).fetchone()
-        return str(row[0]) if row is not None else name
+        found = self._find_client(name)
+        return found[1] if found is not None else name
 
     def clients(self) -> list[tuple[str, int, str | None]]:
         """(name, number of sessions, last session start) for every client."""
@@ -424,8 +437,9 @@ class Store:
         )
         params: list[object] = []
         if client is not None:
-            query += " WHERE c.name = ? COLLATE NOCASE"
-            params.append(client)
+            found = self._find_client(client)
+            query += " WHERE c.id = ?"
+            params.append(found[0] if found is not None else -1)
         query += " ORDER BY s.started_at DESC, s.id DESC"
         if limit is not None:
             query += " LIMIT ?"

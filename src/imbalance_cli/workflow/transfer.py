@@ -29,7 +29,7 @@ from typing import Any
 from imbalance_cli import __version__
 from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.store import STATUSES, NewSession, SessionRow, Store, fingerprint, now
-from imbalance_cli.text import clean
+from imbalance_cli.text import MAX_NAME, clean, person_name
 
 FORMAT = "imbalance-sessions"
 FORMAT_VERSION = 1
@@ -183,6 +183,10 @@ def _record(
         problems.append(f"{where}.ref: a session id (a whole number from 1) expected")
         ref = None
     client = text("client", optional=True)
+    if client is not None:
+        client = person_name(client) or None
+        if client is not None and len(client) > MAX_NAME:
+            problems.append(f"{where}.client: a name of at most {MAX_NAME} characters expected")
     q = item.get("questionnaire")
     if not isinstance(q, dict) or not all(
         isinstance(q.get(k), str) and q.get(k) for k in ("id", "version", "sha256", "source")
@@ -224,7 +228,7 @@ def _record(
         return None
     plain = {qid: json.loads(value) for qid, _, value in answers}
     record = NewSession(
-        client=" ".join(client.split()) if client else None,
+        client=client,
         questionnaire_id=str(q["id"]),
         version=str(q["version"]),
         sha256=str(q["sha256"]),
