@@ -645,3 +645,31 @@ def test_json_answers_python_cannot_parse_are_located_problems(
     assert run.returncode == 1, run.stderr
     assert shown in run.stderr.replace(str(tmp_path) + "/", "")
     assert "internal error" not in run.stderr
+
+
+def test_an_output_that_fails_after_the_session_is_saved_says_how_to_write_it_again(
+    tmp_path: Path,
+) -> None:
+    """The answers are saved before the outputs are written: when one output fails (a full
+    disk; /dev/full here), the others are still written, and the message names the saved
+    session and the command that writes the failed output from it."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    run = imbalance(
+        "run", "--answers", PERSONA, "--no-input", "--client", "Ana Lee", "--audience", "client",
+        "--out", "ok.md", "--json", "/dev/full", "--html", "my report.html", cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    said = run.stderr
+    assert "imbalance: error: cannot write '/dev/full': No space left on device" in said
+    assert "written all the same: ok.md, my report.html" in said
+    assert "the session is saved as session 1; write what failed again with:" in said
+    assert "imbalance sessions export 1 --format json --out /dev/full" in said
+    assert "internal error" not in said
+    assert (tmp_path / "ok.md").read_text().startswith("# Your self-assessment summary")
+    assert (tmp_path / "my report.html").is_file()
+    with Store.open(tmp_path / "data") as store:
+        assert store.session(1).status == "complete"
+    again = imbalance("sessions", "export", "1", "--format", "json", "--out", "again.json",
+                      cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0 and json.loads((tmp_path / "again.json").read_text())

@@ -123,6 +123,9 @@ class Finished:
     document: str
     #: The outputs written (a resumed run writes the ones its session remembered).
     outputs: Outputs
+    #: Outputs that could not be written (a full disk, /dev/full), each with how to write it
+    #: again; the session is saved all the same. The command line shows the summary, then these.
+    failed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -375,7 +378,6 @@ def _finish(
     ui: Ui,
 ) -> Finished:
     from imbalance_cli.render import json as json_render
-    from imbalance_cli.render import markdown
     from imbalance_cli.rules import assess
 
     result = assess(
@@ -388,22 +390,62 @@ def _finish(
             session_id, "complete", result_json=document, completed_at=result.completed_at
         )
     written: list[str] = []
-    if outputs.markdown is not None:
-        text = markdown.render(result, outputs.audience)
-        files.write_private(outputs.markdown, text, force=outputs.force)
-        written.append(_where(outputs.markdown))
-    if outputs.json is not None:
-        files.write_private(outputs.json, document, force=outputs.force)
-        written.append(_where(outputs.json))
-    if outputs.html is not None:
-        from imbalance_cli.workflow import report
-
-        text = report(result, outputs.audience, store)
-        files.write_private(outputs.html, text, force=outputs.force)
-        written.append(_where(outputs.html))
+    failed: list[str] = []
+    for path, kind in ((outputs.markdown, "md"), (outputs.json, "json"), (outputs.html, "html")):
+        if path is None:
+            continue
+        try:
+            files.write_private(
+                path, _output(kind, result, document, outputs, store), force=outputs.force
+            )
+        except ImbalanceError as exc:
+            failed.append(exc.message)
+            continue
+        written.append(_where(path))
     if session_id is not None:
         written.append(f"session {session_id} ({ui.prefix} sessions show {session_id})")
-    return Finished(result, tuple(written), document, outputs)
+    problems = (
+        (*failed, _write_again(outputs, failed, written, session_id, ui.prefix)) if failed else ()
+    )
+    return Finished(result, tuple(written), document, outputs, problems)
+
+
+def _output(kind: str, result: Result, document: str, outputs: Outputs, store: Store | None) -> str:
+    if kind == "json":
+        return document
+    if kind == "html":
+        from imbalance_cli.workflow import report
+
+        return report(result, outputs.audience, store)
+    from imbalance_cli.render import markdown
+
+    return markdown.render(result, outputs.audience)
+
+
+def _write_again(
+    outputs: Outputs, failed: list[str], written: list[str], session_id: int | None, prefix: str
+) -> str:
+    """What a run whose outputs failed after its answers were saved says: the session is safe,
+    which outputs were written, and the commands that write the others again."""
+    import shlex
+
+    done = [w for w in written if not w.startswith("session ")]
+    lines = [f"written all the same: {', '.join(done)}"] if done else []
+    if session_id is None:
+        lines.append("the answers were not saved (--no-save); run again to write the outputs")
+        return "\n".join(lines)
+    lines.append(f"the session is saved as session {session_id}; write what failed again with:")
+    audience = f" --audience {outputs.audience}" if outputs.audience != "trainer" else ""
+    force = " --force" if outputs.force else ""
+    for path, kind in ((outputs.markdown, "md"), (outputs.json, "json"), (outputs.html, "html")):
+        if path is None or _where(path) in done:
+            continue
+        target = shlex.quote(str(path)) if str(path) != files.STDOUT else "-"
+        extra = audience if kind != "json" else ""
+        lines.append(
+            f"  {prefix} sessions export {session_id} --format {kind}{extra} --out {target}{force}"
+        )
+    return "\n".join(lines)
 
 
 def _where(path: Path) -> str:
