@@ -596,6 +596,104 @@ def test_a_read_only_folder_stays_read_only_for_a_user_and_nothing_is_deleted(
         subprocess.run(["rm", "-rf", str(folder)], check=False)
 
 
+def _import_what_they_need(commands: tuple[list[str], ...], data: Path, tmp_path: Path) -> None:
+    """Run the commands once as root on a copy of the store, so every module they import is
+    loaded before the child that becomes nobody runs them (nobody cannot read this Python's
+    files)."""
+    import shutil
+
+    from imbalance_cli.cli import main
+
+    copy = tmp_path / "warm"
+    shutil.copytree(data, copy)
+    os.environ["IMBALANCE_DATA_DIR"] = str(copy)
+    for args in commands:
+        main([a.replace(str(data.parent / "out"), str(tmp_path)) for a in args])
+
+
+def test_a_read_only_store_still_serves_the_commands_that_only_read(tmp_path: Path) -> None:
+    """As a user who cannot write the store or its folder (nobody): `sessions list`, `show`,
+    `export`, `clients list`, `compare` and `progress` work; a command that writes says the
+    store is read-only and why."""
+    if os.geteuid() != 0:
+        pytest.skip("becoming another user needs root")
+    folder = Path(tempfile.mkdtemp(prefix="imbalance-ro-"))
+    try:
+        folder.chmod(0o755)
+        data = folder / "data"
+        for _ in range(2):
+            run = imbalance(
+                "run", "--answers", PERSONA, "--no-input", "--client", "Ana",
+                env={"IMBALANCE_DATA_DIR": str(data)},
+            )  # fmt: skip
+            assert run.returncode == 0, run.stderr
+        for path in (data, *data.iterdir()):
+            os.chown(path, 65534, 65534)
+            path.chmod(0o500 if path.is_dir() else 0o400)
+        out = folder / "out"
+        out.mkdir()
+        os.chown(out, 65534, 65534)
+        commands = (
+            ["sessions", "list", "--json"],
+            ["sessions", "show", "1", "--json"],
+            ["sessions", "export", "1", "--format", "json", "--out", str(out / "one.json")],
+            ["clients", "list", "--json"],
+            ["compare", "1", "2", "--out", str(out / "compare.md")],
+            ["progress", "Ana", "--json"],
+        )
+        _import_what_they_need(commands, data, tmp_path)
+        for args in commands:
+            code, said = _as_nobody(args, data)
+            assert code == 0, (args, said)
+        assert json.loads((out / "one.json").read_text())["answers"]
+        code, said = _as_nobody(["clients", "rename", "Ana", "Ann"], data)
+        assert code == 1 and "is read-only: the file cannot be written" in said, said
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+def test_a_store_on_a_read_only_mount_says_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite says only "unable to open database file" for a store on a read-only mount; the
+    message says read-only, and why."""
+    from imbalance_cli.store import store_error
+
+    class ReadOnlyMount:
+        f_flag = os.ST_RDONLY
+
+    monkeypatch.setattr(os, "statvfs", lambda path: ReadOnlyMount())
+    problem = store_error(
+        Path("/mnt/usb/data/imbalance.db"), sqlite3.OperationalError("unable to open database file")
+    )
+    assert "is read-only: it is on a read-only file system" in problem.message
+    assert "Commands that only read it (sessions list" in problem.message
+    assert "move it aside" not in problem.message
+
+
+def test_a_real_read_only_mount_is_read_and_named(tmp_path: Path) -> None:
+    """Where this machine lets the tests mount a file system (as root), a store on a tmpfs
+    remounted read-only lists its sessions and refuses to change, saying read-only."""
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip("cannot mount a file system here")
+    try:
+        data = mount / "data"
+        env = {"IMBALANCE_DATA_DIR": str(data)}
+        assert imbalance("run", "--answers", PERSONA, "--no-input", env=env).returncode == 0
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        listed = imbalance("sessions", "list", "--json", env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert len(json.loads(listed.stdout)) == 1
+        run = imbalance("run", "--answers", PERSONA, "--no-input", env=env)
+        assert run.returncode == 1
+        assert "read-only: it is on a read-only file system" in run.stderr
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
 @given(
     age=st.integers(min_value=12, max_value=110),
     swelling=st.booleans(),

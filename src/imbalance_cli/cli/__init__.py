@@ -191,11 +191,13 @@ def _load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> "tuple[Questionnaire,
     return loaded
 
 
-def _open_store() -> "Store":
+def _open_store(*, read_only: bool = False) -> "Store":
+    """The session store; ``read_only`` for commands that only read it, so that a store on a
+    read-only mount or in a folder the user cannot write still serves them."""
     from imbalance_cli import resources
     from imbalance_cli.store import Store
 
-    return Store.open(resources.data_dir())
+    return Store.open(resources.data_dir(), read_only=read_only)
 
 
 def _session_id(text: str) -> int:
@@ -320,5 +322,5 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
 
 
 # The command groups register themselves on `app` when imported, in the order --help lists them.
-for _group in ("intake", "author", "records"):
+for _group in ("intake", "author", "records", "maintenance"):
     import_module(f"imbalance_cli.cli.{_group}")

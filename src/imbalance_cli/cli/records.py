@@ -48,7 +48,7 @@ def _saved(*session_ids: int) -> "list[Loaded]":
     """Load saved sessions with their questionnaires, telling the user what could not come back."""
     from imbalance_cli.workflow import load_session
 
-    with _open_store() as store:
+    with _open_store(read_only=True) as store:
         loaded = [load_session(store, sid) for sid in session_ids]
     for item in loaded:
         for warning in item.warnings:
@@ -81,7 +81,7 @@ def sessions_list(
     urgent warning sign, worst pain."""
 
     client = _client_name(client)
-    with _open_store() as store:
+    with _open_store(read_only=True) as store:
         rows = store.sessions(client)
     if as_json:
         write_stdout(dumps([r.as_dict() for r in rows]))
@@ -231,7 +231,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
     if fmt == "bundle":
         from imbalance_cli.workflow import transfer
 
-        with _open_store() as store:
+        with _open_store(read_only=True) as store:
             rows = _chosen(store, ids, client)
             return dumps(transfer.export(store, rows))
     if fmt == "csv":
@@ -239,7 +239,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
         from imbalance_cli.workflow import load_session
 
         table: list[spreadsheet.Row] = []
-        with _open_store() as store:
+        with _open_store(read_only=True) as store:
             for row in sorted(_chosen(store, ids, client), key=lambda r: (r.started_at, r.id)):
                 try:
                     loaded = load_session(store, row.id)
@@ -256,7 +256,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
     if fmt == "html":
         from imbalance_cli.workflow import report
 
-        with _open_store() as store:
+        with _open_store(read_only=True) as store:
             return report(result, audience, store)
     if fmt == "fhir":
         from imbalance_cli.render import fhir
@@ -345,7 +345,7 @@ def sessions_delete(
 def clients_list(as_json: _Json = False) -> None:
     """List clients with their number of sessions and the latest one."""
 
-    with _open_store() as store:
+    with _open_store(read_only=True) as store:
         rows = store.clients()
     if as_json:
         data = [{"name": n, "sessions": c, "last_session": last} for n, c, last in rows]
@@ -520,7 +520,7 @@ def progress(
         raise UsageError("--json and --html - both write to stdout; give --html a file name")
     if html_out is not None:
         files.check_writable(html_out, force=force)
-    with _open_store() as store:
+    with _open_store(read_only=True) as store:
         name = store.known_client(_client_name(client) or client)
         results = client_results(store, name)
     if not results:

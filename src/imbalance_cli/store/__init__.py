@@ -54,12 +54,19 @@ def now() -> str:
 def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
     """A clear message for what went wrong with the store; "move it aside" only when the file
     itself cannot be read as a store."""
+    from imbalance_cli.store.readonly import why_read_only
+
     text = str(exc)
     lowered = text.lower()
-    if "readonly" in lowered or "read-only" in lowered:
+    why = why_read_only(path)
+    cannot_open = "unable to open" in lowered or "disk i/o" in lowered
+    if "readonly" in lowered or "read-only" in lowered or (why and cannot_open):
+        because = f": {why}" if why else ""
         return ImbalanceError(
-            f"the session store at {path} is read-only ({text}); nothing was changed. Use a "
-            "folder you can write to (--data-dir) or make it writable"
+            f"the session store at {path} is read-only{because} ({text}); nothing was changed. "
+            "Commands that only read it (sessions list, show and export, clients list, compare, "
+            "progress) still work; to change it, use a folder you can write to (--data-dir) or "
+            "make it writable"
         )
     if "disk is full" in lowered or "disk i/o" in lowered:
         return ImbalanceError(
@@ -74,8 +81,10 @@ def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
     if "unable to open" in lowered:
         return ImbalanceError(f"cannot open the session store at {path} ({text})")
     return ImbalanceError(
-        f"the session store at {path} cannot be read ({text}); "
-        "move it aside and imbalance will start a new one"
+        f"the session store at {path} cannot be read ({text}). Rescue the sessions that can "
+        "still be read with 'imbalance store salvage --out rescued.json', then move it aside: "
+        "imbalance will start a new one, and 'imbalance sessions import rescued.json' brings "
+        "them back"
     )
 
 
@@ -111,7 +120,15 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, folder: Path) -> Store:
+    def open(cls, folder: Path, *, read_only: bool = False) -> Store:
+        """The store in ``folder``, made (and migrated) as needed. With ``read_only``, for
+        commands that only read, an existing store is opened without writing anything, so a
+        read-only mount or folder can still be listed and exported."""
+        path = folder / FILENAME
+        if read_only and str(folder).strip() and path.is_file():
+            found = cls._open_read_only(path)
+            if found is not None:
+                return found
         if not str(folder).strip():
             raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
         if folder.exists() and not folder.is_dir():
@@ -143,16 +160,38 @@ class Store:
             os.umask(old_umask)
         return store
 
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Store | None:
+        """The store opened for reading only, or None when it must be migrated first (which
+        writes: the normal open does it, or says why it cannot)."""
+        from imbalance_cli.store import readonly
+
+        try:
+            connection = readonly.connect(path)
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise store_error(path, exc) from None
+        store = cls(connection, path)
+        if version == SCHEMA_VERSION:
+            return store
+        connection.close()
+        if version > SCHEMA_VERSION:
+            store._refuse_newer(version)
+        return None
+
+    def _refuse_newer(self, version: int) -> None:
+        raise ImbalanceError(
+            f"the session store at {self.path} was written by a newer imbalance "
+            f"(schema {version}, this one knows up to {SCHEMA_VERSION}); upgrade imbalance "
+            "to use it. Nothing was changed."
+        )
+
     def _prepare(self) -> None:
         db = self.db
         db.execute("PRAGMA busy_timeout = 30000")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise ImbalanceError(
-                f"the session store at {self.path} was written by a newer imbalance "
-                f"(schema {version}, this one knows up to {SCHEMA_VERSION}); upgrade imbalance "
-                "to use it. Nothing was changed."
-            )
+            self._refuse_newer(version)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")

@@ -29,6 +29,7 @@ from typing import Any
 from imbalance_cli import __version__
 from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.store import STATUSES, NewSession, SessionRow, Store, fingerprint, now
+from imbalance_cli.store.salvage import Salvaged
 from imbalance_cli.text import MAX_NAME, clean, person_name
 
 FORMAT = "imbalance-sessions"
@@ -41,35 +42,13 @@ def export(store: Store, rows: Sequence[SessionRow]) -> dict[str, Any]:
     """The bundle of these sessions (oldest first)."""
     ordered = sorted(rows, key=lambda r: (r.started_at, r.id))
     exported = {r.id for r in ordered}
-    sessions = []
-    for row in ordered:
-        answers = store.answers(row.id)
-        result = store.result_json(row.id)
-        sessions.append(
-            {
-                "ref": row.id,
-                "client": row.client,
-                "questionnaire": {
-                    "id": row.questionnaire_id,
-                    "version": row.questionnaire_version,
-                    "sha256": row.questionnaire_sha256,
-                    "source": row.questionnaire_source,
-                },
-                "status": row.status,
-                "started_at": row.started_at,
-                "updated_at": row.updated_at,
-                "completed_at": row.completed_at,
-                "previous": row.previous_id if row.previous_id in exported else None,
-                "warning": row.warning,
-                "worst_pain": row.worst_pain,
-                "answers": [
-                    {"question": qid, "value": value}
-                    for qid, value in answers.items()
-                    if isinstance(value, (str, bool, int, float, list)) or value is None
-                ],
-                "result": json.loads(result) if result else None,
-            }
-        )
+    sessions = [
+        _entry(row, store.answers(row.id), store.result_json(row.id), exported) for row in ordered
+    ]
+    return _bundle(sessions)
+
+
+def _bundle(sessions: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -77,6 +56,51 @@ def export(store: Store, rows: Sequence[SessionRow]) -> dict[str, Any]:
         "exported_by": f"imbalance {__version__}",
         "sessions": sessions,
     }
+
+
+def _entry(
+    row: SessionRow, answers: dict[str, object], result: str | None, exported: set[int]
+) -> dict[str, Any]:
+    """One session as a bundle holds it (answers whose stored value is damaged left out)."""
+    try:
+        document = json.loads(result) if result else None
+    except ValueError:
+        document = None  # worked out again from the answers when imported
+    return {
+        "ref": row.id,
+        "client": row.client,
+        "questionnaire": {
+            "id": row.questionnaire_id,
+            "version": row.questionnaire_version,
+            "sha256": row.questionnaire_sha256,
+            "source": row.questionnaire_source,
+        },
+        "status": row.status,
+        "started_at": row.started_at,
+        "updated_at": row.updated_at,
+        "completed_at": row.completed_at,
+        "previous": row.previous_id if row.previous_id in exported else None,
+        "warning": row.warning,
+        "worst_pain": row.worst_pain,
+        "answers": [
+            {"question": qid, "value": value}
+            for qid, value in answers.items()
+            if isinstance(value, (str, bool, int, float, list)) or value is None
+        ],
+        "result": document if isinstance(document, dict) else None,
+    }
+
+
+def salvage(path: Path) -> tuple[dict[str, Any], Salvaged]:
+    """A bundle of every session that can still be read from a damaged store (``imbalance
+    store salvage``), and what could not be read."""
+    from imbalance_cli.store.salvage import salvage as read_back
+
+    found = read_back(path)
+    ordered = sorted(found.sessions, key=lambda r: (r.row.started_at, r.row.id))
+    exported = {r.row.id for r in ordered}
+    entries = [_entry(r.row, r.answers, r.result_json, exported) for r in ordered]
+    return _bundle(entries), found
 
 
 @dataclass(frozen=True)
