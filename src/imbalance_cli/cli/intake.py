@@ -121,8 +121,8 @@ def reassess(
     questionnaire: Annotated[
         str | None,
         typer.Argument(
-            help="Re-assess the client's last session of this questionnaire (default: their "
-            "last completed session, whatever it was).",
+            help="Re-assess the client's last session of this questionnaire (default: the "
+            "one questionnaire they completed; asked when they completed several).",
             shell_complete=complete.questionnaires,
         ),
     ] = None,

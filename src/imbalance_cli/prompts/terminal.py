@@ -42,6 +42,29 @@ def _style() -> Any:
     return _STYLE
 
 
+def choose(message: str, options: list[tuple[str, str]], default: str) -> str:
+    """One of ``options`` (value, label) with the arrow keys, on the terminal (before a flow
+    starts: which questionnaire to re-assess). Ctrl-C stops (KeyboardInterrupt)."""
+    import questionary
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.application.current import get_app_session
+    from prompt_toolkit.output import create_output
+
+    with create_app_session(output=create_output(always_prefer_tty=True)):
+        width = get_app_session().output.get_size().columns
+        text, instruction = wrap_header("?", one_line(message), "(arrows, Enter)", max(20, width))
+        prompt = questionary.select(
+            text,
+            choices=[questionary.Choice(one_line(label), value=value) for value, label in options],
+            default=default,
+            qmark="?",
+            style=_style(),
+            instruction=instruction,
+        )
+        wrap_choices(prompt.application)
+        return str(prompt.unsafe_ask())
+
+
 class TerminalPrompter:
     """Asks on the terminal with questionary. Prompts and messages never go to a redirected
     stdout: they use the tty (or stderr). ``input``/``output`` let tests drive real prompts."""

@@ -32,7 +32,7 @@ from imbalance_cli.workflow import (
 if TYPE_CHECKING:
     from imbalance_cli.prompts import Prompter
     from imbalance_cli.session import SaveHook
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import SessionRow, Store
 
 
 def now() -> str:
@@ -57,6 +57,11 @@ class Ui(Protocol):
 
     def say(self, text: str) -> None:
         """Plain information about what is happening."""
+        ...
+
+    def choose(self, question: str, options: list[tuple[str, str]], default: str) -> str:
+        """One of ``options`` (value, label), asked before a flow starts (which questionnaire
+        to re-assess); ``default`` is chosen when the person just presses Enter."""
         ...
 
 
@@ -291,6 +296,8 @@ def reassess(
         name = store.known_client(client)
         if not interactive:
             raise UsageError("a re-assessment needs a terminal to ask on")
+        if questionnaire is None:
+            questionnaire = _which_questionnaire(store, name, ui)
         start = reassessment(store, name, questionnaire)
         previous = start.previous
         for warning in previous.warnings:
@@ -306,9 +313,9 @@ def reassess(
                 store.set_outputs(session_id, outputs.remembered())
             day = (previous.row.completed_at or previous.row.started_at)[:10]
             ui.say(
-                f"Re-assessing {name} (session {session_id}) against session "
-                f"{previous.row.id} of {day}: {len(start.carried)} answer(s) carried over; "
-                "what changes is asked again."
+                f"Re-assessing {name} with the {q.title} ({q.id} {q.version}), session "
+                f"{session_id}, against session {previous.row.id} of {day}: "
+                f"{len(start.carried)} answer(s) carried over; what changes is asked again."
             )
             final = _ask(
                 q, {}, saver(store, session_id, q, ui.prefix), store, session_id, ui, outputs=outputs,
@@ -327,6 +334,29 @@ def reassess(
             - {previous.row.questionnaire_source}
         )
     return Reassessed(finished, name, tuple(others))
+
+
+def _which_questionnaire(store: Store, client: str, ui: Ui) -> str | None:
+    """The questionnaire a re-assessment of this client is of: the only one they completed,
+    or, when they completed several (an intake and a side-to-side check), the one the trainer
+    picks; the one the client started with (usually the intake) is offered first."""
+    done = [r for r in store.sessions(client) if r.finished]
+    first: dict[str, SessionRow] = {}  # source -> its oldest session
+    latest: dict[str, SessionRow] = {}  # source -> its newest session
+    for row in sorted(done, key=lambda r: (r.started_at, r.id)):
+        first.setdefault(row.questionnaire_source, row)
+        latest[row.questionnaire_source] = row
+    if len(first) < 2:
+        return None
+    options = []
+    for source, row in sorted(first.items(), key=lambda item: (item[1].started_at, item[1].id)):
+        last = latest[source]
+        day = (last.completed_at or last.started_at)[:10]
+        options.append(
+            (source, f"{row.questionnaire_id}: last completed on {day} (session {last.id})")
+        )  # fmt: skip
+    return ui.choose(f"{client} has completed more than one questionnaire; re-assess which?",
+                     options, options[0][0])  # fmt: skip
 
 
 def _ask(
@@ -355,6 +385,13 @@ def _ask(
         if store is None or session_id is None:
             raise Interrupted(
                 exc.answers, f"{exc.message}; --no-save was given, so the answers were not kept"
+            ) from None
+        if not store.answers(session_id):
+            # Stopped before the first answer (a re-assessment started by mistake, say): an
+            # empty "interrupted" session would only clutter the list.
+            store.discard_if_empty(session_id)
+            raise Interrupted(
+                exc.answers, f"{exc.message} before the first answer; no session was kept"
             ) from None
         store.set_status(session_id, "interrupted")
         raise Interrupted(
