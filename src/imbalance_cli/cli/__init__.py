@@ -322,5 +322,5 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
 
 
 # The command groups register themselves on `app` when imported, in the order --help lists them.
-for _group in ("intake", "author", "records", "maintenance"):
+for _group in ("intake", "author", "records", "change", "maintenance"):
     import_module(f"imbalance_cli.cli.{_group}")
