@@ -12,7 +12,7 @@ from conftest import installed_command
 
 pexpect = pytest.importorskip("pexpect")
 
-DOWN, UP, SPACE, ENTER, CTRL_C, ESC = "\x1b[B", "\x1b[A", " ", "\r", "\x03", "\x1b"
+DOWN, UP, SPACE, ENTER, CTRL_C, ESC, END = "\x1b[B", "\x1b[A", " ", "\r", "\x03", "\x1b", "\x1b[F"
 
 MINI = """
 id: mini
@@ -77,7 +77,7 @@ def test_answers_with_real_keys_goes_back_with_esc_and_writes_markdown(
     (tmp_path / "mini.yaml").write_text(MINI)
     child = spawn("run", "mini.yaml", "--out", "summary.md", "--client", "Sam")
     child.expect("Any of these")
-    child.send(UP + SPACE + ENTER)
+    child.send(END + SPACE + ENTER)
     child.expect("Where does it hurt")
     child.send(SPACE + ENTER)  # neck
     child.expect("Anything else")
@@ -189,7 +189,7 @@ def test_sigkill_mid_run_loses_nothing_already_answered(
     (tmp_path / "mini.yaml").write_text(MINI)
     child = spawn("run", "mini.yaml")
     child.expect("Any of these")
-    child.send(UP + SPACE + ENTER)
+    child.send(END + SPACE + ENTER)
     child.expect("Where does it hurt")
     child.send(DOWN + SPACE + ENTER)
     child.expect("Knee pain at worst")
@@ -221,7 +221,7 @@ def test_prompts_stay_on_the_terminal_when_stdout_is_redirected(tmp_path: Path) 
         "/bin/sh", ["-c", command], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=20
     )
     child.expect("Any of these")
-    child.send(UP + SPACE + ENTER)
+    child.send(END + SPACE + ENTER)
     child.expect("Where does it hurt")
     child.send(SPACE + ENTER)
     child.expect("Anything else")
@@ -311,7 +311,7 @@ def test_reassess_asks_only_what_changes_and_links_the_sessions(
     child.expect("Re-assessing Sam")
     child.expect("carried over")
     child.expect("Any of these")  # the warning signs are asked again
-    child.send(UP + SPACE + ENTER)
+    child.send(END + SPACE + ENTER)
     child.expect("Where does it hurt")
     child.send(DOWN + SPACE + ENTER)  # the left knee again (not pre-ticked)
     child.expect("Pain in your left knee now")

@@ -288,7 +288,7 @@ def test_interrupted_session_keeps_what_was_answered(intake: Questionnaire) -> N
     from prompt_toolkit.output import DummyOutput
 
     with create_pipe_input() as pipe:
-        pipe.send_text("\x1b[A \r\x1b[A \r44\r\x03")
+        pipe.send_text("\x1b[F \r\x1b[F \r44\r\x03")  # End: "None of these", twice
         pipe.close()
         prompter = TerminalPrompter(Console(file=StringIO()), input=pipe, output=DummyOutput())
         with pytest.raises(Interrupted) as info:

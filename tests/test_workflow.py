@@ -292,7 +292,9 @@ def test_compare_lists_each_region_s_changed_answers_and_takes_a_client(tmp_path
     later = reassessment(
         tmp_path, **{"course.neck": "better", "worse_with.neck": ["sitting", "lifting"]}
     )
-    assert imbalance("run", "--answers", str(later), "--no-input", "--client", "Ana").returncode == 0
+    assert (
+        imbalance("run", "--answers", str(later), "--no-input", "--client", "Ana").returncode == 0
+    )
     side = EXAMPLES / "side-to-side-heel-raise-gap.test.yaml"
     side_answers = tmp_path / "side.yaml"
     side_answers.write_text(yaml.safe_dump(yaml.safe_load(side.read_text())["answers"]))

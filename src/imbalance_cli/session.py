@@ -58,7 +58,11 @@ def run_session(
     offered: set[str] = set()
 
     def go_back() -> None:
+        nonlocal current_section
         again.add(history.pop())
+        # The prompter may have erased the heading of the section going back into: it is
+        # offered again, and the prompter knows whether it is still on screen.
+        current_section = None
 
     def progress() -> Progress:
         return flow.progress({k: v for k, v in answers.items() if k not in again})

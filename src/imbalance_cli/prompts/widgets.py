@@ -43,6 +43,34 @@ def _add_keys(app: Application[Any], keys: KeyBindings) -> None:
     app.key_bindings = merge_key_bindings([existing, keys]) if existing else keys
 
 
+# -- the ends of a list -------------------------------------------------------------------
+
+
+#: Set on a list's control when the pointer was moved by a key since the filter last changed.
+MOVED = "moved_by_keys"
+
+
+def stop_at_ends(app: Application[Any]) -> None:
+    """Up on the first choice and Down on the last stay where they are: questionary wraps
+    round, so one press too many moved, with no mark, to the far end of the list (to "None of
+    these" at the foot of the warning signs). Home and End go to the first and the last. A move
+    by key is remembered (``moved_by_keys``), for the region filter's Enter."""
+    ic = choice_list(app)
+    setattr(ic, MOVED, False)
+
+    def move(to: int) -> None:
+        ic.pointed_at = max(0, min(ic.choice_count - 1, to))
+        setattr(ic, MOVED, True)
+
+    # Instance attributes, so questionary's own bindings (arrows, j/k, Ctrl-N/P) call these.
+    setattr(ic, "select_previous", lambda: move(ic.pointed_at - 1))  # noqa: B010
+    setattr(ic, "select_next", lambda: move(ic.pointed_at + 1))  # noqa: B010
+    keys = KeyBindings()
+    keys.add("home", eager=True)(lambda event: move(0))
+    keys.add("end", eager=True)(lambda event: move(ic.choice_count - 1))
+    _add_keys(app, keys)
+
+
 # -- type-to-filter: Space and Enter while a filter is being typed ------------------------
 
 

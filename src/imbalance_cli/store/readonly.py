@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from urllib.parse import quote
 
 
 def connect(path: Path) -> sqlite3.Connection:
     """A connection that never writes: ``mode=ro``, or ``immutable=1`` when the shared-memory
     file cannot be made and no write-ahead log holds changes the main file lacks."""
-    uri = "file:" + quote(str(path.resolve()))
+    # A URI: "?", "#" and "%" in the path are escaped (urllib is not imported: no networking
+    # module is, see tests/test_hardening.py).
+    uri = "file:" + "".join(f"%{ord(c):02X}" if c in "?#%" else c for c in str(path.resolve()))
     try:
         return _checked(sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30))
     except sqlite3.OperationalError:
