@@ -210,15 +210,20 @@ def test_body_regions_can_be_filtered_by_typing(
     intake: Questionnaire, keys: Callable[[str], TerminalPrompter]
 ) -> None:
     """Typing narrows the region list and never ticks: spaces go into the filter, Enter ticks
-    the highlighted match and clears the filter, and Enter with no filter ends the question.
-    Typing "knee (r" once ticked Knee (left); now it finds Knee (right)."""
+    the match and clears the filter, and Enter with no filter ends the question. Typing "knee
+    (r" once ticked Knee (left); now it finds Knee (right). A word that matches both sides
+    ("elbow") ticks nothing with Enter until a side is typed or moved to."""
     regions = intake.question("regions")
     assert regions is not None
     ask = {"default": None, "progress": Progress(1, 2), "can_go_back": False}
     assert keys("knee (r" + ENTER + ENTER).ask(regions, **ask) == ("knee.right",)  # type: ignore[arg-type]
     assert keys("right knee" + ENTER + ENTER).ask(regions, **ask) == ("knee.right",)  # type: ignore[arg-type]
-    both = keys("knee" + ENTER + "knee" + DOWN + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
+    both = keys("knee l" + ENTER + "knee" + DOWN + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
     assert both == ("knee.left", "knee.right")
+    side = keys("elbow" + ENTER + " l" + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
+    assert side == ("elbow.left",)  # the first Enter asked which side, and ticked nothing
+    with pytest.raises(EOFError):  # "elbow" and Enter alone never tick the left elbow
+        keys("elbow" + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
     # A filter that matches nothing: Enter does not end the question (the input then runs out).
     with pytest.raises(EOFError):
         keys("xyz" + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
@@ -280,3 +285,31 @@ def test_up_on_the_first_choice_stays_there(
     side = q.question("side")
     assert side is not None
     assert keys(UP + UP + ENTER).ask(side, **ask) == "left"  # type: ignore[arg-type]
+
+
+def test_the_region_list_says_which_side_what_matches_nothing_and_what_is_below(
+    intake: Questionnaire,
+) -> None:
+    """At 80x24: the list cut at the foot says how many regions are below (and above, once
+    scrolled); a word that matches both sides asks which side on Enter; a filter that
+    matches nothing says so."""
+    from prompt_toolkit.output import DummyOutput
+
+    from screen import screen_lines
+
+    regions = intake.question("regions")
+    assert regions is not None
+    prompter = TerminalPrompter(Console(file=StringIO()), output=DummyOutput())
+
+    def build() -> object:
+        return prompter.prompt_for(regions, None, Progress(6, 49), True)
+
+    first = screen_lines(build, "", columns=80, rows=24)
+    assert first[-1].strip().startswith("↓") and first[-1].endswith("more below"), first
+    down = screen_lines(build, "\x1b[B" * 25, columns=80, rows=24)
+    assert any("more above" in line for line in down), down
+    elbow = " ".join(" ".join(screen_lines(build, "elbow\r", columns=80, rows=24)).split())
+    assert "Elbow (left) and Elbow (right) match: which side? Type left or right" in elbow
+    assert "●" not in elbow  # nothing ticked
+    nothing = " ".join(screen_lines(build, "xyz", columns=80, rows=24))
+    assert "nothing matches; Backspace to change what you typed" in nothing

@@ -15,6 +15,7 @@ from imbalance_cli.prompts import BACK, Reply, _Back
 from imbalance_cli.prompts.screen import Screen
 from imbalance_cli.prompts.widgets import (
     add_filter_keys,
+    mark_more,
     stop_at_ends,
     wrap_choices,
     wrap_fragments,
@@ -176,17 +177,7 @@ class TerminalPrompter:
         if question.help:
             self._print(f"  [dim]{markup(question.help)}[/]")
         with create_app_session(input=self._input, output=output):
-            prompt = self._build(question, default, progress, can_go_back)
-            application = prompt.application
-            # The prompt leaves nothing when it ends: the answer is echoed below, by us, with
-            # every label a list ticked, and going back erases what it left.
-            application.erase_when_done = True
-            if question.type in (*_LISTS, QuestionType.SINGLE):
-                wrap_choices(application)
-                stop_at_ends(application)
-            if question.type is QuestionType.BODY_REGIONS:
-                add_filter_keys(application)  # before anything else binds Space
-            _add_back_keys(application, arrows=question.type in _ARROWS)
+            prompt = self.prompt_for(question, default, progress, can_go_back)
             reply = prompt.unsafe_ask()
             if isinstance(reply, _Back):
                 self._erase_back(output)
@@ -196,6 +187,25 @@ class TerminalPrompter:
         if note:
             self.notice(note)
         return answer
+
+    def prompt_for(
+        self, question: Question, default: AnswerValue, progress: Progress, can_go_back: bool
+    ) -> Any:
+        """The questionary prompt for a question, with our keys and wrapping (call it inside
+        the app session it will run in)."""
+        prompt = self._build(question, default, progress, can_go_back)
+        application = prompt.application
+        # The prompt leaves nothing when it ends: the answer is echoed below, by us, with every
+        # label a list ticked, and going back erases what it left.
+        application.erase_when_done = True
+        if question.type in (*_LISTS, QuestionType.SINGLE):
+            wrap_choices(application)
+            stop_at_ends(application)
+            mark_more(application)
+        if question.type is QuestionType.BODY_REGIONS:
+            add_filter_keys(application)  # before anything else binds Space
+        _add_back_keys(application, arrows=question.type in _ARROWS)
+        return prompt
 
     def _echo(
         self, output: Output, question: Question, answer: AnswerValue, progress: Progress
