@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from html import escape
 
 from imbalance_cli import bodymap as bodymaps
-from imbalance_cli.model import AlertLevel, Result
+from imbalance_cli.model import AlertLevel, Questionnaire, QuestionType, Result, Role
 from imbalance_cli.profile import pain_by_region
 from imbalance_cli.render import markdown
 from imbalance_cli.render.svg import body_map
@@ -85,6 +85,11 @@ def top_three(result: Result) -> list[str]:
     return items[:3]
 
 
+def _asks_about_pain(q: Questionnaire) -> bool:
+    pain = (Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST)
+    return any(x.role in pain or x.type is QuestionType.BODY_REGIONS for x in q.questions)
+
+
 def _overview(result: Result, audience: str) -> list[str]:
     q = result.questionnaire
     bodymap = q.bodymap or bodymaps.default()
@@ -130,6 +135,11 @@ def _overview(result: Result, audience: str) -> list[str]:
             else "<p>No pain reported.</p>"
         )
         facts = ["<h2>Where it hurts</h2>", table]
+        if not rows and not _asks_about_pain(q):
+            # The side-to-side check asks no pain question: "No pain reported" would be wrong
+            # for a client whose intake recorded pain.
+            facts = [f"<p><strong>Pain:</strong> not asked in the {_e(q.title.lower())}; see the "
+                     "client's intake for where it hurts.</p>"]  # fmt: skip
         goals = []
         for goal, rating in q.goals():
             text = result.answers.get(goal.id)
