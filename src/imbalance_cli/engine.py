@@ -122,10 +122,12 @@ STEADY = 3
 def steady(shown: int | None, estimate: Progress) -> Progress:
     """The progress to show, given the total shown before: that total is kept while the
     estimate stays within STEADY of it and the position has not reached it, so the count moves
-    only for a real change (regions chosen, a module that opens)."""
+    only for a real change (regions chosen, a module that opens); over the last few questions,
+    where the estimate is exact, it is shown as it is."""
     total = estimate.total
+    settled = total - estimate.position <= STEADY  # the last few: the estimate is exact
     if shown is not None and abs(total - shown) <= STEADY and estimate.position < shown:
-        total = shown
+        total = total if settled else shown
     return Progress(estimate.position, max(total, estimate.position))
 
 
