@@ -89,8 +89,9 @@ def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
 
 
 def no_such_client(name: str, names: Sequence[str]) -> str:
-    """ "No client called ...", with the nearest names: those whose words start with every word
-    typed ("sam" finds "Sam Rivera"), else those spelled alike ("Sma Rivera")."""
+    """The message for a client name not in the store, with the nearest names: those whose
+    words start with every word typed ("sam" finds "Sam Rivera"), else those spelled alike
+    ("Sma Rivera")."""
     import difflib
 
     typed = name.lower().split()
