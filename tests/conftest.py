@@ -6,6 +6,7 @@ import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,32 @@ def env_without_tty() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONSTARTUP", None)
     return env
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Before the first test, fetch what npm can bring without root (the Mermaid parser, HL7's
+    FHIR files), so that the README's one test command runs those tests on a fresh machine."""
+    import outside_tools
+
+    if os.environ.get("IMBALANCE_TEST_OFFLINE", "").strip() not in ("", "0"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def say(text: str) -> None:
+        if reporter is not None:
+            reporter.write_line(f"imbalance tests: {text}")
+
+    outside_tools.fetch(say)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """After a run that skipped tests, say which outside tools are missing and how to get them."""
+    import outside_tools
+
+    if not terminalreporter.stats.get("skipped"):
+        return
+    lines = outside_tools.advice()
+    if lines:
+        terminalreporter.section("outside tools")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -61,9 +61,9 @@ def test_a_source_about_another_part_or_group_says_so(library: Library) -> None:
         for source in item.sources:
             if "Silbernagel" in (source.authors or "") and "Achilles" not in source.title:
                 continue
-            if "Silbernagel" in (source.authors or "") and item.regions != ("ankle_foot",):
-                if "achilles" not in item.id:
-                    assert source.scope and "Achilles" in source.scope, item.id
+            silbernagel = "Silbernagel" in (source.authors or "")
+            if silbernagel and item.regions != ("ankle_foot",) and "achilles" not in item.id:
+                assert source.scope and "Achilles" in source.scope, item.id
 
 
 def test_client_text_reads_at_about_grade_eight(library: Library, intake: Questionnaire) -> None:

@@ -12,7 +12,7 @@ from conftest import installed_command
 
 pexpect = pytest.importorskip("pexpect")
 
-DOWN, UP, SPACE, ENTER, CTRL_C, ESC = "\x1b[B", "\x1b[A", " ", "\r", "\x03", "\x1b"
+DOWN, UP, SPACE, ENTER, CTRL_C, ESC, END = "\x1b[B", "\x1b[A", " ", "\r", "\x03", "\x1b", "\x1b[F"
 
 MINI = """
 id: mini
@@ -77,7 +77,7 @@ def test_answers_with_real_keys_goes_back_with_esc_and_writes_markdown(
     (tmp_path / "mini.yaml").write_text(MINI)
     child = spawn("run", "mini.yaml", "--out", "summary.md", "--client", "Sam")
     child.expect("Any of these")
-    child.send(UP + SPACE + ENTER)
+    child.send(END + SPACE + ENTER)
     child.expect("Where does it hurt")
     child.send(SPACE + ENTER)  # neck
     child.expect("Anything else")
@@ -189,7 +189,7 @@ def test_sigkill_mid_run_loses_nothing_already_answered(
     (tmp_path / "mini.yaml").write_text(MINI)
     child = spawn("run", "mini.yaml")
     child.expect("Any of these")
-    child.send(UP + SPACE + ENTER)
+    child.send(END + SPACE + ENTER)
     child.expect("Where does it hurt")
     child.send(DOWN + SPACE + ENTER)
     child.expect("Knee pain at worst")
@@ -221,7 +221,7 @@ def test_prompts_stay_on_the_terminal_when_stdout_is_redirected(tmp_path: Path) 
         "/bin/sh", ["-c", command], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=20
     )
     child.expect("Any of these")
-    child.send(UP + SPACE + ENTER)
+    child.send(END + SPACE + ENTER)
     child.expect("Where does it hurt")
     child.send(SPACE + ENTER)
     child.expect("Anything else")
@@ -311,7 +311,7 @@ def test_reassess_asks_only_what_changes_and_links_the_sessions(
     child.expect("Re-assessing Sam")
     child.expect("carried over")
     child.expect("Any of these")  # the warning signs are asked again
-    child.send(UP + SPACE + ENTER)
+    child.send(END + SPACE + ENTER)
     child.expect("Where does it hurt")
     child.send(DOWN + SPACE + ENTER)  # the left knee again (not pre-ticked)
     child.expect("Pain in your left knee now")
@@ -334,3 +334,67 @@ def test_reassess_asks_only_what_changes_and_links_the_sessions(
     listed = spawn("sessions", "show", "2", "--json")
     listed.expect('"previous": 1')
     listed.expect(pexpect.EOF)
+
+
+OTHER = """
+id: mini-check
+title: Mini check
+version: "1"
+sections:
+  - id: tests
+    title: Tests
+    reassess: ask
+    questions:
+      - {id: reps, type: number, text: How many repetitions?, max: 100}
+"""
+
+
+def test_reassess_asks_which_questionnaire_and_keeps_no_empty_session(
+    tmp_path: Path, spawn: Callable[..., pexpect.spawn]
+) -> None:
+    """A client with an intake and a check: `reassess CLIENT` asks which to re-assess (the one
+    the client started with first), says which one before the first question, and Ctrl-C
+    before any answer keeps no empty "interrupted" session."""
+    (tmp_path / "mini-re.yaml").write_text(REASSESS)
+    (tmp_path / "mini-check.yaml").write_text(OTHER)
+    (tmp_path / "first.yaml").write_text(
+        "flags: [none]\nregions: [knee.left]\npain_now.knee.left: 6\n"
+        "duration.knee.left: months\ngoal: climb stairs\ngoal_rating: 3\n"
+    )
+    (tmp_path / "check.yaml").write_text("reps: 12\n")
+    for args in (("mini-re.yaml", "first.yaml"), ("mini-check.yaml", "check.yaml")):
+        made = spawn("run", args[0], "--answers", args[1], "--no-input", "--client", "Sam")
+        made.expect(pexpect.EOF)
+        made.close()
+        assert made.exitstatus == 0
+
+    child = spawn("reassess", "sam")
+    child.expect("Sam has completed more than one questionnaire; re-assess which")
+    child.expect("mini-re: last completed on")
+    child.expect("mini-check: last completed on")
+    child.send(DOWN + ENTER)
+    child.expect(r"Re-assessing Sam with the Mini check \(mini-check 1\), session 3")
+    child.expect("How many repetitions")
+    child.send(CTRL_C)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "before the first answer; no session was kept" in (child.before or "")
+
+    again = spawn("reassess", "sam")
+    again.expect("re-assess which")
+    again.send(ENTER)  # the first one the client did: the intake
+    again.expect(r"Re-assessing Sam with the Mini re-assessment \(mini-re 1\)")
+    again.expect("Any of these")
+    again.send(CTRL_C)
+    again.expect(pexpect.EOF)
+    again.close()
+    assert again.exitstatus == 130
+
+    from imbalance_cli.store import Store
+
+    with Store.open(tmp_path / "data") as store:
+        assert [(r.id, r.questionnaire_id, r.status) for r in store.sessions()] == [
+            (2, "mini-check", "complete"),
+            (1, "mini-re", "complete"),
+        ]

@@ -267,16 +267,46 @@ def test_the_warning_sign_a_store_lists_is_worked_out_from_the_answers(
         ('{"sessions": []}', "is not a sessions bundle"),
         (
             '{"format": "imbalance-sessions",\n "format_version": 1,\n "sessions": [}',
-            ":3:15: not JSON:",
+            ":3:15: JSON syntax error:",
+        ),
+        (
+            '{"format": "imbalance-sessions", "format_version": 1,\n "sessions": '
+            + "[" * 100_000
+            + "]" * 100_000
+            + "}",
+            ":2:113: the JSON is nested more than 100 levels deep here; nothing was imported",
+        ),
+        (
+            '{"format": "imbalance-sessions",\n "format_version": ' + "9" * 5000 + "}",
+            ":2:20: a number of 5,000 digits is far too long for any value here",
         ),
     ],
-    ids=["newer", "not-a-bundle", "not-json"],
+    ids=["newer", "not-a-bundle", "not-json", "nested-100000-deep", "5000-digit-integer"],
 )
 def test_newer_or_foreign_files_are_refused(tmp_path: Path, content: str, message: str) -> None:
+    """Every way a file can fail to be a bundle is a located message (JSON nested deeper than
+    Python's parser goes, or an integer longer than Python converts, were internal errors)."""
     path = tmp_path / "x.json"
     path.write_text(content)
     run = cli(tmp_path / "data", "sessions", "import", str(path))
     assert run.returncode == 1 and message in run.stderr, run.stderr
+    assert "internal error" not in run.stderr
+
+
+def test_values_no_store_can_hold_are_problems_of_the_bundle(store: Path, tmp_path: Path) -> None:
+    """A worst pain of 10**4000 (no float holds it) or a session ref past what SQLite stores
+    is named by its place, and nothing is imported."""
+    bundle = tmp_path / "b.json"
+    cli(store, "sessions", "export", "--format", "bundle", "--out", str(bundle))
+    data = json.loads(bundle.read_text())
+    data["sessions"][0]["worst_pain"] = 10**4000
+    data["sessions"][1]["ref"] = 2**70
+    bundle.write_text(json.dumps(data))
+    run = cli(tmp_path / "other", "sessions", "import", str(bundle))
+    assert run.returncode == 1, run.stderr
+    assert "sessions[0].worst_pain: a number from 0 to 10 expected" in run.stderr
+    assert "sessions[1].ref: a session id (a whole number from 1) expected" in run.stderr
+    assert "internal error" not in run.stderr
 
 
 def test_a_fault_while_adding_rolls_everything_back(tmp_path: Path) -> None:
@@ -341,3 +371,27 @@ def test_every_output_option_takes_dash_for_stdout(store: Path, tmp_path: Path) 
     assert two.returncode == 2 and "are the same file" in two.stderr
     charts = cli(store, "progress", "Sam", "--html", "-", "--json")
     assert charts.returncode == 2 and "--json and --html - both write to stdout" in charts.stderr
+
+
+def test_a_questionnaire_the_loader_would_refuse_is_a_problem_of_the_bundle(
+    store: Path, tmp_path: Path
+) -> None:
+    """A bundle's questionnaire id is listed by `sessions list` and its source is read as a path:
+    only ids the loader accepts (and full paths of YAML files) come in, never
+    '../../etc/passwd' or a version that carries escape sequences."""
+    bundle = tmp_path / "b.json"
+    cli(store, "sessions", "export", "--format", "bundle", "--out", str(bundle))
+    data = json.loads(bundle.read_text())
+    data["sessions"][0]["questionnaire"].update(id="../../etc/passwd", source="../../etc/passwd")
+    data["sessions"][1]["questionnaire"].update(version="1\x1b]0;owned\x07", sha256="x")
+    bundle.write_text(json.dumps(data))
+    other = tmp_path / "other"
+    run = cli(other, "sessions", "import", str(bundle))
+    assert run.returncode == 1, run.stderr
+    said = run.stderr
+    assert "sessions[0].questionnaire.id: '../../etc/passwd' is not a questionnaire id" in said
+    assert "sessions[0].questionnaire.source: '../../etc/passwd' is neither" in said
+    assert "sessions[1].questionnaire.version: '1' is not a version" in said
+    assert "sessions[1].questionnaire.sha256: 64 hexadecimal digits expected" in said
+    assert "\x1b" not in said and "\x07" not in said
+    assert cli(other, "sessions", "list", "--json").stdout.strip() == "[]"

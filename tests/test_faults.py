@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -112,9 +113,13 @@ def test_a_client_name_that_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None
 
 
 def test_hostile_stored_names_reach_no_terminal_and_no_json_list_raw(tmp_path: Path) -> None:
+    """A name stored raw (by an imbalance from before names were cleaned where they enter)
+    still reaches no terminal and no JSON list raw."""
     hostile = "Eve\u202e\x1b]0;owned\x07\x9b31m"
-    run = imbalance("run", "--answers", PERSONA, "--no-input", "--client", hostile)
+    run = imbalance("run", "--answers", PERSONA, "--no-input", "--client", "Eve")
     assert run.returncode == 0, run.stderr
+    with sqlite3.connect(tmp_path / "data" / "imbalance.db") as db:
+        db.execute("UPDATE clients SET name = ?", (hostile,))
     delete = imbalance("clients", "delete", hostile)  # no terminal: the confirmation is refused
     assert delete.returncode == 2 and "Nothing was deleted" in delete.stderr
     delete_one = imbalance("sessions", "delete", "1")
@@ -132,6 +137,34 @@ def test_hostile_stored_names_reach_no_terminal_and_no_json_list_raw(tmp_path: P
         )
     names = [c["name"] for c in json.loads(imbalance("clients", "list", "--json").stdout)]
     assert names == [hostile]  # the data itself is unchanged
+
+
+def test_a_name_is_cleaned_where_it_enters_so_no_export_carries_it_raw(tmp_path: Path) -> None:
+    """A client name with escape sequences, a bell, a right-to-left override or a noncharacter
+    is cleaned once, where it enters: the HTML report holds no code point HTML forbids and
+    `cat` of the CSV cannot set the window title or clear the screen. A 10,000-character
+    name is refused."""
+    hostile = "Sam\x1b]0;owned\x07\x1b[2J\u202eRivera\x9b31m\ufdd0\x07"
+    html, csv_out = tmp_path / "r.html", tmp_path / "all.csv"
+    run = imbalance(
+        "run", "--answers", PERSONA, "--no-input", "--client", hostile, "--html", str(html)
+    )
+    assert run.returncode == 0, run.stderr
+    assert imbalance("sessions", "export", "--format", "csv", "--out", str(csv_out)).returncode == 0
+    forbidden = re.compile(
+        "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\u202a-\u202e]"
+    )
+    for path in (html, csv_out):
+        text = path.read_text(encoding="utf-8")
+        assert "Sam Rivera" in text or "SamRivera" in text, path
+        assert not forbidden.search(text), (path, forbidden.findall(text))
+    (listed,) = json.loads(imbalance("clients", "list", "--json").stdout)
+    assert listed["name"] == "SamRivera"
+    long = imbalance("run", "--answers", PERSONA, "--no-input", "--client", "A" * 10_000)
+    assert long.returncode == 2
+    assert "--client is 10,000 characters long; a client's name is at most 100" in long.stderr
+    rename = imbalance("clients", "rename", "SamRivera", "B" * 101)
+    assert rename.returncode == 2 and "NEW is 101 characters long" in rename.stderr
 
 
 @pytest.mark.parametrize(
@@ -563,6 +596,104 @@ def test_a_read_only_folder_stays_read_only_for_a_user_and_nothing_is_deleted(
         subprocess.run(["rm", "-rf", str(folder)], check=False)
 
 
+def _import_what_they_need(commands: tuple[list[str], ...], data: Path, tmp_path: Path) -> None:
+    """Run the commands once as root on a copy of the store, so every module they import is
+    loaded before the child that becomes nobody runs them (nobody cannot read this Python's
+    files)."""
+    import shutil
+
+    from imbalance_cli.cli import main
+
+    copy = tmp_path / "warm"
+    shutil.copytree(data, copy)
+    os.environ["IMBALANCE_DATA_DIR"] = str(copy)
+    for args in commands:
+        main([a.replace(str(data.parent / "out"), str(tmp_path)) for a in args])
+
+
+def test_a_read_only_store_still_serves_the_commands_that_only_read(tmp_path: Path) -> None:
+    """As a user who cannot write the store or its folder (nobody): `sessions list`, `show`,
+    `export`, `clients list`, `compare` and `progress` work; a command that writes says the
+    store is read-only and why."""
+    if os.geteuid() != 0:
+        pytest.skip("becoming another user needs root")
+    folder = Path(tempfile.mkdtemp(prefix="imbalance-ro-"))
+    try:
+        folder.chmod(0o755)
+        data = folder / "data"
+        for _ in range(2):
+            run = imbalance(
+                "run", "--answers", PERSONA, "--no-input", "--client", "Ana",
+                env={"IMBALANCE_DATA_DIR": str(data)},
+            )  # fmt: skip
+            assert run.returncode == 0, run.stderr
+        for path in (data, *data.iterdir()):
+            os.chown(path, 65534, 65534)
+            path.chmod(0o500 if path.is_dir() else 0o400)
+        out = folder / "out"
+        out.mkdir()
+        os.chown(out, 65534, 65534)
+        commands = (
+            ["sessions", "list", "--json"],
+            ["sessions", "show", "1", "--json"],
+            ["sessions", "export", "1", "--format", "json", "--out", str(out / "one.json")],
+            ["clients", "list", "--json"],
+            ["compare", "1", "2", "--out", str(out / "compare.md")],
+            ["progress", "Ana", "--json"],
+        )
+        _import_what_they_need(commands, data, tmp_path)
+        for args in commands:
+            code, said = _as_nobody(args, data)
+            assert code == 0, (args, said)
+        assert json.loads((out / "one.json").read_text())["answers"]
+        code, said = _as_nobody(["clients", "rename", "Ana", "Ann"], data)
+        assert code == 1 and "is read-only: the file cannot be written" in said, said
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+def test_a_store_on_a_read_only_mount_says_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite says only "unable to open database file" for a store on a read-only mount; the
+    message says read-only, and why."""
+    from imbalance_cli.store import store_error
+
+    class ReadOnlyMount:
+        f_flag = os.ST_RDONLY
+
+    monkeypatch.setattr(os, "statvfs", lambda path: ReadOnlyMount())
+    problem = store_error(
+        Path("/mnt/usb/data/imbalance.db"), sqlite3.OperationalError("unable to open database file")
+    )
+    assert "is read-only: it is on a read-only file system" in problem.message
+    assert "Commands that only read it (sessions list" in problem.message
+    assert "move it aside" not in problem.message
+
+
+def test_a_real_read_only_mount_is_read_and_named(tmp_path: Path) -> None:
+    """Where this machine lets the tests mount a file system (as root), a store on a tmpfs
+    remounted read-only lists its sessions and refuses to change, saying read-only."""
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip("cannot mount a file system here")
+    try:
+        data = mount / "data"
+        env = {"IMBALANCE_DATA_DIR": str(data)}
+        assert imbalance("run", "--answers", PERSONA, "--no-input", env=env).returncode == 0
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        listed = imbalance("sessions", "list", "--json", env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert len(json.loads(listed.stdout)) == 1
+        run = imbalance("run", "--answers", PERSONA, "--no-input", env=env)
+        assert run.returncode == 1
+        assert "read-only: it is on a read-only file system" in run.stderr
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
 @given(
     age=st.integers(min_value=12, max_value=110),
     swelling=st.booleans(),
@@ -588,3 +719,55 @@ def test_any_json_answer_of_the_right_type_loads_back_unchanged(
         **given_answers,
         "worse_with.knee.left": tuple(sorted(ticked, key=order.index)),
     }
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        ('{"age": ' + "1" * 5000 + "}", "a.json:1:9: a number of 5,000 digits is far too long"),
+        (
+            '{"age": 40,\n "notes": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "a.json:2:110: the JSON is nested more than 100 levels deep here",
+        ),
+    ],
+    ids=["5000-digit-integer", "nested-100000-deep"],
+)
+def test_json_answers_python_cannot_parse_are_located_problems(
+    tmp_path: Path, content: str, shown: str
+) -> None:
+    """What the JSON parser fails on without saying where (an integer longer than Python
+    converts, nesting past its recursion limit) is a located problem, as it is in YAML."""
+    path = tmp_path / "a.json"
+    path.write_text(content)
+    run = imbalance("run", "--answers", str(path), "--no-input", "--no-save", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert shown in run.stderr.replace(str(tmp_path) + "/", "")
+    assert "internal error" not in run.stderr
+
+
+def test_an_output_that_fails_after_the_session_is_saved_says_how_to_write_it_again(
+    tmp_path: Path,
+) -> None:
+    """The answers are saved before the outputs are written: when one output fails (a full
+    disk; /dev/full here), the others are still written, and the message names the saved
+    session and the command that writes the failed output from it."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    run = imbalance(
+        "run", "--answers", PERSONA, "--no-input", "--client", "Ana Lee", "--audience", "client",
+        "--out", "ok.md", "--json", "/dev/full", "--html", "my report.html", cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stderr
+    said = run.stderr
+    assert "imbalance: error: cannot write '/dev/full': No space left on device" in said
+    assert "written all the same: ok.md, my report.html" in said
+    assert "the session is saved as session 1; write what failed again with:" in said
+    assert "imbalance sessions export 1 --format json --out /dev/full" in said
+    assert "internal error" not in said
+    assert (tmp_path / "ok.md").read_text().startswith("# Your self-assessment summary")
+    assert (tmp_path / "my report.html").is_file()
+    with Store.open(tmp_path / "data") as store:
+        assert store.session(1).status == "complete"
+    again = imbalance("sessions", "export", "1", "--format", "json", "--out", "again.json",
+                      cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0 and json.loads((tmp_path / "again.json").read_text())

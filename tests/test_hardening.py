@@ -7,6 +7,8 @@ import ast
 import os
 import socket
 import stat
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -71,10 +73,20 @@ def test_a_one_megabyte_line_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_answers_file_over_the_size_limit(tmp_path: Path, intake: Questionnaire) -> None:
+    """The size error of an answers file names no --max-size (no option raises that limit, and
+    run's --max-size is the questionnaire's): it asks whether this is the right file."""
     path = tmp_path / "a.yaml"
     path.write_text("notes: '" + "x" * (9 * 1024 * 1024) + "'\n")
-    with pytest.raises(AnswersError, match="over the limit"):
+    with pytest.raises(AnswersError, match="over the limit") as info:
         read_answers(path, intake)
+    assert "--max-size" not in str(info.value)
+    assert "check that it is the answers file you meant" in str(info.value)
+    run = subprocess.run(
+        [sys.executable, "-m", "imbalance_cli", "run", "--answers", str(path), "--no-input",
+         "--no-save"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 1 and "--max-size" not in run.stderr, run.stderr
 
 
 def test_non_utf8_file_is_located(tmp_path: Path) -> None:
@@ -276,7 +288,7 @@ def test_interrupted_session_keeps_what_was_answered(intake: Questionnaire) -> N
     from prompt_toolkit.output import DummyOutput
 
     with create_pipe_input() as pipe:
-        pipe.send_text("\x1b[A \r\x1b[A \r44\r\x03")
+        pipe.send_text("\x1b[F \r\x1b[F \r44\r\x03")  # End: "None of these", twice
         pipe.close()
         prompter = TerminalPrompter(Console(file=StringIO()), input=pipe, output=DummyOutput())
         with pytest.raises(Interrupted) as info:

@@ -17,7 +17,15 @@ from imbalance_cli.model import Questionnaire
 from imbalance_cli.prompts import BACK, TerminalPrompter
 from imbalance_cli.session import run_session
 
-DOWN, UP, SPACE, ENTER, CTRL_C, CTRL_B = "\x1b[B", "\x1b[A", " ", "\r", "\x03", "\x02"
+DOWN, UP, SPACE, ENTER, CTRL_C, CTRL_B, END = (
+    "\x1b[B",
+    "\x1b[A",
+    " ",
+    "\r",
+    "\x03",
+    "\x02",
+    "\x1b[F",
+)
 
 Q = """
 id: keys
@@ -67,7 +75,7 @@ def test_every_question_type_answered_with_real_keys(
     q: Questionnaire, keys: Callable[[str], TerminalPrompter]
 ) -> None:
     typed = (
-        UP
+        END
         + SPACE
         + ENTER  # flags: last choice, "None"
         + SPACE
@@ -104,7 +112,7 @@ def test_invalid_typed_answers_are_refused_until_fixed(
     emergency is a choice."""
     typed = (
         SPACE
-        + UP
+        + END
         + SPACE
         + ENTER  # saddle + none: none is dropped, saddle kept
         + DOWN
@@ -150,7 +158,7 @@ def test_back_key_returns_to_the_previous_question(
     after it, since a pipe runs it into the next key: the pseudo-terminal test presses Esc.)"""
     back_key = CTRL_B
     typed = (
-        UP
+        END
         + SPACE
         + ENTER  # flags: none
         + SPACE
@@ -177,7 +185,7 @@ def test_ctrl_c_interrupts_with_answers_so_far(
     q: Questionnaire, keys: Callable[[str], TerminalPrompter]
 ) -> None:
     with pytest.raises(Interrupted) as info:
-        run_session(q, keys(UP + SPACE + ENTER + CTRL_C))
+        run_session(q, keys(END + SPACE + ENTER + CTRL_C))
     assert info.value.answers == {"flags": ("none",)}
 
 
@@ -185,7 +193,7 @@ def test_input_ending_midway_interrupts_instead_of_hanging(
     q: Questionnaire, keys: Callable[[str], TerminalPrompter]
 ) -> None:
     with pytest.raises(Interrupted, match="input ended"):
-        run_session(q, keys(UP + SPACE + ENTER))
+        run_session(q, keys(END + SPACE + ENTER))
 
 
 @pytest.mark.parametrize("qid", ["flags", "regions", "side", "swollen"])
@@ -202,15 +210,106 @@ def test_body_regions_can_be_filtered_by_typing(
     intake: Questionnaire, keys: Callable[[str], TerminalPrompter]
 ) -> None:
     """Typing narrows the region list and never ticks: spaces go into the filter, Enter ticks
-    the highlighted match and clears the filter, and Enter with no filter ends the question.
-    Typing "knee (r" once ticked Knee (left); now it finds Knee (right)."""
+    the match and clears the filter, and Enter with no filter ends the question. Typing "knee
+    (r" once ticked Knee (left); now it finds Knee (right). A word that matches both sides
+    ("elbow") ticks nothing with Enter until a side is typed or moved to."""
     regions = intake.question("regions")
     assert regions is not None
     ask = {"default": None, "progress": Progress(1, 2), "can_go_back": False}
     assert keys("knee (r" + ENTER + ENTER).ask(regions, **ask) == ("knee.right",)  # type: ignore[arg-type]
     assert keys("right knee" + ENTER + ENTER).ask(regions, **ask) == ("knee.right",)  # type: ignore[arg-type]
-    both = keys("knee" + ENTER + "knee" + DOWN + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
+    both = keys("knee l" + ENTER + "knee" + DOWN + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
     assert both == ("knee.left", "knee.right")
+    side = keys("elbow" + ENTER + " l" + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
+    assert side == ("elbow.left",)  # the first Enter asked which side, and ticked nothing
+    with pytest.raises(EOFError):  # "elbow" and Enter alone never tick the left elbow
+        keys("elbow" + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
     # A filter that matches nothing: Enter does not end the question (the input then runs out).
     with pytest.raises(EOFError):
         keys("xyz" + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
+
+
+def _on_screen(q: Questionnaire, typed: str, columns: int = 80, rows: int = 24) -> list[str]:
+    """Run a session on a terminal of ``columns`` x ``rows`` (prompts and the console write one
+    stream, as on a real terminal) and return the screen at the end, as pyte shows it."""
+    import pyte
+    from prompt_toolkit.data_structures import Size
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    written = StringIO()
+    output = Vt100_Output(written, lambda: Size(rows=rows, columns=columns), term="xterm")
+    console = Console(file=written, width=columns, force_terminal=True, color_system=None)
+    with create_pipe_input() as pipe:
+        pipe.send_text(typed)
+        pipe.close()
+        run_session(q, TerminalPrompter(console, input=pipe, output=output, same_screen=True))
+    screen = pyte.Screen(columns, rows)
+    pyte.Stream(screen).feed(written.getvalue().replace("\n", "\r\n"))
+    return [line.rstrip() for line in screen.display]
+
+
+def test_a_list_answer_echoes_every_label_and_going_back_erases_the_old_answer(
+    q: Questionnaire,
+) -> None:
+    """A list answer is echoed with the labels ticked ("Neck, Knee (left)", not "done (2
+    selections)"), so a mis-tick shows; after Esc the question asked again takes the place of
+    its old answer, and the question left is gone, instead of both staying above it."""
+    typed = (
+        END + SPACE + ENTER  # flags: None
+        + SPACE + DOWN + SPACE + ENTER  # regions: neck, knee (left)
+        + "7" + ENTER  # worst
+        + "\x1b"  # back from "Side?" to "Worst?"
+        + "\x7f5" + ENTER  # 7 becomes 5
+        + DOWN + ENTER + "y" + "44" + ENTER + ENTER
+    )  # fmt: skip
+    shown = _on_screen(q, typed)
+    text = "\n".join(shown)
+    assert "Where? Neck, Knee (left)" in text
+    assert "selections" not in text
+    assert [line for line in shown if "Worst?" in line] == ["[3 of ~7] Worst? 5/10"]
+    assert "7/10" not in text
+    assert [line for line in shown if "Side?" in line] == ["[4 of ~7] Side? Right"]
+    assert text.count("Section one") == 1
+
+
+def test_up_on_the_first_choice_stays_there(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter]
+) -> None:
+    """Up on the first choice no longer wraps, with no mark, to the last ("None"): it stays,
+    and Space ticks the first; End goes to the last."""
+    flags = q.question("flags")
+    assert flags is not None
+    ask = {"default": None, "progress": Progress(1, 2), "can_go_back": False}
+    assert keys(UP + SPACE + ENTER).ask(flags, **ask) == ("saddle",)  # type: ignore[arg-type]
+    assert keys(END + DOWN + SPACE + ENTER).ask(flags, **ask) == ("none",)  # type: ignore[arg-type]
+    side = q.question("side")
+    assert side is not None
+    assert keys(UP + UP + ENTER).ask(side, **ask) == "left"  # type: ignore[arg-type]
+
+
+def test_the_region_list_says_which_side_what_matches_nothing_and_what_is_below(
+    intake: Questionnaire,
+) -> None:
+    """At 80x24: the list cut at the foot says how many regions are below (and above, once
+    scrolled); a word that matches both sides asks which side on Enter; a filter that
+    matches nothing says so."""
+    from prompt_toolkit.output import DummyOutput
+
+    from screen import screen_lines
+
+    regions = intake.question("regions")
+    assert regions is not None
+    prompter = TerminalPrompter(Console(file=StringIO()), output=DummyOutput())
+
+    def build() -> object:
+        return prompter.prompt_for(regions, None, Progress(6, 49), True)
+
+    first = screen_lines(build, "", columns=80, rows=24)
+    assert first[-1].strip().startswith("↓") and first[-1].endswith("more below"), first
+    down = screen_lines(build, "\x1b[B" * 25, columns=80, rows=24)
+    assert any("more above" in line for line in down), down
+    elbow = " ".join(" ".join(screen_lines(build, "elbow\r", columns=80, rows=24)).split())
+    assert "Elbow (left) and Elbow (right) match: which side? Type left or right" in elbow
+    assert "●" not in elbow  # nothing ticked
+    nothing = " ".join(screen_lines(build, "xyz", columns=80, rows=24))
+    assert "nothing matches; Backspace to change what you typed" in nothing

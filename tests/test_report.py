@@ -242,3 +242,36 @@ def test_progress_shows_a_warning_sign_that_came_up_while_pain_fell(
     page = html.page("Progress: Ann Lee", svg_charts(data), warnings_html(data))
     assert 'class="alert urgent" role="alert"' in page
     assert "What to do: " in page and page.index("Warning signs") < page.index("<svg")
+
+
+def test_charts_keep_names_whole_points_off_the_legend_and_values_written(
+    intake: Questionnaire, library: Library
+) -> None:
+    """A chart's legend is under the plot: a long goal is wrapped between words, never cut
+    mid-word ("...with my r"), no point (not even of a test done in one session only, at the
+    plot's right edge) lies on the legend, and every point has its value written beside it."""
+    from imbalance_cli.render.svg import Series, line_chart
+
+    goal = (
+        "Carry both grandchildren up the three flights of stairs to the flat without stopping "
+        "for breath, and without pain in my right knee"
+    )
+    svg = line_chart(
+        "Goals", ["S1 11-01", "S2 11-15"],
+        [Series(goal, (3.0, 6.0)), Series("Walk", (None, 8.0))], y_min=0, y_max=10,
+    )  # fmt: skip
+    chart = ET.fromstring(svg)
+    legend = [t.text or "" for t in chart.iter(f"{SVG}text") if t.get("class") == "legend"]
+    assert len(legend) == 3  # the goal on two lines, broken between words
+    assert " ".join(legend[:-1]) == goal and legend[-1] == "Walk"
+    values = [t.text for t in chart.iter(f"{SVG}text") if t.get("class") == "value"]
+    assert sorted(values) == ["3", "6", "8"]
+    lowest_point = max(float(c.get("cy", 0)) for c in chart.iter(f"{SVG}circle"))
+    top_of_legend = min(
+        float(t.get("y", 0)) for t in chart.iter(f"{SVG}text") if t.get("class") == "legend"
+    )
+    assert lowest_point + 10 < top_of_legend
+    width = float(chart.get("viewBox", "0 0 0 0").split()[2])
+    for t in chart.iter(f"{SVG}text"):
+        if t.get("class") == "value" and t.get("text-anchor") != "end":
+            assert float(t.get("x", 0)) + 30 < width  # a label at the right edge goes left

@@ -401,7 +401,9 @@ def test_no_pain_is_an_answer_that_skips_the_pain_detail(
     # Their plan is their goal's, not a plan for a region that does not hurt.
     assert "**Your goal:** Deadlift my body weight" in client
     assert "**For:**" not in client
-    assert not any(r.chosen_by == ("region",) or "pattern" in r.chosen_by for r in result.recommendations)
+    assert not any(
+        r.chosen_by == ("region",) or "pattern" in r.chosen_by for r in result.recommendations
+    )
 
 
 def test_none_ticked_with_a_warning_sign_keeps_the_sign_and_says_so(tmp_path: Path) -> None:

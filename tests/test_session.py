@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from itertools import pairwise
 
 import pytest
 
@@ -190,3 +191,57 @@ def test_prefilled_answers_are_not_asked(q: Questionnaire) -> None:
     answers = run_session(q, prompter, {"flags": ("none",), "regions": ("neck",)})
     assert prompter.asked == ["note"]
     assert answers["regions"] == ("neck",)
+
+
+def _persona_run(
+    intake: Questionnaire, name: str, more: Mapping[str, object] | None = None, **kwargs: object
+) -> ScriptedPrompter:
+    from conftest import EXAMPLES
+    from imbalance_cli.answers import read_answers
+
+    answers: dict[str, object] = {**read_answers(EXAMPLES / name, intake), **(more or {})}
+    for question in intake.questions:
+        answers.setdefault(question.id, None)  # an optional question left blank: skipped
+    prompter = ScriptedPrompter(answers)  # an emergency stops the intake, as by default
+    run_session(intake, prompter, **kwargs)  # type: ignore[arg-type]
+    return prompter
+
+
+def test_the_count_shown_moves_only_for_a_real_change(intake: Questionnaire) -> None:
+    """Through every persona's intake the total shown ("12 of ~47") moves at most three times
+    (once the regions are chosen, and when a module opens or closes): the estimate's wander by
+    a question or two, as answers come in, no longer makes it grow and shrink (49, 53, 50)."""
+    from conftest import PERSONA_FILES
+
+    for path in PERSONA_FILES:
+        prompter = _persona_run(intake, path.name)
+        totals = [p.total for p in prompter.progress]
+        moves = [b - a for a, b in pairwise(totals) if a != b]
+        assert len(moves) <= 3, (path.name, totals)
+        assert all(p.position <= p.total for p in prompter.progress)
+        positions = [p.position for p in prompter.progress]
+        assert positions == list(range(1, len(positions) + 1)), path.name
+
+
+def test_a_reassessment_counts_only_what_it_asks(intake: Questionnaire) -> None:
+    """Answers a re-assessment carries over are filled in without asking: the count goes 1, 2,
+    3... over the questions asked, never jumping past its own estimate, and ends near it."""
+    from conftest import EXAMPLES
+    from imbalance_cli.answers import read_answers
+    from imbalance_cli.model import Reassess
+
+    before = read_answers(EXAMPLES / "desk-worker-neck-shoulder.yaml", intake)
+    carried = {
+        qid: value
+        for qid, value in before.items()
+        if (question := intake.question(qid)) is not None and question.reassess is Reassess.KEEP
+    }
+    prompter = _persona_run(
+        intake, "desk-worker-neck-shoulder.yaml", {"since_last": ["plan_most_weeks"]},
+        reassessment=True, carried=carried,
+    )  # fmt: skip
+    positions = [p.position for p in prompter.progress]
+    assert positions == list(range(1, len(prompter.asked) + 1))
+    assert len(prompter.asked) < len(before)
+    assert prompter.progress[-1].total - prompter.progress[-1].position <= 3
+    assert all(p.total <= len(prompter.asked) + 8 for p in prompter.progress[7:])

@@ -234,3 +234,44 @@ def test_summary_shows_both_sides_and_the_index(
         text = markdown.render(result, audience)
         assert "| Single-leg heel raises | 25 repetitions | 18 repetitions | 72% |" in text
         assert "| Grip strength | 30 kg | not measured | – | one side not measured |" in text
+
+
+def test_the_closing_screen_and_the_report_of_a_check_say_what_it_found(
+    side_to_side: Questionnaire, library: Library
+) -> None:
+    """The side-to-side check's closing screen shows the left/right table (it was only in
+    `sessions show` and the HTML); each reason names the test that chose it ("Single-leg heel
+    raises: left 25, right 15 repetitions", not only the either-or sentence of its rule); and
+    its HTML report says the check does not ask about pain instead of "No pain reported"."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from imbalance_cli.render import html
+    from imbalance_cli.render.terminal import summary
+
+    answers = {**BASE, "heel_raise.left": 25, "heel_raise.right": 15}
+    result = assess(
+        side_to_side, answers, library, started_at="2026-01-01T00:00:00",
+        completed_at="2026-01-01T00:10:00", client="Sam",
+    )  # fmt: skip
+    console = Console(file=StringIO(), width=80, color_system=None)
+    console.print(summary(result))
+    screen = " ".join(console.file.getvalue().split())  # type: ignore[attr-defined]
+    assert "Left and right" in screen
+    assert "Single-leg heel raises 25 15 60% right weaker by 10" in screen  # unit wraps below
+    assert "(Single-leg heel raises: left 25, right 15 repetitions)" in screen
+    trainer = markdown.render(result, "trainer")
+    assert "(Single-leg heel raises: left 25, right 15 repetitions)" in trainer
+    page = html.render(result, "trainer")
+    assert "No pain reported" not in page
+    assert "not asked in the side-to-side check; see the client's intake" in page
+
+
+def test_an_intake_with_no_pain_still_says_so(intake: Questionnaire, library: Library) -> None:
+    from conftest import EXAMPLES
+    from imbalance_cli.render import html
+
+    answers = read_answers(EXAMPLES / "no-pain.yaml", intake)
+    result = assess(intake, answers, library, started_at="2026-01-01", completed_at="2026-01-01")
+    assert "No pain reported" in html.render(result, "trainer")

@@ -262,3 +262,70 @@ sections:
     assert "- Cycle to work (today: 4/10)" in run.stdout
     listed = json.loads(imbalance("sessions", "list", "--json").stdout)
     assert listed[0]["worst_pain"] == 8
+
+
+def test_a_client_that_does_not_exist_is_named_so_with_the_nearest_names() -> None:
+    """`progress NAME` (and the other commands that take a client) for a name not in the store
+    says there is no such client, never "has no completed sessions", and suggests the names a
+    trainer probably meant: a first name alone, or a typo."""
+    made = imbalance("run", "--answers", str(INTAKE), "--no-input", "--client", "Sam Rivera")
+    assert made.returncode == 0, made.stderr
+    for typed in ("sam", "Sma Rivera"):
+        run = imbalance("progress", typed)
+        assert run.returncode == 2, run.stderr
+        assert f"there is no client called '{typed}'; did you mean 'Sam Rivera'?" in run.stderr
+        assert "no completed sessions" not in run.stderr
+    unknown = imbalance("progress", "Noor")
+    assert unknown.returncode == 2
+    assert "there is no client called 'Noor' (see: imbalance clients list)" in unknown.stderr
+    for args in (("reassess", "sam"), ("clients", "delete", "sam", "--yes")):
+        run = imbalance(*args)
+        assert run.returncode == 2 and "did you mean 'Sam Rivera'?" in run.stderr, run.stderr
+
+
+def test_compare_lists_each_region_s_changed_answers_and_takes_a_client(tmp_path: Path) -> None:
+    """The course of each region ("about the same" -> "getting better") and the region's other
+    changed answers are listed, as the README promises; `compare --client NAME` compares the
+    client's last two sessions of one questionnaire and says which, and what else there is."""
+    first = imbalance("run", "--answers", str(INTAKE), "--no-input", "--client", "Ana")
+    assert first.returncode == 0, first.stderr
+    later = reassessment(
+        tmp_path, **{"course.neck": "better", "worse_with.neck": ["sitting", "lifting"]}
+    )
+    assert (
+        imbalance("run", "--answers", str(later), "--no-input", "--client", "Ana").returncode == 0
+    )
+    side = EXAMPLES / "side-to-side-heel-raise-gap.test.yaml"
+    side_answers = tmp_path / "side.yaml"
+    side_answers.write_text(yaml.safe_dump(yaml.safe_load(side.read_text())["answers"]))
+    for _ in range(2):
+        run = imbalance(
+            "run", "side-to-side", "--answers", str(side_answers), "--no-input", "--client", "Ana"
+        )
+        assert run.returncode == 0, run.stderr
+
+    by_ids = imbalance("compare", "1", "2")
+    assert by_ids.returncode == 0, by_ids.stderr
+    assert "| Neck | Course | About the same | Getting better |" in by_ids.stdout
+    assert "| Neck | Worse with | Sitting | Sitting; Lifting |" in by_ids.stdout
+    assert "| Shoulder (right) | Course |" not in by_ids.stdout  # unchanged: not listed
+
+    by_client = imbalance("compare", "--client", "ana")
+    assert by_client.returncode == 0, by_client.stderr
+    said = " ".join(by_client.stderr.split())
+    assert "Comparing Ana's last two sessions of side-to-side: session 3" in said
+    assert "and session 4" in said
+    assert "Also done twice: intake; compare with: imbalance compare 1 2" in said
+    assert by_client.stdout.startswith("# Progress: session 3")
+
+    for args, shown in (
+        (("compare",), "give two session ids (see: imbalance sessions list), or --client NAME"),
+        (("compare", "1"), "give two session ids"),
+        (("compare", "1", "2", "--client", "Ana"), "give two session ids or --client, not both"),
+        (("compare", "--client", "Anna"), "did you mean 'Ana'?"),
+    ):
+        run = imbalance(*args)
+        assert run.returncode == 2 and shown in run.stderr, (args, run.stderr)
+    imbalance("run", "--answers", str(INTAKE), "--no-input", "--client", "Bo")
+    once = imbalance("compare", "--client", "Bo")
+    assert once.returncode == 1 and "Bo has no questionnaire completed twice" in once.stderr

@@ -31,6 +31,14 @@ MAX_TEXT = 4000
 MAX_KEYS = 60_000
 
 
+#: What to do about an answers file over the limit: no option raises it, since one person's
+#: answers to the largest questionnaire take well under a megabyte.
+TOO_BIG = (
+    "one person's answers are far smaller than that: check that it is the answers file you "
+    "meant (YAML or JSON, {question_id: value})"
+)
+
+
 class InvalidAnswer(ValueError):
     """A value that does not fit its question; the message says what would."""
 
@@ -245,7 +253,6 @@ def _read_json(
 ) -> dict[str, AnswerValue]:
     """A .json answers file, read by a JSON parser: what json.dumps writes (surrogate-pair
     escapes, DEL, U+FFFF) loads back unchanged; syntax errors and duplicate keys are located."""
-    import json
 
     def pairs_hook(items: list[tuple[str, object]]) -> dict[str, object]:
         seen: dict[str, object] = {}
@@ -258,15 +265,12 @@ def _read_json(
             seen[key] = value
         return seen
 
+    from imbalance_cli.jsonsrc import JsonProblem, loads
+
     try:
-        data = json.loads(text, object_pairs_hook=pairs_hook)
-    except json.JSONDecodeError as exc:
-        sink.add_at(
-            SourceLocation(sink.path, exc.lineno, exc.colno), f"JSON syntax error: {exc.msg}"
-        )
-        return {}
-    except RecursionError:
-        sink.add_at(SourceLocation(sink.path, 1, 1), "the JSON is nested too deeply")
+        data = loads(text, object_pairs_hook=pairs_hook)
+    except JsonProblem as exc:
+        sink.add_at(SourceLocation(sink.path, exc.line, exc.column), exc.message)
         return {}
     if not isinstance(data, dict):
         sink.add_at(
@@ -371,7 +375,7 @@ def read_answers(
     Answers changed to keep them safe (see ``check_noting``) are reported in ``notes``; ids filled
     from an old key for both sides (``pain_now.knee``) are added to ``expanded``."""
     sink = Sink(display_path or str(path))
-    text = read_text(path, sink, MAX_ANSWER_BYTES)
+    text = read_text(path, sink, MAX_ANSWER_BYTES, TOO_BIG)
     if text is not None and path.suffix.lower() == ".json":
         answers_json = _read_json(text, sink, questionnaire, notes, expanded)
         if sink.problems:

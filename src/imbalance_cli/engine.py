@@ -170,6 +170,24 @@ class Progress:
     total: int
 
 
+#: How far the estimate may move before the total shown follows it: the priors make it wander
+#: by one to three questions as answers come in, which shown as it is made the count grow and
+#: shrink (49, 53, 50) although nothing real changed.
+STEADY = 3
+
+
+def steady(shown: int | None, estimate: Progress) -> Progress:
+    """The progress to show, given the total shown before: that total is kept while the
+    estimate stays within STEADY of it and the position has not reached it, so the count moves
+    only for a real change (regions chosen, a module that opens); over the last few questions,
+    where the estimate is exact, it is shown as it is."""
+    total = estimate.total
+    settled = total - estimate.position <= STEADY  # the last few: the estimate is exact
+    if shown is not None and abs(total - shown) <= STEADY and estimate.position < shown:
+        total = total if settled else shown
+    return Progress(estimate.position, max(total, estimate.position))
+
+
 class Flow:
     """Walks one questionnaire. Holds no answers itself: every method takes them."""
 
@@ -233,14 +251,20 @@ class Flow:
             if q.required and kept.get(q.id) is None and self.is_visible(q, kept)
         ]
 
-    def progress(self, answers: Answers) -> Progress:
+    def progress(self, answers: Answers, unasked: Collection[str] = ()) -> Progress:
         """Question ``done + 1`` of an honest estimate: the questions answered, plus each
         question still to come weighted by the chance it will be shown. A condition on an answer
         not given yet counts by a prior (one choice of n is ticked 1/n of the time, two regions
         are chosen on average, a yes/no or number test holds half the time), so the estimate
-        does not jump from 20 to 46 when the regions are chosen."""
+        does not jump from 20 to 46 when the regions are chosen. Questions in ``unasked`` are
+        answered without asking (a re-assessment carries them over): they count neither as
+        done nor as to come, so the count does not jump past its own estimate."""
         kept = self.prune(answers)
-        done = sum(1 for q in self.order if q.id in kept and self.is_visible(q, kept))
+        done = sum(
+            1
+            for q in self.order
+            if q.id in kept and q.id not in unasked and self.is_visible(q, kept)
+        )
         # Conditions only look back, so every question before the next one is settled: answered,
         # or hidden for good. Only those from the next question on can still change.
         upcoming = next(
@@ -250,7 +274,7 @@ class Flow:
         pending = {q.id for q in self.order[upcoming:] if q.id not in kept}
         expected = 0.0
         for question in self.order:
-            if question.id not in pending:
+            if question.id not in pending or question.id in unasked:
                 continue
             section = self.sections[question.section]
             expected += self._chance(section.when, kept, pending) * self._chance(

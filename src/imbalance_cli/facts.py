@@ -3,6 +3,8 @@ alert, a rule, a pattern or a situation is made of. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from imbalance_cli import bodymap as body
 from imbalance_cli.engine import Types, matching
 from imbalance_cli.model import (
@@ -100,9 +102,14 @@ def describe_facts(facts: list[Fact], questionnaire: Questionnaire) -> tuple[str
         else:
             merged[qid] = shown
     out: list[str] = []
+    pairs = _pairs_in(merged, questionnaire)
     for qid, shown in merged.items():
         question = questionnaire.question(qid)
         if question is None:
+            continue
+        if question.pair in pairs:  # both sides of a left/right test: one fact, naming it
+            if question.side == "left":
+                out.append(pairs[question.pair])
             continue
         name = question.short
         regions = questionnaire.bodymap or body.default()
@@ -110,3 +117,24 @@ def describe_facts(facts: list[Fact], questionnaire: Questionnaire) -> tuple[str
             name = f"{name} ({regions.phrase(question.region)})"
         out.append(f"{name}: {describe_answer(question, shown, regions)}")
     return tuple(out)
+
+
+def _pairs_in(facts: Mapping[str, AnswerValue], questionnaire: Questionnaire) -> dict[str, str]:
+    """Left/right tests whose two sides are both among the facts, each as one fact that names
+    the test: ``Single-leg heel raises: left 20, right 12 repetitions``."""
+    from imbalance_cli.symmetry import pair_label
+
+    sides: dict[str, dict[str, tuple[Question, AnswerValue]]] = {}
+    for qid, value in facts.items():
+        question = questionnaire.question(qid)
+        if question is not None and question.pair is not None and question.side is not None:
+            sides.setdefault(question.pair, {})[question.side] = (question, value)
+    out = {}
+    for pair, found in sides.items():
+        if set(found) != {"left", "right"}:
+            continue
+        (left_q, left), (_, right) = found["left"], found["right"]
+        unit = f" {left_q.unit}" if left_q.unit else ""
+        shown = [f"{v:g}" if isinstance(v, (int, float)) else "not measured" for v in (left, right)]
+        out[pair] = f"{pair_label(left_q)}: left {shown[0]}, right {shown[1]}{unit}"
+    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from imbalance_cli.engine import Flow, Progress, personalise
+from imbalance_cli.engine import Flow, Progress, personalise, steady
 from imbalance_cli.errors import Interrupted
 from imbalance_cli.model import AlertLevel, AnswerValue, FiredAlert, Questionnaire
 from imbalance_cli.prompts import BACK, Prompter, _Back
@@ -58,10 +58,22 @@ def run_session(
     offered: set[str] = set()
 
     def go_back() -> None:
+        nonlocal current_section
         again.add(history.pop())
+        # The prompter may have erased the heading of the section going back into: it is
+        # offered again, and the prompter knows whether it is still on screen.
+        current_section = None
+
+    shown_total: int | None = None
 
     def progress() -> Progress:
-        return flow.progress({k: v for k, v in answers.items() if k not in again})
+        nonlocal shown_total
+        # Answers a re-assessment carries over are filled in without asking: not counted.
+        unasked = set(carried or ()) - answers_given
+        estimate = flow.progress({k: v for k, v in answers.items() if k not in again}, unasked)
+        shown = steady(shown_total, estimate)
+        shown_total = shown.total
+        return shown
 
     def show_new_alerts() -> bool:
         """Show alerts that just fired; True when the person chose to stop at an emergency.

@@ -16,7 +16,15 @@ from collections.abc import Iterable
 _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# Escape sequences: 7-bit (ESC [ ..., ESC ] ... BEL) and the 8-bit CSI (U+009B), whose
+# parameters would otherwise stay behind as text ("31m") once the control itself is stripped.
+_ANSI = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]"
+)
+# Unicode noncharacters: HTML forbids them, and no name or answer needs one.
+_NONCHARACTER = re.compile("[\ufdd0-\ufdef\ufffe\uffff\U0001fffe\U0001ffff\U0010fffe\U0010ffff]")
+#: The longest client name taken (a name, not a note: 10,000 characters were accepted once).
+MAX_NAME = 100
 # Inline markdown and HTML syntax, escaped wherever it stands.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~!$])")
 # Block syntax only counts at the start of a line: headings, lists, quotes, setext lines.
@@ -29,6 +37,14 @@ _MD_LINKY = re.compile(r"(?<=\w)(\.(?=[A-Za-z])|:(?=/)|@(?=\w))")
 def clean(text: str) -> str:
     """Drop escape sequences and control characters; keep tabs and newlines."""
     return _CONTROL.sub("", _ANSI.sub("", text))
+
+
+def person_name(text: str) -> str:
+    """A client's name as it is kept: escape sequences, control, bidi and invisible characters
+    and noncharacters removed, and every run of spaces, tabs or newlines one space. Names are
+    cleaned here, where they enter (the command line, an imported bundle), so the store, every
+    export (HTML, CSV, FHIR, markdown) and the terminal all get the same plain text."""
+    return " ".join(_NONCHARACTER.sub("", clean(text)).split())
 
 
 def one_line(text: str) -> str:

@@ -157,14 +157,16 @@ def kind_of(node: Node) -> str:
     return "text"
 
 
-def read_text(path: Path, sink: Sink, max_bytes: int) -> str | None:
+#: What to do about a file over the limit: for files read with ``--max-size``.
+RAISE_THE_LIMIT = "split it, or raise the limit with --max-size"
+
+
+def read_text(path: Path, sink: Sink, max_bytes: int, remedy: str = RAISE_THE_LIMIT) -> str | None:
     """Read a UTF-8 file, refusing ones over ``max_bytes`` without reading them whole. Only
     regular files are read (a FIFO would wait for a writer, /dev/zero never ends), and the limit
-    holds for what is read, not for what the file system says its size is."""
-    too_big = (
-        f"file is over the limit of {max_bytes:,} bytes; split it, or raise the limit with "
-        "--max-size"
-    )
+    holds for what is read, not for what the file system says its size is. ``remedy`` says what
+    to do about a file over the limit (only some commands have ``--max-size``)."""
+    too_big = f"file is over the limit of {max_bytes:,} bytes; {remedy}"
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -178,7 +180,7 @@ def read_text(path: Path, sink: Sink, max_bytes: int) -> str | None:
             return None
         if info.st_size > max_bytes:
             sink.add(None, f"file is {info.st_size:,} bytes, over the limit of {max_bytes:,}; "
-                     "split it, or raise the limit with --max-size")  # fmt: skip
+                     f"{remedy}")  # fmt: skip
             return None
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)

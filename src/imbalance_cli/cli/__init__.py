@@ -191,11 +191,13 @@ def _load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> "tuple[Questionnaire,
     return loaded
 
 
-def _open_store() -> "Store":
+def _open_store(*, read_only: bool = False) -> "Store":
+    """The session store; ``read_only`` for commands that only read it, so that a store on a
+    read-only mount or in a folder the user cannot write still serves them."""
     from imbalance_cli import resources
     from imbalance_cli.store import Store
 
-    return Store.open(resources.data_dir())
+    return Store.open(resources.data_dir(), read_only=read_only)
 
 
 def _session_id(text: str) -> int:
@@ -211,17 +213,24 @@ def _session_id(text: str) -> int:
 
 
 def _client_name(name: str | None, option: str = "--client") -> str | None:
-    """A client's name as given: trimmed; empty or not valid text is refused, never ignored."""
+    """A client's name as given, cleaned (``text.person_name``: no escape sequences or control
+    characters, spaces folded); empty, too long or not valid text is refused, never ignored."""
     if name is None:
         return None
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
         raise UsageError(f"{option} is not valid text (UTF-8); type the name again") from None
-    trimmed = " ".join(name.split())
-    if not clean(trimmed).strip():
+    from imbalance_cli.text import MAX_NAME, person_name
+
+    cleaned = person_name(name)
+    if not cleaned:
         raise UsageError(f"{option} needs a name; it is empty")
-    return trimmed
+    if len(cleaned) > MAX_NAME:
+        raise UsageError(
+            f"{option} is {len(cleaned):,} characters long; a client's name is at most {MAX_NAME}"
+        )
+    return cleaned
 
 
 def _check_audience(audience: str) -> None:
@@ -313,5 +322,5 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
 
 
 # The command groups register themselves on `app` when imported, in the order --help lists them.
-for _group in ("intake", "author", "records"):
+for _group in ("intake", "author", "records", "change", "maintenance"):
     import_module(f"imbalance_cli.cli.{_group}")

@@ -80,6 +80,7 @@ def run(
         ui=ui,
     )  # fmt: skip
     _show(finished)
+    _failed(finished)
 
 
 @app.command()
@@ -109,6 +110,7 @@ def resume(
         ui=_ui(),
     )
     _show(finished)
+    _failed(finished)
 
 
 @app.command()
@@ -119,8 +121,8 @@ def reassess(
     questionnaire: Annotated[
         str | None,
         typer.Argument(
-            help="Re-assess the client's last session of this questionnaire (default: their "
-            "last completed session, whatever it was).",
+            help="Re-assess the client's last session of this questionnaire (default: the "
+            "one questionnaire they completed; asked when they completed several).",
             shell_complete=complete.questionnaires,
         ),
     ] = None,
@@ -149,6 +151,16 @@ def reassess(
             f"{done.client} also has a completed '{other}'; re-assess it with: "
             f"{ui.prefix} reassess '{done.client}' {other}"
         )
+    _failed(done.finished)
+
+
+def _failed(finished: "Finished") -> None:
+    """After the summary: the outputs that could not be written, and how to write them again
+    from the saved session (exit 1)."""
+    if finished.failed:
+        from imbalance_cli.errors import ImbalanceError
+
+        raise ImbalanceError("\n".join(finished.failed))
 
 
 def _outputs(

@@ -48,7 +48,7 @@ def _saved(*session_ids: int) -> "list[Loaded]":
     """Load saved sessions with their questionnaires, telling the user what could not come back."""
     from imbalance_cli.workflow import load_session
 
-    with _open_store() as store:
+    with _open_store(read_only=True) as store:
         loaded = [load_session(store, sid) for sid in session_ids]
     for item in loaded:
         for warning in item.warnings:
@@ -81,7 +81,7 @@ def sessions_list(
     urgent warning sign, worst pain."""
 
     client = _client_name(client)
-    with _open_store() as store:
+    with _open_store(read_only=True) as store:
         rows = store.sessions(client)
     if as_json:
         write_stdout(dumps([r.as_dict() for r in rows]))
@@ -231,7 +231,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
     if fmt == "bundle":
         from imbalance_cli.workflow import transfer
 
-        with _open_store() as store:
+        with _open_store(read_only=True) as store:
             rows = _chosen(store, ids, client)
             return dumps(transfer.export(store, rows))
     if fmt == "csv":
@@ -239,7 +239,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
         from imbalance_cli.workflow import load_session
 
         table: list[spreadsheet.Row] = []
-        with _open_store() as store:
+        with _open_store(read_only=True) as store:
             for row in sorted(_chosen(store, ids, client), key=lambda r: (r.started_at, r.id)):
                 try:
                     loaded = load_session(store, row.id)
@@ -256,7 +256,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
     if fmt == "html":
         from imbalance_cli.workflow import report
 
-        with _open_store() as store:
+        with _open_store(read_only=True) as store:
             return report(result, audience, store)
     if fmt == "fhir":
         from imbalance_cli.render import fhir
@@ -271,8 +271,8 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
 def _chosen(store: "Store", ids: list[int] | None, client: str | None) -> "list[SessionRow]":
     if ids is not None:
         return [store.session(i) for i in ids]
-    if client is not None and store.client_id(client, create=False) is None:
-        raise UsageError(f"no client called '{client}'; see: imbalance clients list")
+    if client is not None:
+        store.known_client(client)
     rows = store.sessions(client)
     if not rows:
         raise ImbalanceError("there are no saved sessions to export")
@@ -345,7 +345,7 @@ def sessions_delete(
 def clients_list(as_json: _Json = False) -> None:
     """List clients with their number of sessions and the latest one."""
 
-    with _open_store() as store:
+    with _open_store(read_only=True) as store:
         rows = store.clients()
     if as_json:
         data = [{"name": n, "sessions": c, "last_session": last} for n, c, last in rows]
@@ -440,108 +440,7 @@ def clients_delete(
     given = _client_name(name, "NAME")
     assert given is not None
     with _open_store() as store:
-        if store.client_id(given, create=False) is None:
-            raise UsageError(f"no client called '{given}'; see: imbalance clients list")
-        name = store.client_name(given)
+        name = store.known_client(given)
         _confirm(f"Delete client '{name}' and all their sessions and answers?", yes)
         count = store.delete_client(name)
     _err_console().print(f"Deleted client '{markup(name)}' and {count} session(s).")
-
-
-def _label(row: "SessionRow") -> str:
-    return f"session {row.id} ({row.started_at[:10]})"
-
-
-@app.command()
-def compare(
-    before: Annotated[str, typer.Argument(help="The earlier session id (say, the intake).")],
-    after: Annotated[str, typer.Argument(help="The later session id (the re-assessment).")],
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Write the comparison as markdown to this file."),
-    ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
-) -> None:
-    """Compare two sessions: pain per region (changes of 2+ points marked), regions, sensations,
-    goal ratings and warning signs."""
-    from imbalance_cli import files
-    from imbalance_cli.render import compare as compare_render
-    from imbalance_cli.workflow import result_of
-
-    if out is not None:
-        files.check_writable(out, force=force)
-    first, second = _saved(_session_id(before), _session_id(after))
-    if first.row.client != second.row.client:
-        _err_console().print(
-            f"[yellow]Sessions {before} and {after} belong to different clients "
-            f"({markup(first.row.client or 'none')}, {markup(second.row.client or 'none')}).[/]"
-        )
-    text = compare_render.render(
-        result_of(first), result_of(second), _label(first.row), _label(second.row)
-    )
-    if out is not None:
-        files.write_private(out, text, force=force)
-        if str(out) == files.STDOUT:
-            return
-        _err_console().print(f"Wrote {markup(str(out))}")
-    if sys.stdout.isatty() and plain_mode():
-        from imbalance_cli.render import plaintext
-
-        write_stdout(plaintext.render(text))
-    elif sys.stdout.isatty():
-        from rich.markdown import Markdown
-
-        _stdout_console().print(Markdown(text))
-    elif out is None:
-        write_stdout(text)
-
-
-@app.command()
-def progress(
-    client: Annotated[
-        str,
-        typer.Argument(help="The client whose sessions to chart.", shell_complete=complete.clients),
-    ],
-    html_out: Annotated[
-        Path | None,
-        typer.Option("--html", help="Also write the charts as an HTML page (SVG) to this file."),
-    ] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Print the series as JSON instead of a table.")
-    ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
-) -> None:
-    """Show every completed session of a client: pain per region and side, goal ratings and the
-    side-to-side symmetry index over time; changes of 2 points on a 0-10 rating are marked."""
-    from imbalance_cli import files
-    from imbalance_cli.render.progress import collect, svg_charts, table, warnings_html
-    from imbalance_cli.workflow import client_results
-
-    to_stdout = html_out is not None and str(html_out) == files.STDOUT
-    if to_stdout and json_out:
-        raise UsageError("--json and --html - both write to stdout; give --html a file name")
-    if html_out is not None:
-        files.check_writable(html_out, force=force)
-    with _open_store() as store:
-        name = store.client_name(_client_name(client) or client)
-        results = client_results(store, name)
-    if not results:
-        raise ImbalanceError(
-            f"client '{name}' has no completed sessions; see: imbalance clients list"
-        )
-    data = collect(results)
-    if json_out:
-        from imbalance_cli.text import dumps
-
-        write_stdout(dumps({"client": name, **data.as_dict()}))
-    else:
-        console = _err_console() if to_stdout else _stdout_console()
-        plain = plain_mode() or console.no_color or not console.is_terminal
-        console.print(table(data, plain=plain))
-    if html_out is not None:
-        from imbalance_cli.render.html import page
-
-        text = page(f"Progress: {name}", svg_charts(data), warnings_html(data))
-        files.write_private(html_out, text, force=force)
-        if not to_stdout:
-            _err_console().print(f"Wrote {markup(str(html_out))}")

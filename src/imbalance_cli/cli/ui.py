@@ -55,6 +55,12 @@ class TerminalUi:
     def say(self, text: str) -> None:
         self.console.print(markup(text))
 
+    def choose(self, question: str, options: list[tuple[str, str]], default: str) -> str:
+        from imbalance_cli.prompts.terminal import choose
+
+        gc.enable()  # prompt_toolkit's objects form reference cycles
+        return choose(question, options, default)
+
 
 class PlainUi:
     """Lines of text read and written in order: for screen readers and dumb terminals."""
@@ -78,6 +84,25 @@ class PlainUi:
 
     def say(self, text: str) -> None:
         self._line(text)
+
+    def choose(self, question: str, options: list[tuple[str, str]], default: str) -> str:
+        """Numbered lines; a number, or Enter for the default. End of input stops (Ctrl-C)."""
+        self._line(question)
+        for number, (_, label) in enumerate(options, start=1):
+            self._line(f"  {number}. {label}")
+        first = next(n for n, (value, _) in enumerate(options, start=1) if value == default)
+        while True:
+            sys.stderr.write(f"Type a number from 1 to {len(options)} (Enter: {first}): ")
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+            if not line:
+                raise KeyboardInterrupt
+            typed = line.strip()
+            if not typed:
+                return default
+            if typed.isdigit() and 1 <= int(typed) <= len(options):
+                return options[int(typed) - 1][0]
+            self._line(f"Please type a number from 1 to {len(options)}.")
 
     @staticmethod
     def _line(text: str) -> None:

@@ -65,7 +65,8 @@ class ScriptedPrompter:
         self.progress: list[Progress] = []
 
     def section(self, section: Section) -> None:
-        self.sections.append(section.id)
+        if not self.sections or self.sections[-1] != section.id:
+            self.sections.append(section.id)
 
     def ask(
         self, question: Question, *, default: AnswerValue, progress: Progress, can_go_back: bool

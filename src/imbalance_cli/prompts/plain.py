@@ -38,6 +38,7 @@ class PlainPrompter:
     def __init__(self, input: TextIO, output: TextIO) -> None:
         self._in = input
         self._out = output
+        self._announced: str | None = None
 
     # -- writing and reading ----------------------------------------------------------------
 
@@ -59,6 +60,9 @@ class PlainPrompter:
     # -- messages ---------------------------------------------------------------------------
 
     def section(self, section: Section) -> None:
+        if section.id == self._announced:
+            return  # going back within the section: it was announced already
+        self._announced = section.id
         self._say("", f"== {section.title} ==")
         if section.intro:
             self._say(section.intro)

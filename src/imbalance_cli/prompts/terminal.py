@@ -3,6 +3,7 @@ back, wrapped labels that are never cut, and a body-region list that filters as 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -11,13 +12,21 @@ from imbalance_cli.answers import InvalidAnswer, check, check_noting
 from imbalance_cli.engine import Progress
 from imbalance_cli.model import AnswerValue, FiredAlert, Question, QuestionType, Section
 from imbalance_cli.prompts import BACK, Reply, _Back
-from imbalance_cli.prompts.widgets import add_filter_keys, wrap_choices, wrap_header
+from imbalance_cli.prompts.screen import Screen
+from imbalance_cli.prompts.widgets import (
+    add_filter_keys,
+    mark_more,
+    stop_at_ends,
+    wrap_choices,
+    wrap_fragments,
+    wrap_header,
+)
 from imbalance_cli.text import clean, markup, one_line
 
 if TYPE_CHECKING:
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
 
 _STYLE: Any = None
@@ -42,6 +51,29 @@ def _style() -> Any:
     return _STYLE
 
 
+def choose(message: str, options: list[tuple[str, str]], default: str) -> str:
+    """One of ``options`` (value, label) with the arrow keys, on the terminal (before a flow
+    starts: which questionnaire to re-assess). Ctrl-C stops (KeyboardInterrupt)."""
+    import questionary
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.application.current import get_app_session
+    from prompt_toolkit.output import create_output
+
+    with create_app_session(output=create_output(always_prefer_tty=True)):
+        width = get_app_session().output.get_size().columns
+        text, instruction = wrap_header("?", one_line(message), "(arrows, Enter)", max(20, width))
+        prompt = questionary.select(
+            text,
+            choices=[questionary.Choice(one_line(label), value=value) for value, label in options],
+            default=default,
+            qmark="?",
+            style=_style(),
+            instruction=instruction,
+        )
+        wrap_choices(prompt.application)
+        return str(prompt.unsafe_ask())
+
+
 class TerminalPrompter:
     """Asks on the terminal with questionary. Prompts and messages never go to a redirected
     stdout: they use the tty (or stderr). ``input``/``output`` let tests drive real prompts."""
@@ -52,26 +84,49 @@ class TerminalPrompter:
         *,
         input: Input | None = None,
         output: Output | None = None,
+        same_screen: bool | None = None,
     ) -> None:
         self.console = console
         self._input = input
         self._output = output
+        # Rows are counted (and erased when going back) only when what the console prints
+        # reaches the terminal the prompts are on: the tty and a terminal on stderr, unless
+        # ``same_screen`` says how it is.
+        if same_screen is None:
+            same_screen = console.is_terminal and output is None
+        self._screen = Screen(tracking=same_screen)
 
     # -- messages ---------------------------------------------------------------------------
 
+    def _print(self, renderable: RenderableType = "") -> None:
+        """Print on the console, counting the terminal rows it takes (for going back)."""
+        from rich.text import Text
+
+        shown = Text.from_markup(renderable) if isinstance(renderable, str) else renderable
+        if self._screen.tracking:
+            self._screen.printed(len(self.console.render_lines(shown, pad=False)))
+        self.console.print(shown)
+
     def section(self, section: Section) -> None:
-        self.console.print()
-        self.console.rule(f"[bold]{markup(section.title)}[/]", align="left", style="blue")
+        if section.id == self._screen.open_section:
+            return  # going back into a section whose heading is still on screen
+        from rich.rule import Rule
+
+        self._print()
+        self._print(Rule(f"[bold]{markup(section.title)}[/]", align="left", style="blue"))
         if section.intro:
-            self.console.print(f"[dim]{markup(section.intro)}[/]")
+            self._print(f"[dim]{markup(section.intro)}[/]")
+        self._screen.open_section = section.id
 
     def alert(self, fired: FiredAlert) -> None:
         from imbalance_cli.render.terminal import alert_panel
 
         self.console.print(alert_panel(fired))
+        self._screen.barrier()  # a warning sign stays on screen, whatever is changed
 
     def notice(self, text: str) -> None:
         self.console.print(f"[yellow]{markup(text)}[/]")
+        self._screen.barrier()
 
     def offer_stop(self, emergencies: tuple[FiredAlert, ...], *, can_go_back: bool) -> bool | _Back:
         """Stop here (the default) or go on for a complete record; Esc goes back to the
@@ -120,22 +175,66 @@ class TerminalPrompter:
 
         output = self._output or create_output(always_prefer_tty=True)
         if question.help:
-            self.console.print(f"  [dim]{markup(question.help)}[/]")
+            self._print(f"  [dim]{markup(question.help)}[/]")
         with create_app_session(input=self._input, output=output):
-            prompt = self._build(question, default, progress, can_go_back)
-            application = prompt.application
-            if question.type in (*_LISTS, QuestionType.SINGLE):
-                wrap_choices(application)
-            if question.type is QuestionType.BODY_REGIONS:
-                add_filter_keys(application)  # before anything else binds Space
-            _add_back_keys(application, arrows=question.type in _ARROWS)
+            prompt = self.prompt_for(question, default, progress, can_go_back)
             reply = prompt.unsafe_ask()
-        if isinstance(reply, _Back):
-            return reply
-        answer, note = self._convert(question, reply)
+            if isinstance(reply, _Back):
+                self._erase_back(output)
+                return reply
+            answer, note = self._convert(question, reply)
+            self._echo(output, question, answer, progress)
         if note:
             self.notice(note)
         return answer
+
+    def prompt_for(
+        self, question: Question, default: AnswerValue, progress: Progress, can_go_back: bool
+    ) -> Any:
+        """The questionary prompt for a question, with our keys and wrapping (call it inside
+        the app session it will run in)."""
+        prompt = self._build(question, default, progress, can_go_back)
+        application = prompt.application
+        # The prompt leaves nothing when it ends: the answer is echoed below, by us, with every
+        # label a list ticked, and going back erases what it left.
+        application.erase_when_done = True
+        if question.type in (*_LISTS, QuestionType.SINGLE):
+            wrap_choices(application)
+            stop_at_ends(application)
+            mark_more(application)
+        if question.type is QuestionType.BODY_REGIONS:
+            add_filter_keys(application)  # before anything else binds Space
+        _add_back_keys(application, arrows=question.type in _ARROWS)
+        return prompt
+
+    def _echo(
+        self, output: Output, question: Question, answer: AnswerValue, progress: Progress
+    ) -> None:
+        """The question and its answer in words, as one line wrapped between words: every
+        choice ticked by its label, so a mis-tick shows (questionary says "done (2
+        selections)")."""
+        from prompt_toolkit import print_formatted_text
+        from prompt_toolkit.formatted_text import FormattedText, StyleAndTextTuples
+
+        from imbalance_cli.rules import describe_answer
+
+        shown = describe_answer(question, answer) if answer is not None else "skipped"
+        fragments: StyleAndTextTuples = [
+            ("class:qmark", f"[{progress.position} of ~{progress.total}]"),
+            ("class:question", f" {one_line(question.text)} "),
+            ("class:answer", one_line(shown)),
+        ]
+        wrapped = wrap_fragments(fragments, max(20, output.get_size().columns), lead=_NO_LEAD)
+        print_formatted_text(FormattedText(wrapped), style=_style(), output=output)
+        self._screen.answered(1 + sum(text.count("\n") for _, text, *_ in wrapped))
+
+    def _erase_back(self, output: Output) -> None:
+        """Going back: the abandoned prompt erased itself; erase the lines printed before it
+        and the previous question's block, so that question is asked again in its place."""
+        rows = self._screen.back(output.get_size().rows)
+        if rows:
+            output.write_raw(f"\x1b[{rows}F\x1b[J")
+            output.flush()
 
     def _build(
         self, question: Question, default: AnswerValue, progress: Progress, can_go_back: bool
@@ -206,6 +305,8 @@ class TerminalPrompter:
 
 
 _LISTS = (QuestionType.MULTI, QuestionType.BODY_REGIONS)
+# An echo's continuation lines start at the margin.
+_NO_LEAD = re.compile("")
 # Prompts where the left arrow moves nothing, so it can mean "back".
 _ARROWS = (*_LISTS, QuestionType.SINGLE, QuestionType.YES_NO)
 

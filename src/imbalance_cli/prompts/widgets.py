@@ -11,7 +11,7 @@ import textwrap
 from typing import Any, cast
 
 from prompt_toolkit.application import Application, get_app
-from prompt_toolkit.filters import Condition
+from prompt_toolkit.filters import Condition, to_filter
 from prompt_toolkit.formatted_text import StyleAndTextTuples, to_formatted_text
 from prompt_toolkit.formatted_text.utils import fragment_list_to_text, split_lines
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
@@ -43,6 +43,34 @@ def _add_keys(app: Application[Any], keys: KeyBindings) -> None:
     app.key_bindings = merge_key_bindings([existing, keys]) if existing else keys
 
 
+# -- the ends of a list -------------------------------------------------------------------
+
+
+#: Set on a list's control when the pointer was moved by a key since the filter last changed.
+MOVED = "moved_by_keys"
+
+
+def stop_at_ends(app: Application[Any]) -> None:
+    """Up on the first choice and Down on the last stay where they are: questionary wraps
+    round, so one press too many moved, with no mark, to the far end of the list (to "None of
+    these" at the foot of the warning signs). Home and End go to the first and the last. A move
+    by key is remembered (``moved_by_keys``), for the region filter's Enter."""
+    ic = choice_list(app)
+    setattr(ic, MOVED, False)
+
+    def move(to: int) -> None:
+        ic.pointed_at = max(0, min(ic.choice_count - 1, to))
+        setattr(ic, MOVED, True)
+
+    # Instance attributes, so questionary's own bindings (arrows, j/k, Ctrl-N/P) call these.
+    setattr(ic, "select_previous", lambda: move(ic.pointed_at - 1))  # noqa: B010
+    setattr(ic, "select_next", lambda: move(ic.pointed_at + 1))  # noqa: B010
+    keys = KeyBindings()
+    keys.add("home", eager=True)(lambda event: move(0))
+    keys.add("end", eager=True)(lambda event: move(ic.choice_count - 1))
+    _add_keys(app, keys)
+
+
 # -- type-to-filter: Space and Enter while a filter is being typed ------------------------
 
 
@@ -51,7 +79,10 @@ _WORD = re.compile(r"[^\W_]+")
 
 class _WordFilter(InquirerControl):
     """Filters by words in any order, each typed word the start of a word of the label: "knee
-    (r", "right knee" and "r kn" all find only "Knee (right)"."""
+    (r", "right knee" and "r kn" all find only "Knee (right)". ``status`` is a line shown under
+    the filter: why Enter did not tick, or that nothing matches."""
+
+    status: str | None = None
 
     @property
     def filtered_choices(self) -> list[Any]:
@@ -66,22 +97,60 @@ class _WordFilter(InquirerControl):
         self.found_in_search = bool(found)
         return found if found else list(self.choices)
 
+    def matches(self) -> list[Any]:
+        """The choices the filter matches (none when it matches nothing)."""
+        found = self.filtered_choices
+        return found if self.found_in_search else []
+
+    def add_search_character(self, char: Keys) -> None:
+        super().add_search_character(char)
+        self.status = None
+        setattr(self, MOVED, False)
+
+    def get_search_string_tokens(self) -> Any:
+        if self.search_filter is None:
+            return None
+        tokens = [
+            ("", "\n"),
+            ("class:question-mark", "/ "),
+            ("class:answer" if self.matches() else "class:instruction", self.search_filter),
+            ("class:question-mark", "..."),
+        ]
+        status = self.status
+        if not self.matches():
+            status = "nothing matches; Backspace to change what you typed"
+        if status:
+            tokens += [("", "\n"), ("class:instruction", f"  {status}")]
+        return tokens
+
+
+def _which(matches: list[Any]) -> str:
+    """Why Enter did not tick: the typed words match several regions."""
+    titles = [str(c.title) for c in matches]
+    sides = {re.sub(r" \((left|right)\)$", "", t) for t in titles}
+    if len(sides) == 1 and len(titles) == 2:
+        return f"{titles[0]} and {titles[1]} match: which side? Type left or right, or move to one (↓) and press Enter"
+    return f"{len(titles)} match: type more, or move to one (↓ ↑) and press Enter"
+
 
 def add_filter_keys(app: Application[Any]) -> None:
     """For ``checkbox(use_search_filter=True)``. While the filter is non-empty, Space is typed
-    into it and Enter ticks/unticks the highlighted match, then clears the filter (and does
-    nothing when nothing matches). With an empty filter questionary's keys apply unchanged:
-    Space ticks, Enter submits.
+    into it and Enter ticks/unticks the match, then clears the filter. When the typed words
+    match several regions ("elbow": both sides) Enter ticks only the one moved to with the
+    arrows, and otherwise asks which; when nothing matches it says so. With an empty filter
+    questionary's keys apply unchanged: Space ticks, Enter submits.
 
     The new bindings are eager and merged after questionary's, so they win (prompt_toolkit calls
     the last eager match), and their ``filter`` hands the keys back when the filter is empty.
     """
     ic = choice_list(app)
     ic.__class__ = _WordFilter
+    assert isinstance(ic, _WordFilter)
     assert app.key_bindings is not None
     tick = app.key_bindings.get_bindings_for_keys((" ",))[-1]  # questionary's toggle + validate
     filtering = Condition(lambda: bool(ic.search_filter))
     keys = KeyBindings()
+    _show_status(app, ic)
 
     @keys.add(" ", eager=True, filter=filtering)
     def _type_space(event: KeyPressEvent) -> None:
@@ -89,15 +158,35 @@ def add_filter_keys(app: Application[Any]) -> None:
 
     @keys.add("enter", eager=True, filter=filtering)
     def _tick_match(event: KeyPressEvent) -> None:
-        ic.filtered_choices  # noqa: B018 -- evaluating it sets found_in_search
-        if not ic.found_in_search:
+        matches = ic.matches()
+        if not matches:
+            return
+        if len(matches) > 1 and not getattr(ic, MOVED, False):
+            ic.status = _which(matches)
             return
         chosen = ic.get_pointed_at()
         tick.call(event)
         ic.search_filter = None
+        ic.status = None
         ic.pointed_at = ic.choices.index(chosen)  # pointed_at indexes the (now full) list
 
     _add_keys(app, keys)
+
+
+def _show_status(app: Application[Any], ic: _WordFilter) -> None:
+    """Questionary's filter line (``/ elbow...``) shows our tokens, with a status line below,
+    wrapped to the width."""
+    from prompt_toolkit.layout.controls import FormattedTextControl
+
+    for window in app.layout.find_all_windows():
+        content = window.content
+        if (
+            isinstance(content, FormattedTextControl)
+            and getattr(content.text, "__func__", None) is InquirerControl.get_search_string_tokens
+        ):
+            content.text = ic.get_search_string_tokens
+            window.height = None  # the filter line, and the status below it
+            window.wrap_lines = to_filter(True)
 
 
 # -- long titles and descriptions wrap, with a hanging indent -----------------------------
@@ -119,13 +208,69 @@ def wrap_choices(app: Application[Any], lead: re.Pattern[str] = LEAD) -> None:
     def wrapped() -> StyleAndTextTuples:
         width = get_app().output.get_size().columns
         lines = [_wrap_line(line, width, lead) for line in split_lines(to_formatted_text(render))]
+        starts, row = [], 0
         for rows in lines:
             if ("[SetCursorPosition]", "") in rows:
                 below[0] = sum(text.count("\n") for _, text, *_ in rows)
+            starts.append(row)
+            row += 1 + sum(text.count("\n") for _, text, *_ in rows)
+        setattr(window, _STARTS, starts)
         return _join(lines)
 
     ic.text = wrapped
     window.scroll_offsets = ScrollOffsets(bottom=lambda: below[0])
+
+
+#: The first content row of each line of a wrapped list (set on its window by wrap_choices).
+_STARTS = "imbalance_line_starts"
+
+
+def mark_more(app: Application[Any]) -> None:
+    """A line under a list taller than the terminal: "↓ 12 more below" (and "↑ 3 more
+    above"), so a list cut at the foot of an 80x24 terminal does not look complete. It follows
+    the list's render, and the screen is drawn again when it appears or goes."""
+    from prompt_toolkit.filters import is_done
+    from prompt_toolkit.layout import ConditionalContainer, HSplit
+    from prompt_toolkit.layout.controls import FormattedTextControl
+
+    window = _choice_window(app)
+    ic = choice_list(app)
+    shown = [(0, 0)]
+
+    def hidden() -> tuple[int, int]:
+        info = window.render_info
+        if info is None:
+            return 0, 0
+        count = len(ic.filtered_choices)
+        starts = list(getattr(window, _STARTS, range(count)))[:count]
+        first, last = info.first_visible_line(), info.last_visible_line()
+        return sum(r < first for r in starts), sum(r > last for r in starts)
+
+    def text() -> StyleAndTextTuples:
+        # Called when the mark is drawn, after the list in the same render: its counts are
+        # this render's. Whether the mark is there at all follows the last render (shown).
+        above, below = hidden()
+        parts = [f"↑ {above} more above"] if above else []
+        parts += [f"↓ {below} more below"] if below else []
+        return [("class:instruction", "  " + ", ".join(parts))]
+
+    def after_render(app: Application[Any]) -> None:
+        now = hidden()
+        if now != shown[0]:
+            shown[0] = now
+            app.invalidate()
+
+    app.after_render += after_render
+    container = app.layout.container
+    assert isinstance(container, HSplit)
+    for index, child in enumerate(container.children):
+        if isinstance(child, ConditionalContainer) and child.content is window:
+            mark = Window(FormattedTextControl(text), height=1)
+            container.children.insert(
+                index + 1,
+                ConditionalContainer(mark, filter=Condition(lambda: any(shown[0])) & ~is_done),
+            )
+            break
 
 
 def wrap_fragments(

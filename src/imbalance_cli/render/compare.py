@@ -1,7 +1,8 @@
 """Comparing two sessions (intake and re-assessment) as markdown: per region pain now / best /
 worst with the change, flagged when it reaches the minimal clinically important difference of
-2 points on the 0-10 scale (Farrar 2001); regions new and resolved; sensations that appeared or
-went; goal ratings; alerts then and now."""
+2 points on the 0-10 scale (Farrar 2001), and every other answer about the region that changed
+(its course, what makes it worse...); regions new and resolved; sensations that appeared or
+went; goal ratings; side-to-side tests; every other answer that changed; alerts then and now."""
 
 from __future__ import annotations
 
@@ -120,6 +121,7 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
                     f"| {md(now_regions[region])} | {name} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=True)} |"
                 )
         lines.append("")
+    lines += _region_answers(before, after, shared, now_regions, label_before, label_after)
     new = [now_regions[r] for r in order if r in now_regions and r not in then_regions]
     gone = [then_regions[r] for r in order if r in then_regions and r not in now_regions]
     lines.append(f"- **New regions:** {md(', '.join(new)) if new else 'none'}")
@@ -179,6 +181,49 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
             lines.append(f"- no longer reported: {md(fired.alert.message)}")
     lines += ["", "---", "", f"*{DISCLAIMER}*", ""]
     return "\n".join(lines)
+
+
+def _region_answers(
+    before: Result,
+    after: Result,
+    regions: list[str],
+    names: dict[str, str],
+    label_before: str,
+    label_after: str,
+) -> list[str]:
+    """Every other answer about a region reported both times that changed: its course
+    ("about the same" -> "getting better"), how long, what makes it worse or better..."""
+    rows = []
+    for region in regions:
+        for section in after.questionnaire.sections:
+            if section.region != region:
+                continue
+            for question in section.questions:
+                if question.role is not None:
+                    continue  # the pain ratings, in the table above
+                a, b = before.answers.get(question.id), after.answers.get(question.id)
+                if a == b or question.id not in before.answers or question.id not in after.answers:
+                    continue
+                then_q = before.questionnaire.question(question.id) or question
+                rows.append(
+                    f"| {md(names[region])} | {md(_generic(question.short, names[region]))} | "
+                    f"{md(describe_answer(then_q, a))} | {md(describe_answer(question, b))} |"
+                )
+    if not rows:
+        return []
+    return [
+        "Other answers about each region that changed:",
+        "",
+        f"| Region | Question | {md(label_before)} | {md(label_after)} |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _generic(label: str, region: str) -> str:
+    """A per-region question's label without its region, which the row names already."""
+    return label.replace(f" ({region.lower()})", "").replace(f" ({region})", "")
 
 
 def _side_change(a: float | None, b: float | None, s: Symmetry) -> str:

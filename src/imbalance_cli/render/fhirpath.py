@@ -142,7 +142,7 @@ def _mentions(found: str, words: tuple[str, ...]) -> str:
         body = "[\\s-]+".join(re.escape(t).replace("\\-", "-").replace("\\'", "'") for t in tokens)
         parts.append(body + ("\\w*" if stem else ""))
     pattern = "(^|[^\\w])(" + "|".join(parts) + ")([^\\w]|$)"
-    text = f"$this.lower().replace('\u2019', '\\'')"
+    text = "$this.lower().replace('\u2019', '\\'')"
     return f"{found}.where({text}.matches({quote(pattern)})).exists()"
 
 

@@ -188,8 +188,8 @@ def _edges(
         if isinstance(leaf, str):  # a named pattern or situation
             source = node_of.get(leaf)
             if source is not None:
-                words = ("or" if alternative else "", "not" if negated else "", leaf.split(":")[0])
-                found.setdefault((source, target), []).append(" ".join(w for w in words if w))
+                named = ("or" if alternative else "", "not" if negated else "", leaf.split(":")[0])
+                found.setdefault((source, target), []).append(" ".join(w for w in named if w))
             continue
         for qid in leaf.questions or (leaf.question,):
             source = node_of.get(qid)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from html import escape
 
 from imbalance_cli import bodymap as bodymaps
-from imbalance_cli.model import AlertLevel, Result
+from imbalance_cli.model import AlertLevel, Questionnaire, QuestionType, Result, Role
 from imbalance_cli.profile import pain_by_region
 from imbalance_cli.rank import plan
 from imbalance_cli.render import markdown
@@ -135,6 +135,11 @@ def _plan(result: Result) -> list[str]:
     return out
 
 
+def _asks_about_pain(q: Questionnaire) -> bool:
+    pain = (Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST)
+    return any(x.role in pain or x.type is QuestionType.BODY_REGIONS for x in q.questions)
+
+
 def _overview(result: Result, audience: str) -> list[str]:
     q = result.questionnaire
     bodymap = q.bodymap or bodymaps.default()
@@ -181,6 +186,11 @@ def _overview(result: Result, audience: str) -> list[str]:
             else "<p>No pain reported.</p>"
         )
         facts = ["<h2>Where it hurts</h2>", table]
+        if not rows and not _asks_about_pain(q):
+            # The side-to-side check asks no pain question: "No pain reported" would be wrong
+            # for a client whose intake recorded pain.
+            facts = [f"<p><strong>Pain:</strong> not asked in the {_e(q.title.lower())}; see the "
+                     "client's intake for where it hurts.</p>"]  # fmt: skip
         out.append('<div class="row">')
         if any(r.draw for r in bodymap.regions) and pain:
             out.append(
@@ -211,11 +221,23 @@ def _sources(result: Result) -> list[str]:
     library = result.library
     cited: list[str] = []
     for rec in result.recommendations:
-        article = library.articles.get(rec.id) if library and rec.kind == "article" else None
-        for source in article.sources if article else ():
+        if library is None:
+            break
+        item_sources = list(
+            library.articles[rec.id].sources
+            if rec.kind == "article" and rec.id in library.articles
+            else library.strategies[rec.id].sources
+            if rec.id in library.strategies
+            else ()
+        )
+        for eid in rec.exercises:
+            if eid in library.exercises:
+                item_sources += library.exercises[eid].sources
+        for source in item_sources:
+            address = source.link
             link = (
-                f' <a href="{_e(source.url)}">{_e(source.url)}</a>'
-                if source.url and source.url.startswith("https://")
+                f' <a href="{_e(address)}">{_e(address)}</a>'
+                if address and address.startswith("https://")
                 else ""
             )
             item = f"<li><em>{_e(source.kind.label)}:</em> {_e(source.citation)}{link}</li>"

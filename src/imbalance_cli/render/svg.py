@@ -5,7 +5,7 @@ data; every text is escaped, every region carries its id and a title for screen 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -153,11 +153,16 @@ def line_chart(
     meaningful: float | None = None,
     unit: str = "",
 ) -> str:
-    """A line per series over the sessions; a change of ``meaningful`` or more from the session
-    before is marked with a ring and listed in the point's title."""
-    width, height = 520, 220
-    left, right, top, bottom = 40, 150, 26, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
+    """A line per series over the sessions, each point labelled with its value; a change of
+    ``meaningful`` or more from the session before is marked with a ring and listed in the
+    point's title. The legend is under the plot, each name whole (wrapped between words), so
+    no point is drawn over it and no name is cut mid-word."""
+    legend = [_legend_lines(s.name) for s in series]
+    width, plot_h = 520, 154
+    left, right, top = 40, 24, 26
+    plot_w = width - left - right
+    axis = top + plot_h
+    height = axis + 24 + sum(_LEGEND_ROW * len(lines) + 3 for lines in legend) + 4
     n = max(1, len(labels) - 1)
 
     def px(i: int) -> float:
@@ -182,41 +187,115 @@ def line_chart(
         )
     for i, label in enumerate(labels):
         parts.append(
-            f'<text x="{px(i):.1f}" y="{top + plot_h + 14}" font-size="8" text-anchor="middle">'
+            f'<text x="{px(i):.1f}" y="{axis + 14}" font-size="8" text-anchor="middle">'
             f"{escape(label)}</text>"
         )
+    values: list[_Value] = []
     for k, s in enumerate(series):
         colour = LINE_COLOURS[k % len(LINE_COLOURS)]
-        points = [(i, v) for i, v in enumerate(s.values) if v is not None]
-        parts.append(f'<g class="series" data-name={quoteattr(s.name)}>')
-        if len(points) > 1:
-            path = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in points)
-            parts.append(
-                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.8"/>'
-            )
-        previous: float | None = None
-        for i, v in points:
-            changed = (
-                meaningful is not None and previous is not None and abs(v - previous) >= meaningful
-            )
-            note = f"{s.name}, {labels[i]}: {v:g}{unit}" + (
-                f" (changed {v - previous:+g}: meaningful)"
-                if changed and previous is not None
-                else ""
-            )
-            mark = ' class="meaningful"' if changed else ""
-            parts.append(
-                f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="{4.5 if changed else 2.6}" '
-                f'fill="{"#ffffff" if changed else colour}" stroke="{colour}" stroke-width="1.6"'
-                f"{mark}><title>{escape(note)}</title></circle>"
-            )
-            previous = v
-        parts.append("</g>")
-        ly = top + 10 + k * 14
+        parts += _line(s, colour, labels, px, py, meaningful, unit)
+        values += [
+            _Value(i, px(i), py(v), f"{v:g}{unit}", colour) for i, v in enumerate(s.values)
+            if v is not None
+        ]  # fmt: skip
+    parts += _value_labels(values, last=len(labels) - 1)
+    y = axis + 30
+    for k, lines in enumerate(legend):
+        colour = LINE_COLOURS[k % len(LINE_COLOURS)]
         parts.append(
-            f'<line x1="{left + plot_w + 10}" x2="{left + plot_w + 24}" y1="{ly}" y2="{ly}" '
-            f'stroke="{colour}" stroke-width="2"/><text x="{left + plot_w + 28}" y="{ly + 3}" '
-            f'font-size="8">{escape(s.name[:28])}</text>'
+            f'<line x1="{left}" x2="{left + 14}" y1="{y - 3}" y2="{y - 3}" stroke="{colour}" '
+            'stroke-width="2"/>'
+            + "".join(
+                f'<text class="legend" x="{left + 20}" y="{y + j * _LEGEND_ROW}" font-size="8">'
+                f"{escape(line)}</text>"
+                for j, line in enumerate(lines)
+            )
         )
+        y += _LEGEND_ROW * len(lines) + 3
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: A legend line: about this many characters fit under the plot at the legend's font size.
+_LEGEND_WIDTH, _LEGEND_LINES, _LEGEND_ROW = 92, 3, 10
+
+
+def _legend_lines(name: str) -> list[str]:
+    """A series' name on up to three lines, broken between words; a longer one ends with an
+    ellipsis after a whole word (a goal in the client's words can be long)."""
+    import textwrap
+
+    lines = textwrap.wrap(" ".join(name.split()), _LEGEND_WIDTH) or [""]
+    if len(lines) > _LEGEND_LINES:
+        lines = lines[:_LEGEND_LINES]
+        last = lines[-1]
+        lines[-1] = (last if len(last) < _LEGEND_WIDTH else last.rsplit(" ", 1)[0]) + " …"
+    return lines
+
+
+def _line(
+    s: Series,
+    colour: str,
+    labels: Sequence[str],
+    px: Callable[[int], float],
+    py: Callable[[float], float],
+    meaningful: float | None,
+    unit: str,
+) -> list[str]:
+    """One series: its line, a dot per session, and a ring where the value moved by
+    ``meaningful`` or more."""
+    points = [(i, v) for i, v in enumerate(s.values) if v is not None]
+    parts = [f'<g class="series" data-name={quoteattr(s.name)}>']
+    if len(points) > 1:
+        path = " ".join(f"{px(i):.1f},{py(v):.1f}" for i, v in points)
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.8"/>'
+        )
+    previous: float | None = None
+    for i, v in points:
+        changed = (
+            meaningful is not None and previous is not None and abs(v - previous) >= meaningful
+        )
+        note = f"{s.name}, {labels[i]}: {v:g}{unit}" + (
+            f" (changed {v - previous:+g}: meaningful)" if changed and previous is not None else ""
+        )
+        mark = ' class="meaningful"' if changed else ""
+        parts.append(
+            f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="{4.5 if changed else 2.6}" '
+            f'fill="{"#ffffff" if changed else colour}" stroke="{colour}" stroke-width="1.6"'
+            f"{mark}><title>{escape(note)}</title></circle>"
+        )
+        previous = v
+    parts.append("</g>")
+    return parts
+
+
+@dataclass(frozen=True)
+class _Value:
+    column: int
+    x: float
+    y: float
+    text: str
+    colour: str
+
+
+def _value_labels(values: list[_Value], last: int) -> list[str]:
+    """Each point's value written beside it, in its line's colour: right of the point, left of
+    it in the last column (the plot's edge), and moved apart where points of one session lie
+    close together, so two labels never print over each other."""
+    out = []
+    gap = 8.0
+    for column in sorted({v.column for v in values}):
+        placed: list[float] = []
+        for v in sorted((v for v in values if v.column == column), key=lambda v: v.y):
+            y = v.y - 4
+            if placed and y < placed[-1] + gap:
+                y = placed[-1] + gap
+            placed.append(y)
+            at_edge = column == last and last > 0
+            x, anchor = (v.x - 6, "end") if at_edge else (v.x + 6, "start")
+            out.append(
+                f'<text class="value" x="{x:.1f}" y="{y:.1f}" font-size="7" '
+                f'text-anchor="{anchor}" fill="{v.colour}">{escape(v.text)}</text>'
+            )
+    return out

@@ -9,6 +9,7 @@ from imbalance_cli.model import SIDES, AlertLevel, BodyMap, FiredAlert, Result
 from imbalance_cli.profile import RegionPain, pain_by_region
 from imbalance_cli.rank import plan
 from imbalance_cli.render.markdown import next_steps
+from imbalance_cli.symmetry import Symmetry, reading, symmetries
 from imbalance_cli.text import markup
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
     pain = pain_by_region(result.questionnaire, result.answers)
     if pain:
         parts.append(PainMap(result.questionnaire.bodymap or bodymaps.default(), pain))
+    sides = symmetries(result.questionnaire, result.answers)
+    if sides:
+        parts.append(_sides_table(sides))
     items = plan(result)
     if items:
         table = Table(
@@ -91,7 +95,9 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
             title = markup(rec.title)
             if rec.after_clinician:
                 title += "\n[red](after a clinician has checked you)[/]"
-            table.add_row(kind, title, markup("\n".join(rec.reasons or rec.because)))
+            # The reason with the answers that chose it (which test, which region): a rule's
+            # text alone can be an either-or that names none.
+            table.add_row(kind, title, markup("\n".join(rec.because or rec.reasons)))
         parts.append(table)
     elif not result.withheld:
         parts.append(Text("No articles or strategies matched these answers."))
@@ -113,6 +119,28 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
         )
     )
     return Group(*parts)
+
+
+def _sides_table(sides: tuple[Symmetry, ...]) -> RenderableType:
+    """The left/right tests as the summary's other screens show them: each side, the symmetry
+    index, and what the difference reads as."""
+    from rich.table import Table
+
+    table = Table(title="Left and right", title_justify="left", box=None, padding=(0, 1))
+    table.add_column("Test")
+    table.add_column("Left", no_wrap=True)
+    table.add_column("Right", no_wrap=True)
+    table.add_column("Index", no_wrap=True, justify="right")
+    table.add_column("Reading")
+    for s in sides:
+        unit = f" [dim]({markup(s.unit)})[/]" if s.unit else ""
+        table.add_row(
+            markup(s.label) + unit,
+            *("–" if v is None else f"{v:g}" for v in (s.left, s.right)),
+            "–" if s.lsi is None else f"{s.lsi:g}%",
+            markup(reading(s)),
+        )
+    return table
 
 
 def _pain_style(value: float | None) -> str:

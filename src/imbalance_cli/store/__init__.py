@@ -54,12 +54,19 @@ def now() -> str:
 def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
     """A clear message for what went wrong with the store; "move it aside" only when the file
     itself cannot be read as a store."""
+    from imbalance_cli.store.readonly import why_read_only
+
     text = str(exc)
     lowered = text.lower()
-    if "readonly" in lowered or "read-only" in lowered:
+    why = why_read_only(path)
+    cannot_open = "unable to open" in lowered or "disk i/o" in lowered
+    if "readonly" in lowered or "read-only" in lowered or (why and cannot_open):
+        because = f": {why}" if why else ""
         return ImbalanceError(
-            f"the session store at {path} is read-only ({text}); nothing was changed. Use a "
-            "folder you can write to (--data-dir) or make it writable"
+            f"the session store at {path} is read-only{because} ({text}); nothing was changed. "
+            "Commands that only read it (sessions list, show and export, clients list, compare, "
+            "progress) still work; to change it, use a folder you can write to (--data-dir) or "
+            "make it writable"
         )
     if "disk is full" in lowered or "disk i/o" in lowered:
         return ImbalanceError(
@@ -74,9 +81,36 @@ def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
     if "unable to open" in lowered:
         return ImbalanceError(f"cannot open the session store at {path} ({text})")
     return ImbalanceError(
-        f"the session store at {path} cannot be read ({text}); "
-        "move it aside and imbalance will start a new one"
+        f"the session store at {path} cannot be read ({text}). Rescue the sessions that can "
+        "still be read with 'imbalance store salvage --out rescued.json', then move it aside: "
+        "imbalance will start a new one, and 'imbalance sessions import rescued.json' brings "
+        "them back"
     )
+
+
+def no_such_client(name: str, names: Sequence[str]) -> str:
+    """The message for a client name not in the store, with the nearest names: those whose
+    words start with every word typed ("sam" finds "Sam Rivera"), else those spelled alike
+    ("Sma Rivera")."""
+    import difflib
+
+    typed = name.lower().split()
+    found = [
+        n
+        for n in names
+        if typed and all(any(w.startswith(t) for w in n.lower().split()) for t in typed)
+    ]
+    if not found:
+        lowered = {n.lower(): n for n in names}
+        found = [
+            lowered[n]
+            for n in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+        ]
+    hint = ""
+    if found:
+        shown = " or ".join(f"'{n}'" for n in found[:3])
+        hint = f"; did you mean {shown}?"
+    return f"there is no client called '{name}'{hint} (see: imbalance clients list)"
 
 
 class Store:
@@ -87,7 +121,15 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, folder: Path) -> Store:
+    def open(cls, folder: Path, *, read_only: bool = False) -> Store:
+        """The store in ``folder``, made (and migrated) as needed. With ``read_only``, for
+        commands that only read, an existing store is opened without writing anything, so a
+        read-only mount or folder can still be listed and exported."""
+        path = folder / FILENAME
+        if read_only and str(folder).strip() and path.is_file():
+            found = cls._open_read_only(path)
+            if found is not None:
+                return found
         if not str(folder).strip():
             raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
         if folder.exists() and not folder.is_dir():
@@ -119,16 +161,38 @@ class Store:
             os.umask(old_umask)
         return store
 
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Store | None:
+        """The store opened for reading only, or None when it must be migrated first (which
+        writes: the normal open does it, or says why it cannot)."""
+        from imbalance_cli.store import readonly
+
+        try:
+            connection = readonly.connect(path)
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise store_error(path, exc) from None
+        store = cls(connection, path)
+        if version == SCHEMA_VERSION:
+            return store
+        connection.close()
+        if version > SCHEMA_VERSION:
+            store._refuse_newer(version)
+        return None
+
+    def _refuse_newer(self, version: int) -> None:
+        raise ImbalanceError(
+            f"the session store at {self.path} was written by a newer imbalance "
+            f"(schema {version}, this one knows up to {SCHEMA_VERSION}); upgrade imbalance "
+            "to use it. Nothing was changed."
+        )
+
     def _prepare(self) -> None:
         db = self.db
         db.execute("PRAGMA busy_timeout = 30000")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise ImbalanceError(
-                f"the session store at {self.path} was written by a newer imbalance "
-                f"(schema {version}, this one knows up to {SCHEMA_VERSION}); upgrade imbalance "
-                "to use it. Nothing was changed."
-            )
+            self._refuse_newer(version)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
@@ -182,13 +246,28 @@ class Store:
 
     # -- clients -----------------------------------------------------------------------------
 
-    def client_id(self, name: str, *, create: bool) -> int | None:
-        """A client by name, without regard to case ("Ann" and "ann" are one client)."""
+    def _find_client(self, name: str) -> tuple[int, str] | None:
+        """A client's (id, stored name), without regard to case ("Ann" and "ann" are one
+        client). A name stored before names were cleaned where they enter (one with escape
+        sequences, say) is found by its cleaned form, which is all anyone can type now."""
         row = self.db.execute(
-            "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
+            "SELECT id, name FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
         ).fetchone()
         if row is not None:
-            return int(row[0])
+            return int(row[0]), str(row[1])
+        from imbalance_cli.text import person_name
+
+        wanted = person_name(name).casefold()
+        for client_id, stored in self.db.execute("SELECT id, name FROM clients ORDER BY id"):
+            if person_name(str(stored)).casefold() == wanted:
+                return int(client_id), str(stored)
+        return None
+
+    def client_id(self, name: str, *, create: bool) -> int | None:
+        """A client by name, without regard to case ("Ann" and "ann" are one client)."""
+        found = self._find_client(name)
+        if found is not None:
+            return found[0]
         if not create:
             return None
         with self._write() as db:
@@ -200,12 +279,18 @@ class Store:
         ).fetchone()
         return int(row[0])
 
+    def known_client(self, name: str) -> str:
+        """The stored spelling of a client's name; a usage error naming the nearest names when
+        there is no such client (a typo, or a first name alone)."""
+        found = self._find_client(name)
+        if found is None:
+            raise UsageError(no_such_client(name, [n for n, _, _ in self.clients()]))
+        return found[1]
+
     def client_name(self, name: str) -> str:
         """The stored spelling of a client's name, or the name given when there is none yet."""
-        row = self.db.execute(
-            "SELECT name FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
-        ).fetchone()
-        return str(row[0]) if row is not None else name
+        found = self._find_client(name)
+        return found[1] if found is not None else name
 
     def clients(self) -> list[tuple[str, int, str | None]]:
         """(name, number of sessions, last session start) for every client."""
@@ -217,9 +302,8 @@ class Store:
 
     def rename_client(self, name: str, new: str) -> str:
         """Give a client a new name (or spelling); returns the old stored spelling."""
+        self.known_client(name)
         client = self.client_id(name, create=False)
-        if client is None:
-            raise UsageError(f"no client called '{name}'; see: imbalance clients list")
         other = self.client_id(new, create=False)
         if other is not None and other != client:
             raise UsageError(
@@ -234,11 +318,10 @@ class Store:
     def merge_clients(self, source: str, target: str) -> int:
         """Move every session of ``source`` to ``target`` and remove ``source``; returns the
         number of sessions moved."""
+        for name in (source, target):
+            self.known_client(name)
         from_id = self.client_id(source, create=False)
         into_id = self.client_id(target, create=False)
-        for name, found in ((source, from_id), (target, into_id)):
-            if found is None:
-                raise UsageError(f"no client called '{name}'; see: imbalance clients list")
         if from_id == into_id:
             raise UsageError(f"'{source}' and '{target}' are the same client")
         with self._write() as db:
@@ -250,9 +333,8 @@ class Store:
 
     def delete_client(self, name: str) -> int:
         """Delete a client and every session and answer about them; return the sessions removed."""
+        self.known_client(name)
         client = self.client_id(name, create=False)
-        if client is None:
-            raise UsageError(f"no client called '{name}'; see: imbalance clients list")
         with self._write() as db:
             count = db.execute(
                 "SELECT COUNT(*) FROM sessions WHERE client_id = ?", (client,)
@@ -395,8 +477,9 @@ class Store:
         )
         params: list[object] = []
         if client is not None:
-            query += " WHERE c.name = ? COLLATE NOCASE"
-            params.append(client)
+            found = self._find_client(client)
+            query += " WHERE c.id = ?"
+            params.append(found[0] if found is not None else -1)
         query += " ORDER BY s.started_at DESC, s.id DESC"
         if limit is not None:
             query += " LIMIT ?"

@@ -32,7 +32,7 @@ from imbalance_cli.workflow import (
 if TYPE_CHECKING:
     from imbalance_cli.prompts import Prompter
     from imbalance_cli.session import SaveHook
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import SessionRow, Store
 
 
 def now() -> str:
@@ -57,6 +57,11 @@ class Ui(Protocol):
 
     def say(self, text: str) -> None:
         """Plain information about what is happening."""
+        ...
+
+    def choose(self, question: str, options: list[tuple[str, str]], default: str) -> str:
+        """One of ``options`` (value, label), asked before a flow starts (which questionnaire
+        to re-assess); ``default`` is chosen when the person just presses Enter."""
         ...
 
 
@@ -123,6 +128,9 @@ class Finished:
     document: str
     #: The outputs written (a resumed run writes the ones its session remembered).
     outputs: Outputs
+    #: Outputs that could not be written (a full disk, /dev/full), each with how to write it
+    #: again; the session is saved all the same. The command line shows the summary, then these.
+    failed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -293,11 +301,13 @@ def reassess(
     """Start from the client's last completed session (of ``questionnaire``, if named): ask
     what changes, carry the rest over, and link the new session to the last."""
     outputs.check()
-    if not interactive:
-        raise UsageError("a re-assessment needs a terminal to ask on")
     started = now()
     with _open_store() as store:
-        name = store.client_name(client)
+        name = store.known_client(client)
+        if not interactive:
+            raise UsageError("a re-assessment needs a terminal to ask on")
+        if questionnaire is None:
+            questionnaire = _which_questionnaire(store, name, ui)
         start = reassessment(store, name, questionnaire)
         previous = start.previous
         for warning in previous.warnings:
@@ -313,9 +323,9 @@ def reassess(
                 store.set_outputs(session_id, outputs.remembered())
             day = (previous.row.completed_at or previous.row.started_at)[:10]
             ui.say(
-                f"Re-assessing {name} (session {session_id}) against session "
-                f"{previous.row.id} of {day}: {len(start.carried)} answer(s) carried over; "
-                "what changes is asked again."
+                f"Re-assessing {name} with the {q.title} ({q.id} {q.version}), session "
+                f"{session_id}, against session {previous.row.id} of {day}: "
+                f"{len(start.carried)} answer(s) carried over; what changes is asked again."
             )
             final = _ask(
                 q, {}, saver(store, session_id, q, ui.prefix), store, session_id, ui, outputs=outputs,
@@ -334,6 +344,29 @@ def reassess(
             - {previous.row.questionnaire_source}
         )
     return Reassessed(finished, name, tuple(others))
+
+
+def _which_questionnaire(store: Store, client: str, ui: Ui) -> str | None:
+    """The questionnaire a re-assessment of this client is of: the only one they completed,
+    or, when they completed several (an intake and a side-to-side check), the one the trainer
+    picks; the one the client started with (usually the intake) is offered first."""
+    done = [r for r in store.sessions(client) if r.finished]
+    first: dict[str, SessionRow] = {}  # source -> its oldest session
+    latest: dict[str, SessionRow] = {}  # source -> its newest session
+    for row in sorted(done, key=lambda r: (r.started_at, r.id)):
+        first.setdefault(row.questionnaire_source, row)
+        latest[row.questionnaire_source] = row
+    if len(first) < 2:
+        return None
+    options = []
+    for source, row in sorted(first.items(), key=lambda item: (item[1].started_at, item[1].id)):
+        last = latest[source]
+        day = (last.completed_at or last.started_at)[:10]
+        options.append(
+            (source, f"{row.questionnaire_id}: last completed on {day} (session {last.id})")
+        )  # fmt: skip
+    return ui.choose(f"{client} has completed more than one questionnaire; re-assess which?",
+                     options, options[0][0])  # fmt: skip
 
 
 def _ask(
@@ -363,6 +396,13 @@ def _ask(
             raise Interrupted(
                 exc.answers, f"{exc.message}; --no-save was given, so the answers were not kept"
             ) from None
+        if not store.answers(session_id):
+            # Stopped before the first answer (a re-assessment started by mistake, say): an
+            # empty "interrupted" session would only clutter the list.
+            store.discard_if_empty(session_id)
+            raise Interrupted(
+                exc.answers, f"{exc.message} before the first answer; no session was kept"
+            ) from None
         store.set_status(session_id, "interrupted")
         raise Interrupted(
             exc.answers,
@@ -385,7 +425,6 @@ def _finish(
     ui: Ui,
 ) -> Finished:
     from imbalance_cli.render import json as json_render
-    from imbalance_cli.render import markdown
     from imbalance_cli.rules import assess
 
     result = assess(
@@ -398,22 +437,62 @@ def _finish(
             session_id, "complete", result_json=document, completed_at=result.completed_at
         )
     written: list[str] = []
-    if outputs.markdown is not None:
-        text = markdown.render(result, outputs.audience)
-        files.write_private(outputs.markdown, text, force=outputs.force)
-        written.append(_where(outputs.markdown))
-    if outputs.json is not None:
-        files.write_private(outputs.json, document, force=outputs.force)
-        written.append(_where(outputs.json))
-    if outputs.html is not None:
-        from imbalance_cli.workflow import report
-
-        text = report(result, outputs.audience, store)
-        files.write_private(outputs.html, text, force=outputs.force)
-        written.append(_where(outputs.html))
+    failed: list[str] = []
+    for path, kind in ((outputs.markdown, "md"), (outputs.json, "json"), (outputs.html, "html")):
+        if path is None:
+            continue
+        try:
+            files.write_private(
+                path, _output(kind, result, document, outputs, store), force=outputs.force
+            )
+        except ImbalanceError as exc:
+            failed.append(exc.message)
+            continue
+        written.append(_where(path))
     if session_id is not None:
         written.append(f"session {session_id} ({ui.prefix} sessions show {session_id})")
-    return Finished(result, tuple(written), document, outputs)
+    problems = (
+        (*failed, _write_again(outputs, failed, written, session_id, ui.prefix)) if failed else ()
+    )
+    return Finished(result, tuple(written), document, outputs, problems)
+
+
+def _output(kind: str, result: Result, document: str, outputs: Outputs, store: Store | None) -> str:
+    if kind == "json":
+        return document
+    if kind == "html":
+        from imbalance_cli.workflow import report
+
+        return report(result, outputs.audience, store)
+    from imbalance_cli.render import markdown
+
+    return markdown.render(result, outputs.audience)
+
+
+def _write_again(
+    outputs: Outputs, failed: list[str], written: list[str], session_id: int | None, prefix: str
+) -> str:
+    """What a run whose outputs failed after its answers were saved says: the session is safe,
+    which outputs were written, and the commands that write the others again."""
+    import shlex
+
+    done = [w for w in written if not w.startswith("session ")]
+    lines = [f"written all the same: {', '.join(done)}"] if done else []
+    if session_id is None:
+        lines.append("the answers were not saved (--no-save); run again to write the outputs")
+        return "\n".join(lines)
+    lines.append(f"the session is saved as session {session_id}; write what failed again with:")
+    audience = f" --audience {outputs.audience}" if outputs.audience != "trainer" else ""
+    force = " --force" if outputs.force else ""
+    for path, kind in ((outputs.markdown, "md"), (outputs.json, "json"), (outputs.html, "html")):
+        if path is None or _where(path) in done:
+            continue
+        target = shlex.quote(str(path)) if str(path) != files.STDOUT else "-"
+        extra = audience if kind != "json" else ""
+        lines.append(
+            f"  {prefix} sessions export {session_id} --format {kind}{extra} --out {target}{force}"
+        )
+    return "\n".join(lines)
 
 
 def _where(path: Path) -> str:

@@ -29,6 +29,8 @@ from typing import Any
 from imbalance_cli import __version__
 from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.store import STATUSES, NewSession, SessionRow, Store, fingerprint, now
+from imbalance_cli.store.salvage import Salvaged
+from imbalance_cli.text import MAX_NAME, clean, person_name
 
 FORMAT = "imbalance-sessions"
 FORMAT_VERSION = 1
@@ -40,35 +42,13 @@ def export(store: Store, rows: Sequence[SessionRow]) -> dict[str, Any]:
     """The bundle of these sessions (oldest first)."""
     ordered = sorted(rows, key=lambda r: (r.started_at, r.id))
     exported = {r.id for r in ordered}
-    sessions = []
-    for row in ordered:
-        answers = store.answers(row.id)
-        result = store.result_json(row.id)
-        sessions.append(
-            {
-                "ref": row.id,
-                "client": row.client,
-                "questionnaire": {
-                    "id": row.questionnaire_id,
-                    "version": row.questionnaire_version,
-                    "sha256": row.questionnaire_sha256,
-                    "source": row.questionnaire_source,
-                },
-                "status": row.status,
-                "started_at": row.started_at,
-                "updated_at": row.updated_at,
-                "completed_at": row.completed_at,
-                "previous": row.previous_id if row.previous_id in exported else None,
-                "warning": row.warning,
-                "worst_pain": row.worst_pain,
-                "answers": [
-                    {"question": qid, "value": value}
-                    for qid, value in answers.items()
-                    if isinstance(value, (str, bool, int, float, list)) or value is None
-                ],
-                "result": json.loads(result) if result else None,
-            }
-        )
+    sessions = [
+        _entry(row, store.answers(row.id), store.result_json(row.id), exported) for row in ordered
+    ]
+    return _bundle(sessions)
+
+
+def _bundle(sessions: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -76,6 +56,51 @@ def export(store: Store, rows: Sequence[SessionRow]) -> dict[str, Any]:
         "exported_by": f"imbalance {__version__}",
         "sessions": sessions,
     }
+
+
+def _entry(
+    row: SessionRow, answers: dict[str, object], result: str | None, exported: set[int]
+) -> dict[str, Any]:
+    """One session as a bundle holds it (answers whose stored value is damaged left out)."""
+    try:
+        document = json.loads(result) if result else None
+    except ValueError:
+        document = None  # worked out again from the answers when imported
+    return {
+        "ref": row.id,
+        "client": row.client,
+        "questionnaire": {
+            "id": row.questionnaire_id,
+            "version": row.questionnaire_version,
+            "sha256": row.questionnaire_sha256,
+            "source": row.questionnaire_source,
+        },
+        "status": row.status,
+        "started_at": row.started_at,
+        "updated_at": row.updated_at,
+        "completed_at": row.completed_at,
+        "previous": row.previous_id if row.previous_id in exported else None,
+        "warning": row.warning,
+        "worst_pain": row.worst_pain,
+        "answers": [
+            {"question": qid, "value": value}
+            for qid, value in answers.items()
+            if isinstance(value, (str, bool, int, float, list)) or value is None
+        ],
+        "result": document if isinstance(document, dict) else None,
+    }
+
+
+def salvage(path: Path) -> tuple[dict[str, Any], Salvaged]:
+    """A bundle of every session that can still be read from a damaged store (``imbalance
+    store salvage``), and what could not be read."""
+    from imbalance_cli.store.salvage import salvage as read_back
+
+    found = read_back(path)
+    ordered = sorted(found.sessions, key=lambda r: (r.row.started_at, r.row.id))
+    exported = {r.row.id for r in ordered}
+    entries = [_entry(r.row, r.answers, r.result_json, exported) for r in ordered]
+    return _bundle(entries), found
 
 
 @dataclass(frozen=True)
@@ -100,17 +125,22 @@ def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
         size = path.stat().st_size
         if size > max_bytes:
             raise ImbalanceError(
-                f"'{path}' is {size:,} bytes, over the limit of {max_bytes:,} (--max-size)"
+                f"'{path}' is {size:,} bytes, over the limit of {max_bytes:,} for a bundle; "
+                "export fewer sessions at a time (--client) and import each file"
             )
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ImbalanceError(f"'{path}' is not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise ImbalanceError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    from imbalance_cli.jsonsrc import JsonProblem, loads
+
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImbalanceError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+        data = loads(text)
+    except JsonProblem as exc:
+        raise ImbalanceError(
+            f"{path}:{exc.line}:{exc.column}: {exc.message}; nothing was imported"
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ImbalanceError(
             f"'{path}' is not a sessions bundle (made by 'imbalance sessions export --format "
@@ -173,15 +203,22 @@ def _record(
         return value
 
     ref = item.get("ref")
-    if not isinstance(ref, int) or isinstance(ref, bool):
-        problems.append(f"{where}.ref: a whole number expected")
+    if not isinstance(ref, int) or isinstance(ref, bool) or not 0 < ref < 2**63:
+        problems.append(f"{where}.ref: a session id (a whole number from 1) expected")
+        ref = None
     client = text("client", optional=True)
+    if client is not None:
+        client = person_name(client) or None
+        if client is not None and len(client) > MAX_NAME:
+            problems.append(f"{where}.client: a name of at most {MAX_NAME} characters expected")
     q = item.get("questionnaire")
     if not isinstance(q, dict) or not all(
         isinstance(q.get(k), str) and q.get(k) for k in ("id", "version", "sha256", "source")
     ):
         problems.append(f"{where}.questionnaire: id, version, sha256 and source expected")
         q = {}
+    else:
+        problems += [f"{where}.questionnaire.{p}" for p in _questionnaire_problems(q)]
     status = item.get("status")
     if status not in STATUSES:
         problems.append(f"{where}.status: one of {', '.join(STATUSES)} expected")
@@ -203,8 +240,10 @@ def _record(
     if warning not in (None, "none", "emergency", "urgent", "advisory"):
         problems.append(f"{where}.warning: none, emergency, urgent or advisory expected")
     worst = item.get("worst_pain")
-    if worst is not None and (isinstance(worst, bool) or not isinstance(worst, (int, float))):
-        problems.append(f"{where}.worst_pain: a number expected")
+    if worst is not None and (
+        isinstance(worst, bool) or not isinstance(worst, (int, float)) or not 0 <= worst <= 10
+    ):
+        problems.append(f"{where}.worst_pain: a number from 0 to 10 expected")
     answers = _answers(item.get("answers"), where, problems)
     result = item.get("result")
     if result is not None and not isinstance(result, dict):
@@ -213,7 +252,7 @@ def _record(
         return None
     plain = {qid: json.loads(value) for qid, _, value in answers}
     record = NewSession(
-        client=" ".join(client.split()) if client else None,
+        client=client,
         questionnaire_id=str(q["id"]),
         version=str(q["version"]),
         sha256=str(q["sha256"]),
@@ -229,6 +268,38 @@ def _record(
         previous_index=index_of[previous] if previous is not None else None,
     )
     return ref, record, fingerprint(record.questionnaire_id, record.sha256, started, plain)
+
+
+def _questionnaire_problems(q: dict[str, Any]) -> list[str]:
+    """What is wrong with a session's questionnaire as a bundle names it: an id the loader would
+    refuse (``../../etc/passwd``) would be listed, and a source that is neither such an id nor
+    the absolute path of a YAML file would be read as a path on this machine."""
+    import re
+
+    from imbalance_cli.shapes import CONTENT_ID
+
+    out = []
+    qid, version, sha, source = (str(q[k]) for k in ("id", "version", "sha256", "source"))
+    if not CONTENT_ID.match(qid):
+        out.append(f"id: '{_short(qid)}' is not a questionnaire id (lowercase words joined by '-')")
+    if len(version) > 40 or clean(version) != version or "\n" in version:
+        out.append(f"version: '{_short(version)}' is not a version (one line, 40 characters)")
+    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+        out.append("sha256: 64 hexadecimal digits expected")
+    path = Path(source)
+    if not CONTENT_ID.match(source) and not (
+        path.is_absolute() and path.suffix in (".yaml", ".yml") and clean(source) == source
+    ):
+        out.append(
+            f"source: '{_short(source)}' is neither a questionnaire id nor the full path of a "
+            "YAML file"
+        )
+    return out
+
+
+def _short(text: str) -> str:
+    shown = " ".join(clean(text).split())
+    return shown if len(shown) <= 60 else shown[:59] + "…"
 
 
 def _is_time(text: str) -> bool:
