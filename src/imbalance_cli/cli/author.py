@@ -145,7 +145,18 @@ def graph(
     if output not in ("mermaid", "dot"):
         raise UsageError(f"--format must be mermaid or dot, not '{output}'")
     q, _ = _load(questionnaire, max_size)
-    write_stdout(graphs.mermaid(q) if output == "mermaid" else graphs.dot(q))
+    text = graphs.mermaid(q) if output == "mermaid" else graphs.dot(q)
+    write_stdout(text)
+    arrows = sum(
+        1 for line in text.splitlines() if "-->" in line or "-.->" in line or "==>" in line
+    )
+    if output == "mermaid" and arrows > graphs.MERMAID_MAX_EDGES:
+        _err_console().print(
+            f"imbalance: note: this flowchart has {arrows} arrows; Mermaid draws at most "
+            f"{graphs.MERMAID_MAX_EDGES} unless the page raises maxEdges (mermaid.initialize), "
+            "so for a questionnaire this long --format dot may serve better",
+            markup=False,
+        )
 
 
 @app.command()

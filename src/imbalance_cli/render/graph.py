@@ -203,12 +203,13 @@ def _edges(
             if label not in found[(source, target)]:
                 found[(source, target)].append(label)
     for (source, edge_target), labels in found.items():
+        # One arrow per pair of nodes (Graphviz lays out parallel labelled arrows between
+        # boxes badly): its tests joined, or counted when there are many.
         if len(labels) > 3:
             ops = {label.rsplit(": ", 1)[0] for label in labels}
             head = ops.pop() if len(ops) == 1 else "tests"
             labels = [f"{head}: {len(labels)} values"]
-        for label in labels:
-            graph.reads.append((source, edge_target, label))
+        graph.reads.append((source, edge_target, "; ".join(labels)))
 
 
 def _leaves(
@@ -241,6 +242,9 @@ def _value(value: object) -> str:
 
 
 # -- Mermaid -------------------------------------------------------------------------------------
+
+#: Mermaid's default limit on arrows in one diagram (a diagram cannot raise it itself).
+MERMAID_MAX_EDGES = 500
 
 _MERMAID_CODES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "&": "#amp;"}
 
@@ -306,12 +310,6 @@ def dot(q: Questionnaire) -> str:
         f"  label={_d(f'{q.title} ({q.id} {q.version})')};",
         "  labelloc=t;",
         "  rankdir=TB;",
-        # A long questionnaire has hundreds of arrows between boxes; bounded crossing and
-        # network-simplex passes keep Graphviz to seconds instead of minutes (and clear of its
-        # init_rank failures on such graphs), at the price of a few more crossings.
-        "  mclimit=0.1;",
-        "  nslimit=1;",
-        "  nslimit1=1;",
         '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=10];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
@@ -345,7 +343,9 @@ def dot(q: Questionnaire) -> str:
     for source, target in graph.order:
         lines.append(f"  {_d(source)} -> {_d(target)};")
     for source, target, label in graph.reads:
-        lines.append(f"  {_d(source)} -> {_d(target)} [style=dashed, label={_d(label)}];")
+        # xlabel, placed after the layout: a label is a node to Graphviz's ranking, and hundreds
+        # of them between boxes trip its init_rank (Graphviz 2.43, the version Debian ships).
+        lines.append(f"  {_d(source)} -> {_d(target)} [style=dashed, xlabel={_d(label)}];")
     for source, target in graph.recommends:
         lines.append(f"  {_d(source)} -> {_d(target)} [penwidth=2];")
     lines.append("}")

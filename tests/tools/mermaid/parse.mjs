@@ -13,6 +13,9 @@ import { JSDOM } from 'jsdom';
 // (without it: "DOMPurify.addHook is not a function"), so import mermaid only after this.
 globalThis.window = new JSDOM('').window;
 const { default: mermaid } = await import('mermaid');
+// A long questionnaire's flowchart has more arrows than mermaid's default limit of 500 (a
+// limit a diagram cannot raise itself); the parse checks the syntax of all of them.
+mermaid.initialize({ maxEdges: 20000 });
 
 const args = process.argv.slice(2);
 const flowchartOnly = args[0] === '--flowchart';
