@@ -30,7 +30,7 @@ def two_sessions(tmp_path: Path) -> None:
            "regions": ["neck", "shoulder.right", "knee.left"], "pain_now.knee": 2, "pain_best.knee": 1,
            "pain_worst.knee": 3, "duration.knee": "under_6_weeks", "onset.knee": "load_change",
            "worse_with.knee": ["stairs"], "better_with.knee": ["rest"], "daily_pattern.knee": "activity_dependent",
-           "knee_location": "front", "knee_swelling": False, "knee_instability": False, "runs": False,
+           "knee_location": "front", "knee_swelling": False, "knee_instability": False, "hand_pattern": ["none"], "cord_features": ["none"],
            "course.knee": "better", "daily_nerve": ["tingling"], "nerve_where": ["right_arm"],
            "nerve_duration": "under_6_weeks", "nerve_course": "better"},
     )  # fmt: skip
@@ -44,7 +44,7 @@ def test_every_run_is_saved_and_listed(tmp_path: Path) -> None:
     assert [s["id"] for s in listed] == [2, 1]
     assert all(s["status"] == "complete" and s["client"] == "Ana" for s in listed)
     assert [s["worst_pain"] for s in listed] == [4, 6]
-    assert listed[0]["questionnaire"] == {"id": "intake", "version": "2.2.0"}
+    assert listed[0]["questionnaire"] == {"id": "intake", "version": "3.0.0"}
     table = imbalance("sessions", "list", "--client", "Ana")
     assert "complete" in table.stdout and "6/10" in table.stdout
     clients = json.loads(imbalance("clients", "list", "--json").stdout)
@@ -80,9 +80,12 @@ def test_export_for_trainer_and_client(tmp_path: Path) -> None:
     assert "## Rule trace" in trainer and "massage_faded_neck" in trainer
     assert "- **Hours at a screen:** 9 hours" in trainer
     assert client.startswith("# Your self-assessment summary")
-    assert "## Rule trace" not in client and "Hours at a screen" not in client
+    # The client's version has no trace and no list of every answer: their plan names only
+    # the answers that chose each item.
+    assert "## Rule trace" not in client and "- **Hours at a screen:**" not in client
+    assert "## Your plan" in client and "*Why:*" in client
     assert "- **Neck:** 4/10 now, 6/10 at worst" in client
-    assert "Work a full day at the desk without a headache (today: 4/10)" in client
+    assert "Work a full day at the desk without a headache (today 4/10)" in client
     assert len(client) < len(trainer)
     document = json.loads(imbalance("sessions", "export", "1", "--format", "json").stdout)
     assert document["client"] == "Ana" and document["answers"]["massage_outcome"] == "faded"
@@ -259,7 +262,7 @@ sections:
     )
     assert run.returncode == 0, run.stderr
     assert "- **Knee (right):** 3/10 now, 8/10 at worst" in run.stdout
-    assert "- Cycle to work (today: 4/10)" in run.stdout
+    assert "## Your goals\n\n- Cycle to work (today 4/10)" in run.stdout
     listed = json.loads(imbalance("sessions", "list", "--json").stdout)
     assert listed[0]["worst_pain"] == 8
 

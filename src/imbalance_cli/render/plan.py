@@ -68,7 +68,9 @@ def section(result: Result) -> list[str]:
     notes = plan_notes(result)
     situations = [f for f in result.findings.situations if f.note]
     if not items and not notes and not situations:
-        return []
+        # Nothing chosen (a questionnaire with no rules): the goals still lead, in their words.
+        goals = goal_texts(result)
+        return ["## Your goals", "", *(f"- {md(g)}" for g in goals), ""] if goals else []
     out = ["## Your plan", ""]
     head = headline(result)
     if head:
