@@ -272,36 +272,62 @@ class Flow:
             len(self.order),
         )
         pending = {q.id for q in self.order[upcoming:] if q.id not in kept}
+        if not self.reassessment:
+            pending -= {q.id for q in self.order if q.reassess is Reassess.ONLY}
+        shown: dict[str, float] = {}
         expected = 0.0
         for question in self.order:
             if question.id not in pending or question.id in unasked:
                 continue
-            section = self.sections[question.section]
-            expected += self._chance(section.when, kept, pending) * self._chance(
-                question.when, kept, pending
-            )
+            expected += self._shown(question.id, kept, pending, shown)
         total = done + max(1, round(expected)) if expected > 0 else done
         return Progress(position=min(done + 1, max(total, 1)), total=max(total, done + 1))
 
-    def _chance(self, condition: Condition | None, answers: Answers, pending: set[str]) -> float:
+    def _shown(
+        self, qid: str, answers: Answers, pending: set[str], memo: dict[str, float]
+    ) -> float:
+        """The chance a question still to come will be shown (1 or 0 once it is settled)."""
+        if qid not in pending:
+            return 1.0 if qid in answers else 0.0
+        if qid not in memo:
+            memo[qid] = 0.0  # conditions only look back; this guards a malformed loop
+            question = self.questionnaire.question(qid)
+            if question is None:
+                return 0.0
+            section = self.sections[question.section]
+            memo[qid] = self._chance(section.when, answers, pending, memo) * self._chance(
+                question.when, answers, pending, memo
+            )
+        return memo[qid]
+
+    def _chance(
+        self,
+        condition: Condition | None,
+        answers: Answers,
+        pending: set[str],
+        memo: dict[str, float],
+    ) -> float:
         if condition is None:
             return 1.0
         if isinstance(condition, Leaf):
             ids = condition.questions or (condition.question,)
             if not any(i in pending for i in ids) or evaluate(condition, answers, self.types):
                 return 1.0 if evaluate(condition, answers, self.types) else 0.0
-            return self._prior(condition)
+            # A test on a question that may itself stay hidden (a neck question for a knee)
+            # holds only as often as that question is shown.
+            shown = max(self._shown(i, answers, pending, memo) for i in ids)
+            return self._prior(condition) * shown
         if isinstance(condition, AllOf):
             chance = 1.0
             for item in condition.items:
-                chance *= self._chance(item, answers, pending)
+                chance *= self._chance(item, answers, pending, memo)
             return chance
         if isinstance(condition, AnyOf):
             miss = 1.0
             for item in condition.items:
-                miss *= 1.0 - self._chance(item, answers, pending)
+                miss *= 1.0 - self._chance(item, answers, pending, memo)
             return 1.0 - miss
-        return 1.0 - self._chance(condition.item, answers, pending)
+        return 1.0 - self._chance(condition.item, answers, pending, memo)
 
     def _prior(self, leaf: Leaf) -> float:
         """The chance that a test on a question not answered yet will hold."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from imbalance_cli import bodymap as body
+from imbalance_cli import words
 from imbalance_cli.model import (
     Answers,
     Library,
@@ -28,9 +29,9 @@ from imbalance_cli.profile import pain_by_region
 
 #: Used when the library sets no ranking: specific reasons first.
 DEFAULT_RANKING = {
+    "situation": 80,
     "pattern": 60,
     "goal": 50,
-    "situation": 45,
     "region": 30,
     "history": 20,
     "sensation": 15,
@@ -55,6 +56,7 @@ def rank(
         value = pain.worst if pain.worst is not None else pain.now
         if value is not None and value > worst.get(region, (-1.0, ""))[0]:
             worst[region] = (value, bodymap.phrase(token))
+    beaten = _beaten_ladders(shown, questionnaire, answers, library)
     scored: list[tuple[int, int, Recommendation]] = []
     for position, rec in enumerate(shown):
         if rec.general:
@@ -63,7 +65,7 @@ def rank(
         best: tuple[int, RuleHit] | None = None
         for hit in hits:
             ids = hit.articles if rec.kind == "article" else hit.strategies
-            if rec.id not in ids:
+            if rec.id not in ids or (hit.chosen_by == "goal" and rec.id in beaten):
                 continue
             points = table.get(hit.chosen_by, 0)
             if best is None or points > best[0]:
@@ -92,6 +94,41 @@ def rank(
         scored.append((score, position, rec))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return tuple(rec for _, _, rec in scored)
+
+
+def _beaten_ladders(
+    shown: tuple[Recommendation, ...],
+    questionnaire: Questionnaire,
+    answers: Answers,
+    library: Library,
+) -> set[str]:
+    """Ladders a goal chose that another ladder fits better: "climb the stairs" is about walking
+    more than climbing, so the walking ladder keeps the goal's rank and the climbing one does not.
+    The better fit is the one whose activity words match the longest piece of the goal."""
+    ladders = {
+        rec.id: library.strategies[rec.id]
+        for rec in shown
+        if rec.kind == "strategy"
+        and rec.id in library.strategies
+        and library.strategies[rec.id].activity
+    }
+    lists = library.word_lists
+    beaten: set[str] = set()
+    for goal, _rating in questionnaire.goals():
+        text = answers.get(goal.id)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        fits: dict[str, int] = {}
+        for sid, strategy in ladders.items():
+            word_list = lists.get(strategy.activity or "")
+            if word_list is not None:
+                found = words.find(text, word_list.words)
+                if found:
+                    fits[sid] = max(len(piece) for piece in found)
+        if len(fits) > 1:
+            best = max(fits.values())
+            beaten |= {sid for sid, length in fits.items() if length < best}
+    return beaten
 
 
 def _regions(rec: Recommendation, library: Library) -> tuple[str, ...]:
@@ -128,12 +165,8 @@ def plan(result: Result) -> tuple[PlanItem, ...]:
     library = result.library
     if library is None or (top is not None and top.holds_back):
         return ()
-    size = library.guidance.plan_size
     ranked = [r for r in result.recommendations if not r.general]
-    strategies = [r for r in ranked if r.kind == "strategy"]
-    articles = [r for r in ranked if r.kind == "article"]
-    chosen = (strategies + articles)[:size] if len(strategies) < size else strategies[:size]
-    chosen.sort(key=lambda r: ranked.index(r))
+    chosen = _pick(ranked, result, library)
     out: list[PlanItem] = []
     for rec in chosen:
         if rec.kind == "strategy":
@@ -151,6 +184,35 @@ def plan(result: Result) -> tuple[PlanItem, ...]:
                 )
             )  # fmt: skip
     return tuple(out)
+
+
+def _pick(ranked: list[Recommendation], result: Result, library: Library) -> list[Recommendation]:
+    """The plan's items, most relevant first, whatever their kind; an article chosen by the same
+    rule as a strategy gives way to it (the strategy is what to do; the article stays in the
+    reading list), and one ladder back to an activity is enough for each goal."""
+    strategies = {r.id for r in ranked if r.kind == "strategy"}
+    with_strategy = {
+        article
+        for hit in result.trace
+        if strategies & set(hit.strategies)
+        for article in hit.articles
+    }
+    chosen: list[Recommendation] = []
+    goals: set[str] = set()
+    for rec in ranked:
+        if rec.kind == "article" and rec.id in with_strategy:
+            continue
+        strategy = library.strategies.get(rec.id) if rec.kind == "strategy" else None
+        if strategy is not None and strategy.ladder:
+            goal, _ = _goal_for(strategy, result)
+            if goal is not None and goal in goals:
+                continue
+            if goal is not None:
+                goals.add(goal)
+        chosen.append(rec)
+        if len(chosen) == library.guidance.plan_size:
+            break
+    return chosen
 
 
 def _strategy_item(

@@ -200,8 +200,9 @@ def _fit_exercises(
 
 
 def _touches(situation: Found, regions: tuple[str, ...]) -> bool:
-    """A situation bound to body regions (surgery on the hip) concerns only items about them."""
-    if not situation.regions:
+    """A situation bound to body regions (surgery on the hip) concerns only items about them, and
+    items about no region in particular (a walking ladder loads the whole body)."""
+    if not situation.regions or not regions:
         return True
     return any(split_token(token)[0] in regions for token in situation.regions)
 
