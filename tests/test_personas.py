@@ -20,6 +20,11 @@ SERIOUS = {
     "tingling-fingers-outside-screen",
     "steroids-fall-box-missed",
     "emergency-stop-nerve-route",
+    "dizzy-turning-head",
+    "fall-cannot-lift-arm",
+    "hot-swollen-knee-fever",
+    "jaw-scalp-74",
+    "numb-hands-night",
 }
 PERSONAS = sorted(p.stem for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".test.yaml"))
 
@@ -76,7 +81,7 @@ def test_persona(persona: str, tmp_path: Path) -> None:
         assert "get medical help now" in markdown.split("## Next steps")[1]
     elif serious:
         assert "Start these only after you have been checked by a clinician" in markdown
-    else:
+    elif not alerts:
         assert markdown[first_section:].startswith(
             "\n## Warning signs\n\nNone of the warning signs"
         )

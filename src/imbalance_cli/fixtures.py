@@ -12,6 +12,7 @@ questionnaire)::
       recommended: [knee-start]          # articles and strategies chosen ([] for none at all)
       not_recommended: [gradual-loading] # not chosen (held back counts as not chosen)
       withheld: [fix-muscle-imbalance]   # held back because a warning sign stands
+      plan: [knee-start, return-running] # "Your plan" on page one: exactly these, in this order
 
 Every part of ``expect`` is optional. A run is headless: required answers that are missing fail
 the fixture, unless an emergency alert stands (a person would be offered to stop there, as
@@ -21,7 +22,7 @@ library, and every finding is located in the fixture file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from imbalance_cli.errors import (
     QuestionnaireError,
 )
 from imbalance_cli.model import AlertLevel, AnswerValue, Library, Questionnaire, Result
+from imbalance_cli.rank import plan
 from imbalance_cli.rules import assess
 from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import (
@@ -54,7 +56,9 @@ from imbalance_cli.yamlsrc import (
 from imbalance_cli.yamlsrc import read_text as read_yaml_text
 
 FIXTURE = Shape(("questionnaire", "answers", "expect", "description"), ("questionnaire", "expect"))
-EXPECT_FIELDS = ("asked", "not_asked", "alerts", "recommended", "not_recommended", "withheld")
+EXPECT_FIELDS = (
+    "asked", "not_asked", "alerts", "recommended", "not_recommended", "withheld", "plan",
+)  # fmt: skip
 EXPECT = Shape(EXPECT_FIELDS)
 
 
@@ -268,6 +272,25 @@ def _check(
                 sink.add(node, f"expected '{cid}' not to be recommended; it was")
             elif key == "withheld" and cid not in held:
                 sink.add(node, f"expected '{cid}' to be held back; it was not")
+    _check_plan(expect.get("plan"), content, result, sink)
+
+
+def _check_plan(
+    node: Node | None, content: Mapping[str, object], result: Result, sink: Sink
+) -> None:
+    """``plan``: page one's "Your plan", exactly and in order ([] while a warning sign holds it
+    back, or when nothing is chosen)."""
+    if node is None:
+        return
+    wanted = _ids(node, sink, "plan")
+    for item, cid in wanted:
+        if cid not in content:
+            sink.add(
+                item, f"'{cid}' is not an article or strategy of the library{suggest(cid, content)}"
+            )
+    made = [item.id for item in plan(result)]
+    if [cid for _, cid in wanted] != made:
+        sink.add(node, f"expected the plan to be {[c for _, c in wanted]}; it was {made}")
 
 
 def _check_alerts(node: Node, questionnaire: Questionnaire, result: Result, sink: Sink) -> None:

@@ -136,6 +136,10 @@ def _regions(rec: Recommendation, library: Library) -> tuple[str, ...]:
     return item.regions if item is not None else ()
 
 
+#: Page one quotes at most this many of the answers behind an item (the trace has them all).
+PLAN_FACTS = 2
+
+
 @dataclass(frozen=True)
 class PlanItem:
     """One of the plan's top items: what to do, the answer that chose it, the first step and
@@ -179,7 +183,7 @@ def plan(result: Result) -> tuple[PlanItem, ...]:
             first = _first_sentence(article.summary) if article else rec.title
             out.append(
                 PlanItem(
-                    rec.kind, rec.id, rec.title, rec.lead_reason, rec.lead_facts,
+                    rec.kind, rec.id, rec.title, rec.lead_reason, rec.lead_facts[:PLAN_FACTS],
                     f"Read: {first}", "A few minutes", adapted=rec.adapted,
                 )
             )  # fmt: skip
@@ -212,6 +216,14 @@ def _pick(ranked: list[Recommendation], result: Result, library: Library) -> lis
         chosen.append(rec)
         if len(chosen) == library.guidance.plan_size:
             break
+    if not goals and len(chosen) > 1:
+        # The person's goal has a place in their plan: the best ladder back to it takes the
+        # last place when more specific items filled the rest.
+        for rec in ranked:
+            strategy = library.strategies.get(rec.id) if rec.kind == "strategy" else None
+            if strategy is not None and strategy.ladder and _goal_for(strategy, result)[0]:
+                chosen[-1] = rec
+                break
     return chosen
 
 
@@ -230,7 +242,7 @@ def _strategy_item(
     else:
         first, how_much = (strategy.steps[0] if strategy.steps else strategy.summary), strategy.dose
     return PlanItem(
-        rec.kind, rec.id, rec.title, rec.lead_reason, rec.lead_facts, first, how_much,
+        rec.kind, rec.id, rec.title, rec.lead_reason, rec.lead_facts[:PLAN_FACTS], first, how_much,
         rec.after_clinician, rec.adapted, goal, rung, rec.swaps,
     )  # fmt: skip
 

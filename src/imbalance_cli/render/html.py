@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from html import escape
 
 from imbalance_cli import bodymap as bodymaps
-from imbalance_cli.model import AlertLevel, Questionnaire, QuestionType, Result, Role
+from imbalance_cli.model import (
+    AlertLevel,
+    Questionnaire,
+    QuestionType,
+    Recommendation,
+    Result,
+    Role,
+)
 from imbalance_cli.profile import pain_by_region
 from imbalance_cli.rank import plan
 from imbalance_cli.render import markdown
@@ -31,8 +38,7 @@ h2 { font-size: 12pt; margin: 4mm 0 1.5mm; }
 h3 { font-size: 10.5pt; margin: 3mm 0 1mm; }
 p, ul, ol { margin: 1mm 0 2mm; }
 .meta { color: #333; margin-bottom: 3mm; }
-.overview { break-after: page; }
-.sources { break-before: page; }
+.appendix, .sources { break-before: page; }
 .alert { border: 2px solid #a0522d; border-radius: 3px; padding: 2mm 3mm; margin: 2mm 0;
          background: #fff6ea; break-inside: avoid; }
 .alert.emergency { border-color: #b00020; background: #fdecee; }
@@ -40,8 +46,8 @@ p, ul, ol { margin: 1mm 0 2mm; }
 .alert h3 { margin: 0 0 1mm; }
 .alert .what { font-weight: bold; }
 .row { display: flex; gap: 5mm; align-items: flex-start; }
-.row .map { flex: 0 0 74mm; }
-.row .map svg { width: 74mm; height: auto; }
+.row .map { flex: 0 0 48mm; }
+.row .map svg { width: 48mm; height: auto; }
 .row .facts { flex: 1 1 auto; }
 table { border-collapse: collapse; margin: 1mm 0 2mm; }
 th, td { border: 1px solid #bbb; padding: 1mm 2mm; text-align: left; vertical-align: top; }
@@ -217,10 +223,12 @@ def _overview(result: Result, audience: str) -> list[str]:
     return out
 
 
-def _sources(result: Result) -> list[str]:
+def _sources(result: Result, shown: Sequence[Recommendation]) -> list[str]:
+    """The sources of the items the report shows (a client's handout cites nothing it holds
+    back or leaves to the trainer)."""
     library = result.library
     cited: list[str] = []
-    for rec in result.recommendations:
+    for rec in shown:
         if library is None:
             break
         item_sources = list(
@@ -260,7 +268,16 @@ def render(result: Result, audience: str = "trainer", charts: Sequence[str] = ()
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
-    detail = parser.render(markdown.render(result, audience, embedded=True))
+    if audience == "client":
+        text, cited = markdown.client(result, embedded=True)
+    else:
+        text, cited = markdown.render(result, audience, embedded=True), list(result.recommendations)
+    # The handout is the first pages; the appendix (each item in full) starts on a page of its
+    # own, so a reader can print the plan alone.
+    head, mark, tail = text.partition(f"\n## {markdown.APPENDIX}\n")
+    detail = parser.render(head)
+    if mark:
+        detail += '<section class="appendix">' + parser.render(mark + tail) + "</section>"
     title = (
         f"{result.questionnaire.title} – {result.client or 'summary'} – {_date(result.started_at)}"
     )
@@ -277,7 +294,7 @@ def render(result: Result, audience: str = "trainer", charts: Sequence[str] = ()
         out += [f'<div class="chart">{chart}</div>' for chart in charts]
         out.append("</section>")
     out += ['<section class="detail">', detail, "</section>"]
-    out += _sources(result)
+    out += _sources(result, cited)
     out.append("</body></html>")
     return "\n".join(out)
 

@@ -75,7 +75,7 @@ def render(result: Result, audience: str = "trainer", *, embedded: bool = False)
     details after as an appendix). ``embedded``: inside the HTML report, whose first page
     already shows the warning signs, the plan and where it hurts."""
     if audience == "client":
-        return _client(result, embedded)
+        return client(result, embedded)[0]
     q = result.questionnaire
     lines: list[str] = [] if embedded else [f"# {md(q.title)}", ""]
     meta = []
@@ -194,9 +194,10 @@ def findings_section(result: Result) -> list[str]:
     return out
 
 
-def _client(result: Result, embedded: bool = False) -> str:
+def client(result: Result, embedded: bool = False) -> tuple[str, list[Recommendation]]:
     """The client's handout: their plan first, then where it hurts, the next steps, and the
-    details of the plan and the reading as an appendix, most relevant first."""
+    details of the plan and the reading as an appendix, most relevant first. With it, the
+    items whose content it shows (the only ones its sources may cite)."""
     lines: list[str] = []
     if not embedded:
         day = _date(result.completed_at or result.started_at)
@@ -219,14 +220,20 @@ def _client(result: Result, embedded: bool = False) -> str:
     lines += _held(result)
     lines += ["## Next steps", "", next_steps(result), ""]
     closing = ["---", "", f"*{DISCLAIMER}*", ""]
-    lines += appendix(result, CLIENT_WORDS - words("\n".join(lines + closing)))
-    lines += closing
-    return "\n".join(lines)
+    more, detailed = appendix(result, CLIENT_WORDS - words("\n".join(lines + closing)))
+    lines += more + closing
+    shown = [] if plans.holding(result) else [r for r in result.recommendations if r.general]
+    in_plan = {(item.kind, item.id) for item in plan(result)}
+    shown += [r for r in result.recommendations if (r.kind, r.id) in in_plan]
+    shown += [r for r in detailed if r not in shown]
+    return "\n".join(lines), shown
 
 
 #: The most words a client's handout has, appendix included: long enough to hold the plan in
 #: full, short enough to be read to the end.
 CLIENT_WORDS = 1500
+#: The heading the client's appendix starts with (the HTML handout starts a page there).
+APPENDIX = "Appendix: the details"
 
 
 def words(text: str) -> int:
@@ -234,35 +241,35 @@ def words(text: str) -> int:
     return len(re.findall(r"\w+", text))
 
 
-def appendix(result: Result, budget: int) -> list[str]:
+def appendix(result: Result, budget: int) -> tuple[list[str], list[Recommendation]]:
     """The client's appendix, in relevance order within ``budget`` words: the plan's
-    strategies in full, then the reading; whatever does not fit is named, for the trainer to
-    hand over."""
+    items in full, then the reading; whatever does not fit is named, for the trainer to
+    hand over. With it, the items it shows in full."""
     library = result.library
     ranked = [r for r in result.recommendations if not r.general]
     if plans.holding(result):
         # Under a warning sign only reading that does not assume there is none is shown.
         ranked = [r for r in ranked if r.kind == "article"]
     if library is None or not ranked:
-        return []
-    in_plan = [item.id for item in plan(result)]
-    order = [r for r in ranked if r.id in in_plan and r.kind == "strategy"]
-    order += [r for r in ranked if r.kind == "article"]
-    head = ["## Appendix: the details", ""]
+        return [], []
+    in_plan = {(item.kind, item.id) for item in plan(result)}
+    order = [r for r in ranked if (r.kind, r.id) in in_plan]
+    order += [r for r in ranked if r.kind == "article" and (r.kind, r.id) not in in_plan]
+    head = [f"## {APPENDIX}", ""]
     parts: list[str] = []
-    shown: set[str] = set()
+    detailed: list[Recommendation] = []
     for rec in order:
         block = _detail(rec, library)
         if not block:
             continue
-        rest = [r for r in ranked if r.id not in shown | {rec.id}]
+        rest = [r for r in ranked if r is not rec and r not in detailed]
         tail = _also(rest)
         if words("\n".join(head + parts + block + tail)) > budget:
             continue
         parts += block
-        shown.add(rec.id)
-    rest = [r for r in ranked if r.id not in shown]
-    return head + parts + _also(rest) if parts or rest else []
+        detailed.append(rec)
+    rest = [r for r in ranked if r not in detailed]
+    return (head + parts + _also(rest) if parts or rest else []), detailed
 
 
 def _detail(rec: Recommendation, library: Library) -> list[str]:

@@ -11,17 +11,24 @@ from imbalance_cli.model import Exercise, Library, Recommendation, Result, Strat
 from imbalance_cli.rank import PlanItem, plan
 from imbalance_cli.text import md
 
+#: Up to this many painful areas, "For:" names each with the pattern found there.
+SHORT_AREAS = 3
+
 
 def whose(result: Result) -> tuple[list[str], list[str]]:
     """Whose plan it is, as plain text: their areas (with the patterns found in each) and their
     goals in their own words."""
     bodymap = result.questionnaire.bodymap or bodymaps.default()
+    painful = _painful(result)
+    if len(painful) > SHORT_AREAS:
+        # Many areas: their names alone, or the line would fill page one.
+        return [bodymap.phrase(token) for token in painful], goal_texts(result)
     patterns = {t for f in result.findings.patterns for t in f.regions}
     areas: list[str] = []
     for found in result.findings.patterns:
         for token in found.regions:
             areas.append(f"{bodymap.phrase(token)} ({found.label})")
-    for token in _painful(result):
+    for token in painful:
         if token not in patterns:
             areas.append(bodymap.phrase(token))
     return list(dict.fromkeys(areas)), goal_texts(result)
@@ -121,7 +128,14 @@ def plan_notes(result: Result) -> list[str]:
     holds advice back."""
     if holding(result):
         return []
-    return list(dict.fromkeys(hit.note for hit in result.trace if hit.note))
+    shown = {(r.kind, r.id) for r in result.recommendations}
+    notes = []
+    for hit in result.trace:
+        chose = [("article", a) for a in hit.articles] + [("strategy", s) for s in hit.strategies]
+        # A note about items all held back (back exercises, for pain in many places) is moot.
+        if hit.note and (not chose or any(item in shown for item in chose)):
+            notes.append(hit.note)
+    return list(dict.fromkeys(notes))
 
 
 def how_to(result: Result) -> list[str]:
