@@ -1,0 +1,255 @@
+"""The plan is the person's own: for every persona, page one names their area and their goal,
+its top items are chosen by their own answers (not the same for everyone), the handout cites
+only what it shows, stays within its word budget and prints, before its appendix, on at most
+two pages of A4 or Letter (headless Chromium, read back with pypdf). And what a warning sign or
+a situation holds back never appears, in any format, for any case of the safety matrix."""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+import unicodedata
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from conftest import PERSONA_FILES
+from imbalance_cli.answers import read_answers
+from imbalance_cli.model import Library, Questionnaire, Recommendation, Result
+from imbalance_cli.rank import plan
+from imbalance_cli.render import fhir, html, markdown, terminal
+from imbalance_cli.render import json as json_render
+from imbalance_cli.render import plan as plans
+from imbalance_cli.rules import assess
+from test_report import _browser
+from test_safety import CASES, result_of
+
+NAMES = [p.stem for p in PERSONA_FILES]
+
+
+def _result(intake: Questionnaire, library: Library, name: str) -> Result:
+    answers = read_answers(next(p for p in PERSONA_FILES if p.stem == name), intake)
+    return assess(
+        intake, answers, library, started_at="2026-12-03T09:00:00+00:00",
+        completed_at="2026-12-03T09:20:00+00:00", client=name,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def results(intake: Questionnaire, library: Library) -> dict[str, Result]:
+    return {name: _result(intake, library, name) for name in NAMES}
+
+
+def _page_one(result: Result) -> str:
+    page = html.render(result, "client")
+    overview = page[page.index('<section class="overview">') : page.index("</section>")]
+    return htmllib.unescape(re.sub(r"<[^>]+>", " ", overview))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_page_one_is_their_area_their_goal_and_items_their_answers_chose(
+    results: dict[str, Result], library: Library, name: str
+) -> None:
+    result = results[name]
+    text = " ".join(_page_one(result).split())
+    areas, goals = plans.whose(result)
+    if areas:
+        assert f"For: {areas[0]}" in text  # their own body part, in words
+    for goal in goals:
+        assert " ".join(goal.split()) in text  # their goal, in their words
+    items = plan(result)
+    if plans.holding(result):
+        # A warning sign holds advice back: what to do about it comes first, no exercises.
+        assert items == () and "First:" in text
+        return
+    assert items, "a person without a stopping warning sign gets a plan"
+    painful = {token.split(".")[0] for token in _painful(result)}
+    for item in items:
+        assert item.title in text
+        assert item.why and item.first
+        rec = next(r for r in result.recommendations if r.id == item.id and r.kind == item.kind)
+        # Chosen by their own answers: a rule that quotes them, not general advice.
+        assert not rec.general and item.facts, (name, item.id)
+        content = (library.articles if item.kind == "article" else library.strategies)[item.id]
+        if content.regions:
+            # Never about a body part that does not hurt.
+            assert set(content.regions) & painful, (name, item.id, content.regions)
+
+
+def _painful(result: Result) -> list[str]:
+    from imbalance_cli.profile import pain_by_region
+
+    return list(pain_by_region(result.questionnaire, result.answers))
+
+
+def test_the_top_three_differ_between_people(results: dict[str, Result]) -> None:
+    """Page one's plan is not one list for everyone: nearly every person's is their own, and
+    no item leads everyone's."""
+    plans_made = [tuple(i.id for i in plan(r)) for r in results.values() if plan(r)]
+    assert len(plans_made) >= 20
+    assert len(set(plans_made)) >= len(plans_made) * 0.9
+    firsts = [p[0] for p in plans_made]
+    assert max(firsts.count(f) for f in set(firsts)) <= len(firsts) / 4
+    for item in {i for p in plans_made for i in p}:
+        assert sum(item in p for p in plans_made) < len(plans_made) / 2, item
+
+
+def test_a_goal_has_one_ladder_and_the_one_its_words_fit(
+    results: dict[str, Result], library: Library
+) -> None:
+    """ "Squat to pick up my grandchild" is about carrying a child, not lifting weights; "Walk up
+    the stairs at work" is about walking, not climbing or a physical job."""
+    expected = {
+        "knee-mri-tear": "return-child-care",
+        "several-regions-no-flags": "return-walking",
+        "new-parent-thumb-wrist": "return-child-care",
+        "hip-pinch-squat": "return-lifting",
+        "tennis-elbow-player": "return-racket",
+    }
+    for name, ladder in expected.items():
+        items = plan(results[name])
+        ladders = [i for i in items if library.strategies.get(i.id) and i.rung]
+        assert [i.id for i in ladders if i.goal] == [ladder], (name, [i.id for i in items])
+
+
+def test_a_situation_leads_and_changes_the_plan(results: dict[str, Result]) -> None:
+    assert plan(results["pregnant-28-weeks-back"])[0].id == "pregnancy-active"
+    assert plan(results["teen-footballer-knee"])[0].id == "growing-athlete"
+    assert plan(results["widespread-pain"])[0].id == "whole-body-pacing"
+    after = results["after-hip-replacement"]
+    assert plan(after)[0].id == "after-surgery"
+    walking = next(i for i in plan(after) if i.id == "return-walking")
+    assert any("surgical team" in text for _, text in walking.adapted)
+    held = {r.id: r.withheld or "" for r in after.withheld}
+    assert "surgery" in held.get("return-gardening", "")
+
+
+def _cited(page: str) -> list[str]:
+    part = page[page.index('<section class="sources">') :] if 'class="sources"' in page else ""
+    return [
+        htmllib.unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", part)
+    ]
+
+
+def _sources_of(recs: list[Recommendation], library: Library) -> set[str]:
+    out: set[str] = set()
+    for rec in recs:
+        item = (library.articles if rec.kind == "article" else library.strategies).get(rec.id)
+        sources = list(item.sources) if item else []
+        for eid in rec.exercises:
+            sources += library.exercises[eid].sources
+        out |= {s.citation for s in sources}
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_handout_cites_only_what_it_shows_and_keeps_to_its_budget(
+    results: dict[str, Result], library: Library, name: str
+) -> None:
+    result = results[name]
+    text, _ = markdown.client(result)
+    assert markdown.words(text) <= markdown.CLIENT_WORDS
+    _, shown = markdown.client(result, embedded=True)  # what the HTML handout shows
+    page = html.render(result, "client")
+    cited = _cited(page)
+    allowed = _sources_of(shown, library)
+    unrelated = [c for c in cited if not any(a in c for a in allowed) and "noise" not in c]
+    assert not unrelated, (name, unrelated)
+    if plans.holding(result):
+        held = [r for r in result.recommendations if r.after_clinician or r.kind == "strategy"]
+        only_held = _sources_of(held, library) - allowed
+        assert not [c for c in cited if any(h in c for h in only_held)]
+
+
+def _handout(result: Result) -> str:
+    """The client's HTML handout without its appendix and sources: what prints first."""
+    page = html.render(result, "client")
+    body = page[page.index("<body>") + len("<body>") : page.index("</body>")]
+    for cut in ('<section class="appendix">', '<section class="sources">'):
+        if cut in body:
+            body = body[: body.index(cut)]
+    return body
+
+
+@pytest.mark.parametrize("paper", ["A4", "letter"])
+def test_every_handout_prints_on_two_pages_before_its_appendix(
+    tmp_path: Path, results: dict[str, Result], paper: str
+) -> None:
+    """Every persona's handout (up to its appendix) in one document, each starting a page: the
+    pages between one person's name and the next are that handout's."""
+    pypdf = pytest.importorskip("pypdf")
+    first = html.render(next(iter(results.values())), "client")
+    head = first[: first.index("<body>") + len("<body>")]
+    head = head.replace("@page {", f"@page {{ size: {paper};", 1)
+    parts = [
+        f'<div style="break-before: page">{_handout(result)}</div>' for result in results.values()
+    ]
+    source = tmp_path / "all.html"
+    source.write_text(head + "".join(parts) + "</body></html>", encoding="utf-8")
+    pdf = tmp_path / "all.pdf"
+    _browser(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", source.as_uri())
+    pages = [
+        unicodedata.normalize("NFKC", p.extract_text()) for p in pypdf.PdfReader(str(pdf)).pages
+    ]
+    starts = []
+    for name in results:
+        marker = f"Client: {name}"
+        starts.append(next(i for i, t in enumerate(pages) if marker in t.replace("\n", " ")))
+    assert starts == sorted(starts)
+    counts = {
+        name: (starts[n + 1] if n + 1 < len(starts) else len(pages)) - starts[n]
+        for n, name in enumerate(results)
+    }
+    assert max(counts.values()) <= 2, {k: v for k, v in counts.items() if v > 2}
+
+
+HELD_CASES = [case for case in CASES if case[1] in ("screen", "words")]
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", htmllib.unescape(re.sub(r"<[^>]+>", " ", text)).lower())
+
+
+def _content(rec: Recommendation, library: Library) -> list[str]:
+    item = (library.articles if rec.kind == "article" else library.strategies).get(rec.id)
+    if item is None:
+        return []
+    texts = [item.summary]
+    texts += list(getattr(item, "steps", ()) or ())
+    texts += [rung.step for rung in getattr(item, "ladder", ()) or ()]
+    return [t for t in texts if len(t) > 40]
+
+
+@pytest.mark.parametrize(
+    ("alert", "route", "overrides"), HELD_CASES, ids=[f"{a}-{r}" for a, r, _ in HELD_CASES]
+)
+def test_what_is_held_back_never_appears_in_any_format(
+    intake: Questionnaire, library: Library, alert: str, route: str, overrides: dict[str, Any]
+) -> None:
+    result = result_of(intake, library, overrides)
+    console = Console(width=120, color_system=None, file=StringIO(), record=True)
+    console.print(terminal.summary(result))
+    outputs = {
+        "markdown (trainer)": markdown.render(result, "trainer"),
+        "markdown (client)": markdown.render(result, "client"),
+        "html (trainer)": html.render(result, "trainer"),
+        "html (client)": html.render(result, "client"),
+        "json": json_render.render(result),
+        "fhir": json.dumps(fhir.bundle(result)),
+        "terminal": console.export_text(),
+    }
+    flat = {name: _flat(text) for name, text in outputs.items()}
+    shown = {_flat(t) for rec in result.recommendations for t in _content(rec, library)}
+    for rec in result.withheld:
+        for text in _content(rec, library):
+            snippet = _flat(text)
+            if snippet in shown:
+                continue  # the same words belong to an item that is shown
+            for name, out in flat.items():
+                assert snippet not in out, (alert, route, rec.id, name)
+    if result.withheld:
+        assert any(rec.id in outputs["markdown (trainer)"] for rec in result.withheld)
