@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -332,3 +333,44 @@ def test_compare_lists_each_region_s_changed_answers_and_takes_a_client(tmp_path
     imbalance("run", "--answers", str(INTAKE), "--no-input", "--client", "Bo")
     once = imbalance("compare", "--client", "Bo")
     assert once.returncode == 1 and "Bo has no questionnaire completed twice" in once.stderr
+
+
+def test_age_and_writing_hand_are_asked_once_for_a_client(tmp_path: Path) -> None:
+    """The side-to-side check after an intake does not ask the client's age or writing hand
+    again: they come from the intake (and it says so); past the questionnaire's window
+    (``known_for_days``) they are asked again."""
+    import sqlite3
+
+    intake_answers = (EXAMPLES / "runner-knee.yaml").read_text()
+    intake_answers = re.sub(r"(?m)^writing_hand: .*$", "writing_hand: left", intake_answers)
+    first = tmp_path / "intake.yaml"
+    first.write_text(intake_answers)
+    run = imbalance("run", "--answers", str(first), "--no-input", "--client", "Ann Lee",
+                    "--out", str(tmp_path / "i.md"))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    age = re.search(r"(?m)^age: (\d+)$", intake_answers)
+    assert age is not None
+    check = tmp_path / "check.yaml"
+    check.write_text(
+        "check_today: [none]\ngrip_meter: false\nsingle_leg_stance: {left: 30, right: 28}\n"
+        "heel_raise: {left: 25, right: 15}\nsingle_leg_bridge: {left: 12, right: 11}\n"
+        "side_plank: {left: 40, right: 38}\nsit_to_stand: 13\n"
+    )
+    out = tmp_path / "s.json"
+    run = imbalance("run", "side-to-side", "--answers", str(check), "--no-input",
+                    "--client", "ann lee", "--json", str(out))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    said = " ".join(run.stderr.split())
+    assert "Already known about Ann Lee, so not asked again" in said
+    assert "Writing hand: Left (session 1 of " in said
+    doc = json.loads(out.read_text())
+    assert doc["answers"]["age"] == int(age.group(1))
+    assert doc["answers"]["writing_hand"] == "left"
+    # A year later the facts are stale: --no-input now stops on them, named.
+    with sqlite3.connect(tmp_path / "data" / "imbalance.db") as db:
+        db.execute("UPDATE sessions SET started_at = '2025-01-02T09:00:00+00:00', "
+                   "completed_at = '2025-01-02T09:20:00+00:00'")  # fmt: skip
+    run = imbalance("run", "side-to-side", "--answers", str(check), "--no-input",
+                    "--client", "Ann Lee", "--no-save")  # fmt: skip
+    assert run.returncode != 0
+    assert "age: " in run.stderr and "writing_hand: " in run.stderr

@@ -360,6 +360,9 @@ class Question:
     when: Condition | None = None
     region: str | None = None
     reassess: Reassess = Reassess.KEEP
+    #: A fact about the person (age, writing hand): an answer this client gave to a question of
+    #: the same id, in any questionnaire, within this many days is used without asking again.
+    known_for_days: int | None = None
     #: Paired questions: the test's id (both sides share it), this copy's side, which way is
     #: better, and the day-to-day noise of the test (in its unit) with the source that gives it.
     pair: str | None = None

@@ -202,6 +202,7 @@ def read_question(
         none_label=text_field(f, "none", sink, "question"),
         role=role,
         for_reader=for_reader,
+        known_for_days=_days(f.get("known_for_days"), sink),
         reassess=_reassess(f.get("reassess"), sink, section_reassess, qtype, role),
         better=better,
         noise=noise,
@@ -211,6 +212,19 @@ def read_question(
     if qtype is not QuestionType.PAIRED:
         return [(question, f.get("when"))]
     return [(_side(question, side), f.get("when")) for side in SIDES]
+
+
+def _days(node: Node | None, sink: Sink) -> int | None:
+    """``known_for_days``: a whole number of days, 1 to 3650."""
+    if node is None:
+        return None
+    value = as_number(node, sink, "known_for_days")
+    if value is None:
+        return None
+    if not isinstance(value, int) or not 1 <= value <= 3650:
+        sink.add(node, f"known_for_days is a whole number of days from 1 to 3650, not {value}")
+        return None
+    return value
 
 
 def _for_reader(node: Node | None, sink: Sink) -> str | bool:

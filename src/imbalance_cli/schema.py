@@ -297,6 +297,14 @@ def build() -> dict[str, Any]:
                 type=["string", "boolean"],
                 minLength=1,
             ),
+            "known_for_days": _d(
+                "A fact about the person (age, writing hand): the client's answer to a question "
+                "of the same id, from any questionnaire, within this many days is used without "
+                "asking again.",
+                type="integer",
+                minimum=1,
+                maximum=3650,
+            ),
             "reassess": _reassess(),
             "when": _d(
                 "Ask the question only when this condition on earlier answers holds.",

@@ -31,7 +31,7 @@ QUESTIONNAIRE_FIELDS = (
 SECTION_FIELDS = ("id", "title", "intro", "when", "repeat", "reassess", "questions")
 QUESTION_FIELDS = (
     "id", "type", "text", "label", "help", "required", "choices", "min", "max", "integer",
-    "unit", "better", "noise", "anchors", "regions", "none", "role", "for_reader", "reassess",
+    "unit", "better", "noise", "anchors", "regions", "none", "role", "for_reader", "known_for_days", "reassess",
     "when",
 )  # fmt: skip
 NOISE_FIELDS = ("amount", "source")

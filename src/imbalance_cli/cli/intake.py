@@ -72,8 +72,9 @@ def run(
     q, library = _load(questionnaire, max_size)
     outputs.check()
     ui = _ui()
+    known = intake.known_facts(q, name, ui) if name else {}
     prepared = intake.prepare(
-        q, answers, no_input=no_input, interactive=intake.interactive(), ui=ui
+        q, answers, no_input=no_input, interactive=intake.interactive(), ui=ui, known=known
     )
     finished = intake.run(
         q, library, questionnaire, prepared, client=name, outputs=outputs, save=not no_save,

@@ -148,17 +148,19 @@ def prepare(
     no_input: bool,
     interactive: bool,
     ui: Ui,
+    known: Mapping[str, AnswerValue] | None = None,
 ) -> Prepared:
-    """Read prefilled answers; with ``no_input``, refuse missing required answers (unless an
-    emergency ends the intake, as an interactive run would offer); without a terminal and with
-    questions left, refuse at once instead of waiting."""
+    """Read prefilled answers (on top of ``known``, the facts the store already has about the
+    client); with ``no_input``, refuse missing required answers (unless an emergency ends the
+    intake, as an interactive run would offer); without a terminal and with questions left,
+    refuse at once instead of waiting."""
     from imbalance_cli.answers import read_answers
 
-    prefilled: dict[str, AnswerValue] = {}
+    prefilled: dict[str, AnswerValue] = dict(known or {})
     notes: list[str] = []
     expanded: set[str] = set()
     if answers_file is not None:
-        prefilled = read_answers(answers_file, q, notes=notes, expanded=expanded)
+        prefilled.update(read_answers(answers_file, q, notes=notes, expanded=expanded))
     for note in notes:
         ui.note(note)
     flow = Flow(q)
@@ -181,6 +183,57 @@ def prepare(
             "(add --no-input to never prompt)"
         )
     return Prepared(prefilled, needs_prompt)
+
+
+def known_facts(q: Questionnaire, client: str, ui: Ui) -> dict[str, AnswerValue]:
+    """Facts about a known client (their age, their writing hand) that a questionnaire marks
+    ``known_for_days``: the newest answer to a question of the same id, in any of the client's
+    completed sessions, given within that many days, so it is not asked again. Says what was
+    carried over and from when. Nothing when the store or the client does not exist yet."""
+    from datetime import timedelta
+
+    from imbalance_cli import resources
+    from imbalance_cli.answers import check
+    from imbalance_cli.facts import describe_answer
+    from imbalance_cli.store import FILENAME, Store
+
+    wanted = {x.id: x for x in q.questions if x.known_for_days}
+    folder = resources.data_dir()
+    if not wanted or not (folder / FILENAME).is_file():
+        return {}
+    found: dict[str, AnswerValue] = {}
+    said: list[str] = []
+    today = datetime.now(timezone.utc)
+    with Store.open(folder, read_only=True) as store:
+        for row in store.sessions(client):
+            if not row.finished or not wanted.keys() - found.keys():
+                continue
+            when = _moment(row.completed_at or row.started_at)
+            stored = store.answers(row.id)
+            for qid, question in wanted.items():
+                days = question.known_for_days or 0
+                if qid in found or qid not in stored or when is None:
+                    continue
+                if today - when > timedelta(days=days):
+                    continue
+                try:
+                    found[qid] = check(question, stored[qid])
+                except ImbalanceError:
+                    continue  # a value the question no longer accepts is asked again
+                value = describe_answer(question, found[qid])
+                said.append(f"{question.short}: {value} (session {row.id} of {when.date()})")
+        name = store.client_name(client)
+    if said:
+        ui.note(f"Already known about {name}, so not asked again: {'; '.join(said)}")
+    return found
+
+
+def _moment(stamp: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _missing_text(question: Question, answers: Mapping[str, AnswerValue], q: Questionnaire) -> str:
