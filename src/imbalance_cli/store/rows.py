@@ -107,9 +107,8 @@ class NewSession:
     result_json: str | None
     #: (question id, position, value as JSON), in order.
     answers: tuple[tuple[str, int, str], ...]
-    #: The session it re-assesses: an id in this store, or the index of an earlier record.
+    #: The session it re-assesses, by its id in this store.
     previous_id: int | None = None
-    previous_index: int | None = None
 
 
 class _Damaged:

@@ -1,0 +1,135 @@
+"""Two writers on the same data (issue 25): imports of one bundle at once add each session once
+and each says truly what it added; a session is answered by one imbalance at a time.
+
+Real processes of the installed command, started together. ``IMBALANCE_TRIALS`` (default 3)
+sets how many times each trial runs; the note on issue 25 gives the counts of a longer run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import PERSONA_FILES, installed_command
+from imbalance_cli import loader, resources
+from imbalance_cli.answers import read_answers
+from imbalance_cli.store import Store
+from imbalance_cli.workflow import listed, transfer
+
+TRIALS = int(os.environ.get("IMBALANCE_TRIALS", "3"))
+PROCESSES = 8
+
+
+def _bundle(tmp_path: Path) -> tuple[Path, int]:
+    """A bundle of 17 sessions (the sixteen personas and one again, started later), made in
+    process from a store of their own; and how many answers they hold."""
+    library = loader.load_library(resources.library_paths())
+    intake = loader.load_questionnaire(resources.resolve("intake"), library)
+    order = {q.id: i for i, q in enumerate(intake.questions)}
+    answers_total = 0
+    with Store.open(tmp_path / "source") as store:
+        for n, persona in enumerate([*PERSONA_FILES, PERSONA_FILES[0]]):
+            answers = read_answers(persona, intake)
+            sid = store.start(
+                questionnaire_id=intake.id, version=intake.version, sha256=intake.sha256,
+                source="intake", client=f"Client {n % 5}",
+                started_at=f"2026-03-{1 + n:02d}T09:00:00+00:00",
+            )  # fmt: skip
+            store.save_answers(sid, answers, order, *listed(intake, answers))
+            store.set_status(sid, "complete", completed_at=f"2026-03-{1 + n:02d}T09:40:00+00:00")
+            answers_total += len(answers)
+        data = transfer.export(store, store.sessions())
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(data))
+    return path, answers_total
+
+
+def _imports_at_once(data: Path, bundle: Path) -> list[subprocess.CompletedProcess[str]]:
+    env = {k: v for k, v in os.environ.items() if k != "IMBALANCE_DATA_DIR"}
+    command = [installed_command(), "--data-dir", str(data), "sessions", "import", str(bundle)]
+    procs = [
+        subprocess.Popen(
+            command,
+            env=env,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(PROCESSES)
+    ]
+    out = []
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=300)
+        out.append(subprocess.CompletedProcess(command, proc.returncode, stdout, stderr))
+    return out
+
+
+def _said(run: subprocess.CompletedProcess[str]) -> tuple[int, set[int]]:
+    """What one import said it added, and the bundle refs it said were already here."""
+    added = re.search(r"Imported (\d+) session\(s\)", run.stderr)
+    here = {int(r) for r in re.findall(r"the bundle's session (\d+) is session", run.stderr)}
+    return (int(added.group(1)) if added else 0), here
+
+
+@pytest.mark.parametrize("before", [0, 1], ids=["empty store", "store with a session"])
+def test_eight_imports_of_one_bundle_at_once_add_each_session_once(
+    tmp_path: Path, before: int
+) -> None:
+    """However the eight interleave, the store ends with one copy of each session, the imports'
+    "Imported N" add up to the bundle, and each import accounts for every session of the
+    bundle: added by it, or named as already here."""
+    bundle, answers_total = _bundle(tmp_path)
+    refs = {s["ref"] for s in json.loads(bundle.read_text())["sessions"]}
+    assert len(refs) == 17
+    for trial in range(TRIALS):
+        data = tmp_path / f"trial{trial}"
+        with Store.open(data) as store:
+            if before:
+                sid = store.start(
+                    questionnaire_id="intake", version="1", sha256="x", source="intake",
+                    client="Someone else",
+                )  # fmt: skip
+                store.save_answers(sid, {"age": 50}, {})
+        runs = _imports_at_once(data, bundle)
+        said = [_said(run) for run in runs]
+        for run, (added, here) in zip(runs, said, strict=True):
+            assert run.returncode == 0, run.stderr
+            assert "error" not in run.stderr, run.stderr
+            assert added + len(here) == 17, run.stderr
+        assert sum(added for added, _ in said) == 17, [r.stderr for r in runs]
+        with Store.open(data) as store:
+            assert store.integrity() == "ok"
+            assert len(store.sessions()) == before + 17
+            count = store.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+            assert count == answers_total + before
+            keys = [r[0] for r in store.db.execute("SELECT fingerprint FROM sessions")]
+            assert len(set(keys)) == len(keys)
+        again = _imports_at_once(data, bundle)[0]
+        assert "Imported nothing new." in again.stderr
+
+
+def test_a_bundle_holding_two_equal_sessions_adds_both_once(tmp_path: Path) -> None:
+    """Two sessions alike in questionnaire, start and answers (two clients answered the same at
+    the same second) are two sessions: both come in, and a second import finds both here."""
+    bundle, _ = _bundle(tmp_path)
+    data = json.loads(bundle.read_text())
+    twin = dict(data["sessions"][0], ref=1000, client="Twin")
+    data["sessions"].append(twin)
+    bundle.write_text(json.dumps(data))
+    target = tmp_path / "target"
+    first = _imports_at_once(target, bundle)
+    assert sum(_said(run)[0] for run in first) == 18
+    with Store.open(target) as store:
+        assert len(store.sessions()) == 18
+        (twice,) = store.db.execute(
+            "SELECT fingerprint FROM sessions GROUP BY fingerprint HAVING COUNT(*) = 2"
+        ).fetchall()
+        assert twice[0] is not None
+    added, here = _said(_imports_at_once(target, bundle)[0])
+    assert added == 0 and here == {s["ref"] for s in data["sessions"]}
