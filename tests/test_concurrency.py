@@ -11,7 +11,9 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,3 +135,168 @@ def test_a_bundle_holding_two_equal_sessions_adds_both_once(tmp_path: Path) -> N
         assert twice[0] is not None
     added, here = _said(_imports_at_once(target, bundle)[0])
     assert added == 0 and here == {s["ref"] for s in data["sessions"]}
+
+
+# -- one writer per session: two terminals on one session ------------------------------------
+
+pexpect = pytest.importorskip("pexpect")
+
+DOWN, UP, SPACE, ENTER, CTRL_C = "\x1b[B", "\x1b[A", " ", "\r", "\x03"
+MINI = """
+id: mini
+title: Mini intake
+version: "1"
+sections:
+  - id: safety
+    title: Safety check
+    questions:
+      - id: flags
+        type: multi
+        text: Any of these?
+        choices: [{id: saddle, label: Saddle numbness}, {id: none, label: None of these, exclusive: true}]
+  - id: pain
+    title: Where it hurts
+    questions:
+      - {id: regions, type: body_regions, text: Where does it hurt?, regions: [neck, knee]}
+      - {id: knee_worst, type: scale, text: Knee pain at worst?, when: {question: regions, includes: knee}}
+      - {id: notes, type: text, text: Anything else?, required: false}
+"""
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """Spawn the installed command in a pseudo-terminal, on one store; every child is closed."""
+    env = {
+        **os.environ,
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "TERM": "xterm",
+        "IMBALANCE_DATA_DIR": str(tmp_path / "data"),
+    }
+    (tmp_path / "mini.yaml").write_text(MINI)
+    children: list[Any] = []
+
+    def spawn(*args: str) -> Any:
+        child = pexpect.spawn(
+            installed_command(), list(args), env=env, cwd=str(tmp_path), encoding="utf-8",
+            timeout=30, dimensions=(40, 200),
+        )  # fmt: skip
+        children.append(child)
+        return child
+
+    yield spawn
+    for child in children:
+        child.close(force=True)
+
+
+def _interrupted_session(spawn: Callable[..., Any]) -> None:
+    """Session 1, with the warning-sign screen answered and the rest to do."""
+    child = spawn("run", "mini.yaml", "--client", "Sam")
+    child.expect("Any of these")
+    child.send(UP + SPACE + ENTER)  # none of these
+    child.expect("Where does it hurt")
+    child.send(CTRL_C)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+def _ended(child: Any) -> str:
+    child.expect(pexpect.EOF)
+    child.close()
+    return str(child.before or "")
+
+
+def _answers(tmp_path: Path) -> dict[str, object]:
+    with Store.open(tmp_path / "data") as store:
+        assert store.integrity() == "ok"
+        return store.answers(1)
+
+
+def test_a_second_resume_is_told_who_has_the_session_and_the_first_goes_on(
+    tmp_path: Path, terminal: Callable[..., Any]
+) -> None:
+    _interrupted_session(terminal)
+    first = terminal("resume", "1")
+    first.expect("Where does it hurt")
+    second = terminal("resume", "1")
+    told = _ended(second)
+    assert second.exitstatus == 1, told
+    assert "session 1 is open in another imbalance:" in told
+    assert f"(process {first.pid}), answering it since " in told
+    assert "imbalance sessions show 1" in told and "imbalance resume 1 --take-over" in told
+    assert "Traceback" not in told and "internal error" not in told
+    first.send(SPACE + ENTER)  # neck
+    first.expect("Anything else")
+    first.send("from the first terminal" + ENTER)
+    _ended(first)
+    assert first.exitstatus == 0
+    assert _answers(tmp_path) == {
+        "flags": ["none"],
+        "regions": ["neck"],
+        "notes": "from the first terminal",
+    }
+
+
+def test_take_over_stops_the_first_at_its_next_answer_with_its_answers_kept(
+    tmp_path: Path, terminal: Callable[..., Any]
+) -> None:
+    """The first terminal's next answer is refused and it says so, naming the answer; the one
+    that took over finishes the session from the answers saved before."""
+    _interrupted_session(terminal)
+    first = terminal("resume", "1")
+    first.expect("Where does it hurt")
+    second = terminal("resume", "1", "--take-over")
+    second.expect("Took session 1 over from")
+    second.expect("Where does it hurt")
+    first.send(SPACE + ENTER)  # neck: not saved
+    stopped = _ended(first)
+    assert first.exitstatus == 1, stopped
+    assert "session 1 was taken over by" in stopped and f"(process {second.pid})" in stopped
+    assert "your answer to 'Where does it hurt?' (Neck) was not saved" in stopped
+    assert "The 1 answer(s) saved before are kept in session 1" in stopped
+    assert "Traceback" not in stopped and "internal error" not in stopped
+    second.send(DOWN + SPACE + ENTER)  # the left knee
+    second.expect("Knee pain at worst")
+    second.send("5" + ENTER)
+    second.expect("Anything else")
+    second.send(ENTER)
+    _ended(second)
+    assert second.exitstatus == 0
+    assert _answers(tmp_path) == {
+        "flags": ["none"],
+        "regions": ["knee.left"],
+        "knee_worst": 5,
+        "notes": None,
+    }
+    with Store.open(tmp_path / "data") as store:
+        assert store.session(1).status == "complete"
+
+
+def test_resume_takes_the_lease_of_a_killed_imbalance(
+    tmp_path: Path, terminal: Callable[..., Any]
+) -> None:
+    """kill -9 leaves the lease behind; its process is gone, so resume takes it, says whose it
+    was, and continues with every answer the killed one saved."""
+    _interrupted_session(terminal)
+    first = terminal("resume")
+    first.expect("Where does it hurt")
+    first.send(SPACE + ENTER)  # neck, saved
+    first.expect("Anything else")
+    killed = first.pid
+    first.kill(9)
+    first.close(force=True)
+    with Store.open(tmp_path / "data") as store:
+        lease = store.lease(1)
+        assert lease is not None and lease.held and lease.pid == killed
+    again = terminal("resume")
+    again.expect(f"process {killed}")
+    again.expect("its process is no longer running")
+    again.expect("Anything else")
+    again.send("after the crash" + ENTER)
+    _ended(again)
+    assert again.exitstatus == 0
+    assert _answers(tmp_path) == {
+        "flags": ["none"],
+        "regions": ["neck"],
+        "notes": "after the crash",
+    }

@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from imbalance_cli.engine import Flow, Progress
-from imbalance_cli.errors import Interrupted
+from imbalance_cli.errors import AnswersChanged, Interrupted
 from imbalance_cli.model import AlertLevel, AnswerValue, FiredAlert, Questionnaire
 from imbalance_cli.prompts import BACK, Prompter, _Back
-from imbalance_cli.rules import fired_alerts
+from imbalance_cli.rules import describe_answer, fired_alerts
 
 SaveHook = Callable[[Mapping[str, AnswerValue]], None]
 
@@ -37,6 +37,11 @@ def run_session(
     ``carried`` (a re-assessment) holds last time's answers to questions not asked again: each
     is filled in, unasked, when its question comes up, so a question that only shows because
     of a new answer (a region that hurts now) is still asked, and one hidden now is dropped.
+
+    A save the hook refuses with AnswersChanged (another writer changed answers since they were
+    read) is not lost silently: the newer answers are taken, each one that differs is shown,
+    and its question is asked again with the newer answer chosen; the person's own answer is
+    kept where it did not collide.
     """
     flow = Flow(questionnaire, reassessment=reassessment)
     answers = flow.prune(prefilled or {})
@@ -59,6 +64,40 @@ def run_session(
 
     def go_back() -> None:
         again.add(history.pop())
+
+    def save(just: str | None) -> None:
+        """Hand the answers to the save hook; on AnswersChanged, take the stored answers, show
+        what differs, keep ``just`` (the answer just given) unless it collided, and save again."""
+        nonlocal answers
+        while on_change is not None:
+            try:
+                on_change(answers)
+                return
+            except AnswersChanged as exc:
+                merged = dict(exc.answers)
+                if just is not None and just not in exc.changed and just in answers:
+                    merged[just] = answers[just]
+                answers = flow.prune(merged)
+                for qid in exc.changed:
+                    question = questionnaire.question(qid)
+                    if question is None:
+                        continue
+                    if qid in answers:
+                        now = describe_answer(question, answers[qid], questionnaire.bodymap)
+                        prompter.notice(
+                            f"'{question.short}' was answered in another imbalance meanwhile: "
+                            f"{now}. Please answer it again (that answer is chosen)."
+                        )
+                        remembered[qid] = answers[qid]
+                        again.add(qid)
+                    else:
+                        prompter.notice(
+                            f"'{question.short}' was cleared in another imbalance meanwhile; "
+                            "it is asked again if it still applies."
+                        )
+                        remembered.pop(qid, None)
+                answers_given.update(answers)
+                history[:] = [q.id for q in flow.order if q.id in answers and q.id not in again]
 
     def progress() -> Progress:
         return flow.progress({k: v for k, v in answers.items() if k not in again})
@@ -101,8 +140,7 @@ def run_session(
         if carried and question.id in carried and question.id not in answers_given:
             answers[question.id] = carried[question.id]
             answers = flow.prune(answers)
-            if on_change:
-                on_change(answers)
+            save(None)
             continue
         if question.section != current_section:
             prompter.section(flow.section_of(question))
@@ -135,7 +173,7 @@ def run_session(
         answers_given.add(question.id)
         answers = flow.prune(answers)
         history.append(question.id)
-        if on_change and changed:
-            on_change(answers)
+        if changed:
+            save(question.id)
         if show_new_alerts():
             return answers
