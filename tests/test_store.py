@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.store import (
@@ -308,3 +310,23 @@ def test_a_version_3_store_migrates_to_fingerprints_revisions_and_leases(tmp_pat
         assert store.save_answers(
             1, {"age": 41}, {}, writer=_writer("ana"), base={"age": 0, "notes": 0}
         ) == {"age": 1}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.lists(st.text(), max_size=5)
+    | st.lists(st.integers(), max_size=3)
+)
+def test_answers_are_stored_as_json_dumps_writes_them(value: object) -> None:
+    """Stored answers are compared as text to tell a change: the fast encoder must write what
+    json.dumps wrote before it."""
+    from imbalance_cli.store.rows import answer_json
+
+    assert answer_json(value) == json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        assert answer_json(tuple(value)) == json.dumps(value, ensure_ascii=False)

@@ -7,14 +7,13 @@ SQL that PostgreSQL accepts too.
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from imbalance_cli.model import AnswerValue, to_plain
-from imbalance_cli.store.rows import fingerprint
+from imbalance_cli.store.rows import answer_json, fingerprint
 from imbalance_cli.store.schema import STATUSES
 from imbalance_cli.store.writing import (
     Lease,
@@ -27,9 +26,6 @@ from imbalance_cli.store.writing import (
     take,
 )
 
-#: One encoder for every answer (json.dumps would build a new one per call for ensure_ascii=False).
-_encode = json.JSONEncoder(ensure_ascii=False).encode
-
 
 def now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
@@ -37,7 +33,7 @@ def now() -> str:
 
 def encoded(value: AnswerValue) -> str:
     """An answer as the store keeps it: JSON, tuples as lists, text as written."""
-    return _encode(to_plain(value))
+    return answer_json(to_plain(value))
 
 
 @contextlib.contextmanager

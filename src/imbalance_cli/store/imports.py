@@ -81,14 +81,14 @@ class Importing:
         return session_id, True
 
     def _here(self, key: str, import_key: str) -> int | None:
-        row = self.db.execute(
-            "SELECT id FROM sessions WHERE import_key = ?", (import_key,)
-        ).fetchone()
-        candidates = [row] if row is not None else []
-        candidates += self.db.execute(
-            "SELECT id FROM sessions WHERE fingerprint = ? ORDER BY id", (key,)
+        """The session already here that stands for this one: the one brought in under this
+        import key, else the first with this fingerprint that this import has not matched."""
+        rows = self.db.execute(
+            "SELECT id, import_key FROM sessions WHERE import_key = ? OR fingerprint = ?",
+            (import_key, key),
         ).fetchall()
-        for (session_id,) in candidates:
+        rows.sort(key=lambda row: (row[1] != import_key, row[0]))
+        for session_id, _ in rows:
             if session_id not in self._matched:
                 self._matched.add(session_id)
                 return int(session_id)

@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from imbalance_cli.model import AnswerValue
@@ -73,6 +74,23 @@ def worst_pain(answers: Mapping[str, AnswerValue], ids: Iterable[str]) -> float 
         if isinstance(v, (int, float)) and not isinstance(v, bool)
     ]
     return max(values) if values else None
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def answer_json(value: object) -> str:
+    """An answer as the store keeps it: exactly ``json.dumps(value, ensure_ascii=False)``, made
+    without building an encoder for each of the thousands of answers an import writes."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else ("true" if value else "false")
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return "[" + ", ".join(map(encode_basestring, value)) + "]"
+    return _encode(value)  # floats (NaN, Infinity) and anything else, as json writes them
 
 
 def fingerprint(

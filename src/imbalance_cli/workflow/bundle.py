@@ -18,6 +18,7 @@ from typing import IO, Any
 from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.jsonstream import JSONStreamError, NotUTF8, ObjectStream
 from imbalance_cli.store import STATUSES, NewSession, fingerprint
+from imbalance_cli.store.rows import answer_json
 
 FORMAT = "imbalance-sessions"
 FORMAT_VERSION = 1
@@ -295,7 +296,7 @@ class Checks:
                     f"{here}.value: an answer is text, true/false, a number, a list of ids or null"
                 )
                 continue
-            out.append((qid, value, _encode(value)))
+            out.append((qid, value, answer_json(value)))
         return out
 
     def raise_if_any(self, path: Path, what: str) -> None:

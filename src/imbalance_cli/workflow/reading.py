@@ -20,14 +20,16 @@ class Reading:
         self._flows = {False: Flow(questionnaire), True: Flow(questionnaire, reassessment=True)}
         self._types = self._flows[False].types
         self._worst = [q.id for q in questionnaire.with_role(Role.PAIN_WORST)]
+        #: The alerts, most urgent first: the first that fires is the session's level.
+        self._alerts = sorted(questionnaire.alerts, key=lambda a: a.level.rank)
 
     def listed(self, answers: Mapping[str, AnswerValue]) -> tuple[str, float | None]:
         """What the store lists a session by: its most urgent warning sign (or "none") and its
         worst pain."""
-        levels = [
-            a.level for a in self.questionnaire.alerts if evaluate(a.when, answers, self._types)
-        ]
-        top = min(levels, key=lambda lv: lv.rank).value if levels else "none"
+        top = next(
+            (a.level.value for a in self._alerts if evaluate(a.when, answers, self._types)),
+            "none",
+        )
         return top, worst_pain(answers, self._worst)
 
     def fit(
