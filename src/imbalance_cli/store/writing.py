@@ -46,9 +46,7 @@ class Writer:
 
     @classmethod
     def here(cls) -> Writer:
-        return cls(
-            _account(), os.uname().nodename or "this computer", os.getpid(), os.urandom(12).hex()
-        )
+        return cls(_account(), _host(), os.getpid(), os.urandom(12).hex())
 
 
 def _account() -> str:
@@ -57,7 +55,13 @@ def _account() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (a container): the number will do
-        return f"uid {os.getuid()}"
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "this account"
+
+
+def _host() -> str:
+    if hasattr(os, "uname"):
+        return os.uname().nodename or "this computer"
+    return os.environ.get("COMPUTERNAME", "this computer")
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,11 @@ def _when(stamp: str) -> str:
 
 
 def process_alive(pid: int) -> bool:
-    """Is a process of this host still running? (A zombie, killed but not yet reaped, is not.)"""
+    """Is a process of this host still running? (A zombie, killed but not yet reaped, is not.)
+    Where that cannot be asked safely (Windows, where os.kill ends the process), it is taken
+    to be running, and the lease goes stale by time alone."""
+    if os.name == "nt":
+        return True
     if pid <= 0:
         return False
     try:

@@ -18,6 +18,7 @@ from imbalance_cli.workflow.reading import Reading as Reading
 from imbalance_cli.workflow.reading import fit
 from imbalance_cli.workflow.reading import listed as listed
 from imbalance_cli.workflow.saving import Saver as Saver
+from imbalance_cli.workflow.saving import release as release
 from imbalance_cli.workflow.saving import saver as saver
 
 

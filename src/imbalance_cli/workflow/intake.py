@@ -25,6 +25,7 @@ from imbalance_cli.workflow import (
     confirm_defaults,
     load_session,
     reassessment,
+    release,
     resume_target,
     source_of,
 )
@@ -265,16 +266,17 @@ def resume(
             taken = store.acquire(row.id, writer, take_over=take_over)
         except SessionHeld as exc:
             raise SessionHeld(exc.lease, ui.prefix) from None
-        _say_taken(row.id, taken, ui)
-        # Read after the lease is ours, so that the answers and their revisions are the latest.
-        loaded = load_session(store, row.id)
-        for warning in loaded.warnings:
-            ui.note(warning)
-        saver = Saver(
-            store, row.id, loaded.questionnaire, ui.prefix, writer=writer, base=loaded.revisions,
-            saved=loaded.answers, reassessment=row.previous_id is not None,
-        )  # fmt: skip
         try:
+            _say_taken(row.id, taken, ui)
+            # Read after the lease is ours, so the answers and their revisions are the latest.
+            loaded = load_session(store, row.id)
+            for warning in loaded.warnings:
+                ui.note(warning)
+            saver = Saver(
+                store, row.id, loaded.questionnaire, ui.prefix, writer=writer,
+                base=loaded.revisions, saved=loaded.answers,
+                reassessment=row.previous_id is not None,
+            )  # fmt: skip
             carried = defaults = None
             if row.previous_id is not None:
                 # A re-assessment goes on carrying the last session's answers over.
@@ -296,7 +298,7 @@ def resume(
                 outputs, saver, row.previous_id, ui=ui,
             )  # fmt: skip
         except BaseException:
-            saver.release()
+            release(store, row.id, writer)
             raise
 
 

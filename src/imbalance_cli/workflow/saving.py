@@ -81,8 +81,7 @@ class Saver:
     def release(self) -> None:
         """Let the lease go if this writer still holds it (after a failure: never raises)."""
         if self.writer is not None:
-            with contextlib.suppress(sqlite3.Error):
-                self.store.release(self.session_id, self.writer)
+            release(self.store, self.session_id, self.writer)
 
     # -- what the person is told ---------------------------------------------------------------
 
@@ -139,6 +138,13 @@ class Saver:
             f"{problem.message}\nyour {kept} earlier answer(s) are saved in session "
             f"{self.session_id}; continue with: {self.prefix} resume {self.session_id}"
         )
+
+
+def release(store: Store, session_id: int, writer: Writer) -> None:
+    """Let a lease go if ``writer`` still holds it; after a failure, so a store that cannot be
+    written now is left as it is (the lease goes stale with the process)."""
+    with contextlib.suppress(sqlite3.Error):
+        store.release(session_id, writer)
 
 
 def saver(
