@@ -17,11 +17,14 @@ import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imbalance_cli.errors import ImbalanceError, UsageError
 from imbalance_cli.files import private_dir
 from imbalance_cli.store.answering import Answering, now, transaction
-from imbalance_cli.store.imports import Importing, importing
+
+if TYPE_CHECKING:
+    from imbalance_cli.store.imports import Importing
 from imbalance_cli.store.rows import (
     _SESSION_COLUMNS,
     DAMAGED,
@@ -47,7 +50,6 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "STATUSES",
-    "Importing",
     "Lease",
     "LeaseLost",
     "NewSession",
@@ -165,6 +167,8 @@ class Store(Answering):
     def importing(self) -> contextlib.AbstractContextManager[Importing]:
         """One import: sessions added in batches inside one write transaction, each looked up
         first, so that any number of imports of one bundle add it once (``imports.py``)."""
+        from imbalance_cli.store.imports import importing
+
         return importing(self.db)
 
     def close(self) -> None:

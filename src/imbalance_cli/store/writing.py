@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from imbalance_cli.errors import ImbalanceError
 
@@ -35,9 +35,10 @@ from imbalance_cli.errors import ImbalanceError
 STALE_AFTER = timedelta(minutes=30)
 
 
-@dataclass(frozen=True)
-class Writer:
-    """This process, as a holder of leases: who, where, which process, and a token of its own."""
+class Writer(NamedTuple):
+    """This process, as a holder of leases: who, where, which process, and a token of its own.
+    (Named tuples here and below: every command that saves a session builds these classes, and
+    a named tuple costs a fraction of a frozen dataclass to define.)"""
 
     account: str
     host: str
@@ -50,12 +51,19 @@ class Writer:
 
 
 def _account() -> str:
-    import getpass
-
+    """The login name, found as getpass.getuser finds it (without importing getpass and the
+    terminal modules it brings)."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if os.environ.get(name):
+            return os.environ[name]
+    if not hasattr(os, "getuid"):
+        return "this account"
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container): the number will do
-        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "this account"
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (KeyError, ImportError):  # no name for this uid (a container): the number will do
+        return f"uid {os.getuid()}"
 
 
 def _host() -> str:
@@ -64,8 +72,7 @@ def _host() -> str:
     return os.environ.get("COMPUTERNAME", "this computer")
 
 
-@dataclass(frozen=True)
-class Lease:
+class Lease(NamedTuple):
     """A session's lease as stored."""
 
     session_id: int
@@ -201,8 +208,7 @@ class StaleAnswers(ImbalanceError):
         self.revisions = revisions
 
 
-@dataclass(frozen=True)
-class Take:
+class Take(NamedTuple):
     """What taking a lease found: the lease it replaced (None when there was none, or when it
     was this writer's own), and why it could be taken."""
 
@@ -240,8 +246,7 @@ def check_holder(session_id: int, lease: Lease | None, me: Writer) -> None:
         raise LeaseLost(session_id, lease)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """The writes one save makes: answers to write (question id, value as JSON), to delete."""
 
     write: tuple[tuple[str, str], ...]
