@@ -66,36 +66,20 @@ def run_session(
         again.add(history.pop())
 
     def save(just: str | None) -> None:
-        """Hand the answers to the save hook; on AnswersChanged, take the stored answers, show
-        what differs, keep ``just`` (the answer just given) unless it collided, and save again."""
+        """Hand the answers to the save hook; on AnswersChanged, take the stored answers (with
+        ``just``, the answer just given, unless it collided), show what differs, and save again."""
         nonlocal answers
         while on_change is not None:
             try:
                 on_change(answers)
                 return
             except AnswersChanged as exc:
-                merged = dict(exc.answers)
-                if just is not None and just not in exc.changed and just in answers:
-                    merged[just] = answers[just]
-                answers = flow.prune(merged)
-                for qid in exc.changed:
-                    question = questionnaire.question(qid)
-                    if question is None:
-                        continue
-                    if qid in answers:
-                        now = describe_answer(question, answers[qid], questionnaire.bodymap)
-                        prompter.notice(
-                            f"'{question.short}' was answered in another imbalance meanwhile: "
-                            f"{now}. Please answer it again (that answer is chosen)."
-                        )
-                        remembered[qid] = answers[qid]
-                        again.add(qid)
-                    else:
-                        prompter.notice(
-                            f"'{question.short}' was cleared in another imbalance meanwhile; "
-                            "it is asked again if it still applies."
-                        )
-                        remembered.pop(qid, None)
+                answers = flow.prune(_adopt(exc, just, answers))
+                for qid in _tell_changed(questionnaire, prompter, exc.changed, answers):
+                    remembered[qid] = answers[qid]
+                    again.add(qid)
+                for qid in set(exc.changed) - set(answers):
+                    remembered.pop(qid, None)
                 answers_given.update(answers)
                 history[:] = [q.id for q in flow.order if q.id in answers and q.id not in again]
 
@@ -177,3 +161,42 @@ def run_session(
             save(question.id)
         if show_new_alerts():
             return answers
+
+
+def _adopt(
+    exc: AnswersChanged, just: str | None, answers: Mapping[str, AnswerValue]
+) -> dict[str, AnswerValue]:
+    """The stored answers a refused save came back with, and the answer just given unless
+    another writer changed that one too."""
+    merged = dict(exc.answers)
+    if just is not None and just not in exc.changed and just in answers:
+        merged[just] = answers[just]
+    return merged
+
+
+def _tell_changed(
+    questionnaire: Questionnaire,
+    prompter: Prompter,
+    changed: tuple[str, ...],
+    answers: Mapping[str, AnswerValue],
+) -> list[str]:
+    """Show each answer another writer changed or cleared; return those to ask again with the
+    newer answer chosen (a cleared one is asked anyway if it still applies)."""
+    again = []
+    for qid in changed:
+        question = questionnaire.question(qid)
+        if question is None:
+            continue
+        if qid in answers:
+            now = describe_answer(question, answers[qid], questionnaire.bodymap)
+            prompter.notice(
+                f"'{question.short}' was answered in another imbalance meanwhile: {now}. "
+                "Please answer it again (that answer is chosen)."
+            )
+            again.append(qid)
+        else:
+            prompter.notice(
+                f"'{question.short}' was cleared in another imbalance meanwhile; it is asked "
+                "again if it still applies."
+            )
+    return again

@@ -32,7 +32,7 @@ from imbalance_cli.workflow import (
 
 if TYPE_CHECKING:
     from imbalance_cli.prompts import Prompter
-    from imbalance_cli.store import Store, Take
+    from imbalance_cli.store import Store, Writer
 
 
 def now() -> str:
@@ -248,7 +248,7 @@ def resume(
     question; with no outputs given, the ones the run was asked for are written. The session's
     lease is taken first: a session another imbalance is answering is refused (SessionHeld),
     unless ``take_over``; a stale one is taken, and the person told."""
-    from imbalance_cli.store import SessionHeld, Writer
+    from imbalance_cli.store import Writer
 
     if outputs is not None:
         outputs.check()
@@ -262,12 +262,8 @@ def resume(
                 ui.note(warning)
             raise UsageError(f"resuming needs a terminal to ask on; session {row.id} is unchanged")
         writer = Writer.here()
+        _take(store, row.id, writer, take_over, ui)
         try:
-            taken = store.acquire(row.id, writer, take_over=take_over)
-        except SessionHeld as exc:
-            raise SessionHeld(exc.lease, ui.prefix) from None
-        try:
-            _say_taken(row.id, taken, ui)
             # Read after the lease is ours, so the answers and their revisions are the latest.
             loaded = load_session(store, row.id)
             for warning in loaded.warnings:
@@ -302,8 +298,14 @@ def resume(
             raise
 
 
-def _say_taken(session_id: int, taken: Take, ui: Ui) -> None:
-    """Tell the person whose lease this one took, if anyone's."""
+def _take(store: Store, session_id: int, writer: Writer, take_over: bool, ui: Ui) -> None:
+    """Take the session's lease, and tell the person whose it was, if anyone's."""
+    from imbalance_cli.store import SessionHeld
+
+    try:
+        taken = store.acquire(session_id, writer, take_over=take_over)
+    except SessionHeld as exc:
+        raise SessionHeld(exc.lease, ui.prefix) from None
     before = taken.previous
     if before is None or not before.held:
         return
