@@ -330,3 +330,44 @@ def test_answers_are_stored_as_json_dumps_writes_them(value: object) -> None:
     assert answer_json(value) == json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         assert answer_json(tuple(value)) == json.dumps(value, ensure_ascii=False)
+
+
+def test_a_session_completed_while_resume_waits_for_its_lease_is_not_opened_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The holder finishes the session and lets the lease go just before a resume takes it:
+    the resume says the session is complete and changes nothing."""
+    from imbalance_cli.workflow import intake
+
+    class Quiet:
+        prefix = "imbalance"
+
+        def prompter(self, questionnaire: object) -> object:
+            raise AssertionError("nothing is asked")
+
+        def note(self, text: str) -> None:
+            pass
+
+        def say(self, text: str) -> None:
+            pass
+
+    holder = _writer("ana")
+    monkeypatch.setenv("IMBALANCE_DATA_DIR", str(tmp_path / "store"))
+    with open_store(tmp_path) as store:
+        sid = store.start(
+            questionnaire_id="intake", version="1", sha256="x", source="intake", client=None,
+            writer=holder,
+        )  # fmt: skip
+    real = Store.acquire
+
+    def finished_first(self: Store, session_id: int, writer: Writer, **kw: bool) -> object:
+        self.set_status(session_id, "complete", writer=holder, release=True)
+        return real(self, session_id, writer, **kw)
+
+    monkeypatch.setattr(Store, "acquire", finished_first)
+    with pytest.raises(ImbalanceError, match=f"session {sid} is complete"):
+        intake.resume(sid, None, interactive=True, ui=Quiet())  # type: ignore[arg-type]
+    with open_store(tmp_path) as store:
+        assert store.session(sid).status == "complete"
+        lease = store.lease(sid)
+        assert lease is not None and not lease.held

@@ -264,7 +264,9 @@ def resume(
         writer = Writer.here()
         _take(store, row.id, writer, take_over, ui)
         try:
-            # Read after the lease is ours, so the answers and their revisions are the latest.
+            # Read after the lease is ours, so the answers and their revisions are the latest
+            # (and a session its last holder completed meanwhile is not opened again).
+            row = resume_target(store, row.id)
             loaded = load_session(store, row.id)
             for warning in loaded.warnings:
                 ui.note(warning)
