@@ -90,7 +90,12 @@ class Saver:
         revisions) so the session can show them and ask again."""
         import json
 
-        stored = [(qid, json.loads(value)) for qid, value in exc.stored.items()]
+        stored = []
+        for qid, value in exc.stored.items():
+            try:
+                stored.append((qid, json.loads(value)))
+            except ValueError:  # a damaged row: left out, as loading a session leaves it out
+                continue
         answers, _ = self.reading.fit(stored, reassessment=self.reassessment)
         self.base = dict(exc.revisions)
         self.saved = dict(answers)
