@@ -284,24 +284,37 @@ def sessions_import(
     bundle: Annotated[
         Path, typer.Argument(help="A file written by 'imbalance sessions export --format bundle'.")
     ],
+    max_size: Annotated[
+        int | None,
+        typer.Option("--max-size", help="Largest bundle to read, in bytes (default 2 GiB).", min=1),
+    ] = None,
 ) -> None:
     """Import sessions exported from another store: new ids, clients matched by name, links
     between sessions kept; sessions already here are skipped, and on any problem nothing is
-    imported."""
+    imported. Several imports of one bundle at once add each session once."""
     from imbalance_cli.workflow import transfer
 
-    data = transfer.read(bundle)
     with _open_store() as store:
-        done = transfer.bring_in(store, data, bundle)
+        done = transfer.bring_in(store, bundle, max_size or transfer.DEFAULT_MAX_BYTES)
     console = _err_console()
     if done.added:
         first, last = done.added[0][0], done.added[-1][0]
         span = f"{first}" if first == last else f"{first}-{last}"
-        console.print(f"Imported {len(done.added)} session(s), now numbered {span}.")
+        if last - first + 1 == len(done.added):
+            console.print(f"Imported {len(done.added)} session(s), now numbered {span}.")
+        else:
+            console.print(
+                f"Imported {len(done.added)} session(s), numbered from {first} to {last}."
+            )
     else:
         console.print("Imported nothing new.")
-    for ref, existing in done.duplicates:
+    for ref, existing in done.duplicates[:_SHOWN]:
         console.print(f"Already here: the bundle's session {ref} is session {existing}; skipped.")
+    if len(done.duplicates) > _SHOWN:
+        console.print(
+            f"... and {len(done.duplicates) - _SHOWN} more already here "
+            f"({len(done.duplicates)} in all); skipped."
+        )
     matched = [c for c in done.clients if c not in done.new_clients]
     if done.new_clients:
         console.print(f"New clients: {markup(', '.join(done.new_clients))}")
@@ -310,6 +323,10 @@ def sessions_import(
             f"Added to clients already here (matched by name): {markup(', '.join(matched))}"
         )
     _missing_questionnaires(done.unchecked)
+
+
+#: Sessions already here named one by one by `sessions import`; the rest are counted.
+_SHOWN = 20
 
 
 def _missing_questionnaires(sources: tuple[str, ...]) -> None:

@@ -6,18 +6,20 @@ Nothing here prints; warnings are returned for the command line to show.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from imbalance_cli import loader, resources
-from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
-from imbalance_cli.engine import Flow
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, QuestionnaireError
-from imbalance_cli.model import AnswerValue, Library, Questionnaire, Reassess, Result, Role
-from imbalance_cli.rules import assess, fired_alerts
-from imbalance_cli.session import SaveHook
-from imbalance_cli.store import DAMAGED, SessionRow, Store, store_error, worst_pain
+from imbalance_cli.model import AnswerValue, Library, Questionnaire, Reassess, Result
+from imbalance_cli.rules import assess
+from imbalance_cli.store import DAMAGED, SessionRow, Store
+from imbalance_cli.workflow.reading import Reading as Reading
+from imbalance_cli.workflow.reading import fit
+from imbalance_cli.workflow.reading import listed as listed
+from imbalance_cli.workflow.saving import Saver as Saver
+from imbalance_cli.workflow.saving import release as release
+from imbalance_cli.workflow.saving import saver as saver
 
 
 def load_library() -> Library:
@@ -38,75 +40,6 @@ def source_of(name: str, questionnaire: Questionnaire) -> str:
     return str(path)
 
 
-def listed(
-    questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
-) -> tuple[str, float | None]:
-    """What the store lists a session by: its most urgent warning sign (or "none") and its
-    worst pain."""
-    levels = [f.alert.level for f in fired_alerts(questionnaire, answers)]
-    top = min(levels, key=lambda lv: lv.rank).value if levels else "none"
-    worst_ids = [q.id for q in questionnaire.with_role(Role.PAIN_WORST)]
-    return top, worst_pain(answers, worst_ids)
-
-
-def fit(
-    questionnaire: Questionnaire, stored: Iterable[tuple[str, object]], *, reassessment: bool
-) -> tuple[dict[str, AnswerValue], list[tuple[str, str | None]]]:
-    """Stored answers read into a questionnaire (old ids to the ones they stand for, each
-    checked), and what did not fit, as (question id, why; None: the questionnaire does not ask
-    it); answers to questions the others hide are dropped, as a run drops them."""
-    answers: dict[str, AnswerValue] = {}
-    misfits: list[tuple[str, str | None]] = []
-    for qid, raw in stored:
-        targets = legacy_ids(questionnaire, qid)
-        if not targets:
-            misfits.append((qid, None))
-            continue
-        for target in targets:
-            question = questionnaire.question(target)
-            assert question is not None
-            try:
-                answers.setdefault(target, check(question, raw))
-            except InvalidAnswer as exc:
-                misfits.append((qid, str(exc)))
-                break
-    return Flow(questionnaire, reassessment=reassessment).prune(answers), misfits
-
-
-def saver(
-    store: Store, session_id: int, questionnaire: Questionnaire, prefix: str = "imbalance"
-) -> SaveHook:
-    """Save every change; a fault of the store (a full disk, the session deleted meanwhile)
-    becomes a clear error that says what is kept and how to go on."""
-    import sqlite3
-
-    order = {q.id: i for i, q in enumerate(questionnaire.questions)}
-
-    def save(answers: Mapping[str, AnswerValue]) -> None:
-        top, worst = listed(questionnaire, answers)
-        try:
-            store.save_answers(session_id, answers, order, top, worst)
-        except sqlite3.IntegrityError:
-            raise ImbalanceError(
-                f"session {session_id} was deleted while this run was saving it (was its client "
-                "deleted?); the answers given since were not kept"
-            ) from None
-        except sqlite3.Error as exc:
-            problem = store_error(store.path, exc)
-            try:
-                kept = len(store.answers(session_id))
-            except sqlite3.Error:
-                kept = 0
-            if not kept:
-                raise problem from None
-            raise ImbalanceError(
-                f"{problem.message}\nyour {kept} earlier answer(s) are saved in session "
-                f"{session_id}; continue with: {prefix} resume {session_id}"
-            ) from None
-
-    return save
-
-
 @dataclass(frozen=True)
 class Loaded:
     """A saved session brought back: its questionnaire, its answers, and what could not come back."""
@@ -116,6 +49,8 @@ class Loaded:
     library: Library
     answers: dict[str, AnswerValue]
     warnings: tuple[str, ...]
+    #: The revision of each stored answer, read with them: what a writer's saves are based on.
+    revisions: dict[str, int] = field(default_factory=dict)
 
 
 def load_session(store: Store, session_id: int) -> Loaded:
@@ -135,7 +70,8 @@ def load_session(store: Store, session_id: int) -> Loaded:
             "longer fit are left out"
         )
     stored = []
-    for qid, raw in store.answers(row.id).items():
+    revisions: dict[str, int] = {}
+    for qid, raw in store.answers(row.id, revisions).items():
         if raw is DAMAGED:
             warnings.append(f"answer to '{qid}' left out: its stored value is damaged")
         else:
@@ -145,7 +81,7 @@ def load_session(store: Store, session_id: int) -> Loaded:
         f"answer to '{qid}' left out: {why or 'the questionnaire no longer asks it'}"
         for qid, why in misfits
     ]
-    return Loaded(row, questionnaire, library, answers, tuple(warnings))
+    return Loaded(row, questionnaire, library, answers, tuple(warnings), revisions)
 
 
 def result_of(loaded: Loaded) -> Result:
