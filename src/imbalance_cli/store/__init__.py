@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -77,6 +77,18 @@ def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
         f"the session store at {path} cannot be read ({text}); "
         "move it aside and imbalance will start a new one"
     )
+
+
+def _decoded(rows: Iterable[tuple[str, str]]) -> dict[str, object]:
+    """Stored (question id, JSON value) rows as plain values; a damaged row comes back as
+    DAMAGED, so every other answer still comes back and this one is named."""
+    out: dict[str, object] = {}
+    for qid, value in rows:
+        try:
+            out[str(qid)] = json.loads(value)
+        except (TypeError, ValueError):
+            out[str(qid)] = DAMAGED
+    return out
 
 
 class Store:
@@ -364,14 +376,34 @@ class Store:
             "SELECT question_id, value_json FROM answers WHERE session_id = ? ORDER BY position, question_id",
             (session_id,),
         ).fetchall()
-        out: dict[str, object] = {}
-        for qid, value in rows:
-            try:
-                out[str(qid)] = json.loads(value)
-            except (TypeError, ValueError):
-                # A damaged row: every other answer still comes back, and this one is named.
-                out[str(qid)] = DAMAGED
-        return out
+        return _decoded(rows)
+
+    def answers_of(
+        self, session_ids: Iterable[int], chunk: int = 200
+    ) -> Iterator[tuple[int, dict[str, object]]]:
+        """The stored answers of many sessions, one session at a time in the order given, read
+        ``chunk`` sessions to a query (a round trip per session costs more than its rows), so
+        at most one chunk is held at a time."""
+        pending: list[int] = []
+        for session_id in session_ids:
+            pending.append(session_id)
+            if len(pending) == chunk:
+                yield from self._answers_chunk(pending)
+                pending = []
+        if pending:
+            yield from self._answers_chunk(pending)
+
+    def _answers_chunk(self, ids: list[int]) -> Iterator[tuple[int, dict[str, object]]]:
+        marks = ", ".join("?" * len(ids))
+        rows: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+        for session_id, qid, value in self.db.execute(
+            f"SELECT session_id, question_id, value_json FROM answers WHERE session_id IN ({marks}) "
+            "ORDER BY session_id, position, question_id",
+            ids,
+        ):
+            rows[session_id].append((qid, value))
+        for session_id in ids:
+            yield session_id, _decoded(rows[session_id])
 
     def session(self, session_id: int) -> SessionRow:
         row = self.db.execute(
