@@ -71,6 +71,11 @@ def _confirm(question: str, yes: bool) -> None:
         raise ImbalanceError("not confirmed; nothing was deleted")
 
 
+#: Sessions ``sessions list`` shows on a terminal unless asked for more: a screen's worth to
+#: scroll back through, not a clinic's years of them.
+LIST_PAGE = 50
+
+
 @sessions_app.command("list")
 def sessions_list(
     client: Annotated[
@@ -80,13 +85,30 @@ def sessions_list(
         ),
     ] = None,
     as_json: _Json = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help=f"Only the latest N (on a terminal the latest {LIST_PAGE} are listed unless "
+            "--all is given; --json and a pipe get every one).",
+        ),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="List every session on a terminal too.")
+    ] = False,
 ) -> None:
     """List saved sessions, newest first: id, client, questionnaire, started, status, the most
-    urgent warning sign, worst pain."""
+    urgent warning sign, worst pain. A terminal shows the latest 50 and how many more there
+    are."""
 
     client = _client_name(client)
+    if show_all and limit is not None:
+        raise UsageError("give --all or --limit, not both")
+    paged = limit is None and not show_all and not as_json and sys.stdout.isatty()
     with _open_store() as store:
-        rows = store.sessions(client)
+        rows = store.sessions(client, limit=LIST_PAGE if paged else limit)
+        total = store.session_count(client) if paged and len(rows) == LIST_PAGE else len(rows)
     if as_json:
         write_stdout(dumps([r.as_dict() for r in rows]))
         return
@@ -114,6 +136,12 @@ def sessions_list(
         right=(0, 6),
     )
     write_stdout(table)
+    if total > len(rows):
+        more = total - len(rows)
+        _err_console().print(
+            f"The latest {len(rows)} of {total:,} sessions; {more:,} more: add --all to list "
+            "every one, or --limit N for the latest N."
+        )
 
 
 def _warning(level: str | None) -> str:

@@ -435,6 +435,15 @@ class Store:
             params.append(limit)
         return [SessionRow(*row) for row in self.db.execute(query, params).fetchall()]
 
+    def session_count(self, client: str | None = None) -> int:
+        """How many sessions there are, optionally for one client."""
+        query = "SELECT COUNT(*) FROM sessions s"
+        params: list[object] = []
+        if client is not None:
+            query += " JOIN clients c ON c.id = s.client_id WHERE c.name = ? COLLATE NOCASE"
+            params.append(client)
+        return int(self.db.execute(query, params).fetchone()[0])
+
     def latest_unfinished(self) -> SessionRow | None:
         row = self.db.execute(
             f"""SELECT {_SESSION_COLUMNS} FROM sessions s LEFT JOIN clients c ON c.id = s.client_id
