@@ -313,3 +313,23 @@ def test_sessions_list_pages_on_a_terminal(tmp_path: Path) -> None:
     every = screen("--all")
     assert len([line for line in every.splitlines() if line.strip()[:1].isdigit()]) == 60
     assert "more" not in every
+
+
+def test_a_bundle_written_a_session_at_a_time_is_the_one_document(tmp_path: Path) -> None:
+    """The bundle is written session by session, and its text is exactly what writing the
+    whole document at once gives (so nothing reading bundles can tell)."""
+    from imbalance_cli.text import dumps
+
+    data = tmp_path / "store"
+    many_sessions(data, 5)
+    text = cli(data, "sessions", "export", "--format", "bundle").stdout
+    document = json.loads(text)
+    assert text == dumps(document)
+    assert [s["ref"] for s in document["sessions"]] == [2, 3, 4, 5, 1]
+    assert all(s["answers"] and s["result"]["answers"] for s in document["sessions"])
+    other = tmp_path / "other"
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(text)
+    assert cli(other, "sessions", "import", str(bundle)).returncode == 0
+    again = json.loads(cli(other, "sessions", "export", "--format", "bundle").stdout)
+    assert [s["answers"] for s in again["sessions"]] == [s["answers"] for s in document["sessions"]]

@@ -265,7 +265,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
 
         with _open_store() as store:
             rows = _chosen(store, ids, client)
-            return dumps(transfer.export(store, rows))
+            return transfer.export(store, rows)
     if fmt == "csv":
         return _csv(ids, client)
     assert ids is not None

@@ -36,45 +36,62 @@ FORMAT_VERSION = 1
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 
-def export(store: Store, rows: Sequence[SessionRow]) -> dict[str, Any]:
-    """The bundle of these sessions (oldest first)."""
+def export(store: Store, rows: Sequence[SessionRow]) -> str:
+    """The bundle of these sessions (oldest first), as JSON text. Written a session at a time,
+    so the sessions are never all held as data (parsed results took ten times the text's
+    memory); the text is what ``dumps`` gives for the whole document."""
+    from imbalance_cli.text import dumps
+
     ordered = sorted(rows, key=lambda r: (r.started_at, r.id))
     exported = {r.id for r in ordered}
-    sessions = []
-    for row in ordered:
-        answers = store.answers(row.id)
-        result = store.result_json(row.id)
-        sessions.append(
-            {
-                "ref": row.id,
-                "client": row.client,
-                "questionnaire": {
-                    "id": row.questionnaire_id,
-                    "version": row.questionnaire_version,
-                    "sha256": row.questionnaire_sha256,
-                    "source": row.questionnaire_source,
-                },
-                "status": row.status,
-                "started_at": row.started_at,
-                "updated_at": row.updated_at,
-                "completed_at": row.completed_at,
-                "previous": row.previous_id if row.previous_id in exported else None,
-                "warning": row.warning,
-                "worst_pain": row.worst_pain,
-                "answers": [
-                    {"question": qid, "value": value}
-                    for qid, value in answers.items()
-                    if isinstance(value, (str, bool, int, float, list)) or value is None
-                ],
-                "result": json.loads(result) if result else None,
-            }
-        )
+    head = dumps(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "exported_at": now(),
+            "exported_by": f"imbalance {__version__}",
+            "sessions": [],
+        }
+    )
+    if not ordered:
+        return head
+    assert head.endswith("[]\n}\n")
+    chunks = [head[: -len("[]\n}\n")], "[\n"]
+    answers_of = store.answers_of(r.id for r in ordered)
+    for n, (row, (_, answers)) in enumerate(zip(ordered, answers_of, strict=True)):
+        text = dumps(_session(store, row, answers, exported)).rstrip("\n")
+        # one level deeper than its own: inside "sessions" inside the document
+        chunks.append(("    " if n == 0 else ",\n    ") + text.replace("\n", "\n    "))
+    chunks.append("\n  ]\n}\n")
+    return "".join(chunks)
+
+
+def _session(
+    store: Store, row: SessionRow, answers: dict[str, object], exported: set[int]
+) -> dict[str, Any]:
+    result = store.result_json(row.id)
     return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "exported_at": now(),
-        "exported_by": f"imbalance {__version__}",
-        "sessions": sessions,
+        "ref": row.id,
+        "client": row.client,
+        "questionnaire": {
+            "id": row.questionnaire_id,
+            "version": row.questionnaire_version,
+            "sha256": row.questionnaire_sha256,
+            "source": row.questionnaire_source,
+        },
+        "status": row.status,
+        "started_at": row.started_at,
+        "updated_at": row.updated_at,
+        "completed_at": row.completed_at,
+        "previous": row.previous_id if row.previous_id in exported else None,
+        "warning": row.warning,
+        "worst_pain": row.worst_pain,
+        "answers": [
+            {"question": qid, "value": value}
+            for qid, value in answers.items()
+            if isinstance(value, (str, bool, int, float, list)) or value is None
+        ],
+        "result": json.loads(result) if result else None,
     }
 
 
