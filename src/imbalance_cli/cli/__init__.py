@@ -29,6 +29,8 @@ from imbalance_cli.errors import (
 from imbalance_cli.text import clean
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rich.console import Console
 
     from imbalance_cli.model import Library, Questionnaire
@@ -161,7 +163,7 @@ def _ui() -> "Ui":
     return PlainUi(_PREFIX) if _PLAIN else TerminalUi(_err_console, _PREFIX)
 
 
-def write_stdout(text: str) -> None:
+def write_stdout(text: "str | Iterable[str]") -> None:
     """Standard output, with a closed or full one reported clearly (files.py, imported only
     when something is written: --help does not pay for tempfile)."""
     from imbalance_cli import files

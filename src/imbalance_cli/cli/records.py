@@ -248,7 +248,18 @@ def sessions_export(
     if out is not None:
         files.check_writable(out, force=force)
     ids = None if session is None else [_session_id(session)]
-    text = _export_text(fmt, ids, name, audience)
+    if fmt == "bundle":
+        from imbalance_cli.workflow import transfer
+
+        with _open_store() as store:  # written as it is read: a whole store can be exported
+            _write(transfer.export(store, _chosen(store, ids, name)), out, force)
+        return
+    _write(_export_text(fmt, ids, name, audience), out, force)
+
+
+def _write(text: "str | Iterator[str]", out: Path | None, force: bool) -> None:
+    from imbalance_cli import files
+
     if out is None:
         write_stdout(text)
     else:
@@ -260,12 +271,6 @@ def sessions_export(
 def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: str) -> str:
     from imbalance_cli.workflow import result_of
 
-    if fmt == "bundle":
-        from imbalance_cli.workflow import transfer
-
-        with _open_store() as store:
-            rows = _chosen(store, ids, client)
-            return transfer.export(store, rows)
     if fmt == "csv":
         return _csv(ids, client)
     assert ids is not None

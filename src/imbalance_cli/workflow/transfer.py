@@ -21,7 +21,7 @@ bundle of a newer format is refused, and nothing is imported on any error.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,10 @@ FORMAT_VERSION = 1
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 
-def export(store: Store, rows: Sequence[SessionRow]) -> str:
-    """The bundle of these sessions (oldest first), as JSON text. Written a session at a time,
-    so the sessions are never all held as data (parsed results took ten times the text's
-    memory); the text is what ``dumps`` gives for the whole document."""
+def export(store: Store, rows: Sequence[SessionRow]) -> Iterator[str]:
+    """The bundle of these sessions (oldest first) as JSON text, in pieces: a session is read,
+    turned into its text and handed on before the next is read, so a store of any size exports
+    in the same memory. Joined, the pieces are what ``dumps`` gives for the whole document."""
     from imbalance_cli.text import dumps
 
     ordered = sorted(rows, key=lambda r: (r.started_at, r.id))
@@ -54,16 +54,16 @@ def export(store: Store, rows: Sequence[SessionRow]) -> str:
         }
     )
     if not ordered:
-        return head
+        yield head
+        return
     assert head.endswith("[]\n}\n")
-    chunks = [head[: -len("[]\n}\n")], "[\n"]
+    yield head[: -len("[]\n}\n")] + "[\n"
     answers_of = store.answers_of(r.id for r in ordered)
     for n, (row, (_, answers)) in enumerate(zip(ordered, answers_of, strict=True)):
         text = dumps(_session(store, row, answers, exported)).rstrip("\n")
         # one level deeper than its own: inside "sessions" inside the document
-        chunks.append(("    " if n == 0 else ",\n    ") + text.replace("\n", "\n    "))
-    chunks.append("\n  ]\n}\n")
-    return "".join(chunks)
+        yield ("    " if n == 0 else ",\n    ") + text.replace("\n", "\n    ")
+    yield "\n  ]\n}\n"
 
 
 def _session(
