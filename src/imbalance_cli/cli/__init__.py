@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run_app(args, show_traceback)
     finally:
+        gc.unfreeze()  # what an interactive run froze (cli/ui.py) is collectable again
         if gc_was_enabled:
             gc.enable()
 

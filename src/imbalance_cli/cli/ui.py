@@ -37,7 +37,13 @@ class TerminalUi:
     def prompter(self, questionnaire: Questionnaire) -> Prompter:
         from imbalance_cli.prompts import TerminalPrompter
 
-        gc.enable()  # prompt_toolkit's objects form reference cycles
+        # prompt_toolkit's objects form reference cycles, so the collector runs while asking.
+        # Everything loaded by now (modules, the questionnaire, the library) lives as long as
+        # the process: frozen out of the collector first, or its first pass after the long
+        # pause walks all of it (a tenth of the time to the first question), and every later
+        # one again.
+        gc.freeze()
+        gc.enable()
         q = questionnaire
         self.console.print(
             f"[bold]{markup(q.title)}[/]  [dim]{markup(q.id)} {markup(q.version)}[/]"

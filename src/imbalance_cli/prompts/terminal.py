@@ -11,7 +11,12 @@ from imbalance_cli.answers import InvalidAnswer, check, check_noting
 from imbalance_cli.engine import Progress
 from imbalance_cli.model import AnswerValue, FiredAlert, Question, QuestionType, Section
 from imbalance_cli.prompts import BACK, Reply, _Back
-from imbalance_cli.prompts.widgets import add_filter_keys, wrap_choices, wrap_header
+from imbalance_cli.prompts.widgets import (
+    add_filter_keys,
+    share_default_bindings,
+    wrap_choices,
+    wrap_header,
+)
 from imbalance_cli.text import clean, markup, one_line
 
 if TYPE_CHECKING:
@@ -56,6 +61,7 @@ class TerminalPrompter:
         self.console = console
         self._input = input
         self._output = output
+        share_default_bindings()
 
     # -- messages ---------------------------------------------------------------------------
 
