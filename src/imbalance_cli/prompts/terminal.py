@@ -11,6 +11,7 @@ from imbalance_cli.answers import InvalidAnswer, check, check_noting
 from imbalance_cli.engine import Progress
 from imbalance_cli.model import AnswerValue, FiredAlert, Question, QuestionType, Section
 from imbalance_cli.prompts import BACK, Reply, _Back
+from imbalance_cli.prompts.lines import DIM, Lines
 from imbalance_cli.prompts.widgets import (
     add_filter_keys,
     share_default_bindings,
@@ -53,23 +54,40 @@ class TerminalPrompter:
 
     def __init__(
         self,
-        console: Console,
+        console: Console | Callable[[], Console],
         *,
         input: Input | None = None,
         output: Output | None = None,
+        lines: Lines | None = None,
     ) -> None:
-        self.console = console
+        self._console = console
         self._input = input
         self._output = output
+        #: Section rules and help lines written without rich where they can be (the first
+        #: screen then never imports it); None: everything through the console.
+        self.lines = lines
         share_default_bindings()
+
+    @property
+    def console(self) -> Console:
+        """The rich console, made on first use when given as a function."""
+        if callable(self._console):
+            self._console = self._console()
+        return self._console
 
     # -- messages ---------------------------------------------------------------------------
 
     def section(self, section: Section) -> None:
-        self.console.print()
-        self.console.rule(f"[bold]{markup(section.title)}[/]", align="left", style="blue")
+        if self.lines is None or not self.lines.rule(section.title, blank_before=True):
+            self.console.print()
+            self.console.rule(f"[bold]{markup(section.title)}[/]", align="left", style="blue")
         if section.intro:
-            self.console.print(f"[dim]{markup(section.intro)}[/]")
+            self._dim("", section.intro)
+
+    def _dim(self, lead: str, text: str) -> None:
+        """A dim paragraph after an unstyled lead: without rich where it can be."""
+        if self.lines is None or not self.lines.write([("", lead), (DIM, text)]):
+            self.console.print(f"{lead}[dim]{markup(text)}[/]")
 
     def alert(self, fired: FiredAlert) -> None:
         from imbalance_cli.render.terminal import alert_panel
@@ -126,7 +144,7 @@ class TerminalPrompter:
 
         output = self._output or create_output(always_prefer_tty=True)
         if question.help:
-            self.console.print(f"  [dim]{markup(question.help)}[/]")
+            self._dim("  ", question.help)
         with create_app_session(input=self._input, output=output):
             prompt = self._build(question, default, progress, can_go_back)
             application = prompt.application
