@@ -4,10 +4,10 @@ A command that reads many saved sessions (``progress``, a CSV export, the charts
 meets the same questionnaire version again and again; parsing it and the library anew for each
 session made ``progress`` of 500 sessions take 13 s. Here each version is parsed once per
 process and handed out again while its file holds the same bytes: the library by its files
-(each path and the sha256 of its content), a questionnaire by its path, the sha256 of its
-content, the library it was checked against and the size limit it was read under. The content
-is compared, not the modification time, which a rewrite within the same clock tick leaves
-unchanged.
+(each path and its content), a questionnaire by its path, its content, the library it was
+checked against and the size limit it was read under. The content itself is the key (a few
+dozen kilobytes, compared byte for byte, cheaper than a digest of it), not the modification
+time, which a rewrite within the same clock tick leaves unchanged.
 
 Only what loaded cleanly is kept: a file with problems is read again, and reports them again,
 every time it is asked for. Nothing here knows the rules: the models are the loader's, frozen.
@@ -15,7 +15,6 @@ every time it is asked for. Nothing here knows the rules: the models are the loa
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -28,15 +27,14 @@ from imbalance_cli.model import Library, Questionnaire
 #: Versions kept of each kind: a command meets one or two; a long test run meets hundreds.
 LIMIT = 16
 
-LibraryKey = tuple[tuple[str, str], ...]
+LibraryKey = tuple[tuple[str, bytes], ...]
 _libraries: OrderedDict[LibraryKey, Library] = OrderedDict()
-_questionnaires: OrderedDict[tuple[str, str, LibraryKey, int], Questionnaire] = OrderedDict()
+_questionnaires: OrderedDict[tuple[str, bytes, LibraryKey, int], Questionnaire] = OrderedDict()
 
 
-def digest(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
-    """The sha256 of a regular file of at most ``max_bytes``; None for anything else (a
-    folder, a pipe, a file too big or unreadable), which is then left to the loader to
-    report."""
+def content(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | None:
+    """The bytes of a regular file of at most ``max_bytes``; None for anything else (a folder,
+    a pipe, a file too big or unreadable), which is then left to the loader to report."""
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
@@ -45,17 +43,15 @@ def digest(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
             data = handle.read(max_bytes + 1)
     except OSError:
         return None
-    if len(data) > max_bytes:
-        return None
-    return hashlib.sha256(data).hexdigest()
+    return data if len(data) <= max_bytes else None
 
 
 def library(paths: Sequence[Path]) -> Library:
     """The library of these files, parsed once per content."""
-    digests = [digest(p) for p in paths]
-    if any(d is None for d in digests):
+    contents = [content(p) for p in paths]
+    if any(c is None for c in contents):
         return loader.load_library(paths)  # it says what is wrong with the odd file
-    key: LibraryKey = tuple((str(p), str(d)) for p, d in zip(paths, digests, strict=True))
+    key: LibraryKey = tuple((str(p), bytes(c or b"")) for p, c in zip(paths, contents, strict=True))
     found = _libraries.get(key)
     if found is None:
         found = _libraries[key] = loader.load_library(paths)
@@ -76,10 +72,10 @@ def questionnaire(
     """The questionnaire in this file, checked against this library, parsed once per content.
     Against a library that did not come from :func:`library` nothing is cached."""
     library_key = _key_of(library)
-    content = digest(path, max_bytes) if library_key is not None else None
-    if library_key is None or content is None:
+    data = content(path, max_bytes) if library_key is not None else None
+    if library_key is None or data is None:
         return loader.load_questionnaire(path, library, max_bytes)
-    key = (str(path), content, library_key, max_bytes)
+    key = (str(path), data, library_key, max_bytes)
     found = _questionnaires.get(key)
     if found is None:
         found = _questionnaires[key] = loader.load_questionnaire(path, library, max_bytes)
