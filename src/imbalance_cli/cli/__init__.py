@@ -2,8 +2,9 @@
 
 This module holds the app, the options and helpers the command groups share, and the entry point
 that turns errors into messages and exit codes; the commands live beside it, one module per
-group: ``intake`` (run, resume), ``records`` (sessions, clients, compare) and ``author`` (list,
-show, validate, library, schema). They only parse arguments, call the core and print.
+group: ``intake`` (run, resume), ``records`` (sessions, clients), ``history`` (compare,
+progress) and ``author`` (list, show, validate, library, schema). They only parse arguments,
+call the core and print.
 """
 
 import errno
@@ -316,5 +317,5 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
 
 
 # The command groups register themselves on `app` when imported, in the order --help lists them.
-for _group in ("intake", "author", "records"):
+for _group in ("intake", "author", "records", "history"):
     import_module(f"imbalance_cli.cli.{_group}")
