@@ -45,9 +45,9 @@ def _bundle(tmp_path: Path) -> tuple[Path, int]:
             store.save_answers(sid, answers, order, *listed(intake, answers))
             store.set_status(sid, "complete", completed_at=f"2026-03-{1 + n:02d}T09:40:00+00:00")
             answers_total += len(answers)
-        data = transfer.export(store, store.sessions())
+        text = "".join(transfer.export(store, store.sessions()))  # written a piece at a time
     path = tmp_path / "bundle.json"
-    path.write_text(json.dumps(data))
+    path.write_text(text)
     return path, answers_total
 
 

@@ -15,7 +15,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +104,18 @@ def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
         "imbalance will start a new one, and 'imbalance sessions import rescued.json' brings "
         "them back"
     )
+
+
+def _decoded(rows: Iterable[tuple[str, str]]) -> dict[str, object]:
+    """Stored (question id, JSON value) rows as plain values; a damaged row comes back as
+    DAMAGED, so every other answer still comes back and this one is named."""
+    out: dict[str, object] = {}
+    for qid, value in rows:
+        try:
+            out[str(qid)] = json.loads(value)
+        except (TypeError, ValueError):
+            out[str(qid)] = DAMAGED
+    return out
 
 
 def no_such_client(name: str, names: Sequence[str]) -> str:
@@ -368,16 +380,36 @@ class Store(Answering):
             "ORDER BY position, question_id",
             (session_id,),
         ).fetchall()
-        out: dict[str, object] = {}
-        for qid, value, revision in rows:
-            if revisions is not None:
-                revisions[str(qid)] = int(revision)
-            try:
-                out[str(qid)] = json.loads(value)
-            except (TypeError, ValueError):
-                # A damaged row: every other answer still comes back, and this one is named.
-                out[str(qid)] = DAMAGED
-        return out
+        if revisions is not None:
+            revisions.update((str(qid), int(revision)) for qid, _, revision in rows)
+        return _decoded((qid, value) for qid, value, _ in rows)
+
+    def answers_of(
+        self, session_ids: Iterable[int], chunk: int = 200
+    ) -> Iterator[tuple[int, dict[str, object]]]:
+        """The stored answers of many sessions, one session at a time in the order given, read
+        ``chunk`` sessions to a query (a round trip per session costs more than its rows), so
+        at most one chunk is held at a time."""
+        pending: list[int] = []
+        for session_id in session_ids:
+            pending.append(session_id)
+            if len(pending) == chunk:
+                yield from self._answers_chunk(pending)
+                pending = []
+        if pending:
+            yield from self._answers_chunk(pending)
+
+    def _answers_chunk(self, ids: list[int]) -> Iterator[tuple[int, dict[str, object]]]:
+        marks = ", ".join("?" * len(ids))
+        rows: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+        for session_id, qid, value in self.db.execute(
+            f"SELECT session_id, question_id, value_json FROM answers WHERE session_id IN ({marks}) "
+            "ORDER BY session_id, position, question_id",
+            ids,
+        ):
+            rows[session_id].append((qid, value))
+        for session_id in ids:
+            yield session_id, _decoded(rows[session_id])
 
     def session(self, session_id: int) -> SessionRow:
         row = self.db.execute(
@@ -409,6 +441,17 @@ class Store(Answering):
             query += " LIMIT ?"
             params.append(limit)
         return [SessionRow(*row) for row in self.db.execute(query, params).fetchall()]
+
+    def session_count(self, client: str | None = None) -> int:
+        """How many sessions there are, optionally for one client (found as ``sessions``
+        finds them: by name, or by the cleaned form of a name stored raw)."""
+        query = "SELECT COUNT(*) FROM sessions s"
+        params: list[object] = []
+        if client is not None:
+            found = self._find_client(client)
+            query += " WHERE s.client_id = ?"
+            params.append(found[0] if found is not None else -1)
+        return int(self.db.execute(query, params).fetchone()[0])
 
     def latest_unfinished(self) -> SessionRow | None:
         row = self.db.execute(

@@ -23,7 +23,7 @@ A bundle of a newer format is refused.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,24 +55,41 @@ __all__ = [
 ]
 
 
-def export(store: Store, rows: Sequence[SessionRow]) -> dict[str, Any]:
-    """The bundle of these sessions (oldest first)."""
+def export(store: Store, rows: Sequence[SessionRow]) -> Iterator[str]:
+    """The bundle of these sessions (oldest first) as JSON text, in pieces: a session is read,
+    turned into its text and handed on before the next is read, so a store of any size exports
+    in the same memory. Joined, the pieces are what ``dumps`` gives for the whole document."""
     ordered = sorted(rows, key=lambda r: (r.started_at, r.id))
     exported = {r.id for r in ordered}
-    sessions = [
-        _entry(row, store.answers(row.id), store.result_json(row.id), exported) for row in ordered
-    ]
-    return _bundle(sessions)
+    answers_of = store.answers_of(r.id for r in ordered)
+    return _write(
+        _entry(row, answers, store.result_json(row.id), exported)
+        for row, (_, answers) in zip(ordered, answers_of, strict=True)
+    )
 
 
-def _bundle(sessions: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "exported_at": now(),
-        "exported_by": f"imbalance {__version__}",
-        "sessions": sessions,
-    }
+def _write(sessions: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The bundle document around these sessions, as ``dumps`` writes it, a session at a time
+    (the one way a bundle is written: by ``export`` and by ``salvage``)."""
+    from imbalance_cli.text import dumps
+
+    head = dumps(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "exported_at": now(),
+            "exported_by": f"imbalance {__version__}",
+            "sessions": [],
+        }
+    )
+    assert head.endswith("[]\n}\n")
+    opening = head[: -len("[]\n}\n")] + "[\n    "
+    n = 0
+    for n, session in enumerate(sessions, start=1):
+        # one level deeper than its own: inside "sessions" inside the document
+        text = dumps(session).rstrip("\n").replace("\n", "\n    ")
+        yield (opening if n == 1 else ",\n    ") + text
+    yield head if n == 0 else "\n  ]\n}\n"
 
 
 def _entry(
@@ -108,16 +125,15 @@ def _entry(
     }
 
 
-def salvage(path: Path) -> tuple[dict[str, Any], Salvaged]:
-    """A bundle of every session that can still be read from a damaged store (``imbalance
-    store salvage``), and what could not be read."""
+def salvage(path: Path) -> tuple[Iterator[str], Salvaged]:
+    """A bundle (as ``export`` writes it) of every session that can still be read from a
+    damaged store (``imbalance store salvage``), and what could not be read."""
     from imbalance_cli.store.salvage import salvage as read_back
 
     found = read_back(path)
     ordered = sorted(found.sessions, key=lambda r: (r.row.started_at, r.row.id))
     exported = {r.row.id for r in ordered}
-    entries = [_entry(r.row, r.answers, r.result_json, exported) for r in ordered]
-    return _bundle(entries), found
+    return _write(_entry(r.row, r.answers, r.result_json, exported) for r in ordered), found
 
 
 @dataclass(frozen=True)
