@@ -8,8 +8,10 @@ per-round ratios new/old. With --callgrind it also counts the instructions of on
 command under valgrind (the same count whatever else the machine is doing), which settles a
 difference of a few percent that wall time cannot.
 
-Commands: ``--help``, and a headless intake run of a persona that writes the markdown summary
-and saves the session (in a fresh data directory each time).
+Commands: ``--help``, a headless intake run of a persona that writes the markdown summary and
+saves the session (in a fresh data directory each time), and the launch of an interactive run
+to its first question on screen (in a pseudo-terminal; under callgrind, the count is dumped
+the moment the question shows).
 """
 
 from __future__ import annotations
@@ -36,10 +38,53 @@ def commands(venv: Path, scratch: Path) -> dict[str, list[str]]:
             exe, "--data-dir", str(scratch / "data"), "run", "intake", "--answers", str(PERSONA),
             "--no-input", "--out", str(scratch / "summary.md"), "--force",
         ],
+        FIRST: [exe, FIRST],  # (the marker says: spawn it in a pseudo-terminal)
     }  # fmt: skip
 
 
+FIRST = "launch to first question"
+QUESTION = "Right now or in the past few days"
+
+
+def first_question(args: list[str], scratch: Path, count: bool = False) -> float:
+    """Seconds from launch until the first question is on screen; with ``count``, the
+    instructions executed until then (callgrind dumps its count at that moment)."""
+    import os
+
+    import pexpect
+
+    env = {**os.environ, "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm",
+           "IMBALANCE_DATA_DIR": str(scratch / "data")}  # fmt: skip
+    out = scratch / "first.callgrind"
+    for old in scratch.glob("first.callgrind*"):
+        old.unlink()
+    command = [*args, "run", "--no-save"]
+    if count:
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command]
+    start = time.perf_counter()
+    child = pexpect.spawn(command[0], command[1:], env=env, timeout=300, dimensions=(40, 120))
+    child.expect(QUESTION)
+    elapsed = time.perf_counter() - start
+    if count:
+        subprocess.run(["callgrind_control", "--dump", str(child.pid)], capture_output=True)
+        while not list(scratch.glob("first.callgrind.*")):
+            time.sleep(0.1)
+        time.sleep(0.5)  # the dump is written whole
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    if count:
+        dumped = next(scratch.glob("first.callgrind.*")).read_text()
+        found = re.search(r"^(?:summary|totals): (\d+)", dumped, re.MULTILINE)
+        if found is None:
+            sys.exit("callgrind dumped no count")
+        return int(found.group(1))
+    return elapsed
+
+
 def timed(args: list[str], scratch: Path) -> float:
+    if args[-1] == FIRST:
+        return first_question(args[:-1], scratch)
     shutil.rmtree(scratch / "data", ignore_errors=True)
     start = time.perf_counter()
     subprocess.run(
@@ -53,6 +98,8 @@ def timed(args: list[str], scratch: Path) -> float:
 
 
 def instructions(args: list[str], scratch: Path) -> int:
+    if args[-1] == FIRST:
+        return int(first_question(args[:-1], scratch, count=True))
     shutil.rmtree(scratch / "data", ignore_errors=True)
     out = scratch / "callgrind.out"
     run = subprocess.run(

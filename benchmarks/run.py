@@ -4,8 +4,9 @@
 
 Runs each command N times, interleaved (A B C D, A B C D, ...) so that machine noise hits all of
 them alike, and prints medians and ratios against a minimal two-command typer app's --help in the
-same environment. Targets (issue 6): --help <= 0.6x, a headless intake <= 1.5x, launch to the
-first question on screen <= 2x. Run it with the Python of the environment imbalance is installed in.
+same environment. Targets (issue 6): --help <= 0.6x, a headless intake <= 1.5x; launch to the
+first question on screen <= 1.5x (issue 24; it was 2x). Run it with the Python of the
+environment imbalance is installed in.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PERSONA = ROOT / "questionnaires" / "examples" / "desk-worker-neck-shoulder.yaml"
 #: Issue 12: writing the HTML report too costs at most 1.5x a headless markdown run.
 HTML_TARGET = 1.5
-TARGETS = {"imbalance --help": 0.6, "headless intake run": 1.5, "launch to first question": 2.0}
+TARGETS = {"imbalance --help": 0.6, "headless intake run": 1.5, "launch to first question": 1.5}
 
 
 def command() -> str:

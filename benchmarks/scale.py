@@ -1,26 +1,33 @@
-"""How imbalance grows with the size of a questionnaire and of the session store.
+"""How imbalance grows with the size of a questionnaire, of the session store and of a client's
+history, each at 1x, 2x and 10x.
 
-    python benchmarks/scale.py [--sizes 1000 5000 10000] [--sessions 1000 10000] [--rounds 5]
+    python benchmarks/scale.py [--sizes 1000 2000 10000] [--sessions 1000 2000 10000]
+                               [--history 50 100 500] [--rounds 3]
 
-Generates synthetic questionnaires of N questions (six types, a third of them conditional) with
-N recommendation rules (half with one test, half with two) and an alert per 50 questions, an
-answers file that answers every question, and stores of N saved sessions. It reports medians of
-interleaved rounds of: validating (load and lint, in process; the lint alone; and `imbalance
-validate` as a command), a full headless run (load, check answers, rules, markdown and JSON, in
-process and as a command), and `imbalance sessions list`. In-process figures run with the cyclic garbage collector paused, as
-every `imbalance` command runs (cli.main). Linear growth means 10x the size costs at most about
-10x the time; issue 6 allows 11x, and asks for 10,000 questions to validate in under 2 s and
-`sessions list` over 10,000 sessions to return in under 0.5 s.
+Questionnaires: synthetic ones of N questions (six types, a third of them conditional) with N
+rules and an alert per 50 questions, and answers to every question (benchmarks/synthetic.py):
+validating (load and lint in process, the lint alone, and `imbalance validate`) and a full
+headless run (in process and as a command). Stores: N listed sessions: `sessions list` on a pipe
+(every row), with --json, and as a terminal shows it (the latest 50, --limit 50), and the query
+in process. Histories: one client's N real intake sessions, rebuilt from their answers:
+`progress` (the table of the latest sessions), `progress --json` (every session), and the CSV
+and bundle exports; with each command's peak memory.
+
+Rounds are interleaved across cases and sizes, and in-process figures run with the cyclic
+collector paused, as every command runs. Each case prints its time per size, the growth against
+the smallest size, and the target it is held to: at most 11x the time for 10x the size (linear,
+with room for the caches), 10,000 questions validated in under 2 s and 10,000 sessions listed
+in under 0.5 s (issue 6), a paged list that does not grow, and (issue 24) `progress` of the
+largest history within 2x a headless intake run measured in the same rounds, with memory that
+does not grow with the history (at most 1.25x for 10x). Exit status 1 when a target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -28,6 +35,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import synthetic  # beside this file: the script's folder is on the path
 
 from imbalance_cli import loader, resources
 from imbalance_cli.answers import read_answers
@@ -39,97 +48,10 @@ from imbalance_cli.rules import assess
 from imbalance_cli.store import Store
 from imbalance_cli.validate import validate_paths
 
-
-def questionnaire(n: int) -> tuple[str, str]:
-    """YAML of n questions in sections of 50, n rules, n/50 alerts; and answers to all of them."""
-    lines = ["id: synthetic", "title: Synthetic", "version: '1'", "sections:"]
-    answers: list[str] = []
-    kinds = ("yes_no", "scale", "single", "multi", "number", "text")
-    for i in range(n):
-        if i % 50 == 0:
-            lines += [f"  - id: s{i // 50}", f"    title: Section {i // 50}", "    questions:"]
-        kind = kinds[i % len(kinds)]
-        line = f"      - {{id: q{i}, type: {kind}, text: Question {i}?"
-        if kind in ("single", "multi"):
-            line += ", choices: [{id: a, label: A}, {id: b, label: B}, {id: c, label: C}]"
-        if kind == "number":
-            line += ", min: 0, max: 100"
-        if i >= 6 and i % 3 == 0:
-            line += f", when: {{question: q{i - 6}, answered: true}}"
-        lines.append(line + "}")
-        answers.append(
-            f"q{i}: "
-            + {
-                "yes_no": "true",
-                "scale": "5",
-                "single": "a",
-                "multi": "[a, b]",
-                "number": "42",
-                "text": "some words",
-            }[kind]
-        )
-    lines.append("alerts:")
-    for i in range(0, n, 50):
-        lines.append(
-            f"  - {{id: a{i}, level: advisory, when: {{question: q{i - i % 6}, equals: true}}, message: M{i}, action: A{i}}}"
-        )
-    lines.append("recommendations:")
-    for i in range(n):
-        scale = i - i % 6 + 1  # a scale question
-        if i % 2:
-            when = f"{{question: q{scale}, gte: {i % 10}}}"
-        else:  # every other rule combines two tests
-            when = f"{{all: [{{question: q{scale}, gte: {i % 10}}}, {{question: q{i - i % 6}, equals: true}}]}}"
-        lines.append(
-            f"  - {{id: r{i}, when: {when}, because: Rule {i}, strategies: [pain-monitoring]}}"
-        )
-    return "\n".join(lines) + "\n", "\n".join(answers) + "\n"
+Case = tuple[str, int, Callable[[], object]]
 
 
-def store_with(folder: Path, n: int) -> None:
-    """A store holding n complete sessions for n/10 clients, each with 30 answers."""
-    Store.open(folder).close()
-    db = sqlite3.connect(folder / "imbalance.db")
-    with db:
-        db.executemany(
-            "INSERT INTO clients(id, name, created_at) VALUES (?, ?, '2026-01-01T00:00:00+00:00')",
-            [(c, f"Client {c}") for c in range(1, n // 10 + 2)],
-        )
-        db.executemany(
-            "INSERT INTO sessions(id, client_id, questionnaire_id, questionnaire_version, questionnaire_sha256,"
-            " questionnaire_source, status, started_at, updated_at, completed_at, worst_pain) VALUES"
-            " (?, ?, 'intake', '1.0.0', 'x', 'intake', 'complete', ?, ?, ?, ?)",
-            [
-                (
-                    s,
-                    s % (n // 10 + 1) + 1,
-                    f"2026-{1 + s % 12:02d}-{1 + s % 28:02d}T10:{s % 60:02d}:00+00:00",
-                    "2026-01-01",
-                    "2026-01-01",
-                    s % 11,
-                )
-                for s in range(1, n + 1)
-            ],
-        )
-        db.executemany(
-            "INSERT INTO answers(session_id, question_id, position, value_json, answered_at) VALUES (?, ?, ?, ?, '2026-01-01')",
-            [
-                (
-                    s,
-                    f"q{k}",
-                    k,
-                    json.dumps(k),
-                )
-                for s in range(1, n + 1)
-                for k in range(30)
-            ],
-        )
-    db.close()
-
-
-def interleaved_medians(
-    cases: list[tuple[str, int, Callable[[], object]]], rounds: int
-) -> list[tuple[str, int, float]]:
+def interleaved_medians(cases: list[Case], rounds: int) -> list[tuple[str, int, float]]:
     """Median seconds of each case, rounds interleaved (round 1 of every case, then round 2...)
     so that a slow spell of the machine falls on every size alike instead of on one."""
     times: list[list[float]] = [[] for _ in cases]
@@ -149,93 +71,197 @@ def command(*args: str, env: dict[str, str]) -> Callable[[], object]:
     return lambda: subprocess.run(
         [str(exe), *args],
         env=env,
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
     )
 
 
+#: Peak resident memory of the last run of each measured command, in KiB, by (case, size).
+PEAKS: dict[tuple[str, int], int] = {}
+
+
+def measured(case: str, n: int, *args: str, env: dict[str, str]) -> Callable[[], object]:
+    """A command whose peak memory is kept as well, as GNU time reports it (a child's own
+    rusage would count the benchmark's memory too: Linux keeps the high-water mark of the image
+    a process forked from, across exec). Without /usr/bin/time, no memory figures."""
+    exe = Path(sys.executable).parent / "imbalance"
+    gnu_time = Path("/usr/bin/time")
+    if not gnu_time.exists():
+        return command(*args, env=env)
+    report = Path(tempfile.mkdtemp(prefix="imbalance-peak-")) / "peak"
+
+    def run() -> None:
+        subprocess.run(
+            [str(gnu_time), "-f", "%M", "-o", str(report), str(exe), *args], env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            check=False,
+        )  # fmt: skip
+        PEAKS[(case, n)] = int(report.read_text().split()[-1])
+
+    return run
+
+
+def questionnaire_cases(sizes: list[int], tmp: Path, env: dict[str, str]) -> list[Case]:
+    library = loader.load_library(resources.library_paths())
+    cases: list[Case] = []
+    for n in sizes:
+        text, answers_text = synthetic.questionnaire(n)
+        q_path, a_path, out = tmp / f"q{n}.yaml", tmp / f"a{n}.yaml", tmp / f"out{n}.md"
+        q_path.write_text(text)
+        a_path.write_text(answers_text)
+
+        def validate(q_path: Path = q_path) -> None:
+            # What `imbalance validate FILE` does: load, then lint (issue 13).
+            validate_paths([q_path], resources.library_paths(), 64 * 1024 * 1024)
+
+        loaded = loader.load_questionnaire(q_path, library)
+
+        def lint_only(loaded: Questionnaire = loaded) -> None:
+            lint(loaded)
+
+        def full_run(q_path: Path = q_path, a_path: Path = a_path) -> None:
+            q = loader.load_questionnaire(q_path, library)
+            answers = read_answers(a_path, q)
+            result = assess(q, answers, library, started_at="a", completed_at="b")
+            markdown.render(result)
+            json_render.render(result)
+
+        run_args = ("run", str(q_path), "--answers", str(a_path), "--no-input")
+        cases += [
+            ("validate, in process", n, validate),
+            ("lint alone, in process", n, lint_only),
+            ("validate, command", n, command("validate", str(q_path), env=env)),
+            ("headless run, in process", n, full_run),
+            ("headless run, command", n, command(*run_args, "--out", str(out), "--force", env=env)),
+        ]
+    return cases
+
+
+def store_cases(sizes: list[int], tmp: Path, env: dict[str, str]) -> list[Case]:
+    cases: list[Case] = []
+    for n in sizes:
+        folder = tmp / f"store{n}"
+        synthetic.store_with(folder, n)
+        store_env = {**env, "IMBALANCE_DATA_DIR": str(folder)}
+
+        def listed(folder: Path = folder) -> None:
+            with Store.open(folder) as store:
+                store.sessions()
+
+        cases += [
+            ("sessions list, pipe", n, command("sessions", "list", env=store_env)),
+            ("sessions list --json", n, command("sessions", "list", "--json", env=store_env)),
+            (
+                "sessions list, terminal page",
+                n,
+                command("sessions", "list", "--limit", "50", env=store_env),
+            ),
+            ("sessions list, in process", n, listed),
+        ]
+    return cases
+
+
+def history_cases(sizes: list[int], tmp: Path, env: dict[str, str]) -> list[Case]:
+    cases: list[Case] = []
+    for n in sizes:
+        folder = tmp / f"history{n}"
+        synthetic.history(folder, n)
+        h_env = {**env, "IMBALANCE_DATA_DIR": str(folder)}
+        for name, args in (
+            ("progress", ("progress", "Sam")),
+            ("progress --json", ("progress", "Sam", "--json")),
+            ("export csv", ("sessions", "export", "--format", "csv")),
+            ("export bundle", ("sessions", "export", "--format", "bundle")),
+        ):
+            cases.append((name, n, measured(name, n, *args, env=h_env)))
+    return cases
+
+
+def headless(env: dict[str, str], tmp: Path) -> Case:
+    """The reference for progress: a headless intake run, as benchmarks/run.py times it."""
+    args = ("run", "intake", "--answers", str(synthetic.EXAMPLES / f"{synthetic.PERSONAS[0]}.yaml"))
+    return (REFERENCE, 0, command(*args, "--no-input", "--out", str(tmp / "ref.md"), "--force",
+                                  "--no-save", env=env))  # fmt: skip
+
+
+REFERENCE = "headless intake run, command"
+#: Growth allowed for 10x the size (linear, with room for caches), and for a paged list.
+LINEAR, FLAT = 11.0, 1.5
+#: Absolute targets at the largest size: seconds (issue 6).
+SECONDS = {"validate, command": 2.0, "sessions list, pipe": 0.5}
+#: Cases that must not grow with the size (a page of 50; the table of the latest sessions).
+FLAT_CASES = {"sessions list, terminal page", "progress"}
+#: Issue 24: progress of the largest history within 2x the headless run, memory flat.
+PROGRESS_RATIO, MEMORY_GROWTH = 2.0, 1.25
+
+
+def report(rows: list[tuple[str, int, float]], rounds: int) -> bool:
+    """Print every case's times, growth and targets; True when all are met."""
+    print(
+        f"medians of {rounds} interleaved rounds, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} cores"
+    )
+    reference = next(t for name, _, t in rows if name == REFERENCE)
+    print(f"{REFERENCE}: {reference * 1000:.1f} ms (the reference for progress)")
+    print(f"{'case':32} {'size':>7} {'ms':>9} {'growth':>18} {'peak MiB':>9}  target")
+    ok = True
+    first: dict[str, tuple[int, float]] = {}
+    for name, n, seconds in rows:
+        if name == REFERENCE:
+            continue
+        base = first.setdefault(name, (n, seconds))
+        growth, verdicts = "", []
+        size_x, time_x = n / base[0], seconds / base[1]
+        if base[0] != n:
+            growth = f"{time_x:.1f}x for {size_x:.0f}x"
+            allowed = FLAT if name in FLAT_CASES else LINEAR * size_x / 10
+            if size_x >= 10 or name in FLAT_CASES:
+                verdicts.append(("growth", time_x <= allowed, f"<= {allowed:.1f}x"))
+        largest = n == max(m for c, m, _ in rows if c == name)
+        if largest and name in SECONDS:
+            verdicts.append(("time", seconds <= SECONDS[name], f"<= {SECONDS[name]} s"))
+        if largest and name == "progress":
+            ratio = seconds / reference
+            verdicts.append(("vs headless", ratio <= PROGRESS_RATIO,
+                             f"{ratio:.2f}x <= {PROGRESS_RATIO}x"))  # fmt: skip
+        peak = PEAKS.get((name, n))
+        if peak is not None and largest and (name, base[0]) in PEAKS and name != "export csv":
+            grown = peak / PEAKS[(name, base[0])]
+            verdicts.append(("memory", grown <= MEMORY_GROWTH, f"{grown:.2f}x <= {MEMORY_GROWTH}x"))
+        marks = "; ".join(
+            f"{what} {rule} {'ok' if good else 'MISSED'}" for what, good, rule in verdicts
+        )
+        ok &= all(good for _, good, _ in verdicts)
+        mib = f"{peak / 1024:.0f}" if peak is not None else ""
+        print(f"{name:32} {n:7d} {seconds * 1000:9.1f} {growth:>18} {mib:>9}  {marks}")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 2000, 10000])
+    parser.add_argument("--sessions", type=int, nargs="*", default=[1000, 2000, 10000])
+    parser.add_argument("--history", type=int, nargs="*", default=[50, 100, 500])
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     gc.disable()  # as cli.main() does for every command; the commands measured below do it too
     tmp = Path(tempfile.mkdtemp(prefix="imbalance-scale-"))
     env = {**os.environ, "IMBALANCE_DATA_DIR": str(tmp / "data")}
-    library = loader.load_library(resources.library_paths())
-    cases: list[tuple[str, int, Callable[[], object]]] = []
     try:
-        for n in args.sizes:
-            text, answers_text = questionnaire(n)
-            q_path, a_path, out = tmp / f"q{n}.yaml", tmp / f"a{n}.yaml", tmp / f"out{n}.md"
-            q_path.write_text(text)
-            a_path.write_text(answers_text)
-
-            def validate(q_path: Path = q_path) -> None:
-                # What `imbalance validate FILE` does: load, then lint (issue 13).
-                validate_paths([q_path], resources.library_paths(), 64 * 1024 * 1024)
-
-            loaded = loader.load_questionnaire(q_path, library)
-
-            def lint_only(loaded: Questionnaire = loaded) -> None:
-                lint(loaded)
-
-            def full_run(q_path: Path = q_path, a_path: Path = a_path) -> None:
-                q = loader.load_questionnaire(q_path, library)
-                answers = read_answers(a_path, q)
-                result = assess(q, answers, library, started_at="a", completed_at="b")
-                markdown.render(result)
-                json_render.render(result)
-
-            run_args = ("run", str(q_path), "--answers", str(a_path), "--no-input")
-            cases += [
-                ("validate, in process", n, validate),
-                ("lint alone, in process", n, lint_only),
-                ("validate, command", n, command("validate", str(q_path), env=env)),
-                ("headless run, in process", n, full_run),
-                (
-                    "headless run, command",
-                    n,
-                    command(*run_args, "--out", str(out), "--force", env=env),
-                ),
-            ]
-        for n in args.sessions:
-            folder = tmp / f"store{n}"
-            store_with(folder, n)
-            store_env = {**env, "IMBALANCE_DATA_DIR": str(folder)}
-
-            def listed(folder: Path = folder) -> None:
-                with Store.open(folder) as store:
-                    store.sessions()
-
-            cases += [
-                ("sessions list, command", n, command("sessions", "list", env=store_env)),
-                (
-                    "sessions list --json, command",
-                    n,
-                    command("sessions", "list", "--json", env=store_env),
-                ),
-                ("sessions list, in process", n, listed),
-            ]
+        cases = [headless(env, tmp)]
+        cases += questionnaire_cases(args.sizes, tmp, env)
+        cases += store_cases(args.sessions, tmp, env)
+        cases += history_cases(args.history, tmp, env)
+        for _, _, case in cases:  # warm the file cache and bytecode
+            case()
         rows = interleaved_medians(cases, args.rounds)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-    rows.sort(key=lambda row: [case[0] for case in cases].index(row[0]))
-    print(
-        f"medians of {args.rounds} interleaved rounds, Python {sys.version.split()[0]}, {os.cpu_count()} cores"
-    )
-    print(f"{'case':32} {'size':>7} {'ms':>9} {'x time / x size vs smallest':>30}")
-    first: dict[str, tuple[int, float]] = {}
-    for name, n, seconds in rows:
-        base = first.setdefault(name, (n, seconds))
-        growth = ""
-        if base[0] != n:
-            growth = f"{seconds / base[1]:.1f}x time for {n / base[0]:.0f}x size"
-        print(f"{name:32} {n:7d} {seconds * 1000:9.1f} {growth:>30}")
-    return 0
+    order = list(dict.fromkeys(case[0] for case in cases))
+    rows.sort(key=lambda row: (order.index(row[0]), row[1]))
+    return 0 if report(rows, args.rounds) else 1
 
 
 if __name__ == "__main__":

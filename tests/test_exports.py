@@ -118,7 +118,7 @@ def test_bundle_moves_sessions_to_another_store_with_new_ids_and_links(
         new = db.start(
             questionnaire_id=first.questionnaire_id, version=first.questionnaire_version,
             sha256=first.questionnaire_sha256, source=first.questionnaire_source, client="Sam",
-            started_at="2026-12-10T09:00:00+00:00", previous=1,
+            previous=1,
         )  # fmt: skip
         db.save_answers(new, {"red_flags_now": ["none"], "age": 34}, {})  # type: ignore[dict-item]
     bundle = tmp_path / "sam.json"
@@ -234,6 +234,47 @@ def test_answers_that_do_not_fit_their_questionnaire_are_refused(
     assert cli(tmp_path / "other", "sessions", "list", "--json").stdout.strip() == "[]"
 
 
+def test_impossible_dates_in_a_bundle_are_located_and_nothing_is_imported(
+    store: Path, tmp_path: Path
+) -> None:
+    """A session completed before it started, or dated more than a day past this computer's
+    clock (year 9999), is a problem of the bundle at its place; a few hours ahead (another time
+    zone's clock) is not."""
+    from datetime import datetime, timedelta, timezone
+
+    bundle = tmp_path / "b.json"
+    cli(store, "sessions", "export", "--format", "bundle", "--out", str(bundle))
+    data = json.loads(bundle.read_text())
+    first, second, third = data["sessions"]
+    started = first["started_at"]
+    first["completed_at"] = "2020-01-01T00:00:00+00:00"
+    second["started_at"] = second["completed_at"] = "9999-12-31T23:59:59+00:00"
+    second["updated_at"] = "9999-12-31T23:59:59+00:00"
+    later = datetime.now(timezone.utc) + timedelta(days=3)
+    third["completed_at"] = later.isoformat(timespec="seconds")
+    bundle.write_text(json.dumps(data))
+    other = tmp_path / "other"
+    run = cli(other, "sessions", "import", str(bundle))
+    assert run.returncode == 1, run.stderr
+    assert "5 problem(s) in the bundle; nothing was imported" in run.stderr
+    assert (
+        f"{bundle}: sessions[0].completed_at: 2020-01-01T00:00:00+00:00 is before the session "
+        f"started ({started})" in run.stderr
+    )
+    for key in ("started_at", "updated_at", "completed_at"):
+        assert f"sessions[1].{key}: 9999-12-31T23:59:59+00:00 is in the future" in run.stderr
+    assert f"sessions[2].completed_at: {third['completed_at']} is in the future" in run.stderr
+    assert cli(other, "sessions", "list", "--json").stdout.strip() == "[]"
+
+    first["completed_at"] = second["completed_at"] = None
+    second["started_at"] = second["updated_at"] = started
+    third["completed_at"] = (later - timedelta(days=3, hours=-5)).isoformat(timespec="seconds")
+    bundle.write_text(json.dumps(data))
+    fine = cli(other, "sessions", "import", str(bundle))
+    assert fine.returncode == 0, fine.stderr
+    assert "Imported 3 session(s)" in fine.stderr
+
+
 def test_the_warning_sign_a_store_lists_is_worked_out_from_the_answers(
     store: Path, tmp_path: Path
 ) -> None:
@@ -324,8 +365,9 @@ def test_a_fault_while_adding_rolls_everything_back(tmp_path: Path) -> None:
 
     clash = replace(good, answers=(("age", 0, "40"), ("age", 1, "41")))  # one answer twice
     with Store.open(tmp_path / "data") as db:
-        with pytest.raises(sqlite3.IntegrityError):
-            db.add_sessions([good, clash])
+        with pytest.raises(sqlite3.IntegrityError), db.importing() as batch:
+            assert batch.add(good, "a" * 64) == (1, True)
+            batch.add(clash, "b" * 64)
         assert db.sessions() == [] and db.clients() == []
 
 

@@ -344,7 +344,7 @@ def test_a_full_disk_mid_intake_says_how_to_resume(
         save({"age": 40})
         real = Store.save_answers
 
-        def full(self: Store, *args: object) -> None:
+        def full(self: Store, *args: object, **kwargs: object) -> None:
             raise sqlite3.OperationalError("database or disk is full")
 
         monkeypatch.setattr(Store, "save_answers", full)

@@ -313,3 +313,33 @@ def test_the_region_list_says_which_side_what_matches_nothing_and_what_is_below(
     assert "●" not in elbow  # nothing ticked
     nothing = " ".join(screen_lines(build, "xyz", columns=80, rows=24))
     assert "nothing matches; Backspace to change what you typed" in nothing
+
+
+def test_every_prompt_shares_one_set_of_default_key_bindings(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter]
+) -> None:
+    """prompt_toolkit's default bindings are built once per process, not three times per
+    question (issue 24); prompts built after it still take every key they took before."""
+    from prompt_toolkit.application import Application, create_app_session
+
+    made: list[Application[object]] = []
+    real_init = Application.__init__
+
+    def spy(self: Application[object], *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.append(self)
+
+    prompter = keys(DOWN + SPACE + ENTER)
+    progress = Progress(1, 2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Application, "__init__", spy)
+        with create_app_session(input=prompter._input, output=DummyOutput()):
+            for question in (q.question("flags"), q.question("side"), q.question("note")):
+                assert question is not None
+                prompter._build(question, None, progress, True)
+    assert len(made) == 7  # a list and a select make three Applications each, a text one
+    assert len({id(app._default_bindings) for app in made}) == 1
+    flags = q.question("flags")
+    assert flags is not None
+    reply = prompter.ask(flags, default=None, progress=progress, can_go_back=False)
+    assert reply == ("chest",)

@@ -495,3 +495,28 @@ def test_only_an_emergency_makes_a_completed_result_stopped(
     answers["red_flags_now"] = ("saddle_numbness",)
     stopped = assess(intake, answers, library, started_at="a", completed_at="b")
     assert stopped.not_asked and "stopped after the emergency" in markdown.render(stopped)
+
+
+def test_the_warning_sign_a_session_is_listed_by_is_the_most_urgent_alert_that_fires(
+    intake: Questionnaire,
+) -> None:
+    """Saving and importing work out the listed warning sign without building the alerts'
+    explanations (thousands of sessions an import): it must be the level the full rules give,
+    for every route of the matrix, every close case and every persona."""
+    from imbalance_cli.rules import fired_alerts
+    from imbalance_cli.workflow import Reading
+
+    reading = Reading(intake)
+    cases = [answers_of(intake, overrides) for _, _, overrides in CASES]
+    cases += [answers_of(intake, entry["quiet"]) for entry in MATRIX["alerts"].values()]
+    cases += [read_answers(path, intake) for path in PERSONA_FILES]
+    seen = set()
+    for answers in cases:
+        fired = fired_alerts(intake, answers)
+        expected = min(f.alert.level.rank for f in fired) if fired else None
+        top, _ = reading.listed(answers)
+        assert top == (
+            next(lv.value for lv in AlertLevel if lv.rank == expected) if fired else "none"
+        )
+        seen.add(top)
+    assert seen >= {"emergency", "urgent", "none"}

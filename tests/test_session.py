@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from itertools import pairwise
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from imbalance_cli.errors import Interrupted
-from imbalance_cli.model import AnswerValue, Questionnaire
-from imbalance_cli.prompts import BACK, ScriptedPrompter, ScriptSteps
+from imbalance_cli.model import AnswerValue, Question, Questionnaire
+from imbalance_cli.prompts import BACK, Reply, ScriptedPrompter, ScriptSteps
 from imbalance_cli.session import run_session
 
 Q = """
@@ -245,3 +247,80 @@ def test_a_reassessment_counts_only_what_it_asks(intake: Questionnaire) -> None:
     assert len(prompter.asked) < len(before)
     assert prompter.progress[-1].total - prompter.progress[-1].position <= 3
     assert all(p.total <= len(prompter.asked) + 8 for p in prompter.progress[7:])
+
+
+def test_an_answer_changed_by_another_writer_is_shown_and_asked_again(
+    q: Questionnaire, tmp_path: Path
+) -> None:
+    """A save based on older revisions is refused by the store: the person sees the newer
+    answer, is asked again with it chosen, and what they answer then is what is kept."""
+    from imbalance_cli.store import Store, Writer
+    from imbalance_cli.workflow import Saver
+
+    class Elsewhere(ScriptedPrompter):
+        """While the knee question is on screen, another writer (one that ignores the lease)
+        stores an answer to it."""
+
+        def ask(self, question: Question, **kwargs: Any) -> Reply:
+            if question.id == "knee_worst" and "knee_worst" not in self.asked:
+                with Store.open(tmp_path / "store") as other:
+                    other.db.execute("BEGIN IMMEDIATE")
+                    other.db.execute(
+                        "INSERT INTO answers VALUES (?, 'knee_worst', 2, '9', 't', 99)", (sid,)
+                    )
+                    other.db.execute("COMMIT")
+            return super().ask(question, **kwargs)
+
+    writer = Writer.here()
+    with Store.open(tmp_path / "store") as store:
+        sid = store.start(
+            questionnaire_id=q.id, version=q.version, sha256=q.sha256, source=q.path,
+            client=None, writer=writer,
+        )  # fmt: skip
+        saver = Saver(store, sid, q, writer=writer, base={})
+        prompter = Elsewhere(
+            {"flags": ["none"], "regions": ["knee.left"], "knee_worst": ScriptSteps([6, 7]),
+             "note": "ok"}
+        )  # fmt: skip
+        answers = run_session(q, prompter, None, saver)
+        assert prompter.asked == ["flags", "regions", "knee_worst", "knee_worst", "note"]
+        assert prompter.defaults["knee_worst"] == 9  # the newer answer, chosen
+        assert any(
+            "'Knee?' was answered in another imbalance meanwhile: 9/10" in n
+            for n in prompter.notices
+        ), prompter.notices
+        assert answers["knee_worst"] == 7
+        assert store.answers(sid) == {
+            "flags": ["none"], "regions": ["knee.left"], "knee_worst": 7, "note": "ok",
+        }  # fmt: skip
+
+
+def test_an_answer_removed_by_another_writer_is_not_written_back_unseen(
+    q: Questionnaire, tmp_path: Path
+) -> None:
+    """Another writer clears an answer this one had read: the next save is refused, the person
+    is told, and the question is asked again since it still applies."""
+    from imbalance_cli.store import Store, Writer
+    from imbalance_cli.workflow import Saver
+
+    class Elsewhere(ScriptedPrompter):
+        def ask(self, question: Question, **kwargs: Any) -> Reply:
+            if question.id == "note" and "note" not in self.asked:
+                with Store.open(tmp_path / "store") as other:
+                    other.db.execute("DELETE FROM answers WHERE question_id = 'knee_worst'")
+            return super().ask(question, **kwargs)
+
+    writer = Writer.here()
+    with Store.open(tmp_path / "store") as store:
+        sid = store.start(
+            questionnaire_id=q.id, version=q.version, sha256=q.sha256, source=q.path,
+            client=None, writer=writer,
+        )  # fmt: skip
+        saver = Saver(store, sid, q, writer=writer, base={})
+        prompter = Elsewhere(
+            {"flags": ["none"], "regions": ["knee.left"], "knee_worst": 4, "note": "ok"}
+        )
+        run_session(q, prompter, None, saver)
+        assert prompter.asked == ["flags", "regions", "knee_worst", "note", "knee_worst"]
+        assert any("'Knee?' was cleared in another imbalance" in n for n in prompter.notices)
+        assert store.answers(sid)["knee_worst"] == 4

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import stat
 import subprocess
 import sys
 import textwrap
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imbalance_cli.errors import ImbalanceError
-from imbalance_cli.store import SCHEMA_VERSION, Store, worst_pain
+from imbalance_cli.store import (
+    SCHEMA_VERSION,
+    LeaseLost,
+    SessionHeld,
+    StaleAnswers,
+    Store,
+    Writer,
+    worst_pain,
+)
 
 
 def open_store(tmp_path: Path) -> Store:
@@ -166,3 +178,196 @@ def test_a_version_1_store_gains_warnings_read_from_its_results(tmp_path: Path) 
     with open_store(tmp_path) as store:
         assert [store.session(n).warning for n in (1, 2)] == ["urgent", None]
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+# -- no answer lost to a second writer (issue 25) ------------------------------------------------
+
+
+def _writer(name: str, pid: int | None = None, host: str | None = None) -> Writer:
+    here = Writer.here()
+    return Writer(name, host or here.host, os.getpid() if pid is None else pid, f"token-{name}")
+
+
+def test_a_save_based_on_an_older_revision_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    """Each stored answer carries the revision it was written at; a writer that read older
+    revisions cannot change or remove a newer answer, nor bring back one removed since."""
+    with open_store(tmp_path) as store:
+        sid = new_session(store)
+        first = store.save_answers(sid, {"a": 1, "b": 2}, {}, base={})
+        assert first == {"a": 1, "b": 1}
+        second = store.save_answers(sid, {"a": 1, "b": 3}, {}, base=first)  # another writer
+        assert second == {"a": 1, "b": 2}
+        with pytest.raises(StaleAnswers) as info:
+            store.save_answers(sid, {"a": 5, "b": 2}, {}, base=first)
+        assert info.value.conflicts == ("b",)
+        assert info.value.stored == {"a": "1", "b": "3"} and info.value.revisions == second
+        assert store.answers(sid) == {"a": 1, "b": 3}  # not even "a" was written
+        # The same value is no conflict; a newer answer removed under the writer is.
+        assert store.save_answers(sid, {"a": 1, "b": 3}, {}, base=first) == second
+        third = store.save_answers(sid, {"a": 1}, {}, base=second)
+        with pytest.raises(StaleAnswers) as removed:
+            store.save_answers(sid, {"a": 1, "b": 3}, {}, base=second)
+        assert removed.value.conflicts == ("b",)
+        assert store.save_answers(sid, {"a": 2}, {}, base=third) == {"a": 4}
+
+
+def test_one_writer_per_session_until_it_is_taken_over(tmp_path: Path) -> None:
+    """The lease: a second writer is told who holds it; taking it over stops the first at its
+    next save or status change, even after the second has let it go."""
+    first, second = _writer("ana"), _writer("bo")
+    with open_store(tmp_path) as store:
+        sid = store.start(
+            questionnaire_id="intake", version="1", sha256="x", source="intake", client=None,
+            writer=first,
+        )  # fmt: skip
+        base = store.save_answers(sid, {"age": 40}, {}, writer=first, base={})
+        with pytest.raises(
+            SessionHeld, match=rf"session {sid} is open in another imbalance: ana on"
+        ):
+            store.acquire(sid, second)
+        with pytest.raises(SessionHeld):
+            store.save_answers(sid, {"age": 41}, {})  # nor by code without a writer
+        taken = store.acquire(sid, second, take_over=True)
+        assert taken.how == "taken over" and taken.previous is not None
+        assert taken.previous.account == "ana"
+        with pytest.raises(LeaseLost, match=rf"session {sid} was taken over by bo on"):
+            store.save_answers(sid, {"age": 41}, {}, writer=first, base=base)
+        with pytest.raises(LeaseLost):
+            store.set_status(sid, "interrupted", writer=first)
+        store.save_answers(sid, {"age": 42}, {}, writer=second, base=base)
+        store.set_status(sid, "interrupted", writer=second, release=True)
+        with pytest.raises(LeaseLost):
+            store.save_answers(sid, {"age": 41}, {}, writer=first, base=base)
+        assert store.answers(sid) == {"age": 42}
+        assert store.acquire(sid, first).how == "free"  # released: anyone may continue it
+
+
+def test_a_lease_whose_process_is_gone_or_that_is_not_renewed_is_stale(tmp_path: Path) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = _writer("ana", pid=int(gone.stdout))
+    elsewhere = _writer("cy", host="another-laptop")
+    me = _writer("bo")
+    with open_store(tmp_path) as store:
+        one = store.start(
+            questionnaire_id="i", version="1", sha256="x", source="i", client=None, writer=dead
+        )
+        taken = store.acquire(one, me)
+        assert taken.how == "stale: its process is no longer running"
+        two = store.start(
+            questionnaire_id="i", version="1", sha256="x", source="i", client=None,
+            writer=elsewhere,
+        )  # fmt: skip
+        with pytest.raises(SessionHeld):  # a process on another host cannot be checked
+            store.acquire(two, me)
+        for minutes, held in ((29, True), (31, False)):
+            stamp = datetime.now(timezone.utc) - timedelta(minutes=minutes)
+            store.db.execute(
+                "UPDATE leases SET renewed_at = ? WHERE session_id = ?",
+                (stamp.isoformat(timespec="seconds"), two),
+            )
+            if held:
+                with pytest.raises(SessionHeld):
+                    store.acquire(two, me)
+            else:
+                assert (
+                    store.acquire(two, me).how == "stale: it has not saved anything for 31 minutes"
+                )
+
+
+def test_a_version_3_store_migrates_to_fingerprints_revisions_and_leases(tmp_path: Path) -> None:
+    """Migration 4: every session gets its fingerprint from the answers it holds (a damaged one
+    as its stored text), every answer revision 0, and the store a lease table."""
+    from imbalance_cli.store import MIGRATIONS, fingerprint
+
+    folder = tmp_path / "store"
+    folder.mkdir()
+    db = sqlite3.connect(folder / "imbalance.db")
+    db.executescript(";".join(MIGRATIONS[:3]) + "; PRAGMA user_version = 3;")
+    for sid, started in ((1, "2026-01-01T10:00:00+00:00"), (2, "2026-01-02T10:00:00+00:00")):
+        db.execute(
+            """INSERT INTO sessions(id, questionnaire_id, questionnaire_version,
+               questionnaire_sha256, questionnaire_source, status, started_at, updated_at)
+               VALUES (?, 'intake', '1', 'x', 'intake', 'interrupted', ?, ?)""",
+            (sid, started, started),
+        )
+    db.executemany(
+        "INSERT INTO answers VALUES (1, ?, 0, ?, 't')", [("age", "40"), ("notes", "{broken")]
+    )
+    db.commit()
+    db.close()
+    with open_store(tmp_path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        keys = dict(store.db.execute("SELECT id, fingerprint FROM sessions"))
+        assert keys == {
+            1: fingerprint(
+                "intake", "x", "2026-01-01T10:00:00+00:00", {"age": 40, "notes": "{broken"}
+            ),
+            2: fingerprint("intake", "x", "2026-01-02T10:00:00+00:00", {}),
+        }
+        assert store.revisions(1) == {"age": 0, "notes": 0} and store.lease(1) is None
+        # A writer that read revision 0 saves over it, and the session's revision moves on.
+        assert store.save_answers(
+            1, {"age": 41}, {}, writer=_writer("ana"), base={"age": 0, "notes": 0}
+        ) == {"age": 1}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.lists(st.text(), max_size=5)
+    | st.lists(st.integers(), max_size=3)
+)
+def test_answers_are_stored_as_json_dumps_writes_them(value: object) -> None:
+    """Stored answers are compared as text to tell a change: the fast encoder must write what
+    json.dumps wrote before it."""
+    from imbalance_cli.store.rows import answer_json
+
+    assert answer_json(value) == json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        assert answer_json(tuple(value)) == json.dumps(value, ensure_ascii=False)
+
+
+def test_a_session_completed_while_resume_waits_for_its_lease_is_not_opened_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The holder finishes the session and lets the lease go just before a resume takes it:
+    the resume says the session is complete and changes nothing."""
+    from imbalance_cli.workflow import intake
+
+    class Quiet:
+        prefix = "imbalance"
+
+        def prompter(self, questionnaire: object) -> object:
+            raise AssertionError("nothing is asked")
+
+        def note(self, text: str) -> None:
+            pass
+
+        def say(self, text: str) -> None:
+            pass
+
+    holder = _writer("ana")
+    monkeypatch.setenv("IMBALANCE_DATA_DIR", str(tmp_path / "store"))
+    with open_store(tmp_path) as store:
+        sid = store.start(
+            questionnaire_id="intake", version="1", sha256="x", source="intake", client=None,
+            writer=holder,
+        )  # fmt: skip
+    real = Store.acquire
+
+    def finished_first(self: Store, session_id: int, writer: Writer, **kw: bool) -> object:
+        self.set_status(session_id, "complete", writer=holder, release=True)
+        return real(self, session_id, writer, **kw)
+
+    monkeypatch.setattr(Store, "acquire", finished_first)
+    with pytest.raises(ImbalanceError, match=f"session {sid} is complete"):
+        intake.resume(sid, None, interactive=True, ui=Quiet())  # type: ignore[arg-type]
+    with open_store(tmp_path) as store:
+        assert store.session(sid).status == "complete"
+        lease = store.lease(sid)
+        assert lease is not None and not lease.held

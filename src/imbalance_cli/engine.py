@@ -198,6 +198,7 @@ class Flow:
         self.order: tuple[Question, ...] = questionnaire.questions
         self.sections = {s.id: s for s in questionnaire.sections}
         self.types = {q.id: q.type for q in self.order}
+        self._region_counts: dict[str, int] = {}
 
     def section_of(self, question: Question) -> Section:
         return self.sections[question.section]
@@ -335,8 +336,11 @@ class Flow:
         if question is None:
             return 0.5
         if question.type is QuestionType.BODY_REGIONS:
-            bodymap = self.questionnaire.bodymap
-            count = len(bodymap.tokens(question.regions)) if bodymap else 20
+            count = self._region_counts.get(question.id)
+            if count is None:  # a list of the body map's regions, once per question
+                bodymap = self.questionnaire.bodymap
+                count = len(bodymap.tokens(question.regions)) if bodymap else 20
+                self._region_counts[question.id] = count
             return min(1.0, 1.5 / max(count, 1)) if leaf.op is Op.INCLUDES else 0.3
         if leaf.op is Op.MENTIONS:
             return 0.02  # a warning word in free text is rare

@@ -122,3 +122,15 @@ class Interrupted(ImbalanceError):
     def __init__(self, answers: Mapping[str, Any], message: str = "interrupted") -> None:
         super().__init__(message)
         self.answers = dict(answers)
+
+
+class AnswersChanged(ImbalanceError):
+    """A save was refused: another writer changed answers of the session since this one read
+    them (each stored answer carries a revision). Carries the answers as now stored, read into
+    the questionnaire, and the questions whose answers differ, so that the session shows the
+    newer answers and asks those questions again. Nothing of the refused save was written."""
+
+    def __init__(self, answers: Mapping[str, Any], changed: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.answers = dict(answers)
+        self.changed = changed

@@ -7,6 +7,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from imbalance_cli.errors import ImbalanceError, UsageError
@@ -62,10 +63,15 @@ def check_outputs(targets: list[Path | None], *, force: bool) -> None:
         seen[key] = target
 
 
-def write_private(path: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``path`` with mode 0600, all or nothing. A stream (``-``, a device, a
-    FIFO) is written to in place, never replaced. Faults of the machine (a full disk, a file that
-    cannot be written) are reported with the path; an existing file is then left as it was."""
+def _pieces(text: str | Iterable[str]) -> Iterable[str]:
+    return (text,) if isinstance(text, str) else text
+
+
+def write_private(path: Path, text: str | Iterable[str], *, force: bool) -> None:
+    """Write ``text`` (or its pieces, as they come) to ``path`` with mode 0600, all or nothing.
+    A stream (``-``, a device, a FIFO) is written to in place, never replaced. Faults of the
+    machine (a full disk, a file that cannot be written) are reported with the path; an existing
+    file is then left as it was, as it is when making the pieces fails."""
     check_writable(path, force=force)
     if str(path) == STDOUT:
         write_stdout(text)
@@ -73,13 +79,15 @@ def write_private(path: Path, text: str, *, force: bool) -> None:
     try:
         if streamed(path):
             with path.open("w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+                for piece in _pieces(text):
+                    handle.write(piece)
             return
         parent = path.parent if str(path.parent) else Path(".")
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+                for piece in _pieces(text):
+                    handle.write(piece)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, 0o600)
@@ -94,14 +102,16 @@ def write_private(path: Path, text: str, *, force: bool) -> None:
         ) from None
 
 
-def write_stdout(text: str) -> None:
-    """Write to standard output; a closed or full one is a clear error, not a traceback."""
+def write_stdout(text: str | Iterable[str]) -> None:
+    """Write to standard output (pieces as they come); a closed or full one is a clear error,
+    not a traceback."""
     import sys
 
     if sys.stdout is None:
         raise ImbalanceError("standard output is closed; write to a file with --out instead")
     try:
-        sys.stdout.write(text)
+        for piece in _pieces(text):
+            sys.stdout.write(piece)
         sys.stdout.flush()
     except BrokenPipeError:
         raise

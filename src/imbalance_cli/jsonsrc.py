@@ -43,17 +43,20 @@ def loads(
     except json.JSONDecodeError as exc:
         raise JsonProblem(exc.lineno, exc.colno, f"JSON syntax error: {exc.msg}") from None
     except RecursionError:
-        at = _too_deep(text)
-        raise JsonProblem(
-            *_place(text, at), f"the JSON is nested more than {MAX_DEPTH} levels deep here"
-        ) from None
+        raise JsonProblem(*_place(text, too_deep(text)), TOO_DEEP) from None
     except ValueError:
         # The only other ValueError the parser raises: an integer too long to convert.
-        at, digits = _too_long(text)
-        raise JsonProblem(
-            *_place(text, at),
-            f"a number of {digits:,} digits is far too long for any value here",
-        ) from None
+        at, _, digits = too_long(text)
+        raise JsonProblem(*_place(text, at), too_long_message(digits)) from None
+
+
+#: What a text nested deeper than the parser goes is told (``too_deep`` finds where).
+TOO_DEEP = f"the JSON is nested more than {MAX_DEPTH} levels deep here"
+
+
+def too_long_message(digits: int) -> str:
+    """What a text holding an integer longer than Python converts is told."""
+    return f"a number of {digits:,} digits is far too long for any value here"
 
 
 def _place(text: str, at: int) -> tuple[int, int]:
@@ -61,10 +64,10 @@ def _place(text: str, at: int) -> tuple[int, int]:
     return line, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
-def _too_deep(text: str) -> int:
-    """Where the nesting first goes deeper than MAX_DEPTH (the start when it is not found)."""
-    depth = 0
-    for token in _TOKEN.finditer(text):
+def too_deep(text: str, start: int = 0, depth: int = 0) -> int:
+    """Where the nesting first goes deeper than MAX_DEPTH, scanning from ``start`` (the start of
+    a value, ``depth`` levels deep in its document); ``start`` when it is not found."""
+    for token in _TOKEN.finditer(text, start):
         mark = token.group()
         if mark in "[{":
             depth += 1
@@ -72,16 +75,17 @@ def _too_deep(text: str) -> int:
                 return token.start()
         elif mark in "]}":
             depth -= 1
-    return 0
+    return start
 
 
-def _too_long(text: str) -> tuple[int, int]:
-    """Where the first integer longer than Python converts stands, and its number of digits."""
+def too_long(text: str, start: int = 0) -> tuple[int, int, int]:
+    """Where the first integer longer than Python converts stands (from ``start``, the start of
+    a value), where it ends, and its number of digits; ``(start, start, 0)`` when none does."""
     limit = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 4300
-    for token in _TOKEN.finditer(text):
+    for token in _TOKEN.finditer(text, start):
         mark = token.group()
         digits = len(mark.lstrip("-"))
         integer = mark[0] not in '"[]{}' and not any(c in mark for c in ".eE")
         if integer and digits > limit:
-            return token.start(), digits
-    return 0, 0
+            return token.start(), token.end(), digits
+    return start, start, 0

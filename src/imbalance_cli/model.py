@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 from imbalance_cli.errors import SourceLocation
 
@@ -493,8 +494,9 @@ class Questionnaire:
     bodymap: BodyMap | None = field(default=None, compare=False, repr=False)
     _index: Mapping[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
+        """Every question in order (built once: the engine, rules and renderers ask often)."""
         return tuple(q for s in self.sections for q in s.questions)
 
     def question(self, question_id: str) -> Question | None:

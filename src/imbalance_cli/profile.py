@@ -29,28 +29,53 @@ def _number(value: AnswerValue) -> float | None:
     return float(value)
 
 
+@dataclass(frozen=True)
+class PainQuestions:
+    """Where a questionnaire asks about pain: its body-region questions, each region's ratings
+    (region, question id, role), and the regions in body order. Worked out once per
+    questionnaire by whoever reads many answer sets of it (the progress charts)."""
+
+    chosen_by: tuple[str, ...]
+    ratings: tuple[tuple[str, str, Role], ...]
+    order: tuple[str, ...] | None
+
+
+def pain_questions(questionnaire: Questionnaire) -> PainQuestions:
+    ratings = [
+        (section.region, q.id, q.role)
+        for section in questionnaire.sections
+        if section.region is not None
+        for q in section.questions
+        if q.role is not None and q.role.is_pain
+    ]
+    bodymap = questionnaire.bodymap
+    return PainQuestions(
+        tuple(q.id for q in questionnaire.questions if q.type.value == "body_regions"),
+        tuple(ratings),
+        bodymap.tokens() if bodymap is not None else None,
+    )
+
+
 def pain_by_region(
-    questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerValue],
+    where: PainQuestions | None = None,
 ) -> dict[str, RegionPain]:
     """Region token -> its ratings, for every region chosen in a body_regions question (rated
-    or not), in body order."""
+    or not), in body order. ``where``: ``pain_questions(questionnaire)``, when already known."""
+    where = where or pain_questions(questionnaire)
     chosen: set[str] = set()
-    for q in questionnaire.questions:
-        value = answers.get(q.id)
-        if q.type.value == "body_regions" and isinstance(value, tuple):
+    for qid in where.chosen_by:
+        value = answers.get(qid)
+        if isinstance(value, tuple):
             chosen |= {t for t in value if t != "none"}
     ratings: dict[str, dict[Role, float | None]] = {}
-    for section in questionnaire.sections:
-        if section.region is None:
-            continue
-        for q in section.questions:
-            if q.role is not None and q.role.is_pain:
-                value = _number(answers.get(q.id))
-                if value is not None:
-                    ratings.setdefault(section.region, {})[q.role] = value
-                    chosen.add(section.region)
-    bodymap = questionnaire.bodymap
-    order = bodymap.tokens() if bodymap is not None else tuple(sorted(chosen))
+    for region, qid, role in where.ratings:
+        value = _number(answers.get(qid))
+        if value is not None:
+            ratings.setdefault(region, {})[role] = value
+            chosen.add(region)
+    order = where.order if where.order is not None else tuple(sorted(chosen))
     out: dict[str, RegionPain] = {}
     for token in order:
         if token in chosen:

@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from imbalance_cli.engine import Flow, Progress, personalise, steady
-from imbalance_cli.errors import Interrupted
+from imbalance_cli.errors import AnswersChanged, Interrupted
 from imbalance_cli.model import AlertLevel, AnswerValue, FiredAlert, Questionnaire
 from imbalance_cli.prompts import BACK, Prompter, _Back
-from imbalance_cli.rules import fired_alerts
+from imbalance_cli.rules import describe_answer, fired_alerts
 
 SaveHook = Callable[[Mapping[str, AnswerValue]], None]
 
@@ -37,6 +37,11 @@ def run_session(
     ``carried`` (a re-assessment) holds last time's answers to questions not asked again: each
     is filled in, unasked, when its question comes up, so a question that only shows because
     of a new answer (a region that hurts now) is still asked, and one hidden now is dropped.
+
+    A save the hook refuses with AnswersChanged (another writer changed answers since they were
+    read) is not lost silently: the newer answers are taken, each one that differs is shown,
+    and its question is asked again with the newer answer chosen; the person's own answer is
+    kept where it did not collide.
     """
     flow = Flow(questionnaire, reassessment=reassessment)
     answers = flow.prune(prefilled or {})
@@ -65,6 +70,24 @@ def run_session(
         current_section = None
 
     shown_total: int | None = None
+
+    def save(just: str | None) -> None:
+        """Hand the answers to the save hook; on AnswersChanged, take the stored answers (with
+        ``just``, the answer just given, unless it collided), show what differs, and save again."""
+        nonlocal answers
+        while on_change is not None:
+            try:
+                on_change(answers)
+                return
+            except AnswersChanged as exc:
+                answers = flow.prune(_adopt(exc, just, answers))
+                for qid in _tell_changed(questionnaire, prompter, exc.changed, answers):
+                    remembered[qid] = answers[qid]
+                    again.add(qid)
+                for qid in set(exc.changed) - set(answers):
+                    remembered.pop(qid, None)
+                answers_given.update(answers)
+                history[:] = [q.id for q in flow.order if q.id in answers and q.id not in again]
 
     def progress() -> Progress:
         nonlocal shown_total
@@ -113,8 +136,7 @@ def run_session(
         if carried and question.id in carried and question.id not in answers_given:
             answers[question.id] = carried[question.id]
             answers = flow.prune(answers)
-            if on_change:
-                on_change(answers)
+            save(None)
             continue
         if question.section != current_section:
             prompter.section(flow.section_of(question))
@@ -148,7 +170,46 @@ def run_session(
         answers_given.add(question.id)
         answers = flow.prune(answers)
         history.append(question.id)
-        if on_change and changed:
-            on_change(answers)
+        if changed:
+            save(question.id)
         if show_new_alerts():
             return answers
+
+
+def _adopt(
+    exc: AnswersChanged, just: str | None, answers: Mapping[str, AnswerValue]
+) -> dict[str, AnswerValue]:
+    """The stored answers a refused save came back with, and the answer just given unless
+    another writer changed that one too."""
+    merged = dict(exc.answers)
+    if just is not None and just not in exc.changed and just in answers:
+        merged[just] = answers[just]
+    return merged
+
+
+def _tell_changed(
+    questionnaire: Questionnaire,
+    prompter: Prompter,
+    changed: tuple[str, ...],
+    answers: Mapping[str, AnswerValue],
+) -> list[str]:
+    """Show each answer another writer changed or cleared; return those to ask again with the
+    newer answer chosen (a cleared one is asked anyway if it still applies)."""
+    again = []
+    for qid in changed:
+        question = questionnaire.question(qid)
+        if question is None:
+            continue
+        if qid in answers:
+            now = describe_answer(question, answers[qid], questionnaire.bodymap)
+            prompter.notice(
+                f"'{question.short}' was answered in another imbalance meanwhile: {now}. "
+                "Please answer it again (that answer is chosen)."
+            )
+            again.append(qid)
+        else:
+            prompter.notice(
+                f"'{question.short}' was cleared in another imbalance meanwhile; it is asked "
+                "again if it still applies."
+            )
+    return again

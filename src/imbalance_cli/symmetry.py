@@ -103,11 +103,14 @@ def pair_label(q: Question) -> str:
 
 
 def symmetries(
-    questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerValue],
+    tests: list[tuple[Question, Question]] | None = None,
 ) -> tuple[Symmetry, ...]:
-    """Every paired test with at least one side answered."""
+    """Every paired test with at least one side answered (``tests``: ``paired_tests`` of the
+    questionnaire, when already known)."""
     out = []
-    for left_q, right_q in paired_tests(questionnaire):
+    for left_q, right_q in paired_tests(questionnaire) if tests is None else tests:
         s = measure(left_q, right_q, answers)
         if s.left is not None or s.right is not None:
             out.append(s)

@@ -2,8 +2,9 @@
 
 This module holds the app, the options and helpers the command groups share, and the entry point
 that turns errors into messages and exit codes; the commands live beside it, one module per
-group: ``intake`` (run, resume), ``records`` (sessions, clients, compare) and ``author`` (list,
-show, validate, library, schema). They only parse arguments, call the core and print.
+group: ``intake`` (run, resume), ``records`` (sessions, clients), ``change`` (compare,
+progress), ``maintenance`` (store) and ``author`` (list, show, validate, library, schema). They
+only parse arguments, call the core and print.
 """
 
 import errno
@@ -29,6 +30,8 @@ from imbalance_cli.errors import (
 from imbalance_cli.text import clean
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rich.console import Console
 
     from imbalance_cli.model import Library, Questionnaire
@@ -161,7 +164,7 @@ def _ui() -> "Ui":
     return PlainUi(_PREFIX) if _PLAIN else TerminalUi(_err_console, _PREFIX)
 
 
-def write_stdout(text: str) -> None:
+def write_stdout(text: "str | Iterable[str]") -> None:
     """Standard output, with a closed or full one reported clearly (files.py, imported only
     when something is written: --help does not pay for tempfile)."""
     from imbalance_cli import files
@@ -272,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run_app(args, show_traceback)
     finally:
+        gc.unfreeze()  # what an interactive run froze (cli/ui.py) is collectable again
         if gc_was_enabled:
             gc.enable()
 

@@ -24,6 +24,7 @@ from imbalance_cli.errors import ImbalanceError, UsageError
 from imbalance_cli.text import markup
 
 if TYPE_CHECKING:
+    from imbalance_cli.render.progress import Progress
     from imbalance_cli.store import SessionRow
 
 
@@ -141,6 +142,11 @@ def _last_two(client: str) -> tuple[int, int]:
     return earlier.id, latest.id
 
 
+#: Sessions the progress table shows by default: the columns of a terminal run out long before
+#: a client's history does, and laying out hundreds of columns took seconds.
+PROGRESS_COLUMNS = 8
+
+
 @app.command()
 def progress(
     client: Annotated[
@@ -154,35 +160,52 @@ def progress(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print the series as JSON instead of a table.")
     ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help=f"Only the latest N sessions (default: {PROGRESS_COLUMNS} in the table, every "
+            "one with --json or --html).",
+        ),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every session in the table, however many.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Show every completed session of a client: pain per region and side, goal ratings and the
-    side-to-side symmetry index over time; changes of 2 points on a 0-10 rating are marked."""
+    side-to-side symmetry index over time; changes of 2 points on a 0-10 rating are marked.
+    The table shows the latest sessions and names the warning signs of earlier ones."""
     from imbalance_cli import files
-    from imbalance_cli.render.progress import collect, svg_charts, table, warnings_html
-    from imbalance_cli.workflow import client_results
+    from imbalance_cli.render.progress import collect, svg_charts, warnings_html
+    from imbalance_cli.workflow import client_history, snapshots
 
     to_stdout = html_out is not None and str(html_out) == files.STDOUT
     if to_stdout and json_out:
         raise UsageError("--json and --html - both write to stdout; give --html a file name")
+    if show_all and limit is not None:
+        raise UsageError("give --all or --limit, not both")
     if html_out is not None:
         files.check_writable(html_out, force=force)
     with _open_store(read_only=True) as store:
         name = store.known_client(_client_name(client) or client)
-        results = client_results(store, name)
-    if not results:
-        raise ImbalanceError(
-            f"client '{name}' has no completed sessions; see: imbalance clients list"
-        )
-    data = collect(results)
+        rows = client_history(store, name)
+        if not rows:
+            raise ImbalanceError(
+                f"client '{name}' has no completed sessions; see: imbalance clients list"
+            )
+        whole = json_out or html_out is not None or show_all
+        shown = limit if limit is not None else None if whole else PROGRESS_COLUMNS
+        chosen = rows if shown is None else rows[-shown:]
+        data = collect(snapshots(store, chosen))  # one session at a time
     if json_out:
         from imbalance_cli.text import dumps
 
         write_stdout(dumps({"client": name, **data.as_dict()}))
     else:
-        console = _err_console() if to_stdout else _stdout_console()
-        plain = plain_mode() or console.no_color or not console.is_terminal
-        console.print(table(data, plain=plain))
+        in_table = len(chosen) if show_all or limit is not None else PROGRESS_COLUMNS
+        _progress_table(data.latest(in_table), rows, to_stdout)
     if html_out is not None:
         from imbalance_cli.render.html import page
 
@@ -190,3 +213,30 @@ def progress(
         files.write_private(html_out, text, force=force)
         if not to_stdout:
             _err_console().print(f"Wrote {markup(str(html_out))}")
+
+
+def _progress_table(data: "Progress", rows: "list[SessionRow]", to_stderr: bool) -> None:
+    """The table, then what it leaves out: how many earlier sessions, their warning signs (as
+    recorded with each), and the option that shows them."""
+    from imbalance_cli.render.progress import table
+
+    console = _err_console() if to_stderr else _stdout_console()
+    plain = plain_mode() or console.no_color or not console.is_terminal
+    console.print(table(data, plain=plain))
+    first = {s for s in data.sessions if s is not None}
+    earlier = rows[: next((i for i, r in enumerate(rows) if r.id in first), len(rows))]
+    if not earlier:
+        return
+    console.print(
+        f"The latest {len(data.labels)} of {len(rows)} sessions; every one: --all (or --html "
+        "FILE for charts of all of them)."
+    )
+    loud = [r for r in earlier if r.warning in ("emergency", "urgent", "advisory")]
+    if loud:
+        named = [
+            f"S{r.id} {(r.completed_at or r.started_at)[5:10]} "
+            f"{r.warning.upper() if r.warning in ('emergency', 'urgent') else r.warning}"
+            for r in loud[-5:]
+        ]
+        more = f", and {len(loud) - 5} more" if len(loud) > 5 else ""
+        console.print(f"Warning signs in earlier sessions: {', '.join(named)}{more}.")

@@ -95,11 +95,22 @@ def resume(
     html_out: _HtmlOut = None,
     audience: _Audience = "trainer",
     force: _Force = False,
+    take_over: Annotated[
+        bool,
+        typer.Option(
+            "--take-over",
+            help="Continue a session another imbalance has open; that one stops at its next "
+            "answer, keeping the answers it saved.",
+        ),
+    ] = False,
 ) -> None:
     """Continue an unfinished session at its first unanswered question.
 
     Earlier answers are kept; Esc goes back into them to change one. Without output options,
-    the outputs the run was asked for are written.
+    the outputs the run was asked for are written. A session another imbalance is answering is
+    not opened twice: you are told who has it open and since when ('sessions show' reads it,
+    --take-over continues it here). One left open by a process that is gone, or idle for 30
+    minutes, is continued.
     """
     from imbalance_cli.workflow import intake
 
@@ -109,6 +120,7 @@ def resume(
         given if given.given() else None,
         interactive=intake.interactive(),
         ui=_ui(),
+        take_over=take_over,
     )
     _show(finished)
     _failed(finished)

@@ -37,7 +37,6 @@ def store_salvage(
     the bundle into the new one. Exit 1 when some sessions or answers could not be read."""
     from imbalance_cli import files, resources
     from imbalance_cli.store import FILENAME
-    from imbalance_cli.text import dumps
     from imbalance_cli.workflow import transfer
 
     files.check_writable(out, force=force)
@@ -48,7 +47,7 @@ def store_salvage(
         raise ImbalanceError(
             f"none of the {total} session(s) in {path} can be read; nothing was written"
         )
-    files.write_private(out, dumps(bundle), force=force)
+    files.write_private(out, bundle, force=force)  # written a session at a time
     console = _err_console()
     console.print(
         f"Salvaged {len(found.sessions)} of {total} session(s) from {markup(str(path))} "

@@ -1,4 +1,4 @@
-"""Saved records: ``sessions``, ``clients`` and ``compare``."""
+"""Saved records: ``sessions`` and ``clients``."""
 
 import sys
 from pathlib import Path
@@ -25,6 +25,8 @@ from imbalance_cli.errors import (
 from imbalance_cli.text import clean, dumps, markup
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from imbalance_cli.store import SessionRow, Store
     from imbalance_cli.workflow import Loaded
 
@@ -46,10 +48,11 @@ _Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirma
 
 def _saved(*session_ids: int) -> "list[Loaded]":
     """Load saved sessions with their questionnaires, telling the user what could not come back."""
-    from imbalance_cli.workflow import load_session
+    from imbalance_cli.workflow import Sources, load_session
 
+    sources = Sources()  # two sessions of one questionnaire read it once
     with _open_store(read_only=True) as store:
-        loaded = [load_session(store, sid) for sid in session_ids]
+        loaded = [load_session(store, sid, sources) for sid in session_ids]
     for item in loaded:
         for warning in item.warnings:
             _err_console().print(f"[yellow]{markup(warning)}[/]")
@@ -67,6 +70,11 @@ def _confirm(question: str, yes: bool) -> None:
         raise ImbalanceError("not confirmed; nothing was deleted")
 
 
+#: Sessions ``sessions list`` shows on a terminal unless asked for more: a screen's worth to
+#: scroll back through, not a clinic's years of them.
+LIST_PAGE = 50
+
+
 @sessions_app.command("list")
 def sessions_list(
     client: Annotated[
@@ -76,13 +84,30 @@ def sessions_list(
         ),
     ] = None,
     as_json: _Json = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help=f"Only the latest N (on a terminal the latest {LIST_PAGE} are listed unless "
+            "--all is given; --json and a pipe get every one).",
+        ),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="List every session on a terminal too.")
+    ] = False,
 ) -> None:
     """List saved sessions, newest first: id, client, questionnaire, started, status, the most
-    urgent warning sign, worst pain."""
+    urgent warning sign, worst pain. A terminal shows the latest 50 and how many more there
+    are."""
 
     client = _client_name(client)
+    if show_all and limit is not None:
+        raise UsageError("give --all or --limit, not both")
+    paged = limit is None and not show_all and not as_json and sys.stdout.isatty()
     with _open_store(read_only=True) as store:
-        rows = store.sessions(client)
+        rows = store.sessions(client, limit=LIST_PAGE if paged else limit)
+        total = store.session_count(client) if paged and len(rows) == LIST_PAGE else len(rows)
     if as_json:
         write_stdout(dumps([r.as_dict() for r in rows]))
         return
@@ -110,6 +135,12 @@ def sessions_list(
         right=(0, 6),
     )
     write_stdout(table)
+    if total > len(rows):
+        more = total - len(rows)
+        _err_console().print(
+            f"The latest {len(rows)} of {total:,} sessions; {more:,} more: add --all to list "
+            "every one, or --limit N for the latest N."
+        )
 
 
 def _warning(level: str | None) -> str:
@@ -216,7 +247,19 @@ def sessions_export(
     if out is not None:
         files.check_writable(out, force=force)
     ids = None if session is None else [_session_id(session)]
-    text = _export_text(fmt, ids, name, audience)
+    if fmt == "bundle":
+        from imbalance_cli.workflow import transfer
+
+        # Written as it is read: a whole store can be exported.
+        with _open_store(read_only=True) as store:
+            _write(transfer.export(store, _chosen(store, ids, name)), out, force)
+        return
+    _write(_export_text(fmt, ids, name, audience), out, force)
+
+
+def _write(text: "str | Iterator[str]", out: Path | None, force: bool) -> None:
+    from imbalance_cli import files
+
     if out is None:
         write_stdout(text)
     else:
@@ -228,28 +271,8 @@ def sessions_export(
 def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: str) -> str:
     from imbalance_cli.workflow import result_of
 
-    if fmt == "bundle":
-        from imbalance_cli.workflow import transfer
-
-        with _open_store(read_only=True) as store:
-            rows = _chosen(store, ids, client)
-            return dumps(transfer.export(store, rows))
     if fmt == "csv":
-        from imbalance_cli.render import spreadsheet
-        from imbalance_cli.workflow import load_session
-
-        table: list[spreadsheet.Row] = []
-        with _open_store(read_only=True) as store:
-            for row in sorted(_chosen(store, ids, client), key=lambda r: (r.started_at, r.id)):
-                try:
-                    loaded = load_session(store, row.id)
-                except ImbalanceError as exc:
-                    _err_console().print(
-                        f"[yellow]Session {row.id} left out: {markup(exc.message)}[/]"
-                    )
-                    continue
-                table.append(spreadsheet.Row(row.status, result_of(loaded)))
-        return spreadsheet.render(table)
+        return _csv(ids, client)
     assert ids is not None
     (loaded,) = _saved(*ids)
     result = result_of(loaded)
@@ -268,6 +291,35 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
     return json_render.render(result) if fmt == "json" else markdown.render(result, audience)
 
 
+def _csv(ids: list[int] | None, client: str | None) -> str:
+    """A row per session, each rebuilt from its answers as the text is written (no session is
+    held once its row is); a session whose questionnaire cannot load is left out, with a
+    warning."""
+    from imbalance_cli.render import spreadsheet
+    from imbalance_cli.workflow import Loaded, Sources, result_of, saved
+
+    sources = Sources()
+    with _open_store(read_only=True) as store:
+        rows = sorted(_chosen(store, ids, client), key=lambda r: (r.started_at, r.id))
+        questionnaires = []
+        for source in dict.fromkeys(r.questionnaire_source for r in rows):
+            try:
+                questionnaires.append(sources.load(source)[0])
+            except ImbalanceError:
+                continue  # its sessions are left out below, each with the reason
+
+        def results() -> "Iterator[spreadsheet.Row]":
+            for row, loaded in zip(rows, saved(store, rows, sources), strict=True):
+                if isinstance(loaded, Loaded):
+                    yield spreadsheet.Row(row.status, result_of(loaded))
+                else:
+                    _err_console().print(
+                        f"[yellow]Session {row.id} left out: {markup(loaded.message)}[/]"
+                    )
+
+        return spreadsheet.render(results(), questionnaires)
+
+
 def _chosen(store: "Store", ids: list[int] | None, client: str | None) -> "list[SessionRow]":
     if ids is not None:
         return [store.session(i) for i in ids]
@@ -284,24 +336,37 @@ def sessions_import(
     bundle: Annotated[
         Path, typer.Argument(help="A file written by 'imbalance sessions export --format bundle'.")
     ],
+    max_size: Annotated[
+        int | None,
+        typer.Option("--max-size", help="Largest bundle to read, in bytes (default 2 GiB).", min=1),
+    ] = None,
 ) -> None:
     """Import sessions exported from another store: new ids, clients matched by name, links
     between sessions kept; sessions already here are skipped, and on any problem nothing is
-    imported."""
+    imported. Several imports of one bundle at once add each session once."""
     from imbalance_cli.workflow import transfer
 
-    data = transfer.read(bundle)
     with _open_store() as store:
-        done = transfer.bring_in(store, data, bundle)
+        done = transfer.bring_in(store, bundle, max_size or transfer.DEFAULT_MAX_BYTES)
     console = _err_console()
     if done.added:
         first, last = done.added[0][0], done.added[-1][0]
         span = f"{first}" if first == last else f"{first}-{last}"
-        console.print(f"Imported {len(done.added)} session(s), now numbered {span}.")
+        if last - first + 1 == len(done.added):
+            console.print(f"Imported {len(done.added)} session(s), now numbered {span}.")
+        else:
+            console.print(
+                f"Imported {len(done.added)} session(s), numbered from {first} to {last}."
+            )
     else:
         console.print("Imported nothing new.")
-    for ref, existing in done.duplicates:
+    for ref, existing in done.duplicates[:_SHOWN]:
         console.print(f"Already here: the bundle's session {ref} is session {existing}; skipped.")
+    if len(done.duplicates) > _SHOWN:
+        console.print(
+            f"... and {len(done.duplicates) - _SHOWN} more already here "
+            f"({len(done.duplicates)} in all); skipped."
+        )
     matched = [c for c in done.clients if c not in done.new_clients]
     if done.new_clients:
         console.print(f"New clients: {markup(', '.join(done.new_clients))}")
@@ -310,6 +375,10 @@ def sessions_import(
             f"Added to clients already here (matched by name): {markup(', '.join(matched))}"
         )
     _missing_questionnaires(done.unchecked)
+
+
+#: Sessions already here named one by one by `sessions import`; the rest are counted.
+_SHOWN = 20
 
 
 def _missing_questionnaires(sources: tuple[str, ...]) -> None:

@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from imbalance_cli.prompts import Prompter
 
 
+#: Under the header of every interactive run.
+_KEYS = (
+    "Education, not a diagnosis. Esc or Ctrl-B goes back a question; Ctrl-C stops, and your "
+    "answers so far are kept."
+)
+
+
 class TerminalUi:
     """Questionary's prompts on the terminal, with messages in colour. The console is made on
     first use: a headless run that shows nothing never imports rich."""
@@ -37,16 +44,26 @@ class TerminalUi:
     def prompter(self, questionnaire: Questionnaire) -> Prompter:
         from imbalance_cli.prompts import TerminalPrompter
 
-        gc.enable()  # prompt_toolkit's objects form reference cycles
+        # prompt_toolkit's objects form reference cycles, so the collector runs while asking.
+        # Everything loaded by now (modules, the questionnaire, the library) lives as long as
+        # the process: frozen out of the collector first, or its first pass after the long
+        # pause walks all of it (a tenth of the time to the first question), and every later
+        # one again.
+        gc.freeze()
+        gc.enable()
+        from imbalance_cli.prompts.lines import BOLD, DIM, Lines
+
+        # The first screen without rich where it can be (prompts/lines.py): the console is
+        # made when a message needs it.
+        lines = Lines()
         q = questionnaire
-        self.console.print(
-            f"[bold]{markup(q.title)}[/]  [dim]{markup(q.id)} {markup(q.version)}[/]"
-        )
-        self.console.print(
-            "[dim]Education, not a diagnosis. Esc or Ctrl-B goes back a question; "
-            "Ctrl-C stops, and your answers so far are kept.[/]"
-        )
-        prompter: Prompter = TerminalPrompter(self.console)
+        if not lines.write([(BOLD, q.title), ("", "  "), (DIM, f"{q.id} {q.version}")]):
+            self.console.print(
+                f"[bold]{markup(q.title)}[/]  [dim]{markup(q.id)} {markup(q.version)}[/]"
+            )
+        if not lines.write([(DIM, _KEYS)]):
+            self.console.print(f"[dim]{_KEYS}[/]")
+        prompter: Prompter = TerminalPrompter(lambda: self.console, lines=lines)
         return prompter
 
     def note(self, text: str) -> None:

@@ -12,10 +12,12 @@ from imbalance_cli.answers import InvalidAnswer, check, check_noting
 from imbalance_cli.engine import Progress
 from imbalance_cli.model import AnswerValue, FiredAlert, Question, QuestionType, Section
 from imbalance_cli.prompts import BACK, Reply, _Back
+from imbalance_cli.prompts.lines import DIM, Lines
 from imbalance_cli.prompts.screen import Screen
 from imbalance_cli.prompts.widgets import (
     add_filter_keys,
     mark_more,
+    share_default_bindings,
     stop_at_ends,
     wrap_choices,
     wrap_fragments,
@@ -80,21 +82,41 @@ class TerminalPrompter:
 
     def __init__(
         self,
-        console: Console,
+        console: Console | Callable[[], Console],
         *,
         input: Input | None = None,
         output: Output | None = None,
         same_screen: bool | None = None,
+        lines: Lines | None = None,
     ) -> None:
-        self.console = console
+        self._console = console
         self._input = input
         self._output = output
-        # Rows are counted (and erased when going back) only when what the console prints
-        # reaches the terminal the prompts are on: the tty and a terminal on stderr, unless
-        # ``same_screen`` says how it is.
+        #: Section rules and help lines written without rich where they can be (the first
+        #: screen then never imports it); None: everything through the console.
+        self.lines = lines
+        share_default_bindings()
+        # Rows are counted (and erased when going back) only when what is printed reaches the
+        # terminal the prompts are on: the tty and a terminal on stderr, unless ``same_screen``
+        # says how it is.
         if same_screen is None:
-            same_screen = console.is_terminal and output is None
+            same_screen = output is None and self._on_terminal()
         self._screen = Screen(tracking=same_screen)
+
+    @property
+    def console(self) -> Console:
+        """The rich console, made on first use when given as a function."""
+        if callable(self._console):
+            self._console = self._console()
+        return self._console
+
+    def _on_terminal(self) -> bool:
+        """Does what the console prints reach a terminal? Where ``lines`` can write, yes (it
+        writes to the same standard error as the console, and only where rich would count it a
+        terminal), and the first screen still needs no rich; else the console says."""
+        if self.lines is not None and self.lines.usable():
+            return True
+        return self.console.is_terminal
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -107,16 +129,34 @@ class TerminalPrompter:
             self._screen.printed(len(self.console.render_lines(shown, pad=False)))
         self.console.print(shown)
 
+    def _printed(self, rows: int) -> None:
+        """Rows written without the console (``lines``), counted as ``_print`` counts its own."""
+        if self._screen.tracking:
+            self._screen.printed(rows)
+
     def section(self, section: Section) -> None:
         if section.id == self._screen.open_section:
             return  # going back into a section whose heading is still on screen
-        from rich.rule import Rule
+        rows = self.lines.rule(section.title, blank_before=True) if self.lines is not None else 0
+        if rows:
+            self._printed(rows)
+        else:
+            from rich.rule import Rule
 
-        self._print()
-        self._print(Rule(f"[bold]{markup(section.title)}[/]", align="left", style="blue"))
+            self._print()
+            self._print(Rule(f"[bold]{markup(section.title)}[/]", align="left", style="blue"))
         if section.intro:
-            self._print(f"[dim]{markup(section.intro)}[/]")
+            self._dim("", section.intro)
         self._screen.open_section = section.id
+
+    def _dim(self, lead: str, text: str) -> None:
+        """A dim paragraph after an unstyled lead: without rich where it can be; its rows are
+        counted either way."""
+        rows = self.lines.write([("", lead), (DIM, text)]) if self.lines is not None else 0
+        if rows:
+            self._printed(rows)
+        else:
+            self._print(f"{lead}[dim]{markup(text)}[/]")
 
     def alert(self, fired: FiredAlert) -> None:
         from imbalance_cli.render.terminal import alert_panel
@@ -175,7 +215,7 @@ class TerminalPrompter:
 
         output = self._output or create_output(always_prefer_tty=True)
         if question.help:
-            self._print(f"  [dim]{markup(question.help)}[/]")
+            self._dim("  ", question.help)
         with create_app_session(input=self._input, output=output):
             prompt = self.prompt_for(question, default, progress, can_go_back)
             reply = prompt.unsafe_ask()

@@ -1,7 +1,8 @@
 """Additions to questionary's prompts, applied to a built prompt's application, so questionary's
 own code is reused, never copied: keys that make the body-region list filter as you type
 without ticking, and word wrapping of long choice labels, descriptions and question lines, so a
-warning sign is never cut at the terminal's edge. Imported only by ``prompts.terminal``.
+warning sign is never cut at the terminal's edge; and prompt_toolkit's default key bindings
+built once per process, not three times per question. Imported only by ``prompts.terminal``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from prompt_toolkit.application import Application, get_app
 from prompt_toolkit.filters import Condition, to_filter
 from prompt_toolkit.formatted_text import StyleAndTextTuples, to_formatted_text
 from prompt_toolkit.formatted_text.utils import fragment_list_to_text, split_lines
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+from prompt_toolkit.key_binding import (
+    KeyBindings,
+    KeyPressEvent,
+    merge_key_bindings,
+)
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout import ScrollOffsets, Window
 from prompt_toolkit.utils import get_cwidth
@@ -24,6 +29,24 @@ from questionary.constants import (
     INDICATOR_UNSELECTED,
 )
 from questionary.prompts.common import InquirerControl
+
+# -- the default key bindings, built once -------------------------------------------------
+
+
+def share_default_bindings() -> None:
+    """Build prompt_toolkit's default key bindings (about 600: editing, Emacs, Vi, mouse) once
+    per process instead of for every Application. A questionary prompt makes three (its own
+    and two PromptSessions it borrows layouts from), so each question rebuilt them three times:
+    two thirds of setting a prompt up. The bindings hold no state of their own: their filters
+    and handlers read the application running at the time, so one set serves every prompt."""
+    from prompt_toolkit.application import application
+    from prompt_toolkit.key_binding import defaults
+
+    if getattr(application, "load_key_bindings", None) is not defaults.load_key_bindings:
+        return  # shared already (or a prompt_toolkit that builds them some other way)
+    bindings = defaults.load_key_bindings()
+    # Application.__init__ calls the name it imported from defaults: that name is replaced.
+    setattr(application, "load_key_bindings", lambda: bindings)  # noqa: B010
 
 
 def _choice_window(app: Application[Any]) -> Window:

@@ -6,15 +6,15 @@ index is not marked, since no source gives its day-to-day noise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from imbalance_cli import bodymap as bodymaps
-from imbalance_cli.model import Result
-from imbalance_cli.profile import pain_by_region
+from imbalance_cli.model import AnswerValue, FiredAlert, Question, Questionnaire
+from imbalance_cli.profile import PainQuestions, pain_by_region, pain_questions
 from imbalance_cli.render.svg import Series, line_chart
-from imbalance_cli.symmetry import symmetries
+from imbalance_cli.symmetry import paired_tests, symmetries
 
 MEANINGFUL = 2.0
 
@@ -36,6 +36,24 @@ class Progress:
     symmetry: tuple[Series, ...]
     #: Per session: a falling pain line never hides a warning sign that came up meanwhile.
     warnings: tuple[Warning, ...] = ()
+
+    def latest(self, count: int) -> Progress:
+        """The last ``count`` sessions only (a line with no point among them left out)."""
+        if count >= len(self.labels):
+            return self
+
+        def cut(series: tuple[Series, ...]) -> tuple[Series, ...]:
+            kept = (Series(s.name, s.values[-count:]) for s in series)
+            return tuple(s for s in kept if any(v is not None for v in s.values))
+
+        return Progress(
+            self.labels[-count:],
+            self.sessions[-count:],
+            cut(self.pain),
+            cut(self.goals),
+            cut(self.symmetry),
+            self.warnings[-count:],
+        )
 
     def as_dict(self) -> dict[str, Any]:
         def rows(series: tuple[Series, ...]) -> list[dict[str, Any]]:
@@ -60,25 +78,52 @@ class Progress:
         }
 
 
-def collect(results: Sequence[Result]) -> Progress:
+class Session(Protocol):
+    """What the charts read of a session: a ``Result``, or a lighter record of its answers and
+    the warning signs they raise (``workflow.snapshots``)."""
+
+    @property
+    def questionnaire(self) -> Questionnaire: ...
+    @property
+    def answers(self) -> Mapping[str, AnswerValue]: ...
+    @property
+    def alerts(self) -> tuple[FiredAlert, ...]: ...
+    @property
+    def session(self) -> int | None: ...
+    @property
+    def started_at(self) -> str: ...
+    @property
+    def completed_at(self) -> str | None: ...
+
+
+def collect(results: Iterable[Session]) -> Progress:
     """Series over the results, oldest first: a line per region and side (worst pain, else pain
-    now), per goal (by its wording) and per side-to-side test (the symmetry index)."""
-    labels = tuple(
-        f"S{r.session} {(r.completed_at or r.started_at)[5:10]}" if r.session else f"#{i + 1}"
-        for i, r in enumerate(results)
-    )
-    pain: dict[str, list[float | None]] = {}
-    goals: dict[str, list[float | None]] = {}
+    now), per goal (by its wording) and per side-to-side test (the symmetry index). The results
+    are read one at a time and only the points drawn are kept, so a long history can stream in."""
+    labels: list[str] = []
+    sessions: list[int | None] = []
+    warnings: list[Warning] = []
+    # Each line's points by the position of their session (a line starts when it first shows).
+    pain: dict[str, dict[int, float]] = {}
+    goals: dict[str, dict[int, float]] = {}
     goal_names: dict[str, str] = {}
-    sym: dict[str, list[float | None]] = {}
-    n = len(results)
+    sym: dict[str, dict[int, float]] = {}
+    # What each questionnaire asks where, worked out once per questionnaire, not per session.
+    layouts: dict[int, _Layout] = {}
     for i, result in enumerate(results):
+        stamp = (result.completed_at or result.started_at)[5:10]
+        labels.append(f"S{result.session} {stamp}" if result.session else f"#{i + 1}")
+        sessions.append(result.session)
+        warnings.append(_warning(result))
         q = result.questionnaire
+        layout = layouts.get(id(q))
+        if layout is None:
+            layout = layouts[id(q)] = _Layout(q, pain_questions(q), q.goals(), paired_tests(q))
         bodymap = q.bodymap or bodymaps.default()
-        for token, r in pain_by_region(q, result.answers).items():
+        for token, r in pain_by_region(q, result.answers, layout.pain).items():
             if r.shade is not None:
-                pain.setdefault(bodymap.describe(token), [None] * n)[i] = r.shade
-        for goal, rating in q.goals():
+                pain.setdefault(bodymap.describe(token), {})[i] = r.shade
+        for goal, rating in layout.goals:
             text = result.answers.get(goal.id)
             value = result.answers.get(rating.id) if rating else None
             if (
@@ -88,27 +133,38 @@ def collect(results: Sequence[Result]) -> Progress:
             ):
                 key = " ".join(text.lower().split())
                 goal_names.setdefault(key, text.strip())
-                goals.setdefault(key, [None] * n)[i] = float(value)
-        for s in symmetries(q, result.answers):
+                goals.setdefault(key, {})[i] = float(value)
+        for s in symmetries(q, result.answers, layout.paired):
             if s.lsi is not None:
-                sym.setdefault(s.label, [None] * n)[i] = s.lsi
-    warnings = tuple(
-        Warning(
-            r.top_level.value if r.top_level is not None else "none",
-            tuple(
-                (f.alert.id, f.alert.level.value, f.alert.message, f.alert.action)
-                for f in sorted(r.alerts, key=lambda f: f.alert.level.rank)
-            ),
-        )
-        for r in results
-    )
+                sym.setdefault(s.label, {})[i] = s.lsi
+    n = len(labels)
+
+    def line(name: str, points: dict[int, float]) -> Series:
+        return Series(name, tuple(points.get(i) for i in range(n)))
+
     return Progress(
-        labels,
-        tuple(r.session for r in results),
-        tuple(Series(k, tuple(v)) for k, v in pain.items()),
-        tuple(Series(goal_names[k], tuple(v)) for k, v in goals.items()),
-        tuple(Series(k, tuple(v)) for k, v in sym.items()),
-        warnings,
+        tuple(labels),
+        tuple(sessions),
+        tuple(line(k, v) for k, v in pain.items()),
+        tuple(line(goal_names[k], v) for k, v in goals.items()),
+        tuple(line(k, v) for k, v in sym.items()),
+        tuple(warnings),
+    )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    questionnaire: Questionnaire
+    pain: PainQuestions
+    goals: tuple[tuple[Question, Question | None], ...]
+    paired: list[tuple[Question, Question]]
+
+
+def _warning(result: Session) -> Warning:
+    alerts = sorted(result.alerts, key=lambda f: f.alert.level.rank)
+    return Warning(
+        alerts[0].alert.level.value if alerts else "none",
+        tuple((f.alert.id, f.alert.level.value, f.alert.message, f.alert.action) for f in alerts),
     )
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from imbalance_cli.model import AnswerValue, Question, Questionnaire, Result
@@ -56,15 +56,20 @@ def _columns(q: Questionnaire) -> list[tuple[str, Question | None]]:
     return out
 
 
-def render(rows: Sequence[Row]) -> str:
-    """The CSV text of these sessions (a header only when there are none)."""
-    questionnaires: dict[str, Questionnaire] = {}
-    for row in rows:
-        questionnaires.setdefault(row.result.questionnaire.id, row.result.questionnaire)
-    several = len(questionnaires) > 1
+def render(rows: Iterable[Row], questionnaires: Sequence[Questionnaire] | None = None) -> str:
+    """The CSV text of these sessions (a header only when there are none). Given the
+    questionnaires the rows use (in the order their columns come), the rows are read one at a
+    time, as they stream in; without, they are read twice to find them."""
+    if questionnaires is None:
+        rows = list(rows)
+        questionnaires = [r.result.questionnaire for r in rows]
+    by_id: dict[str, Questionnaire] = {}
+    for q in questionnaires:
+        by_id.setdefault(q.id, q)  # the first of an id gives the columns of all its sessions
+    several = len(by_id) > 1
     header = list(FIXED)
     layout: list[tuple[str, str, Question | None]] = []
-    for qid, q in questionnaires.items():
+    for qid, q in by_id.items():
         for column, question in _columns(q):
             layout.append((qid, column, question))
             header.append(f"{qid}:{column}" if several else column)

@@ -4,7 +4,9 @@ given, so Ctrl-C, a closed terminal, a crash or ``kill -9`` lose at most the que
 The folder is 0700 and the files 0600. ``PRAGMA user_version`` versions the schema: migrations
 run forward in one transaction, and a store written by a newer imbalance is refused, untouched.
 WAL mode and a busy timeout let several ``imbalance`` processes use one store at once; deletes
-overwrite what they remove (secure_delete), since this is health data.
+overwrite what they remove (secure_delete), since this is health data. Two writers never answer
+one session at once (a lease per session, and a revision on every answer: ``writing.py``), and
+an import adds each session once however many run together (``imports.py``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imbalance_cli.errors import ImbalanceError, UsageError
 from imbalance_cli.files import private_dir
-from imbalance_cli.model import AnswerValue, to_plain
+from imbalance_cli.store.answering import Answering, now, transaction
+
+if TYPE_CHECKING:
+    from imbalance_cli.store.imports import Importing
 from imbalance_cli.store.rows import (
     _SESSION_COLUMNS,
     DAMAGED,
@@ -28,7 +33,16 @@ from imbalance_cli.store.rows import (
     fingerprint,
     worst_pain,
 )
-from imbalance_cli.store.schema import MIGRATIONS, SCHEMA_VERSION, STATUSES
+from imbalance_cli.store.schema import MIGRATIONS, SCHEMA_VERSION, STATUSES, backfill
+from imbalance_cli.store.writing import (
+    Lease,
+    LeaseLost,
+    SessionGone,
+    SessionHeld,
+    StaleAnswers,
+    Take,
+    Writer,
+)
 
 __all__ = [
     "DAMAGED",
@@ -36,19 +50,23 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "STATUSES",
+    "Lease",
+    "LeaseLost",
     "NewSession",
+    "SessionGone",
+    "SessionHeld",
     "SessionRow",
+    "StaleAnswers",
     "Store",
+    "Take",
+    "Writer",
     "fingerprint",
+    "now",
     "store_error",
     "worst_pain",
 ]
 
 FILENAME = "imbalance.db"
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
@@ -88,6 +106,18 @@ def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
     )
 
 
+def _decoded(rows: Iterable[tuple[str, str]]) -> dict[str, object]:
+    """Stored (question id, JSON value) rows as plain values; a damaged row comes back as
+    DAMAGED, so every other answer still comes back and this one is named."""
+    out: dict[str, object] = {}
+    for qid, value in rows:
+        try:
+            out[str(qid)] = json.loads(value)
+        except (TypeError, ValueError):
+            out[str(qid)] = DAMAGED
+    return out
+
+
 def no_such_client(name: str, names: Sequence[str]) -> str:
     """The message for a client name not in the store, with the nearest names: those whose
     words start with every word typed ("sam" finds "Sam Rivera"), else those spelled alike
@@ -113,7 +143,7 @@ def no_such_client(name: str, names: Sequence[str]) -> str:
     return f"there is no client called '{name}'{hint} (see: imbalance clients list)"
 
 
-class Store:
+class Store(Answering):
     """The session store. Open with ``Store.open(folder)``; close with ``close()``."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
@@ -204,36 +234,18 @@ class Store:
                     for statement in MIGRATIONS[step].split(";"):
                         if statement.strip():
                             db.execute(statement)
-                if current < 2:
-                    self._backfill_warnings()
+                backfill(db, current)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def _backfill_warnings(self) -> None:
-        """Sessions completed before warnings were recorded: read them from their results."""
-        rank = {"emergency": 0, "urgent": 1, "advisory": 2}
-        rows = self.db.execute(
-            "SELECT id, result_json FROM sessions WHERE result_json IS NOT NULL"
-        ).fetchall()
-        for session_id, document in rows:
-            try:
-                levels = [a["level"] for a in json.loads(document).get("alerts", ())]
-            except (ValueError, TypeError, KeyError, AttributeError):
-                continue
-            known = [lv for lv in levels if lv in rank]
-            top = min(known, key=rank.__getitem__) if known else "none"
-            self.db.execute("UPDATE sessions SET warning = ? WHERE id = ?", (top, session_id))
+    def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.db)
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken up front so concurrent writers queue instead of failing."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
-            self.db.execute("COMMIT")
+    def importing(self) -> contextlib.AbstractContextManager[Importing]:
+        """One import: sessions added in batches inside one write transaction, each looked up
+        first, so that any number of imports of one bundle add it once (``imports.py``)."""
+        from imbalance_cli.store.imports import importing
+
+        return importing(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -346,73 +358,6 @@ class Store:
 
     # -- sessions ----------------------------------------------------------------------------
 
-    def start(
-        self,
-        *,
-        questionnaire_id: str,
-        version: str,
-        sha256: str,
-        source: str,
-        client: str | None,
-        started_at: str | None = None,
-        previous: int | None = None,
-    ) -> int:
-        client_id = self.client_id(client, create=True) if client else None
-        stamp = started_at or now()
-        with self._write() as db:
-            cursor = db.execute(
-                """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
-                   questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
-                   previous_id)
-                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?)""",
-                (client_id, questionnaire_id, version, sha256, source, stamp, stamp, previous),
-            )
-            return int(cursor.lastrowid or 0)
-
-    def save_answers(
-        self,
-        session_id: int,
-        answers: Mapping[str, AnswerValue],
-        order: Mapping[str, int],
-        warning: str | None = None,
-        worst: float | None = None,
-    ) -> None:
-        """Make the stored answers equal ``answers``, in one transaction: changed ones are
-        rewritten, removed ones (hidden by a changed answer, or undone by going back) deleted."""
-        stamp = now()
-        with self._write() as db:
-            stored = dict(
-                db.execute(
-                    "SELECT question_id, value_json FROM answers WHERE session_id = ?",
-                    (session_id,),
-                ).fetchall()
-            )
-            for qid in set(stored) - set(answers):
-                db.execute(
-                    "DELETE FROM answers WHERE session_id = ? AND question_id = ?",
-                    (session_id, qid),
-                )
-            for qid, value in answers.items():
-                encoded = json.dumps(to_plain(value), ensure_ascii=False)
-                if stored.get(qid) != encoded:
-                    db.execute(
-                        """INSERT INTO answers(session_id, question_id, position, value_json, answered_at)
-                           VALUES (?, ?, ?, ?, ?)
-                           ON CONFLICT(session_id, question_id) DO UPDATE SET
-                           value_json = excluded.value_json, answered_at = excluded.answered_at,
-                           position = excluded.position""",
-                        (session_id, qid, order.get(qid, 0), encoded, stamp),
-                    )
-            db.execute(
-                "UPDATE sessions SET updated_at = ?, worst_pain = ?, warning = ? WHERE id = ?",
-                (stamp, worst, warning, session_id),
-            )
-
-    def set_warning(self, session_id: int, level: str | None) -> None:
-        """The most urgent warning sign that stands (emergency, urgent, advisory or none)."""
-        with self._write() as db:
-            db.execute("UPDATE sessions SET warning = ? WHERE id = ?", (level, session_id))
-
     def set_outputs(self, session_id: int, outputs: Mapping[str, str]) -> None:
         with self._write() as db:
             db.execute(
@@ -420,40 +365,51 @@ class Store:
                 (json.dumps(dict(outputs)) if outputs else None, session_id),
             )
 
-    def set_status(
-        self,
-        session_id: int,
-        status: str,
-        *,
-        result_json: str | None = None,
-        completed_at: str | None = None,
-    ) -> None:
-        assert status in STATUSES
-        with self._write() as db:
-            db.execute(
-                "UPDATE sessions SET status = ?, updated_at = ?, completed_at = COALESCE(?, completed_at), result_json = COALESCE(?, result_json) WHERE id = ?",
-                (status, now(), completed_at, result_json, session_id),
-            )
-
     def set_client(self, session_id: int, client: str | None) -> None:
         client_id = self.client_id(client, create=True) if client else None
         with self._write() as db:
             db.execute("UPDATE sessions SET client_id = ? WHERE id = ?", (client_id, session_id))
 
-    def answers(self, session_id: int) -> dict[str, object]:
-        """The stored answers as plain JSON values, in question order."""
+    def answers(
+        self, session_id: int, revisions: dict[str, int] | None = None
+    ) -> dict[str, object]:
+        """The stored answers as plain JSON values, in question order; ``revisions``, if given,
+        receives the revision of each (read in the same query)."""
         rows = self.db.execute(
-            "SELECT question_id, value_json FROM answers WHERE session_id = ? ORDER BY position, question_id",
+            "SELECT question_id, value_json, revision FROM answers WHERE session_id = ? "
+            "ORDER BY position, question_id",
             (session_id,),
         ).fetchall()
-        out: dict[str, object] = {}
-        for qid, value in rows:
-            try:
-                out[str(qid)] = json.loads(value)
-            except (TypeError, ValueError):
-                # A damaged row: every other answer still comes back, and this one is named.
-                out[str(qid)] = DAMAGED
-        return out
+        if revisions is not None:
+            revisions.update((str(qid), int(revision)) for qid, _, revision in rows)
+        return _decoded((qid, value) for qid, value, _ in rows)
+
+    def answers_of(
+        self, session_ids: Iterable[int], chunk: int = 200
+    ) -> Iterator[tuple[int, dict[str, object]]]:
+        """The stored answers of many sessions, one session at a time in the order given, read
+        ``chunk`` sessions to a query (a round trip per session costs more than its rows), so
+        at most one chunk is held at a time."""
+        pending: list[int] = []
+        for session_id in session_ids:
+            pending.append(session_id)
+            if len(pending) == chunk:
+                yield from self._answers_chunk(pending)
+                pending = []
+        if pending:
+            yield from self._answers_chunk(pending)
+
+    def _answers_chunk(self, ids: list[int]) -> Iterator[tuple[int, dict[str, object]]]:
+        marks = ", ".join("?" * len(ids))
+        rows: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+        for session_id, qid, value in self.db.execute(
+            f"SELECT session_id, question_id, value_json FROM answers WHERE session_id IN ({marks}) "
+            "ORDER BY session_id, position, question_id",
+            ids,
+        ):
+            rows[session_id].append((qid, value))
+        for session_id in ids:
+            yield session_id, _decoded(rows[session_id])
 
     def session(self, session_id: int) -> SessionRow:
         row = self.db.execute(
@@ -486,6 +442,17 @@ class Store:
             params.append(limit)
         return [SessionRow(*row) for row in self.db.execute(query, params).fetchall()]
 
+    def session_count(self, client: str | None = None) -> int:
+        """How many sessions there are, optionally for one client (found as ``sessions``
+        finds them: by name, or by the cleaned form of a name stored raw)."""
+        query = "SELECT COUNT(*) FROM sessions s"
+        params: list[object] = []
+        if client is not None:
+            found = self._find_client(client)
+            query += " WHERE s.client_id = ?"
+            params.append(found[0] if found is not None else -1)
+        return int(self.db.execute(query, params).fetchone()[0])
+
     def latest_unfinished(self) -> SessionRow | None:
         row = self.db.execute(
             f"""SELECT {_SESSION_COLUMNS} FROM sessions s LEFT JOIN clients c ON c.id = s.client_id
@@ -493,84 +460,37 @@ class Store:
         ).fetchone()
         return SessionRow(*row) if row else None
 
-    def discard_if_empty(self, session_id: int) -> None:
-        """After a failed run: remove the session if nothing was saved in it, and its client if
-        that leaves them with no session, so a failure leaves nothing empty behind."""
-        with contextlib.suppress(sqlite3.Error), self._write() as db:
-            if db.execute("SELECT 1 FROM answers WHERE session_id = ?", (session_id,)).fetchone():
-                return
-            row = db.execute(
-                "SELECT client_id FROM sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-            if row is not None and row[0] is not None:
-                db.execute(
-                    "DELETE FROM clients WHERE id = ? AND NOT EXISTS "
-                    "(SELECT 1 FROM sessions WHERE client_id = ?)",
-                    (row[0], row[0]),
-                )
-
-    def fingerprints(self) -> dict[str, int]:
-        """Every stored session's fingerprint, and its id (the oldest of equal ones)."""
-        answers: dict[int, dict[str, object]] = {}
-        for session_id, qid, value in self.db.execute(
-            "SELECT session_id, question_id, value_json FROM answers"
-        ):
-            try:
-                answers.setdefault(session_id, {})[qid] = json.loads(value)
-            except (TypeError, ValueError):
-                answers.setdefault(session_id, {})[qid] = value
-        out: dict[str, int] = {}
-        for session_id, qid, sha, started in self.db.execute(
-            "SELECT id, questionnaire_id, questionnaire_sha256, started_at FROM sessions "
-            "ORDER BY id DESC"
-        ):
-            out[fingerprint(qid, sha, started, answers.get(session_id, {}))] = int(session_id)
-        return out
-
-    def add_sessions(self, records: Sequence[NewSession]) -> list[int]:
-        """Add sessions from another store in one transaction: all of them, or, on any error,
-        none. Returns their new ids, in order."""
-        ids: list[int] = []
-        with self._write() as db:
-            for record in records:
-                client_id = None
-                if record.client:
-                    found = db.execute(
-                        "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id",
-                        (record.client,),
-                    ).fetchone()
-                    if found is None:
-                        cursor = db.execute(
-                            "INSERT INTO clients(name, created_at) VALUES (?, ?)",
-                            (record.client, now()),
-                        )
-                        client_id = cursor.lastrowid
-                    else:
-                        client_id = found[0]
-                previous = record.previous_id
-                if record.previous_index is not None:
-                    previous = ids[record.previous_index]
-                cursor = db.execute(
-                    """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
-                       questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
-                       completed_at, worst_pain, result_json, warning, previous_id)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (
-                        client_id, record.questionnaire_id, record.version, record.sha256,
-                        record.source, record.status, record.started_at, record.updated_at,
-                        record.completed_at, record.worst_pain, record.result_json,
-                        record.warning, previous,
-                    ),
-                )  # fmt: skip
-                session_id = int(cursor.lastrowid or 0)
-                db.executemany(
-                    """INSERT INTO answers(session_id, question_id, position, value_json,
-                       answered_at) VALUES (?, ?, ?, ?, ?)""",
-                    [(session_id, q, n, v, record.updated_at) for q, n, v in record.answers],
-                )
-                ids.append(session_id)
-        return ids
+    def discard_if_empty(self, session_id: int, writer: Writer | None = None) -> bool:
+        """After a failed or stopped run: remove the session if nothing was saved in it, with
+        its lease, and its client if that leaves them with no session, so a failure leaves
+        nothing empty behind; True if it was removed. With a ``writer``, a session another
+        writer holds now (taken over meanwhile) is left to it."""
+        try:
+            with self._write() as db:
+                if db.execute(
+                    "SELECT 1 FROM answers WHERE session_id = ?", (session_id,)
+                ).fetchone():
+                    return False
+                lease = self.lease(session_id)
+                holder = lease.token if lease is not None and lease.held else None
+                if writer is not None and holder not in (None, writer.token):
+                    return False  # taken over meanwhile: it is the other's now
+                row = db.execute(
+                    "SELECT client_id FROM sessions WHERE id = ?", (session_id,)
+                ).fetchone()
+                if row is None:
+                    return False
+                db.execute("DELETE FROM leases WHERE session_id = ?", (session_id,))
+                db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+                if row[0] is not None:
+                    db.execute(
+                        "DELETE FROM clients WHERE id = ? AND NOT EXISTS "
+                        "(SELECT 1 FROM sessions WHERE client_id = ?)",
+                        (row[0], row[0]),
+                    )
+                return True
+        except sqlite3.Error:
+            return False
 
     def delete_session(self, session_id: int) -> None:
         self.session(session_id)

@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from imbalance_cli.model import AnswerValue
@@ -75,6 +76,23 @@ def worst_pain(answers: Mapping[str, AnswerValue], ids: Iterable[str]) -> float 
     return max(values) if values else None
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def answer_json(value: object) -> str:
+    """An answer as the store keeps it: exactly ``json.dumps(value, ensure_ascii=False)``, made
+    without building an encoder for each of the thousands of answers an import writes."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else ("true" if value else "false")
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return "[" + ", ".join(map(encode_basestring, value)) + "]"
+    return _encode(value)  # floats (NaN, Infinity) and anything else, as json writes them
+
+
 def fingerprint(
     questionnaire_id: str, sha256: str, started_at: str, answers: Mapping[str, object]
 ) -> str:
@@ -107,9 +125,8 @@ class NewSession:
     result_json: str | None
     #: (question id, position, value as JSON), in order.
     answers: tuple[tuple[str, int, str], ...]
-    #: The session it re-assesses: an id in this store, or the index of an earlier record.
+    #: The session it re-assesses, by its id in this store.
     previous_id: int | None = None
-    previous_index: int | None = None
 
 
 class _Damaged:

@@ -1,32 +1,62 @@
 """The trainer workflow between the command line and the core: saving a run as it goes,
 resuming one, and rebuilding results of saved sessions for export and comparison.
 
-Nothing here prints; warnings are returned for the command line to show.
+Questionnaires and the library are parsed once per process (``cache``); a command over many
+sessions asks a ``Sources`` for each session's questionnaire, so each is found and checked once
+per command, and reads the sessions one at a time (``saved``), holding none it is done
+with. Nothing here prints; warnings are returned for the command line to show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from imbalance_cli import loader, resources
-from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
-from imbalance_cli.engine import Flow
-from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, QuestionnaireError
-from imbalance_cli.model import AnswerValue, Library, Questionnaire, Reassess, Result, Role
+from imbalance_cli import resources
+from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError
+from imbalance_cli.model import AnswerValue, FiredAlert, Library, Questionnaire, Reassess, Result
 from imbalance_cli.rules import assess, fired_alerts
-from imbalance_cli.session import SaveHook
-from imbalance_cli.store import DAMAGED, SessionRow, Store, store_error, worst_pain
+from imbalance_cli.store import DAMAGED, SessionRow, Store
+from imbalance_cli.workflow import cache
+from imbalance_cli.workflow.reading import Reading as Reading
+from imbalance_cli.workflow.reading import fit
+from imbalance_cli.workflow.reading import listed as listed
+from imbalance_cli.workflow.saving import Saver as Saver
+from imbalance_cli.workflow.saving import release as release
+from imbalance_cli.workflow.saving import saver as saver
 
 
 def load_library() -> Library:
-    return loader.load_library(resources.library_paths())
+    return cache.library(resources.library_paths())
 
 
 def load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> tuple[Questionnaire, Library]:
     library = load_library()
-    return loader.load_questionnaire(resources.resolve(name), library, max_size), library
+    return cache.questionnaire(resources.resolve(name), library, max_size), library
+
+
+class Sources:
+    """The questionnaires of saved sessions, for one command: each source (the id or path a
+    session was saved with) is resolved and loaded once, and a failure is remembered too, so a
+    command over many sessions neither lists the questionnaire folders nor reads a file once
+    per session. (Each command makes its own: a later command sees files changed since.)"""
+
+    def __init__(self) -> None:
+        self._found: dict[str, tuple[Questionnaire, Library] | str] = {}
+
+    def load(self, source: str) -> tuple[Questionnaire, Library]:
+        """The questionnaire and library, or ImbalanceError saying why they cannot load."""
+        found = self._found.get(source)
+        if found is None:
+            try:
+                found = load(source)
+            except ImbalanceError as exc:  # a questionnaire or library with problems, or gone
+                found = str(exc)
+            self._found[source] = found
+        if isinstance(found, str):
+            raise ImbalanceError(found)
+        return found
 
 
 def source_of(name: str, questionnaire: Questionnaire) -> str:
@@ -38,75 +68,6 @@ def source_of(name: str, questionnaire: Questionnaire) -> str:
     return str(path)
 
 
-def listed(
-    questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
-) -> tuple[str, float | None]:
-    """What the store lists a session by: its most urgent warning sign (or "none") and its
-    worst pain."""
-    levels = [f.alert.level for f in fired_alerts(questionnaire, answers)]
-    top = min(levels, key=lambda lv: lv.rank).value if levels else "none"
-    worst_ids = [q.id for q in questionnaire.with_role(Role.PAIN_WORST)]
-    return top, worst_pain(answers, worst_ids)
-
-
-def fit(
-    questionnaire: Questionnaire, stored: Iterable[tuple[str, object]], *, reassessment: bool
-) -> tuple[dict[str, AnswerValue], list[tuple[str, str | None]]]:
-    """Stored answers read into a questionnaire (old ids to the ones they stand for, each
-    checked), and what did not fit, as (question id, why; None: the questionnaire does not ask
-    it); answers to questions the others hide are dropped, as a run drops them."""
-    answers: dict[str, AnswerValue] = {}
-    misfits: list[tuple[str, str | None]] = []
-    for qid, raw in stored:
-        targets = legacy_ids(questionnaire, qid)
-        if not targets:
-            misfits.append((qid, None))
-            continue
-        for target in targets:
-            question = questionnaire.question(target)
-            assert question is not None
-            try:
-                answers.setdefault(target, check(question, raw))
-            except InvalidAnswer as exc:
-                misfits.append((qid, str(exc)))
-                break
-    return Flow(questionnaire, reassessment=reassessment).prune(answers), misfits
-
-
-def saver(
-    store: Store, session_id: int, questionnaire: Questionnaire, prefix: str = "imbalance"
-) -> SaveHook:
-    """Save every change; a fault of the store (a full disk, the session deleted meanwhile)
-    becomes a clear error that says what is kept and how to go on."""
-    import sqlite3
-
-    order = {q.id: i for i, q in enumerate(questionnaire.questions)}
-
-    def save(answers: Mapping[str, AnswerValue]) -> None:
-        top, worst = listed(questionnaire, answers)
-        try:
-            store.save_answers(session_id, answers, order, top, worst)
-        except sqlite3.IntegrityError:
-            raise ImbalanceError(
-                f"session {session_id} was deleted while this run was saving it (was its client "
-                "deleted?); the answers given since were not kept"
-            ) from None
-        except sqlite3.Error as exc:
-            problem = store_error(store.path, exc)
-            try:
-                kept = len(store.answers(session_id))
-            except sqlite3.Error:
-                kept = 0
-            if not kept:
-                raise problem from None
-            raise ImbalanceError(
-                f"{problem.message}\nyour {kept} earlier answer(s) are saved in session "
-                f"{session_id}; continue with: {prefix} resume {session_id}"
-            ) from None
-
-    return save
-
-
 @dataclass(frozen=True)
 class Loaded:
     """A saved session brought back: its questionnaire, its answers, and what could not come back."""
@@ -116,13 +77,42 @@ class Loaded:
     library: Library
     answers: dict[str, AnswerValue]
     warnings: tuple[str, ...]
+    #: The revision of each stored answer, read with them: what a writer's saves are based on.
+    revisions: dict[str, int] = field(default_factory=dict)
 
 
-def load_session(store: Store, session_id: int) -> Loaded:
+def load_session(store: Store, session_id: int, sources: Sources | None = None) -> Loaded:
+    """A saved session with its questionnaire (from ``sources``, when a command loads many)."""
     row = store.session(session_id)
+    revisions: dict[str, int] = {}
+    stored = store.answers(row.id, revisions)
+    return _loaded(row, stored, sources or Sources(), revisions)
+
+
+def saved(
+    store: Store, rows: Iterable[SessionRow], sources: Sources | None = None
+) -> Iterator[Loaded | ImbalanceError]:
+    """The sessions of these rows, one at a time and in their order, their answers read many
+    sessions to a query and each questionnaire loaded once; a session whose questionnaire
+    cannot load comes as the error that says so."""
+    sources = sources or Sources()
+    rows = list(rows)
+    for row, (_, stored) in zip(rows, store.answers_of(r.id for r in rows), strict=True):
+        try:
+            yield _loaded(row, stored, sources)
+        except ImbalanceError as exc:
+            yield exc
+
+
+def _loaded(
+    row: SessionRow,
+    stored_answers: Mapping[str, object],
+    sources: Sources,
+    revisions: dict[str, int] | None = None,
+) -> Loaded:
     try:
-        questionnaire, library = load(row.questionnaire_source)
-    except (QuestionnaireError, ImbalanceError) as exc:
+        questionnaire, library = sources.load(row.questionnaire_source)
+    except ImbalanceError as exc:
         raise ImbalanceError(
             f"session {row.id} used questionnaire '{row.questionnaire_source}', which cannot be "
             f"loaded now:\n{exc}"
@@ -135,7 +125,7 @@ def load_session(store: Store, session_id: int) -> Loaded:
             "longer fit are left out"
         )
     stored = []
-    for qid, raw in store.answers(row.id).items():
+    for qid, raw in stored_answers.items():
         if raw is DAMAGED:
             warnings.append(f"answer to '{qid}' left out: its stored value is damaged")
         else:
@@ -145,7 +135,7 @@ def load_session(store: Store, session_id: int) -> Loaded:
         f"answer to '{qid}' left out: {why or 'the questionnaire no longer asks it'}"
         for qid, why in misfits
     ]
-    return Loaded(row, questionnaire, library, answers, tuple(warnings))
+    return Loaded(row, questionnaire, library, answers, tuple(warnings), revisions or {})
 
 
 def result_of(loaded: Loaded) -> Result:
@@ -228,26 +218,48 @@ def carried_answers(loaded: Loaded) -> dict[str, AnswerValue]:
     return answers_marked(loaded, Reassess.KEEP)
 
 
-def client_results(store: Store, client: str, upto: int | None = None) -> list[Result]:
-    """The results of a client's completed sessions, oldest first (up to session ``upto``):
-    what progress charts are drawn from. Sessions whose questionnaire cannot load are left out."""
+def client_history(store: Store, client: str, upto: int | None = None) -> list[SessionRow]:
+    """A client's completed sessions, oldest first (up to session ``upto``)."""
     rows = [r for r in store.sessions(client) if r.finished]
     rows.sort(key=lambda r: (r.completed_at or r.started_at, r.id))
-    out: list[Result] = []
-    for row in rows:
-        if (
-            upto is not None
-            and row.id != upto
-            and (row.completed_at or "") > (store.session(upto).completed_at or "9999")
-        ):
-            continue
-        try:
-            out.append(result_of(load_session(store, row.id)))
-        except ImbalanceError:
-            continue
-        if row.id == upto:
-            break
-    return out
+    if upto is not None:
+        last = store.session(upto).completed_at or "9999"
+        rows = [r for r in rows if r.id == upto or (r.completed_at or "") <= last]
+        ends = [i for i, r in enumerate(rows) if r.id == upto]
+        rows = rows[: ends[0] + 1] if ends else rows
+    return rows
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What progress charts read of a saved session: its answers and the warning signs they
+    raise, rebuilt as ``listed`` works them out, without the recommendations (over a long
+    history those cost more than everything else together)."""
+
+    questionnaire: Questionnaire
+    answers: Mapping[str, AnswerValue]
+    alerts: tuple[FiredAlert, ...]
+    session: int
+    started_at: str
+    completed_at: str | None
+
+
+def snapshots(store: Store, rows: Iterable[SessionRow]) -> Iterator[Snapshot]:
+    """These sessions for a progress chart, one at a time, oldest first as given; sessions
+    whose questionnaire cannot load are left out."""
+    for loaded in saved(store, rows):
+        if isinstance(loaded, Loaded):
+            row = loaded.row
+            alerts = fired_alerts(loaded.questionnaire, loaded.answers)
+            yield Snapshot(
+                loaded.questionnaire, loaded.answers, alerts, row.id, row.started_at,
+                row.completed_at,
+            )  # fmt: skip
+
+
+def client_snapshots(store: Store, client: str, upto: int | None = None) -> Iterator[Snapshot]:
+    """A client's completed sessions for a progress chart, oldest first (up to ``upto``)."""
+    return snapshots(store, client_history(store, client, upto))
 
 
 def report(result: Result, audience: str, store: Store | None) -> str:
@@ -258,7 +270,7 @@ def report(result: Result, audience: str, store: Store | None) -> str:
 
     charts: list[str] = []
     if store is not None and result.client and result.session is not None:
-        history = client_results(store, result.client, upto=result.session)
-        if len(history) > 1:
-            charts = svg_charts(collect(history))
+        history = collect(client_snapshots(store, result.client, upto=result.session))
+        if len(history.sessions) > 1:
+            charts = svg_charts(history)
     return html.render(result, audience, charts)

@@ -20,19 +20,19 @@ from imbalance_cli.engine import Flow
 from imbalance_cli.errors import ImbalanceError, Interrupted, UsageError
 from imbalance_cli.model import AlertLevel, AnswerValue, Library, Question, Questionnaire, Result
 from imbalance_cli.workflow import (
+    Saver,
     carried_answers,
     confirm_defaults,
     load_session,
     reassessment,
+    release,
     resume_target,
-    saver,
     source_of,
 )
 
 if TYPE_CHECKING:
     from imbalance_cli.prompts import Prompter
-    from imbalance_cli.session import SaveHook
-    from imbalance_cli.store import SessionRow, Store
+    from imbalance_cli.store import SessionRow, Store, Writer
 
 
 def now() -> str:
@@ -271,40 +271,56 @@ def run(
     ui: Ui,
 ) -> Finished:
     """Ask what is left of a questionnaire (saving each answer unless ``save`` is off), then
-    assess and write the outputs. A failed run leaves no empty session behind."""
+    assess and write the outputs. The new session is leased to this run while it is answered.
+    A failed run leaves no empty session behind."""
+    from imbalance_cli.store import Writer
+
     started = now()
     flow = Flow(q)
     store = _open_store() if save else None
-    session_id: int | None = None
+    saver: Saver | None = None
     try:
-        hook = None
         if store is not None:
             if client is not None:
                 client = store.client_name(client)  # the stored spelling of a known client
+            writer = Writer.here()
             session_id = store.start(
                 questionnaire_id=q.id, version=q.version, sha256=q.sha256,
-                source=source_of(name, q), client=client, started_at=started,
+                source=source_of(name, q), client=client, started_at=started, writer=writer,
             )  # fmt: skip
+            saver = Saver(store, session_id, q, ui.prefix, writer=writer, base={})
             if outputs.given():
                 store.set_outputs(session_id, outputs.remembered())
-            hook = saver(store, session_id, q, ui.prefix)
-            hook(flow.prune(prepared.answers))
+            saver(flow.prune(prepared.answers))
         final = flow.prune(prepared.answers)
         if prepared.needs_prompt:
-            final = _ask(q, prepared.answers, hook, store, session_id, ui, outputs=outputs)
-        return _finish(q, library, final, started, client, outputs, store, session_id, ui=ui)
+            final = _ask(q, prepared.answers, saver, ui, outputs=outputs)
+        return _finish(q, library, final, started, client, outputs, saver, ui=ui)
     except Exception as exc:
-        if store is not None and session_id is not None and not isinstance(exc, Interrupted):
-            store.discard_if_empty(session_id)
+        if saver is not None:
+            if not isinstance(exc, Interrupted):
+                saver.discard_if_empty()
+            saver.release()
         raise
     finally:
         if store is not None:
             store.close()
 
 
-def resume(session: int | None, outputs: Outputs | None, *, interactive: bool, ui: Ui) -> Finished:
+def resume(
+    session: int | None,
+    outputs: Outputs | None,
+    *,
+    interactive: bool,
+    ui: Ui,
+    take_over: bool = False,
+) -> Finished:
     """Continue an unfinished session (the latest, when none is named) at its first unanswered
-    question; with no outputs given, the ones the run was asked for are written."""
+    question; with no outputs given, the ones the run was asked for are written. The session's
+    lease is taken first: a session another imbalance is answering is refused (SessionHeld),
+    unless ``take_over``; a stale one is taken, and the person told."""
+    from imbalance_cli.store import Writer
+
     if outputs is not None:
         outputs.check()
     with _open_store() as store:
@@ -312,32 +328,71 @@ def resume(session: int | None, outputs: Outputs | None, *, interactive: bool, u
         if outputs is None:
             outputs = Outputs.recalled(row.outputs) if row.outputs else Outputs()
             outputs.check()
-        loaded = load_session(store, row.id)
-        for warning in loaded.warnings:
-            ui.note(warning)
         if not interactive:
+            for warning in load_session(store, row.id).warnings:
+                ui.note(warning)
             raise UsageError(f"resuming needs a terminal to ask on; session {row.id} is unchanged")
-        hook = saver(store, row.id, loaded.questionnaire, ui.prefix)
-        carried = defaults = None
-        if row.previous_id is not None:
-            # A re-assessment goes on carrying the last session's answers over.
-            before = load_session(store, row.previous_id)
-            carried, defaults = carried_answers(before), confirm_defaults(before)
-        store.set_status(row.id, "in_progress")
-        ui.say(
-            f"Resuming session {row.id}"
-            + (f" for {row.client}" if row.client else "")
-            + f", started {row.started_at[:16].replace('T', ' ')}, "
-            f"{len(loaded.answers)} answer(s) kept."
+        writer = Writer.here()
+        _take(store, row.id, writer, take_over, ui)
+        try:
+            # Read after the lease is ours, so the answers and their revisions are the latest
+            # (and a session its last holder completed meanwhile is not opened again).
+            row = resume_target(store, row.id)
+            loaded = load_session(store, row.id)
+            for warning in loaded.warnings:
+                ui.note(warning)
+            saver = Saver(
+                store, row.id, loaded.questionnaire, ui.prefix, writer=writer,
+                base=loaded.revisions, saved=loaded.answers,
+                reassessment=row.previous_id is not None,
+            )  # fmt: skip
+            carried = defaults = None
+            if row.previous_id is not None:
+                # A re-assessment goes on carrying the last session's answers over.
+                before = load_session(store, row.previous_id)
+                carried, defaults = carried_answers(before), confirm_defaults(before)
+            store.set_status(row.id, "in_progress", writer=writer)
+            ui.say(
+                f"Resuming session {row.id}"
+                + (f" for {row.client}" if row.client else "")
+                + f", started {row.started_at[:16].replace('T', ' ')}, "
+                f"{len(loaded.answers)} answer(s) kept."
+            )
+            final = _ask(
+                loaded.questionnaire, loaded.answers, saver, ui, outputs=outputs,
+                resumable=True, carried=carried, defaults=defaults,
+            )  # fmt: skip
+            return _finish(
+                loaded.questionnaire, loaded.library, final, row.started_at, row.client,
+                outputs, saver, row.previous_id, ui=ui,
+            )  # fmt: skip
+        except BaseException:
+            release(store, row.id, writer)
+            raise
+
+
+def _take(store: Store, session_id: int, writer: Writer, take_over: bool, ui: Ui) -> None:
+    """Take the session's lease, and tell the person whose it was, if anyone's."""
+    from imbalance_cli.store import SessionHeld
+
+    try:
+        taken = store.acquire(session_id, writer, take_over=take_over)
+    except SessionHeld as exc:
+        raise SessionHeld(exc.lease, ui.prefix) from None
+    before = taken.previous
+    if before is None or not before.held:
+        return
+    if taken.how == "taken over":
+        ui.note(
+            f"Took session {session_id} over from {before.describe()}; that imbalance stops at "
+            "its next answer, keeping the answers it saved."
         )
-        final = _ask(
-            loaded.questionnaire, loaded.answers, hook, store, row.id, ui, outputs=outputs,
-            resumable=True, carried=carried, defaults=defaults,
-        )  # fmt: skip
-        return _finish(
-            loaded.questionnaire, loaded.library, final, row.started_at, row.client, outputs,
-            store, row.id, row.previous_id, ui=ui,
-        )  # fmt: skip
+    else:
+        why = taken.how.removeprefix("stale: ")
+        ui.note(
+            f"Session {session_id} was left open by {before.describe()}, but {why}; "
+            "continuing it here."
+        )
 
 
 @dataclass(frozen=True)
@@ -354,6 +409,8 @@ def reassess(
     """Start from the client's last completed session (of ``questionnaire``, if named): ask
     what changes, carry the rest over, and link the new session to the last."""
     outputs.check()
+    from imbalance_cli.store import Writer
+
     started = now()
     with _open_store() as store:
         name = store.known_client(client)
@@ -366,11 +423,13 @@ def reassess(
         for warning in previous.warnings:
             ui.note(warning)
         q = previous.questionnaire
+        writer = Writer.here()
         session_id = store.start(
             questionnaire_id=q.id, version=q.version, sha256=q.sha256,
             source=previous.row.questionnaire_source, client=name, started_at=started,
-            previous=previous.row.id,
+            previous=previous.row.id, writer=writer,
         )  # fmt: skip
+        saver = Saver(store, session_id, q, ui.prefix, writer=writer, base={}, reassessment=True)
         try:
             if outputs.given():
                 store.set_outputs(session_id, outputs.remembered())
@@ -381,16 +440,15 @@ def reassess(
                 f"{len(start.carried)} answer(s) carried over; what changes is asked again."
             )
             final = _ask(
-                q, {}, saver(store, session_id, q, ui.prefix), store, session_id, ui, outputs=outputs,
-                carried=start.carried, defaults=start.defaults,
-            )  # fmt: skip
+                q, {}, saver, ui, outputs=outputs, carried=start.carried, defaults=start.defaults
+            )
             finished = _finish(
-                q, previous.library, final, started, name, outputs, store, session_id,
-                previous.row.id, ui=ui,
-            )  # fmt: skip
+                q, previous.library, final, started, name, outputs, saver, previous.row.id, ui=ui
+            )
         except Exception as exc:
             if not isinstance(exc, Interrupted):
-                store.discard_if_empty(session_id)
+                saver.discard_if_empty()
+            saver.release()
             raise
         others = sorted(
             {r.questionnaire_source for r in store.sessions(name) if r.finished}
@@ -425,9 +483,7 @@ def _which_questionnaire(store: Store, client: str, ui: Ui) -> str | None:
 def _ask(
     q: Questionnaire,
     prefilled: dict[str, AnswerValue],
-    save: SaveHook | None,
-    store: Store | None,
-    session_id: int | None,
+    saver: Saver | None,
     ui: Ui,
     *,
     outputs: Outputs,
@@ -438,25 +494,33 @@ def _ask(
     """Ask through the Ui's prompter. Ctrl-C (or the end of input) marks the session
     interrupted and says how to continue; the answers so far are already saved."""
     from imbalance_cli.session import run_session
+    from imbalance_cli.store import LeaseLost
 
     try:
         return run_session(
-            q, ui.prompter(q), prefilled, save, resumable=resumable,
+            q, ui.prompter(q), prefilled, saver, resumable=resumable,
             reassessment=carried is not None, carried=carried, defaults=defaults,
         )  # fmt: skip
     except Interrupted as exc:
-        if store is None or session_id is None:
+        if saver is None:
             raise Interrupted(
                 exc.answers, f"{exc.message}; --no-save was given, so the answers were not kept"
             ) from None
-        if not store.answers(session_id):
+        session_id = saver.session_id
+        if saver.discard_if_empty():
             # Stopped before the first answer (a re-assessment started by mistake, say): an
-            # empty "interrupted" session would only clutter the list.
-            store.discard_if_empty(session_id)
+            # empty "interrupted" session would only clutter the list. Its lease goes with it.
             raise Interrupted(
                 exc.answers, f"{exc.message} before the first answer; no session was kept"
             ) from None
-        store.set_status(session_id, "interrupted")
+        try:
+            saver.finish("interrupted")
+        except LeaseLost as lost:
+            raise Interrupted(
+                exc.answers,
+                f"{exc.message}; {lost.message} meanwhile, and the other imbalance goes on with "
+                f"the {len(saver.saved)} answer(s) this one saved",
+            ) from None
         raise Interrupted(
             exc.answers,
             f"{exc.message}; your {len(exc.answers)} answer(s) so far are saved in session "
@@ -471,24 +535,27 @@ def _finish(
     started: str,
     client: str | None,
     outputs: Outputs,
-    store: Store | None,
-    session_id: int | None,
+    saver: Saver | None,
     previous: int | None = None,
     *,
     ui: Ui,
 ) -> Finished:
     from imbalance_cli.render import json as json_render
     from imbalance_cli.rules import assess
+    from imbalance_cli.store import LeaseLost
+
+    session_id = saver.session_id if saver is not None else None
 
     result = assess(
         q, answers, library, started_at=started, completed_at=now(), client=client,
         session=session_id, previous=previous,
     )  # fmt: skip
     document = json_render.render(result)
-    if store is not None and session_id is not None:
-        store.set_status(
-            session_id, "complete", result_json=document, completed_at=result.completed_at
-        )
+    if saver is not None:
+        try:
+            saver.finish("complete", result_json=document, completed_at=result.completed_at)
+        except LeaseLost as exc:
+            raise saver.taken_over(exc, answers) from None
     written: list[str] = []
     failed: list[str] = []
     for path, kind in ((outputs.markdown, "md"), (outputs.json, "json"), (outputs.html, "html")):
@@ -496,7 +563,9 @@ def _finish(
             continue
         try:
             files.write_private(
-                path, _output(kind, result, document, outputs, store), force=outputs.force
+                path,
+                _output(kind, result, document, outputs, saver.store if saver else None),
+                force=outputs.force,
             )
         except ImbalanceError as exc:
             failed.append(exc.message)

@@ -11,51 +11,85 @@ A bundle is one JSON document::
                    "result": {...the result document...}}, ...]}
 
 Sessions come oldest first, so a re-assessment's ``previous`` names a session before it (or one
-not exported: it is then dropped). Importing checks the whole file first and reports every
-problem with its place; then it adds every new session in one transaction, with new ids, its
-client found by name or created, its link to the session it re-assesses kept. A session that is
-already in the store (the same questionnaire, start and answers) is skipped and reported. A
-bundle of a newer format is refused, and nothing is imported on any error.
+not exported: it is then dropped). Importing reads the file a session at a time (``bundle.py``)
+inside one write transaction (``Store.importing``): each session is checked (every field, its
+dates, its answers against its questionnaire where this machine has it), then added with a new
+id, its client found by name or created, its link to the session it re-assesses kept, unless it
+is already in the store (the same questionnaire, start and answers), which is reported. Every
+problem is named by its place; on any, the transaction is rolled back and nothing is imported.
+A bundle of a newer format is refused.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imbalance_cli import __version__
 from imbalance_cli.errors import ImbalanceError
-from imbalance_cli.store import STATUSES, NewSession, SessionRow, Store, fingerprint, now
+from imbalance_cli.store import SessionRow, Store, now
 from imbalance_cli.store.salvage import Salvaged
-from imbalance_cli.text import MAX_NAME, clean, person_name
+from imbalance_cli.workflow.bundle import (
+    DEFAULT_MAX_BYTES,
+    FORMAT,
+    FORMAT_VERSION,
+    Checks,
+    Record,
+    open_bundle,
+)
 
-FORMAT = "imbalance-sessions"
-FORMAT_VERSION = 1
-#: The largest bundle read (a store of 10,000 sessions exports to about 60 MB).
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+if TYPE_CHECKING:
+    from imbalance_cli.workflow import Reading
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Imported",
+    "bring_in",
+    "export",
+    "salvage",
+]
 
 
-def export(store: Store, rows: Sequence[SessionRow]) -> dict[str, Any]:
-    """The bundle of these sessions (oldest first)."""
+def export(store: Store, rows: Sequence[SessionRow]) -> Iterator[str]:
+    """The bundle of these sessions (oldest first) as JSON text, in pieces: a session is read,
+    turned into its text and handed on before the next is read, so a store of any size exports
+    in the same memory. Joined, the pieces are what ``dumps`` gives for the whole document."""
     ordered = sorted(rows, key=lambda r: (r.started_at, r.id))
     exported = {r.id for r in ordered}
-    sessions = [
-        _entry(row, store.answers(row.id), store.result_json(row.id), exported) for row in ordered
-    ]
-    return _bundle(sessions)
+    answers_of = store.answers_of(r.id for r in ordered)
+    return _write(
+        _entry(row, answers, store.result_json(row.id), exported)
+        for row, (_, answers) in zip(ordered, answers_of, strict=True)
+    )
 
 
-def _bundle(sessions: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "exported_at": now(),
-        "exported_by": f"imbalance {__version__}",
-        "sessions": sessions,
-    }
+def _write(sessions: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The bundle document around these sessions, as ``dumps`` writes it, a session at a time
+    (the one way a bundle is written: by ``export`` and by ``salvage``)."""
+    from imbalance_cli.text import dumps
+
+    head = dumps(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "exported_at": now(),
+            "exported_by": f"imbalance {__version__}",
+            "sessions": [],
+        }
+    )
+    assert head.endswith("[]\n}\n")
+    opening = head[: -len("[]\n}\n")] + "[\n    "
+    n = 0
+    for n, session in enumerate(sessions, start=1):
+        # one level deeper than its own: inside "sessions" inside the document
+        text = dumps(session).rstrip("\n").replace("\n", "\n    ")
+        yield (opening if n == 1 else ",\n    ") + text
+    yield head if n == 0 else "\n  ]\n}\n"
 
 
 def _entry(
@@ -91,21 +125,21 @@ def _entry(
     }
 
 
-def salvage(path: Path) -> tuple[dict[str, Any], Salvaged]:
-    """A bundle of every session that can still be read from a damaged store (``imbalance
-    store salvage``), and what could not be read."""
+def salvage(path: Path) -> tuple[Iterator[str], Salvaged]:
+    """A bundle (as ``export`` writes it) of every session that can still be read from a
+    damaged store (``imbalance store salvage``), and what could not be read."""
     from imbalance_cli.store.salvage import salvage as read_back
 
     found = read_back(path)
     ordered = sorted(found.sessions, key=lambda r: (r.row.started_at, r.row.id))
     exported = {r.row.id for r in ordered}
-    entries = [_entry(r.row, r.answers, r.result_json, exported) for r in ordered]
-    return _bundle(entries), found
+    return _write(_entry(r.row, r.answers, r.result_json, exported) for r in ordered), found
 
 
 @dataclass(frozen=True)
 class Imported:
-    """What an import did: new ids (with the ids they had), and sessions already here."""
+    """What an import did: new ids (with the refs they had in the bundle), and sessions already
+    here (the bundle's ref, the id here)."""
 
     added: tuple[tuple[int, int], ...]
     duplicates: tuple[tuple[int, int], ...]
@@ -117,316 +151,84 @@ class Imported:
     unchecked: tuple[str, ...] = ()
 
 
-def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
-    """The bundle in a file, or an error saying what is wrong and where."""
-    if not path.is_file():
-        raise ImbalanceError(f"cannot read '{path}': it is not a file")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ImbalanceError(
-                f"'{path}' is {size:,} bytes, over the limit of {max_bytes:,} for a bundle; "
-                "export fewer sessions at a time (--client) and import each file"
-            )
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ImbalanceError(f"'{path}' is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ImbalanceError(f"cannot read '{path}': {exc.strerror or exc}") from None
-    from imbalance_cli.jsonsrc import JsonProblem, loads
-
-    try:
-        data = loads(text)
-    except JsonProblem as exc:
-        raise ImbalanceError(
-            f"{path}:{exc.line}:{exc.column}: {exc.message}; nothing was imported"
-        ) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ImbalanceError(
-            f"'{path}' is not a sessions bundle (made by 'imbalance sessions export --format "
-            'bundle\'): it has no "format": "imbalance-sessions"'
-        )
-    version = data.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ImbalanceError(f"'{path}': \"format_version\" is missing or not a whole number")
-    if version > FORMAT_VERSION:
-        raise ImbalanceError(
-            f"'{path}' was written by a newer imbalance (bundle format {version}; this one "
-            f"reads up to {FORMAT_VERSION}); upgrade imbalance to import it. Nothing was imported."
-        )
-    return data
-
-
-def records(data: dict[str, Any], path: Path) -> list[tuple[int, NewSession, str]]:
-    """Every session of a bundle as (its ref, the session to add, its fingerprint); every
-    problem in the file at once, by its place (``sessions[3].answers[2].value``)."""
-    problems: list[str] = []
-    sessions = data.get("sessions")
-    if not isinstance(sessions, list):
-        raise ImbalanceError(f"'{path}': \"sessions\" is missing or not a list")
-    out: list[tuple[int, NewSession, str]] = []
-    index_of: dict[int, int] = {}
-    for n, item in enumerate(sessions):
-        where = f"sessions[{n}]"
-        got = _record(item, where, problems, index_of)
-        if got is not None:
-            ref, record, key = got
-            if ref in index_of:
-                problems.append(f"{where}.ref: {ref} is given twice")
-                continue
-            index_of[ref] = len(out)
-            out.append((ref, record, key))
-    if problems:
-        shown = "\n".join(f"{path}: {p}" for p in problems[:50])
-        more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
-        raise ImbalanceError(
-            f"{len(problems)} problem(s) in the bundle; nothing was imported:\n{shown}{more}"
-        )
-    return out
-
-
-def _record(
-    item: object, where: str, problems: list[str], index_of: dict[int, int]
-) -> tuple[int, NewSession, str] | None:
-    if not isinstance(item, dict):
-        problems.append(f"{where}: a session is an object")
-        return None
-    before = len(problems)
-
-    def text(key: str, optional: bool = False) -> str | None:
-        value = item.get(key)
-        if value is None and optional:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            problems.append(f"{where}.{key}: {'text' if optional else 'required text'} expected")
-            return None
-        return value
-
-    ref = item.get("ref")
-    if not isinstance(ref, int) or isinstance(ref, bool) or not 0 < ref < 2**63:
-        problems.append(f"{where}.ref: a session id (a whole number from 1) expected")
-        ref = None
-    client = text("client", optional=True)
-    if client is not None:
-        client = person_name(client) or None
-        if client is not None and len(client) > MAX_NAME:
-            problems.append(f"{where}.client: a name of at most {MAX_NAME} characters expected")
-    q = item.get("questionnaire")
-    if not isinstance(q, dict) or not all(
-        isinstance(q.get(k), str) and q.get(k) for k in ("id", "version", "sha256", "source")
-    ):
-        problems.append(f"{where}.questionnaire: id, version, sha256 and source expected")
-        q = {}
-    else:
-        problems += [f"{where}.questionnaire.{p}" for p in _questionnaire_problems(q)]
-    status = item.get("status")
-    if status not in STATUSES:
-        problems.append(f"{where}.status: one of {', '.join(STATUSES)} expected")
-    started, updated = text("started_at"), text("updated_at")
-    completed = text("completed_at", optional=True)
-    for key, stamp in (
-        ("started_at", started),
-        ("updated_at", updated),
-        ("completed_at", completed),
-    ):
-        if stamp is not None and not _is_time(stamp):
-            problems.append(
-                f"{where}.{key}: a date and time such as 2026-11-27T10:00:00+00:00 expected"
-            )
-    previous = item.get("previous")
-    if previous is not None and previous not in index_of:
-        problems.append(f"{where}.previous: {previous!r} is not a session earlier in the bundle")
-    warning = item.get("warning")
-    if warning not in (None, "none", "emergency", "urgent", "advisory"):
-        problems.append(f"{where}.warning: none, emergency, urgent or advisory expected")
-    worst = item.get("worst_pain")
-    if worst is not None and (
-        isinstance(worst, bool) or not isinstance(worst, (int, float)) or not 0 <= worst <= 10
-    ):
-        problems.append(f"{where}.worst_pain: a number from 0 to 10 expected")
-    answers = _answers(item.get("answers"), where, problems)
-    result = item.get("result")
-    if result is not None and not isinstance(result, dict):
-        problems.append(f"{where}.result: an object expected")
-    if len(problems) > before or not isinstance(ref, int) or started is None or updated is None:
-        return None
-    plain = {qid: json.loads(value) for qid, _, value in answers}
-    record = NewSession(
-        client=client,
-        questionnaire_id=str(q["id"]),
-        version=str(q["version"]),
-        sha256=str(q["sha256"]),
-        source=str(q["source"]),
-        status=str(status),
-        started_at=started,
-        updated_at=updated,
-        completed_at=completed,
-        worst_pain=None if worst is None else float(worst),
-        warning=warning,
-        result_json=json.dumps(result, ensure_ascii=False) if result is not None else None,
-        answers=tuple(answers),
-        previous_index=index_of[previous] if previous is not None else None,
-    )
-    return ref, record, fingerprint(record.questionnaire_id, record.sha256, started, plain)
-
-
-def _questionnaire_problems(q: dict[str, Any]) -> list[str]:
-    """What is wrong with a session's questionnaire as a bundle names it: an id the loader would
-    refuse (``../../etc/passwd``) would be listed, and a source that is neither such an id nor
-    the absolute path of a YAML file would be read as a path on this machine."""
-    import re
-
-    from imbalance_cli.shapes import CONTENT_ID
-
-    out = []
-    qid, version, sha, source = (str(q[k]) for k in ("id", "version", "sha256", "source"))
-    if not CONTENT_ID.match(qid):
-        out.append(f"id: '{_short(qid)}' is not a questionnaire id (lowercase words joined by '-')")
-    if len(version) > 40 or clean(version) != version or "\n" in version:
-        out.append(f"version: '{_short(version)}' is not a version (one line, 40 characters)")
-    if not re.fullmatch(r"[0-9a-f]{64}", sha):
-        out.append("sha256: 64 hexadecimal digits expected")
-    path = Path(source)
-    if not CONTENT_ID.match(source) and not (
-        path.is_absolute() and path.suffix in (".yaml", ".yml") and clean(source) == source
-    ):
-        out.append(
-            f"source: '{_short(source)}' is neither a questionnaire id nor the full path of a "
-            "YAML file"
-        )
-    return out
-
-
-def _short(text: str) -> str:
-    shown = " ".join(clean(text).split())
-    return shown if len(shown) <= 60 else shown[:59] + "…"
-
-
-def _is_time(text: str) -> bool:
-    from datetime import datetime
-
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _answers(node: object, where: str, problems: list[str]) -> list[tuple[str, int, str]]:
-    if not isinstance(node, list):
-        problems.append(f"{where}.answers: a list expected")
-        return []
-    out: list[tuple[str, int, str]] = []
-    seen: set[str] = set()
-    for n, answer in enumerate(node):
-        here = f"{where}.answers[{n}]"
-        if not isinstance(answer, dict) or not isinstance(answer.get("question"), str):
-            problems.append(f"{here}: {{question, value}} expected")
-            continue
-        qid, value = answer["question"], answer.get("value")
-        if qid in seen:
-            problems.append(f"{here}.question: '{qid}' is answered twice")
-            continue
-        seen.add(qid)
-        if not _plain_answer(value):
-            problems.append(
-                f"{here}.value: an answer is text, true/false, a number, a list of ids or null"
-            )
-            continue
-        out.append((qid, n, json.dumps(value, ensure_ascii=False)))
-    return out
-
-
-def _plain_answer(value: object) -> bool:
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return True
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _checked(
-    found: list[tuple[int, NewSession, str]], path: Path
-) -> tuple[list[tuple[int, NewSession, str]], tuple[str, ...]]:
+class _Answers:
     """Each session read against its questionnaire where this machine has it: with the same
     questionnaire (by content), an answer that does not fit is a problem of the bundle; with
     another version, answers that no longer fit are left out when read, as for any stored
     session. Either way the warning sign and worst pain the store lists are worked out here from
-    the answers, never taken from the file. Returns the sessions and the questionnaires that
-    could not be read (their values are kept as the bundle gives them)."""
-    from dataclasses import replace
+    the answers, never taken from the file. Each questionnaire is loaded once."""
 
-    from imbalance_cli.workflow import fit, listed, load
+    def __init__(self) -> None:
+        self._loaded: dict[str, Reading | None] = {}
+        self.missing: set[str] = set()
+        self.problems = Checks()
 
-    problems: list[str] = []
-    missing: set[str] = set()
-    cache: dict[str, Any] = {}
-    out: list[tuple[int, NewSession, str]] = []
-    for n, (ref, record, key) in enumerate(found):
-        if record.source not in cache:
+    def check(self, n: int, record: Record) -> Record:
+        from imbalance_cli.workflow import Reading, load
+
+        session = record.session
+        if session.source not in self._loaded:
             try:
-                cache[record.source] = load(record.source)[0]
+                self._loaded[session.source] = Reading(load(session.source)[0])
             except ImbalanceError:
-                cache[record.source] = None
-        q = cache[record.source]
-        if q is None:
-            missing.add(record.source)
-            out.append((ref, record, key))
-            continue
-        same = q.sha256 == record.sha256
-        stored = [(qid, json.loads(value)) for qid, _, value in record.answers]
-        answers, misfits = fit(q, stored, reassessment=record.previous_index is not None)
-        if same:
-            problems += [
-                f"sessions[{n}].answers: '{qid}': {why}"
-                if why
-                else f"sessions[{n}].answers: '{qid}' is not a question of '{q.id}'"
-                for qid, why in misfits
-            ]
-        top, worst = listed(q, answers)
-        out.append((ref, replace(record, warning=top, worst_pain=worst), key))
-    if problems:
-        shown = "\n".join(f"{path}: {p}" for p in problems[:50])
-        more = f"\n... and {len(problems) - 50} more" if len(problems) > 50 else ""
-        raise ImbalanceError(
-            f"{len(problems)} answer(s) in the bundle do not fit their questionnaire; nothing "
-            f"was imported:\n{shown}{more}"
-        )
-    return out, tuple(sorted(missing))
+                self._loaded[session.source] = None
+        reading = self._loaded[session.source]
+        if reading is None:
+            self.missing.add(session.source)
+            return record
+        q = reading.questionnaire
+        stored = [(qid, json.loads(value)) for qid, _, value in session.answers]
+        answers, misfits = reading.fit(stored, reassessment=record.previous_ref is not None)
+        if q.sha256 == session.sha256:
+            for qid, why in misfits:
+                self.problems.problem(
+                    f"sessions[{n}].answers: '{qid}': {why}"
+                    if why
+                    else f"sessions[{n}].answers: '{qid}' is not a question of '{q.id}'"
+                )
+        top, worst = reading.listed(answers)
+        return replace(record, session=replace(session, warning=top, worst_pain=worst))
 
 
-def bring_in(store: Store, data: dict[str, Any], path: Path) -> Imported:
-    """Add the bundle's sessions that are not in the store yet, all in one transaction."""
-    found, unchecked = _checked(records(data, path), path)
-    known = store.fingerprints()
-    new: list[NewSession] = []
-    refs: list[int] = []
+def bring_in(store: Store, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Imported:
+    """Add the bundle's sessions that are not in the store yet, in one transaction, reading the
+    file a session at a time."""
+    bundle, file = open_bundle(path, max_bytes)
+    checks, answers = Checks(), _Answers()
+    added: list[tuple[int, int]] = []
     duplicates: list[tuple[int, int]] = []
-    position: dict[int, int] = {}  # bundle index -> index among the new ones
-    existing: dict[int, int] = {}  # bundle index -> id of the same session already here
-    for index, (ref, record, key) in enumerate(found):
-        if key in known:
-            duplicates.append((ref, known[key]))
-            existing[index] = known[key]
-            continue
-        link = record.previous_index
-        if link is not None:
-            if link in existing:
-                record = _linked(record, previous_id=existing[link], previous_index=None)
-            else:
-                record = _linked(record, previous_id=None, previous_index=position[link])
-        position[index] = len(new)
-        new.append(record)
-        refs.append(ref)
-    clients = sorted({r.client for r in new if r.client})
-    fresh = tuple(c for c in clients if store.client_id(c, create=False) is None)
-    ids = store.add_sessions(new) if new else []
-    questionnaires = sorted({r.source for r in new})
+    id_of: dict[int, int] = {}  # bundle ref -> id in this store
+    clients: set[str] = set()
+    questionnaires: set[str] = set()
+    try:
+        with store.importing() as batch:
+            for n, item in enumerate(bundle.sessions()):
+                record = checks.record(item, n)
+                if record is None:
+                    continue
+                record = answers.check(n, record)
+                if checks.count or answers.problems.count:
+                    continue  # nothing will be imported: read on only to name every problem
+                session = record.session
+                if record.previous_ref is not None:
+                    session = replace(session, previous_id=id_of[record.previous_ref])
+                session_id, new = batch.add(session, record.key)
+                id_of[record.ref] = session_id
+                if new:
+                    added.append((session_id, record.ref))
+                    questionnaires.add(session.source)
+                    if session.client:
+                        clients.add(session.client)
+                else:
+                    duplicates.append((record.ref, session_id))
+            checks.raise_if_any(path, "problem(s) in the bundle")
+            answers.problems.raise_if_any(
+                path, "answer(s) in the bundle do not fit their questionnaire"
+            )
+            new_clients = tuple(sorted(batch.new_clients))
+    finally:
+        file.close()
     return Imported(
-        tuple(zip(ids, refs, strict=True)), tuple(duplicates), tuple(clients),
-        tuple(questionnaires), fresh, tuple(q for q in unchecked if q in questionnaires),
+        tuple(added), tuple(duplicates), tuple(sorted(clients)), tuple(sorted(questionnaires)),
+        new_clients, tuple(sorted(q for q in answers.missing if q in questionnaires)),
     )  # fmt: skip
-
-
-def _linked(record: NewSession, previous_id: int | None, previous_index: int | None) -> NewSession:
-    from dataclasses import replace
-
-    return replace(record, previous_id=previous_id, previous_index=previous_index)

@@ -1,0 +1,144 @@
+"""How `imbalance sessions import` grows with the size of the bundle (issue 24, item 2).
+
+    python benchmarks/imports.py [--sizes 2000 4000 20000] [--rounds 3]
+
+Builds a bundle of N sessions from the sixteen persona answers files (each session a persona
+with its own start time and one of N/10 clients, with its result document, as `sessions export
+--format bundle` writes them: about 13 kB a session), then imports it into an empty store with
+the installed command, rounds interleaved across sizes, beside a headless intake run (the
+reference of benchmarks/run.py). It prints the median time of each, the import's ratio to the
+headless run, its growth against the smallest size, and the import's peak resident memory (from
+wait4, per process). The target: 20,000 sessions within 10x a headless run, time growing at most
+linearly, memory flat in the number of sessions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "questionnaires" / "examples"
+PERSONA = EXAMPLES / "desk-worker-neck-shoulder.yaml"
+
+
+def command() -> str:
+    beside = Path(sys.executable).parent / "imbalance"
+    found = str(beside) if beside.exists() else shutil.which("imbalance")
+    if not found:
+        sys.exit("imbalance is not installed in this environment: pip install .")
+    return found
+
+
+def templates(exe: str, folder: Path) -> list[dict[str, object]]:
+    """The sixteen personas as bundle sessions, run headless into a store of their own."""
+    env = {**os.environ, "IMBALANCE_DATA_DIR": str(folder / "personas")}
+    personas = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".test.yaml"))
+    for persona in personas:
+        subprocess.run(
+            [exe, "run", "--answers", str(persona), "--no-input", "--client", persona.stem],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+        )  # fmt: skip
+    out = folder / "personas.json"
+    subprocess.run(
+        [exe, "sessions", "export", "--format", "bundle", "--out", str(out)], env=env, check=True,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    sessions: list[dict[str, object]] = json.loads(out.read_text())["sessions"]
+    return sessions
+
+
+def write_bundle(path: Path, sessions: list[dict[str, object]], n: int) -> None:
+    """A bundle of n sessions, written a session at a time."""
+    start = datetime(2025, 1, 1, 9, tzinfo=timezone.utc)
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"format": "imbalance-sessions", "format_version": 1, "sessions": [\n')
+        for i in range(n):
+            stamp = (start + timedelta(minutes=i)).isoformat()
+            session = {
+                **sessions[i % len(sessions)], "ref": i + 1, "client": f"Client {i % max(1, n // 10)}",
+                "started_at": stamp, "updated_at": stamp, "completed_at": stamp, "previous": None,
+            }  # fmt: skip
+            out.write(("," if i else "") + json.dumps(session, ensure_ascii=False) + "\n")
+        out.write("]}\n")
+
+
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Seconds and peak resident memory (KiB) of one run of the command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed with exit code {proc.returncode}")
+    return elapsed, int(usage.ru_maxrss)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 4000, 20000])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    exe = command()
+    tmp = Path(tempfile.mkdtemp(prefix="imbalance-imports-"))
+    try:
+        sessions = templates(exe, tmp)
+        bundles = {}
+        for n in args.sizes:
+            bundles[n] = tmp / f"bundle{n}.json"
+            write_bundle(bundles[n], sessions, n)
+        env = {**os.environ, "IMBALANCE_DATA_DIR": str(tmp / "headless")}
+        headless = [exe, "run", "intake", "--answers", str(PERSONA), "--no-input", "--out",
+                    str(tmp / "summary.md"), "--force"]  # fmt: skip
+        timed(headless, env)  # warm the disk cache and bytecode
+        times: dict[object, list[float]] = {"headless": [], **{n: [] for n in args.sizes}}
+        memory: dict[int, list[int]] = {n: [] for n in args.sizes}
+        for _ in range(args.rounds):
+            times["headless"].append(timed(headless, env)[0])
+            for n in args.sizes:
+                store = tmp / f"store{n}"
+                shutil.rmtree(store, ignore_errors=True)
+                seconds, peak = timed(
+                    [exe, "--data-dir", str(store), "sessions", "import", str(bundles[n])], env
+                )
+                times[n].append(seconds)
+                memory[n].append(peak)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    reference = statistics.median(times["headless"])
+    smallest = args.sizes[0]
+    base = statistics.median(times[smallest])
+    print(
+        f"medians of {args.rounds} interleaved rounds, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} cores; headless intake run {reference * 1000:.0f} ms"
+    )
+    print(
+        f"{'sessions':>8} {'import ms':>10} {'x headless':>11} {'growth':>22} {'peak RSS':>10}"
+        f" {'per session':>12}"
+    )
+    for n in args.sizes:
+        median = statistics.median(times[n])
+        growth = "" if n == smallest else f"{median / base:.1f}x for {n / smallest:.0f}x size"
+        print(
+            f"{n:8d} {median * 1000:10.0f} {median / reference:10.1f}x {growth:>22} "
+            f"{statistics.median(memory[n]) / 1024:8.0f} MiB {median / n * 1e6:9.0f} us"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,333 @@
+"""At a clinic's scale: each questionnaire version parsed once per process however many sessions
+use it, results rebuilt one session at a time, and long lists and histories paged on a terminal
+while --json and pipes get everything. (Speed itself is measured in benchmarks/, not here.)"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import weakref
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, installed_command
+from imbalance_cli import loader, resources
+from imbalance_cli.errors import ImbalanceError
+from imbalance_cli.store import Store
+from imbalance_cli.workflow import Loaded, Sources, cache, client_snapshots, load, saved
+
+PERSONA = EXAMPLES / "desk-worker-neck-shoulder.yaml"
+
+
+def cli(data: Path, *args: str, columns: int = 80) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "IMBALANCE_DATA_DIR"}
+    return subprocess.run(
+        [sys.executable, "-m", "imbalance_cli", "--data-dir", str(data), *args],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+        env={**env, "COLUMNS": str(columns)},
+    )  # fmt: skip
+
+
+def many_sessions(
+    data: Path, count: int, *, client: str = "Sam", warning_in: int | None = None
+) -> None:
+    """``count`` completed intakes of one client: one real run, then copies a day apart, each
+    with its neck pain at worst changed (so no two rebuild alike). ``warning_in``: that copy
+    is recorded with an urgent warning sign."""
+    run = cli(data, "run", "--answers", str(PERSONA), "--no-input", "--client", client)
+    assert run.returncode == 0, run.stderr
+    db = sqlite3.connect(data / "imbalance.db")
+    with db:
+        (first,) = db.execute("SELECT id FROM sessions").fetchone()
+        for n in range(1, count):
+            # in the past, so the real run comes last in time and no date of a bundle exported
+            # from here is in the future (an import refuses those)
+            day = f"2020-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}T09:00:00+00:00"
+            new = db.execute(
+                """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
+                   questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
+                   completed_at, worst_pain, result_json, warning)
+                   SELECT client_id, questionnaire_id, questionnaire_version, questionnaire_sha256,
+                   questionnaire_source, status, ?, ?, ?, worst_pain, result_json, ?
+                   FROM sessions WHERE id = ?""",
+                (day, day, day, "urgent" if n == warning_in else "none", first),
+            ).lastrowid
+            db.execute(
+                """INSERT INTO answers(session_id, question_id, position, value_json, answered_at)
+                   SELECT ?, question_id, position,
+                   CASE question_id WHEN 'pain_worst.neck' THEN ? ELSE value_json END,
+                   answered_at FROM answers WHERE session_id = ?""",
+                (new, str(n % 11), first),
+            )
+    db.close()
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """How often the loader parsed a questionnaire and a library file set, from a clean cache."""
+    counts = {"questionnaire": 0, "library": 0}
+    real_q, real_l = loader.load_questionnaire, loader.load_library
+
+    def load_questionnaire(*args: object, **kwargs: object) -> object:
+        counts["questionnaire"] += 1
+        return real_q(*args, **kwargs)  # type: ignore[arg-type]
+
+    def load_library(*args: object, **kwargs: object) -> object:
+        counts["library"] += 1
+        return real_l(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "load_questionnaire", load_questionnaire)
+    monkeypatch.setattr(loader, "load_library", load_library)
+    cache.clear()
+    yield counts
+    cache.clear()
+
+
+# -- each questionnaire version parsed once ---------------------------------------------------
+
+
+def test_a_client_history_parses_its_questionnaire_and_the_library_once(
+    tmp_path: Path, parses: dict[str, int]
+) -> None:
+    data = tmp_path / "store"
+    many_sessions(data, 12)
+    with Store.open(data) as store:
+        results = list(client_snapshots(store, "Sam"))
+        assert len(results) == 12
+        assert parses == {"questionnaire": 1, "library": 1}
+        again = list(client_snapshots(store, "Sam"))  # a second command in the same process
+    assert parses == {"questionnaire": 1, "library": 1}
+    assert [r.answers["pain_worst.neck"] for r in again] == [
+        r.answers["pain_worst.neck"] for r in results
+    ]
+    assert results[0].questionnaire is results[-1].questionnaire
+
+
+def test_a_questionnaire_rewritten_on_disk_is_read_again(
+    write: Callable[..., Path], parses: dict[str, int]
+) -> None:
+    """The cache goes by content: a rewrite of the same size within one clock tick (which
+    leaves the modification time as it was) still brings the new version."""
+    text = """
+        id: tiny
+        title: Tiny
+        version: "1"
+        sections:
+          - id: s
+            title: S
+            questions:
+              - {id: a, type: yes_no, text: A?}
+        """
+    path = write(text, "tiny.yaml")
+    first = load(str(path))[0]
+    assert load(str(path))[0] is first and parses["questionnaire"] == 1
+    stamp = path.stat().st_mtime_ns
+    write(text.replace('version: "1"', 'version: "2"'), "tiny.yaml")
+    os.utime(path, ns=(stamp, stamp))
+    assert load(str(path))[0].version == "2" and parses["questionnaire"] == 2
+
+
+def test_a_changed_library_checks_the_questionnaire_again(
+    tmp_path: Path, write: Callable[..., Path], parses: dict[str, int]
+) -> None:
+    """A questionnaire is kept per library: an article an author adds is known at once, and one
+    removed is an error again, not a reference the cache still believes in."""
+    own = resources.user_library_dir()
+    own.mkdir(parents=True)
+    article = own / "mine.yaml"
+    article.write_text(
+        "articles:\n  - {id: my-article, title: Mine, summary: S, "
+        "sources: [{kind: research, citation: C}]}\n"
+    )
+    path = write(
+        """
+        id: tiny
+        title: Tiny
+        version: "1"
+        sections:
+          - id: s
+            title: S
+            questions:
+              - {id: a, type: yes_no, text: A?}
+        recommendations:
+          - {id: r, when: {question: a, equals: true}, because: B, articles: [my-article]}
+        """
+    )
+    assert load(str(path))[0].rules[0].articles == ("my-article",)
+    article.write_text("articles: []\n")
+    with pytest.raises(ImbalanceError, match="my-article"):
+        load(str(path))
+    assert parses == {"questionnaire": 2, "library": 2}
+
+
+def test_a_file_with_problems_is_read_again_once_fixed(
+    write: Callable[..., Path], parses: dict[str, int]
+) -> None:
+    path = write("id: tiny\ntitle: Tiny\n", "tiny.yaml")
+    for _ in range(2):
+        with pytest.raises(ImbalanceError, match="version"):
+            load(str(path))
+    write(
+        'id: tiny\ntitle: Tiny\nversion: "1"\nsections:\n  - id: s\n    title: S\n    questions:\n'
+        "      - {id: a, type: yes_no, text: A?}\n",
+        "tiny.yaml",
+    )
+    assert load(str(path))[0].id == "tiny"
+    assert parses["questionnaire"] == 3
+
+
+def test_sessions_of_a_missing_questionnaire_each_say_so_from_one_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "store"
+    many_sessions(data, 5)
+    sqlite3.connect(data / "imbalance.db").execute(
+        "UPDATE sessions SET questionnaire_source = 'gone'"
+    ).connection.commit()
+    looked: list[str] = []
+    real = resources.resolve
+    monkeypatch.setattr(resources, "resolve", lambda name: looked.append(name) or real(name))
+    with Store.open(data) as store:
+        rows = store.sessions("Sam")
+        got = list(saved(store, rows, Sources()))
+    assert looked == ["gone"]
+    assert all(isinstance(g, ImbalanceError) for g in got)
+    assert [str(g).split(" used ")[0] for g in got] == [f"session {r.id}" for r in rows]
+
+
+def test_results_come_one_at_a_time_and_are_not_held(tmp_path: Path) -> None:
+    """A long history streams: once the next result is asked for, nothing of the last one is
+    kept, so memory does not grow with the number of sessions."""
+    data = tmp_path / "store"
+    many_sessions(data, 4)
+    with Store.open(data) as store:
+        results = client_snapshots(store, "Sam")
+        first = weakref.ref(next(results))
+        second = next(results)
+        gc.collect()
+        assert first() is None
+        assert second.session is not None
+
+
+def test_loaded_sessions_match_one_at_a_time_loading(tmp_path: Path) -> None:
+    """Reading many sessions' answers in a few queries gives what reading each alone gives."""
+    from imbalance_cli.workflow import load_session
+
+    data = tmp_path / "store"
+    many_sessions(data, 7)
+    with Store.open(data) as store:
+        rows = store.sessions("Sam")
+        together = [g for g in saved(store, rows) if isinstance(g, Loaded)]
+        alone = [load_session(store, r.id) for r in rows]
+        one_by_one = [next(iter(store.answers_of([r.id], chunk=1)))[0] for r in rows]
+        assert one_by_one == [r.id for r in rows]
+        assert list(store.answers_of([])) == []
+    assert [(g.row.id, g.answers, g.warnings) for g in together] == [
+        (a.row.id, a.answers, a.warnings) for a in alone
+    ]
+
+
+# -- progress: the latest sessions in the table, all of them for machines --------------------
+
+
+def test_progress_table_shows_the_latest_sessions_and_the_warning_signs_of_earlier_ones(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "store"
+    many_sessions(data, 12, warning_in=2)
+    table = cli(data, "progress", "Sam")
+    assert table.returncode == 0, table.stderr
+    text = table.stdout
+    assert "The latest 8 of 12 sessions; every one: --all" in text
+    assert "Warning signs in earlier sessions: S3 01-03 URGENT." in text
+    assert "S12 " in text and "S5 " not in text and "S4 " not in text
+    both = cli(data, "progress", "Sam", "--all", "--limit", "3")
+    assert both.returncode == 2 and "--all or --limit" in both.stderr
+    latest = cli(data, "progress", "Sam", "--limit", "3").stdout
+    assert "The latest 3 of 12 sessions" in latest and "S11 " in latest and "S10 " not in latest
+
+
+def test_progress_json_and_all_cover_every_session(tmp_path: Path) -> None:
+    data = tmp_path / "store"
+    many_sessions(data, 11)
+    series = json.loads(cli(data, "progress", "Sam", "--json").stdout)
+    assert len(series["sessions"]) == 11
+    neck = next(s for s in series["pain_worst"] if s["name"] == "Neck")
+    assert neck["values"][:3] == [1.0, 2.0, 3.0]
+    assert (
+        len(json.loads(cli(data, "progress", "Sam", "--json", "--limit", "4").stdout)["sessions"])
+        == 4
+    )
+    everything = cli(data, "progress", "Sam", "--all", columns=300)
+    assert everything.returncode == 0 and "The latest" not in everything.stdout
+    assert "S2 " in everything.stdout
+
+
+# -- sessions list: a page on a terminal, everything for --json and pipes ---------------------
+
+
+def test_sessions_list_gives_a_pipe_and_json_every_session(tmp_path: Path) -> None:
+    data = tmp_path / "store"
+    many_sessions(data, 60)
+    piped = cli(data, "sessions", "list")
+    assert piped.returncode == 0
+    assert len(piped.stdout.splitlines()) == 61 and "more" not in piped.stderr
+    assert len(json.loads(cli(data, "sessions", "list", "--json").stdout)) == 60
+    limited = cli(data, "sessions", "list", "--limit", "5")
+    assert len(limited.stdout.splitlines()) == 6
+    assert len(json.loads(cli(data, "sessions", "list", "--json", "--limit", "5").stdout)) == 5
+    both = cli(data, "sessions", "list", "--all", "--limit", "5")
+    assert both.returncode == 2 and "--all or --limit" in both.stderr
+
+
+def test_sessions_list_pages_on_a_terminal(tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    data = tmp_path / "store"
+    many_sessions(data, 60)
+
+    def screen(*args: str) -> str:
+        child = pexpect.spawn(
+            installed_command(), ["--data-dir", str(data), "sessions", "list", *args],
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "120"}, encoding="utf-8",
+            timeout=60, dimensions=(200, 120),
+        )  # fmt: skip
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+        return str(child.before).replace("\r\n", "\n")
+
+    paged = screen()
+    rows = [line for line in paged.splitlines() if line.strip()[:1].isdigit()]
+    assert len(rows) == 50 and rows[0].split()[0] == "1"  # the real run is the newest
+    assert "The latest 50 of 60 sessions; 10 more: add --all to list every one" in " ".join(
+        paged.split()
+    )
+    every = screen("--all")
+    assert len([line for line in every.splitlines() if line.strip()[:1].isdigit()]) == 60
+    assert "more" not in every
+
+
+def test_a_bundle_written_a_session_at_a_time_is_the_one_document(tmp_path: Path) -> None:
+    """The bundle is written session by session, and its text is exactly what writing the
+    whole document at once gives (so nothing reading bundles can tell)."""
+    from imbalance_cli.text import dumps
+
+    data = tmp_path / "store"
+    many_sessions(data, 5)
+    text = cli(data, "sessions", "export", "--format", "bundle").stdout
+    document = json.loads(text)
+    assert text == dumps(document)
+    assert [s["ref"] for s in document["sessions"]] == [2, 3, 4, 5, 1]
+    assert all(s["answers"] and s["result"]["answers"] for s in document["sessions"])
+    other = tmp_path / "other"
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(text)
+    assert cli(other, "sessions", "import", str(bundle)).returncode == 0
+    again = json.loads(cli(other, "sessions", "export", "--format", "bundle").stdout)
+    assert [s["answers"] for s in again["sessions"]] == [s["answers"] for s in document["sessions"]]
