@@ -210,16 +210,18 @@ def _persona_run(
 
 
 def test_the_count_shown_moves_only_for_a_real_change(intake: Questionnaire) -> None:
-    """Through every persona's intake the total shown ("12 of ~47") moves at most three times
-    (once the regions are chosen, and when a module opens or closes): the estimate's wander by
-    a question or two, as answers come in, no longer makes it grow and shrink (49, 53, 50)."""
+    """Through every persona's intake the total shown ("12 of ~47") moves at most four times
+    (once the regions are chosen, once when a set of follow-up questions opens, such as the
+    questions that tell two kinds of numb hands apart, and twice as it settles over the last
+    questions): the estimate's wander by a question or two, as answers come in, no longer makes
+    it grow and shrink (49, 53, 50)."""
     from conftest import PERSONA_FILES
 
     for path in PERSONA_FILES:
         prompter = _persona_run(intake, path.name)
         totals = [p.total for p in prompter.progress]
         moves = [b - a for a, b in pairwise(totals) if a != b]
-        assert len(moves) <= 3, (path.name, totals)
+        assert len(moves) <= 4, (path.name, totals)
         assert all(p.position <= p.total for p in prompter.progress)
         positions = [p.position for p in prompter.progress]
         assert positions == list(range(1, len(positions) + 1)), path.name

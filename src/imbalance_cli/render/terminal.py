@@ -64,6 +64,8 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
             title = f"[bold]{markup(item.title)}[/]"
             if item.goal:
                 title += f"\n[dim]Your goal: {markup(item.goal)} ({markup(item.rung or '')})[/]"
+            why = item.why + (f" ({'; '.join(item.facts)})" if item.facts else "")
+            title += f"\n[dim]Why: {markup(why)}[/]"
             start = markup(item.first)
             if item.how_much:
                 start += f"\n[dim]How much: {markup(item.how_much)}[/]"
@@ -75,7 +77,8 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
         if more:
             parts.append(
                 Text(
-                    f"{len(more)} more item(s) to read and try are in the written summary.",
+                    f"{len(more)} more {'item' if len(more) == 1 else 'items'} to read and try"
+                    f" {'is' if len(more) == 1 else 'are'} in the written summary.",
                     style="dim",
                 )
             )
