@@ -74,7 +74,8 @@ def main() -> None:
         answers = run_session(intake, reader)
         seconds = reader.read / WORDS_PER_MINUTE * 60 + SECONDS_PER_ANSWER * len(reader.asked)
         result = assess(intake, answers, library, started_at="", completed_at="done")
-        summary = words(markdown.render(result, "client"))
+        # Counted as the handout's budget counts (markdown.words: words, not markup marks).
+        summary = markdown.words(markdown.render(result, "client"))
         print(
             f"| {path.stem} | {len(reader.asked)} | {reader.read:,} | "
             f"{seconds / 60:.1f} min | {summary:,} ({summary / WORDS_PER_MINUTE:.1f} min) |"

@@ -69,12 +69,16 @@ class _Why:
 class Reach:
     """What becomes of the answers of a questionnaire (each question counted once, whatever
     its copies per region): how many can change the guidance, how many are kept for the reader
-    with a reason, and how many are free text (read for words and quoted)."""
+    with a reason, how many are free text (read for words and quoted), and how many are kept
+    for charting change over time (a role, such as today's pain or a goal's rating, or one
+    side of a pair), and how many only choose which questions come next."""
 
     questions: int
     changing: int
     for_reader: int
     text: int
+    tracked: int = 0
+    routing: int = 0
 
 
 def lint(questionnaire: Questionnaire) -> list[Problem]:
@@ -488,7 +492,16 @@ class _Lint:
             for w, q in by_written.items()
             if q.type is QuestionType.TEXT and w not in changing and w not in reader
         }
-        return Reach(len(by_written), len(changing), len(reader), len(text))
+        tracked = {
+            w
+            for w, q in by_written.items()
+            if (q.role is not None or q.pair is not None) and w not in changing | reader | text
+        }
+        kept = changing | reader | text | tracked
+        routing = {self.questions[q].written_id for q in self.read if q in self.questions} - kept
+        return Reach(
+            len(by_written), len(changing), len(reader), len(text), len(tracked), len(routing)
+        )
 
     def _add(
         self, location: SourceLocation, message: str, rule: str, warning: bool = False
