@@ -508,7 +508,7 @@ def test_the_warning_sign_a_session_is_listed_by_is_the_most_urgent_alert_that_f
 
     reading = Reading(intake)
     cases = [answers_of(intake, overrides) for _, _, overrides in CASES]
-    cases += [answers_of(intake, entry["quiet"]) for entry in MATRIX["alerts"].values()]
+    cases += [answers_of(intake, overrides) for _, _, overrides in QUIET]
     cases += [read_answers(path, intake) for path in PERSONA_FILES]
     seen = set()
     for answers in cases:
