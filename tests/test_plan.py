@@ -98,6 +98,32 @@ def test_the_top_three_differ_between_people(results: dict[str, Result]) -> None
         assert sum(item in p for p in plans_made) < len(plans_made) / 2, item
 
 
+def test_no_two_plan_items_start_with_the_same_movement(
+    results: dict[str, Result], library: Library
+) -> None:
+    """A brisk walk for pregnancy and an easy walk for the back are one movement: the second
+    item starts with its next exercise, so page one's first steps are different things, unless
+    an item has nothing else to start with (the outer elbow's plan is all wrist lifts)."""
+    from imbalance_cli.rank import _families
+
+    family = _families(library)
+    by_name = {e.name: family[e.id] for e in library.exercises.values()}
+    repeated = {}
+    for name, result in results.items():
+        recs = {r.id: r for r in result.recommendations}
+        seen: set[str] = set()
+        for item in plan(result):
+            move = by_name.get(item.first.split(":")[0])
+            if move is None:
+                continue
+            others = {family[e] for e in recs[item.id].exercises if e in family} - seen
+            if move in seen and others:
+                repeated[name] = [i.first for i in plan(result)]
+            seen.add(move)
+    assert not repeated, repeated
+    assert family["walk-easy"] == family["walk-brisk"] == family["g-brisk-walk"]
+
+
 def test_a_goal_has_one_ladder_and_the_one_its_words_fit(
     results: dict[str, Result], library: Library
 ) -> None:

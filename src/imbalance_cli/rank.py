@@ -172,12 +172,13 @@ def plan(result: Result) -> tuple[PlanItem, ...]:
     ranked = [r for r in result.recommendations if not r.general]
     chosen = _pick(ranked, result, library)
     out: list[PlanItem] = []
+    started: set[str] = set()  # the movements the items so far start with
     for rec in chosen:
         if rec.kind == "strategy":
             strategy = library.strategies.get(rec.id)
             if strategy is None:
                 continue
-            out.append(_strategy_item(rec, strategy, result, library))
+            out.append(_strategy_item(rec, strategy, result, library, started))
         else:
             article = library.articles.get(rec.id)
             first = _first_sentence(article.summary) if article else rec.title
@@ -228,16 +229,28 @@ def _pick(ranked: list[Recommendation], result: Result, library: Library) -> lis
 
 
 def _strategy_item(
-    rec: Recommendation, strategy: Strategy, result: Result, library: Library
+    rec: Recommendation,
+    strategy: Strategy,
+    result: Result,
+    library: Library,
+    started: set[str] | None = None,
 ) -> PlanItem:
+    """A strategy's plan item. Its first step is its first exercise whose movement an item
+    above does not already start with (a brisk walk above, an easy walk here: this item starts
+    with its next exercise), or its ladder's step for the goal's rating."""
     goal, rung = (None, None)
+    exercises = [library.exercises[e] for e in rec.exercises if e in library.exercises]
+    family = _families(library)
+    seen = started if started is not None else set()
+    fresh = [e for e in exercises if family.get(e.id, e.id) not in seen]
     if strategy.ladder:
         goal, rating = _goal_for(strategy, result)
         step, number = ladder_step(strategy.ladder, rating)
         rung = f"Step {number} of {len(strategy.ladder)}"
         first, how_much = step, strategy.dose
-    elif rec.exercises and rec.exercises[0] in library.exercises:
-        exercise = library.exercises[rec.exercises[0]]
+    elif exercises:
+        exercise = (fresh or exercises)[0]
+        seen.add(family.get(exercise.id, exercise.id))
         first, how_much = f"{exercise.name}: {exercise.steps[0]}", exercise.dose.text
     else:
         first, how_much = (strategy.steps[0] if strategy.steps else strategy.summary), strategy.dose
@@ -245,6 +258,32 @@ def _strategy_item(
         rec.kind, rec.id, rec.title, rec.lead_reason, rec.lead_facts[:PLAN_FACTS], first, how_much,
         rec.after_clinician, rec.adapted, goal, rung, rec.swaps,
     )  # fmt: skip
+
+
+def _families(library: Library) -> dict[str, str]:
+    """Each exercise's movement: exercises joined by their easier and harder versions, or of one
+    name, are one movement ("Easy walk" and "Brisk walk"; heel raises on two feet and on one),
+    named by the first id in order."""
+    parent = {e: e for e in library.exercises}
+
+    def root(e: str) -> str:
+        while parent[e] != e:
+            parent[e] = parent[parent[e]]
+            e = parent[e]
+        return e
+
+    def join(a: str, b: str) -> None:
+        if a in parent and b in parent:
+            ra, rb = sorted((root(a), root(b)))
+            parent[rb] = ra
+
+    by_name: dict[str, str] = {}
+    for eid, exercise in library.exercises.items():
+        for other in (exercise.easier, exercise.harder):
+            if other:
+                join(eid, other)
+        join(eid, by_name.setdefault(exercise.name.lower(), eid))
+    return {e: root(e) for e in parent}
 
 
 def ladder_step(ladder: tuple[Rung, ...], rating: float | None) -> tuple[str, int]:

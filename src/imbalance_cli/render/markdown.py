@@ -149,7 +149,10 @@ def _held(result: Result, trainer: bool = False) -> list[str]:
         out += [
             f"{_count(tuple(by_situation))} "
             f"{'was' if len(by_situation) == 1 else 'were'} left out because "
-            + "; ".join(md(x) for x in reasons).replace("it does not suit", "they do not suit")
+            + "; ".join(md(x) for x in reasons).replace(
+                "it does not suit",
+                "it does not suit" if len(by_situation) == 1 else "they do not suit",
+            )
             + ".",
             "",
         ]
@@ -330,11 +333,12 @@ def _pain_overview(result: Result) -> list[str]:
 
 def _trace(result: Result) -> list[str]:
     """For the trainer: how relevant each item is and why (its score), then every rule that
-    fired, what it chose, and the answers behind it. A rule whose every choice is held back by
-    the warning signs shows no reason text, since its reason is part of the advice held back."""
+    fired, what it chose, and the answers behind it. A rule whose every choice is held back
+    shows why (a warning sign, or a situation it does not suit) instead of its reason text,
+    which is part of the advice held back."""
     if not result.trace:
         return []
-    held = {r.id for r in result.withheld}
+    held = {r.id: r.withheld or "held back by the warning signs" for r in result.withheld}
     out = ["## Rule trace", ""]
     scored = [r for r in result.recommendations if not r.general]
     if scored:
@@ -344,8 +348,12 @@ def _trace(result: Result) -> list[str]:
     for hit in result.trace:
         # Ids are validated to [a-z0-9_-], so they are safe inside code spans.
         ids = (*hit.articles, *hit.strategies)
-        chosen = ", ".join(f"`{i}`" for i in ids)
-        if (ids and all(i in held for i in ids)) or (not ids and plans.holding(result)):
+        # A rule that only adds a note to the plan chose no item: no arrow to nothing.
+        chosen = ", ".join(f"`{i}`" for i in ids) or "a note"
+        if ids and all(i in held for i in ids):
+            why = "; ".join(dict.fromkeys(held[i] for i in ids))
+            out.append(f"- `{hit.rule}` → {chosen}: {md(why)}")
+        elif not ids and plans.holding(result):
             out.append(f"- `{hit.rule}` → {chosen}: held back by the warning signs")
         else:
             out.append(f"- `{hit.rule}` → {chosen}: {md(hit.because)}")

@@ -24,10 +24,13 @@ def whose(result: Result) -> tuple[list[str], list[str]]:
         # Many areas: their names alone, or the line would fill page one.
         return [bodymap.phrase(token) for token in painful], goal_texts(result)
     patterns = {t for f in result.findings.patterns for t in f.regions}
-    areas: list[str] = []
+    labels: dict[str, list[str]] = {}  # one entry per area, with each pattern found there
     for found in result.findings.patterns:
         for token in found.regions:
-            areas.append(f"{bodymap.phrase(token)} ({found.label})")
+            labels.setdefault(token, [])
+            if found.label not in labels[token]:
+                labels[token].append(found.label)
+    areas = [f"{bodymap.phrase(t)} ({'; '.join(found)})" for t, found in labels.items()]
     for token in painful:
         if token not in patterns:
             areas.append(bodymap.phrase(token))
