@@ -36,7 +36,7 @@ from imbalance_cli.model import Questionnaire
 from imbalance_cli.render import json as json_render
 from imbalance_cli.render import markdown
 from imbalance_cli.rules import assess
-from imbalance_cli.store import Store
+from imbalance_cli.store import open_store
 from imbalance_cli.validate import validate_paths
 
 
@@ -88,7 +88,7 @@ def questionnaire(n: int) -> tuple[str, str]:
 
 def store_with(folder: Path, n: int) -> None:
     """A store holding n complete sessions for n/10 clients, each with 30 answers."""
-    Store.open(folder).close()
+    open_store(folder).close()
     db = sqlite3.connect(folder / "imbalance.db")
     with db:
         db.executemany(
@@ -207,7 +207,7 @@ def main() -> int:
             store_env = {**env, "IMBALANCE_DATA_DIR": str(folder)}
 
             def listed(folder: Path = folder) -> None:
-                with Store.open(folder) as store:
+                with open_store(folder) as store:
                     store.sessions()
 
             cases += [

@@ -1,24 +1,28 @@
-"""Saved sessions: an SQLite file in the data directory, one row per answer, committed as it is
-given, so Ctrl-C, a closed terminal, a crash or ``kill -9`` lose at most the question on screen.
+"""Saved sessions: one interface (``Store``) over two engines, chosen by where the store is.
 
-The folder is 0700 and the files 0600. ``PRAGMA user_version`` versions the schema: migrations
-run forward in one transaction, and a store written by a newer imbalance is refused, untouched.
-WAL mode and a busy timeout let several ``imbalance`` processes use one store at once; deletes
-overwrite what they remove (secure_delete), since this is health data.
+- ``store.sqlite``: an SQLite file in the data directory, the default, nothing to set up.
+- ``store.postgres``: a PostgreSQL server a gym shares (``--store postgresql://...``), with a
+  role per trainer and row-level security in the database; psycopg is imported only then.
+
+Both keep one row per answer, committed as it is given, so Ctrl-C, a closed terminal, a crash,
+``kill -9`` or a dropped connection lose at most the question on screen. Both are built by the
+one list of versioned migrations in ``schema.py``; a store written by a newer imbalance is
+refused, untouched. The SQL below is written once for both: ``?`` for parameters (the
+PostgreSQL engine turns them into its own), ``RETURNING`` for new keys, ``lower()`` to match
+names without regard to case. Each engine turns its driver's errors into the project's
+``StoreError`` family, so nothing above this package knows which engine it talks to.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
-from imbalance_cli.errors import ImbalanceError, UsageError
-from imbalance_cli.files import private_dir
+from imbalance_cli.errors import StoreError, UsageError
 from imbalance_cli.model import AnswerValue, to_plain
 from imbalance_cli.store.rows import (
     _SESSION_COLUMNS,
@@ -40,52 +44,61 @@ __all__ = [
     "SessionRow",
     "Store",
     "fingerprint",
-    "store_error",
+    "is_url",
+    "open_store",
+    "redacted",
     "worst_pain",
 ]
 
 FILENAME = "imbalance.db"
+#: The URL schemes that name a PostgreSQL server.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
-    """A clear message for what went wrong with the store; "move it aside" only when the file
-    itself cannot be read as a store."""
-    from imbalance_cli.store.readonly import why_read_only
+def is_url(location: str) -> bool:
+    return location.startswith(POSTGRES_SCHEMES)
 
-    text = str(exc)
-    lowered = text.lower()
-    why = why_read_only(path)
-    cannot_open = "unable to open" in lowered or "disk i/o" in lowered
-    if "readonly" in lowered or "read-only" in lowered or (why and cannot_open):
-        because = f": {why}" if why else ""
-        return ImbalanceError(
-            f"the session store at {path} is read-only{because} ({text}); nothing was changed. "
-            "Commands that only read it (sessions list, show and export, clients list, compare, "
-            "progress) still work; to change it, use a folder you can write to (--data-dir) or "
-            "make it writable"
-        )
-    if "disk is full" in lowered or "disk i/o" in lowered:
-        return ImbalanceError(
-            f"the session store at {path} could not be written: {text}. Free some space; "
-            "everything already saved is kept"
-        )
-    if "locked" in lowered or "busy" in lowered:
-        return ImbalanceError(
-            f"the session store at {path} has been locked by another imbalance for over 30 s; "
-            "finish or close the other one and try again"
-        )
-    if "unable to open" in lowered:
-        return ImbalanceError(f"cannot open the session store at {path} ({text})")
-    return ImbalanceError(
-        f"the session store at {path} cannot be read ({text}). Rescue the sessions that can "
-        "still be read with 'imbalance store salvage --out rescued.json', then move it aside: "
-        "imbalance will start a new one, and 'imbalance sessions import rescued.json' brings "
-        "them back"
+
+def redacted(url: str, mask: str = "***") -> str:
+    """A store URL with its password masked (for messages), or, with ``mask=""``, left out
+    (for commands to suggest: libpq then finds it in ~/.pgpass or PGPASSWORD)."""
+    import re
+
+    base, _, query = url.partition("?")
+    base = re.sub(
+        r"^(postgres(?:ql)?://[^:/@]*):[^@/]*@", rf"\1{':' + mask if mask else ''}@", base
     )
+    params = [p for p in query.split("&") if p]
+    if mask:
+        params = [f"password={mask}" if p.startswith("password=") else p for p in params]
+    else:
+        params = [p for p in params if not p.startswith("password=")]
+    return base + ("?" + "&".join(params) if params else "")
+
+
+class Rows(Protocol):
+    """What a statement gives back: its rows (read at once) and how many rows it changed."""
+
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Db(Protocol):
+    """An engine's connection as the shared SQL uses it. Every driver error comes out as a
+    ``StoreError``."""
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Rows: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None: ...
 
 
 def no_such_client(name: str, names: Sequence[str]) -> str:
@@ -113,100 +126,59 @@ def no_such_client(name: str, names: Sequence[str]) -> str:
     return f"there is no client called '{name}'{hint} (see: imbalance clients list)"
 
 
+_S = TypeVar("_S", bound="Store")
+
+
 class Store:
-    """The session store. Open with ``Store.open(folder)``; close with ``close()``."""
+    """The session store. Open one with ``open_store()``; close it with ``close()`` (or use it
+    as a context manager). The engines fill in how to connect, how to take a write
+    transaction, and how to say where the store is."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self.db = connection
-        self.path = path
+    #: "sqlite" or "postgresql"
+    engine: str = ""
+    db: Db
 
-    @classmethod
-    def open(cls, folder: Path, *, read_only: bool = False) -> Store:
-        """The store in ``folder``, made (and migrated) as needed. With ``read_only``, for
-        commands that only read, an existing store is opened without writing anything, so a
-        read-only mount or folder can still be listed and exported."""
-        path = folder / FILENAME
-        if read_only and str(folder).strip() and path.is_file():
-            found = cls._open_read_only(path)
-            if found is not None:
-                return found
-        if not str(folder).strip():
-            raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
-        if folder.exists() and not folder.is_dir():
-            raise ImbalanceError(f"the data directory '{folder}' is a file, not a folder")
-        try:
-            private_dir(folder)
-        except OSError as exc:
-            raise ImbalanceError(
-                f"cannot create the data directory '{folder}': {exc.strerror or exc}"
-            ) from None
-        path = folder / FILENAME
-        # New files (the store, its write-ahead log) are created private; SQLite gives the log
-        # the store's mode. Existing files keep theirs.
-        old_umask = os.umask(0o077)
-        try:
-            connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-            store = cls(connection, path)
-            try:
-                store._prepare()
-            except sqlite3.DatabaseError as exc:
-                connection.close()
-                raise store_error(path, exc) from None
-            except BaseException:
-                connection.close()
-                raise
-        except sqlite3.Error as exc:
-            raise store_error(path, exc) from None
-        finally:
-            os.umask(old_umask)
-        return store
+    @property
+    def where(self) -> str:
+        """Where the store is, for messages (a path, or a URL without its password)."""
+        raise NotImplementedError
 
-    @classmethod
-    def _open_read_only(cls, path: Path) -> Store | None:
-        """The store opened for reading only, or None when it must be migrated first (which
-        writes: the normal open does it, or says why it cannot)."""
-        from imbalance_cli.store import readonly
+    def _write(self) -> contextlib.AbstractContextManager[Db]:
+        """One write transaction; concurrent writers queue instead of failing."""
+        raise NotImplementedError
 
-        try:
-            connection = readonly.connect(path)
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.Error as exc:
-            raise store_error(path, exc) from None
-        store = cls(connection, path)
-        if version == SCHEMA_VERSION:
-            return store
-        connection.close()
-        if version > SCHEMA_VERSION:
-            store._refuse_newer(version)
-        return None
+    def close(self) -> None:
+        raise NotImplementedError
 
-    def _refuse_newer(self, version: int) -> None:
-        raise ImbalanceError(
-            f"the session store at {self.path} was written by a newer imbalance "
-            f"(schema {version}, this one knows up to {SCHEMA_VERSION}); upgrade imbalance "
-            "to use it. Nothing was changed."
-        )
+    def __enter__(self: _S) -> _S:
+        return self
 
-    def _prepare(self) -> None:
-        db = self.db
-        db.execute("PRAGMA busy_timeout = 30000")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            self._refuse_newer(version)
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA secure_delete = ON")
-        if version < SCHEMA_VERSION:
-            with self._write():
-                current = db.execute("PRAGMA user_version").fetchone()[0]
-                for step in range(current, SCHEMA_VERSION):
-                    for statement in MIGRATIONS[step].split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-                if current < 2:
-                    self._backfill_warnings()
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def reconnect(self) -> bool:
+        """After a lost connection: connect again (a server may take a few seconds to come
+        back). True when the store answers again; an embedded store never loses one."""
+        return False
+
+    def integrity(self) -> str:
+        """The engine's check of the store: "ok", or what it found wrong."""
+        return "ok"
+
+    def _checkpoint(self) -> None:
+        """After a delete: make sure the removed rows do not linger (an engine may do nothing)."""
+
+    def _statements(self, script: str) -> list[str]:
+        """A migration's script as the engine runs it: one statement at a time by default."""
+        return [s for s in script.split(";") if s.strip()]
+
+    def _migrate(self, current: int) -> None:
+        """Run the migrations after ``current`` inside the caller's write transaction."""
+        for step in range(current, SCHEMA_VERSION):
+            for statement in self._statements(MIGRATIONS[step].script(self.engine)):
+                self.db.execute(statement)
+        if current < 2:
+            self._backfill_warnings()
 
     def _backfill_warnings(self) -> None:
         """Sessions completed before warnings were recorded: read them from their results."""
@@ -223,27 +195,6 @@ class Store:
             top = min(known, key=rank.__getitem__) if known else "none"
             self.db.execute("UPDATE sessions SET warning = ? WHERE id = ?", (top, session_id))
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken up front so concurrent writers queue instead of failing."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
-            self.db.execute("COMMIT")
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- clients -----------------------------------------------------------------------------
 
     def _find_client(self, name: str) -> tuple[int, str] | None:
@@ -251,7 +202,7 @@ class Store:
         client). A name stored before names were cleaned where they enter (one with escape
         sequences, say) is found by its cleaned form, which is all anyone can type now."""
         row = self.db.execute(
-            "SELECT id, name FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
+            "SELECT id, name FROM clients WHERE lower(name) = lower(?) ORDER BY id", (name,)
         ).fetchone()
         if row is not None:
             return int(row[0]), str(row[1])
@@ -265,19 +216,26 @@ class Store:
 
     def client_id(self, name: str, *, create: bool) -> int | None:
         """A client by name, without regard to case ("Ann" and "ann" are one client)."""
+        query = "SELECT id FROM clients WHERE lower(name) = lower(?) ORDER BY id"
         found = self._find_client(name)
         if found is not None:
             return found[0]
         if not create:
             return None
         with self._write() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO clients(name, created_at) VALUES (?, ?)", (name, now())
-            )
-        row = self.db.execute(
-            "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
-        ).fetchone()
+            # Two writers adding the same new client make one: the second waits, then finds it.
+            self._serialise(db, f"client:{name.lower()}")
+            row = db.execute(query, (name,)).fetchone()
+            if row is None:
+                row = db.execute(
+                    "INSERT INTO clients(name, created_at) VALUES (?, ?) RETURNING id",
+                    (name, now()),
+                ).fetchone()
         return int(row[0])
+
+    def _serialise(self, db: Db, key: str) -> None:
+        """Inside a write transaction: wait for any other writer holding ``key`` (SQLite's
+        write transactions already take turns; a server's need a lock)."""
 
     def known_client(self, name: str) -> str:
         """The stored spelling of a client's name; a usage error naming the nearest names when
@@ -360,14 +318,14 @@ class Store:
         client_id = self.client_id(client, create=True) if client else None
         stamp = started_at or now()
         with self._write() as db:
-            cursor = db.execute(
+            row = db.execute(
                 """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
                    questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
                    previous_id)
-                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?) RETURNING id""",
                 (client_id, questionnaire_id, version, sha256, source, stamp, stamp, previous),
-            )
-            return int(cursor.lastrowid or 0)
+            ).fetchone()
+            return int(row[0])
 
     def save_answers(
         self,
@@ -496,7 +454,7 @@ class Store:
     def discard_if_empty(self, session_id: int) -> None:
         """After a failed run: remove the session if nothing was saved in it, and its client if
         that leaves them with no session, so a failure leaves nothing empty behind."""
-        with contextlib.suppress(sqlite3.Error), self._write() as db:
+        with contextlib.suppress(StoreError), self._write() as db:
             if db.execute("SELECT 1 FROM answers WHERE session_id = ?", (session_id,)).fetchone():
                 return
             row = db.execute(
@@ -537,33 +495,32 @@ class Store:
                 client_id = None
                 if record.client:
                     found = db.execute(
-                        "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id",
+                        "SELECT id FROM clients WHERE lower(name) = lower(?) ORDER BY id",
                         (record.client,),
                     ).fetchone()
                     if found is None:
-                        cursor = db.execute(
-                            "INSERT INTO clients(name, created_at) VALUES (?, ?)",
+                        client_id = db.execute(
+                            "INSERT INTO clients(name, created_at) VALUES (?, ?) RETURNING id",
                             (record.client, now()),
-                        )
-                        client_id = cursor.lastrowid
+                        ).fetchone()[0]
                     else:
                         client_id = found[0]
                 previous = record.previous_id
                 if record.previous_index is not None:
                     previous = ids[record.previous_index]
-                cursor = db.execute(
+                row = db.execute(
                     """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
                        questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
                        completed_at, worst_pain, result_json, warning, previous_id)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
                     (
                         client_id, record.questionnaire_id, record.version, record.sha256,
                         record.source, record.status, record.started_at, record.updated_at,
                         record.completed_at, record.worst_pain, record.result_json,
                         record.warning, previous,
                     ),
-                )  # fmt: skip
-                session_id = int(cursor.lastrowid or 0)
+                ).fetchone()  # fmt: skip
+                session_id = int(row[0])
                 db.executemany(
                     """INSERT INTO answers(session_id, question_id, position, value_json,
                        answered_at) VALUES (?, ?, ?, ?, ?)""",
@@ -578,10 +535,33 @@ class Store:
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         self._checkpoint()
 
-    def _checkpoint(self) -> None:
-        """Fold the write-ahead log into the main file so deleted rows do not linger in it."""
-        with contextlib.suppress(sqlite3.Error):
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def integrity(self) -> str:
-        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+def open_store(
+    location: str | Path | None = None,
+    ask_password: Callable[[str], str] | None = None,
+    *,
+    read_only: bool = False,
+) -> Store:
+    """The store at ``location``: a ``postgresql://`` URL, or a data directory (its SQLite
+    file); by default the one the command line chose (``--store``, ``$IMBALANCE_STORE``, else
+    the data directory). psycopg is imported only for a URL. When the server asks for a
+    password that nobody gave, ``ask_password`` (given a prompt) is asked once, if given.
+    ``read_only``: for commands that only read, an SQLite store is opened without writing
+    anything, so a read-only folder still serves them (a server's rights are its own)."""
+    if location is None:
+        from imbalance_cli import resources
+
+        location = resources.store_location()
+    if isinstance(location, str) and is_url(location):
+        from imbalance_cli.store.postgres import PasswordNeeded, PostgresStore
+
+        try:
+            return PostgresStore.open(location)
+        except PasswordNeeded:
+            if ask_password is None:
+                raise
+            password = ask_password(f"Password for {redacted(location)}: ")
+            return PostgresStore.open(location, password=password)
+    from imbalance_cli.store.sqlite import SqliteStore
+
+    return SqliteStore.open(Path(location), read_only=read_only)

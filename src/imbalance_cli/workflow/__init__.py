@@ -13,11 +13,18 @@ from pathlib import Path
 from imbalance_cli import loader, resources
 from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
 from imbalance_cli.engine import Flow
-from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, QuestionnaireError
+from imbalance_cli.errors import (
+    DEFAULT_MAX_BYTES,
+    ImbalanceError,
+    QuestionnaireError,
+    StoreConflict,
+    StoreError,
+    StoreUnavailable,
+)
 from imbalance_cli.model import AnswerValue, Library, Questionnaire, Reassess, Result, Role
 from imbalance_cli.rules import assess, fired_alerts
 from imbalance_cli.session import SaveHook
-from imbalance_cli.store import DAMAGED, SessionRow, Store, store_error, worst_pain
+from imbalance_cli.store import DAMAGED, SessionRow, Store, worst_pain
 
 
 def load_library() -> Library:
@@ -74,35 +81,52 @@ def fit(
 
 
 def saver(
-    store: Store, session_id: int, questionnaire: Questionnaire, prefix: str = "imbalance"
+    store: Store,
+    session_id: int,
+    questionnaire: Questionnaire,
+    prefix: str = "imbalance",
+    saved: int = 0,
 ) -> SaveHook:
-    """Save every change; a fault of the store (a full disk, the session deleted meanwhile)
-    becomes a clear error that says what is kept and how to go on."""
-    import sqlite3
-
+    """Save every change; a fault of the store (a full disk, a lost connection, the session
+    deleted meanwhile) becomes a clear error that says what is kept and how to go on. A lost
+    connection is tried again once on a new one first (a server restarting, a network
+    hiccup): the save is idempotent, so nothing is written twice."""
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
 
     def save(answers: Mapping[str, AnswerValue]) -> None:
+        nonlocal saved
         top, worst = listed(questionnaire, answers)
         try:
-            store.save_answers(session_id, answers, order, top, worst)
-        except sqlite3.IntegrityError:
-            raise ImbalanceError(
-                f"session {session_id} was deleted while this run was saving it (was its client "
-                "deleted?); the answers given since were not kept"
-            ) from None
-        except sqlite3.Error as exc:
-            problem = store_error(store.path, exc)
             try:
-                kept = len(store.answers(session_id))
-            except sqlite3.Error:
-                kept = 0
-            if not kept:
-                raise problem from None
+                store.save_answers(session_id, answers, order, top, worst)
+            except StoreUnavailable:
+                if not store.reconnect():
+                    raise
+                store.save_answers(session_id, answers, order, top, worst)
+        except StoreConflict:
             raise ImbalanceError(
-                f"{problem.message}\nyour {kept} earlier answer(s) are saved in session "
+                f"session {session_id} was deleted while this run was saving it (or is no "
+                "longer yours to change); the answers given since were not kept"
+            ) from None
+        except StoreUnavailable as problem:
+            held = f"your {saved} earlier answer(s) are" if saved else "what was saved before is"
+            raise StoreUnavailable(
+                f"{problem.message}\nthe answer on screen was not saved; {held} kept in session "
+                f"{session_id}. When the store is back, continue with: {prefix} resume "
+                f"{session_id}"
+            ) from None
+        except StoreError as problem:
+            try:
+                count = len(store.answers(session_id))
+            except StoreError:
+                count = 0
+            if not count:
+                raise
+            raise ImbalanceError(
+                f"{problem.message}\nyour {count} earlier answer(s) are saved in session "
                 f"{session_id}; continue with: {prefix} resume {session_id}"
             ) from None
+        saved = len(answers)
 
     return save
 

@@ -189,11 +189,12 @@ def _emergency(q: Questionnaire, answers: Mapping[str, AnswerValue]) -> bool:
     return any(f.alert.level is AlertLevel.EMERGENCY for f in fired_alerts(q, answers))
 
 
-def _open_store() -> Store:
-    from imbalance_cli import resources
-    from imbalance_cli.store import Store
+def _open_store(ui: Ui) -> Store:
+    """The store the command line chose; a server's password, if it wants one nobody gave,
+    is asked through the Ui when it can ask (a terminal)."""
+    from imbalance_cli.store import open_store
 
-    return Store.open(resources.data_dir())
+    return open_store(ask_password=getattr(ui, "password", None))
 
 
 def run(
@@ -211,7 +212,7 @@ def run(
     assess and write the outputs. A failed run leaves no empty session behind."""
     started = now()
     flow = Flow(q)
-    store = _open_store() if save else None
+    store = _open_store(ui) if save else None
     session_id: int | None = None
     try:
         hook = None
@@ -244,7 +245,7 @@ def resume(session: int | None, outputs: Outputs | None, *, interactive: bool, u
     question; with no outputs given, the ones the run was asked for are written."""
     if outputs is not None:
         outputs.check()
-    with _open_store() as store:
+    with _open_store(ui) as store:
         row = resume_target(store, session)
         if outputs is None:
             outputs = Outputs.recalled(row.outputs) if row.outputs else Outputs()
@@ -254,7 +255,7 @@ def resume(session: int | None, outputs: Outputs | None, *, interactive: bool, u
             ui.note(warning)
         if not interactive:
             raise UsageError(f"resuming needs a terminal to ask on; session {row.id} is unchanged")
-        hook = saver(store, row.id, loaded.questionnaire, ui.prefix)
+        hook = saver(store, row.id, loaded.questionnaire, ui.prefix, len(loaded.answers))
         carried = defaults = None
         if row.previous_id is not None:
             # A re-assessment goes on carrying the last session's answers over.
@@ -292,7 +293,7 @@ def reassess(
     what changes, carry the rest over, and link the new session to the last."""
     outputs.check()
     started = now()
-    with _open_store() as store:
+    with _open_store(ui) as store:
         name = store.known_client(client)
         if not interactive:
             raise UsageError("a re-assessment needs a terminal to ask on")

@@ -1,0 +1,303 @@
+"""The shared engine: a PostgreSQL server a gym runs (``--store postgresql://...``).
+
+psycopg 3 (the ``postgres`` extra) is imported here and nowhere else, and this module only when
+a URL is given, so a laptop's start-up never pays for it. The tables live in the schema
+``imbalance`` of the database the URL names; ``imbalance admin init`` creates and upgrades
+them (a trainer's role may not change the schema, so opening never migrates). The version is a
+row of ``imbalance.meta``; a store of a newer imbalance is refused, untouched.
+
+Every driver error becomes one of the project's store errors with a message a person can act
+on: a wrong password or a role that is not a trainer (exit 2), a server that cannot be reached
+or went away mid-run (exit 1), a change the database refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from imbalance_cli.errors import (
+    StoreAccessDenied,
+    StoreConflict,
+    StoreError,
+    StoreUnavailable,
+)
+from imbalance_cli.store import SCHEMA_VERSION, Db, Store, redacted
+
+if TYPE_CHECKING:
+    import psycopg
+
+SCHEMA = "imbalance"
+#: How long to wait for the server to answer a new connection, in seconds.
+CONNECT_TIMEOUT = 10
+
+
+def _driver() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise StoreAccessDenied(
+            "a postgresql:// store needs psycopg, which is not installed; install it with: "
+            "pip install 'imbalance-cli[postgres]'"
+        ) from None
+    return psycopg
+
+
+class PasswordNeeded(StoreAccessDenied):
+    """The server asks for a password and none was given (URL, PGPASSWORD, ~/.pgpass); the
+    command line may ask for it on a terminal and open the store again."""
+
+
+def connection_error(url: str, exc: Exception) -> StoreError:
+    """What a failed connection means to a person, in one line."""
+    text = " ".join(str(exc).split())
+    lowered = text.lower()
+    where = redacted(url)
+    user = re.search(r'user "([^"]*)"', text)
+    who = f"'{user.group(1)}'" if user else "this role"
+    if "no password supplied" in lowered:
+        return PasswordNeeded(
+            f"the store at {where} asks for a password; put it in ~/.pgpass (or PGPASSWORD), "
+            "or run imbalance on a terminal to be asked"
+        )
+    if "password authentication failed" in lowered or "authentication failed" in lowered:
+        return StoreAccessDenied(
+            f"the store at {where} refused {who}: wrong password, or no such trainer"
+        )
+    role = re.search(r'role "([^"]*)" does not exist', text)
+    if role:
+        return StoreAccessDenied(
+            f"the store at {where} has no role '{role.group(1)}'; the owner adds a trainer "
+            f"with: imbalance --store URL admin add-trainer {role.group(1)}"
+        )
+    database = re.search(r'database "([^"]*)" does not exist', text)
+    if database:
+        return StoreAccessDenied(
+            f"the server of {where} has no database '{database.group(1)}'; check the URL"
+        )
+    if "permission denied for database" in lowered or "not permitted to log in" in lowered:
+        return StoreAccessDenied(f"the store at {where} does not let {who} in ({text})")
+    return StoreUnavailable(f"cannot reach the store at {where}: {text}")
+
+
+def statement_error(where: str, exc: Exception) -> StoreError:
+    """What a failed statement means: the connection lost, a change refused, no access."""
+    psycopg = _driver()
+    errors = psycopg.errors
+    text = " ".join(str(exc).split())
+    lost = (psycopg.OperationalError, psycopg.InterfaceError, errors.AdminShutdown)
+    if isinstance(exc, (*lost, errors.CrashShutdown, errors.CannotConnectNow)):
+        return StoreUnavailable(f"lost the connection to the store at {where} ({text})")
+    if isinstance(exc, errors.InsufficientPrivilege):
+        if "row-level security" in text:
+            return StoreConflict(f"the store at {where} refused the change: it is not yours")
+        return StoreAccessDenied(
+            f"the store at {where} does not let this role do that ({text}); is it a trainer? "
+            "The owner adds one with: imbalance admin add-trainer NAME"
+        )
+    if isinstance(exc, psycopg.IntegrityError):
+        return StoreConflict(f"the store at {where} refused the change ({text})")
+    if isinstance(exc, (errors.UndefinedTable, errors.InvalidSchemaName)):
+        return StoreAccessDenied(
+            f"there is no imbalance store at {where}; the owner creates it with: "
+            f"imbalance --store URL admin init"
+        )
+    return StoreError(f"the store at {where} failed: {text}")
+
+
+class _Rows:
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+
+_PLACEHOLDERS: dict[str, str] = {}
+
+
+def _native(sql: str) -> str:
+    """The shared SQL's ``?`` placeholders as psycopg's ``%s`` (the SQL holds no '%')."""
+    found = _PLACEHOLDERS.get(sql)
+    if found is None:
+        assert "%" not in sql, sql
+        found = _PLACEHOLDERS[sql] = sql.replace("?", "%s")
+    return found
+
+
+class _Db:
+    """The connection as the shared SQL uses it; psycopg's errors become ``StoreError``s."""
+
+    def __init__(self, connection: psycopg.Connection[Any], where: str) -> None:
+        self.connection = connection
+        self.where = where
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> _Rows:
+        try:
+            with self.connection.cursor() as cursor:
+                if params:
+                    cursor.execute(_native(sql), tuple(params))
+                else:
+                    cursor.execute(sql.encode())  # as written: no placeholders to fill
+                rows = cursor.fetchall() if cursor.description is not None else []
+                return _Rows(rows, cursor.rowcount)
+        except _driver().Error as exc:
+            raise statement_error(self.where, exc) from None
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        if not rows:
+            return
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(_native(sql), [tuple(r) for r in rows])
+        except _driver().Error as exc:
+            raise statement_error(self.where, exc) from None
+
+
+class PostgresStore(Store):
+    """The store in a PostgreSQL database's ``imbalance`` schema."""
+
+    engine = "postgresql"
+
+    def __init__(
+        self, connection: psycopg.Connection[Any], url: str, password: str | None = None
+    ) -> None:
+        self.connection = connection
+        self.url = url
+        self._password = password
+        self.db = _Db(connection, redacted(url))
+
+    @property
+    def where(self) -> str:
+        return redacted(self.url)
+
+    @classmethod
+    def connect(cls, url: str, password: str | None = None) -> PostgresStore:
+        """A connection to the server, without looking at the schema."""
+        psycopg = _driver()
+        extra: dict[str, Any] = {"password": password} if password is not None else {}
+        try:
+            connection = psycopg.connect(
+                url,
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT,
+                application_name="imbalance",
+                **extra,
+            )
+        except psycopg.Error as exc:
+            raise connection_error(url, exc) from None
+        except (ValueError, TypeError) as exc:  # psycopg's own check of the URL
+            raise StoreAccessDenied(f"'{redacted(url)}' is not a usable store URL: {exc}") from None
+        store = cls(connection, url, password)
+        try:
+            store.db.execute(f"SET search_path TO {SCHEMA}")
+        except BaseException:
+            connection.close()
+            raise
+        return store
+
+    @classmethod
+    def open(cls, url: str, password: str | None = None) -> PostgresStore:
+        """The store, checked: it exists, this role may use it, and its schema is this
+        imbalance's."""
+        store = cls.connect(url, password)
+        try:
+            version = store.schema_version()
+            if version is None:
+                raise StoreAccessDenied(
+                    f"there is no imbalance store at {store.where}; the owner creates it with: "
+                    "imbalance --store URL admin init"
+                )
+            store._check_version(version)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the session store at {self.where} was written by a newer imbalance "
+                f"(schema {version}, this one knows up to {SCHEMA_VERSION}); upgrade imbalance "
+                "to use it. Nothing was changed."
+            )
+        if version < SCHEMA_VERSION:
+            raise StoreAccessDenied(
+                f"the session store at {self.where} is at schema {version} and this imbalance "
+                f"needs {SCHEMA_VERSION}; the owner upgrades it with: imbalance --store URL "
+                "admin init"
+            )
+
+    def schema_version(self) -> int | None:
+        """The store's version, or None when the database has no imbalance store yet."""
+        found = self.db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
+        if not found:
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def initialise(self) -> tuple[int, int]:
+        """Create the schema, or bring it up to this imbalance's version, in one transaction
+        (others wait: one init at a time). Returns the versions before and after."""
+        with self._write() as db:
+            db.execute("SELECT pg_advisory_xact_lock(hashtext('imbalance admin init'))")
+            db.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            current = self.schema_version() or 0
+            if current > SCHEMA_VERSION:
+                self._check_version(current)
+            self._migrate(current)
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
+        return current, SCHEMA_VERSION
+
+    def _serialise(self, db: Any, key: str) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (key,))
+
+    def _statements(self, script: str) -> list[str]:
+        return [script]  # PostgreSQL takes a whole script (functions hold ';' of their own)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Db]:
+        psycopg = _driver()
+        try:
+            with self.connection.transaction():
+                yield self.db
+        except psycopg.Error as exc:  # the commit itself failed
+            raise statement_error(self.where, exc) from None
+
+    def reconnect(self, attempts: int = 5, wait: float = 0.5) -> bool:
+        import time
+
+        psycopg = _driver()
+        with contextlib.suppress(psycopg.Error):
+            self.connection.close()
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(wait * 2 ** (attempt - 1))
+            try:
+                fresh = PostgresStore.connect(self.url, self._password)
+            except (StoreUnavailable, StoreAccessDenied):
+                continue
+            self.connection, self.db = fresh.connection, fresh.db
+            return True
+        return False
+
+    def close(self) -> None:
+        self.connection.close()
