@@ -25,8 +25,11 @@ from imbalance_cli.errors import (
 from imbalance_cli.text import clean, dumps, markup
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from imbalance_cli.store import SessionRow, Store
     from imbalance_cli.workflow import Loaded
+    from imbalance_cli.workflow.transfer import NameOnly
 
 
 sessions_app = typer.Typer(
@@ -248,7 +251,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
                         f"[yellow]Session {row.id} left out: {markup(exc.message)}[/]"
                     )
                     continue
-                table.append(spreadsheet.Row(row.status, result_of(loaded)))
+                table.append(spreadsheet.Row(row.status, result_of(loaded), row.client_id))
         return spreadsheet.render(table)
     assert ids is not None
     (loaded,) = _saved(*ids)
@@ -261,7 +264,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
     if fmt == "fhir":
         from imbalance_cli.render import fhir
 
-        return fhir.dumps(fhir.bundle(result))
+        return fhir.dumps(fhir.bundle(result, loaded.row.client_id))
     from imbalance_cli.render import json as json_render
     from imbalance_cli.render import markdown
 
@@ -284,15 +287,29 @@ def sessions_import(
     bundle: Annotated[
         Path, typer.Argument(help="A file written by 'imbalance sessions export --format bundle'.")
     ],
+    match_names: Annotated[
+        bool,
+        typer.Option(
+            "--match-names",
+            help="A client the store knows only by name (not by id) is the same person.",
+        ),
+    ] = False,
+    no_input: Annotated[
+        bool,
+        typer.Option(
+            "--no-input", help="Never ask: a client known here only by name stops the import."
+        ),
+    ] = False,
 ) -> None:
-    """Import sessions exported from another store: new ids, clients matched by name, links
-    between sessions kept; sessions already here are skipped, and on any problem nothing is
-    imported."""
+    """Import sessions exported from another store: new session ids, clients matched by their
+    id (a client known here only by name is asked about, or with --no-input stops the import),
+    links between sessions kept; sessions already here are skipped, and on any problem
+    nothing is imported."""
     from imbalance_cli.workflow import transfer
 
     data = transfer.read(bundle)
     with _open_store() as store:
-        done = transfer.bring_in(store, data, bundle)
+        done = transfer.bring_in(store, data, bundle, _same_person(match_names, no_input))
     console = _err_console()
     if done.added:
         first, last = done.added[0][0], done.added[-1][0]
@@ -302,14 +319,31 @@ def sessions_import(
         console.print("Imported nothing new.")
     for ref, existing in done.duplicates:
         console.print(f"Already here: the bundle's session {ref} is session {existing}; skipped.")
-    matched = [c for c in done.clients if c not in done.new_clients]
     if done.new_clients:
         console.print(f"New clients: {markup(', '.join(done.new_clients))}")
-    if matched:
-        console.print(
-            f"Added to clients already here (matched by name): {markup(', '.join(matched))}"
-        )
+    if done.by_id:
+        console.print(f"Clients already here, matched by id: {markup(', '.join(done.by_id))}")
+    for note in done.renamed:
+        console.print(f"  ({markup(note)}; the name here is kept)")
+    if done.by_name:
+        console.print(f"Clients already here, matched by name: {markup(', '.join(done.by_name))}")
     _missing_questionnaires(done.unchecked)
+
+
+def _same_person(match_names: bool, no_input: bool) -> "Callable[[NameOnly], bool] | None":
+    """How to settle a client known here only by name: yes to all (--match-names), ask on a
+    terminal, or, with no one to ask, stop the import (None)."""
+    if match_names:
+        return lambda conflict: True
+    if no_input or not sys.stdin.isatty():
+        return None
+
+    def ask(conflict: "NameOnly") -> bool:
+        said = str(conflict)
+        question = clean(f"{said[0].upper()}{said[1:]}. The same person? [y/N] ")
+        return input(question).strip().lower() in ("y", "yes")
+
+    return ask
 
 
 def _missing_questionnaires(sources: tuple[str, ...]) -> None:
@@ -343,24 +377,31 @@ def sessions_delete(
 
 @clients_app.command("list")
 def clients_list(as_json: _Json = False) -> None:
-    """List clients with their number of sessions and the latest one."""
+    """List clients with their id (stable: it goes with their records into bundles, FHIR and
+    CSV), their number of sessions and the latest one; on a shared store, their trainer and
+    whom they are shared with."""
 
     with _open_store(read_only=True) as store:
         rows = store.clients()
     if as_json:
-        data = [{"name": n, "sessions": c, "last_session": last} for n, c, last in rows]
-        write_stdout(dumps(data))
+        write_stdout(dumps([row.as_dict() for row in rows]))
         return
     if not rows:
         _err_console().print("No clients yet; add one with: imbalance run --client NAME")
         return
     from rich.table import Table
 
+    shared = any(row.trainer is not None for row in rows)
     table = Table(box=None, header_style="bold")
-    for column in ("client", "sessions", "last session"):
+    columns = ["client", "id", "sessions", "last session"]
+    for column in columns + (["trainer", "shared with"] if shared else []):
         table.add_column(column)
-    for name, count, last in rows:
-        table.add_row(markup(name), str(count), (last or "–")[:16].replace("T", " "))
+    for row in rows:
+        cells = [markup(row.name), row.uuid[:8], str(row.sessions)]
+        cells.append((row.last_session or "–")[:16].replace("T", " "))
+        if shared:
+            cells += [markup(row.trainer or "–"), markup(", ".join(row.shared_with) or "–")]
+        table.add_row(*cells)
     _stdout_console().print(table)
 
 

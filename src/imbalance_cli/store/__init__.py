@@ -17,19 +17,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 from imbalance_cli.errors import StoreError, UsageError
 from imbalance_cli.model import AnswerValue, to_plain
+from imbalance_cli.store.clients import ClientRecords, new_uuid
 from imbalance_cli.store.rows import (
     _SESSION_COLUMNS,
     DAMAGED,
+    ClientRow,
+    Db,
     NewSession,
+    Rows,
     SessionRow,
     fingerprint,
+    now,
     worst_pain,
 )
 from imbalance_cli.store.schema import MIGRATIONS, SCHEMA_VERSION, STATUSES
@@ -40,11 +44,17 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "STATUSES",
+    "ClientRow",
+    "Db",
     "NewSession",
+    "Rows",
     "SessionRow",
     "Store",
     "fingerprint",
     "is_url",
+    "local_account",
+    "new_uuid",
+    "now",
     "open_store",
     "redacted",
     "worst_pain",
@@ -55,8 +65,16 @@ FILENAME = "imbalance.db"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
-def now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+def local_account() -> str:
+    """Who writes to a store on this computer: the account imbalance runs as."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no password-file entry (a bare container)
+        import os
+
+        return f"uid {os.getuid()}"
 
 
 def is_url(location: str) -> bool:
@@ -78,27 +96,6 @@ def redacted(url: str, mask: str = "***") -> str:
     else:
         params = [p for p in params if not p.startswith("password=")]
     return base + ("?" + "&".join(params) if params else "")
-
-
-class Rows(Protocol):
-    """What a statement gives back: its rows (read at once) and how many rows it changed."""
-
-    rowcount: int
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-    def __iter__(self) -> Iterator[Any]: ...
-
-
-class Db(Protocol):
-    """An engine's connection as the shared SQL uses it. Every driver error comes out as a
-    ``StoreError``."""
-
-    def execute(self, sql: str, params: Sequence[object] = ()) -> Rows: ...
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None: ...
 
 
 def no_such_client(name: str, names: Sequence[str]) -> str:
@@ -129,7 +126,7 @@ def no_such_client(name: str, names: Sequence[str]) -> str:
 _S = TypeVar("_S", bound="Store")
 
 
-class Store:
+class Store(ClientRecords):
     """The session store. Open one with ``open_store()``; close it with ``close()`` (or use it
     as a context manager). The engines fill in how to connect, how to take a write
     transaction, and how to say where the store is."""
@@ -137,6 +134,8 @@ class Store:
     #: "sqlite" or "postgresql"
     engine: str = ""
     db: Db
+    #: Who writes: the local account, or the trainer's database role.
+    author: str = ""
 
     @property
     def where(self) -> str:
@@ -165,9 +164,6 @@ class Store:
         """The engine's check of the store: "ok", or what it found wrong."""
         return "ok"
 
-    def _checkpoint(self) -> None:
-        """After a delete: make sure the removed rows do not linger (an engine may do nothing)."""
-
     def _statements(self, script: str) -> list[str]:
         """A migration's script as the engine runs it: one statement at a time by default."""
         return [s for s in script.split(";") if s.strip()]
@@ -175,10 +171,19 @@ class Store:
     def _migrate(self, current: int) -> None:
         """Run the migrations after ``current`` inside the caller's write transaction."""
         for step in range(current, SCHEMA_VERSION):
-            for statement in self._statements(MIGRATIONS[step].script(self.engine)):
+            migration = MIGRATIONS[step]
+            for statement in self._statements(migration.script(self.engine)):
                 self.db.execute(statement)
-        if current < 2:
-            self._backfill_warnings()
+            if migration.then:
+                getattr(self, migration.then)()
+
+    def _backfill_identities(self) -> None:
+        """Clients made before ids were kept get one; sessions and answers written before
+        authorship was recorded are the store's own account's (a laptop's store has one)."""
+        for (client,) in self.db.execute("SELECT id FROM clients WHERE uuid IS NULL").fetchall():
+            self.db.execute("UPDATE clients SET uuid = ? WHERE id = ?", (new_uuid(), client))
+        self.db.execute("UPDATE sessions SET author = ? WHERE author IS NULL", (self.author,))
+        self.db.execute("UPDATE answers SET author = ? WHERE author IS NULL", (self.author,))
 
     def _backfill_warnings(self) -> None:
         """Sessions completed before warnings were recorded: read them from their results."""
@@ -195,113 +200,6 @@ class Store:
             top = min(known, key=rank.__getitem__) if known else "none"
             self.db.execute("UPDATE sessions SET warning = ? WHERE id = ?", (top, session_id))
 
-    # -- clients -----------------------------------------------------------------------------
-
-    def _find_client(self, name: str) -> tuple[int, str] | None:
-        """A client's (id, stored name), without regard to case ("Ann" and "ann" are one
-        client). A name stored before names were cleaned where they enter (one with escape
-        sequences, say) is found by its cleaned form, which is all anyone can type now."""
-        row = self.db.execute(
-            "SELECT id, name FROM clients WHERE lower(name) = lower(?) ORDER BY id", (name,)
-        ).fetchone()
-        if row is not None:
-            return int(row[0]), str(row[1])
-        from imbalance_cli.text import person_name
-
-        wanted = person_name(name).casefold()
-        for client_id, stored in self.db.execute("SELECT id, name FROM clients ORDER BY id"):
-            if person_name(str(stored)).casefold() == wanted:
-                return int(client_id), str(stored)
-        return None
-
-    def client_id(self, name: str, *, create: bool) -> int | None:
-        """A client by name, without regard to case ("Ann" and "ann" are one client)."""
-        query = "SELECT id FROM clients WHERE lower(name) = lower(?) ORDER BY id"
-        found = self._find_client(name)
-        if found is not None:
-            return found[0]
-        if not create:
-            return None
-        with self._write() as db:
-            # Two writers adding the same new client make one: the second waits, then finds it.
-            self._serialise(db, f"client:{name.lower()}")
-            row = db.execute(query, (name,)).fetchone()
-            if row is None:
-                row = db.execute(
-                    "INSERT INTO clients(name, created_at) VALUES (?, ?) RETURNING id",
-                    (name, now()),
-                ).fetchone()
-        return int(row[0])
-
-    def _serialise(self, db: Db, key: str) -> None:
-        """Inside a write transaction: wait for any other writer holding ``key`` (SQLite's
-        write transactions already take turns; a server's need a lock)."""
-
-    def known_client(self, name: str) -> str:
-        """The stored spelling of a client's name; a usage error naming the nearest names when
-        there is no such client (a typo, or a first name alone)."""
-        found = self._find_client(name)
-        if found is None:
-            raise UsageError(no_such_client(name, [n for n, _, _ in self.clients()]))
-        return found[1]
-
-    def client_name(self, name: str) -> str:
-        """The stored spelling of a client's name, or the name given when there is none yet."""
-        found = self._find_client(name)
-        return found[1] if found is not None else name
-
-    def clients(self) -> list[tuple[str, int, str | None]]:
-        """(name, number of sessions, last session start) for every client."""
-        rows = self.db.execute(
-            """SELECT c.name, COUNT(s.id), MAX(s.started_at) FROM clients c
-               LEFT JOIN sessions s ON s.client_id = c.id GROUP BY c.id ORDER BY c.name"""
-        ).fetchall()
-        return [(str(r[0]), int(r[1]), r[2]) for r in rows]
-
-    def rename_client(self, name: str, new: str) -> str:
-        """Give a client a new name (or spelling); returns the old stored spelling."""
-        self.known_client(name)
-        client = self.client_id(name, create=False)
-        other = self.client_id(new, create=False)
-        if other is not None and other != client:
-            raise UsageError(
-                f"there is already a client called '{self.client_name(new)}'; to put both "
-                f"together use: imbalance clients merge '{name}' '{new}'"
-            )
-        old = self.client_name(name)
-        with self._write() as db:
-            db.execute("UPDATE clients SET name = ? WHERE id = ?", (new, client))
-        return old
-
-    def merge_clients(self, source: str, target: str) -> int:
-        """Move every session of ``source`` to ``target`` and remove ``source``; returns the
-        number of sessions moved."""
-        for name in (source, target):
-            self.known_client(name)
-        from_id = self.client_id(source, create=False)
-        into_id = self.client_id(target, create=False)
-        if from_id == into_id:
-            raise UsageError(f"'{source}' and '{target}' are the same client")
-        with self._write() as db:
-            moved = db.execute(
-                "UPDATE sessions SET client_id = ? WHERE client_id = ?", (into_id, from_id)
-            ).rowcount
-            db.execute("DELETE FROM clients WHERE id = ?", (from_id,))
-        return int(moved)
-
-    def delete_client(self, name: str) -> int:
-        """Delete a client and every session and answer about them; return the sessions removed."""
-        self.known_client(name)
-        client = self.client_id(name, create=False)
-        with self._write() as db:
-            count = db.execute(
-                "SELECT COUNT(*) FROM sessions WHERE client_id = ?", (client,)
-            ).fetchone()[0]
-            db.execute("DELETE FROM sessions WHERE client_id = ?", (client,))
-            db.execute("DELETE FROM clients WHERE id = ?", (client,))
-        self._checkpoint()
-        return int(count)
-
     # -- sessions ----------------------------------------------------------------------------
 
     def start(
@@ -317,13 +215,14 @@ class Store:
     ) -> int:
         client_id = self.client_id(client, create=True) if client else None
         stamp = started_at or now()
+        values = (client_id, questionnaire_id, version, sha256, source, stamp, stamp)
         with self._write() as db:
             row = db.execute(
                 """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
                    questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
-                   previous_id)
-                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?) RETURNING id""",
-                (client_id, questionnaire_id, version, sha256, source, stamp, stamp, previous),
+                   previous_id, author)
+                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?) RETURNING id""",
+                (*values, previous, self.author),
             ).fetchone()
             return int(row[0])
 
@@ -354,12 +253,12 @@ class Store:
                 encoded = json.dumps(to_plain(value), ensure_ascii=False)
                 if stored.get(qid) != encoded:
                     db.execute(
-                        """INSERT INTO answers(session_id, question_id, position, value_json, answered_at)
-                           VALUES (?, ?, ?, ?, ?)
+                        """INSERT INTO answers(session_id, question_id, position, value_json,
+                           answered_at, author) VALUES (?, ?, ?, ?, ?, ?)
                            ON CONFLICT(session_id, question_id) DO UPDATE SET
                            value_json = excluded.value_json, answered_at = excluded.answered_at,
-                           position = excluded.position""",
-                        (session_id, qid, order.get(qid, 0), encoded, stamp),
+                           position = excluded.position, author = excluded.author""",
+                        (session_id, qid, order.get(qid, 0), encoded, stamp, self.author),
                     )
             db.execute(
                 "UPDATE sessions SET updated_at = ?, worst_pain = ?, warning = ? WHERE id = ?",
@@ -429,15 +328,17 @@ class Store:
         return None if row is None else row[0]
 
     def sessions(self, client: str | None = None, limit: int | None = None) -> list[SessionRow]:
-        """Sessions, newest first, optionally for one client."""
+        """Sessions, newest first, optionally for one client (by name or id)."""
         query = (
             f"SELECT {_SESSION_COLUMNS} FROM sessions s LEFT JOIN clients c ON c.id = s.client_id"
         )
         params: list[object] = []
         if client is not None:
-            found = self._find_client(client)
-            query += " WHERE c.id = ?"
-            params.append(found[0] if found is not None else -1)
+            found = self._one_client(client)
+            if found is None:
+                return []
+            query += " WHERE s.client_id = ?"
+            params.append(found[0])
         query += " ORDER BY s.started_at DESC, s.id DESC"
         if limit is not None:
             query += " LIMIT ?"
@@ -492,42 +393,57 @@ class Store:
         ids: list[int] = []
         with self._write() as db:
             for record in records:
-                client_id = None
-                if record.client:
-                    found = db.execute(
-                        "SELECT id FROM clients WHERE lower(name) = lower(?) ORDER BY id",
-                        (record.client,),
-                    ).fetchone()
-                    if found is None:
-                        client_id = db.execute(
-                            "INSERT INTO clients(name, created_at) VALUES (?, ?) RETURNING id",
-                            (record.client, now()),
-                        ).fetchone()[0]
-                    else:
-                        client_id = found[0]
+                client_id = self._client_for(db, record)
+                author = record.author or self.author
                 previous = record.previous_id
                 if record.previous_index is not None:
                     previous = ids[record.previous_index]
                 row = db.execute(
                     """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
                        questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
-                       completed_at, worst_pain, result_json, warning, previous_id)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                       completed_at, worst_pain, result_json, warning, previous_id, author)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
                     (
                         client_id, record.questionnaire_id, record.version, record.sha256,
                         record.source, record.status, record.started_at, record.updated_at,
                         record.completed_at, record.worst_pain, record.result_json,
-                        record.warning, previous,
+                        record.warning, previous, author,
                     ),
                 ).fetchone()  # fmt: skip
                 session_id = int(row[0])
                 db.executemany(
                     """INSERT INTO answers(session_id, question_id, position, value_json,
-                       answered_at) VALUES (?, ?, ?, ?, ?)""",
-                    [(session_id, q, n, v, record.updated_at) for q, n, v in record.answers],
+                       answered_at, author) VALUES (?, ?, ?, ?, ?, ?)""",
+                    [
+                        (session_id, q, n, v, record.updated_at, author)
+                        for q, n, v in record.answers
+                    ],
                 )
                 ids.append(session_id)
         return ids
+
+    def _client_for(self, db: Db, record: NewSession) -> int | None:
+        """The client a record brought in belongs to: the one with its id, else (a record
+        without one) the one of its name, else a new client keeping the record's id."""
+        if not record.client:
+            return None
+        if record.client_uuid:
+            row = db.execute(
+                "SELECT id FROM clients WHERE uuid = ?", (record.client_uuid,)
+            ).fetchone()
+        else:
+            row = db.execute(
+                "SELECT id FROM clients WHERE lower(name) = lower(?) ORDER BY id",
+                (record.client,),
+            ).fetchone()
+        if row is not None:
+            return int(row[0])
+        return int(
+            db.execute(
+                "INSERT INTO clients(name, created_at, uuid) VALUES (?, ?, ?) RETURNING id",
+                (record.client, now(), record.client_uuid or new_uuid()),
+            ).fetchone()[0]
+        )
 
     def delete_session(self, session_id: int) -> None:
         self.session(session_id)

@@ -202,6 +202,7 @@ class PostgresStore(Store):
         store = cls(connection, url, password)
         try:
             store.db.execute(f"SET search_path TO {SCHEMA}")
+            store.author = str(store.db.execute("SELECT current_user").fetchone()[0])
         except BaseException:
             connection.close()
             raise

@@ -36,6 +36,8 @@ class Migration:
     both: str
     sqlite: str = ""
     postgresql: str = ""
+    #: A step that fills in what SQL alone cannot (a Store method's name), run after the SQL.
+    then: str = ""
 
     def script(self, engine: str) -> str:
         """The whole step for an engine, placeholders filled in."""
@@ -84,13 +86,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         """
     ALTER TABLE sessions ADD COLUMN warning TEXT;
     ALTER TABLE sessions ADD COLUMN outputs_json TEXT
-    """
+    """,
+        then="_backfill_warnings",
     ),
     # 3: a re-assessment names the session it re-assesses
     Migration(
         """
     ALTER TABLE sessions ADD COLUMN previous_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL
     """
+    ),
+    # 4: identities and authorship: a client's stable id (a UUID, carried wherever a record
+    # leaves the store), and who wrote each session and each answer (the local account, or
+    # the trainer's database role)
+    Migration(
+        """
+    ALTER TABLE clients ADD COLUMN uuid TEXT;
+    CREATE UNIQUE INDEX clients_by_uuid ON clients(uuid);
+    ALTER TABLE sessions ADD COLUMN author TEXT;
+    ALTER TABLE answers ADD COLUMN author TEXT
+    """,
+        then="_backfill_identities",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

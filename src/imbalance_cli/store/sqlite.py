@@ -17,7 +17,7 @@ from typing import Any
 
 from imbalance_cli.errors import ImbalanceError, StoreConflict, StoreError, UsageError
 from imbalance_cli.files import private_dir
-from imbalance_cli.store import FILENAME, SCHEMA_VERSION, Db, Store
+from imbalance_cli.store import FILENAME, SCHEMA_VERSION, Db, Store, local_account
 
 
 def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
@@ -108,6 +108,7 @@ class SqliteStore(Store):
         self.connection = connection
         self.path = path
         self.db = _Db(connection, path)
+        self.author = local_account()
 
     @property
     def where(self) -> str:

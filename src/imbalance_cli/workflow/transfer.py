@@ -21,7 +21,7 @@ bundle of a newer format is refused, and nothing is imported on any error.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,8 @@ def _entry(
     return {
         "ref": row.id,
         "client": row.client,
+        "client_id": row.client_id,
+        "author": row.author,
         "questionnaire": {
             "id": row.questionnaire_id,
             "version": row.questionnaire_version,
@@ -111,10 +113,15 @@ class Imported:
     duplicates: tuple[tuple[int, int], ...]
     clients: tuple[str, ...]
     questionnaires: tuple[str, ...]
-    #: Clients the store did not have before (the others were matched by name).
+    #: Clients the store did not have before.
     new_clients: tuple[str, ...] = ()
     #: Questionnaires this machine cannot load: their sessions came in unchecked.
     unchecked: tuple[str, ...] = ()
+    #: Clients found by their id, and by name (a bundle without ids, or confirmed).
+    by_id: tuple[str, ...] = ()
+    by_name: tuple[str, ...] = ()
+    #: Clients found by id whose name differs here ("'Sam' is 'Sam Rivera' here").
+    renamed: tuple[str, ...] = ()
 
 
 def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
@@ -211,6 +218,12 @@ def _record(
         client = person_name(client) or None
         if client is not None and len(client) > MAX_NAME:
             problems.append(f"{where}.client: a name of at most {MAX_NAME} characters expected")
+    client_uuid = text("client_id", optional=True)
+    if client_uuid is not None and not _is_uuid(client_uuid):
+        problems.append(f"{where}.client_id: a client id (a UUID) expected")
+    elif client_uuid is not None and client is None:
+        problems.append(f"{where}.client_id: given without a client name")
+    author = text("author", optional=True)
     q = item.get("questionnaire")
     if not isinstance(q, dict) or not all(
         isinstance(q.get(k), str) and q.get(k) for k in ("id", "version", "sha256", "source")
@@ -266,6 +279,8 @@ def _record(
         result_json=json.dumps(result, ensure_ascii=False) if result is not None else None,
         answers=tuple(answers),
         previous_index=index_of[previous] if previous is not None else None,
+        client_uuid=client_uuid.lower() if client_uuid else None,
+        author=author,
     )
     return ref, record, fingerprint(record.questionnaire_id, record.sha256, started, plain)
 
@@ -300,6 +315,15 @@ def _questionnaire_problems(q: dict[str, Any]) -> list[str]:
 def _short(text: str) -> str:
     shown = " ".join(clean(text).split())
     return shown if len(shown) <= 60 else shown[:59] + "…"
+
+
+def _is_uuid(text: str) -> bool:
+    import uuid
+
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
 
 
 def _is_time(text: str) -> bool:
@@ -393,8 +417,97 @@ def _checked(
     return out, tuple(sorted(missing))
 
 
-def bring_in(store: Store, data: dict[str, Any], path: Path) -> Imported:
-    """Add the bundle's sessions that are not in the store yet, all in one transaction."""
+@dataclass(frozen=True)
+class NameOnly:
+    """A client of a bundle whose id the store does not know, though it has a client of that
+    name: the same person (whose id differs, say, from a store made before ids were kept),
+    or two people of one name. imbalance does not guess."""
+
+    name: str
+    bundle_id: str
+    here: str
+    here_id: str
+
+    def __str__(self) -> str:
+        return (
+            f"the bundle's client '{self.name}' (id {self.bundle_id[:8]}) is not known here by "
+            f"id, but a client here is called '{self.here}' (id {self.here_id[:8]})"
+        )
+
+
+#: Asked about each client that matches only by name: True for the same person.
+SamePerson = Callable[[NameOnly], bool]
+
+
+def refused(conflict: NameOnly, prefix: str = "imbalance") -> ImbalanceError:
+    return ImbalanceError(
+        f"{conflict}; nothing was imported. If they are the same person, import again with "
+        f"--match-names (or answer yes on a terminal); if not, rename the one here first: "
+        f"{prefix} clients rename '{conflict.here}' 'NEW NAME'"
+    )
+
+
+def match_clients(
+    store: Store, records: Sequence[NewSession], same_person: SamePerson | None
+) -> tuple[list[NewSession], dict[str, list[str]]]:
+    """Each record's client found in the store: by id where the record carries one (a name
+    then differing is reported, not changed), by name where it carries none (a bundle of an
+    older imbalance), else new, keeping the record's id. A client known only by name is
+    asked about (``same_person``); with no one to ask, or the answer no, nothing is imported.
+    Returns the records, pointed at the clients found, and which clients matched how."""
+    from dataclasses import replace
+
+    how: dict[str, list[str]] = {"id": [], "name": [], "new": [], "renamed": []}
+    decided: dict[tuple[str, str | None], tuple[str, str | None]] = {}
+    out: list[NewSession] = []
+    for record in records:
+        if not record.client:
+            out.append(record)
+            continue
+        key = (record.client, record.client_uuid)
+        if key not in decided:
+            decided[key] = _decide(store, record.client, record.client_uuid, same_person, how)
+        name, uuid = decided[key]
+        out.append(replace(record, client=name, client_uuid=uuid))
+    return out, how
+
+
+def _decide(
+    store: Store,
+    name: str,
+    uuid: str | None,
+    same_person: SamePerson | None,
+    how: dict[str, list[str]],
+) -> tuple[str, str | None]:
+    if uuid is not None:
+        by_id = [c for c in store.find_clients(uuid) if c[2] == uuid]
+        if by_id:
+            here = by_id[0][1]
+            how["id"].append(here)
+            if here.lower() != name.lower():
+                how["renamed"].append(f"'{name}' is '{here}' here")
+            return here, uuid
+    by_name = [c for c in store.find_clients(name) if c[1].lower() == name.lower()]
+    if not by_name:
+        how["new"].append(name)
+        return name, uuid
+    _, here, here_id = by_name[0]
+    if uuid is not None:
+        conflict = NameOnly(name, uuid, here, here_id)
+        if same_person is None or not same_person(conflict):
+            raise refused(conflict)
+    how["name"].append(here)
+    return here, here_id
+
+
+def bring_in(
+    store: Store,
+    data: dict[str, Any],
+    path: Path,
+    same_person: SamePerson | None = None,
+) -> Imported:
+    """Add the bundle's sessions that are not in the store yet, all in one transaction, each
+    with its client found by id (or asked about, see ``match_clients``)."""
     found, unchecked = _checked(records(data, path), path)
     known = store.fingerprints()
     new: list[NewSession] = []
@@ -416,13 +529,15 @@ def bring_in(store: Store, data: dict[str, Any], path: Path) -> Imported:
         position[index] = len(new)
         new.append(record)
         refs.append(ref)
-    clients = sorted({r.client for r in new if r.client})
-    fresh = tuple(c for c in clients if store.client_id(c, create=False) is None)
+    new, how = match_clients(store, new, same_person)
     ids = store.add_sessions(new) if new else []
     questionnaires = sorted({r.source for r in new})
     return Imported(
-        tuple(zip(ids, refs, strict=True)), tuple(duplicates), tuple(clients),
-        tuple(questionnaires), fresh, tuple(q for q in unchecked if q in questionnaires),
+        tuple(zip(ids, refs, strict=True)), tuple(duplicates),
+        tuple(sorted({r.client for r in new if r.client})), tuple(questionnaires),
+        tuple(sorted(set(how["new"]))), tuple(q for q in unchecked if q in questionnaires),
+        by_id=tuple(sorted(set(how["id"]))), by_name=tuple(sorted(set(how["name"]))),
+        renamed=tuple(how["renamed"]),
     )  # fmt: skip
 
 
