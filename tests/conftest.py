@@ -28,6 +28,10 @@ def _private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data directory, so nothing touches the real one."""
     data = tmp_path / "data"
     monkeypatch.setenv("IMBALANCE_DATA_DIR", str(data))
+    monkeypatch.delenv("IMBALANCE_STORE", raising=False)
+    # What an earlier command line in this process chose (--data-dir, --store) is forgotten.
+    resources.set_data_dir(None)
+    resources.set_store(None)
     return data
 
 

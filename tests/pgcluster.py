@@ -74,7 +74,9 @@ class Cluster:
         )
 
     @classmethod
-    def create(cls) -> Cluster:
+    def create(cls, *, durable: bool = False) -> Cluster:
+        """A new cluster, started. ``durable``: every commit is written before it returns, as
+        on a real server, so a killed server keeps what was committed (for fault tests)."""
         folder = Path(tempfile.mkdtemp(prefix="imbalance-pg-"))
         folder.chmod(0o700)
         if os.geteuid() == 0:
@@ -94,7 +96,8 @@ class Cluster:
             conf.write(
                 f"listen_addresses = '127.0.0.1'\nport = {cluster.port}\n"
                 f"unix_socket_directories = '{folder}'\n"
-                "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
+                "fsync = off\nfull_page_writes = off\n"
+                f"synchronous_commit = {'on' if durable else 'off'}\n"
                 "max_connections = 60\nshared_buffers = 32MB\n"
             )
         cluster.start()
@@ -151,8 +154,8 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[Cluster]:
-    cluster = Cluster.create()
+def running(*, durable: bool = False) -> Iterator[Cluster]:
+    cluster = Cluster.create(durable=durable)
     try:
         yield cluster
     finally:

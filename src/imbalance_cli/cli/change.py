@@ -77,7 +77,7 @@ def compare(
     else:
         assert before is not None and after is not None
         ids = (_session_id(before), _session_id(after))
-    first, second = _saved(*ids)
+    first, second = _saved(*ids, detail="compare")
     if first.row.client != second.row.client:
         _err_console().print(
             f"[yellow]Sessions {ids[0]} and {ids[1]} belong to different clients "
@@ -170,6 +170,8 @@ def progress(
     with _open_store(read_only=True) as store:
         name = store.known_client(_client_name(client) or client)
         results = client_results(store, name)
+        if results:
+            store.record("read", [r.session for r in results if r.session], detail="progress")
     if not results:
         raise ImbalanceError(
             f"client '{name}' has no completed sessions; see: imbalance clients list"

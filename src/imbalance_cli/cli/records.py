@@ -38,7 +38,9 @@ sessions_app = typer.Typer(
     rich_markup_mode=None,
 )
 clients_app = typer.Typer(
-    help="Clients: list, rename, merge and delete.", no_args_is_help=True, rich_markup_mode=None
+    help="Clients: list, rename, merge and delete; on a gym's shared store, share and assign.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(clients_app, name="clients")
@@ -47,12 +49,14 @@ _Json = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 _Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def _saved(*session_ids: int) -> "list[Loaded]":
-    """Load saved sessions with their questionnaires, telling the user what could not come back."""
+def _saved(*session_ids: int, audit: str = "read", detail: str | None = None) -> "list[Loaded]":
+    """Load saved sessions with their questionnaires, telling the user what could not come
+    back; a shared store's audit records the read (or export)."""
     from imbalance_cli.workflow import load_session
 
     with _open_store(read_only=True) as store:
         loaded = [load_session(store, sid) for sid in session_ids]
+        store.record(audit, session_ids, detail=detail)
     for item in loaded:
         for warning in item.warnings:
             _err_console().print(f"[yellow]{markup(warning)}[/]")
@@ -86,6 +90,7 @@ def sessions_list(
     client = _client_name(client)
     with _open_store(read_only=True) as store:
         rows = store.sessions(client)
+        shared = store.engine == "postgresql"
     if as_json:
         write_stdout(dumps([r.as_dict() for r in rows]))
         return
@@ -96,8 +101,9 @@ def sessions_list(
         return
     from imbalance_cli.render.table import plain_table
 
+    headers = ("id", "client", "questionnaire", "started", "status", "warning signs", "worst pain")
     table = plain_table(
-        ("id", "client", "questionnaire", "started", "status", "warning signs", "worst pain"),
+        headers + (("by",) if shared else ()),
         [
             (
                 str(r.id),
@@ -108,6 +114,7 @@ def sessions_list(
                 _warning(r.warning),
                 "–" if r.worst_pain is None else f"{r.worst_pain:g}/10",
             )
+            + ((r.author or "–",) if shared else ())
             for r in rows
         ],
         right=(0, 6),
@@ -134,7 +141,7 @@ def sessions_show(
     from imbalance_cli.render import markdown
     from imbalance_cli.workflow import result_of
 
-    (loaded,) = _saved(_session_id(session))
+    (loaded,) = _saved(_session_id(session), detail="sessions show")
     result = result_of(loaded)
     if as_json:
         document = {"session": loaded.row.as_dict(), "result": json_render.result_document(result)}
@@ -144,6 +151,7 @@ def sessions_show(
     heading = (
         f"Session {row.id}, {row.status.replace('_', ' ')}, "
         f"started {row.started_at[:16].replace('T', ' ')}"
+        + (f", by {row.author}" if row.author else "")
     )
     if plain_mode():
         from imbalance_cli.render import plaintext
@@ -236,7 +244,9 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
 
         with _open_store(read_only=True) as store:
             rows = _chosen(store, ids, client)
-            return dumps(transfer.export(store, rows))
+            text = dumps(transfer.export(store, rows))
+            store.record("export", [r.id for r in rows], detail="bundle")
+            return text
     if fmt == "csv":
         from imbalance_cli.render import spreadsheet
         from imbalance_cli.workflow import load_session
@@ -252,9 +262,10 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
                     )
                     continue
                 table.append(spreadsheet.Row(row.status, result_of(loaded), row.client_id))
+            store.record("export", [r.result.session or 0 for r in table], detail="csv")
         return spreadsheet.render(table)
     assert ids is not None
-    (loaded,) = _saved(*ids)
+    (loaded,) = _saved(*ids, audit="export", detail=fmt)
     result = result_of(loaded)
     if fmt == "html":
         from imbalance_cli.workflow import report
@@ -485,3 +496,47 @@ def clients_delete(
         _confirm(f"Delete client '{name}' and all their sessions and answers?", yes)
         count = store.delete_client(name)
     _err_console().print(f"Deleted client '{markup(name)}' and {count} session(s).")
+
+
+@clients_app.command("share")
+def clients_share(
+    name: Annotated[
+        str, typer.Argument(help="The client (name or id).", shell_complete=complete.clients)
+    ],
+    with_: Annotated[
+        str,
+        typer.Option("--with", help="The trainer to share them with (their login)."),
+    ],
+    stop: Annotated[
+        bool, typer.Option("--stop", help="Stop sharing them with that trainer.")
+    ] = False,
+) -> None:
+    """Share a client with another trainer of a gym's shared store, who then sees and
+    continues their sessions (--stop ends it). Only the trainer they are assigned to, or an
+    owner, can share a client."""
+    given = _client_name(name, "NAME")
+    assert given is not None
+    with _open_store() as store:
+        stored = store.share(given, with_.strip(), stop=stop)
+    if stop:
+        _err_console().print(f"'{markup(stored)}' is no longer shared with {markup(with_)}.")
+    else:
+        _err_console().print(f"'{markup(stored)}' is now shared with {markup(with_)}.")
+
+
+@clients_app.command("assign")
+def clients_assign(
+    name: Annotated[
+        str, typer.Argument(help="The client (name or id).", shell_complete=complete.clients)
+    ],
+    to: Annotated[str, typer.Option("--to", help="The trainer who takes them on (their login).")],
+) -> None:
+    """Assign a client to another trainer of a gym's shared store: their sessions go with
+    them. Only the trainer they are assigned to, or an owner, can assign a client."""
+    given = _client_name(name, "NAME")
+    assert given is not None
+    with _open_store() as store:
+        stored, before = store.assign(given, to.strip())
+    _err_console().print(
+        f"'{markup(stored)}' is now assigned to {markup(to)} (was {markup(before)})."
+    )

@@ -19,7 +19,7 @@ import contextlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from imbalance_cli.errors import StoreError, UsageError
 from imbalance_cli.model import AnswerValue, to_plain
@@ -37,6 +37,9 @@ from imbalance_cli.store.rows import (
     worst_pain,
 )
 from imbalance_cli.store.schema import MIGRATIONS, SCHEMA_VERSION, STATUSES
+
+if TYPE_CHECKING:
+    from imbalance_cli.store.gym import AuditEntry
 
 __all__ = [
     "DAMAGED",
@@ -154,6 +157,27 @@ class Store(ClientRecords):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- what only a gym's shared store has (the PostgreSQL engine fills these in) ------------
+
+    def share(self, client: str, trainer: str, *, stop: bool = False) -> str:
+        raise _local_only("sharing a client")
+
+    def assign(self, client: str, trainer: str) -> tuple[str, str]:
+        raise _local_only("assigning a client")
+
+    def audit(self, **where: Any) -> list[AuditEntry]:
+        raise _local_only("the audit")
+
+    def record(
+        self,
+        action: str,
+        sessions: Sequence[int] = (),
+        client: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Audit a read or an export (a store on this computer keeps no audit: it is one
+        account's own)."""
 
     def reconnect(self) -> bool:
         """After a lost connection: connect again (a server may take a few seconds to come
@@ -450,6 +474,13 @@ class Store(ClientRecords):
         with self._write() as db:
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         self._checkpoint()
+
+
+def _local_only(what: str) -> UsageError:
+    return UsageError(
+        f"{what} is for a gym's shared PostgreSQL store (--store postgresql://...); a store "
+        "on this computer is only its account's"
+    )
 
 
 def open_store(

@@ -25,9 +25,12 @@ from imbalance_cli.errors import (
     StoreUnavailable,
 )
 from imbalance_cli.store import SCHEMA_VERSION, Db, Store, redacted
+from imbalance_cli.store.rows import _SESSION_COLUMNS, ClientRow, SessionRow
 
 if TYPE_CHECKING:
     import psycopg
+
+    from imbalance_cli.store.gym import AuditEntry
 
 SCHEMA = "imbalance"
 #: How long to wait for the server to answer a new connection, in seconds.
@@ -90,13 +93,18 @@ def statement_error(where: str, exc: Exception) -> StoreError:
     lost = (psycopg.OperationalError, psycopg.InterfaceError, errors.AdminShutdown)
     if isinstance(exc, (*lost, errors.CrashShutdown, errors.CannotConnectNow)):
         return StoreUnavailable(f"lost the connection to the store at {where} ({text})")
+    primary = getattr(getattr(exc, "diag", None), "message_primary", None) or text
     if isinstance(exc, errors.InsufficientPrivilege):
         if "row-level security" in text:
             return StoreConflict(f"the store at {where} refused the change: it is not yours")
+        if primary.startswith("only the trainer"):
+            return StoreAccessDenied(f"{primary}; nothing was changed")
         return StoreAccessDenied(
             f"the store at {where} does not let this role do that ({text}); is it a trainer? "
             "The owner adds one with: imbalance admin add-trainer NAME"
         )
+    if isinstance(exc, errors.CheckViolation) and primary.endswith("is not a trainer"):
+        return StoreAccessDenied(f"{primary} of this store; nothing was changed")
     if isinstance(exc, psycopg.IntegrityError):
         return StoreConflict(f"the store at {where} refused the change ({text})")
     if isinstance(exc, (errors.UndefinedTable, errors.InvalidSchemaName)):
@@ -215,6 +223,16 @@ class PostgresStore(Store):
         store = cls.connect(url, password)
         try:
             version = store.schema_version()
+            if (
+                version is None
+                and store.db.execute(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = ?", (SCHEMA,)
+                ).fetchone()
+            ):
+                raise StoreAccessDenied(
+                    f"'{store.author}' is not a trainer of the store at {store.where}; the "
+                    f"owner adds one with: imbalance --store URL admin add-trainer {store.author}"
+                )
             if version is None:
                 raise StoreAccessDenied(
                     f"there is no imbalance store at {store.where}; the owner creates it with: "
@@ -251,8 +269,11 @@ class PostgresStore(Store):
     def initialise(self) -> tuple[int, int]:
         """Create the schema, or bring it up to this imbalance's version, in one transaction
         (others wait: one init at a time). Returns the versions before and after."""
+        from imbalance_cli.store import gym
+
         with self._write() as db:
             db.execute("SELECT pg_advisory_xact_lock(hashtext('imbalance admin init'))")
+            gym.ensure_roles(self)
             db.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
@@ -266,7 +287,78 @@ class PostgresStore(Store):
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (str(SCHEMA_VERSION),),
             )
+            database = str(db.execute("SELECT current_database()").fetchone()[0])
+            gym.grant(self, database, SCHEMA)
         return current, SCHEMA_VERSION
+
+    def sql(self, template: str, *names: str, literal: str | None = None) -> None:
+        """A statement naming roles, a database or a schema: ``{}`` for each name (quoted as
+        an identifier), then one for ``literal`` if given (quoted as a string)."""
+        from psycopg import sql
+
+        parts: list[sql.Composable] = [sql.Identifier(n) for n in names]
+        if literal is not None:
+            parts.append(sql.Literal(literal))
+        try:
+            self.connection.execute(sql.SQL(template).format(*parts))
+        except _driver().Error as exc:
+            raise statement_error(self.where, exc) from None
+
+    def url_for(self, role: str) -> str:
+        """The URL a role uses to reach this store (no password in it)."""
+        info = self.connection.info
+        host = info.host if not info.host.startswith("/") else "localhost"
+        port = "" if info.port == 5432 else f":{info.port}"
+        return f"postgresql://{role}@{host}{port}/{info.dbname}"
+
+    def hashed_password(self, role: str, password: str) -> str:
+        """What the server stores for a password (SCRAM-SHA-256), made here with libpq."""
+        hashed = self.connection.pgconn.encrypt_password(
+            password.encode(), role.encode(), b"scram-sha-256"
+        )
+        return bytes(hashed).decode()
+
+    # -- what only a shared store has (store/gym.py) --------------------------------------
+
+    def clients(self) -> list[ClientRow]:
+        from imbalance_cli.store import gym
+
+        return gym.clients(self)
+
+    def share(self, client: str, trainer: str, *, stop: bool = False) -> str:
+        from imbalance_cli.store import gym
+
+        return gym.share(self, client, trainer, stop=stop)
+
+    def assign(self, client: str, trainer: str) -> tuple[str, str]:
+        from imbalance_cli.store import gym
+
+        return gym.assign(self, client, trainer)
+
+    def record(
+        self,
+        action: str,
+        sessions: Sequence[int] = (),
+        client: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        from imbalance_cli.store import gym
+
+        gym.record(self, action, sessions, client, detail)
+
+    def audit(self, **where: Any) -> list[AuditEntry]:
+        from imbalance_cli.store import gym
+
+        return gym.audit(self, **where)
+
+    def latest_unfinished(self) -> SessionRow | None:
+        """On a shared store: the latest unfinished session of this trainer's."""
+        row = self.db.execute(
+            f"""SELECT {_SESSION_COLUMNS} FROM sessions s LEFT JOIN clients c ON c.id = s.client_id
+                WHERE s.status != 'complete' AND s.author = current_user
+                ORDER BY s.updated_at DESC, s.id DESC LIMIT 1"""
+        ).fetchone()
+        return SessionRow(*row) if row else None
 
     def _serialise(self, db: Any, key: str) -> None:
         db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (key,))

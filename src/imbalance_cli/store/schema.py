@@ -45,6 +45,250 @@ class Migration:
         return ";\n".join(p for p in (self.both.format(**DIALECTS[engine]), own) if p.strip())
 
 
+#: Group roles (cluster-wide; ``admin init`` creates them before migrating): trainers use the
+#: store, owners also see every client and the whole audit.
+TRAINER_ROLE = "imbalance_trainer"
+OWNER_ROLE = "imbalance_owner"
+
+# Which clients a trainer sees: those assigned to them, those shared with them, and every one
+# for an owner. Sessions and answers follow their client (a session without a client, its
+# author's). Each table's policy reads the next one's rows through that table's own policy,
+# never back up the chain, so no policy refers to itself.
+_SEES_CLIENT = """(clients.trainer = current_user OR is_owner() OR EXISTS (
+    SELECT 1 FROM client_shares s WHERE s.client_id = clients.id AND s.trainer = current_user))"""
+_SEES_SESSION = """(is_owner() OR (sessions.client_id IS NULL AND sessions.author = current_user)
+    OR EXISTS (SELECT 1 FROM clients c WHERE c.id = sessions.client_id))"""
+_SEES_ANSWER = "EXISTS (SELECT 1 FROM sessions s WHERE s.id = answers.session_id)"
+
+GYM = f"""
+ALTER TABLE clients ADD COLUMN trainer TEXT NOT NULL DEFAULT current_user;
+CREATE UNIQUE INDEX clients_by_trainer_and_name ON clients(trainer, lower(name));
+ALTER TABLE sessions ALTER COLUMN author SET DEFAULT current_user;
+ALTER TABLE answers ALTER COLUMN author SET DEFAULT current_user;
+CREATE INDEX sessions_by_author ON sessions(author, status);
+CREATE TABLE client_shares (
+    client_id BIGINT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    trainer TEXT NOT NULL,
+    shared_by TEXT NOT NULL DEFAULT current_user,
+    shared_at TEXT NOT NULL,
+    PRIMARY KEY (client_id, trainer)
+);
+CREATE INDEX client_shares_by_trainer ON client_shares(trainer, client_id);
+CREATE TABLE audit (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    actor TEXT NOT NULL DEFAULT session_user,
+    action TEXT NOT NULL,
+    client_uuid TEXT,
+    client_name TEXT,
+    session_id BIGINT,
+    detail TEXT
+);
+CREATE INDEX audit_by_time ON audit(at);
+
+CREATE FUNCTION is_owner() RETURNS boolean LANGUAGE sql STABLE
+    AS $$ SELECT pg_has_role(current_user, '{OWNER_ROLE}', 'MEMBER') $$;
+
+-- The database, not imbalance, says who wrote a row: a trainer cannot write as another.
+-- An owner may keep the author a record brings (copying a laptop's store in).
+CREATE FUNCTION stamp_author() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'sessions' THEN
+        IF NOT is_owner() THEN NEW.author := OLD.author; END IF;
+    ELSIF NEW.author IS NULL OR NOT is_owner() THEN
+        NEW.author := current_user;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER sessions_author BEFORE INSERT OR UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION stamp_author();
+CREATE TRIGGER answers_author BEFORE INSERT OR UPDATE ON answers
+    FOR EACH ROW EXECUTE FUNCTION stamp_author();
+
+-- A new client is the adding trainer's; only their trainer or an owner assigns them to
+-- another trainer; a client's id never changes.
+CREATE FUNCTION guard_client() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.trainer IS NULL OR NOT is_owner() THEN NEW.trainer := current_user; END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.uuid IS DISTINCT FROM OLD.uuid THEN
+        RAISE EXCEPTION 'a client''s id never changes' USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.trainer IS DISTINCT FROM OLD.trainer THEN
+        IF NOT (pg_has_role(session_user, '{OWNER_ROLE}', 'MEMBER') OR OLD.trainer = session_user) THEN
+            RAISE EXCEPTION 'only the trainer a client is assigned to, or an owner, can assign them'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = NEW.trainer)
+           OR NOT pg_has_role(NEW.trainer, '{TRAINER_ROLE}', 'MEMBER') THEN
+            RAISE EXCEPTION '% is not a trainer', NEW.trainer USING ERRCODE = 'check_violation';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER clients_guard BEFORE INSERT OR UPDATE ON clients
+    FOR EACH ROW EXECUTE FUNCTION guard_client();
+
+-- A client changes trainer through this function: the trainer giving them up would no longer
+-- see the row they change, which row-level security refuses to a plain UPDATE. It acts for
+-- the login (session_user), and only for the client's trainer or an owner.
+CREATE FUNCTION assign_client(client BIGINT, to_trainer TEXT) RETURNS TEXT
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = imbalance, pg_temp AS $$
+DECLARE
+    before TEXT;
+BEGIN
+    SELECT trainer INTO before FROM clients WHERE id = client;
+    IF before IS NULL OR NOT (before = session_user
+                              OR pg_has_role(session_user, '{OWNER_ROLE}', 'MEMBER')) THEN
+        RAISE EXCEPTION 'only the trainer a client is assigned to, or an owner, can assign them'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE clients SET trainer = to_trainer WHERE id = client;
+    RETURN before;
+END $$;
+
+-- Only a client's trainer or an owner shares them, and a share names who made it.
+CREATE FUNCTION guard_share() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.shared_by := current_user;
+    IF NOT is_owner() AND NOT EXISTS (
+        SELECT 1 FROM clients WHERE id = NEW.client_id AND trainer = current_user) THEN
+        RAISE EXCEPTION 'only the trainer a client is assigned to, or an owner, can share them'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = NEW.trainer)
+       OR NOT pg_has_role(NEW.trainer, '{TRAINER_ROLE}', 'MEMBER') THEN
+        RAISE EXCEPTION '% is not a trainer', NEW.trainer USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER client_shares_guard BEFORE INSERT ON client_shares
+    FOR EACH ROW EXECUTE FUNCTION guard_share();
+
+-- The audit: who (the login, which a trainer cannot change) did what to which client, when.
+-- Changes are written by the database itself; reads and exports by imbalance (a database
+-- cannot see a read), through audit_note().
+CREATE FUNCTION stamp_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.actor := session_user;
+    NEW.at := now();
+    RETURN NEW;
+END $$;
+CREATE TRIGGER audit_stamp BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION stamp_audit();
+
+CREATE FUNCTION audit_note(what TEXT, session BIGINT, client BIGINT, detail TEXT) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    c_uuid TEXT;
+    c_name TEXT;
+BEGIN
+    IF client IS NULL AND session IS NOT NULL THEN
+        SELECT client_id INTO client FROM sessions WHERE id = session;
+    END IF;
+    IF client IS NOT NULL THEN
+        SELECT uuid, name INTO c_uuid, c_name FROM clients WHERE id = client;
+    END IF;
+    INSERT INTO audit(action, client_uuid, client_name, session_id, detail)
+        VALUES (what, c_uuid, c_name, session, detail);
+END $$;
+
+CREATE FUNCTION audit_clients() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO audit(action, client_uuid, client_name, detail)
+            VALUES ('add client', NEW.uuid, NEW.name, 'assigned to ' || NEW.trainer);
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO audit(action, client_uuid, client_name) VALUES ('delete client', OLD.uuid, OLD.name);
+    ELSE
+        IF NEW.trainer IS DISTINCT FROM OLD.trainer THEN
+            INSERT INTO audit(action, client_uuid, client_name, detail)
+                VALUES ('assign', NEW.uuid, NEW.name, OLD.trainer || ' -> ' || NEW.trainer);
+        END IF;
+        IF NEW.name IS DISTINCT FROM OLD.name THEN
+            INSERT INTO audit(action, client_uuid, client_name, detail)
+                VALUES ('rename', NEW.uuid, NEW.name, OLD.name || ' -> ' || NEW.name);
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER clients_audit AFTER INSERT OR UPDATE OR DELETE ON clients
+    FOR EACH ROW EXECUTE FUNCTION audit_clients();
+
+CREATE FUNCTION audit_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM audit_note('start session', NEW.id, NEW.client_id, NEW.questionnaire_id);
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM audit_note('delete session', OLD.id, OLD.client_id, OLD.questionnaire_id);
+    ELSE
+        IF NEW.status = 'complete' AND OLD.status IS DISTINCT FROM 'complete' THEN
+            PERFORM audit_note('complete session', NEW.id, NEW.client_id, NEW.questionnaire_id);
+        END IF;
+        IF NEW.client_id IS DISTINCT FROM OLD.client_id THEN
+            PERFORM audit_note('attach session', NEW.id, NEW.client_id, NULL);
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER sessions_audit AFTER INSERT OR UPDATE OR DELETE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION audit_sessions();
+
+-- A changed answer is worth a line; a new one is the intake going on (its session's start
+-- is recorded), and the answers of a deleted session go with it.
+CREATE FUNCTION audit_answers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.value_json IS DISTINCT FROM OLD.value_json THEN
+        PERFORM audit_note('change answer', NEW.session_id, NULL, NEW.question_id);
+    ELSIF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM sessions WHERE id = OLD.session_id) THEN
+        PERFORM audit_note('remove answer', OLD.session_id, NULL, OLD.question_id);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER answers_audit AFTER UPDATE OR DELETE ON answers
+    FOR EACH ROW EXECUTE FUNCTION audit_answers();
+
+CREATE FUNCTION audit_shares() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM audit_note('share', NULL, NEW.client_id, 'with ' || NEW.trainer);
+    ELSE
+        PERFORM audit_note('unshare', NULL, OLD.client_id, 'with ' || OLD.trainer);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER client_shares_audit AFTER INSERT OR DELETE ON client_shares
+    FOR EACH ROW EXECUTE FUNCTION audit_shares();
+
+ALTER TABLE clients ENABLE ROW LEVEL SECURITY;
+CREATE POLICY clients_seen ON clients FOR SELECT USING {_SEES_CLIENT};
+CREATE POLICY clients_added ON clients FOR INSERT WITH CHECK (trainer = current_user OR is_owner());
+CREATE POLICY clients_changed ON clients FOR UPDATE USING {_SEES_CLIENT} WITH CHECK (true);
+CREATE POLICY clients_removed ON clients FOR DELETE USING (trainer = current_user OR is_owner());
+
+ALTER TABLE client_shares ENABLE ROW LEVEL SECURITY;
+CREATE POLICY shares_seen ON client_shares FOR SELECT
+    USING (trainer = current_user OR shared_by = current_user OR is_owner());
+CREATE POLICY shares_added ON client_shares FOR INSERT WITH CHECK (shared_by = current_user);
+CREATE POLICY shares_removed ON client_shares FOR DELETE
+    USING (trainer = current_user OR shared_by = current_user OR is_owner());
+
+ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sessions_seen ON sessions FOR SELECT USING {_SEES_SESSION};
+CREATE POLICY sessions_added ON sessions FOR INSERT WITH CHECK {_SEES_SESSION};
+CREATE POLICY sessions_changed ON sessions FOR UPDATE USING {_SEES_SESSION} WITH CHECK {_SEES_SESSION};
+CREATE POLICY sessions_removed ON sessions FOR DELETE USING (is_owner() OR author = current_user
+    OR EXISTS (SELECT 1 FROM clients c WHERE c.id = sessions.client_id AND c.trainer = current_user));
+
+ALTER TABLE answers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY answers_all ON answers FOR ALL USING ({_SEES_ANSWER}) WITH CHECK ({_SEES_ANSWER});
+
+ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_seen ON audit FOR SELECT USING (is_owner() OR actor = session_user);
+CREATE POLICY audit_added ON audit FOR INSERT WITH CHECK (true)
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     # 1: clients, sessions, answers
     Migration(
@@ -107,6 +351,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     """,
         then="_backfill_identities",
     ),
+    # 5: a gym's shared store: each client assigned to a trainer and shared with others, access
+    # enforced by row-level security in the database (not only in imbalance), the author of
+    # each row set by the database, and an audit of who read, exported, changed or deleted
+    # which client. A laptop's store has one account and nothing to enforce.
+    Migration("", postgresql=GYM),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 STATUSES = ("in_progress", "interrupted", "complete")
