@@ -289,3 +289,59 @@ def test_a_role_that_is_not_a_trainer_is_one_line_and_exit_2(
     anna = add(cli, gym, "anna")
     code, _, err = cli(anna, "admin", "add-trainer", "mallory", "--password-stdin", stdin="x\n")
     assert code == 2 and len(err.strip().splitlines()) == 1, err
+
+
+def test_the_readme_from_an_empty_server_to_two_trainers_and_a_laptop_moved_in(
+    cli: Cli, pg_cluster: pgcluster.Cluster, tmp_path: Path
+) -> None:
+    """README, "A gym's shared store", step by step: an administrator login that owns the
+    database (not a superuser), admin init, three logins, a laptop's store copied in with one
+    command, each trainer seeing only their own clients, and the owner's audit."""
+    n = next(_names)
+    admin, database = f"gymadmin_{n}", f"gym_{n}"
+    pg_cluster.sql(f"CREATE ROLE {admin} LOGIN CREATEROLE PASSWORD 'admin-pw'")
+    pg_cluster.sql(f"CREATE DATABASE {database} OWNER {admin}")
+    server = pg_cluster.url(admin, "admin-pw", database)
+    code, _, err = cli(server, "admin", "init")
+    assert code == 0 and "Created the store" in err, err
+    gym = Gym(pg_cluster, database, server)
+    people = {}
+    for who, owner in (("anna", False), ("ben", False), ("olga", True)):
+        name = f"{who}_{n}"
+        extra = ["--owner"] if owner else []
+        code, _, err = cli(server, "admin", "add-trainer", name, "--password-stdin", *extra,
+                           stdin=f"{name}-pw\n")  # fmt: skip
+        assert code == 0, err
+        people[who] = gym.url(name)
+    # Anna's laptop: two clients, then one command moves them in.
+    laptop = ["--data-dir", str(tmp_path / "laptop")]
+    for persona, client in (("runner-knee.yaml", "Sam Rivera"), ("no-pain.yaml", "Kim")):
+        run = [
+            *laptop,
+            "run",
+            "--answers",
+            str(EXAMPLES / persona),
+            "--no-input",
+            "--client",
+            client,
+        ]
+        assert main(run) == 0
+    assert main([*laptop, "store", "copy", "--to", people["anna"]]) == 0
+    intake(cli, people["ben"], "Alex", "no-pain.yaml")
+    assert {c["name"] for c in listed(cli, people["anna"], "clients")} == {"Sam Rivera", "Kim"}
+    assert {c["name"] for c in listed(cli, people["ben"], "clients")} == {"Alex"}
+    assert {c["name"] for c in listed(cli, people["olga"], "clients")} == {
+        "Sam Rivera",
+        "Kim",
+        "Alex",
+    }
+    assert (
+        cli(people["anna"], "clients", "share", "Sam Rivera", "--with", login(people["ben"]))[0]
+        == 0
+    )
+    assert {c["name"] for c in listed(cli, people["ben"], "clients")} == {"Alex", "Sam Rivera"}
+    code, out, _ = cli(people["olga"], "admin", "audit", "--json")
+    done = {(e["actor"], e["action"], e["client"]) for e in json.loads(out)}
+    assert (login(people["anna"]), "copy session", "Sam Rivera") in done
+    assert (login(people["anna"]), "share", "Sam Rivera") in done
+    assert (login(people["ben"]), "start session", "Alex") in done

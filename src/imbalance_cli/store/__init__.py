@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -414,43 +414,72 @@ class Store(ClientRecords):
     def add_sessions(self, records: Sequence[NewSession]) -> list[int]:
         """Add sessions from another store in one transaction: all of them, or, on any error,
         none. Returns their new ids, in order."""
-        ids: list[int] = []
+        with self.bulk("import") as add:
+            return add(records)
+
+    @contextlib.contextmanager
+    def bulk(self, action: str = "import") -> Iterator[Callable[[Sequence[NewSession]], list[int]]]:
+        """One write transaction to add many sessions in batches (``store copy``): yields a
+        function that adds a batch and returns its ids. All batches are kept, or, on any
+        error, none. ``action`` names it in a shared store's audit."""
+        clients: dict[tuple[str, str | None], int] = {}
         with self._write() as db:
-            for record in records:
-                client_id = self._client_for(db, record)
-                author = record.author or self.author
-                previous = record.previous_id
-                if record.previous_index is not None:
-                    previous = ids[record.previous_index]
+            self._bulk_begins(db, action)
+            yield lambda records: self._insert(db, records, clients)
+            self._bulk_ends(db)
+
+    def _bulk_begins(self, db: Db, action: str) -> None:
+        """Before a bulk write (a server labels its audit entries with ``action``)."""
+
+    def _bulk_ends(self, db: Db) -> None:
+        """After a bulk write that may have kept ids (a server moves its id counter on)."""
+
+    def _insert(
+        self, db: Db, records: Sequence[NewSession], clients: dict[tuple[str, str | None], int]
+    ) -> list[int]:
+        ids: list[int] = []
+        answers: list[tuple[object, ...]] = []
+        kept: list[tuple[object, ...]] = []  # sessions keeping their id: added all at once
+        for record in records:
+            key = (record.client or "", record.client_uuid)
+            if record.client and key not in clients:
+                clients[key] = self._client_for(db, record)
+            client_id = clients.get(key) if record.client else None
+            author = record.author or self.author
+            previous = record.previous_id
+            if record.previous_index is not None:
+                previous = ids[record.previous_index]
+            values = (
+                client_id, record.questionnaire_id, record.version, record.sha256,
+                record.source, record.status, record.started_at, record.updated_at,
+                record.completed_at, record.worst_pain, record.result_json, record.warning,
+                previous, author,
+            )  # fmt: skip
+            if record.id is None:
                 row = db.execute(
-                    """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
-                       questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
-                       completed_at, worst_pain, result_json, warning, previous_id, author)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-                    (
-                        client_id, record.questionnaire_id, record.version, record.sha256,
-                        record.source, record.status, record.started_at, record.updated_at,
-                        record.completed_at, record.worst_pain, record.result_json,
-                        record.warning, previous, author,
-                    ),
-                ).fetchone()  # fmt: skip
+                    f"INSERT INTO sessions({_NEW_SESSION}) VALUES ({_MARKS}) RETURNING id", values
+                ).fetchone()
                 session_id = int(row[0])
-                db.executemany(
-                    """INSERT INTO answers(session_id, question_id, position, value_json,
-                       answered_at, author) VALUES (?, ?, ?, ?, ?, ?)""",
-                    [
-                        (session_id, q, n, v, record.updated_at, author)
-                        for q, n, v in record.answers
-                    ],
-                )
-                ids.append(session_id)
+            else:
+                kept.append((record.id, *values))
+                session_id = record.id
+            stamps = record.answered or ((record.updated_at, author),) * len(record.answers)
+            answers += [
+                (session_id, q, n, v, when, who or author)
+                for (q, n, v), (when, who) in zip(record.answers, stamps, strict=True)
+            ]
+            ids.append(session_id)
+        db.executemany(f"INSERT INTO sessions(id, {_NEW_SESSION}) VALUES (?, {_MARKS})", kept)
+        db.executemany(
+            """INSERT INTO answers(session_id, question_id, position, value_json, answered_at,
+               author) VALUES (?, ?, ?, ?, ?, ?)""",
+            answers,
+        )
         return ids
 
-    def _client_for(self, db: Db, record: NewSession) -> int | None:
+    def _client_for(self, db: Db, record: NewSession) -> int:
         """The client a record brought in belongs to: the one with its id, else (a record
         without one) the one of its name, else a new client keeping the record's id."""
-        if not record.client:
-            return None
         if record.client_uuid:
             row = db.execute(
                 "SELECT id FROM clients WHERE uuid = ?", (record.client_uuid,)
@@ -469,11 +498,47 @@ class Store(ClientRecords):
             ).fetchone()[0]
         )
 
+    def is_empty(self) -> bool:
+        """No session was ever stored here (so a copy may keep its session numbers)."""
+        return self.db.execute("SELECT MAX(id) FROM sessions").fetchone()[0] is None
+
+    def batches(self, size: int = 500) -> Iterator[list[tuple[SessionRow, str | None, list[Any]]]]:
+        """Every session, oldest id first, ``size`` at a time: its row, its result document
+        and its answers as stored (question, position, value as JSON, answered at, author), so
+        a whole store is read in memory that does not grow with it."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                f"""SELECT {_SESSION_COLUMNS}, s.result_json FROM sessions s
+                    LEFT JOIN clients c ON c.id = s.client_id WHERE s.id > ?
+                    ORDER BY s.id LIMIT ?""",
+                (last, size),
+            ).fetchall()
+            if not rows:
+                return
+            first, last = int(rows[0][0]), int(rows[-1][0])
+            answers: dict[int, list[Any]] = {}
+            for sid, *answer in self.db.execute(
+                """SELECT session_id, question_id, position, value_json, answered_at, author
+                   FROM answers WHERE session_id BETWEEN ? AND ?
+                   ORDER BY session_id, position, question_id""",
+                (first, last),
+            ):
+                answers.setdefault(int(sid), []).append(tuple(answer))
+            yield [(SessionRow(*r[:-1]), r[-1], answers.get(int(r[0]), [])) for r in rows]
+
     def delete_session(self, session_id: int) -> None:
         self.session(session_id)
         with self._write() as db:
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         self._checkpoint()
+
+
+#: The columns of a session brought in, and their placeholders.
+_NEW_SESSION = """client_id, questionnaire_id, questionnaire_version, questionnaire_sha256,
+    questionnaire_source, status, started_at, updated_at, completed_at, worst_pain, result_json,
+    warning, previous_id, author"""
+_MARKS = ", ".join("?" * 14)
 
 
 def _local_only(what: str) -> UsageError:

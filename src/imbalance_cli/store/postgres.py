@@ -360,6 +360,15 @@ class PostgresStore(Store):
         ).fetchone()
         return SessionRow(*row) if row else None
 
+    def _bulk_begins(self, db: Db, action: str) -> None:
+        db.execute("SELECT set_config('imbalance.action', ?, true)", (action,))
+
+    def _bulk_ends(self, db: Db) -> None:
+        db.execute("SELECT numbering_past_kept_ids()")
+
+    def is_empty(self) -> bool:
+        return bool(self.db.execute("SELECT never_used()").fetchone()[0])
+
     def _serialise(self, db: Any, key: str) -> None:
         db.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (key,))
 

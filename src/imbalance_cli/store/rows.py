@@ -170,6 +170,10 @@ class NewSession:
     client_uuid: str | None = None
     #: Who wrote it, where the record says (else whoever adds it).
     author: str | None = None
+    #: Each answer's time and author, in the order of ``answers`` (else the session's).
+    answered: tuple[tuple[str, str | None], ...] = ()
+    #: The id to keep (a copy into a store that never had a session), else a new one.
+    id: int | None = None
 
 
 class _Damaged:

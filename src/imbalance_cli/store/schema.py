@@ -149,6 +149,16 @@ BEGIN
     RETURN before;
 END $$;
 
+-- A copy into a store that never had a session keeps its session numbers; whether it never
+-- had one, and moving the numbering on past them, look at every row, so they are functions
+-- (they tell a trainer no more than that).
+CREATE FUNCTION never_used() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = imbalance, pg_temp
+    AS $$ SELECT NOT EXISTS (SELECT 1 FROM sessions) AND NOT (SELECT is_called FROM sessions_id_seq) $$;
+CREATE FUNCTION numbering_past_kept_ids() RETURNS void LANGUAGE sql SECURITY DEFINER
+    SET search_path = imbalance, pg_temp
+    AS $$ SELECT setval('sessions_id_seq', (SELECT MAX(id) FROM sessions)) WHERE EXISTS (SELECT 1 FROM sessions) $$;
+
 -- Only a client's trainer or an owner shares them, and a share names who made it.
 CREATE FUNCTION guard_share() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -219,7 +229,10 @@ CREATE TRIGGER clients_audit AFTER INSERT OR UPDATE OR DELETE ON clients
 CREATE FUNCTION audit_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM audit_note('start session', NEW.id, NEW.client_id, NEW.questionnaire_id);
+        -- a session brought in (import, copy) says so; imbalance sets imbalance.action
+        PERFORM audit_note(
+            coalesce(nullif(current_setting('imbalance.action', true), ''), 'start') || ' session',
+            NEW.id, NEW.client_id, NEW.questionnaire_id);
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM audit_note('delete session', OLD.id, OLD.client_id, OLD.questionnaire_id);
     ELSE
