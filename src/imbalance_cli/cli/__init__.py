@@ -354,5 +354,5 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
 
 
 # The command groups register themselves on `app` when imported, in the order --help lists them.
-for _group in ("intake", "author", "records", "change", "maintenance", "store", "admin"):
+for _group in ("intake", "author", "records", "clients", "change", "maintenance", "store", "admin"):
     import_module(f"imbalance_cli.cli.{_group}")
