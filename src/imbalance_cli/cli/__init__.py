@@ -335,7 +335,7 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
             from imbalance_cli.store import FILENAME
             from imbalance_cli.store.sqlite import store_error
 
-            problem = store_error(resources.data_dir() / FILENAME, exc)  # type: ignore[arg-type]
+            problem = store_error(resources.data_dir() / FILENAME, exc)
             print(f"imbalance: error: {clean(problem.message)}", file=sys.stderr)
             return int(ExitCode.PROBLEMS)
         # Usage errors come from the (vendored, in newer typer) click: show them click's way.

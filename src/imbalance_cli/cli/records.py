@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from imbalance_cli.cli import (
+    _ask_password,
     _check_audience,
     _client_name,
     _err_console,
@@ -197,10 +198,27 @@ def sessions_export(
         typer.Option("--out", help="Write to this file ('-' or none: stdout)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    encrypt_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--encrypt-to",
+            metavar="KEY",
+            help="bundle: seal it (age) for this recipient: an age public key (age1...), an "
+            "SSH public key, or a file of them; may be given more than once.",
+        ),
+    ] = None,
+    encrypt_passphrase: Annotated[
+        bool,
+        typer.Option(
+            "--encrypt-passphrase",
+            help="bundle: seal it (age) with a passphrase (asked twice, or "
+            "IMBALANCE_BUNDLE_PASSPHRASE).",
+        ),
+    ] = False,
 ) -> None:
     """Export saved sessions: one as markdown, a printable HTML report (for the trainer or the
     client), the result JSON or a FHIR R4 Bundle; many as CSV for a spreadsheet, or as a
-    bundle to import into another store."""
+    bundle to import into another store, sealed for its recipient if asked (age format)."""
     from imbalance_cli import files
 
     _check_audience(audience)
@@ -218,16 +236,52 @@ def sessions_export(
         raise UsageError(
             f"--client goes with --format csv or bundle; --format {fmt} takes a session id"
         )
+    sealing = encrypt_to or encrypt_passphrase
+    if sealing and fmt != "bundle":
+        raise UsageError("--encrypt-to and --encrypt-passphrase go with --format bundle")
+    if encrypt_to and encrypt_passphrase:
+        raise UsageError("seal a bundle for recipients' keys or with a passphrase, not both")
     if out is not None:
         files.check_writable(out, force=force)
+    seal = _sealer(encrypt_to or [], encrypt_passphrase) if sealing else None
     ids = None if session is None else [_session_id(session)]
     text = _export_text(fmt, ids, name, audience)
+    if seal is not None:
+        text = seal(text)
     if out is None:
         write_stdout(text)
     else:
         files.write_private(out, text, force=force)
         if str(out) != files.STDOUT:
             _err_console().print(f"Wrote {markup(str(out))}")
+
+
+def _sealer(to: list[str], with_passphrase: bool) -> "Callable[[str], str]":
+    """How to seal the bundle, worked out (keys read, passphrase asked) before anything is
+    read from the store."""
+    import os
+
+    from imbalance_cli.workflow import sealing
+
+    if not with_passphrase:
+        recipients = sealing.recipients(to)
+        return lambda text: sealing.seal(text, recipients)
+    passphrase = os.environ.get(sealing.PASSPHRASE_VARIABLE)
+    if not passphrase:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"no terminal to ask the bundle's passphrase on; give it in "
+                f"{sealing.PASSPHRASE_VARIABLE}"
+            )
+        import getpass
+
+        passphrase = getpass.getpass("Passphrase for the bundle: ", stream=sys.stderr)
+        if getpass.getpass("The same again: ", stream=sys.stderr) != passphrase:
+            raise UsageError("the two passphrases differ; nothing was written")
+    if not passphrase:
+        raise UsageError("an empty passphrase would seal nothing; nothing was written")
+    secret = passphrase
+    return lambda text: sealing.seal(text, passphrase=secret)
 
 
 def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: str) -> str:
@@ -305,14 +359,26 @@ def sessions_import(
             "--no-input", help="Never ask: a client known here only by name stops the import."
         ),
     ] = False,
+    identity: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--identity",
+            help="An encrypted bundle: the age identity file (or SSH private key) it was "
+            "sealed for (default: $IMBALANCE_AGE_IDENTITY).",
+        ),
+    ] = None,
 ) -> None:
     """Import sessions exported from another store: new session ids, clients matched by their
     id (a client known here only by name is asked about, or with --no-input stops the import),
     links between sessions kept; sessions already here are skipped, and on any problem
-    nothing is imported."""
-    from imbalance_cli.workflow import transfer
+    nothing is imported. An encrypted bundle (age) is opened with its passphrase or
+    --identity."""
+    from imbalance_cli.workflow import sealing, transfer
 
-    data = transfer.read(bundle)
+    ask = _ask_password if sys.stdin.isatty() and not no_input else None
+    data = transfer.read(
+        bundle, unsealing=lambda raw: sealing.unseal(raw, bundle, identity or [], ask)
+    )
     with _open_store() as store:
         done = transfer.bring_in(store, data, bundle, _same_person(match_names, no_input))
     console = _err_console()
@@ -399,3 +465,27 @@ def sessions_attach(
         store.set_client(row.id, name)
     before = f" (it was {markup(row.client)}'s)" if row.client and row.client != name else ""
     _err_console().print(f"Session {row.id} is now {markup(name)}'s{before}.")
+
+
+@sessions_app.command("keygen")
+def sessions_keygen(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the identity (made 0600).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Make a key pair for receiving encrypted bundles (age): the identity (secret) goes to
+    --out, readable only by you; the public key is printed, to give to whoever sends you
+    sessions (sessions export --format bundle --encrypt-to KEY)."""
+    from imbalance_cli import files
+    from imbalance_cli.workflow import sealing
+
+    if str(out) == files.STDOUT:
+        raise UsageError("--out takes a file: the identity is a secret, not for the screen")
+    files.check_writable(out, force=force)
+    text, public = sealing.keygen()
+    files.write_private(out, text, force=force)
+    write_stdout(public + "\n")
+    _err_console().print(
+        f"Wrote the identity to {markup(str(out))}; keep it secret. Senders seal bundles for "
+        "the public key above; open them with: imbalance sessions import FILE --identity "
+        f"{markup(str(out))}"
+    )

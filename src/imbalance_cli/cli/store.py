@@ -1,5 +1,6 @@
-"""``imbalance store copy``: the store as a whole, copied into another (a laptop's into the
-gym's server, or back). The ``store`` group itself is in ``cli/maintenance.py``."""
+"""``imbalance store copy`` and ``store encrypt``: the store as a whole, copied into another (a
+laptop's into the gym's server, or back), or encrypted in place. The ``store`` group itself is in
+``cli/maintenance.py``."""
 
 from pathlib import Path
 from typing import Annotated
@@ -86,3 +87,80 @@ def _same_store(source: str, target: str | Path) -> bool:
     from imbalance_cli.store import redacted
 
     return redacted(target) == source
+
+
+@store_app.command("encrypt")
+def store_encrypt(
+    keyring: Annotated[
+        bool,
+        typer.Option(
+            "--keyring", help="Keep the passphrase in the system keyring, so it is not asked."
+        ),
+    ] = False,
+    passphrase_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--passphrase-stdin", help="Read the new passphrase from standard input (one line)."
+        ),
+    ] = False,
+) -> None:
+    """Encrypt the store on this computer in place (SQLCipher; needs the encrypt extra): from
+    then on every command asks for its passphrase, or takes it from IMBALANCE_PASSPHRASE or the
+    system keyring. The encrypted copy is checked against the store before the plain file is
+    overwritten and removed; stopped part way, the store stays whole. Close any other imbalance
+    using this store first. Without the passphrase the sessions cannot be read by anyone."""
+    import os
+
+    from imbalance_cli import resources
+    from imbalance_cli.store import FILENAME, is_url
+    from imbalance_cli.store import encrypted as encryption
+    from imbalance_cli.store.sqlite import SqliteStore
+
+    location = resources.store_location()
+    if isinstance(location, str) and is_url(location):
+        raise UsageError(
+            "store encrypt is for a store on this computer; a server's data is protected by "
+            "its own disk encryption and backups"
+        )
+    folder = Path(location)
+    encryption.driver()  # say what to install before asking anything
+    passphrase = os.environ.get(encryption.PASSPHRASE_VARIABLE) or _new_passphrase(passphrase_stdin)
+    if not (folder / FILENAME).exists() and not (folder / encryption.FILENAME).exists():
+        SqliteStore.open(folder).close()  # a new store: encrypted from the start
+    done = encryption.encrypt(folder, FILENAME, passphrase)
+    if keyring:
+        encryption.to_keyring(done.path, passphrase)
+    console = _err_console()
+    if done.finished_earlier:
+        console.print("Finished an encryption that was stopped part way: the plain store is gone.")
+    counts = ", ".join(f"{n:,} {table}" for table, n in done.rows.items())
+    console.print(f"Encrypted the store ({counts}); it is now {markup(str(done.path))}.")
+    console.print(
+        "Keep the passphrase safe: without it nobody can read these sessions, you included."
+        + (" It is in the system keyring." if keyring else "")
+    )
+
+
+def _new_passphrase(from_stdin: bool) -> str:
+    import sys
+
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise UsageError("--passphrase-stdin: standard input held no passphrase")
+        return line
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise UsageError(
+            "no terminal to ask a passphrase on; give it with --passphrase-stdin or "
+            "IMBALANCE_PASSPHRASE; nothing was changed"
+        )
+    import getpass
+
+    try:
+        first = getpass.getpass("New passphrase for the store: ", stream=sys.stderr)
+        again = getpass.getpass("The same again: ", stream=sys.stderr)
+    except EOFError:
+        raise UsageError("no passphrase was given; nothing was changed") from None
+    if first != again:
+        raise UsageError("the two passphrases differ; nothing was changed")
+    return first

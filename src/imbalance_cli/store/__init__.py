@@ -576,4 +576,4 @@ def open_store(
             return PostgresStore.open(location, password=password)
     from imbalance_cli.store.sqlite import SqliteStore
 
-    return SqliteStore.open(Path(location), read_only=read_only)
+    return SqliteStore.open(Path(location), ask_password, read_only=read_only)

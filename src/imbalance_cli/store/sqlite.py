@@ -11,23 +11,23 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from imbalance_cli.errors import ImbalanceError, StoreConflict, StoreError, UsageError
 from imbalance_cli.files import private_dir
-from imbalance_cli.store import FILENAME, SCHEMA_VERSION, Db, Store, local_account
+from imbalance_cli.store import FILENAME, SCHEMA_VERSION, Db, Store, encrypted, local_account
 
 
-def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+def store_error(path: Path, exc: Exception) -> StoreError:
     """A clear message for what went wrong with the store; "move it aside" only when the file
     itself cannot be read as a store."""
     from imbalance_cli.store.readonly import why_read_only
 
     text = str(exc)
     lowered = text.lower()
-    if isinstance(exc, sqlite3.IntegrityError):
+    if type(exc).__name__ == "IntegrityError":  # sqlite3's, or SQLCipher's own
         return StoreConflict(f"the session store at {path} refused the change ({text})")
     why = why_read_only(path)
     cannot_open = "unable to open" in lowered or "disk i/o" in lowered
@@ -79,23 +79,27 @@ class _Rows:
 
 
 class _Db:
-    """The connection as the shared SQL uses it: sqlite3's errors become ``StoreError``s."""
+    """The connection as the shared SQL uses it: the driver's errors (sqlite3's, or SQLCipher's
+    for an encrypted store) become ``StoreError``s."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(
+        self, connection: Any, path: Path, errors: type[Exception] = sqlite3.Error
+    ) -> None:
         self.connection = connection
         self.path = path
+        self.errors = errors
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> _Rows:
         try:
             cursor = self.connection.execute(sql, params)
             return _Rows(cursor.fetchall(), cursor.rowcount)
-        except sqlite3.Error as exc:
+        except self.errors as exc:
             raise store_error(self.path, exc) from None
 
     def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
         try:
             self.connection.executemany(sql, rows)
-        except sqlite3.Error as exc:
+        except self.errors as exc:
             raise store_error(self.path, exc) from None
 
 
@@ -104,22 +108,32 @@ class SqliteStore(Store):
 
     engine = "sqlite"
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(
+        self, connection: Any, path: Path, errors: type[Exception] = sqlite3.Error
+    ) -> None:
         self.connection = connection
         self.path = path
-        self.db = _Db(connection, path)
+        self.db = _Db(connection, path, errors)
         self.author = local_account()
+        #: An SQLCipher store (its driver's errors are its own).
+        self.encrypted = errors is not sqlite3.Error
 
     @property
     def where(self) -> str:
         return str(self.path)
 
     @classmethod
-    def open(cls, folder: Path, *, read_only: bool = False) -> SqliteStore:
-        """The store in ``folder``, made (and migrated) as needed. With ``read_only``, for
-        commands that only read, an existing store is opened without writing anything, so a
-        read-only mount or folder can still be listed and exported."""
+    def open(
+        cls, folder: Path, ask: Callable[[str], str] | None = None, *, read_only: bool = False
+    ) -> SqliteStore:
+        """The store in ``folder``: its encrypted file if it has one (the passphrase from the
+        environment, the keyring, or ``ask``), else the plain one, made (and migrated) as
+        needed. With ``read_only``, for commands that only read, an existing plain store is
+        opened without writing anything, so a read-only mount or folder can still be listed
+        and exported."""
         path = folder / FILENAME
+        if str(folder).strip() and (folder / encrypted.FILENAME).exists():
+            return cls._open_encrypted(folder / encrypted.FILENAME, path, ask)
         if read_only and str(folder).strip() and path.is_file():
             found = cls._open_read_only(path)
             if found is not None:
@@ -176,6 +190,24 @@ class SqliteStore(Store):
             f"(schema {version}, this one knows up to {SCHEMA_VERSION}); upgrade imbalance "
             "to use it. Nothing was changed."
         )
+
+    @classmethod
+    def _open_encrypted(
+        cls, path: Path, plain: Path, ask: Callable[[str], str] | None
+    ) -> SqliteStore:
+        if plain.exists():
+            raise StoreError(
+                f"both {plain} and the encrypted {path} exist: a store encrypt was stopped part "
+                "way; run imbalance store encrypt again to finish it"
+            )
+        connection = encrypted.connect(path, encrypted.passphrase_for(path, ask))
+        store = cls(connection, path, encrypted.driver().Error)
+        try:
+            store._prepare()
+        except BaseException:
+            connection.close()
+            raise
+        return store
 
     def _prepare(self) -> None:
         db = self.db

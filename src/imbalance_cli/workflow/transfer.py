@@ -124,8 +124,15 @@ class Imported:
     renamed: tuple[str, ...] = ()
 
 
-def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
-    """The bundle in a file, or an error saying what is wrong and where."""
+def read(
+    path: Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    unsealing: Callable[[bytes], bytes] | None = None,
+) -> dict[str, Any]:
+    """The bundle in a file (opened with ``unsealing`` when it is encrypted, see
+    ``sealing``), or an error saying what is wrong and where."""
+    from imbalance_cli.workflow.sealing import opened
+
     if not path.is_file():
         raise ImbalanceError(f"cannot read '{path}': it is not a file")
     try:
@@ -135,7 +142,7 @@ def read(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
                 f"'{path}' is {size:,} bytes, over the limit of {max_bytes:,} for a bundle; "
                 "export fewer sessions at a time (--client) and import each file"
             )
-        text = path.read_text(encoding="utf-8")
+        text = opened(path.read_bytes(), path, unsealing).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ImbalanceError(f"'{path}' is not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
