@@ -439,7 +439,10 @@ class Store(ClientRecords):
     ) -> list[int]:
         ids: list[int] = []
         answers: list[tuple[object, ...]] = []
-        kept: list[tuple[object, ...]] = []  # sessions keeping their id: added all at once
+        sessions: list[tuple[object, ...]] = []
+        # Each session's id, chosen before any is added, so all go in at once: the one it
+        # keeps, or the store's next.
+        fresh = iter(self._new_ids(db, sum(1 for r in records if r.id is None)))
         for record in records:
             key = (record.client or "", record.client_uuid)
             if record.client and key not in clients:
@@ -455,27 +458,32 @@ class Store(ClientRecords):
                 record.completed_at, record.worst_pain, record.result_json, record.warning,
                 previous, author,
             )  # fmt: skip
-            if record.id is None:
-                row = db.execute(
-                    f"INSERT INTO sessions({_NEW_SESSION}) VALUES ({_MARKS}) RETURNING id", values
-                ).fetchone()
-                session_id = int(row[0])
-            else:
-                kept.append((record.id, *values))
-                session_id = record.id
+            session_id = record.id if record.id is not None else next(fresh)
+            sessions.append((session_id, *values))
             stamps = record.answered or ((record.updated_at, author),) * len(record.answers)
             answers += [
                 (session_id, q, n, v, when, who or author)
                 for (q, n, v), (when, who) in zip(record.answers, stamps, strict=True)
             ]
             ids.append(session_id)
-        db.executemany(f"INSERT INTO sessions(id, {_NEW_SESSION}) VALUES (?, {_MARKS})", kept)
-        db.executemany(
-            """INSERT INTO answers(session_id, question_id, position, value_json, answered_at,
-               author) VALUES (?, ?, ?, ?, ?, ?)""",
-            answers,
-        )
+        self._insert_rows(db, "sessions", f"id, {_NEW_SESSION}", sessions)
+        self._insert_rows(db, "answers", _NEW_ANSWER, answers)
         return ids
+
+    def _new_ids(self, db: Db, count: int) -> list[int]:
+        """The ids the next ``count`` sessions get (inside the write transaction, which no
+        other writer shares on SQLite)."""
+        if not count:
+            return []
+        last = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM sessions").fetchone()[0])
+        return list(range(last + 1, last + 1 + count))
+
+    def _insert_rows(
+        self, db: Db, table: str, columns: str, rows: Sequence[Sequence[object]]
+    ) -> None:
+        """Many rows into a table at once (a server takes them in one statement)."""
+        marks = ", ".join("?" * len(columns.split(",")))
+        db.executemany(f"INSERT INTO {table}({columns}) VALUES ({marks})", rows)
 
     def _client_for(self, db: Db, record: NewSession) -> int:
         """The client a record brought in belongs to: the one with its id, else (a record
@@ -538,7 +546,7 @@ class Store(ClientRecords):
 _NEW_SESSION = """client_id, questionnaire_id, questionnaire_version, questionnaire_sha256,
     questionnaire_source, status, started_at, updated_at, completed_at, worst_pain, result_json,
     warning, previous_id, author"""
-_MARKS = ", ".join("?" * 14)
+_NEW_ANSWER = "session_id, question_id, position, value_json, answered_at, author"
 
 
 def _local_only(what: str) -> UsageError:

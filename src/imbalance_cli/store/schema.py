@@ -151,13 +151,14 @@ END $$;
 
 -- A copy into a store that never had a session keeps its session numbers; whether it never
 -- had one, and moving the numbering on past them, look at every row, so they are functions
--- (they tell a trainer no more than that).
+-- (they tell a trainer no more than that). The numbering only ever moves forward.
 CREATE FUNCTION never_used() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = imbalance, pg_temp
     AS $$ SELECT NOT EXISTS (SELECT 1 FROM sessions) AND NOT (SELECT is_called FROM sessions_id_seq) $$;
 CREATE FUNCTION numbering_past_kept_ids() RETURNS void LANGUAGE sql SECURITY DEFINER
     SET search_path = imbalance, pg_temp
-    AS $$ SELECT setval('sessions_id_seq', (SELECT MAX(id) FROM sessions)) WHERE EXISTS (SELECT 1 FROM sessions) $$;
+    AS $$ SELECT setval('sessions_id_seq', m) FROM (SELECT MAX(id) AS m FROM sessions) AS kept
+          WHERE m > (SELECT last_value FROM sessions_id_seq) $$;
 
 -- Only a client's trainer or an owner shares them, and a share names who made it.
 CREATE FUNCTION guard_share() RETURNS trigger LANGUAGE plpgsql AS $$
