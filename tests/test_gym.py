@@ -345,3 +345,43 @@ def test_the_readme_from_an_empty_server_to_two_trainers_and_a_laptop_moved_in(
     assert (login(people["anna"]), "copy session", "Sam Rivera") in done
     assert (login(people["anna"]), "share", "Sam Rivera") in done
     assert (login(people["ben"]), "start session", "Alex") in done
+
+
+def test_resume_without_an_id_continues_your_own_latest_unfinished_session(
+    cli: Cli, gym: Gym
+) -> None:
+    """On a shared store "the latest unfinished session" is the trainer's own, never a
+    colleague's newer one (a shared client's included)."""
+    from imbalance_cli.store import open_store
+    from imbalance_cli.workflow import resume_target
+
+    anna, ben = add(cli, gym, "anna"), add(cli, gym, "ben")
+    intake(cli, anna, "Sam")
+    assert cli(anna, "clients", "share", "Sam", "--with", login(ben))[0] == 0
+    started = {}
+    for who, url in (("anna", anna), ("ben", ben)):
+        with open_store(url) as store:
+            started[who] = store.start(
+                questionnaire_id="intake", version="1", sha256="x", source="intake", client="Sam"
+            )
+    with open_store(anna) as store:
+        assert resume_target(store, None).id == started["anna"]
+    with open_store(ben) as store:
+        assert resume_target(store, None).id == started["ben"]
+
+
+def test_the_audit_can_be_narrowed_by_date_and_trainer(cli: Cli, gym: Gym) -> None:
+    anna, ben = add(cli, gym, "anna"), add(cli, gym, "ben")
+    olga = add(cli, gym, "olga", owner=True)
+    intake(cli, anna, "Sam")
+    intake(cli, ben, "Alex", "no-pain.yaml")
+    code, out, _ = cli(
+        olga, "admin", "audit", "--since", "2000-01-01", "--trainer", login(ben), "--json"
+    )
+    assert code == 0 and {e["actor"] for e in json.loads(out)} == {login(ben)}
+    code, out, _ = cli(olga, "admin", "audit", "--since", "2999-01-01", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, _, err = cli(olga, "admin", "audit", "--since", "last tuesday")
+    assert code == 2 and "--since takes a date" in err
+    code, out, _ = cli(olga, "admin", "audit")
+    assert "start session" in out and login(anna) in out
