@@ -64,20 +64,28 @@ __all__ = [
 ]
 
 FILENAME = "imbalance.db"
+#: The same store once encrypted (store/encrypted.py).
+ENCRYPTED_FILENAME = "imbalance.encrypted.db"
 #: The URL schemes that name a PostgreSQL server.
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def local_account() -> str:
-    """Who writes to a store on this computer: the account imbalance runs as."""
-    import getpass
+    """Who writes to a store on this computer: the account imbalance runs as, found as
+    getpass.getuser finds it (the login variables, then the password file), without importing
+    getpass and the terminal modules it brings."""
+    import os
 
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        name = os.environ.get(variable)
+        if name:
+            return name
     try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name and no password-file entry (a bare container)
-        import os
+        import pwd
 
-        return f"uid {os.getuid()}"
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):  # Windows, or a uid with no entry
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "this computer's account"
 
 
 def is_url(location: str) -> bool:

@@ -24,8 +24,10 @@ from types import ModuleType
 from typing import Any
 
 from imbalance_cli.errors import ImbalanceError, StoreAccessDenied, StoreError, UsageError
+from imbalance_cli.store import ENCRYPTED_FILENAME
 
-FILENAME = "imbalance.encrypted.db"
+FILENAME = ENCRYPTED_FILENAME
+
 #: The environment variable that holds the passphrase (for scripts; a terminal is asked).
 PASSPHRASE_VARIABLE = "IMBALANCE_PASSPHRASE"
 #: The keyring's service name; the user name is the store's path.

@@ -17,7 +17,14 @@ from typing import Any
 
 from imbalance_cli.errors import ImbalanceError, StoreConflict, StoreError, UsageError
 from imbalance_cli.files import private_dir
-from imbalance_cli.store import FILENAME, SCHEMA_VERSION, Db, Store, encrypted, local_account
+from imbalance_cli.store import (
+    ENCRYPTED_FILENAME,
+    FILENAME,
+    SCHEMA_VERSION,
+    Db,
+    Store,
+    local_account,
+)
 
 
 def store_error(path: Path, exc: Exception) -> StoreError:
@@ -132,8 +139,8 @@ class SqliteStore(Store):
         opened without writing anything, so a read-only mount or folder can still be listed
         and exported."""
         path = folder / FILENAME
-        if str(folder).strip() and (folder / encrypted.FILENAME).exists():
-            return cls._open_encrypted(folder / encrypted.FILENAME, path, ask)
+        if str(folder).strip() and (folder / ENCRYPTED_FILENAME).exists():
+            return cls._open_encrypted(folder / ENCRYPTED_FILENAME, path, ask)
         if read_only and str(folder).strip() and path.is_file():
             found = cls._open_read_only(path)
             if found is not None:
@@ -195,6 +202,8 @@ class SqliteStore(Store):
     def _open_encrypted(
         cls, path: Path, plain: Path, ask: Callable[[str], str] | None
     ) -> SqliteStore:
+        from imbalance_cli.store import encrypted
+
         if plain.exists():
             raise StoreError(
                 f"both {plain} and the encrypted {path} exist: a store encrypt was stopped part "
