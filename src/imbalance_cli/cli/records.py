@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 sessions_app = typer.Typer(
-    help="Saved sessions: list, show, export, attach to a client, and delete.",
+    help="Saved sessions: list, show, export (sealed if asked), import, attach to a client, delete.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
