@@ -92,8 +92,11 @@ def store_with(folder: Path, n: int) -> None:
     db = sqlite3.connect(folder / "imbalance.db")
     with db:
         db.executemany(
-            "INSERT INTO clients(id, name, created_at) VALUES (?, ?, '2026-01-01T00:00:00+00:00')",
-            [(c, f"Client {c}") for c in range(1, n // 10 + 2)],
+            "INSERT INTO clients(id, name, uuid, created_at) VALUES (?, ?, ?, '2026-01-01T00:00:00+00:00')",
+            [
+                (c, f"Client {c}", f"00000000-0000-4000-8000-{c:012d}")
+                for c in range(1, n // 10 + 2)
+            ],
         )
         db.executemany(
             "INSERT INTO sessions(id, client_id, questionnaire_id, questionnaire_version, questionnaire_sha256,"
