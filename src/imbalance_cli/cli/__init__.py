@@ -80,6 +80,18 @@ _Audience = Annotated[
 _Force = Annotated[bool, typer.Option("--force", help="Replace existing output files.")]
 
 
+_StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="URL",
+        help="Keep sessions in a shared PostgreSQL store, postgresql://TRAINER@HOST/DB "
+        "(default: $IMBALANCE_STORE, else the SQLite file in the data directory; needs "
+        "the postgres extra).",
+    ),
+]
+
+
 def _version(ctx: typer.Context, value: bool) -> None:
     if value and not ctx.resilient_parsing:  # not while the shell asks for completions
         print(f"imbalance {__version__}")
@@ -104,16 +116,7 @@ def _main(
             "else the platform's user data directory).",
         ),
     ] = None,
-    store: Annotated[
-        str | None,
-        typer.Option(
-            "--store",
-            metavar="URL",
-            help="Keep sessions in a shared PostgreSQL store, postgresql://TRAINER@HOST/DB "
-            "(default: $IMBALANCE_STORE, else the SQLite file in the data directory; needs "
-            "the postgres extra).",
-        ),
-    ] = None,
+    store: _StoreOption = None,
     plain: Annotated[
         bool,
         typer.Option(

@@ -236,14 +236,9 @@ def sessions_export(
         raise UsageError(
             f"--client goes with --format csv or bundle; --format {fmt} takes a session id"
         )
-    sealing = encrypt_to or encrypt_passphrase
-    if sealing and fmt != "bundle":
-        raise UsageError("--encrypt-to and --encrypt-passphrase go with --format bundle")
-    if encrypt_to and encrypt_passphrase:
-        raise UsageError("seal a bundle for recipients' keys or with a passphrase, not both")
     if out is not None:
         files.check_writable(out, force=force)
-    seal = _sealer(encrypt_to or [], encrypt_passphrase) if sealing else None
+    seal = _sealer(fmt, encrypt_to or [], encrypt_passphrase)
     ids = None if session is None else [_session_id(session)]
     text = _export_text(fmt, ids, name, audience)
     if seal is not None:
@@ -256,12 +251,19 @@ def sessions_export(
             _err_console().print(f"Wrote {markup(str(out))}")
 
 
-def _sealer(to: list[str], with_passphrase: bool) -> "Callable[[str], str]":
-    """How to seal the bundle, worked out (keys read, passphrase asked) before anything is
-    read from the store."""
+def _sealer(fmt: str, to: list[str], with_passphrase: bool) -> "Callable[[str], str] | None":
+    """How to seal the bundle (None: it is not sealed), worked out (keys read, passphrase
+    asked) before anything is read from the store."""
     import os
 
     from imbalance_cli.workflow import sealing
+
+    if not to and not with_passphrase:
+        return None
+    if fmt != "bundle":
+        raise UsageError("--encrypt-to and --encrypt-passphrase go with --format bundle")
+    if to and with_passphrase:
+        raise UsageError("seal a bundle for recipients' keys or with a passphrase, not both")
 
     if not with_passphrase:
         recipients = sealing.recipients(to)

@@ -3,7 +3,7 @@ laptop's into the gym's server, or back), or encrypted in place. The ``store`` g
 ``cli/maintenance.py``."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from imbalance_cli.cli import _err_console, _open_store, write_stdout
 from imbalance_cli.cli.maintenance import store_app
 from imbalance_cli.errors import UsageError
 from imbalance_cli.text import clean, dumps, markup
+
+if TYPE_CHECKING:
+    from imbalance_cli.workflow.copy import Copied
 
 
 @store_app.command("copy")
@@ -54,7 +57,12 @@ def store_copy(
             where = destination.where
     if as_json:
         write_stdout(dumps({"to": where, **done.as_dict()}))
-        return
+    else:
+        _report(done, where)
+
+
+def _report(done: "Copied", where: str) -> None:
+    """What a copy did, for a person."""
     console = _err_console()
     console.print(
         f"Copied {done.copied} session(s) of {done.clients} client(s) into {markup(where)}."

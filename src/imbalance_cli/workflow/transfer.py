@@ -225,12 +225,7 @@ def _record(
         client = person_name(client) or None
         if client is not None and len(client) > MAX_NAME:
             problems.append(f"{where}.client: a name of at most {MAX_NAME} characters expected")
-    client_uuid = text("client_id", optional=True)
-    if client_uuid is not None and not _is_uuid(client_uuid):
-        problems.append(f"{where}.client_id: a client id (a UUID) expected")
-    elif client_uuid is not None and client is None:
-        problems.append(f"{where}.client_id: given without a client name")
-    author = text("author", optional=True)
+    client_uuid, author = _identity(item, where, problems, client)
     q = item.get("questionnaire")
     if not isinstance(q, dict) or not all(
         isinstance(q.get(k), str) and q.get(k) for k in ("id", "version", "sha256", "source")
@@ -322,6 +317,23 @@ def _questionnaire_problems(q: dict[str, Any]) -> list[str]:
 def _short(text: str) -> str:
     shown = " ".join(clean(text).split())
     return shown if len(shown) <= 60 else shown[:59] + "…"
+
+
+def _identity(
+    item: dict[str, Any], where: str, problems: list[str], client: str | None
+) -> tuple[str | None, str | None]:
+    """A session's client id and author, where the bundle gives them (bundles made before ids
+    were kept give neither)."""
+    client_uuid, author = item.get("client_id"), item.get("author")
+    if client_uuid is not None and not (isinstance(client_uuid, str) and _is_uuid(client_uuid)):
+        problems.append(f"{where}.client_id: a client id (a UUID) expected")
+        client_uuid = None
+    elif client_uuid is not None and client is None:
+        problems.append(f"{where}.client_id: given without a client name")
+    if author is not None and not (isinstance(author, str) and author.strip()):
+        problems.append(f"{where}.author: text expected")
+        author = None
+    return client_uuid, author
 
 
 def _is_uuid(text: str) -> bool:
