@@ -45,7 +45,7 @@ from imbalance_cli.model import Questionnaire
 from imbalance_cli.render import json as json_render
 from imbalance_cli.render import markdown
 from imbalance_cli.rules import assess
-from imbalance_cli.store import Store
+from imbalance_cli.store import open_store
 from imbalance_cli.validate import validate_paths
 
 Case = tuple[str, int, Callable[[], object]]
@@ -147,7 +147,7 @@ def store_cases(sizes: list[int], tmp: Path, env: dict[str, str]) -> list[Case]:
         store_env = {**env, "IMBALANCE_DATA_DIR": str(folder)}
 
         def listed(folder: Path = folder) -> None:
-            with Store.open(folder) as store:
+            with open_store(folder) as store:
                 store.sessions()
 
         cases += [

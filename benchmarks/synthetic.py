@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from imbalance_cli.store import Store
+from imbalance_cli.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "questionnaires" / "examples"
@@ -71,12 +71,15 @@ def questionnaire(n: int) -> tuple[str, str]:
 
 def store_with(folder: Path, n: int) -> None:
     """A store holding n complete sessions for n/10 clients, each with 30 answers."""
-    Store.open(folder).close()
+    open_store(folder).close()
     db = sqlite3.connect(folder / "imbalance.db")
     with db:
         db.executemany(
-            "INSERT INTO clients(id, name, created_at) VALUES (?, ?, '2026-01-01T00:00:00+00:00')",
-            [(c, f"Client {c}") for c in range(1, n // 10 + 2)],
+            "INSERT INTO clients(id, name, uuid, created_at) VALUES (?, ?, ?, '2026-01-01T00:00:00+00:00')",
+            [
+                (c, f"Client {c}", f"00000000-0000-4000-8000-{c:012d}")
+                for c in range(1, n // 10 + 2)
+            ],
         )
         db.executemany(
             "INSERT INTO sessions(id, client_id, questionnaire_id, questionnaire_version, questionnaire_sha256,"

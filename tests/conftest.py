@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from imbalance_cli import loader, resources
 from imbalance_cli.model import Library, Questionnaire
+
+if TYPE_CHECKING:
+    from imbalance_cli.store import Store
+    from pgcluster import Cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "questionnaires" / "examples"
@@ -24,6 +28,10 @@ def _private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data directory, so nothing touches the real one."""
     data = tmp_path / "data"
     monkeypatch.setenv("IMBALANCE_DATA_DIR", str(data))
+    monkeypatch.delenv("IMBALANCE_STORE", raising=False)
+    # What an earlier command line in this process chose (--data-dir, --store) is forgotten.
+    resources.set_data_dir(None)
+    resources.set_store(None)
     return data
 
 
@@ -102,3 +110,47 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.section("outside tools")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+# -- the two store engines ------------------------------------------------------------------
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the whole run (tests/pgcluster.py). CI must have
+    one (.ci/run installs PostgreSQL); elsewhere the PostgreSQL tests skip without it."""
+    import pgcluster
+
+    if not pgcluster.available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL's initdb and pg_ctl are not installed (.ci/run installs them)")
+        pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed")
+    pytest.importorskip("psycopg")
+    with pgcluster.running() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> str:
+    """A fresh database holding an initialised imbalance store; the superuser's URL."""
+    return pg_cluster.url(database=pg_cluster.new_store())
+
+
+@pytest.fixture(params=ENGINES)
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a store is, once for each engine: a data directory, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "store"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def store(store_location: str | Path) -> Iterator[Store]:
+    """An open, empty store, once for each engine."""
+    from imbalance_cli.store import open_store
+
+    with open_store(store_location) as opened:
+        yield opened

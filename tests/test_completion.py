@@ -72,7 +72,11 @@ def _ask(shell: str, line: str, data: Path, **env: str) -> subprocess.CompletedP
     ("line", "bash", "fish"),
     [
         ("imbalance r", ["run", "resume", "reassess"], ["run\tAsk a questionnaire"]),
-        ("imbalance sessions ", ["list", "show", "export", "import", "attach", "delete"], None),
+        (
+            "imbalance sessions ",
+            ["list", "show", "export", "import", "attach", "delete", "keygen"],
+            None,
+        ),
         ("imbalance run --cl", ["--client"], ["--client\tWho the answers are about."]),
         (
             "imbalance run ",

@@ -20,7 +20,7 @@ import pytest
 from conftest import PERSONA_FILES, installed_command
 from imbalance_cli import loader, resources
 from imbalance_cli.answers import read_answers
-from imbalance_cli.store import Store
+from imbalance_cli.store import open_store
 from imbalance_cli.workflow import listed, transfer
 
 TRIALS = int(os.environ.get("IMBALANCE_TRIALS", "3"))
@@ -34,7 +34,7 @@ def _bundle(tmp_path: Path) -> tuple[Path, int]:
     intake = loader.load_questionnaire(resources.resolve("intake"), library)
     order = {q.id: i for i, q in enumerate(intake.questions)}
     answers_total = 0
-    with Store.open(tmp_path / "source") as store:
+    with open_store(tmp_path / "source") as store:
         personas = PERSONA_FILES[:16]  # one a day in March
         for n, persona in enumerate([*personas, personas[0]]):
             answers = read_answers(persona, intake)
@@ -92,7 +92,7 @@ def test_eight_imports_of_one_bundle_at_once_add_each_session_once(
     assert len(refs) == 17
     for trial in range(TRIALS):
         data = tmp_path / f"trial{trial}"
-        with Store.open(data) as store:
+        with open_store(data) as store:
             if before:
                 sid = store.start(
                     questionnaire_id="intake", version="1", sha256="x", source="intake",
@@ -106,7 +106,7 @@ def test_eight_imports_of_one_bundle_at_once_add_each_session_once(
             assert "error" not in run.stderr, run.stderr
             assert added + len(here) == 17, run.stderr
         assert sum(added for added, _ in said) == 17, [r.stderr for r in runs]
-        with Store.open(data) as store:
+        with open_store(data) as store:
             assert store.integrity() == "ok"
             assert len(store.sessions()) == before + 17
             count = store.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
@@ -128,7 +128,7 @@ def test_a_bundle_holding_two_equal_sessions_adds_both_once(tmp_path: Path) -> N
     target = tmp_path / "target"
     first = _imports_at_once(target, bundle)
     assert sum(_said(run)[0] for run in first) == 18
-    with Store.open(target) as store:
+    with open_store(target) as store:
         assert len(store.sessions()) == 18
         (twice,) = store.db.execute(
             "SELECT fingerprint FROM sessions GROUP BY fingerprint HAVING COUNT(*) = 2"
@@ -208,7 +208,7 @@ def _ended(child: Any) -> str:
 
 
 def _answers(tmp_path: Path) -> dict[str, object]:
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         assert store.integrity() == "ok"
         return store.answers(1)
 
@@ -269,7 +269,7 @@ def test_take_over_stops_the_first_at_its_next_answer_with_its_answers_kept(
         "knee_worst": 5,
         "notes": None,
     }
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         assert store.session(1).status == "complete"
 
 
@@ -286,7 +286,7 @@ def test_resume_takes_the_lease_of_a_killed_imbalance(
     killed = first.pid
     first.kill(9)
     first.close(force=True)
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         lease = store.lease(1)
         assert lease is not None and lease.held and lease.pid == killed
     again = terminal("resume")
@@ -314,7 +314,7 @@ def test_ctrl_c_before_the_first_answer_keeps_no_session_and_no_lease(
     told = _ended(child)
     assert child.exitstatus == 130, told
     assert "before the first answer; no session was kept" in told
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         assert store.sessions() == [] and store.clients() == []
         assert store.db.execute("SELECT COUNT(*) FROM leases").fetchone()[0] == 0
 
@@ -326,7 +326,7 @@ def test_an_empty_session_another_writer_took_over_is_left_to_it(tmp_path: Path)
 
     me, other = Writer.here(), Writer.here()
     start = {"questionnaire_id": "mini", "version": "1", "sha256": "0" * 64, "source": "mini"}
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         taken = store.start(**start, client="Sam", writer=me)
         store.acquire(taken, other, take_over=True)
         assert not store.discard_if_empty(taken, me)

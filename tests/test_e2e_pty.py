@@ -143,9 +143,9 @@ def test_emergency_shows_at_once_and_ctrl_c_saves_then_resume_finishes(
     assert "- **Where does it hurt?:** Neck, Knee (left)" in text
     assert "- **Knee pain at worst?:** 4/10" in text
 
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import open_store
 
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         row = store.session(1)
         assert row.status == "complete" and row.client == "Sam"
         assert store.answers(1) == {
@@ -176,9 +176,9 @@ def test_an_emergency_stops_the_intake_by_default_with_a_summary_of_what_to_do(
     assert "The intake was stopped after the emergency warning sign above" in text
     assert "## Exercise strategies" not in text and "## Suggested reading" not in text
     assert "0-10 pain rule" not in text and "Start small" not in text
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import open_store
 
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         assert store.session(1).status == "complete"
         assert store.answers(1) == {"red_flags_now": ["saddle_numbness"]}
 
@@ -199,9 +199,9 @@ def test_sigkill_mid_run_loses_nothing_already_answered(
     child.close(force=True)
     assert child.signalstatus == 9
 
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import open_store
 
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         assert store.integrity() == "ok"
         assert store.answers(1) == {"flags": ["none"], "regions": ["knee.left"], "knee_worst": 8}
         assert store.session(1).status == "in_progress"
@@ -391,9 +391,9 @@ def test_reassess_asks_which_questionnaire_and_keeps_no_empty_session(
     again.close()
     assert again.exitstatus == 130
 
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import open_store
 
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         assert [(r.id, r.questionnaire_id, r.status) for r in store.sessions()] == [
             (2, "mini-check", "complete"),
             (1, "mini-re", "complete"),

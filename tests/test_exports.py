@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -111,9 +110,9 @@ def test_bundle_moves_sessions_to_another_store_with_new_ids_and_links(
     store: Path, tmp_path: Path
 ) -> None:
     # Session 4 re-assesses session 1 (linked as `reassess` links them).
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import open_store
 
-    with Store.open(store) as db:
+    with open_store(store) as db:
         first = db.session(1)
         new = db.start(
             questionnaire_id=first.questionnaire_id, version=first.questionnaire_version,
@@ -156,9 +155,9 @@ def test_bundle_moves_sessions_to_another_store_with_new_ids_and_links(
 
 
 def test_a_reassessment_of_a_session_already_there_links_to_it(store: Path, tmp_path: Path) -> None:
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import open_store
 
-    with Store.open(store) as db:
+    with open_store(store) as db:
         first = db.session(1)
         new = db.start(
             questionnaire_id="intake", version=first.questionnaire_version,
@@ -353,7 +352,8 @@ def test_values_no_store_can_hold_are_problems_of_the_bundle(store: Path, tmp_pa
 def test_a_fault_while_adding_rolls_everything_back(tmp_path: Path) -> None:
     """The store adds a bundle in one transaction: a failure on the second session leaves
     neither the first session nor its new client behind."""
-    from imbalance_cli.store import NewSession, Store
+    from imbalance_cli.errors import StoreConflict
+    from imbalance_cli.store import NewSession, open_store
 
     good = NewSession(
         client="New Person", questionnaire_id="intake", version="1", sha256="x", source="intake",
@@ -364,8 +364,8 @@ def test_a_fault_while_adding_rolls_everything_back(tmp_path: Path) -> None:
     from dataclasses import replace
 
     clash = replace(good, answers=(("age", 0, "40"), ("age", 1, "41")))  # one answer twice
-    with Store.open(tmp_path / "data") as db:
-        with pytest.raises(sqlite3.IntegrityError), db.importing() as batch:
+    with open_store(tmp_path / "data") as db:
+        with pytest.raises(StoreConflict), db.importing() as batch:
             assert batch.add(good, "a" * 64) == (1, True)
             batch.add(clash, "b" * 64)
         assert db.sessions() == [] and db.clients() == []

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLES
 from imbalance_cli.answers import read_answers
-from imbalance_cli.store import Store, store_error
+from imbalance_cli.store import Store, open_store
+from imbalance_cli.store.sqlite import store_error
 from test_cli import imbalance
 
 PERSONA = str(EXAMPLES / "runner-knee.yaml")
@@ -195,10 +196,10 @@ def test_a_store_of_random_bytes_is_a_clear_error_and_left_alone(tmp_path: Path)
 
 
 def test_opening_a_store_never_changes_an_existing_files_mode(tmp_path: Path) -> None:
-    with Store.open(tmp_path):
+    with open_store(tmp_path):
         pass
     (tmp_path / "imbalance.db").chmod(0o640)
-    with Store.open(tmp_path):
+    with open_store(tmp_path):
         pass
     assert stat.S_IMODE((tmp_path / "imbalance.db").stat().st_mode) == 0o640
 
@@ -294,14 +295,14 @@ def test_a_full_disk_under_a_run_says_what_is_kept_and_leaves_no_empty_session(
     from imbalance_cli.cli import main
 
     def full(*args: object, **kwargs: object) -> None:
-        raise sqlite3.OperationalError("database or disk is full")
+        raise store_error(tmp_path, sqlite3.OperationalError("database or disk is full"))
 
     monkeypatch.setattr(Store, "save_answers", full)
     assert main(["run", "--answers", PERSONA, "--no-input", "--client", "Dee"]) == 1
     said = capsys.readouterr().err
     assert "could not be written: database or disk is full" in said and "move it aside" not in said
     monkeypatch.undo()
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         assert store.sessions() == [] and store.clients() == []
 
 
@@ -313,7 +314,7 @@ def test_a_session_deleted_while_a_run_saves_it_is_a_clear_error(tmp_path: Path)
     q = loader.load_questionnaire(
         resources.resolve("intake"), loader.load_library(resources.library_paths())
     )
-    with Store.open(tmp_path / "store") as store:
+    with open_store(tmp_path / "store") as store:
         sid = store.start(
             questionnaire_id="intake", version="2", sha256="x", source="intake", client="Zoe"
         )
@@ -336,7 +337,7 @@ def test_a_full_disk_mid_intake_says_how_to_resume(
     q = loader.load_questionnaire(
         resources.resolve("intake"), loader.load_library(resources.library_paths())
     )
-    with Store.open(tmp_path / "store") as store:
+    with open_store(tmp_path / "store") as store:
         sid = store.start(
             questionnaire_id="intake", version="2", sha256="x", source="intake", client=None
         )
@@ -345,7 +346,7 @@ def test_a_full_disk_mid_intake_says_how_to_resume(
         real = Store.save_answers
 
         def full(self: Store, *args: object, **kwargs: object) -> None:
-            raise sqlite3.OperationalError("database or disk is full")
+            raise store_error(tmp_path, sqlite3.OperationalError("database or disk is full"))
 
         monkeypatch.setattr(Store, "save_answers", full)
         with pytest.raises(ImbalanceError) as info:
@@ -655,7 +656,7 @@ def test_a_read_only_store_still_serves_the_commands_that_only_read(tmp_path: Pa
 def test_a_store_on_a_read_only_mount_says_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite says only "unable to open database file" for a store on a read-only mount; the
     message says read-only, and why."""
-    from imbalance_cli.store import store_error
+    from imbalance_cli.store.sqlite import store_error
 
     class ReadOnlyMount:
         f_flag = os.ST_RDONLY
@@ -766,7 +767,7 @@ def test_an_output_that_fails_after_the_session_is_saved_says_how_to_write_it_ag
     assert "internal error" not in said
     assert (tmp_path / "ok.md").read_text().startswith("# Your self-assessment summary")
     assert (tmp_path / "my report.html").is_file()
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         assert store.session(1).status == "complete"
     again = imbalance("sessions", "export", "1", "--format", "json", "--out", "again.json",
                       cwd=tmp_path)  # fmt: skip

@@ -292,9 +292,9 @@ def test_check_jsonschema_accepts_every_export_with_the_full_r4_schema(
 
 def test_an_unfinished_session_is_in_progress(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import open_store
 
-    with Store.open(data) as store:
+    with open_store(data) as store:
         sid = store.start(
             questionnaire_id="intake", version="x", sha256="x", source="intake", client=None
         )

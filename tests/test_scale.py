@@ -19,7 +19,7 @@ import pytest
 from conftest import EXAMPLES, installed_command
 from imbalance_cli import loader, resources
 from imbalance_cli.errors import ImbalanceError
-from imbalance_cli.store import Store
+from imbalance_cli.store import open_store
 from imbalance_cli.workflow import Loaded, Sources, cache, client_snapshots, load, saved
 
 PERSONA = EXAMPLES / "desk-worker-neck-shoulder.yaml"
@@ -97,7 +97,7 @@ def test_a_client_history_parses_its_questionnaire_and_the_library_once(
 ) -> None:
     data = tmp_path / "store"
     many_sessions(data, 12)
-    with Store.open(data) as store:
+    with open_store(data) as store:
         results = list(client_snapshots(store, "Sam"))
         assert len(results) == 12
         assert parses == {"questionnaire": 1, "library": 1}
@@ -193,7 +193,7 @@ def test_sessions_of_a_missing_questionnaire_each_say_so_from_one_look(
     looked: list[str] = []
     real = resources.resolve
     monkeypatch.setattr(resources, "resolve", lambda name: looked.append(name) or real(name))
-    with Store.open(data) as store:
+    with open_store(data) as store:
         rows = store.sessions("Sam")
         got = list(saved(store, rows, Sources()))
     assert looked == ["gone"]
@@ -206,7 +206,7 @@ def test_results_come_one_at_a_time_and_are_not_held(tmp_path: Path) -> None:
     kept, so memory does not grow with the number of sessions."""
     data = tmp_path / "store"
     many_sessions(data, 4)
-    with Store.open(data) as store:
+    with open_store(data) as store:
         results = client_snapshots(store, "Sam")
         first = weakref.ref(next(results))
         second = next(results)
@@ -221,7 +221,7 @@ def test_loaded_sessions_match_one_at_a_time_loading(tmp_path: Path) -> None:
 
     data = tmp_path / "store"
     many_sessions(data, 7)
-    with Store.open(data) as store:
+    with open_store(data) as store:
         rows = store.sessions("Sam")
         together = [g for g in saved(store, rows) if isinstance(g, Loaded)]
         alone = [load_session(store, r.id) for r in rows]

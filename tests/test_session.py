@@ -256,7 +256,7 @@ def test_an_answer_changed_by_another_writer_is_shown_and_asked_again(
 ) -> None:
     """A save based on older revisions is refused by the store: the person sees the newer
     answer, is asked again with it chosen, and what they answer then is what is kept."""
-    from imbalance_cli.store import Store, Writer
+    from imbalance_cli.store import Writer, open_store
     from imbalance_cli.workflow import Saver
 
     class Elsewhere(ScriptedPrompter):
@@ -265,16 +265,17 @@ def test_an_answer_changed_by_another_writer_is_shown_and_asked_again(
 
         def ask(self, question: Question, **kwargs: Any) -> Reply:
             if question.id == "knee_worst" and "knee_worst" not in self.asked:
-                with Store.open(tmp_path / "store") as other:
+                with open_store(tmp_path / "store") as other:
                     other.db.execute("BEGIN IMMEDIATE")
                     other.db.execute(
-                        "INSERT INTO answers VALUES (?, 'knee_worst', 2, '9', 't', 99)", (sid,)
+                        "INSERT INTO answers(session_id, question_id, position, value_json, answered_at, revision) VALUES (?, 'knee_worst', 2, '9', 't', 99)",
+                        (sid,),
                     )
                     other.db.execute("COMMIT")
             return super().ask(question, **kwargs)
 
     writer = Writer.here()
-    with Store.open(tmp_path / "store") as store:
+    with open_store(tmp_path / "store") as store:
         sid = store.start(
             questionnaire_id=q.id, version=q.version, sha256=q.sha256, source=q.path,
             client=None, writer=writer,
@@ -302,18 +303,18 @@ def test_an_answer_removed_by_another_writer_is_not_written_back_unseen(
 ) -> None:
     """Another writer clears an answer this one had read: the next save is refused, the person
     is told, and the question is asked again since it still applies."""
-    from imbalance_cli.store import Store, Writer
+    from imbalance_cli.store import Writer, open_store
     from imbalance_cli.workflow import Saver
 
     class Elsewhere(ScriptedPrompter):
         def ask(self, question: Question, **kwargs: Any) -> Reply:
             if question.id == "note" and "note" not in self.asked:
-                with Store.open(tmp_path / "store") as other:
+                with open_store(tmp_path / "store") as other:
                     other.db.execute("DELETE FROM answers WHERE question_id = 'knee_worst'")
             return super().ask(question, **kwargs)
 
     writer = Writer.here()
-    with Store.open(tmp_path / "store") as store:
+    with open_store(tmp_path / "store") as store:
         sid = store.start(
             questionnaire_id=q.id, version=q.version, sha256=q.sha256, source=q.path,
             client=None, writer=writer,

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pgcluster
 from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.store import (
     SCHEMA_VERSION,
@@ -27,10 +28,11 @@ from imbalance_cli.store import (
     Writer,
     worst_pain,
 )
+from imbalance_cli.store import open_store as open_at
 
 
 def open_store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path / "store")
+    return open_at(tmp_path / "store")
 
 
 def new_session(store: Store, client: str | None = None) -> int:
@@ -48,14 +50,32 @@ def test_new_store_is_private_and_current(tmp_path: Path) -> None:
     assert stat.S_IMODE((folder / "imbalance.db").stat().st_mode) == 0o600
 
 
-def test_store_from_a_newer_imbalance_is_refused_untouched(tmp_path: Path) -> None:
-    with open_store(tmp_path) as store:
-        store.db.execute("PRAGMA user_version = 99")
-    path = tmp_path / "store" / "imbalance.db"
-    before = hashlib.sha256(path.read_bytes()).hexdigest()
+def test_store_from_a_newer_imbalance_is_refused_untouched(store_location: str | Path) -> None:
+    """On either engine: a schema version past this imbalance's is refused, and the store is
+    left as it was."""
+    with open_at(store_location) as store:
+        new_session(store, "Ana")
+        if store.engine == "sqlite":
+            store.db.execute("PRAGMA user_version = 99")
+        else:
+            store.db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    before = _snapshot(store_location)
     with pytest.raises(ImbalanceError, match=r"written by a newer imbalance \(schema 99"):
-        open_store(tmp_path)
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+        open_at(store_location)
+    assert _snapshot(store_location) == before
+
+
+def _snapshot(location: str | Path) -> object:
+    """The whole store: the SQLite file's bytes, or every row of a PostgreSQL store's tables."""
+    if isinstance(location, Path):
+        return hashlib.sha256((location / "imbalance.db").read_bytes()).hexdigest()
+    from imbalance_cli.store.postgres import PostgresStore
+
+    with PostgresStore.connect(location) as store:
+        return [
+            store.db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in ("meta", "clients", "sessions", "answers")
+        ]
 
 
 def test_unreadable_store_is_a_clear_error(tmp_path: Path) -> None:
@@ -74,32 +94,74 @@ def test_old_schema_is_migrated_forward(tmp_path: Path) -> None:
         assert new_session(store) == 1
 
 
-def test_answers_are_saved_exactly_and_removed_ones_deleted(tmp_path: Path) -> None:
-    with open_store(tmp_path) as store:
-        sid = new_session(store, "Ana")
-        order = {"regions": 0, "pain_worst.knee": 1, "notes": 2}
-        store.save_answers(
-            sid, {"regions": ("knee.left",), "pain_worst.knee": 7, "notes": "ok"}, order,
-            worst=7,
+def test_an_older_server_store_is_refused_until_admin_init_upgrades_it(
+    pg_cluster: pgcluster.Cluster,
+) -> None:
+    """A trainer's imbalance never changes a shared schema: an older store names the command
+    that upgrades it, and that command runs the same migrations an SQLite file gets."""
+    from imbalance_cli.store import MIGRATIONS
+    from imbalance_cli.store.postgres import PostgresStore
+
+    url = pg_cluster.url(database=pg_cluster.new_database())
+    with PostgresStore.connect(url) as store:
+        store.db.execute("CREATE SCHEMA imbalance")
+        store.db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for step in MIGRATIONS[:2]:
+            store.db.execute(step.script("postgresql"))
+        store.db.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+    with pytest.raises(ImbalanceError, match=r"is at schema 2 .* admin init") as refused:
+        open_at(url)
+    assert refused.value.exit_code == 2
+    with PostgresStore.connect(url) as store:
+        assert store.initialise() == (2, SCHEMA_VERSION)
+    with open_at(url) as store:
+        first = new_session(store, "Ana")
+        again = store.start(
+            questionnaire_id="intake", version="1", sha256="x", source="intake", client="Ana",
+            previous=first,
         )  # fmt: skip
-        assert store.session(sid).worst_pain == 7
-        store.save_answers(sid, {"regions": ("neck",)}, order)
-        assert store.answers(sid) == {"regions": ["neck"]}
-        assert store.session(sid).worst_pain is None
-        assert store.session(sid).client == "Ana"
+        assert store.session(again).previous_id == first
 
 
-def test_deleting_a_client_removes_everything_about_them(tmp_path: Path) -> None:
-    with open_store(tmp_path) as store:
-        keep = new_session(store, "Bo")
-        gone = new_session(store, "Ana")
-        store.save_answers(gone, {"notes": "private detail"}, {})
-        assert store.delete_client("Ana") == 1
-        assert [r.id for r in store.sessions()] == [keep]
-        assert store.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
-        assert [c[0] for c in store.clients()] == ["Bo"]
-    raw = (tmp_path / "store" / "imbalance.db").read_bytes()
-    assert b"private detail" not in raw
+def test_answers_are_saved_exactly_and_removed_ones_deleted(store: Store) -> None:
+    sid = new_session(store, "Ana")
+    order = {"regions": 0, "pain_worst.knee": 1, "notes": 2}
+    store.save_answers(
+        sid, {"regions": ("knee.left",), "pain_worst.knee": 7.5, "notes": "ok ü ✓"}, order,
+        worst=7.5,
+    )  # fmt: skip
+    assert store.session(sid).worst_pain == 7.5
+    assert store.answers(sid) == {
+        "regions": ["knee.left"],
+        "pain_worst.knee": 7.5,
+        "notes": "ok ü ✓",
+    }
+    store.save_answers(sid, {"regions": ("neck",)}, order)
+    assert store.answers(sid) == {"regions": ["neck"]}
+    assert store.session(sid).worst_pain is None
+    assert store.session(sid).client == "Ana"
+
+
+def test_clients_are_matched_without_regard_to_case(store: Store) -> None:
+    first = new_session(store, "Ana Lima")
+    second = new_session(store, "ana lima")
+    assert [c[:2] for c in store.clients()] == [("Ana Lima", 2)]
+    assert {r.id for r in store.sessions("ANA LIMA")} == {first, second}
+    assert store.client_name("ANA lima") == "Ana Lima"
+
+
+def test_deleting_a_client_removes_everything_about_them(store: Store) -> None:
+    keep = new_session(store, "Bo")
+    gone = new_session(store, "Ana")
+    store.save_answers(gone, {"notes": "private detail"}, {})
+    assert store.delete_client("Ana") == 1
+    assert [r.id for r in store.sessions()] == [keep]
+    assert store.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
+    assert [c[0] for c in store.clients()] == ["Bo"]
+    if store.engine == "sqlite":
+        store.close()
+        raw = Path(store.where).read_bytes()
+        assert b"private detail" not in raw
 
 
 def test_worst_pain_is_the_highest_rating_of_the_questions_with_that_role() -> None:
@@ -113,10 +175,9 @@ def test_worst_pain_is_the_highest_rating_of_the_questions_with_that_role() -> N
 WRITER = textwrap.dedent(
     """
     import sys
-    from pathlib import Path
-    from imbalance_cli.store import Store
-    folder, tag = Path(sys.argv[1]), sys.argv[2]
-    with Store.open(folder) as store:
+    from imbalance_cli.store import open_store
+    location, tag = sys.argv[1], sys.argv[2]
+    with open_store(location) as store:
         for n in range(40):
             sid = store.start(questionnaire_id="intake", version="1", sha256="x", source="intake", client=f"{tag}-{n % 3}")
             answers = {}
@@ -128,19 +189,20 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_two_processes_writing_at_once_corrupt_nothing(tmp_path: Path) -> None:
-    folder = tmp_path / "store"
-    Store.open(folder).close()
+def test_two_processes_writing_at_once_corrupt_nothing(store_location: str | Path) -> None:
+    open_at(store_location).close()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(folder), tag], stderr=subprocess.PIPE, text=True
+            [sys.executable, "-c", WRITER, str(store_location), tag],
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for tag in ("a", "b")
     ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    with Store.open(folder) as store:
+    with open_at(store_location) as store:
         assert store.integrity() == "ok"
         rows = store.sessions()
         assert len(rows) == 80 and all(r.status == "complete" for r in rows)
@@ -160,7 +222,7 @@ def test_a_version_1_store_gains_warnings_read_from_its_results(tmp_path: Path) 
     folder = tmp_path / "store"
     folder.mkdir()
     db = sqlite3.connect(folder / "imbalance.db")
-    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.executescript(MIGRATIONS[0].script("sqlite") + "; PRAGMA user_version = 1;")
     result = json.dumps({"alerts": [{"level": "advisory"}, {"level": "urgent"}]})
     db.execute(
         """INSERT INTO sessions(questionnaire_id, questionnaire_version, questionnaire_sha256,
@@ -283,7 +345,9 @@ def test_a_version_3_store_migrates_to_fingerprints_revisions_and_leases(tmp_pat
     folder = tmp_path / "store"
     folder.mkdir()
     db = sqlite3.connect(folder / "imbalance.db")
-    db.executescript(";".join(MIGRATIONS[:3]) + "; PRAGMA user_version = 3;")
+    db.executescript(
+        ";".join(m.script("sqlite") for m in MIGRATIONS[:3]) + "; PRAGMA user_version = 3;"
+    )
     for sid, started in ((1, "2026-01-01T10:00:00+00:00"), (2, "2026-01-02T10:00:00+00:00")):
         db.execute(
             """INSERT INTO sessions(id, questionnaire_id, questionnaire_version,
@@ -297,7 +361,7 @@ def test_a_version_3_store_migrates_to_fingerprints_revisions_and_leases(tmp_pat
     db.commit()
     db.close()
     with open_store(tmp_path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         keys = dict(store.db.execute("SELECT id, fingerprint FROM sessions"))
         assert keys == {
             1: fingerprint(

@@ -139,9 +139,9 @@ def test_delete_needs_confirmation(tmp_path: Path) -> None:
 def test_resume_needs_an_unfinished_session_and_a_terminal(tmp_path: Path) -> None:
     none = imbalance("resume")
     assert none.returncode == 1 and "no unfinished session" in none.stderr
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import open_store
 
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         sid = store.start(
             questionnaire_id="intake", version="1.0.0", sha256="old", source="intake", client=None
         )
@@ -193,14 +193,14 @@ def test_sessions_list_shows_the_warning_signs_and_summaries_name_the_session(
 
 
 def test_a_run_remembers_its_outputs_for_resume(tmp_path: Path) -> None:
-    from imbalance_cli.store import Store
+    from imbalance_cli.store import open_store
 
     out = tmp_path / "sam.md"
     run = imbalance(
         "run", "--answers", str(INTAKE), "--no-input", "--out", str(out), "--audience", "client"
     )
     assert run.returncode == 0, run.stderr
-    with Store.open(tmp_path / "data") as store:
+    with open_store(tmp_path / "data") as store:
         remembered = store.session(1).outputs
     assert remembered["out"] == str(out.resolve()) and remembered["audience"] == "client"
 

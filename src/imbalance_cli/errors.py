@@ -134,3 +134,27 @@ class AnswersChanged(ImbalanceError):
         super().__init__(message)
         self.answers = dict(answers)
         self.changed = changed
+
+
+class StoreError(ImbalanceError):
+    """The session store failed: its message says what happened, what is kept and what to do.
+    Each engine turns its driver's errors into these, so nothing above the store depends on
+    which engine it is."""
+
+
+class StoreConflict(StoreError):
+    """A write did not fit what is stored: the row it changes was deleted meanwhile, is no
+    longer the writer's to change, or the data breaks a rule of the schema."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached: the connection to the server was lost, or the server is
+    not (or no longer) answering."""
+
+
+class StoreAccessDenied(StoreError):
+    """Who is connecting may not use the store: a wrong password, a role the server does not
+    know or that is not a trainer, a missing passphrase. A usage problem, fixed by the person
+    (exit 2)."""
+
+    exit_code = ExitCode.USAGE

@@ -54,6 +54,30 @@ def data_dir() -> Path:
     return Path(user_data_dir("imbalance", appauthor=False))
 
 
+_STORE: str | None = None
+
+
+def set_store(location: str | None) -> None:
+    """Use this store for the rest of the process (the ``--store`` option); None goes back to
+    ``$IMBALANCE_STORE``, else the data directory's file."""
+    global _STORE
+    _STORE = location
+
+
+def store_location() -> str | Path:
+    """Where sessions are kept: ``--store``, else ``$IMBALANCE_STORE`` (a ``postgresql://``
+    URL), else the SQLite file in the data directory."""
+    if _STORE is not None:
+        return _STORE
+    given = os.environ.get("IMBALANCE_STORE", "").strip()
+    if given and not given.startswith(("postgresql://", "postgres://")):
+        raise UsageError(
+            "IMBALANCE_STORE is not a postgresql:// URL; a local store is chosen with "
+            "--data-dir or IMBALANCE_DATA_DIR"
+        )
+    return given or data_dir()
+
+
 def user_dir() -> Path:
     """The author's own questionnaires: ``<data dir>/questionnaires``."""
     return data_dir() / "questionnaires"

@@ -83,6 +83,18 @@ _Audience = Annotated[
 _Force = Annotated[bool, typer.Option("--force", help="Replace existing output files.")]
 
 
+_StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="URL",
+        help="Keep sessions in a shared PostgreSQL store, postgresql://TRAINER@HOST/DB "
+        "(default: $IMBALANCE_STORE, else the SQLite file in the data directory; needs "
+        "the postgres extra).",
+    ),
+]
+
+
 def _version(ctx: typer.Context, value: bool) -> None:
     if value and not ctx.resilient_parsing:  # not while the shell asks for completions
         print(f"imbalance {__version__}")
@@ -107,6 +119,7 @@ def _main(
             "else the platform's user data directory).",
         ),
     ] = None,
+    store: _StoreOption = None,
     plain: Annotated[
         bool,
         typer.Option(
@@ -123,17 +136,37 @@ def _main(
         # An empty path would mean the current folder: never put health data there unasked.
         raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
     resources.set_data_dir(Path(data_dir) if data_dir is not None else None)
+    if store is not None and not store.startswith(("postgresql://", "postgres://")):
+        raise UsageError(
+            f"--store takes a postgresql:// URL, not '{clean(store)[:60]}'; a local store is "
+            "chosen with --data-dir"
+        )
+    resources.set_store(store)
     global _PLAIN, _PREFIX
     _PLAIN = plain or plain_by_environment()
     # The commands messages suggest carry the options given here, so they reach the same
     # store, in the same mode.
     _PREFIX = "imbalance"
-    if data_dir is not None:
-        import shlex
+    import shlex
 
+    if data_dir is not None:
         _PREFIX += f" --data-dir {shlex.quote(data_dir)}"
+    if store is not None:
+        from imbalance_cli.store import redacted
+
+        _PREFIX += f" --store {shlex.quote(redacted(store, mask=''))}"
     if plain:
         _PREFIX += " --plain"
+
+
+def _ask_password(prompt: str) -> str:
+    """A store's password, typed on the terminal without echo."""
+    import getpass
+
+    try:
+        return getpass.getpass(clean(prompt), stream=sys.stderr)
+    except EOFError:
+        raise UsageError("no password was given") from None
 
 
 #: Plain mode: no escape sequences anywhere (set by --plain, TERM=dumb or ACCESSIBLE).
@@ -196,11 +229,12 @@ def _load(name: str, max_size: int = DEFAULT_MAX_BYTES) -> "tuple[Questionnaire,
 
 def _open_store(*, read_only: bool = False) -> "Store":
     """The session store; ``read_only`` for commands that only read it, so that a store on a
-    read-only mount or in a folder the user cannot write still serves them."""
-    from imbalance_cli import resources
-    from imbalance_cli.store import Store
+    read-only mount or in a folder the user cannot write still serves them. A server's (or an
+    encrypted store's) password is asked on a terminal when nothing else gives it."""
+    from imbalance_cli.store import open_store
 
-    return Store.open(resources.data_dir(), read_only=read_only)
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    return open_store(ask_password=_ask_password if interactive else None, read_only=read_only)
 
 
 def _session_id(text: str) -> int:
@@ -305,9 +339,10 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
     except Exception as exc:
         if type(exc).__module__ == "sqlite3":  # the store, on a full disk or a damaged file
             from imbalance_cli import resources
-            from imbalance_cli.store import FILENAME, store_error
+            from imbalance_cli.store import FILENAME
+            from imbalance_cli.store.sqlite import store_error
 
-            problem = store_error(resources.data_dir() / FILENAME, exc)  # type: ignore[arg-type]
+            problem = store_error(resources.data_dir() / FILENAME, exc)
             print(f"imbalance: error: {clean(problem.message)}", file=sys.stderr)
             return int(ExitCode.PROBLEMS)
         # Usage errors come from the (vendored, in newer typer) click: show them click's way.
@@ -326,5 +361,5 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
 
 
 # The command groups register themselves on `app` when imported, in the order --help lists them.
-for _group in ("intake", "author", "records", "change", "maintenance"):
+for _group in ("intake", "author", "records", "clients", "change", "maintenance", "store", "admin"):
     import_module(f"imbalance_cli.cli.{_group}")

@@ -78,7 +78,7 @@ def compare(
     else:
         assert before is not None and after is not None
         ids = (_session_id(before), _session_id(after))
-    first, second = _saved(*ids)
+    first, second = _saved(*ids, detail="compare")
     if first.row.client != second.row.client:
         _err_console().print(
             f"[yellow]Sessions {ids[0]} and {ids[1]} belong to different clients "
@@ -199,6 +199,7 @@ def progress(
         shown = limit if limit is not None else None if whole else PROGRESS_COLUMNS
         chosen = rows if shown is None else rows[-shown:]
         data = collect(snapshots(store, chosen))  # one session at a time
+        store.record("read", [r.id for r in chosen], detail="progress")
     if json_out:
         from imbalance_cli.text import dumps
 

@@ -61,7 +61,8 @@ def clients(ctx: typer.Context, param: Any, incomplete: str) -> list[Any]:
         from imbalance_cli.text import clean
 
         path = _data_dir(ctx) / FILENAME
-        if not path.is_file():
+        store = ctx.find_root().params.get("store") or os.environ.get("IMBALANCE_STORE")
+        if store or not path.is_file():  # a server is not asked on every TAB
             return []
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
         try:

@@ -1,4 +1,5 @@
-"""``imbalance store``: looking after the session store itself (``salvage``)."""
+"""``imbalance store``: looking after the session store itself (``salvage``; ``copy`` is in
+``cli/store.py``)."""
 
 import shlex
 from pathlib import Path
@@ -11,7 +12,8 @@ from imbalance_cli.errors import ExitCode, ImbalanceError
 from imbalance_cli.text import markup
 
 store_app = typer.Typer(
-    help="The session store itself: salvage the sessions a damaged store still holds.",
+    help="The session store itself: copy it into another store, salvage the sessions a "
+    "damaged one still holds.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )

@@ -1,4 +1,4 @@
-"""Saved records: ``sessions`` and ``clients``."""
+"""Saved records: ``sessions`` (the clients commands are in ``cli/clients.py``)."""
 
 import sys
 from pathlib import Path
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from imbalance_cli.cli import (
+    _ask_password,
     _check_audience,
     _client_name,
     _err_console,
@@ -25,34 +26,33 @@ from imbalance_cli.errors import (
 from imbalance_cli.text import clean, dumps, markup
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from imbalance_cli.store import SessionRow, Store
     from imbalance_cli.workflow import Loaded
+    from imbalance_cli.workflow.transfer import NameOnly
 
 
 sessions_app = typer.Typer(
-    help="Saved sessions: list, show, export, attach to a client, and delete.",
+    help="Saved sessions: list, show, export (sealed if asked), import, attach to a client, delete.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-clients_app = typer.Typer(
-    help="Clients: list, rename, merge and delete.", no_args_is_help=True, rich_markup_mode=None
-)
 app.add_typer(sessions_app, name="sessions")
-app.add_typer(clients_app, name="clients")
 
 _Json = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 _Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def _saved(*session_ids: int) -> "list[Loaded]":
-    """Load saved sessions with their questionnaires, telling the user what could not come back."""
+def _saved(*session_ids: int, audit: str = "read", detail: str | None = None) -> "list[Loaded]":
+    """Load saved sessions with their questionnaires, telling the user what could not come
+    back; a shared store's audit records the read (or export)."""
     from imbalance_cli.workflow import Sources, load_session
 
     sources = Sources()  # two sessions of one questionnaire read it once
     with _open_store(read_only=True) as store:
         loaded = [load_session(store, sid, sources) for sid in session_ids]
+        store.record(audit, session_ids, detail=detail)
     for item in loaded:
         for warning in item.warnings:
             _err_console().print(f"[yellow]{markup(warning)}[/]")
@@ -108,6 +108,7 @@ def sessions_list(
     with _open_store(read_only=True) as store:
         rows = store.sessions(client, limit=LIST_PAGE if paged else limit)
         total = store.session_count(client) if paged and len(rows) == LIST_PAGE else len(rows)
+        shared = store.engine == "postgresql"
     if as_json:
         write_stdout(dumps([r.as_dict() for r in rows]))
         return
@@ -118,8 +119,9 @@ def sessions_list(
         return
     from imbalance_cli.render.table import plain_table
 
+    headers = ("id", "client", "questionnaire", "started", "status", "warning signs", "worst pain")
     table = plain_table(
-        ("id", "client", "questionnaire", "started", "status", "warning signs", "worst pain"),
+        headers + (("by",) if shared else ()),
         [
             (
                 str(r.id),
@@ -130,6 +132,7 @@ def sessions_list(
                 _warning(r.warning),
                 "–" if r.worst_pain is None else f"{r.worst_pain:g}/10",
             )
+            + ((r.author or "–",) if shared else ())
             for r in rows
         ],
         right=(0, 6),
@@ -162,7 +165,7 @@ def sessions_show(
     from imbalance_cli.render import markdown
     from imbalance_cli.workflow import result_of
 
-    (loaded,) = _saved(_session_id(session))
+    (loaded,) = _saved(_session_id(session), detail="sessions show")
     result = result_of(loaded)
     if as_json:
         document = {"session": loaded.row.as_dict(), "result": json_render.result_document(result)}
@@ -172,6 +175,7 @@ def sessions_show(
     heading = (
         f"Session {row.id}, {row.status.replace('_', ' ')}, "
         f"started {row.started_at[:16].replace('T', ' ')}"
+        + (f", by {row.author}" if row.author else "")
     )
     if plain_mode():
         from imbalance_cli.render import plaintext
@@ -223,10 +227,27 @@ def sessions_export(
         typer.Option("--out", help="Write to this file ('-' or none: stdout)."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    encrypt_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--encrypt-to",
+            metavar="KEY",
+            help="bundle: seal it (age) for this recipient: an age public key (age1...), an "
+            "SSH public key, or a file of them; may be given more than once.",
+        ),
+    ] = None,
+    encrypt_passphrase: Annotated[
+        bool,
+        typer.Option(
+            "--encrypt-passphrase",
+            help="bundle: seal it (age) with a passphrase (asked twice, or "
+            "IMBALANCE_BUNDLE_PASSPHRASE).",
+        ),
+    ] = False,
 ) -> None:
     """Export saved sessions: one as markdown, a printable HTML report (for the trainer or the
     client), the result JSON or a FHIR R4 Bundle; many as CSV for a spreadsheet, or as a
-    bundle to import into another store."""
+    bundle to import into another store, sealed for its recipient if asked (age format)."""
     from imbalance_cli import files
 
     _check_audience(audience)
@@ -246,15 +267,21 @@ def sessions_export(
         )
     if out is not None:
         files.check_writable(out, force=force)
+    seal = _sealer(fmt, encrypt_to or [], encrypt_passphrase)
     ids = None if session is None else [_session_id(session)]
-    if fmt == "bundle":
+    if fmt == "bundle" and seal is None:
         from imbalance_cli.workflow import transfer
 
-        # Written as it is read: a whole store can be exported.
+        # Written as it is read: a whole store can be exported (a sealed one is sealed whole).
         with _open_store(read_only=True) as store:
-            _write(transfer.export(store, _chosen(store, ids, name)), out, force)
+            rows = _chosen(store, ids, name)
+            _write(transfer.export(store, rows), out, force)
+            store.record("export", [r.id for r in rows], detail="bundle")
         return
-    _write(_export_text(fmt, ids, name, audience), out, force)
+    text = _export_text(fmt, ids, name, audience)
+    if seal is not None:
+        text = seal(text)
+    _write(text, out, force)
 
 
 def _write(text: "str | Iterator[str]", out: Path | None, force: bool) -> None:
@@ -268,13 +295,56 @@ def _write(text: "str | Iterator[str]", out: Path | None, force: bool) -> None:
             _err_console().print(f"Wrote {markup(str(out))}")
 
 
+def _sealer(fmt: str, to: list[str], with_passphrase: bool) -> "Callable[[str], str] | None":
+    """How to seal the bundle (None: it is not sealed), worked out (keys read, passphrase
+    asked) before anything is read from the store."""
+    import os
+
+    from imbalance_cli.workflow import sealing
+
+    if not to and not with_passphrase:
+        return None
+    if fmt != "bundle":
+        raise UsageError("--encrypt-to and --encrypt-passphrase go with --format bundle")
+    if to and with_passphrase:
+        raise UsageError("seal a bundle for recipients' keys or with a passphrase, not both")
+
+    if not with_passphrase:
+        recipients = sealing.recipients(to)
+        return lambda text: sealing.seal(text, recipients)
+    passphrase = os.environ.get(sealing.PASSPHRASE_VARIABLE)
+    if not passphrase:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"no terminal to ask the bundle's passphrase on; give it in "
+                f"{sealing.PASSPHRASE_VARIABLE}"
+            )
+        import getpass
+
+        passphrase = getpass.getpass("Passphrase for the bundle: ", stream=sys.stderr)
+        if getpass.getpass("The same again: ", stream=sys.stderr) != passphrase:
+            raise UsageError("the two passphrases differ; nothing was written")
+    if not passphrase:
+        raise UsageError("an empty passphrase would seal nothing; nothing was written")
+    secret = passphrase
+    return lambda text: sealing.seal(text, passphrase=secret)
+
+
 def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: str) -> str:
     from imbalance_cli.workflow import result_of
 
+    if fmt == "bundle":
+        from imbalance_cli.workflow import transfer
+
+        with _open_store(read_only=True) as store:
+            rows = _chosen(store, ids, client)
+            text = "".join(transfer.export(store, rows))
+            store.record("export", [r.id for r in rows], detail="bundle")
+            return text
     if fmt == "csv":
         return _csv(ids, client)
     assert ids is not None
-    (loaded,) = _saved(*ids)
+    (loaded,) = _saved(*ids, audit="export", detail=fmt)
     result = result_of(loaded)
     if fmt == "html":
         from imbalance_cli.workflow import report
@@ -284,7 +354,7 @@ def _export_text(fmt: str, ids: list[int] | None, client: str | None, audience: 
     if fmt == "fhir":
         from imbalance_cli.render import fhir
 
-        return fhir.dumps(fhir.bundle(result))
+        return fhir.dumps(fhir.bundle(result, loaded.row.client_id))
     from imbalance_cli.render import json as json_render
     from imbalance_cli.render import markdown
 
@@ -308,16 +378,21 @@ def _csv(ids: list[int] | None, client: str | None) -> str:
             except ImbalanceError:
                 continue  # its sessions are left out below, each with the reason
 
+        exported: list[int] = []
+
         def results() -> "Iterator[spreadsheet.Row]":
             for row, loaded in zip(rows, saved(store, rows, sources), strict=True):
                 if isinstance(loaded, Loaded):
-                    yield spreadsheet.Row(row.status, result_of(loaded))
+                    exported.append(row.id)
+                    yield spreadsheet.Row(row.status, result_of(loaded), row.client_id)
                 else:
                     _err_console().print(
                         f"[yellow]Session {row.id} left out: {markup(loaded.message)}[/]"
                     )
 
-        return spreadsheet.render(results(), questionnaires)
+        text = spreadsheet.render(results(), questionnaires)
+        store.record("export", exported, detail="csv")
+        return text
 
 
 def _chosen(store: "Store", ids: list[int] | None, client: str | None) -> "list[SessionRow]":
@@ -336,18 +411,46 @@ def sessions_import(
     bundle: Annotated[
         Path, typer.Argument(help="A file written by 'imbalance sessions export --format bundle'.")
     ],
+    match_names: Annotated[
+        bool,
+        typer.Option(
+            "--match-names",
+            help="A client the store knows only by name (not by id) is the same person.",
+        ),
+    ] = False,
+    no_input: Annotated[
+        bool,
+        typer.Option(
+            "--no-input", help="Never ask: a client known here only by name stops the import."
+        ),
+    ] = False,
     max_size: Annotated[
         int | None,
         typer.Option("--max-size", help="Largest bundle to read, in bytes (default 2 GiB).", min=1),
     ] = None,
+    identity: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--identity",
+            help="An encrypted bundle: the age identity file (or SSH private key) it was "
+            "sealed for (default: $IMBALANCE_AGE_IDENTITY).",
+        ),
+    ] = None,
 ) -> None:
-    """Import sessions exported from another store: new ids, clients matched by name, links
-    between sessions kept; sessions already here are skipped, and on any problem nothing is
-    imported. Several imports of one bundle at once add each session once."""
-    from imbalance_cli.workflow import transfer
+    """Import sessions exported from another store: new session ids, clients matched by their
+    id (a client known here only by name is asked about, or with --no-input stops the import),
+    links between sessions kept; sessions already here are skipped, and on any problem
+    nothing is imported. Several imports of one bundle at once add each session once. An
+    encrypted bundle (age) is opened with its passphrase or --identity."""
+    from imbalance_cli.workflow import sealing, transfer
 
+    ask = _ask_password if sys.stdin.isatty() and not no_input else None
     with _open_store() as store:
-        done = transfer.bring_in(store, bundle, max_size or transfer.DEFAULT_MAX_BYTES)
+        done = transfer.bring_in(
+            store, bundle, max_size or transfer.DEFAULT_MAX_BYTES,
+            _same_person(match_names, no_input),
+            lambda raw: sealing.unseal(raw, bundle, identity or [], ask),
+        )  # fmt: skip
     console = _err_console()
     if done.added:
         first, last = done.added[0][0], done.added[-1][0]
@@ -367,18 +470,35 @@ def sessions_import(
             f"... and {len(done.duplicates) - _SHOWN} more already here "
             f"({len(done.duplicates)} in all); skipped."
         )
-    matched = [c for c in done.clients if c not in done.new_clients]
     if done.new_clients:
         console.print(f"New clients: {markup(', '.join(done.new_clients))}")
-    if matched:
-        console.print(
-            f"Added to clients already here (matched by name): {markup(', '.join(matched))}"
-        )
+    if done.by_id:
+        console.print(f"Clients already here, matched by id: {markup(', '.join(done.by_id))}")
+    for note in done.renamed:
+        console.print(f"  ({markup(note)}; the name here is kept)")
+    if done.by_name:
+        console.print(f"Clients already here, matched by name: {markup(', '.join(done.by_name))}")
     _missing_questionnaires(done.unchecked)
 
 
 #: Sessions already here named one by one by `sessions import`; the rest are counted.
 _SHOWN = 20
+
+
+def _same_person(match_names: bool, no_input: bool) -> "Callable[[NameOnly], bool] | None":
+    """How to settle a client known here only by name: yes to all (--match-names), ask on a
+    terminal, or, with no one to ask, stop the import (None)."""
+    if match_names:
+        return lambda conflict: True
+    if no_input or not sys.stdin.isatty():
+        return None
+
+    def ask(conflict: "NameOnly") -> bool:
+        said = str(conflict)
+        question = clean(f"{said[0].upper()}{said[1:]}. The same person? [y/N] ")
+        return input(question).strip().lower() in ("y", "yes")
+
+    return ask
 
 
 def _missing_questionnaires(sources: tuple[str, ...]) -> None:
@@ -410,69 +530,6 @@ def sessions_delete(
     _err_console().print(f"Deleted session {row.id}.")
 
 
-@clients_app.command("list")
-def clients_list(as_json: _Json = False) -> None:
-    """List clients with their number of sessions and the latest one."""
-
-    with _open_store(read_only=True) as store:
-        rows = store.clients()
-    if as_json:
-        data = [{"name": n, "sessions": c, "last_session": last} for n, c, last in rows]
-        write_stdout(dumps(data))
-        return
-    if not rows:
-        _err_console().print("No clients yet; add one with: imbalance run --client NAME")
-        return
-    from rich.table import Table
-
-    table = Table(box=None, header_style="bold")
-    for column in ("client", "sessions", "last session"):
-        table.add_column(column)
-    for name, count, last in rows:
-        table.add_row(markup(name), str(count), (last or "–")[:16].replace("T", " "))
-    _stdout_console().print(table)
-
-
-@clients_app.command("rename")
-def clients_rename(
-    name: Annotated[
-        str,
-        typer.Argument(
-            help="The client's name as in 'imbalance clients list'.",
-            shell_complete=complete.clients,
-        ),
-    ],
-    new: Annotated[str, typer.Argument(help="The new name.")],
-) -> None:
-    """Rename a client (or fix the spelling); their sessions stay theirs."""
-    given, wanted = _client_name(name, "NAME"), _client_name(new, "NEW")
-    assert given is not None and wanted is not None
-    with _open_store() as store:
-        old = store.rename_client(given, wanted)
-    _err_console().print(f"Renamed client '{markup(old)}' to '{markup(wanted)}'.")
-
-
-@clients_app.command("merge")
-def clients_merge(
-    source: Annotated[
-        str, typer.Argument(help="The client whose sessions move.", shell_complete=complete.clients)
-    ],
-    target: Annotated[
-        str, typer.Argument(help="The client who keeps them.", shell_complete=complete.clients)
-    ],
-) -> None:
-    """Merge two clients (one person entered twice): every session of the first moves to the
-    second, and the first is removed."""
-    given, into = _client_name(source, "SOURCE"), _client_name(target, "TARGET")
-    assert given is not None and into is not None
-    with _open_store() as store:
-        names = store.client_name(given), store.client_name(into)
-        moved = store.merge_clients(given, into)
-    _err_console().print(
-        f"Moved {moved} session(s) from '{markup(names[0])}' to '{markup(names[1])}'."
-    )
-
-
 @sessions_app.command("attach")
 def sessions_attach(
     session: Annotated[str, typer.Argument(help="Session id (see: imbalance sessions list).")],
@@ -494,22 +551,25 @@ def sessions_attach(
     _err_console().print(f"Session {row.id} is now {markup(name)}'s{before}.")
 
 
-@clients_app.command("delete")
-def clients_delete(
-    name: Annotated[
-        str,
-        typer.Argument(
-            help="The client's name as in 'imbalance clients list'.",
-            shell_complete=complete.clients,
-        ),
-    ],
-    yes: _Yes = False,
+@sessions_app.command("keygen")
+def sessions_keygen(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the identity (made 0600).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
-    """Delete a client and everything about them: every session and every answer."""
-    given = _client_name(name, "NAME")
-    assert given is not None
-    with _open_store() as store:
-        name = store.known_client(given)
-        _confirm(f"Delete client '{name}' and all their sessions and answers?", yes)
-        count = store.delete_client(name)
-    _err_console().print(f"Deleted client '{markup(name)}' and {count} session(s).")
+    """Make a key pair for receiving encrypted bundles (age): the identity (secret) goes to
+    --out, readable only by you; the public key is printed, to give to whoever sends you
+    sessions (sessions export --format bundle --encrypt-to KEY)."""
+    from imbalance_cli import files
+    from imbalance_cli.workflow import sealing
+
+    if str(out) == files.STDOUT:
+        raise UsageError("--out takes a file: the identity is a secret, not for the screen")
+    files.check_writable(out, force=force)
+    text, public = sealing.keygen()
+    files.write_private(out, text, force=force)
+    write_stdout(public + "\n")
+    _err_console().print(
+        f"Wrote the identity to {markup(str(out))}; keep it secret. Senders seal bundles for "
+        "the public key above; open them with: imbalance sessions import FILE --identity "
+        f"{markup(str(out))}"
+    )

@@ -78,6 +78,9 @@ class TerminalUi:
         gc.enable()  # prompt_toolkit's objects form reference cycles
         return choose(question, options, default)
 
+    def password(self, prompt: str) -> str:
+        return _password(prompt)
+
 
 class PlainUi:
     """Lines of text read and written in order: for screen readers and dumb terminals."""
@@ -121,7 +124,28 @@ class PlainUi:
                 return options[int(typed) - 1][0]
             self._line(f"Please type a number from 1 to {len(options)}.")
 
+    def password(self, prompt: str) -> str:
+        return _password(prompt)
+
     @staticmethod
     def _line(text: str) -> None:
         sys.stderr.write(one_line(clean(text)) + "\n")
         sys.stderr.flush()
+
+
+def _password(prompt: str) -> str:
+    """A store's password, typed on the terminal without echo (none without a terminal: the
+    store then says where to put it)."""
+    from imbalance_cli.errors import UsageError
+
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise UsageError(
+            f"{clean(prompt).rstrip(': ')} is needed and there is no terminal to ask on; put it "
+            "in ~/.pgpass or PGPASSWORD"
+        )
+    import getpass
+
+    try:
+        return getpass.getpass(clean(prompt), stream=sys.stderr)
+    except EOFError:
+        raise UsageError("no password was given") from None

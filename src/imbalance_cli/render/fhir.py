@@ -443,14 +443,22 @@ def flag(
     return resource
 
 
-def bundle(result: Result) -> dict[str, Any]:
+#: The system of a client's stable id, the Patient's identifier.
+CLIENT_SYSTEM = f"{BASE}:client"
+
+
+def bundle(result: Result, client_id: str | None = None) -> dict[str, Any]:
     """A collection Bundle: the response, a Patient for a named client (whom the response and
-    the flags are about), then a Flag per alert, most urgent first."""
+    the flags are about; identified by the client's stable id where the store has one), then a
+    Flag per alert, most urgent first."""
     response_url = _uuid(result, "response")
     patient_url = _uuid(result, "patient") if result.client else None
     entries = [{"fullUrl": response_url, "resource": response(result, patient_url)}]
     if patient_url is not None and result.client:
-        patient = {"resourceType": "Patient", "name": [{"text": _text(result.client)}]}
+        patient: dict[str, Any] = {"resourceType": "Patient"}
+        if client_id:
+            patient["identifier"] = [{"system": CLIENT_SYSTEM, "value": client_id}]
+        patient["name"] = [{"text": _text(result.client)}]
         entries.append({"fullUrl": patient_url, "resource": patient})
     for n, fired in enumerate(result.alerts):
         entries.append(

@@ -2,7 +2,8 @@
 
 The columns, in order:
 
-- ``session``, ``client``, ``questionnaire``, ``version``, ``status`` (complete; stopped, when
+- ``session``, ``client``, ``client_id`` (the client's stable id), ``questionnaire``,
+  ``version``, ``status`` (complete; stopped, when
   an emergency ended the intake early; in_progress; interrupted), ``started_at``,
   ``completed_at``, ``previous`` (the session it re-assesses), ``warning`` (the most urgent
   alert: emergency, urgent, advisory, or none; empty for an unfinished session without one),
@@ -31,7 +32,8 @@ from imbalance_cli.model import AnswerValue, Question, Questionnaire, Result
 from imbalance_cli.symmetry import paired_tests, symmetries
 
 FIXED = (
-    "session", "client", "questionnaire", "version", "status", "started_at", "completed_at",
+    "session", "client", "client_id", "questionnaire", "version", "status", "started_at",
+    "completed_at",
     "previous", "warning", "alerts", "recommended",
 )  # fmt: skip
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -39,10 +41,11 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Row:
-    """One session: its stored status and its result."""
+    """One session: its stored status, its result, and its client's stable id."""
 
     status: str
     result: Result
+    client_id: str | None = None
 
 
 def _columns(q: Questionnaire) -> list[tuple[str, Question | None]]:
@@ -89,6 +92,7 @@ def _row(row: Row, layout: list[tuple[str, str, Question | None]]) -> list[str]:
     cells = [
         "" if result.session is None else str(result.session),
         _text(result.client or ""),
+        row.client_id or "",
         q.id,
         q.version,
         "stopped" if row.status == "complete" and result.not_asked else row.status,

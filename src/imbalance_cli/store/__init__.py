@@ -1,39 +1,53 @@
-"""Saved sessions: an SQLite file in the data directory, one row per answer, committed as it is
-given, so Ctrl-C, a closed terminal, a crash or ``kill -9`` lose at most the question on screen.
+"""Saved sessions: one interface (``Store``) over two engines, chosen by where the store is.
 
-The folder is 0700 and the files 0600. ``PRAGMA user_version`` versions the schema: migrations
-run forward in one transaction, and a store written by a newer imbalance is refused, untouched.
-WAL mode and a busy timeout let several ``imbalance`` processes use one store at once; deletes
-overwrite what they remove (secure_delete), since this is health data. Two writers never answer
-one session at once (a lease per session, and a revision on every answer: ``writing.py``), and
-an import adds each session once however many run together (``imports.py``).
+- ``store.sqlite``: an SQLite file in the data directory, the default, nothing to set up.
+- ``store.postgres``: a PostgreSQL server a gym shares (``--store postgresql://...``), with a
+  role per trainer and row-level security in the database; psycopg is imported only then.
+
+Both keep one row per answer, committed as it is given, so Ctrl-C, a closed terminal, a crash,
+``kill -9`` or a dropped connection lose at most the question on screen. Both are built by the
+one list of versioned migrations in ``schema.py``; a store written by a newer imbalance is
+refused, untouched. The SQL below is written once for both: ``?`` for parameters (the
+PostgreSQL engine turns them into its own), ``RETURNING`` for new keys, ``lower()`` to match
+names without regard to case. Each engine turns its driver's errors into the project's
+``StoreError`` family, so nothing above this package knows which engine it talks to.
+
+Two writers never answer one session at once (a lease per session, and a revision on every
+answer: ``writing.py``, written by ``answering.py``), and an import adds each session once
+however many run together (``imports.py``), on either engine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from imbalance_cli.errors import ImbalanceError, UsageError
-from imbalance_cli.files import private_dir
-from imbalance_cli.store.answering import Answering, now, transaction
-
-if TYPE_CHECKING:
-    from imbalance_cli.store.imports import Importing
+from imbalance_cli.errors import StoreError, UsageError
+from imbalance_cli.store.answering import Answering
+from imbalance_cli.store.bulk import Copying
+from imbalance_cli.store.clients import ClientRecords, new_uuid
 from imbalance_cli.store.rows import (
     _SESSION_COLUMNS,
     DAMAGED,
+    ClientRow,
+    Db,
     NewSession,
+    Rows,
     SessionRow,
     fingerprint,
+    now,
     worst_pain,
 )
-from imbalance_cli.store.schema import MIGRATIONS, SCHEMA_VERSION, STATUSES, backfill
+from imbalance_cli.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    STATUSES,
+    backfill_fingerprints,
+    backfill_warnings,
+)
 from imbalance_cli.store.writing import (
     Lease,
     LeaseLost,
@@ -44,15 +58,22 @@ from imbalance_cli.store.writing import (
     Writer,
 )
 
+if TYPE_CHECKING:
+    from imbalance_cli.store.gym import AuditEntry
+    from imbalance_cli.store.imports import Importing
+
 __all__ = [
     "DAMAGED",
     "FILENAME",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "STATUSES",
+    "ClientRow",
+    "Db",
     "Lease",
     "LeaseLost",
     "NewSession",
+    "Rows",
     "SessionGone",
     "SessionHeld",
     "SessionRow",
@@ -61,49 +82,59 @@ __all__ = [
     "Take",
     "Writer",
     "fingerprint",
+    "is_url",
+    "local_account",
+    "new_uuid",
     "now",
-    "store_error",
+    "open_store",
+    "redacted",
     "worst_pain",
 ]
 
 FILENAME = "imbalance.db"
+#: The same store once encrypted (store/encrypted.py).
+ENCRYPTED_FILENAME = "imbalance.encrypted.db"
+#: The URL schemes that name a PostgreSQL server.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
-def store_error(path: Path, exc: sqlite3.Error) -> ImbalanceError:
-    """A clear message for what went wrong with the store; "move it aside" only when the file
-    itself cannot be read as a store."""
-    from imbalance_cli.store.readonly import why_read_only
+def local_account() -> str:
+    """Who writes to a store on this computer: the account imbalance runs as, found as
+    getpass.getuser finds it (the login variables, then the password file), without importing
+    getpass and the terminal modules it brings."""
+    import os
 
-    text = str(exc)
-    lowered = text.lower()
-    why = why_read_only(path)
-    cannot_open = "unable to open" in lowered or "disk i/o" in lowered
-    if "readonly" in lowered or "read-only" in lowered or (why and cannot_open):
-        because = f": {why}" if why else ""
-        return ImbalanceError(
-            f"the session store at {path} is read-only{because} ({text}); nothing was changed. "
-            "Commands that only read it (sessions list, show and export, clients list, compare, "
-            "progress) still work; to change it, use a folder you can write to (--data-dir) or "
-            "make it writable"
-        )
-    if "disk is full" in lowered or "disk i/o" in lowered:
-        return ImbalanceError(
-            f"the session store at {path} could not be written: {text}. Free some space; "
-            "everything already saved is kept"
-        )
-    if "locked" in lowered or "busy" in lowered:
-        return ImbalanceError(
-            f"the session store at {path} has been locked by another imbalance for over 30 s; "
-            "finish or close the other one and try again"
-        )
-    if "unable to open" in lowered:
-        return ImbalanceError(f"cannot open the session store at {path} ({text})")
-    return ImbalanceError(
-        f"the session store at {path} cannot be read ({text}). Rescue the sessions that can "
-        "still be read with 'imbalance store salvage --out rescued.json', then move it aside: "
-        "imbalance will start a new one, and 'imbalance sessions import rescued.json' brings "
-        "them back"
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        name = os.environ.get(variable)
+        if name:
+            return name
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):  # Windows, or a uid with no entry
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "this computer's account"
+
+
+def is_url(location: str) -> bool:
+    return location.startswith(POSTGRES_SCHEMES)
+
+
+def redacted(url: str, mask: str = "***") -> str:
+    """A store URL with its password masked (for messages), or, with ``mask=""``, left out
+    (for commands to suggest: libpq then finds it in ~/.pgpass or PGPASSWORD)."""
+    import re
+
+    base, _, query = url.partition("?")
+    base = re.sub(
+        r"^(postgres(?:ql)?://[^:/@]*):[^@/]*@", rf"\1{':' + mask if mask else ''}@", base
     )
+    params = [p for p in query.split("&") if p]
+    if mask:
+        params = [f"password={mask}" if p.startswith("password=") else p for p in params]
+    else:
+        params = [p for p in params if not p.startswith("password=")]
+    return base + ("?" + "&".join(params) if params else "")
 
 
 def _decoded(rows: Iterable[tuple[str, str]]) -> dict[str, object]:
@@ -143,218 +174,103 @@ def no_such_client(name: str, names: Sequence[str]) -> str:
     return f"there is no client called '{name}'{hint} (see: imbalance clients list)"
 
 
-class Store(Answering):
-    """The session store. Open with ``Store.open(folder)``; close with ``close()``."""
+_S = TypeVar("_S", bound="Store")
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self.db = connection
-        self.path = path
 
-    @classmethod
-    def open(cls, folder: Path, *, read_only: bool = False) -> Store:
-        """The store in ``folder``, made (and migrated) as needed. With ``read_only``, for
-        commands that only read, an existing store is opened without writing anything, so a
-        read-only mount or folder can still be listed and exported."""
-        path = folder / FILENAME
-        if read_only and str(folder).strip() and path.is_file():
-            found = cls._open_read_only(path)
-            if found is not None:
-                return found
-        if not str(folder).strip():
-            raise UsageError("the data directory is empty; give a folder, or leave --data-dir out")
-        if folder.exists() and not folder.is_dir():
-            raise ImbalanceError(f"the data directory '{folder}' is a file, not a folder")
-        try:
-            private_dir(folder)
-        except OSError as exc:
-            raise ImbalanceError(
-                f"cannot create the data directory '{folder}': {exc.strerror or exc}"
-            ) from None
-        path = folder / FILENAME
-        # New files (the store, its write-ahead log) are created private; SQLite gives the log
-        # the store's mode. Existing files keep theirs.
-        old_umask = os.umask(0o077)
-        try:
-            connection = sqlite3.connect(path, timeout=30, isolation_level=None)
-            store = cls(connection, path)
-            try:
-                store._prepare()
-            except sqlite3.DatabaseError as exc:
-                connection.close()
-                raise store_error(path, exc) from None
-            except BaseException:
-                connection.close()
-                raise
-        except sqlite3.Error as exc:
-            raise store_error(path, exc) from None
-        finally:
-            os.umask(old_umask)
-        return store
+class Store(Answering, Copying, ClientRecords):
+    """The session store. Open one with ``open_store()``; close it with ``close()`` (or use it
+    as a context manager). The engines fill in how to connect, how to take a write
+    transaction, and how to say where the store is."""
 
-    @classmethod
-    def _open_read_only(cls, path: Path) -> Store | None:
-        """The store opened for reading only, or None when it must be migrated first (which
-        writes: the normal open does it, or says why it cannot)."""
-        from imbalance_cli.store import readonly
+    #: "sqlite" or "postgresql"
+    engine: str = ""
+    db: Db
+    #: Who writes: the local account, or the trainer's database role.
+    author: str = ""
 
-        try:
-            connection = readonly.connect(path)
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.Error as exc:
-            raise store_error(path, exc) from None
-        store = cls(connection, path)
-        if version == SCHEMA_VERSION:
-            return store
-        connection.close()
-        if version > SCHEMA_VERSION:
-            store._refuse_newer(version)
-        return None
+    @property
+    def where(self) -> str:
+        """Where the store is, for messages (a path, or a URL without its password)."""
+        raise NotImplementedError
 
-    def _refuse_newer(self, version: int) -> None:
-        raise ImbalanceError(
-            f"the session store at {self.path} was written by a newer imbalance "
-            f"(schema {version}, this one knows up to {SCHEMA_VERSION}); upgrade imbalance "
-            "to use it. Nothing was changed."
-        )
+    def _write(self) -> contextlib.AbstractContextManager[Db]:
+        """One write transaction; concurrent writers queue instead of failing."""
+        raise NotImplementedError
 
-    def _prepare(self) -> None:
-        db = self.db
-        db.execute("PRAGMA busy_timeout = 30000")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            self._refuse_newer(version)
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA secure_delete = ON")
-        if version < SCHEMA_VERSION:
-            with self._write():
-                current = db.execute("PRAGMA user_version").fetchone()[0]
-                for step in range(current, SCHEMA_VERSION):
-                    for statement in MIGRATIONS[step].split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-                backfill(db, current)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def close(self) -> None:
+        raise NotImplementedError
 
-    def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        return transaction(self.db)
+    def __enter__(self: _S) -> _S:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- what only a gym's shared store has (the PostgreSQL engine fills these in) ------------
+
+    def share(self, client: str, trainer: str, *, stop: bool = False) -> str:
+        raise _local_only("sharing a client")
+
+    def assign(self, client: str, trainer: str) -> tuple[str, str]:
+        raise _local_only("assigning a client")
+
+    def audit(self, **where: Any) -> list[AuditEntry]:
+        raise _local_only("the audit")
+
+    def record(
+        self,
+        action: str,
+        sessions: Sequence[int] = (),
+        client: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """Audit a read or an export (a store on this computer keeps no audit: it is one
+        account's own)."""
+
+    def reconnect(self) -> bool:
+        """After a lost connection: connect again (a server may take a few seconds to come
+        back). True when the store answers again; an embedded store never loses one."""
+        return False
+
+    def integrity(self) -> str:
+        """The engine's check of the store: "ok", or what it found wrong."""
+        return "ok"
+
+    def _statements(self, script: str) -> list[str]:
+        """A migration's script as the engine runs it: one statement at a time by default."""
+        return [s for s in script.split(";") if s.strip()]
+
+    def _migrate(self, current: int) -> None:
+        """Run the migrations after ``current`` inside the caller's write transaction."""
+        for step in range(current, SCHEMA_VERSION):
+            migration = MIGRATIONS[step]
+            for statement in self._statements(migration.script(self.engine)):
+                self.db.execute(statement)
+            if migration.then:
+                getattr(self, migration.then)()
+
+    def _backfill_identities(self) -> None:
+        """Clients made before ids were kept get one; sessions and answers written before
+        authorship was recorded are the store's own account's (a laptop's store has one)."""
+        for (client,) in self.db.execute("SELECT id FROM clients WHERE uuid IS NULL").fetchall():
+            self.db.execute("UPDATE clients SET uuid = ? WHERE id = ?", (new_uuid(), client))
+        self.db.execute("UPDATE sessions SET author = ? WHERE author IS NULL", (self.author,))
+        self.db.execute("UPDATE answers SET author = ? WHERE author IS NULL", (self.author,))
+
+    def _backfill_warnings(self) -> None:
+        """Sessions completed before warnings were recorded: read them from their results."""
+        backfill_warnings(self.db)
+
+    def _backfill_fingerprints(self) -> None:
+        """Every session's fingerprint, worked out from its stored answers."""
+        backfill_fingerprints(self.db)
 
     def importing(self) -> contextlib.AbstractContextManager[Importing]:
         """One import: sessions added in batches inside one write transaction, each looked up
         first, so that any number of imports of one bundle add it once (``imports.py``)."""
         from imbalance_cli.store.imports import importing
 
-        return importing(self.db)
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- clients -----------------------------------------------------------------------------
-
-    def _find_client(self, name: str) -> tuple[int, str] | None:
-        """A client's (id, stored name), without regard to case ("Ann" and "ann" are one
-        client). A name stored before names were cleaned where they enter (one with escape
-        sequences, say) is found by its cleaned form, which is all anyone can type now."""
-        row = self.db.execute(
-            "SELECT id, name FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
-        ).fetchone()
-        if row is not None:
-            return int(row[0]), str(row[1])
-        from imbalance_cli.text import person_name
-
-        wanted = person_name(name).casefold()
-        for client_id, stored in self.db.execute("SELECT id, name FROM clients ORDER BY id"):
-            if person_name(str(stored)).casefold() == wanted:
-                return int(client_id), str(stored)
-        return None
-
-    def client_id(self, name: str, *, create: bool) -> int | None:
-        """A client by name, without regard to case ("Ann" and "ann" are one client)."""
-        found = self._find_client(name)
-        if found is not None:
-            return found[0]
-        if not create:
-            return None
-        with self._write() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO clients(name, created_at) VALUES (?, ?)", (name, now())
-            )
-        row = self.db.execute(
-            "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
-        ).fetchone()
-        return int(row[0])
-
-    def known_client(self, name: str) -> str:
-        """The stored spelling of a client's name; a usage error naming the nearest names when
-        there is no such client (a typo, or a first name alone)."""
-        found = self._find_client(name)
-        if found is None:
-            raise UsageError(no_such_client(name, [n for n, _, _ in self.clients()]))
-        return found[1]
-
-    def client_name(self, name: str) -> str:
-        """The stored spelling of a client's name, or the name given when there is none yet."""
-        found = self._find_client(name)
-        return found[1] if found is not None else name
-
-    def clients(self) -> list[tuple[str, int, str | None]]:
-        """(name, number of sessions, last session start) for every client."""
-        rows = self.db.execute(
-            """SELECT c.name, COUNT(s.id), MAX(s.started_at) FROM clients c
-               LEFT JOIN sessions s ON s.client_id = c.id GROUP BY c.id ORDER BY c.name"""
-        ).fetchall()
-        return [(str(r[0]), int(r[1]), r[2]) for r in rows]
-
-    def rename_client(self, name: str, new: str) -> str:
-        """Give a client a new name (or spelling); returns the old stored spelling."""
-        self.known_client(name)
-        client = self.client_id(name, create=False)
-        other = self.client_id(new, create=False)
-        if other is not None and other != client:
-            raise UsageError(
-                f"there is already a client called '{self.client_name(new)}'; to put both "
-                f"together use: imbalance clients merge '{name}' '{new}'"
-            )
-        old = self.client_name(name)
-        with self._write() as db:
-            db.execute("UPDATE clients SET name = ? WHERE id = ?", (new, client))
-        return old
-
-    def merge_clients(self, source: str, target: str) -> int:
-        """Move every session of ``source`` to ``target`` and remove ``source``; returns the
-        number of sessions moved."""
-        for name in (source, target):
-            self.known_client(name)
-        from_id = self.client_id(source, create=False)
-        into_id = self.client_id(target, create=False)
-        if from_id == into_id:
-            raise UsageError(f"'{source}' and '{target}' are the same client")
-        with self._write() as db:
-            moved = db.execute(
-                "UPDATE sessions SET client_id = ? WHERE client_id = ?", (into_id, from_id)
-            ).rowcount
-            db.execute("DELETE FROM clients WHERE id = ?", (from_id,))
-        return int(moved)
-
-    def delete_client(self, name: str) -> int:
-        """Delete a client and every session and answer about them; return the sessions removed."""
-        self.known_client(name)
-        client = self.client_id(name, create=False)
-        with self._write() as db:
-            count = db.execute(
-                "SELECT COUNT(*) FROM sessions WHERE client_id = ?", (client,)
-            ).fetchone()[0]
-            db.execute("DELETE FROM sessions WHERE client_id = ?", (client,))
-            db.execute("DELETE FROM clients WHERE id = ?", (client,))
-        self._checkpoint()
-        return int(count)
+        return importing(self)
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -407,7 +323,7 @@ class Store(Answering):
             "ORDER BY session_id, position, question_id",
             ids,
         ):
-            rows[session_id].append((qid, value))
+            rows[int(session_id)].append((qid, value))
         for session_id in ids:
             yield session_id, _decoded(rows[session_id])
 
@@ -427,15 +343,17 @@ class Store(Answering):
         return None if row is None else row[0]
 
     def sessions(self, client: str | None = None, limit: int | None = None) -> list[SessionRow]:
-        """Sessions, newest first, optionally for one client."""
+        """Sessions, newest first, optionally for one client (by name or id)."""
         query = (
             f"SELECT {_SESSION_COLUMNS} FROM sessions s LEFT JOIN clients c ON c.id = s.client_id"
         )
         params: list[object] = []
         if client is not None:
-            found = self._find_client(client)
-            query += " WHERE c.id = ?"
-            params.append(found[0] if found is not None else -1)
+            found = self._one_client(client)
+            if found is None:
+                return []
+            query += " WHERE s.client_id = ?"
+            params.append(found[0])
         query += " ORDER BY s.started_at DESC, s.id DESC"
         if limit is not None:
             query += " LIMIT ?"
@@ -444,13 +362,15 @@ class Store(Answering):
 
     def session_count(self, client: str | None = None) -> int:
         """How many sessions there are, optionally for one client (found as ``sessions``
-        finds them: by name, or by the cleaned form of a name stored raw)."""
+        finds them: by name or id, or by the cleaned form of a name stored raw)."""
         query = "SELECT COUNT(*) FROM sessions s"
         params: list[object] = []
         if client is not None:
-            found = self._find_client(client)
+            found = self._one_client(client)
+            if found is None:
+                return 0
             query += " WHERE s.client_id = ?"
-            params.append(found[0] if found is not None else -1)
+            params.append(found[0])
         return int(self.db.execute(query, params).fetchone()[0])
 
     def latest_unfinished(self) -> SessionRow | None:
@@ -489,8 +409,19 @@ class Store(Answering):
                         (row[0], row[0]),
                     )
                 return True
-        except sqlite3.Error:
+        except StoreError:
             return False
+
+    def fingerprints(self) -> dict[str, int]:
+        """Every stored session's fingerprint (kept as its answers are saved), and its id (the
+        oldest of equal ones)."""
+        return {
+            str(key): int(session_id)
+            for session_id, key in self.db.execute(
+                "SELECT id, fingerprint FROM sessions WHERE fingerprint IS NOT NULL "
+                "ORDER BY id DESC"
+            )
+        }
 
     def delete_session(self, session_id: int) -> None:
         self.session(session_id)
@@ -498,10 +429,40 @@ class Store(Answering):
             db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         self._checkpoint()
 
-    def _checkpoint(self) -> None:
-        """Fold the write-ahead log into the main file so deleted rows do not linger in it."""
-        with contextlib.suppress(sqlite3.Error):
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def integrity(self) -> str:
-        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+def _local_only(what: str) -> UsageError:
+    return UsageError(
+        f"{what} is for a gym's shared PostgreSQL store (--store postgresql://...); a store "
+        "on this computer is only its account's"
+    )
+
+
+def open_store(
+    location: str | Path | None = None,
+    ask_password: Callable[[str], str] | None = None,
+    *,
+    read_only: bool = False,
+) -> Store:
+    """The store at ``location``: a ``postgresql://`` URL, or a data directory (its SQLite
+    file); by default the one the command line chose (``--store``, ``$IMBALANCE_STORE``, else
+    the data directory). psycopg is imported only for a URL. When the server asks for a
+    password that nobody gave, ``ask_password`` (given a prompt) is asked once, if given.
+    ``read_only``: for commands that only read, an SQLite store is opened without writing
+    anything, so a read-only folder still serves them (a server's rights are its own)."""
+    if location is None:
+        from imbalance_cli import resources
+
+        location = resources.store_location()
+    if isinstance(location, str) and is_url(location):
+        from imbalance_cli.store.postgres import PasswordNeeded, PostgresStore
+
+        try:
+            return PostgresStore.open(location)
+        except PasswordNeeded:
+            if ask_password is None:
+                raise
+            password = ask_password(f"Password for {redacted(location)}: ")
+            return PostgresStore.open(location, password=password)
+    from imbalance_cli.store.sqlite import SqliteStore
+
+    return SqliteStore.open(Path(location), ask_password, read_only=read_only)

@@ -1,19 +1,20 @@
 """Writing one session as it is answered: starting it, its lease, saving its answers with their
 revisions, and its status. The rules (who may write, which saves are refused) are in
-``writing.py``; this is the SQLite side of them, each step one ``BEGIN IMMEDIATE`` transaction, in
-SQL that PostgreSQL accepts too.
+``writing.py``; this is the store's side of them, each step one write transaction (SQLite:
+``BEGIN IMMEDIATE``, so writers take turns; PostgreSQL: the session's row locked first with
+``SELECT ... FOR UPDATE``, so two writers of one session take turns there too), in SQL both
+engines run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from imbalance_cli.model import AnswerValue, to_plain
-from imbalance_cli.store.rows import answer_json, fingerprint
+from imbalance_cli.store.rows import Db, answer_json, fingerprint, now
 from imbalance_cli.store.schema import STATUSES
 from imbalance_cli.store.writing import (
     Lease,
@@ -27,26 +28,9 @@ from imbalance_cli.store.writing import (
 )
 
 
-def now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
 def encoded(value: AnswerValue) -> str:
     """An answer as the store keeps it: JSON, tuples as lists, text as written."""
     return answer_json(to_plain(value))
-
-
-@contextlib.contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, taken up front so concurrent writers queue instead of failing."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    else:
-        db.execute("COMMIT")
 
 
 _LEASE_COLUMNS = "session_id, token, account, host, pid, since, renewed_at, released_at"
@@ -55,11 +39,24 @@ _LEASE_COLUMNS = "session_id, token, account, host, pid, since, renewed_at, rele
 class Answering:
     """The part of the store that answering a session uses (mixed into ``Store``)."""
 
-    db: sqlite3.Connection
+    db: Db
+    #: Who writes: the local account, or the trainer's database role.
+    author: str
 
     if TYPE_CHECKING:  # the store's own (clients are not this module's business)
 
-        def client_id(self, name: str, *, create: bool) -> int | None: ...
+        def client_id(self, name: str, *, create: bool, uuid: str | None = None) -> int | None: ...
+
+    def _write(self) -> AbstractContextManager[Db]:
+        raise NotImplementedError
+
+    def _lock_session(self, db: Db, session_id: int) -> None:
+        """Inside a write transaction: hold the session against other writers until it ends
+        (SQLite's write transactions already take turns; a server's lock the row)."""
+
+    def writer(self) -> Writer:
+        """This process as a holder of leases, named as the store knows its author."""
+        return Writer.here(self.author or None)
 
     def start(
         self,
@@ -77,15 +74,16 @@ class Answering:
         client_id = self.client_id(client, create=True) if client else None
         stamp = started_at or now()
         key = fingerprint(questionnaire_id, sha256, stamp, {})
-        with transaction(self.db) as db:
-            cursor = db.execute(
+        values = (client_id, questionnaire_id, version, sha256, source, stamp, stamp, previous)
+        with self._write() as db:
+            row = db.execute(
                 """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
                    questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
-                   previous_id, fingerprint)
-                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?)""",
-                (client_id, questionnaire_id, version, sha256, source, stamp, stamp, previous, key),
-            )
-            session_id = int(cursor.lastrowid or 0)
+                   previous_id, fingerprint, author)
+                   VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?) RETURNING id""",
+                (*values, key, self.author),
+            ).fetchone()
+            session_id = int(row[0])
             if writer is not None:
                 _put_lease(db, session_id, writer, now())
             return session_id
@@ -99,7 +97,8 @@ class Answering:
         """Take a session's lease for this writer: free, stale, or (with ``take_over``) held by
         another, who stops at its next save. Raises SessionHeld when another live writer holds
         it."""
-        with transaction(self.db) as db:
+        with self._write() as db:
+            self._lock_session(db, session_id)
             taken = take(
                 _lease(db, session_id), writer, datetime.now(timezone.utc), take_over=take_over
             )
@@ -109,7 +108,7 @@ class Answering:
     def release(self, session_id: int, writer: Writer) -> None:
         """Let go of a lease this writer holds (its token stays, so that a writer it took the
         session from still learns so)."""
-        with transaction(self.db) as db:
+        with self._write() as db:
             _release(db, session_id, writer)
 
     # -- answers -----------------------------------------------------------------------------
@@ -141,7 +140,8 @@ class Answering:
         an answer stored at another revision is refused (StaleAnswers) and nothing is written."""
         stamp = now()
         plain = {qid: encoded(value) for qid, value in answers.items()}
-        with transaction(self.db) as db:
+        with self._write() as db:
+            self._lock_session(db, session_id)
             _may_write(db, session_id, writer, stamp)
             stored = {
                 str(q): (str(v), int(r))
@@ -165,11 +165,15 @@ class Answering:
             )
             db.executemany(
                 """INSERT INTO answers(session_id, question_id, position, value_json, answered_at,
-                   revision) VALUES (?, ?, ?, ?, ?, ?)
+                   revision, author) VALUES (?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(session_id, question_id) DO UPDATE SET
                    value_json = excluded.value_json, answered_at = excluded.answered_at,
-                   position = excluded.position, revision = excluded.revision""",
-                [(session_id, q, order.get(q, 0), v, stamp, revision) for q, v in plan.write],
+                   position = excluded.position, revision = excluded.revision,
+                   author = excluded.author""",
+                [
+                    (session_id, q, order.get(q, 0), v, stamp, revision, self.author)
+                    for q, v in plan.write
+                ],
             )
             key = fingerprint(row[0], row[1], row[2], {q: to_plain(v) for q, v in answers.items()})
             db.execute(
@@ -196,7 +200,8 @@ class Answering:
         go in the same transaction."""
         assert status in STATUSES
         stamp = now()
-        with transaction(self.db) as db:
+        with self._write() as db:
+            self._lock_session(db, session_id)
             _may_write(db, session_id, writer, stamp)
             db.execute(
                 "UPDATE sessions SET status = ?, updated_at = ?, completed_at = COALESCE(?, completed_at), result_json = COALESCE(?, result_json) WHERE id = ?",
@@ -206,14 +211,14 @@ class Answering:
                 _release(db, session_id, writer)
 
 
-def _lease(db: sqlite3.Connection, session_id: int) -> Lease | None:
+def _lease(db: Db, session_id: int) -> Lease | None:
     row = db.execute(
         f"SELECT {_LEASE_COLUMNS} FROM leases WHERE session_id = ?", (session_id,)
     ).fetchone()
     return None if row is None else Lease(*row)
 
 
-def _put_lease(db: sqlite3.Connection, session_id: int, writer: Writer, stamp: str) -> None:
+def _put_lease(db: Db, session_id: int, writer: Writer, stamp: str) -> None:
     db.execute(
         f"""INSERT INTO leases({_LEASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
             ON CONFLICT(session_id) DO UPDATE SET token = excluded.token,
@@ -223,7 +228,7 @@ def _put_lease(db: sqlite3.Connection, session_id: int, writer: Writer, stamp: s
     )
 
 
-def _may_write(db: sqlite3.Connection, session_id: int, writer: Writer | None, stamp: str) -> None:
+def _may_write(db: Db, session_id: int, writer: Writer | None, stamp: str) -> None:
     """Inside a write: the lease must be this writer's, and is renewed (or taken, when the
     session has none: one begun before leases were kept). Without a writer (code that owns the
     store outright, such as a test), only a session nobody holds may be written."""
@@ -244,7 +249,7 @@ def _may_write(db: sqlite3.Connection, session_id: int, writer: Writer | None, s
         )
 
 
-def _release(db: sqlite3.Connection, session_id: int, writer: Writer) -> None:
+def _release(db: Db, session_id: int, writer: Writer) -> None:
     db.execute(
         "UPDATE leases SET released_at = ? WHERE session_id = ? AND token = ?",
         (now(), session_id, writer.token),

@@ -7,8 +7,12 @@ has not matched yet: so a bundle holding two equal sessions adds two, and a stor
 adds the other. Otherwise it is added under its import key (the fingerprint and which of equal
 ones in the bundle it is), which a unique index keeps to one session.
 
-The lookups and the inserts run in one write transaction (SQLite: ``BEGIN IMMEDIATE``, so
-imports queue), and the insert says ``ON CONFLICT (import_key) DO NOTHING``: on a server where
+Each session's client is found by its stable id where the record carries one, else by name
+(``workflow.transfer`` decides which, and asks about a name-only match), else made, keeping the
+record's id. The lookups and the inserts run in one write transaction (SQLite: ``BEGIN
+IMMEDIATE``, so imports queue; PostgreSQL: an advisory lock, so they queue there too, and
+row-level security shows each trainer only the sessions they may see to match), and the insert
+says ``ON CONFLICT (import_key) DO NOTHING``: on a server where
 two imports do run at once, the second to insert a key finds it taken and counts the session as
 already here, never as added. Every import reports what it added and what it found.
 """
@@ -16,11 +20,14 @@ already here, never as added. Every import reports what it added and what it fou
 from __future__ import annotations
 
 import contextlib
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
-from imbalance_cli.store.answering import now, transaction
-from imbalance_cli.store.rows import NewSession
+from imbalance_cli.store.clients import new_uuid
+from imbalance_cli.store.rows import Db, NewSession, now
+
+if TYPE_CHECKING:
+    from imbalance_cli.store import Store
 
 #: Answers are written this many rows at a time.
 BATCH = 5000
@@ -29,52 +36,65 @@ BATCH = 5000
 class Importing:
     """One import in progress: ``add`` each session, in bundle order."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: Db, author: str) -> None:
         self.db = db
-        self._clients: dict[str, int] = {}
+        self.author = author
+        self._clients: dict[tuple[str, str | None], int] = {}
         #: Clients this import created, in the spelling it created them.
         self.new_clients: list[str] = []
         #: How many sessions of each fingerprint the bundle has had so far.
         self._seen: dict[str, int] = {}
         #: Sessions already here that this import matched (each stands for one bundle session).
         self._matched: set[int] = set()
-        self._answers: list[tuple[int, str, int, str, str, int]] = []
+        self._answers: list[tuple[int, str, int, str, str, int, str]] = []
 
-    def add(self, record: NewSession, key: str) -> tuple[int, bool]:
-        """Add one session unless it is already here: (its id in this store, added?)."""
+    def add(
+        self,
+        record: NewSession,
+        key: str,
+        prepare: Callable[[NewSession], NewSession] | None = None,
+    ) -> tuple[int, bool]:
+        """Add one session unless it is already here: (its id in this store, added?).
+        ``prepare`` finishes a session that is to be added (finds its client)."""
         copy = self._seen.get(key, 0)
         self._seen[key] = copy + 1
         found = self._here(key, f"{key}/{copy}")
         if found is not None:
             return found, False
-        client_id = self._client(record.client)
+        if prepare is not None:
+            record = prepare(record)
+        client_id = self._client(record)
+        author = record.author or self.author
         while True:
             import_key = f"{key}/{copy}"
-            cursor = self.db.execute(
+            row = self.db.execute(
                 """INSERT INTO sessions(client_id, questionnaire_id, questionnaire_version,
                    questionnaire_sha256, questionnaire_source, status, started_at, updated_at,
                    completed_at, worst_pain, result_json, warning, previous_id, revision,
-                   fingerprint, import_key)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-                   ON CONFLICT (import_key) DO NOTHING""",
+                   fingerprint, import_key, author)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+                   ON CONFLICT (import_key) DO NOTHING RETURNING id""",
                 (
                     client_id, record.questionnaire_id, record.version, record.sha256,
                     record.source, record.status, record.started_at, record.updated_at,
                     record.completed_at, record.worst_pain, record.result_json, record.warning,
-                    record.previous_id, key, import_key,
+                    record.previous_id, key, import_key, author,
                 ),
-            )  # fmt: skip
-            if cursor.rowcount:
+            ).fetchone()  # fmt: skip
+            if row is not None:
                 break
             # Another import added it first (a server running both at once): already here.
             found = self._here(key, import_key)
             if found is not None:
                 return found, False
-            copy += 1  # the key is taken by a session this import matched already
-        session_id = int(cursor.lastrowid or 0)
+            copy += 1  # the key is taken by a session this import matched already (or, on a
+            # server, by one this trainer cannot see: theirs is their own)
+        session_id = int(row[0])
         self._matched.add(session_id)
+        stamps = record.answered or ((record.updated_at, author),) * len(record.answers)
         self._answers.extend(
-            (session_id, q, n, v, record.updated_at, 1) for q, n, v in record.answers
+            (session_id, q, n, v, when, 1, who or author)
+            for (q, n, v), (when, who) in zip(record.answers, stamps, strict=True)
         )
         if len(self._answers) >= BATCH:
             self.flush()
@@ -94,39 +114,54 @@ class Importing:
                 return int(session_id)
         return None
 
-    def _client(self, name: str | None) -> int | None:
-        if not name:
+    def _client(self, record: NewSession) -> int | None:
+        """The client a session brought in belongs to: the one with its id, else (a record
+        without one) the one of its name, else a new client keeping the record's id."""
+        if not record.client:
             return None
-        if name in self._clients:
-            return self._clients[name]
-        found = self.db.execute(
-            "SELECT id FROM clients WHERE name = ? COLLATE NOCASE ORDER BY id", (name,)
-        ).fetchone()
+        cache = (record.client, record.client_uuid)
+        if cache in self._clients:
+            return self._clients[cache]
+        if record.client_uuid:
+            found = self.db.execute(
+                "SELECT id FROM clients WHERE uuid = ?", (record.client_uuid,)
+            ).fetchone()
+        else:
+            found = self.db.execute(
+                "SELECT id FROM clients WHERE lower(name) = lower(?) ORDER BY id",
+                (record.client,),
+            ).fetchone()
         if found is None:
-            cursor = self.db.execute(
-                "INSERT INTO clients(name, created_at) VALUES (?, ?)", (name, now())
+            client_id = int(
+                self.db.execute(
+                    "INSERT INTO clients(name, created_at, uuid) VALUES (?, ?, ?) RETURNING id",
+                    (record.client, now(), record.client_uuid or new_uuid()),
+                ).fetchone()[0]
             )
-            client_id = int(cursor.lastrowid or 0)
-            self.new_clients.append(name)
+            self.new_clients.append(record.client)
         else:
             client_id = int(found[0])
-        self._clients[name] = client_id
+        self._clients[cache] = client_id
         return client_id
 
     def flush(self) -> None:
         self.db.executemany(
             """INSERT INTO answers(session_id, question_id, position, value_json, answered_at,
-               revision) VALUES (?, ?, ?, ?, ?, ?)""",
+               revision, author) VALUES (?, ?, ?, ?, ?, ?, ?)""",
             self._answers,
         )
         self._answers.clear()
 
 
 @contextlib.contextmanager
-def importing(db: sqlite3.Connection) -> Iterator[Importing]:
+def importing(store: Store) -> Iterator[Importing]:
     """An import's transaction: everything added, or on any error (a problem found late in the
     bundle, a full disk), nothing."""
-    with transaction(db):
-        batch = Importing(db)
+    with store._write() as db:
+        # Imports take turns (SQLite's write transactions already do; a server's wait on a
+        # lock here), so the second finds what the first added, clients included.
+        store._serialise(db, "imbalance import")
+        store._bulk_begins(db, "import")
+        batch = Importing(db, store.author)
         yield batch
         batch.flush()

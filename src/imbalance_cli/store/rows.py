@@ -5,12 +5,38 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from imbalance_cli.model import AnswerValue
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Rows(Protocol):
+    """What a statement gives back: its rows (read at once) and how many rows it changed."""
+
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Db(Protocol):
+    """An engine's connection as the shared SQL uses it. Every driver error comes out as a
+    ``StoreError``."""
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Rows: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -30,6 +56,10 @@ class SessionRow:
     outputs_json: str | None = None
     #: The session this one re-assesses, or None for a first assessment.
     previous_id: int | None = None
+    #: Who wrote it: the local account, or the trainer's database role.
+    author: str | None = None
+    #: The client's stable id (a UUID), or None for a session without a client.
+    client_id: str | None = None
 
     @property
     def outputs(self) -> dict[str, str]:
@@ -56,14 +86,40 @@ class SessionRow:
             "worst_pain": self.worst_pain,
             "warning": self.warning,
             "previous": self.previous_id,
+            "author": self.author,
+            "client_id": self.client_id,
         }
 
 
 _SESSION_COLUMNS = """
     s.id, c.name, s.questionnaire_id, s.questionnaire_version, s.questionnaire_sha256,
     s.questionnaire_source, s.status, s.started_at, s.updated_at, s.completed_at, s.worst_pain,
-    s.warning, s.outputs_json, s.previous_id
+    s.warning, s.outputs_json, s.previous_id, s.author, c.uuid
 """
+
+
+class ClientRow(NamedTuple):
+    """A client as ``clients list`` shows them."""
+
+    name: str
+    sessions: int
+    last_session: str | None
+    #: The stable id (a UUID).
+    uuid: str
+    #: The trainer they are assigned to (a shared store), or None.
+    trainer: str | None = None
+    #: The trainers they are shared with (a shared store).
+    shared_with: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name, "id": self.uuid, "sessions": self.sessions,
+            "last_session": self.last_session,
+        }  # fmt: skip
+        if self.trainer is not None:
+            out["trainer"] = self.trainer
+            out["shared_with"] = list(self.shared_with)
+        return out
 
 
 def worst_pain(answers: Mapping[str, AnswerValue], ids: Iterable[str]) -> float | None:
@@ -127,6 +183,16 @@ class NewSession:
     answers: tuple[tuple[str, int, str], ...]
     #: The session it re-assesses, by its id in this store.
     previous_id: int | None = None
+    #: The index of an earlier record it re-assesses (``store copy``'s batches).
+    previous_index: int | None = None
+    #: The client's stable id where the record carries one (its client is then found by it).
+    client_uuid: str | None = None
+    #: Who wrote it, where the record says (else whoever adds it).
+    author: str | None = None
+    #: Each answer's time and author, in the order of ``answers`` (else the session's).
+    answered: tuple[tuple[str, str | None], ...] = ()
+    #: The id to keep (a copy into a store that never had a session), else a new one.
+    id: int | None = None
 
 
 class _Damaged:

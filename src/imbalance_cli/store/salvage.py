@@ -25,7 +25,7 @@ _COLUMNS = (
     "id, client_id, questionnaire_id, questionnaire_version, questionnaire_sha256, "
     "questionnaire_source, status, started_at, updated_at, completed_at, worst_pain"
 )
-_LATER_COLUMNS = ("warning", "outputs_json", "previous_id")
+_LATER_COLUMNS = ("warning", "outputs_json", "previous_id", "author")
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,16 @@ def _client_names(db: sqlite3.Connection) -> dict[int, str]:
     return names
 
 
+def _client_uuid(db: sqlite3.Connection, client_id: object) -> str | None:
+    """A client's stable id, where the store has one and it can be read."""
+    if client_id is None:
+        return None
+    with contextlib.suppress(sqlite3.DatabaseError, TypeError):
+        found = db.execute("SELECT uuid FROM clients WHERE id = ?", (client_id,)).fetchone()
+        return _text(found[0]) if found else None
+    return None
+
+
 def _rescue(db: sqlite3.Connection, session_id: int, names: dict[int, str], out: Salvaged) -> None:
     try:
         row = db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -159,7 +169,7 @@ def _rescue(db: sqlite3.Connection, session_id: int, names: dict[int, str], out:
         except (TypeError, ValueError):
             answers[str(qid)] = DAMAGED
             out.damaged_answers.append((session_id, str(qid)))
-    warning, outputs, previous = later
+    warning, outputs, previous, author = later
     session = SessionRow(
         id=int(row[0]), client=client, questionnaire_id=str(row[2]),
         questionnaire_version=str(row[3]), questionnaire_sha256=str(row[4]),
@@ -168,6 +178,7 @@ def _rescue(db: sqlite3.Connection, session_id: int, names: dict[int, str], out:
         worst_pain=float(row[10]) if isinstance(row[10], (int, float)) else None,
         warning=_text(warning), outputs_json=_text(outputs),
         previous_id=previous if isinstance(previous, int) else None,
+        author=_text(author), client_id=_client_uuid(db, client_id) if client else None,
     )  # fmt: skip
     out.sessions.append(Rescued(session, answers, _text(result_json)))
 

@@ -46,8 +46,10 @@ class Writer(NamedTuple):
     token: str
 
     @classmethod
-    def here(cls) -> Writer:
-        return cls(_account(), _host(), os.getpid(), os.urandom(12).hex())
+    def here(cls, account: str | None = None) -> Writer:
+        """This process; ``account`` names it as the store does (a server's role), else the
+        login name."""
+        return cls(account or _account(), _host(), os.getpid(), os.urandom(12).hex())
 
 
 def _account() -> str:

@@ -3,13 +3,15 @@ field and named by its place (``sessions[3].answers[2].value``) when something i
 
 The file is streamed (``jsonstream``): memory holds one session, however many the bundle has.
 A bundle whose ``sessions`` come before its ``format`` (not one imbalance wrote) is read whole
-first, since what the sessions mean depends on the format.
+first, since what the sessions mean depends on the format. A sealed bundle (age, ``sealing.py``)
+is opened into memory first: age decrypts a whole file at once.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -132,8 +134,13 @@ class Bundle:
             raise ImbalanceError(f"'{self.path}' is not UTF-8 text (byte {exc.start})") from None
 
 
-def open_bundle(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Bundle, IO[bytes]]:
-    """Open a bundle file and read its header; the caller closes the file."""
+def open_bundle(
+    path: Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    unsealing: Callable[[bytes], bytes] | None = None,
+) -> tuple[Bundle, IO[bytes]]:
+    """Open a bundle file (through ``unsealing`` when it is sealed) and read its header; the
+    caller closes the file."""
     if not path.is_file():
         raise ImbalanceError(f"cannot read '{path}': it is not a file")
     try:
@@ -144,16 +151,34 @@ def open_bundle(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Bundle,
                 "raise it with --max-size, or export fewer sessions at a time (--client) and "
                 "import each file"
             )
-        file = path.open("rb")
+        file: IO[bytes] = path.open("rb")
     except OSError as exc:
         raise ImbalanceError(f"cannot read '{path}': {exc.strerror or exc}") from None
     try:
+        file = _unsealed(path, file, unsealing)
         bundle = Bundle(path, file)
         bundle.read_header()
     except BaseException:
         file.close()
         raise
     return bundle, file
+
+
+def _unsealed(path: Path, file: IO[bytes], unsealing: Callable[[bytes], bytes] | None) -> IO[bytes]:
+    """The file itself, or, when it is sealed, what is inside it (in memory)."""
+    from imbalance_cli.workflow.sealing import is_sealed, opened
+
+    head = file.read(4096)
+    file.seek(0)
+    if not is_sealed(head):
+        return file
+    try:
+        raw = file.read()
+    except OSError as exc:
+        raise ImbalanceError(f"cannot read '{path}': {exc.strerror or exc}") from None
+    finally:
+        file.close()
+    return io.BytesIO(opened(raw, path, unsealing))
 
 
 class Checks:
@@ -206,6 +231,7 @@ class Checks:
             client = person_name(client) or None
             if client is not None and len(client) > MAX_NAME:
                 self.problem(f"{where}.client: a name of at most {MAX_NAME} characters expected")
+        client_uuid, author = self._identity(item, where, client)
         q = item.get("questionnaire")
         if not isinstance(q, dict) or not all(
             isinstance(q.get(k), str) and q.get(k) for k in ("id", "version", "sha256", "source")
@@ -254,9 +280,27 @@ class Checks:
             warning=warning,
             result_json=_encode(result) if result is not None else None,
             answers=tuple((qid, n, value) for n, (qid, _, value) in enumerate(answers)),
+            client_uuid=client_uuid.lower() if client_uuid else None,
+            author=author,
         )
         key = fingerprint(session.questionnaire_id, session.sha256, started, plain)
         return Record(ref, session, key, previous)
+
+    def _identity(
+        self, item: dict[str, Any], where: str, client: str | None
+    ) -> tuple[str | None, str | None]:
+        """A session's client id and author, where the bundle gives them (bundles made before
+        ids were kept give neither)."""
+        client_uuid, author = item.get("client_id"), item.get("author")
+        if client_uuid is not None and not (isinstance(client_uuid, str) and _is_uuid(client_uuid)):
+            self.problem(f"{where}.client_id: a client id (a UUID) expected")
+            client_uuid = None
+        elif client_uuid is not None and client is None:
+            self.problem(f"{where}.client_id: given without a client name")
+        if author is not None and not (isinstance(author, str) and author.strip()):
+            self.problem(f"{where}.author: text expected")
+            author = None
+        return client_uuid, author
 
     def _dates(
         self, where: str, started: str | None, updated: str | None, completed: str | None
@@ -358,6 +402,15 @@ def _questionnaire_problems(q: dict[str, Any]) -> list[str]:
 def _short(text: str) -> str:
     shown = " ".join(clean(text).split())
     return shown if len(shown) <= 60 else shown[:59] + "…"
+
+
+def _is_uuid(text: str) -> bool:
+    import uuid
+
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
 
 
 def _moment(stamp: str) -> datetime | None:

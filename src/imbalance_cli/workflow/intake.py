@@ -195,16 +195,16 @@ def known_facts(q: Questionnaire, client: str, ui: Ui) -> dict[str, AnswerValue]
     from imbalance_cli import resources
     from imbalance_cli.answers import check
     from imbalance_cli.facts import describe_answer
-    from imbalance_cli.store import FILENAME, Store
+    from imbalance_cli.store import FILENAME, open_store
 
     wanted = {x.id: x for x in q.questions if x.known_for_days}
-    folder = resources.data_dir()
-    if not wanted or not (folder / FILENAME).is_file():
+    location = resources.store_location()  # a laptop's folder, or a gym's server
+    if not wanted or (isinstance(location, Path) and not (location / FILENAME).is_file()):
         return {}
     found: dict[str, AnswerValue] = {}
     said: list[str] = []
     today = datetime.now(timezone.utc)
-    with Store.open(folder, read_only=True) as store:
+    with open_store(location, read_only=True) as store:
         for row in store.sessions(client):
             if not row.finished or not wanted.keys() - found.keys():
                 continue
@@ -252,11 +252,12 @@ def _emergency(q: Questionnaire, answers: Mapping[str, AnswerValue]) -> bool:
     return any(f.alert.level is AlertLevel.EMERGENCY for f in fired_alerts(q, answers))
 
 
-def _open_store() -> Store:
-    from imbalance_cli import resources
-    from imbalance_cli.store import Store
+def _open_store(ui: Ui) -> Store:
+    """The store the command line chose; a server's password, if it wants one nobody gave,
+    is asked through the Ui when it can ask (a terminal)."""
+    from imbalance_cli.store import open_store
 
-    return Store.open(resources.data_dir())
+    return open_store(ask_password=getattr(ui, "password", None))
 
 
 def run(
@@ -273,17 +274,16 @@ def run(
     """Ask what is left of a questionnaire (saving each answer unless ``save`` is off), then
     assess and write the outputs. The new session is leased to this run while it is answered.
     A failed run leaves no empty session behind."""
-    from imbalance_cli.store import Writer
 
     started = now()
     flow = Flow(q)
-    store = _open_store() if save else None
+    store = _open_store(ui) if save else None
     saver: Saver | None = None
     try:
         if store is not None:
             if client is not None:
                 client = store.client_name(client)  # the stored spelling of a known client
-            writer = Writer.here()
+            writer = store.writer()
             session_id = store.start(
                 questionnaire_id=q.id, version=q.version, sha256=q.sha256,
                 source=source_of(name, q), client=client, started_at=started, writer=writer,
@@ -319,11 +319,10 @@ def resume(
     question; with no outputs given, the ones the run was asked for are written. The session's
     lease is taken first: a session another imbalance is answering is refused (SessionHeld),
     unless ``take_over``; a stale one is taken, and the person told."""
-    from imbalance_cli.store import Writer
 
     if outputs is not None:
         outputs.check()
-    with _open_store() as store:
+    with _open_store(ui) as store:
         row = resume_target(store, session)
         if outputs is None:
             outputs = Outputs.recalled(row.outputs) if row.outputs else Outputs()
@@ -332,7 +331,7 @@ def resume(
             for warning in load_session(store, row.id).warnings:
                 ui.note(warning)
             raise UsageError(f"resuming needs a terminal to ask on; session {row.id} is unchanged")
-        writer = Writer.here()
+        writer = store.writer()
         _take(store, row.id, writer, take_over, ui)
         try:
             # Read after the lease is ours, so the answers and their revisions are the latest
@@ -409,10 +408,9 @@ def reassess(
     """Start from the client's last completed session (of ``questionnaire``, if named): ask
     what changes, carry the rest over, and link the new session to the last."""
     outputs.check()
-    from imbalance_cli.store import Writer
 
     started = now()
-    with _open_store() as store:
+    with _open_store(ui) as store:
         name = store.known_client(client)
         if not interactive:
             raise UsageError("a re-assessment needs a terminal to ask on")
@@ -423,7 +421,7 @@ def reassess(
         for warning in previous.warnings:
             ui.note(warning)
         q = previous.questionnaire
-        writer = Writer.here()
+        writer = store.writer()
         session_id = store.start(
             questionnaire_id=q.id, version=q.version, sha256=q.sha256,
             source=previous.row.questionnaire_source, client=name, started_at=started,

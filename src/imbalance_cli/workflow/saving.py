@@ -1,14 +1,22 @@
 """Saving a session as it is answered, for one writer: every change goes to the store with the
 revisions this writer last saw, under the lease it holds, and whatever the store refuses or
-fails at becomes a message that says what was saved, what was not, and how to go on."""
+fails at becomes a message that says what was saved, what was not, and how to go on. A lost
+connection (a server restarting, a network hiccup) is tried again once on a new one: a save
+that went through before the connection dropped finds its answers stored as they are, so
+nothing is written twice."""
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Mapping
 
-from imbalance_cli.errors import AnswersChanged, ImbalanceError
+from imbalance_cli.errors import (
+    AnswersChanged,
+    ImbalanceError,
+    StoreConflict,
+    StoreError,
+    StoreUnavailable,
+)
 from imbalance_cli.model import AnswerValue, Questionnaire
 from imbalance_cli.store import (
     LeaseLost,
@@ -16,7 +24,6 @@ from imbalance_cli.store import (
     StaleAnswers,
     Store,
     Writer,
-    store_error,
 )
 from imbalance_cli.workflow.reading import Reading
 
@@ -52,21 +59,32 @@ class Saver:
     def __call__(self, answers: Mapping[str, AnswerValue]) -> None:
         top, worst = self.reading.listed(answers)
         try:
-            revisions = self.store.save_answers(
-                self.session_id, answers, self._order, top, worst, writer=self.writer,
-                base=self.base,
-            )  # fmt: skip
+            try:
+                revisions = self._save(answers, top, worst)
+            except StoreUnavailable:
+                if not self.store.reconnect():
+                    raise
+                revisions = self._save(answers, top, worst)
         except StaleAnswers as exc:
             raise self._changed(exc) from None
         except LeaseLost as exc:
             raise self.taken_over(exc, answers) from None
-        except (SessionGone, sqlite3.IntegrityError):
+        except (SessionGone, StoreConflict):
             raise self._gone() from None
-        except sqlite3.Error as exc:
+        except StoreUnavailable as exc:
+            raise self._unreachable(exc) from None
+        except StoreError as exc:
             raise self._failed(exc) from None
         if self.base is not None:
             self.base = revisions
         self.saved = dict(answers)
+
+    def _save(
+        self, answers: Mapping[str, AnswerValue], top: str, worst: float | None
+    ) -> dict[str, int]:
+        return self.store.save_answers(
+            self.session_id, answers, self._order, top, worst, writer=self.writer, base=self.base
+        )
 
     def finish(
         self, status: str, *, result_json: str | None = None, completed_at: str | None = None
@@ -134,14 +152,23 @@ class Saver:
     def _gone(self) -> ImbalanceError:
         return ImbalanceError(
             f"session {self.session_id} was deleted while this run was saving it (was its client "
-            "deleted?); the answers given since were not kept"
+            "deleted? or is it no longer yours to change?); the answers given since were not kept"
         )
 
-    def _failed(self, exc: sqlite3.Error) -> ImbalanceError:
-        problem = store_error(self.store.path, exc)
+    def _unreachable(self, problem: StoreUnavailable) -> StoreUnavailable:
+        saved = len(self.saved)
+        held = f"your {saved} earlier answer(s) are" if saved else "what was saved before is"
+        return StoreUnavailable(
+            f"{problem.message}\nthe answer on screen was not saved; {held} kept in session "
+            f"{self.session_id}. When the store is back, continue with: {self.prefix} resume "
+            f"{self.session_id} (from another computer, or before this run's lease goes stale: "
+            f"{self.prefix} resume {self.session_id} --take-over)"
+        )
+
+    def _failed(self, problem: StoreError) -> ImbalanceError:
         try:
             kept = len(self.store.answers(self.session_id))
-        except sqlite3.Error:
+        except StoreError:
             kept = 0
         if not kept:
             return problem
@@ -154,7 +181,7 @@ class Saver:
 def release(store: Store, session_id: int, writer: Writer) -> None:
     """Let a lease go if ``writer`` still holds it; after a failure, so a store that cannot be
     written now is left as it is (the lease goes stale with the process)."""
-    with contextlib.suppress(sqlite3.Error):
+    with contextlib.suppress(StoreError):
         store.release(session_id, writer)
 
 

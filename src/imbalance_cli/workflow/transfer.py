@@ -4,7 +4,8 @@ A bundle is one JSON document::
 
     {"format": "imbalance-sessions", "format_version": 1, "exported_at": "...",
      "exported_by": "imbalance 0.1.0",
-     "sessions": [{"ref": 12, "client": "Sam", "questionnaire": {"id", "version", "sha256",
+     "sessions": [{"ref": 12, "client": "Sam", "client_id": "<uuid>", "author": "sam",
+                   "questionnaire": {"id", "version", "sha256",
                    "source"}, "status", "started_at", "updated_at", "completed_at",
                    "previous": 9, "warning", "worst_pain",
                    "answers": [{"question": "regions", "value": ["knee.left"]}, ...],
@@ -14,16 +15,17 @@ Sessions come oldest first, so a re-assessment's ``previous`` names a session be
 not exported: it is then dropped). Importing reads the file a session at a time (``bundle.py``)
 inside one write transaction (``Store.importing``): each session is checked (every field, its
 dates, its answers against its questionnaire where this machine has it), then added with a new
-id, its client found by name or created, its link to the session it re-assesses kept, unless it
-is already in the store (the same questionnaire, start and answers), which is reported. Every
-problem is named by its place; on any, the transaction is rolled back and nothing is imported.
-A bundle of a newer format is refused.
+id, its client found by id (by name for a bundle without ids; a name-only match is asked about,
+``matching.py``) or created, its link to the session it re-assesses kept, unless it is already
+in the store (the same questionnaire, start and answers), which is reported. Every problem is
+named by its place; on any, the transaction is rolled back and nothing is imported. A bundle of
+a newer format is refused. A bundle may be sealed (age, ``sealing.py``): it is opened first.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +42,13 @@ from imbalance_cli.workflow.bundle import (
     Record,
     open_bundle,
 )
+from imbalance_cli.workflow.matching import (
+    Matcher,
+    NameOnly,
+    SamePerson,
+    match_clients,
+    refused,
+)
 
 if TYPE_CHECKING:
     from imbalance_cli.workflow import Reading
@@ -49,8 +58,12 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "Imported",
+    "NameOnly",
+    "SamePerson",
     "bring_in",
     "export",
+    "match_clients",
+    "refused",
     "salvage",
 ]
 
@@ -103,6 +116,8 @@ def _entry(
     return {
         "ref": row.id,
         "client": row.client,
+        "client_id": row.client_id,
+        "author": row.author,
         "questionnaire": {
             "id": row.questionnaire_id,
             "version": row.questionnaire_version,
@@ -145,10 +160,15 @@ class Imported:
     duplicates: tuple[tuple[int, int], ...]
     clients: tuple[str, ...]
     questionnaires: tuple[str, ...]
-    #: Clients the store did not have before (the others were matched by name).
+    #: Clients the store did not have before.
     new_clients: tuple[str, ...] = ()
     #: Questionnaires this machine cannot load: their sessions came in unchecked.
     unchecked: tuple[str, ...] = ()
+    #: Clients found by their id, and by name (a bundle without ids, or confirmed).
+    by_id: tuple[str, ...] = ()
+    by_name: tuple[str, ...] = ()
+    #: Clients found by id whose name differs here ("'Sam' is 'Sam Rivera' here").
+    renamed: tuple[str, ...] = ()
 
 
 class _Answers:
@@ -190,11 +210,58 @@ class _Answers:
         return replace(record, session=replace(session, warning=top, worst_pain=worst))
 
 
-def bring_in(store: Store, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Imported:
+class _Ask(Exception):
+    """A client known here only by name, met inside the import's transaction: the transaction
+    is rolled back, the person asked outside it (no store stays locked while they think), and
+    the import run again with the answer known."""
+
+    def __init__(self, conflict: NameOnly) -> None:
+        self.conflict = conflict
+
+
+def bring_in(
+    store: Store,
+    path: Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    same_person: SamePerson | None = None,
+    unsealing: Callable[[bytes], bytes] | None = None,
+) -> Imported:
     """Add the bundle's sessions that are not in the store yet, in one transaction, reading the
-    file a session at a time."""
-    bundle, file = open_bundle(path, max_bytes)
+    file a session at a time, each with its client found by id (or asked about: ``same_person``
+    is asked about each client known here only by name; without it, such a bundle is refused).
+    ``unsealing`` opens a sealed bundle."""
+    answered: dict[tuple[str, str], bool] = {}
+
+    def known(conflict: NameOnly) -> bool:
+        key = (conflict.name, conflict.bundle_id)
+        if key in answered:
+            return answered[key]
+        if same_person is None:
+            return False
+        raise _Ask(conflict)
+
+    while True:
+        try:
+            return _bring_in(store, path, max_bytes, known, unsealing)
+        except _Ask as ask:  # rolled back: ask, then import again
+            conflict = ask.conflict
+            answered[(conflict.name, conflict.bundle_id)] = bool(
+                same_person is not None and same_person(conflict)
+            )
+            if not answered[(conflict.name, conflict.bundle_id)]:
+                raise refused(conflict) from None
+
+
+def _bring_in(
+    store: Store,
+    path: Path,
+    max_bytes: int,
+    same_person: SamePerson,
+    unsealing: Callable[[bytes], bytes] | None,
+) -> Imported:
+    bundle, file = open_bundle(path, max_bytes, unsealing)
     checks, answers = Checks(), _Answers()
+    matcher = Matcher(store, same_person)
     added: list[tuple[int, int]] = []
     duplicates: list[tuple[int, int]] = []
     id_of: dict[int, int] = {}  # bundle ref -> id in this store
@@ -212,13 +279,13 @@ def bring_in(store: Store, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Im
                 session = record.session
                 if record.previous_ref is not None:
                     session = replace(session, previous_id=id_of[record.previous_ref])
-                session_id, new = batch.add(session, record.key)
+                session_id, new = batch.add(session, record.key, matcher.match)
                 id_of[record.ref] = session_id
                 if new:
                     added.append((session_id, record.ref))
                     questionnaires.add(session.source)
                     if session.client:
-                        clients.add(session.client)
+                        clients.add(matcher.name_of(session))
                 else:
                     duplicates.append((record.ref, session_id))
             checks.raise_if_any(path, "problem(s) in the bundle")
@@ -228,7 +295,10 @@ def bring_in(store: Store, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Im
             new_clients = tuple(sorted(batch.new_clients))
     finally:
         file.close()
+    how = matcher.how
     return Imported(
         tuple(added), tuple(duplicates), tuple(sorted(clients)), tuple(sorted(questionnaires)),
         new_clients, tuple(sorted(q for q in answers.missing if q in questionnaires)),
+        by_id=tuple(sorted(set(how["id"]))), by_name=tuple(sorted(set(how["name"]))),
+        renamed=tuple(how["renamed"]),
     )  # fmt: skip
