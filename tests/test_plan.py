@@ -307,3 +307,31 @@ def test_what_is_held_back_never_appears_in_any_format(
                 assert snippet not in out, (alert, route, rec.id, name)
     if result.withheld:
         assert any(rec.id in outputs["markdown (trainer)"] for rec in result.withheld)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_source_for_a_situation_is_cited_only_for_a_person_in_it(
+    results: dict[str, Result], library: Library, name: str
+) -> None:
+    """The return-to-running plan cites the pregnancy and osteoporosis guidelines behind its
+    adapted steps; a runner who is neither sees neither in their handout or their report."""
+    result = results[name]
+    theirs = {s.id for s in result.findings.situations}
+    situational = {
+        source.citation: set(source.situations)
+        for items in (library.articles, library.strategies, library.exercises)
+        for item in items.values()
+        for source in item.sources
+        if source.situations
+    }
+    assert situational, "the library marks the sources of its adapted texts"
+    for page in (html.render(result, "client"), html.render(result, "trainer")):
+        for citation, situations in situational.items():
+            if htmllib.escape(citation, quote=False) in page or citation in page:
+                cited_elsewhere = any(
+                    source.citation == citation and not source.situations
+                    for items in (library.articles, library.strategies, library.exercises)
+                    for item in items.values()
+                    for source in item.sources
+                )
+                assert cited_elsewhere or situations & theirs, (name, citation)
