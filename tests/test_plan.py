@@ -86,6 +86,34 @@ def _painful(result: Result) -> list[str]:
     return list(pain_by_region(result.questionnaire, result.answers))
 
 
+def test_every_region_with_a_module_has_a_persona_whose_plan_is_about_it(
+    results: dict[str, Result], library: Library, intake: Questionnaire
+) -> None:
+    """For each body region the intake asks a module of questions about, at least one persona
+    has pain there and no warning sign that stops the plan, and their page one holds an item
+    written for that region: its pattern's content, not only general advice."""
+    from imbalance_cli.model import Leaf
+
+    modules = set()
+    for section in intake.sections:
+        if section.id.endswith("_module") or section.id == "neck_shoulder":
+            stack = [section.when]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, Leaf) and node.question == "regions":
+                    modules.add(str(node.value).split(".")[0])
+                stack += list(getattr(node, "items", ()) or ())
+                stack += [x for x in (getattr(node, "item", None),) if x is not None]
+    assert len(modules) >= 13, modules
+    covered = set()
+    for result in results.values():
+        painful = {token.split(".")[0] for token in _painful(result)}
+        for item in plan(result):
+            content = (library.articles if item.kind == "article" else library.strategies)[item.id]
+            covered |= set(content.regions) & painful & modules
+    assert modules <= covered, sorted(modules - covered)
+
+
 def test_the_top_three_differ_between_people(results: dict[str, Result]) -> None:
     """Page one's plan is not one list for everyone: nearly every person's is their own, and
     no item leads everyone's."""
@@ -279,3 +307,31 @@ def test_what_is_held_back_never_appears_in_any_format(
                 assert snippet not in out, (alert, route, rec.id, name)
     if result.withheld:
         assert any(rec.id in outputs["markdown (trainer)"] for rec in result.withheld)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_source_for_a_situation_is_cited_only_for_a_person_in_it(
+    results: dict[str, Result], library: Library, name: str
+) -> None:
+    """The return-to-running plan cites the pregnancy and osteoporosis guidelines behind its
+    adapted steps; a runner who is neither sees neither in their handout or their report."""
+    result = results[name]
+    theirs = {s.id for s in result.findings.situations}
+    situational = {
+        source.citation: set(source.situations)
+        for items in (library.articles, library.strategies, library.exercises)
+        for item in items.values()
+        for source in item.sources
+        if source.situations
+    }
+    assert situational, "the library marks the sources of its adapted texts"
+    for page in (html.render(result, "client"), html.render(result, "trainer")):
+        for citation, situations in situational.items():
+            if htmllib.escape(citation, quote=False) in page or citation in page:
+                cited_elsewhere = any(
+                    source.citation == citation and not source.situations
+                    for items in (library.articles, library.strategies, library.exercises)
+                    for item in items.values()
+                    for source in item.sources
+                )
+                assert cited_elsewhere or situations & theirs, (name, citation)

@@ -327,3 +327,29 @@ def test_an_answer_removed_by_another_writer_is_not_written_back_unseen(
         assert prompter.asked == ["flags", "regions", "knee_worst", "note", "knee_worst"]
         assert any("'Knee?' was cleared in another imbalance" in n for n in prompter.notices)
         assert store.answers(sid)["knee_worst"] == 4
+
+
+def test_the_treatments_question_names_the_areas_and_helped_some_is_built_on(
+    intake: Questionnaire,
+) -> None:
+    """With two painful areas, "What have you already tried" says for which (it asked "for
+    this?"), and a physio that "helped some" is an answer of its own, acknowledged in the plan
+    as one that helped (issue 23, item 6)."""
+    from conftest import EXAMPLES
+    from imbalance_cli.answers import read_answers
+    from imbalance_cli.engine import personalise
+    from imbalance_cli.library import load_library
+    from imbalance_cli.resources import library_paths
+    from imbalance_cli.rules import assess
+
+    answers = read_answers(EXAMPLES / "desk-worker-neck-shoulder.yaml", intake)
+    question = intake.question("treatments")
+    assert question is not None
+    text = personalise(question, answers, intake).text
+    assert text == "What have you already tried for your neck and right shoulder?"
+    outcome = intake.question("physio_outcome")
+    assert outcome is not None
+    assert "Helped some" in [c.label for c in outcome.choices]
+    answers = {**answers, "treatments": ("physio",), "physio_outcome": "some"}
+    result = assess(intake, answers, load_library(library_paths()), started_at="", completed_at="t")
+    assert "physio_helped" in {hit.rule for hit in result.trace}

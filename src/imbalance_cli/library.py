@@ -30,6 +30,7 @@ from imbalance_cli.model import (
     Guidance,
     Library,
     Situation,
+    Source,
     Strategy,
     WordList,
 )
@@ -140,10 +141,19 @@ def _cross_check(parts: _Parts, base: Library | None = None) -> list[Problem]:
             if ref not in situations:
                 unknown(where, "situation", ref, situations)
 
+    def cited_for(where: SourceLocation, item: str, sources: Iterable[Source]) -> None:
+        # A source that supports only a situation's adapted text names that situation.
+        for source in sources:
+            for ref in source.situations:
+                if ref not in situations:
+                    unknown(where, f"situation of a source of {item}", ref, situations)
+
     for a in parts.articles.values():
         situations_of(a.location, a.not_for, (s for s, _ in a.adapt))
+        cited_for(a.location, f"article '{a.id}'", a.sources)
     for s in parts.strategies.values():
         situations_of(s.location, s.not_for, (sit for sit, _ in s.adapt))
+        cited_for(s.location, f"strategy '{s.id}'", s.sources)
         for exercise_id in s.exercises:
             if exercise_id not in exercises:
                 unknown(s.location, f"exercise in strategy '{s.id}'", exercise_id, exercises)
@@ -154,6 +164,7 @@ def _cross_check(parts: _Parts, base: Library | None = None) -> list[Problem]:
                 unknown(s.location, f"activity of strategy '{s.id}'", s.activity, activities)
     for e in parts.exercises.values():
         situations_of(e.location, e.not_for, (s for s, _ in e.adapt))
+        cited_for(e.location, f"exercise '{e.id}'", e.sources)
         versions: tuple[tuple[str, str | None], ...] = (("easier", e.easier), ("harder", e.harder))
         for version, other in versions:
             if other is None:

@@ -186,6 +186,7 @@ def _source(node: Node, sink: Sink) -> Source | None:
         pmid=pmid,
         url=url,
         scope=text_field(f, "scope", sink, "source"),
+        situations=_ids(f.get("situations"), sink, "situations", "a situation id"),
     )
 
 

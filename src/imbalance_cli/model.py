@@ -556,6 +556,9 @@ class Source:
     url: str | None = None
     #: What the source covers when it is used outside it ("a study of knees").
     scope: str | None = None
+    #: Situations (library ``situations`` ids) whose adapted text this source supports: it is
+    #: cited only for a person in one of them, not for everyone the item is shown to.
+    situations: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:

@@ -68,6 +68,12 @@ def _source() -> dict[str, Any]:
                 "Older form: the whole citation in one line (give authors, year, title and a "
                 "DOI, PMID or URL instead)."
             ),
+            "situations": _d(
+                "Situations (library situation ids) whose adapted text this source supports: "
+                "it is cited only for a person in one of them.",
+                type="array",
+                items={"type": "string", "pattern": "^[a-z0-9_]+$"},
+            ),
         },
         ["kind"],
         "Where a fact comes from: authors, year, title, and a DOI, PMID or URL.",

@@ -50,6 +50,7 @@ ARTICLE_FIELDS = (
 )  # fmt: skip
 SOURCE_FIELDS = (
     "kind", "authors", "year", "title", "published", "doi", "pmid", "url", "scope", "citation",
+    "situations",
 )  # fmt: skip
 STRATEGY_FIELDS = (
     "id", "title", "summary", "exercises", "steps", "dose", "progress", "easier", "harder",

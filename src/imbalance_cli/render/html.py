@@ -232,15 +232,15 @@ def _sources(result: Result, shown: Sequence[Recommendation]) -> list[str]:
         if library is None:
             break
         item_sources = list(
-            library.articles[rec.id].sources
+            plans.cited(library.articles[rec.id].sources, rec, library)
             if rec.kind == "article" and rec.id in library.articles
-            else library.strategies[rec.id].sources
+            else plans.cited(library.strategies[rec.id].sources, rec, library)
             if rec.id in library.strategies
             else ()
         )
         for eid in rec.exercises:
             if eid in library.exercises:
-                item_sources += library.exercises[eid].sources
+                item_sources += plans.cited(library.exercises[eid].sources, rec, library)
         for source in item_sources:
             address = source.link
             link = (

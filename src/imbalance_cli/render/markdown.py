@@ -502,7 +502,7 @@ def _articles(result: Result, plain: bool = False) -> list[str]:
             out += [f"*For {md(label)}:* {md(text)}" for label, text in rec.adapted]
             if rec.adapted:
                 out.append("")
-            out += plans.source_lines(article.sources)
+            out += plans.source_lines(plans.cited(article.sources, rec, library))
         out += _because(rec.reasons if plain else rec.because)
     return out
 

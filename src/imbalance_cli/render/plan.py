@@ -7,7 +7,7 @@ guidance. Shared by the trainer and the client summaries; the HTML report draws 
 from __future__ import annotations
 
 from imbalance_cli import bodymap as bodymaps
-from imbalance_cli.model import Exercise, Library, Recommendation, Result, Strategy
+from imbalance_cli.model import Exercise, Library, Recommendation, Result, Source, Strategy
 from imbalance_cli.rank import PlanItem, plan
 from imbalance_cli.text import md
 
@@ -190,7 +190,7 @@ def strategy_detail(
     out += [f"- **For {md(label)}:** {md(text)}" for label, text in rec.adapted]
     out.append("")
     if not plain:
-        out += source_lines(strategy.sources)
+        out += source_lines(cited(strategy.sources, rec, library))
     return out
 
 
@@ -201,6 +201,16 @@ def exercise_lines(exercise: Exercise) -> list[str]:
         out.append(f"   - {md(cue)}")
     out.append("")
     return out
+
+
+def cited(sources: tuple[Source, ...], rec: Recommendation, library: Library | None) -> tuple[Source, ...]:
+    """The sources to cite for an item as shown to this person: a source that supports only the
+    text adapted for a situation (pregnancy, osteoporosis) is cited when that text is shown."""
+    if library is None:
+        return sources
+    labels = {label for label, _ in rec.adapted}
+    shown = {sid for sid, s in library.situations.items() if s.label in labels}
+    return tuple(s for s in sources if not s.situations or set(s.situations) & shown)
 
 
 def source_lines(sources: tuple[object, ...]) -> list[str]:
