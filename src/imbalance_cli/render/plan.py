@@ -203,7 +203,9 @@ def exercise_lines(exercise: Exercise) -> list[str]:
     return out
 
 
-def cited(sources: tuple[Source, ...], rec: Recommendation, library: Library | None) -> tuple[Source, ...]:
+def cited(
+    sources: tuple[Source, ...], rec: Recommendation, library: Library | None
+) -> tuple[Source, ...]:
     """The sources to cite for an item as shown to this person: a source that supports only the
     text adapted for a situation (pregnancy, osteoporosis) is cited when that text is shown."""
     if library is None:
