@@ -385,3 +385,52 @@ def test_the_audit_can_be_narrowed_by_date_and_trainer(cli: Cli, gym: Gym) -> No
     assert code == 2 and "--since takes a date" in err
     code, out, _ = cli(olga, "admin", "audit")
     assert "start session" in out and login(anna) in out
+
+
+# What a share allows, and what nothing that affects no row may claim: a trainer a client is
+# shared with sees and continues their sessions, but cannot rename or merge the client or move
+# their sessions to another client (the database refuses, not only imbalance); a refused
+# delete is an error, not "Deleted"; an id given for --client selects exactly that client even
+# where another client the trainer sees has the same name; the admin hints name the admin login.
+
+ONLY = "only the trainer a client is assigned to, or an owner"
+
+
+def _two_sams(cli: Cli, gym: Gym) -> tuple[str, str, str, str, str, int]:
+    """Anna's Sam shared with Ben, who has a Sam of his own; returns anna, ben, olga, the ids
+    of Anna's and Ben's Sam, and Anna's session."""
+    anna, ben = add(cli, gym, "anna"), add(cli, gym, "ben")
+    olga = add(cli, gym, "olga", owner=True)
+    intake(cli, anna, "Sam")
+    intake(cli, ben, "Sam", "no-pain.yaml")
+    assert cli(anna, "clients", "share", "Sam", "--with", login(ben))[0] == 0
+    (annas,) = [str(c["id"]) for c in listed(cli, anna, "clients")]
+    (bens,) = [str(c["id"]) for c in listed(cli, ben, "clients") if c["id"] != annas]
+    (session,) = [int(str(s["id"])) for s in listed(cli, anna)]
+    return anna, ben, olga, annas, bens, session
+
+
+def _clients_of(cli: Cli, url: str) -> dict[str, object]:
+    return {str(s["id"]): s["client_id"] for s in listed(cli, url)}
+
+
+def test_an_id_selects_that_client_where_two_seen_have_one_name(cli: Cli, gym: Gym) -> None:
+    anna, ben, _, annas, bens, _ = _two_sams(cli, gym)
+    for given in (annas[:8], annas):
+        code, _, err = cli(
+            ben, "run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
+            "--client", given,
+        )  # fmt: skip
+        assert code == 0, err
+    # Both runs went to Anna's Sam, none to Ben's.
+    assert sorted(_clients_of(cli, anna).values()) == [annas] * 3
+    assert list(_clients_of(cli, ben).values()).count(bens) == 1
+    code, _, err = cli(ben, "progress", annas[:8])
+    assert code == 0, err
+    code, _, err = cli(ben, "compare", "--client", annas[:8])
+    assert code == 0, err
+    code, _, err = cli(ben, "sessions", "list", "--client", annas[:8])
+    assert code == 0, err
+    # The name alone still asks which.
+    code, _, err = cli(ben, "progress", "Sam")
+    assert code == 2 and "could be 2 clients" in err

@@ -68,6 +68,11 @@ class ClientRecords:
     def _one_client(self, text: str) -> tuple[int, str, str] | None:
         found = self.find_clients(text)
         if len(found) > 1:
+            # The client this store was asked for by id, named again by their name (a command
+            # turns the id it was given into the name it prints and passes on).
+            chosen = self._chosen().get(text.strip().casefold())
+            if chosen is not None and chosen in found:
+                return chosen
             ids = ", ".join(f"{name} ({uuid[:8]})" for _, name, uuid in found)
             raise UsageError(
                 f"'{text}' could be {len(found)} clients: {ids}; give the id instead "
@@ -96,16 +101,31 @@ class ClientRecords:
                 ).fetchone()
         return int(row[0])
 
+    def _chosen(self) -> dict[str, tuple[int, str, str]]:
+        """The clients named by id so far, by their name: that name then means them, for this
+        store object (one command), even where another client the trainer sees has it too."""
+        chosen: dict[str, tuple[int, str, str]] = self.__dict__.setdefault("_chosen_clients", {})
+        return chosen
+
+    def _choose(self, text: str, found: tuple[int, str, str] | None) -> None:
+        if found is not None and found[1].casefold() != text.strip().casefold():
+            self._chosen()[found[1].casefold()] = found
+
     def client_name(self, name: str) -> str:
         """The stored spelling of a client's name (named by name or id), or the name given when
-        there is none yet."""
+        there is none yet. A client named by id stays that client when this store is later
+        asked for the name."""
         found = self._one_client(name)
+        self._choose(name, found)
         return found[1] if found is not None else name
 
     def known_client(self, name: str) -> str:
         """The stored spelling of a client's name (named by name or id); a usage error naming
-        the nearest names when there is no such client (a typo, or a first name alone)."""
-        return self._needed(name)[1]
+        the nearest names when there is no such client (a typo, or a first name alone). A
+        client named by id stays that client when this store is later asked for the name."""
+        found = self._needed(name)
+        self._choose(name, found)
+        return found[1]
 
     def client_uuid(self, name: str) -> str | None:
         found = self._one_client(name)
