@@ -414,6 +414,54 @@ def _clients_of(cli: Cli, url: str) -> dict[str, object]:
     return {str(s["id"]): s["client_id"] for s in listed(cli, url)}
 
 
+def test_a_share_does_not_let_a_trainer_merge_rename_or_move_the_client(cli: Cli, gym: Gym) -> None:
+    anna, ben, olga, annas, bens, session = _two_sams(cli, gym)
+    code, out, err = cli(ben, "clients", "merge", annas[:8], bens[:8])
+    assert code == 2 and ONLY in err and len(err.strip().splitlines()) == 1, err
+    code, _, err = cli(ben, "clients", "merge", bens[:8], annas[:8])
+    assert code == 2 and ONLY in err, err
+    code, _, err = cli(ben, "clients", "rename", annas[:8], "Samuel")
+    assert code == 2 and ONLY in err, err
+    code, _, err = cli(ben, "sessions", "attach", str(session), bens[:8])
+    assert code == 2 and ONLY in err, err
+    # Nothing moved: Anna's session is still her Sam's, under that name.
+    assert _clients_of(cli, anna) == {str(session): annas}
+    assert [c["name"] for c in listed(cli, anna, "clients")] == ["Sam"]
+    # He still sees and continues it.
+    assert str(session) in _clients_of(cli, ben)
+
+    # Her own trainer may merge, and so may an owner; the audit says from whom to whom.
+    intake(cli, anna, "Samuel", "no-pain.yaml")
+    code, _, err = cli(anna, "clients", "merge", "Samuel", annas[:8])
+    assert code == 0 and "Moved 1 session(s)" in err, err
+    code, _, err = cli(olga, "clients", "rename", annas[:8], "Sam R")
+    assert code == 0, err
+    code, out, err = cli(olga, "admin", "audit", "--json")
+    entries = json.loads(out)
+    merges = [e for e in entries if e["action"] == "merge client"]
+    assert len(merges) == 1 and merges[0]["actor"] == login(anna), merges
+    assert "Samuel" in merges[0]["detail"] and annas in merges[0]["detail"]
+    moved = [e for e in entries if e["action"] == "attach session"]
+    assert moved and all("from Samuel" in e["detail"] for e in moved), moved
+
+
+def test_the_database_refuses_a_shared_trainer_moving_or_renaming_in_raw_sql(
+    cli: Cli, gym: Gym
+) -> None:
+    anna, ben, _, annas, bens, session = _two_sams(cli, gym)
+    with psycopg.connect(ben, autocommit=True) as conn:
+        conn.execute("SET search_path = imbalance")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only the trainer"):
+            conn.execute(
+                "UPDATE sessions SET client_id = (SELECT id FROM clients WHERE uuid = %s) "
+                "WHERE id = %s",
+                (bens, session),
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only the trainer"):
+            conn.execute("UPDATE clients SET name = 'Mine' WHERE uuid = %s", (annas,))
+    assert _clients_of(cli, anna) == {str(session): annas}
+
+
 def test_an_id_selects_that_client_where_two_seen_have_one_name(cli: Cli, gym: Gym) -> None:
     anna, ben, _, annas, bens, _ = _two_sams(cli, gym)
     for given in (annas[:8], annas):

@@ -284,7 +284,13 @@ class Store(Answering, Copying, ClientRecords):
     def set_client(self, session_id: int, client: str | None) -> None:
         client_id = self.client_id(client, create=True) if client else None
         with self._write() as db:
-            db.execute("UPDATE sessions SET client_id = ? WHERE id = ?", (client_id, session_id))
+            if not db.execute(
+                "UPDATE sessions SET client_id = ? WHERE id = ?", (client_id, session_id)
+            ).rowcount:
+                raise UsageError(
+                    f"session {session_id} is not yours to attach (or there is no such "
+                    "session); nothing was changed"
+                )
 
     def answers(
         self, session_id: int, revisions: dict[str, int] | None = None

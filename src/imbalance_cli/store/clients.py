@@ -158,22 +158,34 @@ class ClientRecords:
                 f"together use: imbalance clients merge '{name}' '{new}'"
             )
         with self._write() as db:
-            db.execute("UPDATE clients SET name = ? WHERE id = ?", (new, client))
+            if not db.execute("UPDATE clients SET name = ? WHERE id = ?", (new, client)).rowcount:
+                raise UsageError(
+                    f"only the trainer a client is assigned to, or an owner, can rename them "
+                    f"('{old}'); nothing was changed"
+                )
         return old
 
-    def merge_clients(self, source: str, target: str) -> int:
+    def merge_clients(self, source: str, target: str) -> tuple[int, str, str]:
         """Move every session of ``source`` to ``target`` and remove ``source``; returns the
-        number of sessions moved."""
-        from_id = self._needed(source)[0]
-        into_id = self._needed(target)[0]
+        number of sessions moved and the stored names of both."""
+        from_id, from_name, _ = self._needed(source)
+        into_id, into_name, _ = self._needed(target)
         if from_id == into_id:
             raise UsageError(f"'{source}' and '{target}' are the same client")
         with self._write() as db:
+            self._note_merge(db, from_id, into_id)
             moved = db.execute(
                 "UPDATE sessions SET client_id = ? WHERE client_id = ?", (into_id, from_id)
             ).rowcount
-            db.execute("DELETE FROM clients WHERE id = ?", (from_id,))
-        return int(moved)
+            if not db.execute("DELETE FROM clients WHERE id = ?", (from_id,)).rowcount:
+                raise UsageError(
+                    f"only the trainer a client is assigned to, or an owner, can merge them "
+                    f"('{from_name}'); nothing was changed"
+                )
+        return int(moved), from_name, into_name
+
+    def _note_merge(self, db: Db, from_id: int, into_id: int) -> None:
+        """Inside the merge's transaction: record it where there is an audit."""
 
     def delete_client(self, name: str) -> int:
         """Delete a client and every session and answer about them; return the sessions removed."""

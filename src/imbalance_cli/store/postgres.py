@@ -372,6 +372,14 @@ class PostgresStore(Store):
         ).fetchone()
         return SessionRow(*row) if row else None
 
+    def _note_merge(self, db: Db, from_id: int, into_id: int) -> None:
+        db.execute(
+            "SELECT audit_note('merge client', NULL, ?, (SELECT name || ' (' || uuid || ') -> ' "
+            "FROM clients WHERE id = ?) || (SELECT name || ' (' || uuid || ')' FROM clients "
+            "WHERE id = ?))",
+            (into_id, from_id, into_id),
+        )
+
     def _bulk_begins(self, db: Db, action: str) -> None:
         db.execute("SELECT set_config('imbalance.action', ?, true)", (action,))
 
