@@ -462,6 +462,14 @@ def test_the_database_refuses_a_shared_trainer_moving_or_renaming_in_raw_sql(
     assert _clients_of(cli, anna) == {str(session): annas}
 
 
+def test_a_delete_that_removes_nothing_is_an_error_not_deleted(cli: Cli, gym: Gym) -> None:
+    anna, ben, _, _, _, session = _two_sams(cli, gym)
+    code, _, err = cli(ben, "sessions", "delete", str(session), "--yes")
+    assert code == 2 and "Deleted" not in err, err
+    assert f"session {session} is not yours to delete" in err, err
+    assert str(session) in _clients_of(cli, anna)
+
+
 def test_an_id_selects_that_client_where_two_seen_have_one_name(cli: Cli, gym: Gym) -> None:
     anna, ben, _, annas, bens, _ = _two_sams(cli, gym)
     for given in (annas[:8], annas):
