@@ -490,3 +490,39 @@ def test_an_id_selects_that_client_where_two_seen_have_one_name(cli: Cli, gym: G
     # The name alone still asks which.
     code, _, err = cli(ben, "progress", "Sam")
     assert code == 2 and "could be 2 clients" in err
+
+
+def test_adding_a_trainer_never_takes_over_an_existing_role_unasked(
+    cli: Cli, gym: Gym, pg_cluster: pgcluster.Cluster
+) -> None:
+    pg_cluster.sql(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'carol') THEN "
+        "CREATE ROLE carol LOGIN PASSWORD 'carol-pw'; END IF; END $$"
+    )
+    code, _, err = cli(gym.url("carol"), "sessions", "list")
+    assert code == 2 and "the admin login" in err and "owner adds" not in err, err
+    code, _, err = cli(
+        gym.admin, "admin", "add-trainer", "carol", "--password-stdin", stdin="new-pw\n"
+    )
+    assert code == 2 and "already a role" in err and "--existing" in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    # Her password still works and she is still no trainer.
+    code, _, err = cli(gym.url("carol"), "sessions", "list")
+    assert code == 2 and "is not a trainer" in err, err
+    code, _, err = cli(
+        gym.admin, "admin", "add-trainer", "carol", "--existing", "--password-stdin",
+        stdin="carol-pw\n",
+    )  # fmt: skip
+    assert code == 0 and "carol" in err, err
+    assert cli(gym.url("carol"), "sessions", "list")[0] == 0
+    # A trainer already: a new password needs no --existing.
+    anna = add(cli, gym, "anna")
+    code, _, err = cli(
+        gym.admin,
+        "admin",
+        "add-trainer",
+        login(anna),
+        "--password-stdin",
+        stdin=f"{login(anna)}-pw\n",
+    )
+    assert code == 0 and "Updated" in err, err
