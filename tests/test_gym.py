@@ -385,3 +385,144 @@ def test_the_audit_can_be_narrowed_by_date_and_trainer(cli: Cli, gym: Gym) -> No
     assert code == 2 and "--since takes a date" in err
     code, out, _ = cli(olga, "admin", "audit")
     assert "start session" in out and login(anna) in out
+
+
+# What a share allows, and what nothing that affects no row may claim: a trainer a client is
+# shared with sees and continues their sessions, but cannot rename or merge the client or move
+# their sessions to another client (the database refuses, not only imbalance); a refused
+# delete is an error, not "Deleted"; an id given for --client selects exactly that client even
+# where another client the trainer sees has the same name; the admin hints name the admin login.
+
+ONLY = "only the trainer a client is assigned to, or an owner"
+
+
+def _two_sams(cli: Cli, gym: Gym) -> tuple[str, str, str, str, str, int]:
+    """Anna's Sam shared with Ben, who has a Sam of his own; returns anna, ben, olga, the ids
+    of Anna's and Ben's Sam, and Anna's session."""
+    anna, ben = add(cli, gym, "anna"), add(cli, gym, "ben")
+    olga = add(cli, gym, "olga", owner=True)
+    intake(cli, anna, "Sam")
+    intake(cli, ben, "Sam", "no-pain.yaml")
+    assert cli(anna, "clients", "share", "Sam", "--with", login(ben))[0] == 0
+    (annas,) = [str(c["id"]) for c in listed(cli, anna, "clients")]
+    (bens,) = [str(c["id"]) for c in listed(cli, ben, "clients") if c["id"] != annas]
+    (session,) = [int(str(s["id"])) for s in listed(cli, anna)]
+    return anna, ben, olga, annas, bens, session
+
+
+def _clients_of(cli: Cli, url: str) -> dict[str, object]:
+    return {str(s["id"]): s["client_id"] for s in listed(cli, url)}
+
+
+def test_a_share_does_not_let_a_trainer_merge_rename_or_move_the_client(cli: Cli, gym: Gym) -> None:
+    anna, ben, olga, annas, bens, session = _two_sams(cli, gym)
+    code, out, err = cli(ben, "clients", "merge", annas[:8], bens[:8])
+    assert code == 2 and ONLY in err and len(err.strip().splitlines()) == 1, err
+    code, _, err = cli(ben, "clients", "merge", bens[:8], annas[:8])
+    assert code == 2 and ONLY in err, err
+    code, _, err = cli(ben, "clients", "rename", annas[:8], "Samuel")
+    assert code == 2 and ONLY in err, err
+    code, _, err = cli(ben, "sessions", "attach", str(session), bens[:8])
+    assert code == 2 and ONLY in err, err
+    # Nothing moved: Anna's session is still her Sam's, under that name.
+    assert _clients_of(cli, anna) == {str(session): annas}
+    assert [c["name"] for c in listed(cli, anna, "clients")] == ["Sam"]
+    # He still sees and continues it.
+    assert str(session) in _clients_of(cli, ben)
+
+    # Her own trainer may merge, and so may an owner; the audit says from whom to whom.
+    intake(cli, anna, "Samuel", "no-pain.yaml")
+    code, _, err = cli(anna, "clients", "merge", "Samuel", annas[:8])
+    assert code == 0 and "Moved 1 session(s)" in err, err
+    code, _, err = cli(olga, "clients", "rename", annas[:8], "Sam R")
+    assert code == 0, err
+    code, out, err = cli(olga, "admin", "audit", "--json")
+    entries = json.loads(out)
+    merges = [e for e in entries if e["action"] == "merge client"]
+    assert len(merges) == 1 and merges[0]["actor"] == login(anna), merges
+    assert "Samuel" in merges[0]["detail"] and annas in merges[0]["detail"]
+    moved = [e for e in entries if e["action"] == "attach session"]
+    assert moved and all("from Samuel" in e["detail"] for e in moved), moved
+
+
+def test_the_database_refuses_a_shared_trainer_moving_or_renaming_in_raw_sql(
+    cli: Cli, gym: Gym
+) -> None:
+    anna, ben, _, annas, bens, session = _two_sams(cli, gym)
+    with psycopg.connect(ben, autocommit=True) as conn:
+        conn.execute("SET search_path = imbalance")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only the trainer"):
+            conn.execute(
+                "UPDATE sessions SET client_id = (SELECT id FROM clients WHERE uuid = %s) "
+                "WHERE id = %s",
+                (bens, session),
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only the trainer"):
+            conn.execute("UPDATE clients SET name = 'Mine' WHERE uuid = %s", (annas,))
+    assert _clients_of(cli, anna) == {str(session): annas}
+
+
+def test_a_delete_that_removes_nothing_is_an_error_not_deleted(cli: Cli, gym: Gym) -> None:
+    anna, ben, _, _, _, session = _two_sams(cli, gym)
+    code, _, err = cli(ben, "sessions", "delete", str(session), "--yes")
+    assert code == 2 and "Deleted" not in err, err
+    assert f"session {session} is not yours to delete" in err, err
+    assert str(session) in _clients_of(cli, anna)
+
+
+def test_an_id_selects_that_client_where_two_seen_have_one_name(cli: Cli, gym: Gym) -> None:
+    anna, ben, _, annas, bens, _ = _two_sams(cli, gym)
+    for given in (annas[:8], annas):
+        code, _, err = cli(
+            ben, "run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
+            "--client", given,
+        )  # fmt: skip
+        assert code == 0, err
+    # Both runs went to Anna's Sam, none to Ben's.
+    assert sorted(_clients_of(cli, anna).values()) == [annas] * 3
+    assert list(_clients_of(cli, ben).values()).count(bens) == 1
+    code, _, err = cli(ben, "progress", annas[:8])
+    assert code == 0, err
+    code, _, err = cli(ben, "compare", "--client", annas[:8])
+    assert code == 0, err
+    code, _, err = cli(ben, "sessions", "list", "--client", annas[:8])
+    assert code == 0, err
+    # The name alone still asks which.
+    code, _, err = cli(ben, "progress", "Sam")
+    assert code == 2 and "could be 2 clients" in err
+
+
+def test_adding_a_trainer_never_takes_over_an_existing_role_unasked(
+    cli: Cli, gym: Gym, pg_cluster: pgcluster.Cluster
+) -> None:
+    pg_cluster.sql(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'carol') THEN "
+        "CREATE ROLE carol LOGIN PASSWORD 'carol-pw'; END IF; END $$"
+    )
+    code, _, err = cli(gym.url("carol"), "sessions", "list")
+    assert code == 2 and "the admin login" in err and "owner adds" not in err, err
+    code, _, err = cli(
+        gym.admin, "admin", "add-trainer", "carol", "--password-stdin", stdin="new-pw\n"
+    )
+    assert code == 2 and "already a role" in err and "--existing" in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    # Her password still works and she is still no trainer.
+    code, _, err = cli(gym.url("carol"), "sessions", "list")
+    assert code == 2 and "is not a trainer" in err, err
+    code, _, err = cli(
+        gym.admin, "admin", "add-trainer", "carol", "--existing", "--password-stdin",
+        stdin="carol-pw\n",
+    )  # fmt: skip
+    assert code == 0 and "carol" in err, err
+    assert cli(gym.url("carol"), "sessions", "list")[0] == 0
+    # A trainer already: a new password needs no --existing.
+    anna = add(cli, gym, "anna")
+    code, _, err = cli(
+        gym.admin,
+        "admin",
+        "add-trainer",
+        login(anna),
+        "--password-stdin",
+        stdin=f"{login(anna)}-pw\n",
+    )
+    assert code == 0 and "Updated" in err, err

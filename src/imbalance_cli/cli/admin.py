@@ -76,11 +76,21 @@ def admin_add_trainer(
         bool,
         typer.Option("--password-stdin", help="Read the password from standard input (one line)."),
     ] = False,
+    existing: Annotated[
+        bool,
+        typer.Option(
+            "--existing",
+            help="NAME is a role of the server already, not a trainer: make it one and set "
+            "its password (refused without this).",
+        ),
+    ] = False,
 ) -> None:
     """Add a trainer to the shared store: a database login in the trainer group, who sees
     and changes only the clients assigned to them or shared with them (with --owner, every
     client, and the audit). The password is asked twice on a terminal, or read from standard
-    input; the server receives it already hashed. Run again to set a new password."""
+    input; the server receives it already hashed. Run again to set a new password. Only the
+    admin login (the one that ran admin init) can add trainers; a role of the server that is
+    not a trainer is taken over only with --existing."""
     from imbalance_cli.store import gym
 
     gym.check_trainer_name(name)
@@ -90,7 +100,7 @@ def admin_add_trainer(
             raise UsageError(
                 "there is no store here yet; create it first with: imbalance admin init"
             )
-        created = gym.add_trainer(store, name, password, owner=owner)
+        created = gym.add_trainer(store, name, password, owner=owner, existing=existing)
         url = store.url_for(name)
     what = "owner" if owner else "trainer"
     done = "Added" if created else "Updated"

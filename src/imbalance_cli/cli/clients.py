@@ -88,10 +88,9 @@ def clients_merge(
     given, into = _client_name(source, "SOURCE"), _client_name(target, "TARGET")
     assert given is not None and into is not None
     with _open_store() as store:
-        names = store.client_name(given), store.client_name(into)
-        moved = store.merge_clients(given, into)
+        moved, from_name, into_name = store.merge_clients(given, into)
     _err_console().print(
-        f"Moved {moved} session(s) from '{markup(names[0])}' to '{markup(names[1])}'."
+        f"Moved {moved} session(s) from '{markup(from_name)}' to '{markup(into_name)}'."
     )
 
 

@@ -284,7 +284,13 @@ class Store(Answering, Copying, ClientRecords):
     def set_client(self, session_id: int, client: str | None) -> None:
         client_id = self.client_id(client, create=True) if client else None
         with self._write() as db:
-            db.execute("UPDATE sessions SET client_id = ? WHERE id = ?", (client_id, session_id))
+            if not db.execute(
+                "UPDATE sessions SET client_id = ? WHERE id = ?", (client_id, session_id)
+            ).rowcount:
+                raise UsageError(
+                    f"session {session_id} is not yours to attach (or there is no such "
+                    "session); nothing was changed"
+                )
 
     def answers(
         self, session_id: int, revisions: dict[str, int] | None = None
@@ -424,9 +430,15 @@ class Store(Answering, Copying, ClientRecords):
         }
 
     def delete_session(self, session_id: int) -> None:
+        """Delete a session; a usage error when nothing was deleted (a shared store's session
+        that this trainer may see but not delete, or one deleted meanwhile)."""
         self.session(session_id)
         with self._write() as db:
-            db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            if not db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount:
+                raise UsageError(
+                    f"session {session_id} is not yours to delete: only its author, the "
+                    "trainer its client is assigned to, or an owner can; nothing was deleted"
+                )
         self._checkpoint()
 
 

@@ -68,6 +68,11 @@ class ClientRecords:
     def _one_client(self, text: str) -> tuple[int, str, str] | None:
         found = self.find_clients(text)
         if len(found) > 1:
+            # The client this store was asked for by id, named again by their name (a command
+            # turns the id it was given into the name it prints and passes on).
+            chosen = self._chosen().get(text.strip().casefold())
+            if chosen is not None and chosen in found:
+                return chosen
             ids = ", ".join(f"{name} ({uuid[:8]})" for _, name, uuid in found)
             raise UsageError(
                 f"'{text}' could be {len(found)} clients: {ids}; give the id instead "
@@ -96,16 +101,31 @@ class ClientRecords:
                 ).fetchone()
         return int(row[0])
 
+    def _chosen(self) -> dict[str, tuple[int, str, str]]:
+        """The clients named by id so far, by their name: that name then means them, for this
+        store object (one command), even where another client the trainer sees has it too."""
+        chosen: dict[str, tuple[int, str, str]] = self.__dict__.setdefault("_chosen_clients", {})
+        return chosen
+
+    def _choose(self, text: str, found: tuple[int, str, str] | None) -> None:
+        if found is not None and found[1].casefold() != text.strip().casefold():
+            self._chosen()[found[1].casefold()] = found
+
     def client_name(self, name: str) -> str:
         """The stored spelling of a client's name (named by name or id), or the name given when
-        there is none yet."""
+        there is none yet. A client named by id stays that client when this store is later
+        asked for the name."""
         found = self._one_client(name)
+        self._choose(name, found)
         return found[1] if found is not None else name
 
     def known_client(self, name: str) -> str:
         """The stored spelling of a client's name (named by name or id); a usage error naming
-        the nearest names when there is no such client (a typo, or a first name alone)."""
-        return self._needed(name)[1]
+        the nearest names when there is no such client (a typo, or a first name alone). A
+        client named by id stays that client when this store is later asked for the name."""
+        found = self._needed(name)
+        self._choose(name, found)
+        return found[1]
 
     def client_uuid(self, name: str) -> str | None:
         found = self._one_client(name)
@@ -138,22 +158,34 @@ class ClientRecords:
                 f"together use: imbalance clients merge '{name}' '{new}'"
             )
         with self._write() as db:
-            db.execute("UPDATE clients SET name = ? WHERE id = ?", (new, client))
+            if not db.execute("UPDATE clients SET name = ? WHERE id = ?", (new, client)).rowcount:
+                raise UsageError(
+                    f"only the trainer a client is assigned to, or an owner, can rename them "
+                    f"('{old}'); nothing was changed"
+                )
         return old
 
-    def merge_clients(self, source: str, target: str) -> int:
+    def merge_clients(self, source: str, target: str) -> tuple[int, str, str]:
         """Move every session of ``source`` to ``target`` and remove ``source``; returns the
-        number of sessions moved."""
-        from_id = self._needed(source)[0]
-        into_id = self._needed(target)[0]
+        number of sessions moved and the stored names of both."""
+        from_id, from_name, _ = self._needed(source)
+        into_id, into_name, _ = self._needed(target)
         if from_id == into_id:
             raise UsageError(f"'{source}' and '{target}' are the same client")
         with self._write() as db:
+            self._note_merge(db, from_id, into_id)
             moved = db.execute(
                 "UPDATE sessions SET client_id = ? WHERE client_id = ?", (into_id, from_id)
             ).rowcount
-            db.execute("DELETE FROM clients WHERE id = ?", (from_id,))
-        return int(moved)
+            if not db.execute("DELETE FROM clients WHERE id = ?", (from_id,)).rowcount:
+                raise UsageError(
+                    f"only the trainer a client is assigned to, or an owner, can merge them "
+                    f"('{from_name}'); nothing was changed"
+                )
+        return int(moved), from_name, into_name
+
+    def _note_merge(self, db: Db, from_id: int, into_id: int) -> None:
+        """Inside the merge's transaction: record it where there is an audit."""
 
     def delete_client(self, name: str) -> int:
         """Delete a client and every session and answer about them; return the sessions removed."""

@@ -84,15 +84,25 @@ def is_trainer(store: PostgresStore, name: str) -> bool:
     return bool(row and row[0])
 
 
-def add_trainer(store: PostgresStore, name: str, password: str, *, owner: bool) -> bool:
-    """A login for a trainer (or an owner), or a new password and the group for an existing
-    role. The password goes to the server already hashed (SCRAM-SHA-256), so it never appears
-    in its logs. True when the role is new."""
+def add_trainer(
+    store: PostgresStore, name: str, password: str, *, owner: bool, existing: bool = False
+) -> bool:
+    """A login for a trainer (or an owner), or a new password for a trainer. A role of the
+    server that is not a trainer (someone's own login, another application's) is made one,
+    with this password, only when ``existing`` says so. The password goes to the server
+    already hashed (SCRAM-SHA-256), so it never appears in its logs. True when the role is
+    new."""
     check_trainer_name(name)
     if not password:
         raise UsageError("a trainer needs a password; an empty one is refused")
-    hashed = store.hashed_password(name, password)
     exists = store.db.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (name,)).fetchone()
+    if exists and not existing and not is_trainer(store, name):
+        raise UsageError(
+            f"'{name}' is already a role on this server and not a trainer; adding it would "
+            "make it one and replace its password. If that is meant, add --existing; "
+            "nothing was changed"
+        )
+    hashed = store.hashed_password(name, password)
     with store._write():
         if exists:
             store.sql("ALTER ROLE {} LOGIN PASSWORD {}", name, literal=hashed)
@@ -131,8 +141,8 @@ def share(store: PostgresStore, client: str, trainer: str, *, stop: bool = False
     check_trainer_name(trainer)
     if not stop and not is_trainer(store, trainer):
         raise UsageError(
-            f"'{trainer}' is not a trainer of this store; the owner adds one with: "
-            f"imbalance admin add-trainer {trainer}"
+            f"'{trainer}' is not a trainer of this store; the admin login (the one that ran "
+            f"admin init) adds one with: imbalance admin add-trainer {trainer}"
         )
     with store._write() as db:
         if stop:
@@ -157,8 +167,8 @@ def assign(store: PostgresStore, client: str, trainer: str) -> tuple[str, str]:
     check_trainer_name(trainer)
     if not is_trainer(store, trainer):
         raise UsageError(
-            f"'{trainer}' is not a trainer of this store; the owner adds one with: "
-            f"imbalance admin add-trainer {trainer}"
+            f"'{trainer}' is not a trainer of this store; the admin login (the one that ran "
+            f"admin init) adds one with: imbalance admin add-trainer {trainer}"
         )
     with store._write() as db:
         before = db.execute("SELECT assign_client(?, ?)", (client_row, trainer)).fetchone()

@@ -72,8 +72,9 @@ def connection_error(url: str, exc: Exception) -> StoreError:
     role = re.search(r'role "([^"]*)" does not exist', text)
     if role:
         return StoreAccessDenied(
-            f"the store at {where} has no role '{role.group(1)}'; the owner adds a trainer "
-            f"with: imbalance --store URL admin add-trainer {role.group(1)}"
+            f"the store at {where} has no role '{role.group(1)}'; the admin login (the one "
+            "that ran admin init) adds a trainer with: imbalance --store ADMIN-URL admin "
+            f"add-trainer {role.group(1)}"
         )
     database = re.search(r'database "([^"]*)" does not exist', text)
     if database:
@@ -100,8 +101,9 @@ def statement_error(where: str, exc: Exception) -> StoreError:
         if primary.startswith("only the trainer"):
             return StoreAccessDenied(f"{primary}; nothing was changed")
         return StoreAccessDenied(
-            f"the store at {where} does not let this role do that ({text}); is it a trainer? "
-            "The owner adds one with: imbalance admin add-trainer NAME"
+            f"the store at {where} does not let this role do that ({text}); a trainer's or "
+            "an owner's login does what a trainer may, and only the admin login (the one that "
+            "ran admin init) adds trainers: imbalance --store ADMIN-URL admin add-trainer NAME"
         )
     if isinstance(exc, errors.CheckViolation) and primary.endswith("is not a trainer"):
         return StoreAccessDenied(f"{primary} of this store; nothing was changed")
@@ -243,7 +245,8 @@ class PostgresStore(Store):
             ):
                 raise StoreAccessDenied(
                     f"'{store.author}' is not a trainer of the store at {store.where}; the "
-                    f"owner adds one with: imbalance --store URL admin add-trainer {store.author}"
+                    "admin login (the one that ran admin init) makes it one with: imbalance "
+                    f"--store ADMIN-URL admin add-trainer {store.author} --existing"
                 )
             if version is None:
                 raise StoreAccessDenied(
@@ -371,6 +374,14 @@ class PostgresStore(Store):
                 ORDER BY s.updated_at DESC, s.id DESC LIMIT 1"""
         ).fetchone()
         return SessionRow(*row) if row else None
+
+    def _note_merge(self, db: Db, from_id: int, into_id: int) -> None:
+        db.execute(
+            "SELECT audit_note('merge client', NULL, ?, (SELECT name || ' (' || uuid || ') -> ' "
+            "FROM clients WHERE id = ?) || (SELECT name || ' (' || uuid || ')' FROM clients "
+            "WHERE id = ?))",
+            (into_id, from_id, into_id),
+        )
 
     def _bulk_begins(self, db: Db, action: str) -> None:
         db.execute("SELECT set_config('imbalance.action', ?, true)", (action,))

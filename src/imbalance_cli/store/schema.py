@@ -112,8 +112,15 @@ CREATE TRIGGER sessions_author BEFORE INSERT OR UPDATE ON sessions
 CREATE TRIGGER answers_author BEFORE INSERT OR UPDATE ON answers
     FOR EACH ROW EXECUTE FUNCTION stamp_author();
 
+-- Whether the login (not a SECURITY DEFINER function's owner) is the trainer a client is
+-- assigned to, or an owner: who may assign, rename or merge the client, or move sessions to
+-- or from them. A trainer the client is only shared with sees and continues their sessions.
+CREATE FUNCTION runs_client(client_trainer TEXT) RETURNS boolean LANGUAGE sql STABLE
+    AS $$ SELECT client_trainer = session_user
+                 OR pg_has_role(session_user, '{OWNER_ROLE}', 'MEMBER') $$;
+
 -- A new client is the adding trainer's; only their trainer or an owner assigns them to
--- another trainer; a client's id never changes.
+-- another trainer or renames them; a client's id never changes.
 CREATE FUNCTION guard_client() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -123,8 +130,12 @@ BEGIN
     IF NEW.uuid IS DISTINCT FROM OLD.uuid THEN
         RAISE EXCEPTION 'a client''s id never changes' USING ERRCODE = 'check_violation';
     END IF;
+    IF NEW.name IS DISTINCT FROM OLD.name AND NOT runs_client(OLD.trainer) THEN
+        RAISE EXCEPTION 'only the trainer a client is assigned to, or an owner, can rename them'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF NEW.trainer IS DISTINCT FROM OLD.trainer THEN
-        IF NOT (pg_has_role(session_user, '{OWNER_ROLE}', 'MEMBER') OR OLD.trainer = session_user) THEN
+        IF NOT runs_client(OLD.trainer) THEN
             RAISE EXCEPTION 'only the trainer a client is assigned to, or an owner, can assign them'
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
@@ -137,6 +148,24 @@ BEGIN
 END $$;
 CREATE TRIGGER clients_guard BEFORE INSERT OR UPDATE ON clients
     FOR EACH ROW EXECUTE FUNCTION guard_client();
+
+-- A session moves from one client to another (a merge, an attach) only by the trainer of
+-- both, or an owner: a trainer a client is shared with cannot take their sessions away, nor
+-- add to their history. A session with no client is its author's to attach to a client
+-- they see. Clients are read here through row-level security, as the trainer sees them.
+CREATE FUNCTION guard_session_client() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (OLD.client_id IS NULL OR runs_client((SELECT trainer FROM clients WHERE id = OLD.client_id)))
+       AND (NEW.client_id IS NULL OR OLD.client_id IS NULL
+            OR runs_client((SELECT trainer FROM clients WHERE id = NEW.client_id))) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'only the trainer a client is assigned to, or an owner, can move their sessions'
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER sessions_client_guard BEFORE UPDATE OF client_id ON sessions
+    FOR EACH ROW WHEN (NEW.client_id IS DISTINCT FROM OLD.client_id)
+    EXECUTE FUNCTION guard_session_client();
 
 -- A client changes trainer through this function: the trainer giving them up would no longer
 -- see the row they change, which row-level security refuses to a plain UPDATE. It acts for
@@ -248,7 +277,9 @@ BEGIN
             PERFORM audit_note('complete session', NEW.id, NEW.client_id, NEW.questionnaire_id);
         END IF;
         IF NEW.client_id IS DISTINCT FROM OLD.client_id THEN
-            PERFORM audit_note('attach session', NEW.id, NEW.client_id, NULL);
+            PERFORM audit_note('attach session', NEW.id, NEW.client_id, coalesce(
+                (SELECT 'from ' || name || ' (' || uuid || ')' FROM clients WHERE id = OLD.client_id),
+                'from no client'));
         END IF;
     END IF;
     RETURN NULL;
