@@ -30,13 +30,30 @@ def normal(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'")
 
 
+@lru_cache(maxsize=4096)
+def _first(entry: str) -> str:
+    """An entry's first word, in lower case: text without it cannot match the entry."""
+    words = entry.rstrip("*").lower().split()
+    return words[0] if words else ""
+
+
 def find(text: str, words: tuple[str, ...]) -> tuple[str, ...]:
-    """The distinct pieces of ``text`` that entries of ``words`` match, as written, in order."""
-    pattern = _pattern(words)
-    if pattern is None or not text:
+    """The distinct pieces of ``text`` that entries of ``words`` match, as written, in order.
+
+    Only the entries whose first word occurs somewhere in the text go into the pattern, so a
+    list of a hundred phrases costs a substring test each, not a regular expression to compile
+    at every start-up (the word lists cost a fifth of a headless run); the matches are the same,
+    since an entry can only match where its first word is."""
+    if not text:
+        return ()
+    text = normal(text)
+    lowered = text.lower()
+    present = tuple(entry for entry in words if _first(entry) in lowered)
+    pattern = _pattern(present)
+    if pattern is None:
         return ()
     found: dict[str, str] = {}
-    for match in pattern.finditer(normal(text)):
+    for match in pattern.finditer(text):
         piece = " ".join(match.group(0).split())
         found.setdefault(piece.lower(), piece)
     return tuple(found.values())
