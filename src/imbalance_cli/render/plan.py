@@ -18,22 +18,26 @@ SHORT_AREAS = 3
 def whose(result: Result) -> tuple[list[str], list[str]]:
     """Whose plan it is, as plain text: their areas (with the patterns found in each) and their
     goals in their own words."""
+    from imbalance_cli.profile import pain_by_region
+
     bodymap = result.questionnaire.bodymap or bodymaps.default()
-    painful = _painful(result)
+    pains = pain_by_region(result.questionnaire, result.answers)
+    # The most painful area first (their main complaint), then body order.
+    painful = sorted(pains, key=lambda t: -(pains[t].shade or 0))
     if len(painful) > SHORT_AREAS:
         # Many areas: their names alone, or the line would fill page one.
         return [bodymap.phrase(token) for token in painful], goal_texts(result)
-    patterns = {t for f in result.findings.patterns for t in f.regions}
     labels: dict[str, list[str]] = {}  # one entry per area, with each pattern found there
     for found in result.findings.patterns:
         for token in found.regions:
             labels.setdefault(token, [])
             if found.label not in labels[token]:
                 labels[token].append(found.label)
-    areas = [f"{bodymap.phrase(t)} ({'; '.join(found)})" for t, found in labels.items()]
-    for token in painful:
-        if token not in patterns:
-            areas.append(bodymap.phrase(token))
+    order = [*painful, *(t for t in labels if t not in pains)]
+    areas = [
+        f"{bodymap.phrase(t)} ({'; '.join(labels[t])})" if t in labels else bodymap.phrase(t)
+        for t in order
+    ]
     return list(dict.fromkeys(areas)), goal_texts(result)
 
 
@@ -61,12 +65,6 @@ def goal_texts(result: Result) -> list[str]:
         )
         out.append(text.strip() + shown)
     return out
-
-
-def _painful(result: Result) -> list[str]:
-    from imbalance_cli.profile import pain_by_region
-
-    return list(pain_by_region(result.questionnaire, result.answers))
 
 
 def section(result: Result) -> list[str]:
