@@ -44,8 +44,8 @@ NEXT_STEPS: dict[AlertLevel | None, str] = {
     ),
     AlertLevel.URGENT: (
         "See a doctor about the warning signs above, within the time each one gives, before "
-        "starting the exercise strategies, and take this summary with you. Advice that assumes "
-        "there are no warning signs is held back until a doctor has checked you."
+        "starting any new exercise, and take this summary with you. Advice that assumes there "
+        "are no warning signs is held back until a doctor has checked you."
     ),
     AlertLevel.ADVISORY: (
         "Mention the points above to a clinician. Meanwhile start small and keep it steady: a "
@@ -140,7 +140,7 @@ def _held(result: Result, trainer: bool = False) -> list[str]:
     if by_warning:
         out += [
             f"{_count(tuple(by_warning))} matched these answers but "
-            f"{'is' if len(by_warning) == 1 else 'are'} held back until a clinician has checked "
+            f"{'is' if len(by_warning) == 1 else 'are'} held back until a doctor has checked "
             "the warning signs above. Run the intake again after that check.",
             "",
         ]
