@@ -23,11 +23,18 @@ EXAMPLES = ROOT / "questionnaires" / "examples"
 PERSONA_FILES = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".test.yaml"))
 
 
+@pytest.fixture(scope="session")
+def _parse_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the commands of a whole test run, never the user's own."""
+    return tmp_path_factory.mktemp("parse-cache")
+
+
 @pytest.fixture(autouse=True)
-def _private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _parse_cache: Path) -> Path:
     """Every test gets its own data directory, so nothing touches the real one."""
     data = tmp_path / "data"
     monkeypatch.setenv("IMBALANCE_DATA_DIR", str(data))
+    monkeypatch.setenv("IMBALANCE_CACHE_DIR", str(_parse_cache))
     monkeypatch.delenv("IMBALANCE_STORE", raising=False)
     # What an earlier command line in this process chose (--data-dir, --store) is forgotten.
     resources.set_data_dir(None)

@@ -331,3 +331,72 @@ def test_a_bundle_written_a_session_at_a_time_is_the_one_document(tmp_path: Path
     assert cli(other, "sessions", "import", str(bundle)).returncode == 0
     again = json.loads(cli(other, "sessions", "export", "--format", "bundle").stdout)
     assert [s["answers"] for s in again["sessions"]] == [s["answers"] for s in document["sessions"]]
+
+
+# -- parses kept on disk for the next command ----------------------------------------------------
+
+
+def _load_bundled() -> tuple[object, object]:
+    library = cache.library(resources.library_paths())
+    return library, cache.questionnaire(resources.bundled_dir() / "intake.yaml", library)
+
+
+def test_the_next_command_reads_the_parse_this_one_kept(
+    tmp_path: Path, parses: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command keeps its parse in the cache folder; the next (a new process: nothing in
+    memory) reads it back instead of parsing, and it is the same questionnaire."""
+    monkeypatch.setenv("IMBALANCE_CACHE_DIR", str(tmp_path / "cache"))
+    cache.use_disk()
+    library, intake = _load_bundled()
+    assert parses == {"questionnaire": 1, "library": 1}
+    assert len(list((tmp_path / "cache" / "parsed").glob("*.pickle"))) == 2
+    cache.clear()  # a new process
+    cache.use_disk()
+    again_library, again = _load_bundled()
+    assert parses == {"questionnaire": 1, "library": 1}, "read back, not parsed"
+    assert again == intake and again_library == library
+
+
+def test_an_edited_file_a_new_imbalance_or_a_damaged_parse_is_parsed_again(
+    tmp_path: Path, parses: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept parse is named by the files' bytes and imbalance's own code: an edit or an
+    upgrade never meets an old parse, and a file cut short is parsed again, without a word."""
+    folder = tmp_path / "cache" / "parsed"
+    monkeypatch.setenv("IMBALANCE_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "intake.yaml"
+    source.write_bytes((resources.bundled_dir() / "intake.yaml").read_bytes())
+    library = cache.library(resources.library_paths())
+    cache.clear()
+    cache.use_disk()
+    library = cache.library(resources.library_paths())
+    first = cache.questionnaire(source, library)
+    assert parses["questionnaire"] == 1
+    source.write_text(source.read_text().replace("version: 3.0.0", "version: 3.0.1", 1))
+    cache.clear()
+    cache.use_disk()
+    edited = cache.questionnaire(source, cache.library(resources.library_paths()))
+    assert parses["questionnaire"] == 2 and edited.version == "3.0.1" != first.version
+    for kept in folder.glob("*.pickle"):
+        kept.write_bytes(kept.read_bytes()[:100])  # cut short
+    cache.clear()
+    cache.use_disk()
+    assert cache.questionnaire(source, cache.library(resources.library_paths())) == edited
+    assert parses["questionnaire"] == 3 and parses["library"] == 3
+    monkeypatch.setattr(cache, "_code_digest", lambda: b"another imbalance")
+    cache.clear()
+    cache.use_disk()
+    cache.questionnaire(source, cache.library(resources.library_paths()))
+    assert parses["questionnaire"] == 4, "a new imbalance parses again"
+
+
+def test_a_cache_folder_that_cannot_be_written_is_not_used(
+    tmp_path: Path, parses: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("IMBALANCE_CACHE_DIR", str(blocker))
+    cache.use_disk()
+    _, intake = _load_bundled()
+    assert intake.id == "intake" and parses["questionnaire"] == 1

@@ -11,13 +11,25 @@ time, which a rewrite within the same clock tick leaves unchanged.
 
 Only what loaded cleanly is kept: a file with problems is read again, and reports them again,
 every time it is asked for. Nothing here knows the rules: the models are the loader's, frozen.
+
+A command also keeps what it parsed on disk, in the user's cache folder (``$IMBALANCE_CACHE_DIR``,
+else the platform's), so the next command starts from it: the bundled intake and library take
+about 200 ms to parse and 15 ms to read back. A file there is named by a digest of everything
+that made it: the files' paths and bytes, the size limit, and this imbalance's own code (each
+module's path, size and modification time), so an edited questionnaire or a new imbalance never
+meets an old parse. Anything wrong with a cached file (cut short, from another Python, not ours)
+makes it parse again; a folder that cannot be written is simply not used. Only the entry point
+turns this on (:func:`use_disk`): tests that count parses see every parse.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import stat
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from imbalance_cli import loader
@@ -30,6 +42,83 @@ LIMIT = 16
 LibraryKey = tuple[tuple[str, bytes], ...]
 _libraries: OrderedDict[LibraryKey, Library] = OrderedDict()
 _questionnaires: OrderedDict[tuple[str, bytes, LibraryKey, int], Questionnaire] = OrderedDict()
+#: Parses kept on disk: on for a command (:func:`use_disk`), off in tests.
+_disk = False
+#: Files kept in the cache folder; older ones are removed as new ones are written.
+DISK_LIMIT = 8
+
+
+def use_disk(on: bool = True) -> None:
+    """Keep parses in the user's cache folder for the next command."""
+    global _disk
+    _disk = on
+
+
+def _folder() -> Path:
+    given = os.environ.get("IMBALANCE_CACHE_DIR")
+    if given:
+        return Path(given).expanduser() / "parsed"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("imbalance", appauthor=False)) / "parsed"
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> bytes:
+    """This imbalance's own code as it is installed: a changed module changes every name."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        info = path.stat()
+        digest.update(f"{path}:{info.st_size}:{info.st_mtime_ns};".encode())
+    return digest.digest()
+
+
+def _name(kind: str, parts: Sequence[bytes]) -> str:
+    digest = hashlib.sha256(_code_digest())
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return f"{kind}-{digest.hexdigest()[:40]}.pickle"
+
+
+def _read(name: str, kind: type) -> object | None:
+    """A parse kept on disk, or None when there is none or it cannot be trusted to be ours."""
+    if not _disk:
+        return None
+    import pickle
+
+    try:
+        with (_folder() / name).open("rb") as handle:
+            found = pickle.load(handle)
+    except Exception:  # a missing, cut-short or foreign file: parse again
+        return None
+    return found if isinstance(found, kind) else None
+
+
+def _write(name: str, value: object) -> None:
+    """Keep a parse for the next command; a folder that cannot be written is not used."""
+    if not _disk:
+        return
+    import pickle
+    import tempfile
+
+    try:
+        folder = _folder()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".parse-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, folder / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        kept = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in kept[DISK_LIMIT:]:
+            old.unlink(missing_ok=True)
+    except (OSError, RecursionError, TypeError, ValueError, AttributeError):
+        return  # the next command parses again
 
 
 def content(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | None:
@@ -54,7 +143,13 @@ def library(paths: Sequence[Path]) -> Library:
     key: LibraryKey = tuple((str(p), bytes(c or b"")) for p, c in zip(paths, contents, strict=True))
     found = _libraries.get(key)
     if found is None:
-        found = _libraries[key] = loader.load_library(paths)
+        name = _name("library", [part for p, c in key for part in (p.encode(), c)])
+        kept = _read(name, Library)
+        found = kept if isinstance(kept, Library) else None
+        if found is None:
+            found = loader.load_library(paths)
+            _write(name, found)
+        _libraries[key] = found
         while len(_libraries) > LIMIT:
             _libraries.popitem(last=False)
     _libraries.move_to_end(key)
@@ -78,7 +173,15 @@ def questionnaire(
     key = (str(path), data, library_key, max_bytes)
     found = _questionnaires.get(key)
     if found is None:
-        found = _questionnaires[key] = loader.load_questionnaire(path, library, max_bytes)
+        parts = [str(path).encode(), data, str(max_bytes).encode()]
+        parts += [part for p, c in library_key for part in (p.encode(), c)]
+        name = _name("questionnaire", parts)
+        kept = _read(name, Questionnaire)
+        found = kept if isinstance(kept, Questionnaire) else None
+        if found is None:
+            found = loader.load_questionnaire(path, library, max_bytes)
+            _write(name, found)
+        _questionnaires[key] = found
         while len(_questionnaires) > LIMIT:
             _questionnaires.popitem(last=False)
     _questionnaires.move_to_end(key)
@@ -86,6 +189,8 @@ def questionnaire(
 
 
 def clear() -> None:
-    """Forget everything parsed (for tests that count parses)."""
+    """Forget everything parsed, and stop keeping parses on disk (for tests that count
+    parses)."""
     _libraries.clear()
     _questionnaires.clear()
+    use_disk(False)
