@@ -56,6 +56,19 @@ def data_dir() -> Path:
 
 _STORE: str | None = None
 
+#: Whether parsed questionnaires are kept on disk for the next command (workflow/cache.py): on
+#: for a command line, off for code that imports imbalance, such as the tests.
+_KEEP_PARSES = False
+
+
+def keep_parses(on: bool) -> None:
+    global _KEEP_PARSES
+    _KEEP_PARSES = on
+
+
+def keeping_parses() -> bool:
+    return _KEEP_PARSES
+
 
 def set_store(location: str | None) -> None:
     """Use this store for the rest of the process (the ``--store`` option); None goes back to

@@ -306,13 +306,13 @@ def main(argv: list[str] | None = None) -> int:
     # back on, since prompt_toolkit's objects do form cycles.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    from imbalance_cli.workflow import cache
+    from imbalance_cli import resources
 
-    cache.use_disk(True)  # the next command starts from what this one parsed
+    resources.keep_parses(True)  # the next command starts from what this one parsed
     try:
         return _run_app(args, show_traceback)
     finally:
-        cache.use_disk(False)
+        resources.keep_parses(False)
         gc.unfreeze()  # what an interactive run froze (cli/ui.py) is collectable again
         if gc_was_enabled:
             gc.enable()

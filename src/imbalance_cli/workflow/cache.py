@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from imbalance_cli import loader
+from imbalance_cli import loader, resources
 from imbalance_cli.errors import DEFAULT_MAX_BYTES
 from imbalance_cli.model import Library, Questionnaire
 
@@ -42,16 +42,14 @@ LIMIT = 16
 LibraryKey = tuple[tuple[str, bytes], ...]
 _libraries: OrderedDict[LibraryKey, Library] = OrderedDict()
 _questionnaires: OrderedDict[tuple[str, bytes, LibraryKey, int], Questionnaire] = OrderedDict()
-#: Parses kept on disk: on for a command (:func:`use_disk`), off in tests.
-_disk = False
 #: Files kept in the cache folder; older ones are removed as new ones are written.
 DISK_LIMIT = 8
 
 
 def use_disk(on: bool = True) -> None:
-    """Keep parses in the user's cache folder for the next command."""
-    global _disk
-    _disk = on
+    """Keep parses in the user's cache folder for the next command (the entry point's
+    switch, in ``resources`` so that ``--help`` need not import this module)."""
+    resources.keep_parses(on)
 
 
 def _folder() -> Path:
@@ -84,7 +82,7 @@ def _name(kind: str, parts: Sequence[bytes]) -> str:
 
 def _read(name: str, kind: type) -> object | None:
     """A parse kept on disk, or None when there is none or it cannot be trusted to be ours."""
-    if not _disk:
+    if not resources.keeping_parses():
         return None
     import pickle
 
@@ -98,7 +96,7 @@ def _read(name: str, kind: type) -> object | None:
 
 def _write(name: str, value: object) -> None:
     """Keep a parse for the next command; a folder that cannot be written is not used."""
-    if not _disk:
+    if not resources.keeping_parses():
         return
     import pickle
     import tempfile
