@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -20,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES
+from imbalance_cli import resources
 from imbalance_cli.answers import read_answers
 from imbalance_cli.store import Store, open_store
 from imbalance_cli.store.sqlite import store_error
@@ -541,9 +543,12 @@ def test_a_damaged_answer_row_is_left_out_with_a_warning_and_the_rest_kept(tmp_p
     assert "age" not in doc["answers"] and doc["answers"]["regions"] == ["knee.left"]
 
 
-def _as_nobody(args: list[str], data: Path) -> tuple[int, str]:
+def _as_nobody(args: list[str], data: Path, bundled: Path | None = None) -> tuple[int, str]:
     """Run the command line in a forked child that has become user nobody, so file modes count
-    (root ignores them). The child runs the already imported code; nothing is executed anew."""
+    (root ignores them). The child runs the already imported code; nothing is executed anew.
+    ``bundled``: a copy of the bundled questionnaires nobody can read, for commands that read
+    them, since the checkout may sit in a folder only root can enter (``mktemp -d``)."""
+    from imbalance_cli import resources
     from imbalance_cli.cli import main
 
     read, write = os.pipe()
@@ -555,6 +560,8 @@ def _as_nobody(args: list[str], data: Path) -> tuple[int, str]:
             os.setgid(65534)
             os.setuid(65534)
             os.environ["IMBALANCE_DATA_DIR"] = str(data)
+            if bundled is not None:
+                resources.bundled_dir = lambda: bundled  # type: ignore[assignment]
             code = main(args)
         except BaseException:
             code = 99
@@ -643,8 +650,12 @@ def test_a_read_only_store_still_serves_the_commands_that_only_read(tmp_path: Pa
             ["progress", "Ana", "--json"],
         )
         _import_what_they_need(commands, data, tmp_path)
+        bundled = folder / "bundled"
+        shutil.copytree(resources.bundled_dir(), bundled)
+        for path in (bundled, *bundled.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
         for args in commands:
-            code, said = _as_nobody(args, data)
+            code, said = _as_nobody(args, data, bundled)
             assert code == 0, (args, said)
         assert json.loads((out / "one.json").read_text())["answers"]
         code, said = _as_nobody(["clients", "rename", "Ana", "Ann"], data)
