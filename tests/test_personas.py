@@ -25,6 +25,7 @@ SERIOUS = {
     "hot-swollen-knee-fever",
     "jaw-scalp-74",
     "numb-hands-night",
+    "hiker-after-injection",
 }
 PERSONAS = sorted(p.stem for p in EXAMPLES.glob("*.yaml") if not p.name.endswith(".test.yaml"))
 

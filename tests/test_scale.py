@@ -400,3 +400,20 @@ def test_a_cache_folder_that_cannot_be_written_is_not_used(
     cache.use_disk()
     _, intake = _load_bundled()
     assert intake.id == "intake" and parses["questionnaire"] == 1
+
+
+def test_an_install_that_cannot_be_read_to_name_a_parse_keeps_none(
+    tmp_path: Path, parses: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run by a user who cannot list imbalance's own files (another account, a folder only root
+    enters), the cache is not used: the command parses and says nothing about it."""
+
+    def unreadable() -> bytes:
+        raise PermissionError(13, "Permission denied", "imbalance_cli")
+
+    monkeypatch.setenv("IMBALANCE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_code_digest", unreadable)
+    cache.use_disk()
+    _, intake = _load_bundled()
+    assert intake.id == "intake" and parses["questionnaire"] == 1
+    assert not (tmp_path / "cache").exists()

@@ -72,17 +72,24 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def _name(kind: str, parts: Sequence[bytes]) -> str:
-    digest = hashlib.sha256(_code_digest())
+def _name(kind: str, parts: Sequence[bytes]) -> str | None:
+    """The cache file's name for this parse; None when parses are not kept, or when this
+    imbalance's own files cannot be read to name it (then nothing is kept or read)."""
+    if not resources.keeping_parses():
+        return None
+    try:
+        digest = hashlib.sha256(_code_digest())
+    except OSError:
+        return None
     for part in parts:
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return f"{kind}-{digest.hexdigest()[:40]}.pickle"
 
 
-def _read(name: str, kind: type) -> object | None:
+def _read(name: str | None, kind: type) -> object | None:
     """A parse kept on disk, or None when there is none or it cannot be trusted to be ours."""
-    if not resources.keeping_parses():
+    if name is None:
         return None
     import pickle
 
@@ -94,9 +101,9 @@ def _read(name: str, kind: type) -> object | None:
     return found if isinstance(found, kind) else None
 
 
-def _write(name: str, value: object) -> None:
+def _write(name: str | None, value: object) -> None:
     """Keep a parse for the next command; a folder that cannot be written is not used."""
-    if not resources.keeping_parses():
+    if name is None:
         return
     import pickle
     import tempfile
