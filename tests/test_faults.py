@@ -783,3 +783,44 @@ def test_an_output_that_fails_after_the_session_is_saved_says_how_to_write_it_ag
     again = imbalance("sessions", "export", "1", "--format", "json", "--out", "again.json",
                       cwd=tmp_path)  # fmt: skip
     assert again.returncode == 0 and json.loads((tmp_path / "again.json").read_text())
+
+
+def test_a_questionnaire_id_is_found_from_a_folder_the_user_cannot_look_into(
+    tmp_path: Path,
+) -> None:
+    """A bare id ('intake') is first tried as a file in the current folder; a folder nobody may
+    look into (run from a checkout only root can enter) must not turn that into 'Permission
+    denied (intake)': the id is looked up among the questionnaires."""
+    if os.geteuid() != 0:
+        pytest.skip("becoming another user needs root")
+    locked = tmp_path / "locked"
+    (locked / "inside").mkdir(parents=True)
+    locked.chmod(0o700)
+    bundled = Path(tempfile.mkdtemp(prefix="imbalance-bundled-"))
+    try:
+        shutil.copytree(resources.bundled_dir(), bundled / "q")
+        for path in (bundled, *bundled.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: nobody, standing in a folder it cannot look into
+            found = "none"
+            try:
+                os.close(read)
+                os.chdir(locked / "inside")
+                os.setgid(65534)
+                os.setuid(65534)
+                resources.bundled_dir = lambda: bundled / "q"  # type: ignore[assignment]
+                os.environ["IMBALANCE_DATA_DIR"] = str(bundled / "data")
+                found = str(resources.resolve("intake"))
+            except BaseException as exc:
+                found = f"error: {exc}"
+            os.write(write, found.encode())
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            said = pipe.read()
+        os.waitpid(pid, 0)
+        assert said == str(bundled / "q" / "intake.yaml"), said
+    finally:
+        subprocess.run(["rm", "-rf", str(bundled)], check=False)

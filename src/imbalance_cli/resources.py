@@ -251,11 +251,20 @@ def questionnaire_files() -> list[tuple[str, Path]]:
     return [(e.origin, e.path) for e in catalogue().entries]
 
 
+def _is_file(path: Path) -> bool:
+    """Whether a bare name is a file here; in a folder the user cannot look into (a session's
+    stored source of 'intake', run from such a folder), it is not, and the id is looked up."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def resolve(name: str) -> Path:
     """A questionnaire argument: a path to a YAML file, or the id (or file name) of a bundled or
     user one."""
     candidate = Path(name).expanduser()
-    if candidate.suffix in (".yaml", ".yml") or os.sep in name or candidate.is_file():
+    if candidate.suffix in (".yaml", ".yml") or os.sep in name or _is_file(candidate):
         if not candidate.is_file():
             raise UsageError(f"no questionnaire file at '{name}'")
         return candidate
