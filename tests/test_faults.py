@@ -794,7 +794,7 @@ def test_a_questionnaire_id_is_found_from_a_folder_the_user_cannot_look_into(
     if os.geteuid() != 0:
         pytest.skip("becoming another user needs root")
     locked = tmp_path / "locked"
-    (locked / "inside").mkdir(parents=True)
+    locked.mkdir()
     locked.chmod(0o700)
     bundled = Path(tempfile.mkdtemp(prefix="imbalance-bundled-"))
     try:
@@ -807,7 +807,7 @@ def test_a_questionnaire_id_is_found_from_a_folder_the_user_cannot_look_into(
             found = "none"
             try:
                 os.close(read)
-                os.chdir(locked / "inside")
+                os.chdir(locked)
                 os.setgid(65534)
                 os.setuid(65534)
                 resources.bundled_dir = lambda: bundled / "q"  # type: ignore[assignment]
