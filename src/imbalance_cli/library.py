@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, LibraryError, Problem, SourceLocation
 from imbalance_cli.library_items import (
@@ -38,6 +38,9 @@ from imbalance_cli.shapes import LIBRARY
 from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import Node, Sink, as_list, compose, fields, read_text
 
+if TYPE_CHECKING:
+    from imbalance_cli.programme.model import ProgrammeRules
+
 
 @dataclass
 class _Parts:
@@ -48,6 +51,7 @@ class _Parts:
     word_lists: dict[str, WordList] = field(default_factory=dict)
     guidance: Guidance | None = None
     guidance_at: SourceLocation | None = None
+    programme: ProgrammeRules | None = None
 
 
 def load_library(
@@ -72,6 +76,7 @@ def load_library(
         situations=parts.situations,
         word_lists=parts.word_lists,
         guidance=parts.guidance or Guidance(),
+        programme=parts.programme or (base.programme if base else None),
     )
 
 
@@ -111,6 +116,8 @@ def _read_library_file(path: Path, sink: Sink, max_bytes: int, parts: _Parts) ->
             into[content.id] = content
             if in_shared:
                 shared[content.id] = content
+    if "programme" in top:
+        _read_programme(top["programme"], sink, parts)
     if "guidance" in top:
         if parts.guidance is not None:
             sink.add(
@@ -122,6 +129,15 @@ def _read_library_file(path: Path, sink: Sink, max_bytes: int, parts: _Parts) ->
         if read_guidance is not None:
             parts.guidance = read_guidance
             parts.guidance_at = sink.at(top["guidance"])
+
+
+def _read_programme(node: Node, sink: Sink, parts: _Parts) -> None:
+    from imbalance_cli.programme.data import programme
+
+    if parts.programme is not None:
+        sink.add(node, f"'programme' is given twice; the other is at {parts.programme.location}. Keep one")
+        return
+    parts.programme = programme(node, sink)
 
 
 def _cross_check(parts: _Parts, base: Library | None = None) -> list[Problem]:
@@ -177,4 +193,10 @@ def _cross_check(parts: _Parts, base: Library | None = None) -> list[Problem]:
                 unknown(
                     e.location, f"{version} version of exercise '{e.id}'", other, parts.exercises
                 )
+    if parts.programme is not None:
+        articles = {**(base.articles if base else {}), **parts.articles}
+        for sensation in parts.programme.sensations:
+            if sensation.article is not None and sensation.article not in articles:
+                unknown(sensation.location, "article of a sensation", sensation.article, articles)
+        cited_for(parts.programme.location, "the programme", parts.programme.sources)
     return out

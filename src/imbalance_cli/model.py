@@ -9,8 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from imbalance_cli.errors import SourceLocation
+
+if TYPE_CHECKING:
+    from imbalance_cli.programme.model import ProgrammeRules
 
 #: What one answer can be: a choice id, several ids or regions, yes/no, a number, free text,
 #: or None for an optional question the person skipped.
@@ -766,6 +770,8 @@ class Library:
     situations: Mapping[str, Situation] = field(default_factory=dict)
     word_lists: Mapping[str, WordList] = field(default_factory=dict)
     guidance: Guidance = field(default_factory=Guidance)
+    #: The home programme's settings and dose rules (programme/), when a library file gives them.
+    programme: ProgrammeRules | None = None
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ def _yaml_files(folder: Path) -> list[Path]:
 
 
 _LIBRARY_KEYS = re.compile(
-    r"^(articles|strategies|exercises|situations|word_lists|guidance)\s*:", re.MULTILINE
+    r"^(articles|strategies|exercises|situations|word_lists|guidance|programme)\s*:", re.MULTILINE
 )
 _REGIONS_KEY = re.compile(r"^regions\s*:", re.MULTILINE)
 _SECTIONS_KEY = re.compile(r"^sections\s*:", re.MULTILINE)

@@ -43,7 +43,9 @@ SITUATION_RULE_FIELDS = ("id", "when", "regions")
 #: Named conditions: a leaf that stands for a pattern or a situation of the questionnaire.
 REFS = ("pattern", "situation")
 LEAF_FIELDS = ("question", *(op.value for op in Op))
-LIBRARY_FIELDS = ("articles", "strategies", "exercises", "situations", "word_lists", "guidance")
+LIBRARY_FIELDS = (
+    "articles", "strategies", "exercises", "situations", "word_lists", "guidance", "programme",
+)  # fmt: skip
 SAFETY_FIELDS = ("regions", "assumes_no_warning_signs", "not_for", "adapt")
 ARTICLE_FIELDS = (
     "id", "title", "summary", "opinion", "tags", "general", *SAFETY_FIELDS, "sources",

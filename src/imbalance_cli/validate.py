@@ -82,6 +82,7 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
                 situations={**extra.situations, **library.situations},
                 word_lists={**extra.word_lists, **library.word_lists},
                 guidance=library.guidance,
+                programme=library.programme or extra.programme,
             )
     if library is not None:
         checked = {str(p) for p in files if p in library_paths}

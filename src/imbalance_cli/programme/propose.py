@@ -1,0 +1,86 @@
+"""A programme proposed from a session's result: the plan's top strategies, one exercise of each
+(a movement not already in the programme), as many as the library's ``programme: size``, with
+the situations that hold respected (the result's exercises are already swapped or left out for
+them) and their adapted text carried along."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from imbalance_cli.model import Library, Recommendation, Result
+from imbalance_cli.programme.model import Item, Programme, ProgrammeRules
+
+
+class NoProgramme(Exception):
+    """Why no programme can be proposed from this result (a warning sign holds advice back,
+    nothing to exercise): the reason in the reader's words."""
+
+
+def propose(result: Result, size: int | None = None) -> Programme:
+    """The proposed programme. Raises NoProgramme with the reason when there is none."""
+    from imbalance_cli.rank import _families, plan
+    from imbalance_cli.render.plan import goal_texts, whose
+
+    library = result.library
+    if library is None or library.programme is None:
+        raise NoProgramme("the content library has no programme settings")
+    rules: ProgrammeRules = library.programme
+    top = result.top_level
+    if top is not None and top.holds_back:
+        fired = min(result.alerts, key=lambda f: f.alert.level.rank)
+        raise NoProgramme(
+            f"a warning sign stands ({fired.alert.heading.lower()}: {fired.alert.action}); "
+            "no exercise programme until a clinician has checked it"
+        )
+    wanted = size or rules.size
+    family = _families(library)
+    by_id = {r.id: r for r in result.recommendations if r.kind == "strategy" and not r.general}
+    order: list[Recommendation] = [by_id[p.id] for p in plan(result) if p.id in by_id]
+    order += [r for r in by_id.values() if r not in order]
+    items: list[Item] = []
+    used: set[str] = set()
+    holding = {f.id: f.label for f in result.findings.situations}
+    for rec in order:
+        if len(items) >= wanted:
+            break
+        for eid in rec.exercises:
+            exercise = library.exercises.get(eid)
+            if exercise is None or family.get(eid, eid) in used:
+                continue
+            used.add(family.get(eid, eid))
+            adapted = tuple((holding[s], text) for s, text in exercise.adapt if s in holding)
+            items.append(
+                Item(eid, exercise.dose, _why(rec), rec.id, adapted=adapted)
+            )
+            break
+    if not items:
+        raise NoProgramme("the plan has no exercises for this client's answers")
+    areas, goals = whose(result)
+    return Programme(
+        items=tuple(items),
+        session=result.session,
+        goal=next(iter(goals or goal_texts(result)), None),
+        areas=tuple(areas),
+        after_clinician=any(by_id[i.strategy].after_clinician for i in items if i.strategy),
+    )
+
+
+def _why(rec: Recommendation) -> str:
+    reason = rec.lead_reason or (rec.because[0] if rec.because else "")
+    return f"{rec.title}: {reason}" if reason else rec.title
+
+
+def candidates(result: Result | None, library: Library, programme: Programme) -> list[str]:
+    """Exercises a trainer may add: those of the client's recommended strategies first, then
+    every exercise for the programme's regions, none already in it."""
+    have = {i.exercise for i in programme.items}
+    out: list[str] = []
+    if result is not None:
+        for rec in result.recommendations:
+            if rec.kind == "strategy" and not rec.withheld:
+                out += [e for e in rec.exercises if e in library.exercises and e not in have]
+    return list(dict.fromkeys(out))
+
+
+def with_item(programme: Programme, item: Item) -> Programme:
+    return replace(programme, items=(*programme.items, item))
