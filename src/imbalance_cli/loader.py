@@ -130,6 +130,17 @@ def load_questionnaire(
     return questionnaire
 
 
+def questionnaire_from_text(text: str, name: str, library: Library | None = None) -> Questionnaire:
+    """A questionnaire imbalance writes itself (the home programme's log): checked as a file is."""
+    sink = Sink(name)
+    with no_gc():
+        questionnaire = _questionnaire(text, sink, library, bodymaps.default())
+    if sink.problems or questionnaire is None:
+        raise QuestionnaireError(sink.problems)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _with(questionnaire, path=name, sha256=digest)
+
+
 def _with(q: Questionnaire, **changes: str) -> Questionnaire:
     return replace(q, **changes)  # type: ignore[arg-type]
 

@@ -365,5 +365,7 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
 
 
 # The command groups register themselves on `app` when imported, in the order --help lists them.
-for _group in ("intake", "author", "records", "clients", "change", "maintenance", "store", "admin"):
+for _group in (
+    "intake", "programme", "author", "records", "clients", "change", "maintenance", "store", "admin",
+):  # fmt: skip
     import_module(f"imbalance_cli.cli.{_group}")

@@ -78,6 +78,12 @@ class TerminalUi:
         gc.enable()  # prompt_toolkit's objects form reference cycles
         return choose(question, options, default)
 
+    def text(self, message: str) -> str:
+        from imbalance_cli.prompts.terminal import ask_line
+
+        gc.enable()
+        return ask_line(message)
+
     def password(self, prompt: str) -> str:
         return _password(prompt)
 
@@ -123,6 +129,15 @@ class PlainUi:
             if typed.isdigit() and 1 <= int(typed) <= len(options):
                 return options[int(typed) - 1][0]
             self._line(f"Please type a number from 1 to {len(options)}.")
+
+    def text(self, message: str) -> str:
+        """A line of text; end of input stops (Ctrl-C)."""
+        sys.stderr.write(one_line(clean(message)) + ": ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            raise KeyboardInterrupt
+        return clean(line.strip())
 
     def password(self, prompt: str) -> str:
         return _password(prompt)

@@ -40,19 +40,25 @@ def propose(result: Result, size: int | None = None) -> Programme:
     items: list[Item] = []
     used: set[str] = set()
     holding = {f.id: f.label for f in result.findings.situations}
-    for rec in order:
-        if len(items) >= wanted:
-            break
-        for eid in rec.exercises:
-            exercise = library.exercises.get(eid)
-            if exercise is None or family.get(eid, eid) in used:
-                continue
-            used.add(family.get(eid, eid))
-            adapted = tuple((holding[s], text) for s, text in exercise.adapt if s in holding)
-            items.append(
-                Item(eid, exercise.dose, _why(rec), rec.id, adapted=adapted)
-            )
-            break
+    hurting = _regions(result)
+    # One exercise of each strategy in the plan's order, then, while places are left, the
+    # next exercises of the same strategies (a movement not already in the programme).
+    for _ in range(wanted):
+        for rec in order:
+            if len(items) >= wanted:
+                break
+            for eid in rec.exercises:
+                exercise = library.exercises.get(eid)
+                if exercise is None or family.get(eid, eid) in used:
+                    continue
+                if hurting and exercise.regions and not hurting & set(exercise.regions):
+                    # A general strategy's exercise for another body part (a step-up to even
+                    # out the sides of a sore wrist) does not take a place in a short programme.
+                    continue
+                used.add(family.get(eid, eid))
+                adapted = tuple((holding[s], text) for s, text in exercise.adapt if s in holding)
+                items.append(Item(eid, exercise.dose, _why(rec), rec.id, adapted=adapted))
+                break
     if not items:
         raise NoProgramme("the plan has no exercises for this client's answers")
     areas, goals = whose(result)
@@ -63,6 +69,13 @@ def propose(result: Result, size: int | None = None) -> Programme:
         areas=tuple(areas),
         after_clinician=any(by_id[i.strategy].after_clinician for i in items if i.strategy),
     )
+
+
+def _regions(result: Result) -> set[str]:
+    """The body regions that hurt (``wrist_hand`` of ``wrist_hand.right``)."""
+    from imbalance_cli.profile import pain_by_region
+
+    return {t.split(".", 1)[0] for t in pain_by_region(result.questionnaire, result.answers)}
 
 
 def _why(rec: Recommendation) -> str:

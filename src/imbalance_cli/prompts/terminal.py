@@ -76,6 +76,19 @@ def choose(message: str, options: list[tuple[str, str]], default: str) -> str:
         return str(prompt.unsafe_ask())
 
 
+def ask_line(message: str) -> str:
+    """A line of text on the terminal (a note). Ctrl-C stops (KeyboardInterrupt)."""
+    import questionary
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.output import create_output
+
+    from imbalance_cli.text import clean
+
+    with create_app_session(output=create_output(always_prefer_tty=True)):
+        typed = questionary.text(one_line(message), qmark="?", style=_style()).unsafe_ask()
+    return clean(str(typed or ""))
+
+
 class TerminalPrompter:
     """Asks on the terminal with questionary. Prompts and messages never go to a redirected
     stdout: they use the tty (or stderr). ``input``/``output`` let tests drive real prompts."""

@@ -29,6 +29,7 @@ from imbalance_cli.errors import StoreError, UsageError
 from imbalance_cli.store.answering import Answering
 from imbalance_cli.store.bulk import Copying
 from imbalance_cli.store.clients import ClientRecords, new_uuid
+from imbalance_cli.store.programmes import Programmes
 from imbalance_cli.store.rows import (
     _SESSION_COLUMNS,
     DAMAGED,
@@ -177,7 +178,7 @@ def no_such_client(name: str, names: Sequence[str]) -> str:
 _S = TypeVar("_S", bound="Store")
 
 
-class Store(Answering, Copying, ClientRecords):
+class Store(Answering, Copying, ClientRecords, Programmes):
     """The session store. Open one with ``open_store()``; close it with ``close()`` (or use it
     as a context manager). The engines fill in how to connect, how to take a write
     transaction, and how to say where the store is."""

@@ -177,6 +177,10 @@ class ClientRecords:
             moved = db.execute(
                 "UPDATE sessions SET client_id = ? WHERE client_id = ?", (into_id, from_id)
             ).rowcount
+            for table in ("programmes", "programme_logs"):
+                db.execute(
+                    f"UPDATE {table} SET client_id = ? WHERE client_id = ?", (into_id, from_id)
+                )
             if not db.execute("DELETE FROM clients WHERE id = ?", (from_id,)).rowcount:
                 raise UsageError(
                     f"only the trainer a client is assigned to, or an owner, can merge them "
@@ -194,6 +198,8 @@ class ClientRecords:
             count = db.execute(
                 "SELECT COUNT(*) FROM sessions WHERE client_id = ?", (client,)
             ).fetchone()[0]
+            db.execute("DELETE FROM programme_logs WHERE client_id = ?", (client,))
+            db.execute("DELETE FROM programmes WHERE client_id = ?", (client,))
             db.execute("DELETE FROM sessions WHERE client_id = ?", (client,))
             gone = db.execute("DELETE FROM clients WHERE id = ?", (client,)).rowcount
             if not gone:

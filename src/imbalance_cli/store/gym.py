@@ -68,8 +68,8 @@ def grant(store: PostgresStore, database: str, schema: str) -> None:
     store.sql("GRANT USAGE ON SCHEMA {} TO {}", schema, TRAINER_ROLE)
     store.sql("GRANT SELECT ON meta TO {}", TRAINER_ROLE)
     store.sql(
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON clients, sessions, answers, client_shares, leases "
-        "TO {}",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON clients, sessions, answers, client_shares, leases, "
+        "programmes, programme_logs TO {}",
         TRAINER_ROLE,
     )
     store.sql("GRANT SELECT, INSERT ON audit TO {}", TRAINER_ROLE)

@@ -66,6 +66,8 @@ _SEES_SESSION = """(is_owner() OR (sessions.client_id IS NULL AND sessions.autho
     OR EXISTS (SELECT 1 FROM clients c WHERE c.id = sessions.client_id))"""
 _SEES_ANSWER = "EXISTS (SELECT 1 FROM sessions s WHERE s.id = answers.session_id)"
 _SEES_LEASE = "EXISTS (SELECT 1 FROM sessions s WHERE s.id = leases.session_id)"
+_SEES_PROGRAMME = "EXISTS (SELECT 1 FROM clients c WHERE c.id = programmes.client_id)"
+_SEES_LOG = "EXISTS (SELECT 1 FROM clients c WHERE c.id = programme_logs.client_id)"
 
 GYM = f"""
 ALTER TABLE clients ADD COLUMN trainer TEXT NOT NULL DEFAULT current_user;
@@ -346,6 +348,36 @@ CREATE POLICY audit_seen ON audit FOR SELECT USING (is_owner() OR actor = sessio
 CREATE POLICY audit_added ON audit FOR INSERT WITH CHECK (true)
 """
 
+# A programme and its log follow their client; the database stamps who wrote them and keeps
+# an audit line for each.
+PROGRAMMES_GYM = f"""
+ALTER TABLE programmes ALTER COLUMN author SET DEFAULT current_user;
+ALTER TABLE programme_logs ALTER COLUMN author SET DEFAULT current_user;
+CREATE TRIGGER programmes_author BEFORE INSERT OR UPDATE ON programmes
+    FOR EACH ROW EXECUTE FUNCTION stamp_author();
+CREATE TRIGGER programme_logs_author BEFORE INSERT OR UPDATE ON programme_logs
+    FOR EACH ROW EXECUTE FUNCTION stamp_author();
+ALTER TABLE programmes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY programmes_all ON programmes FOR ALL USING ({_SEES_PROGRAMME})
+    WITH CHECK ({_SEES_PROGRAMME});
+ALTER TABLE programme_logs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY programme_logs_all ON programme_logs FOR ALL USING ({_SEES_LOG})
+    WITH CHECK ({_SEES_LOG});
+CREATE FUNCTION audit_programmes() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'programmes' AND TG_OP = 'INSERT' THEN
+        PERFORM audit_note('plan', NEW.session_id, NEW.client_id, 'programme ' || NEW.id);
+    ELSIF TG_TABLE_NAME = 'programme_logs' AND TG_OP = 'INSERT' THEN
+        PERFORM audit_note('log', NULL, NEW.client_id, 'log ' || NEW.id || ' of ' || NEW.day);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER programmes_audit AFTER INSERT ON programmes
+    FOR EACH ROW EXECUTE FUNCTION audit_programmes();
+CREATE TRIGGER programme_logs_audit AFTER INSERT ON programme_logs
+    FOR EACH ROW EXECUTE FUNCTION audit_programmes()
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     # 1: clients, sessions, answers
     Migration(
@@ -440,6 +472,37 @@ MIGRATIONS: tuple[Migration, ...] = (
     # each row set by the database, and an audit of who read, exported, changed or deleted
     # which client. A laptop's store has one account and nothing to enforce.
     Migration("", postgresql=GYM),
+    # 7: a client's home programme (issue 21): each version of the exercises and doses a
+    # trainer saved, from the session it came from, and the client's log of sessions at home;
+    # a log entry with a warning sign stops the programme. On a gym's server both follow their
+    # client, as sessions do.
+    Migration(
+        """
+    CREATE TABLE programmes (
+        id {key},
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+        previous_id INTEGER REFERENCES programmes(id) ON DELETE SET NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'replaced', 'stopped')),
+        created_at TEXT NOT NULL,
+        author TEXT,
+        programme_json TEXT NOT NULL
+    );
+    CREATE INDEX programmes_by_client ON programmes(client_id, created_at);
+    CREATE TABLE programme_logs (
+        id {key},
+        client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        programme_id INTEGER REFERENCES programmes(id) ON DELETE SET NULL,
+        day TEXT NOT NULL,
+        logged_at TEXT NOT NULL,
+        author TEXT,
+        warning TEXT,
+        entry_json TEXT NOT NULL
+    );
+    CREATE INDEX programme_logs_by_client ON programme_logs(client_id, day)
+    """,
+        postgresql=PROGRAMMES_GYM,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 STATUSES = ("in_progress", "interrupted", "complete")

@@ -1,0 +1,224 @@
+"""``imbalance plan`` and ``imbalance log``: a client's home programme, proposed from their latest
+session and edited by the trainer, then logged by the client session by session, with the next
+dose proposed from the log by the library's dose rules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from imbalance_cli.cli import _client_name, _Force, _ui, app, complete, write_stdout
+from imbalance_cli.errors import ExitCode, ImbalanceError, UsageError
+
+if TYPE_CHECKING:
+    from imbalance_cli.model import Library, Result
+    from imbalance_cli.programme.model import Decision, Programme
+    from imbalance_cli.store import Store
+    from imbalance_cli.workflow.programme import ClientProgramme
+
+_Client = Annotated[
+    str, typer.Argument(help="The client (name or id).", shell_complete=complete.clients)
+]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _today(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--date '{text}' is not a date like 2026-12-03") from None
+
+
+@app.command()
+def plan(
+    client: _Client,
+    new: Annotated[
+        bool, typer.Option("--new", help="Propose a new programme from the latest session.")
+    ] = False,
+    session: Annotated[
+        int | None, typer.Option("--session", help="Propose from this session, not the latest.")
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from", help="A programme file (YAML): the exercises, doses and notes."),
+    ] = None,
+    accept: Annotated[
+        str | None,
+        typer.Option("--accept", help="Headless: accept the changes the log calls for ('all')."),
+    ] = None,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write the printable one-page sheet here.")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the programme document (JSON) here.")
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option("--date", help="Review the log as of this day (YYYY-MM-DD).")
+    ] = None,
+    force: _Force = False,
+) -> None:
+    """Propose, edit and save a client's home programme; after logs, the next doses.
+
+    The first time (or with --new) it proposes 3 exercises from the client's latest session,
+    respecting warning signs and their situations. After the client has logged sessions
+    (imbalance log), it shows what the dose rules propose, each with the log entries behind it,
+    for you to accept. On a terminal you tick, drop, swap and change doses; headless, give
+    --from FILE and/or --accept all. --html writes a one-page sheet to print.
+    """
+    from imbalance_cli import files
+    from imbalance_cli.workflow import intake, load_library
+    from imbalance_cli.workflow import programme as wp
+
+    if accept is not None and accept != "all":
+        raise UsageError("--accept takes 'all' (accept every change the log calls for)")
+    files.check_outputs([html_out, json_out], force=force)
+    name = _client_name(client, "CLIENT") or client
+    library = load_library()
+    day = _today(today)
+    ui = _ui()
+    store = intake._open_store(ui)
+    try:
+        cp = wp.load(store, name)
+        draft, decisions, result = _draft(store, cp, library, new, session, day)
+        if from_file is not None:
+            from imbalance_cli.programme.file import read_programme_file
+
+            draft = read_programme_file(from_file, draft, library)
+        chosen = [d for d in decisions if d.changes or d.action == "change"] if accept == "all" else []
+        interactive = intake.interactive() and not no_input
+        if interactive and draft.stopped is None:
+            from imbalance_cli.cli.programme_edit import edit
+
+            draft, chosen = edit(draft, decisions, library, result, ui, cp.name)
+        saved = draft
+        changed = cp.current is None or new or from_file is not None or chosen or draft != cp.current
+        if draft.stopped is None and changed:
+            if chosen:
+                draft = wp.next_version(draft, chosen, _now())
+            saved = wp.save(store, cp, draft, _now())
+            ui.say(f"Saved the programme for {cp.name} (version {saved.id}).")
+        elif decisions and not chosen and draft.stopped is None:
+            ui.say("Nothing changed. Accept the changes with --accept all, or on a terminal.")
+        cp = wp.load(store, name)
+    finally:
+        store.close()
+    from imbalance_cli.render.programme import text
+
+    shown_decisions = [] if (chosen or saved.stopped) else decisions
+    write_stdout(text(saved, library, cp.name, shown_decisions, list(cp.entries)))
+    if json_out is not None:
+        from imbalance_cli.programme.codec import programme_dict
+        import json
+
+        files.write_private(json_out, json.dumps(programme_dict(saved), indent=2, ensure_ascii=False) + "\n", force=force)
+    if html_out is not None:
+        from imbalance_cli.render.sheet import sheet
+
+        files.write_private(html_out, sheet(saved, library, cp.name, library.programme), force=force)
+        ui.say(f"Wrote the one-page sheet to {html_out}.")
+    if saved.stopped is not None:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+def _draft(
+    store: Store, cp: ClientProgramme, library: Library, new: bool, session: int | None, day: date
+) -> tuple[Programme, list[Decision], Result | None]:
+    """The programme to start from: a new proposal, or the current one with the changes the
+    log calls for (and the session result it came from, for the exercises a trainer may add)."""
+    from imbalance_cli.programme.propose import NoProgramme, propose
+    from imbalance_cli.workflow import programme as wp
+
+    result: Result | None = None
+    if cp.current is None or new or session is not None:
+        result = wp.latest_result(store, cp.name, session)
+        stop = cp.current.stopped if cp.current is not None else None
+        if stop is not None and (result.completed_at or "") < stop.at:
+            raise ImbalanceError(
+                f"the programme of {cp.name} was stopped by a warning sign logged on "
+                f"{stop.at[:10]}; a new programme starts from an assessment made after it "
+                f"(imbalance reassess '{cp.name}', once a clinician has checked them)"
+            )
+        try:
+            return propose(result), [], result
+        except NoProgramme as exc:
+            raise ImbalanceError(f"no programme for {cp.name}: {exc}") from None
+    try:
+        result = wp.latest_result(store, cp.name, cp.current.session)
+    except UsageError:
+        result = None
+    return cp.current, wp.review(cp, library, day), result
+
+
+@app.command()
+def log(
+    client: _Client,
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", help="The answers from a YAML or JSON mapping (headless)."),
+    ] = None,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+    day: Annotated[
+        str | None, typer.Option("--date", help="The day of the session (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Log a session of the home programme: what was done, the pain during it, the next
+    morning and what was felt. Under a minute. A warning sign stops the programme."""
+    from imbalance_cli.errors import Interrupted
+    from imbalance_cli.rules import fired_alerts
+    from imbalance_cli.workflow import intake, load_library
+    from imbalance_cli.workflow import programme as wp
+
+    name = _client_name(client, "CLIENT") or client
+    library = load_library()
+    given_day = _today(day) if day is not None else None
+    ui = _ui()
+    store = intake._open_store(ui)
+    try:
+        cp = wp.load(store, name)
+        if cp.current is None:
+            raise UsageError(f"{cp.name} has no programme yet; make one with: {ui.prefix} plan '{cp.name}'")
+        if cp.current.stopped is not None:
+            from imbalance_cli.render.programme import stopped_lines
+
+            raise ImbalanceError("\n".join(stopped_lines(cp.current)))
+        q = wp.log_questionnaire(cp.current, library)
+        # A day given on the command line is not asked again.
+        known = {"day": "today"} if given_day is not None else {}
+        prepared = intake.prepare(
+            q, answers, no_input=no_input, interactive=intake.interactive(), ui=ui, known=known
+        )
+        filled = prepared.answers
+        final = dict(filled)
+        if prepared.needs_prompt:
+            from imbalance_cli.session import run_session
+
+            try:
+                final = run_session(q, ui.prompter(q), filled)
+            except Interrupted as exc:
+                raise Interrupted(exc.answers, f"{exc.message}; nothing was logged") from None
+        fired = tuple(fired_alerts(q, final))
+        entry = wp.entry_from_answers(final, cp.current, library, date.today(), given_day)
+        entry_id, stopped = wp.record(store, cp, entry, fired, _now())
+    finally:
+        store.close()
+    from imbalance_cli.render.programme import stopped_lines
+
+    done = sum(1 for _, d in entry.done if d != "not_done")
+    lines = [f"Logged the session of {entry.day} for {cp.name} (entry {entry_id}): "
+             f"{done} of {len(entry.done)} exercises done."]  # fmt: skip
+    if stopped is not None:
+        lines += stopped_lines(stopped)
+    else:
+        lines.append(f"Your trainer sees the next doses with: {ui.prefix} plan '{cp.name}'")
+    write_stdout("\n".join(lines) + "\n")
+    if stopped is not None:
+        raise typer.Exit(int(ExitCode.PROBLEMS))

@@ -1,0 +1,129 @@
+"""The programme's printable sheet: one page on A4 or Letter with whose it is and their goal,
+when to stop, each exercise with its picture (drawn from the library's joint angles), dose,
+steps and note, and a log grid for two weeks to fill in by hand. Self-contained HTML (inline CSS
+and SVG, no scripts); everything from YAML or answers escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+from imbalance_cli.model import Exercise, Library
+from imbalance_cli.programme.model import Programme, ProgrammeRules
+from imbalance_cli.render.programme import name_of
+
+CSS = """
+@page { size: auto; margin: 9mm 10mm; }
+* { box-sizing: border-box; }
+body { font: 8.6pt/1.28 "DejaVu Sans", Arial, sans-serif; color: #111; margin: 0 auto;
+       max-width: 190mm; }
+h1 { font-size: 13pt; margin: 0 0 1mm; }
+h2 { font-size: 9.5pt; margin: 2mm 0 1mm; }
+p, ul, ol { margin: 0.5mm 0 1mm; }
+.who { margin: 0 0 1.5mm; }
+.stop { border: 2px solid #b00020; border-radius: 3px; padding: 1mm 2mm; margin: 1mm 0 2mm;
+        background: #fdecee; }
+.stop ul { margin: 0; padding-left: 4mm; }
+.cards { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5mm 3mm; }
+.card { border: 1px solid #999; border-radius: 3px; padding: 1.2mm 2mm; break-inside: avoid;
+        display: flex; gap: 2mm; }
+.card .pic { flex: 0 0 34mm; color: #111; }
+.card .pic svg { width: 34mm; height: auto; display: block; }
+.card h3 { font-size: 9pt; margin: 0 0 0.5mm; }
+.card .dose { font-weight: bold; margin: 0 0 0.5mm; }
+.card ol { padding-left: 3.5mm; margin: 0; }
+.card .note { font-style: italic; }
+table.log { border-collapse: collapse; width: 100%; margin-top: 1mm; }
+table.log th, table.log td { border: 1px solid #888; padding: 0.4mm 1mm; height: 4.6mm;
+                             font-size: 7.6pt; text-align: left; }
+table.log th { background: #eee; }
+table.log tbody th { white-space: nowrap; width: 12mm; }
+.footer { color: #444; font-size: 7.4pt; margin-top: 1.5mm; }
+.stopped { border: 3px solid #b00020; padding: 2mm 3mm; background: #fdecee; }
+"""
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _picture(exercise: Exercise | None) -> str:
+    if exercise is None:
+        return ""
+    try:
+        from imbalance_cli.render.figure import exercise_svg
+    except ImportError:  # pragma: no cover - before the figures land
+        return ""
+    if getattr(exercise, "picture", None) is None:
+        return ""
+    return f'<div class="pic" aria-hidden="true">{exercise_svg(exercise)}</div>'
+
+
+def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeRules | None) -> str:
+    title = f"Home programme – {client} – {programme.created_at[:10]}"
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>Home programme for {_e(client)}</h1>",
+    ]
+    if programme.stopped is not None:
+        out.append('<section class="stopped" role="alert"><h2>Stopped: do not do these exercises</h2>')
+        for alert in programme.stopped.alerts:
+            out.append(f"<p><strong>{_e(str(alert.get('heading', '')).capitalize())}:</strong> "
+                       f"{_e(alert.get('message', ''))}</p>")  # fmt: skip
+            out.append(f"<p><strong>What to do:</strong> {_e(alert.get('action', ''))}</p>")
+        out += ["</section>", "</body></html>"]
+        return "\n".join(out)
+    who = []
+    if programme.areas:
+        who.append(f"<strong>For:</strong> {_e('; '.join(programme.areas))}")
+    if programme.goal:
+        who.append(f"<strong>Your goal:</strong> {_e(programme.goal)}")
+    who.append(f"<strong>From:</strong> {_e(programme.created_at[:10])}")
+    out.append(f'<p class="who">{" · ".join(who)}</p>')
+    if programme.after_clinician:
+        out.append("<p><strong>Start after you have been checked by a clinician.</strong></p>")
+    if rules is not None and rules.stop:
+        out.append('<section class="stop"><h2>When to stop</h2><ul>')
+        out += [f"<li>{_e(line)}</li>" for line in rules.stop]
+        out.append("</ul></section>")
+    out.append('<h2>Your exercises</h2><div class="cards">')
+    for n, item in enumerate(programme.items, start=1):
+        exercise = library.exercises.get(item.exercise)
+        out.append('<section class="card">')
+        out.append(_picture(exercise))
+        out.append("<div>")
+        out.append(f"<h3>{n}. {_e(name_of(library, item.exercise))}</h3>")
+        out.append(f'<p class="dose">{_e(item.dose.text)}</p>')
+        if exercise is not None:
+            out.append("<ol>" + "".join(f"<li>{_e(s)}</li>" for s in exercise.steps) + "</ol>")
+        for label, how in item.adapted:
+            out.append(f'<p class="note">{_e(label)}: {_e(how)}</p>')
+        if item.note:
+            out.append(f'<p class="note">{_e(item.note)}</p>')
+        out.append("</div></section>")
+    out.append("</div>")
+    out += _grid(programme, library, rules.log_weeks if rules else 2)
+    out.append(
+        '<p class="footer">Pain during: 0 none, 3 fine, 5 acceptable, above 5 too much. Next '
+        "morning: better, same or worse than usual. Log it with your trainer or with "
+        "imbalance log. Education, not a diagnosis or medical advice.</p>"
+    )
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def _grid(programme: Programme, library: Library, weeks: int) -> list[str]:
+    cols = [f"{n}. {name_of(library, i.exercise)}" for n, i in enumerate(programme.items, start=1)]
+    out = [f"<h2>Log: {weeks} weeks</h2>", '<table class="log">',
+           "<caption>Tick each exercise done; write the pain during (0-10) and how the next "
+           "morning felt.</caption>", "<thead><tr><th scope=\"col\">Day</th>"]  # fmt: skip
+    out += [f'<th scope="col">{_e(c)}</th>' for c in cols]
+    out.append('<th scope="col">Pain during</th><th scope="col">Next morning</th></tr></thead><tbody>')
+    for day in range(1, weeks * 7 + 1):
+        cells = "".join("<td></td>" for _ in range(len(cols) + 2))
+        out.append(f'<tr><th scope="row">Day {day}</th>{cells}</tr>')
+    out.append("</tbody></table>")
+    return out

@@ -1,0 +1,260 @@
+"""The home programme's use cases: propose a programme from a client's latest session, review
+it against their log (the dose rules' decisions), save a version, and log a session at home
+(a short questionnaire built from the programme; a warning sign stops the programme)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from imbalance_cli.errors import ImbalanceError, UsageError
+from imbalance_cli.model import AnswerValue, FiredAlert, Library, Questionnaire, Result
+from imbalance_cli.programme import codec
+from imbalance_cli.programme.dose import applied, decisions
+from imbalance_cli.programme.model import Decision, Entry, Programme, ProgrammeRules, Stopped
+
+if TYPE_CHECKING:
+    from imbalance_cli.store import Store
+
+LOG_ID = "programme-log"
+
+
+@dataclass(frozen=True)
+class ClientProgramme:
+    """A client's programme as the store holds it: the newest version, every version before it
+    (oldest first), and their log."""
+
+    client_id: int
+    name: str
+    uuid: str
+    current: Programme | None
+    status: str | None
+    versions: tuple[Programme, ...]
+    entries: tuple[Entry, ...]
+
+
+def rules_of(library: Library) -> ProgrammeRules:
+    if library.programme is None:
+        raise ImbalanceError("the content library has no 'programme:' settings (see docs/authoring.md)")
+    return library.programme
+
+
+def load(store: Store, client: str) -> ClientProgramme:
+    client_id, name, uuid = store._needed(client)
+    rows = store.programmes(client_id)
+    versions = tuple(codec.programme_of(r.document, id=r.id, previous=r.previous_id) for r in rows)
+    live = [(r, v) for r, v in zip(rows, versions) if r.status != "replaced"]
+    current, status = (live[-1][1], live[-1][0].status) if live else (None, None)
+    entries = tuple(
+        codec.entry_of(r.document, id=r.id, logged_at=r.logged_at, programme=r.programme_id)
+        for r in store.logs(client_id)
+    )
+    return ClientProgramme(client_id, name, uuid, current, status, versions, entries)
+
+
+def latest_result(store: Store, client: str, session: int | None = None) -> Result:
+    """The result of the client's latest completed session (or the one asked for)."""
+    from imbalance_cli.workflow import Sources, client_history, load_session, result_of
+
+    rows = client_history(store, client)
+    if session is not None:
+        rows = [r for r in rows if r.id == session]
+        if not rows:
+            raise UsageError(f"session {session} is not a completed session of {client}")
+    if not rows:
+        raise UsageError(
+            f"{client} has no completed session to plan from; run the intake first "
+            f"(imbalance run --client '{client}')"
+        )
+    return result_of(load_session(store, rows[-1].id, Sources()))
+
+
+def review(cp: ClientProgramme, library: Library, today: date) -> list[Decision]:
+    """The dose rules' decision for each exercise of the current programme."""
+    if cp.current is None:
+        return []
+    return decisions(cp.current, list(cp.entries), rules_of(library), library, today)
+
+
+def save(store: Store, cp: ClientProgramme, programme: Programme, now: str) -> Programme:
+    programme = replace(programme, created_at=now)
+    pid = store.save_programme(cp.client_id, programme.session, codec.programme_json(programme), now)
+    return replace(programme, id=pid)
+
+
+def next_version(current: Programme, chosen: list[Decision], now: str) -> Programme:
+    return applied(current, chosen, now)
+
+
+# -- the log ------------------------------------------------------------------------------
+
+
+def _choice_id(exercise: str) -> str:
+    return exercise.replace("-", "_")
+
+
+def log_questionnaire(programme: Programme, library: Library) -> Questionnaire:
+    """The log's questions for this programme: warning signs first, then for each exercise
+    whether it was done and the pain during it, the next morning, the sensations met (and
+    during which exercise, for those whose response is the exercise's), and a note."""
+    import yaml
+
+    from imbalance_cli.loader import questionnaire_from_text
+
+    rules = rules_of(library)
+    names = {i.exercise: library.exercises[i.exercise].name if i.exercise in library.exercises else i.exercise
+             for i in programme.items}  # fmt: skip
+    first: list[dict[str, Any]] = [
+        {"id": "day", "type": "single", "text": "Which day was the session?", "label": "Day",
+         "choices": [{"id": "today", "label": "Today"}, {"id": "yesterday", "label": "Yesterday"},
+                     {"id": "two_days_ago", "label": "Two days ago"}]},
+        {"id": "warnings", "type": "multi", "label": "Warning signs",
+         "text": "Since your last log, have you noticed any of these?",
+         "choices": [{"id": w.id, "label": w.label} for w in rules.warnings]
+         + [{"id": "none", "label": "None of these", "exclusive": True}]},
+    ]  # fmt: skip
+    each: list[dict[str, Any]] = []
+    for n, item in enumerate(programme.items, start=1):
+        name = names[item.exercise]
+        each.append({
+            "id": f"done_{n}", "type": "single", "label": f"{name}: done",
+            "text": f"{name} ({item.dose.text}): did you do it?",
+            "choices": [{"id": "as_planned", "label": "Yes, as planned"},
+                        {"id": "less", "label": "Yes, but less than planned"},
+                        {"id": "not_done", "label": "No"}],
+        })  # fmt: skip
+        each.append({
+            "id": f"pain_{n}", "type": "scale", "min": 0, "max": 10, "label": f"{name}: pain during",
+            "text": f"{name}: your pain during it, from 0 (none) to 10 (the worst you can imagine)?",
+            "anchors": {0: "none", 3: "fine", 5: "acceptable", 10: "worst"},
+            "when": {"question": f"done_{n}", "in": ["as_planned", "less"]},
+        })  # fmt: skip
+    after: list[dict[str, Any]] = [
+        {"id": "morning", "type": "single", "label": "Next morning",
+         "text": "The morning after the session, how did the area feel compared with usual?",
+         "choices": [{"id": "better", "label": "Better than usual"},
+                     {"id": "usual", "label": "As usual"},
+                     {"id": "worse", "label": "Worse than usual"},
+                     {"id": "unknown", "label": "Not known yet (I am logging on the same day)"}]},
+        {"id": "sensations", "type": "multi", "label": "Sensations",
+         "text": "Did you feel any of these during or after the exercises?",
+         "choices": [{"id": s.id, "label": s.label} for s in rules.sensations]
+         + [{"id": "none", "label": "None of these", "exclusive": True}]},
+    ]  # fmt: skip
+    for s in rules.sensations:
+        if s.per_exercise:
+            after.append({
+                "id": f"where_{s.id}", "type": "multi", "label": f"{s.label}: during",
+                "text": f"{s.label}: during which exercise?",
+                "choices": [{"id": _choice_id(i.exercise), "label": names[i.exercise]}
+                            for i in programme.items],
+                "when": {"question": "sensations", "includes": s.id},
+            })  # fmt: skip
+    after.append({"id": "note", "type": "text", "required": False, "label": "Note",
+                  "for_reader": "Your trainer reads it with the log.",
+                  "text": "Anything else your trainer should know? (Enter to skip)"})  # fmt: skip
+    document = {
+        "id": LOG_ID,
+        "title": "Home programme log",
+        "version": "1.0.0",
+        "sections": [
+            {"id": "warning_signs", "title": "Warning signs", "questions": first},
+            {"id": "exercises", "title": "The exercises", "questions": each},
+            {"id": "after", "title": "How it went", "questions": after},
+        ],
+        "alerts": [
+            {"id": f"log_{w.id}", "level": w.level, "message": w.message, "action": w.action,
+             "when": {"question": "warnings", "includes": w.id}}  # fmt: skip
+            for w in rules.warnings
+        ],
+    }
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000)
+    return questionnaire_from_text(text, f"<{LOG_ID}>")
+
+
+def entry_from_answers(
+    answers: dict[str, AnswerValue], programme: Programme, library: Library, today: date,
+    day: date | None = None,
+) -> Entry:  # fmt: skip
+    rules = rules_of(library)
+    if day is None:
+        back = {"yesterday": 1, "two_days_ago": 2}.get(str(answers.get("day")), 0)
+        day = today - timedelta(days=back)
+    done: list[tuple[str, str]] = []
+    pain: list[tuple[str, int]] = []
+    for n, item in enumerate(programme.items, start=1):
+        did = str(answers.get(f"done_{n}") or "not_done")
+        done.append((item.exercise, did))
+        level = answers.get(f"pain_{n}")
+        if did != "not_done" and isinstance(level, (int, float)) and not isinstance(level, bool):
+            pain.append((item.exercise, int(level)))
+    back_to_id = {_choice_id(i.exercise): i.exercise for i in programme.items}
+    sensations = tuple(s for s in _ids(answers.get("sensations")) if s != "none")
+    where = tuple(
+        (s.id, tuple(back_to_id[c] for c in _ids(answers.get(f"where_{s.id}")) if c in back_to_id))
+        for s in rules.sensations
+        if s.per_exercise and s.id in sensations
+    )
+    note = answers.get("note")
+    return Entry(
+        day=day.isoformat(),
+        done=tuple(done),
+        pain=tuple(pain),
+        morning=str(answers.get("morning") or "unknown"),
+        sensations=sensations,
+        where=where,
+        warnings=tuple(w for w in _ids(answers.get("warnings")) if w != "none"),
+        note=note.strip() if isinstance(note, str) and note.strip() else None,
+    )
+
+
+def _ids(value: AnswerValue) -> tuple[str, ...]:
+    if isinstance(value, tuple):
+        return value
+    return (value,) if isinstance(value, str) else ()
+
+
+def record(
+    store: Store, cp: ClientProgramme, entry: Entry, fired: tuple[FiredAlert, ...], now: str
+) -> tuple[int, Programme | None]:
+    """Save a log entry; a warning sign in it stops the programme (in one transaction).
+    Returns the entry's id and the stopped programme, if it stopped."""
+    current = cp.current
+    warning = _top_level(fired)
+    stopped_programme: Programme | None = None
+    stopped_doc = None
+    if fired and current is not None:
+        alerts = tuple(
+            {"id": f.alert.id, "level": f.alert.level.value, "message": f.alert.message,
+             "action": f.alert.action, "heading": f.alert.heading, "because": list(f.because)}  # fmt: skip
+            for f in fired
+        )
+        stopped_programme = replace(current, stopped=Stopped(now, None, alerts))
+
+        def stopped_doc(entry_id: int) -> str:
+            assert stopped_programme is not None
+            done = replace(stopped_programme, stopped=Stopped(now, entry_id, alerts))
+            return codec.programme_json(done)
+
+    entry_id = store.add_log(
+        cp.client_id,
+        current.id if current is not None else None,
+        entry.day,
+        _entry_json(entry),
+        warning,
+        stopped_doc,
+    )
+    return entry_id, stopped_programme
+
+
+def _entry_json(entry: Entry) -> str:
+    import json
+
+    return json.dumps(codec.entry_dict(entry), ensure_ascii=False, sort_keys=True)
+
+
+def _top_level(fired: tuple[FiredAlert, ...]) -> str | None:
+    if not fired:
+        return None
+    return min((f.alert.level for f in fired), key=lambda lv: lv.rank).value

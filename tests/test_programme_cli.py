@@ -1,0 +1,181 @@
+"""``imbalance plan`` and ``imbalance log`` end to end: a programme from an intake, logs that
+change the doses with their reasons, a warning sign in a log that stops the programme in every
+output, the programme store on both engines, and the printed sheet on one page (Chromium and
+pypdf)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from imbalance_cli.cli import main
+
+GOOD = """
+warnings: [none]
+done_1: as_planned
+pain_1: 2
+done_2: as_planned
+pain_2: 3
+done_3: not_done
+morning: usual
+sensations: [burning]
+"""
+WARNING = GOOD.replace("warnings: [none]", "warnings: [hot_joint]")
+
+
+def _intake(client: str = "Ana") -> None:
+    answers = EXAMPLES / "climber-wrist.yaml"
+    assert main(["run", "--answers", str(answers), "--no-input", "--client", client,
+                 "--out", "/dev/null"]) == 0  # fmt: skip
+
+
+def _log(tmp_path: Path, text: str, day: str, client: str = "Ana") -> int:
+    path = tmp_path / f"log-{day}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return main(["log", client, "--answers", str(path), "--no-input", "--date", day])
+
+
+def test_a_programme_from_the_intake_then_logs_change_the_doses_with_reasons(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _intake()
+    capsys.readouterr()
+    assert main(["plan", "Ana", "--no-input", "--json", str(tmp_path / "p.json")]) == 0
+    shown = capsys.readouterr().out
+    assert "Home programme for Ana (version 1)" in shown
+    assert "Goal: Climb V5 again without wrist pain" in shown  # their goal, their words
+    first = json.loads((tmp_path / "p.json").read_text())
+    assert 1 <= len(first["items"]) <= 3
+    assert all(i["why"] for i in first["items"])  # each says what chose it
+    lift = first["items"][0]
+    assert _log(tmp_path, GOOD, "2026-12-01") == 0
+    assert _log(tmp_path, GOOD, "2026-12-03") == 0
+    capsys.readouterr()
+    # Without acceptance nothing changes: the trainer sees the proposal and its log entries.
+    assert main(["plan", "Ana", "--no-input", "--date", "2026-12-04"]) == 0
+    out = capsys.readouterr()
+    assert "a little more" in out.out and "[log 2026-12-01, 2026-12-03]" in out.out
+    assert "muscle working hard" in out.out  # burning that fades is fatigue, said so
+    assert "Nothing changed" in out.err
+    assert main(["plan", "Ana", "--no-input", "--date", "2026-12-04", "--accept", "all",
+                 "--json", str(tmp_path / "p2.json")]) == 0  # fmt: skip
+    second = json.loads((tmp_path / "p2.json").read_text())
+    assert second["items"][0]["exercise"] == lift["exercise"]
+    assert second["items"][0]["dose"] != lift["dose"]
+    change = next(c for c in second["changes"] if c["exercise"] == lift["exercise"])
+    assert change["action"] == "progress" and change["rule"] == "settled-and-easy"
+    assert len(change["entries"]) == 2  # the log entries that caused it
+
+
+def test_a_warning_sign_in_a_log_stops_the_programme_in_every_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _intake()
+    assert main(["plan", "Ana", "--no-input"]) == 0
+    capsys.readouterr()
+    assert _log(tmp_path, WARNING, "2026-12-02") == 1
+    logged = capsys.readouterr().out
+    assert "STOPPED by a warning sign" in logged and "See a doctor today" in logged
+    sheet, doc = tmp_path / "sheet.html", tmp_path / "p.json"
+    assert main(["plan", "Ana", "--no-input", "--html", str(sheet), "--json", str(doc)]) == 1
+    out = capsys.readouterr().out
+    assert out.index("STOPPED") < out.index("1. ")  # the alert before anything else
+    assert "not to be done" in out
+    page = sheet.read_text()
+    assert "Stopped: do not do these exercises" in page and "Your exercises" not in page
+    assert json.loads(doc.read_text())["stopped"]["alerts"][0]["level"] == "urgent"
+    # The client cannot log against a stopped programme, and no new one starts from the
+    # assessment made before the stop.
+    assert _log(tmp_path, GOOD, "2026-12-03") == 1
+    assert "STOPPED" in capsys.readouterr().err
+    assert main(["plan", "Ana", "--new", "--no-input"]) == 1
+    assert "assessment made after it" in capsys.readouterr().err
+
+
+def test_a_programme_file_sets_exercises_and_doses_and_is_checked_with_places(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _intake()
+    good = tmp_path / "prog.yaml"
+    good.write_text("exercises:\n  - id: wrist-extension-hold\n    dose: {reps: 5, hold: 30}\n"
+                    "    note: Half range to start\n", encoding="utf-8")  # fmt: skip
+    assert main(["plan", "Ana", "--from", str(good), "--no-input"]) == 0
+    out = capsys.readouterr().out
+    assert "5 holds of 30 seconds" in out and "Note: Half range to start" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("exercises:\n  - id: wrist-extention-hold\n", encoding="utf-8")
+    assert main(["plan", "Ana", "--from", str(bad), "--no-input"]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:2:" in err and "did you mean 'wrist-extension-hold'" in err
+
+
+def test_plan_needs_a_completed_session_and_log_needs_a_programme(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _intake("Bo")
+    assert main(["log", "Bo", "--no-input"]) == 2
+    assert "has no programme yet" in capsys.readouterr().err
+    assert main(["plan", "Nobody", "--no-input"]) == 2
+
+
+def test_programmes_and_logs_on_both_engines(store) -> None:  # type: ignore[no-untyped-def]
+    client = store.client_id("Ana", create=True)
+    first = store.save_programme(client, None, '{"items": []}', "2026-12-01T00:00:00+00:00")
+    second = store.save_programme(client, None, '{"items": [1]}', "2026-12-02T00:00:00+00:00")
+    assert [r.status for r in store.programmes(client)] == ["replaced", "active"]
+    assert store.current_programme(client).id == second
+    assert store.programmes(client)[1].previous_id == first
+    entry = store.add_log(client, second, "2026-12-03", "{}", "urgent", lambda i: f'{{"entry": {i}}}')
+    assert store.current_programme(client).status == "stopped"
+    assert store.current_programme(client).document == f'{{"entry": {entry}}}'
+    assert [r.warning for r in store.logs(client)] == ["urgent"]
+    other = store.client_id("Ana B", create=True)
+    store.merge_clients("Ana", "Ana B")
+    assert len(store.programmes(other)) == 2 and len(store.logs(other)) == 1
+    store.delete_client("Ana B")
+    assert store.logs(other) == [] and store.programmes(other) == []
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("Chromium is not installed (.ci/run installs it)")
+
+
+@pytest.mark.parametrize("paper", ["A4", "letter"])
+def test_the_sheet_prints_on_one_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], paper: str
+) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    _intake()
+    prog = tmp_path / "prog.yaml"  # the most a programme holds: five exercises
+    prog.write_text("exercises:\n" + "".join(f"  - id: {e}\n" for e in (
+        "wrist-extension-hold", "wrist-extension-lift", "wall-push-up", "hammer-turn",
+        "finger-tendon-glides")) + "    note: Keep the fingers relaxed and the range small to start\n",
+        encoding="utf-8")  # fmt: skip
+    sheet = tmp_path / "sheet.html"
+    assert main(["plan", "Ana", "--from", str(prog), "--no-input", "--html", str(sheet)]) == 0
+    page = sheet.read_text().replace("@page {", f"@page {{ size: {paper};", 1)
+    sheet.write_text(page, encoding="utf-8")
+    pdf = tmp_path / "sheet.pdf"
+    subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", sheet.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    reader = pypdf.PdfReader(str(pdf))
+    assert len(reader.pages) == 1
+    text = unicodedata.normalize("NFKC", reader.pages[0].extract_text())
+    assert "Home programme for Ana" in text and "When to stop" in text
+    assert "Climb V5 again" in text
+    assert "Day 14" in text  # the whole two-week grid is on the page
+    assert "Keep the fingers relaxed" in text
