@@ -141,7 +141,7 @@ def _draft(
     if cp.current is None or new or session is not None:
         result = wp.latest_result(store, cp.name, session)
         stop = cp.current.stopped if cp.current is not None else None
-        if stop is not None and (result.completed_at or "") < stop.at:
+        if stop is not None and (result.completed_at or "") <= stop.at:
             raise ImbalanceError(
                 f"the programme of {cp.name} was stopped by a warning sign logged on "
                 f"{stop.at[:10]}; a new programme starts from an assessment made after it "
