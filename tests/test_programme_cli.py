@@ -179,3 +179,26 @@ def test_the_sheet_prints_on_one_page(
     assert "Climb V5 again" in text
     assert "Day 14" in text  # the whole two-week grid is on the page
     assert "Keep the fingers relaxed" in text
+
+
+def test_progress_shows_adherence_doses_and_pain_against_the_next_morning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    _intake()
+    assert main(["plan", "Ana", "--no-input"]) == 0
+    assert _log(tmp_path, GOOD, "2026-12-01") == 0
+    assert _log(tmp_path, GOOD, "2026-12-02") == 0
+    assert main(["plan", "Ana", "--no-input", "--accept", "all"]) == 0
+    assert _log(tmp_path, GOOD.replace("morning: usual", "morning: worse"), "2026-12-03") == 0
+    capsys.readouterr()
+    page = tmp_path / "progress.html"
+    assert main(["progress", "Ana", "--html", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert "Home programme: 2 version(s)" in out and "planned sessions logged" in out
+    assert "Pain during / next morning: 12-01 3/usual, 12-02 3/usual, 12-03 3/worse" in out
+    text = page.read_text()
+    assert "Home sessions: pain during" in text and "Dose per programme version" in text
+    for svg in text.split("<svg")[1:]:  # every chart is well-formed SVG
+        ET.fromstring("<svg" + svg.split("</svg>")[0] + "</svg>")

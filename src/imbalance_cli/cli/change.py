@@ -25,7 +25,7 @@ from imbalance_cli.text import markup
 
 if TYPE_CHECKING:
     from imbalance_cli.render.progress import Progress
-    from imbalance_cli.store import SessionRow
+    from imbalance_cli.store import SessionRow, Store
 
 
 def _label(row: "SessionRow") -> str:
@@ -200,6 +200,7 @@ def progress(
         chosen = rows if shown is None else rows[-shown:]
         data = collect(snapshots(store, chosen))  # one session at a time
         store.record("read", [r.id for r in chosen], detail="progress")
+        home = _home_programme(store, name)
     if json_out:
         from imbalance_cli.text import dumps
 
@@ -207,13 +208,43 @@ def progress(
     else:
         in_table = len(chosen) if show_all or limit is not None else PROGRESS_COLUMNS
         _progress_table(data.latest(in_table), rows, to_stdout)
+        if home is not None:
+            write_stdout("\n".join(home[0]) + "\n")
     if html_out is not None:
+        from html import escape
+
         from imbalance_cli.render.html import page
 
-        text = page(f"Progress: {name}", svg_charts(data), warnings_html(data))
+        lead = warnings_html(data)
+        charts = svg_charts(data)
+        if home is not None:
+            block = "<h2>Home programme</h2>" + "".join(f"<p>{escape(x)}</p>" for x in home[0])
+            # A programme a warning sign stopped leads the page, as warning signs do.
+            lead = block + lead if any(x.startswith("STOPPED") for x in home[0]) else lead + block
+            charts += home[1]
+        text = page(f"Progress: {name}", charts, lead)
         files.write_private(html_out, text, force=force)
         if not to_stdout:
             _err_console().print(f"Wrote {markup(str(html_out))}")
+
+
+def _home_programme(store: "Store", name: str) -> "tuple[list[str], list[str]] | None":
+    """The home programme's lines and charts for progress, when the client has one."""
+    from datetime import date
+
+    from imbalance_cli.render import programme_progress
+    from imbalance_cli.workflow import load_library
+    from imbalance_cli.workflow import programme as wp
+
+    cp = wp.load(store, name)
+    if not cp.versions:
+        return None
+    library = load_library()
+    today = date.today()
+    return (
+        programme_progress.lines(cp.versions, cp.entries, library, today),
+        programme_progress.charts(cp.versions, cp.entries, library),
+    )
 
 
 def _progress_table(data: "Progress", rows: "list[SessionRow]", to_stderr: bool) -> None:

@@ -1,0 +1,116 @@
+"""What the home programme adds to ``progress``: adherence (sessions logged against those
+planned), each exercise's dose over the programme's versions, and pain during each session
+against how the next morning felt, as lines of text and as SVG charts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from imbalance_cli.model import Dose, Library
+from imbalance_cli.programme.dose import merged_by_day
+from imbalance_cli.programme.model import Entry, Programme
+from imbalance_cli.render.programme import name_of
+from imbalance_cli.render.svg import Series, line_chart
+
+#: The next morning on the 0-10 axis of the pain chart.
+MORNING_POINTS = {"better": 0.0, "usual": 5.0, "worse": 10.0}
+
+
+def amount(dose: Dose) -> float | None:
+    """A dose as one number to chart: repetitions in all sets, seconds held, or minutes."""
+    if dose.minutes is not None:
+        return float(dose.minutes)
+    if dose.hold is not None:
+        return float(dose.hold * (dose.reps or 1) * (dose.sets or 1))
+    if dose.reps is not None:
+        return float(dose.reps * (dose.sets or 1))
+    return None
+
+
+def planned_per_week(programme: Programme) -> int:
+    return max((i.dose.days or 0 for i in programme.items), default=0)
+
+
+def adherence(versions: tuple[Programme, ...], entries: tuple[Entry, ...], today: date) -> tuple[int, int]:
+    """(sessions logged, sessions planned) from the first version until today."""
+    if not versions:
+        return 0, 0
+    planned = 0.0
+    for n, version in enumerate(versions):
+        start = _day(version.created_at) or today
+        end = _day(versions[n + 1].created_at) if n + 1 < len(versions) else today
+        end = end or today
+        if version.stopped is not None:
+            end = min(end, _day(version.stopped.at) or end)
+        planned += max(0, (end - start).days + 1) * planned_per_week(version) / 7
+    logged = len([e for e in merged_by_day(list(entries)) if any(d != "not_done" for _, d in e.done)])
+    return logged, round(planned)
+
+
+def _day(stamp: str) -> date | None:
+    try:
+        return date.fromisoformat(stamp[:10])
+    except ValueError:
+        return None
+
+
+def lines(versions: tuple[Programme, ...], entries: tuple[Entry, ...], library: Library, today: date) -> list[str]:
+    if not versions:
+        return []
+    current = versions[-1]
+    logged, planned = adherence(versions, entries, today)
+    share = f" ({round(100 * logged / planned)}%)" if planned else ""
+    out = [f"Home programme: {len(versions)} version(s) since {versions[0].created_at[:10]}; "
+           f"{logged} of {planned} planned sessions logged{share}."]  # fmt: skip
+    if current.stopped is not None:
+        heading = current.stopped.alerts[0].get("heading", "") if current.stopped.alerts else ""
+        out.append(f"STOPPED on {current.stopped.at[:10]} by a warning sign in the log: {heading}.")
+    for exercise, doses in dose_history(versions).items():
+        steps = " -> ".join(d.text for d in doses)
+        out.append(f"  {name_of(library, exercise)}: {steps}")
+    days = merged_by_day(list(entries))
+    if days:
+        pains = [max((p for _, p in e.pain), default=None) for e in days]
+        shown = ", ".join(
+            f"{e.day[5:]} {'-' if p is None else p}/{e.morning}" for e, p in zip(days[-8:], pains[-8:])
+        )
+        out.append(f"  Pain during / next morning: {shown}")
+    return out
+
+
+def dose_history(versions: tuple[Programme, ...]) -> dict[str, list[Dose]]:
+    out: dict[str, list[Dose]] = {}
+    for version in versions:
+        for item in version.items:
+            seen = out.setdefault(item.exercise, [])
+            if not seen or seen[-1] != item.dose:
+                seen.append(item.dose)
+    return out
+
+
+def charts(versions: tuple[Programme, ...], entries: tuple[Entry, ...], library: Library) -> list[str]:
+    out: list[str] = []
+    days = merged_by_day(list(entries))
+    if days:
+        labels = [e.day[5:] for e in days]
+        worst = tuple(float(max(p for _, p in e.pain)) if e.pain else None for e in days)
+        morning = tuple(MORNING_POINTS.get(e.morning) for e in days)
+        out.append(line_chart(
+            "Home sessions: pain during, 0-10, and next morning (0 better, 5 usual, 10 worse)",
+            labels, [Series("Pain during, worst exercise", worst), Series("Next morning", morning)],
+            y_min=0, y_max=10,
+        ))  # fmt: skip
+    if len(versions) > 1:
+        labels = [f"v{n} {v.created_at[5:10]}" for n, v in enumerate(versions, start=1)]
+        series: list[Series] = []
+        for exercise in dose_history(versions):
+            values = tuple(
+                next((amount(i.dose) for i in v.items if i.exercise == exercise), None) for v in versions
+            )
+            series.append(Series(name_of(library, exercise), values))
+        top = max((x for s in series for x in s.values if x is not None), default=10.0)
+        out.append(line_chart(
+            "Dose per programme version (all reps, seconds held or minutes)",
+            labels, series, y_min=0, y_max=float(max(10, -(-int(top * 1.2) // 10) * 10)),
+        ))  # fmt: skip
+    return out
