@@ -398,3 +398,44 @@ def test_reassess_asks_which_questionnaire_and_keeps_no_empty_session(
             (2, "mini-check", "complete"),
             (1, "mini-re", "complete"),
         ]
+
+
+def test_plan_and_log_with_real_keys(tmp_path: Path, spawn: Callable[..., pexpect.spawn]) -> None:
+    """A trainer turns an intake into a programme on the terminal (one dose lowered), the
+    client logs a session with the arrow keys, and the next plan shows the log's proposal."""
+    from conftest import EXAMPLES
+
+    made = spawn("run", "--answers", str(EXAMPLES / "climber-wrist.yaml"), "--no-input",
+                 "--client", "Ana", "--out", "ana.md")  # fmt: skip
+    made.expect(pexpect.EOF)
+    child = spawn("plan", "Ana", "--html", "sheet.html")
+    child.expect("What next")
+    child.send(DOWN + ENTER)  # the first exercise
+    child.expect("Less: ")
+    child.send(DOWN * 2 + ENTER)  # easier, harder (when there), then "Less"
+    child.expect("What next")
+    child.send(ENTER)  # save
+    child.expect("Saved the programme for Ana")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "Home programme for Ana" in (tmp_path / "sheet.html").read_text()
+
+    log = spawn("log", "Ana", "--date", "2026-12-02")
+    log.expect("have you noticed any of these")
+    log.send(END + SPACE + ENTER)  # "None of these"
+    for _ in range(3):
+        log.expect("did you do it")
+        log.send(ENTER)  # yes, as planned
+        log.expect("pain during it")
+        log.send("2" + ENTER)
+    log.expect("morning after the session")
+    log.send(DOWN + ENTER)  # as usual
+    log.expect("Did you feel any of these")
+    log.send(END + SPACE + ENTER)  # none of these
+    log.expect("trainer should know")
+    log.send(ENTER)
+    log.expect("Logged the session of 2026-12-02 for Ana")
+    log.expect(pexpect.EOF)
+    log.close()
+    assert log.exitstatus == 0
