@@ -9,7 +9,7 @@ from typing import Any
 
 from imbalance_cli import bodymap
 from imbalance_cli.model import CHOSEN_BY
-from imbalance_cli.schema import _CONTENT_ID, _ID_PATTERN, _TEXT, _d, _obj, _text
+from imbalance_cli.schema import _CONTENT_ID, _ID_PATTERN, _TEXT, _d, _id, _obj, _text
 from imbalance_cli.shapes import WORD_LIST_KINDS
 
 
@@ -248,6 +248,7 @@ def build_library() -> dict[str, Any]:
         [],
         "Settings of the plan and of the reading level.",
     )
+    programme = _programme()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "imbalance content library",
@@ -259,9 +260,79 @@ def build_library() -> dict[str, Any]:
                 "situations": _d("Situations.", type="array", items=situation),
                 "word_lists": _d("Word lists.", type="array", items=word_list),
                 "guidance": guidance,
+                "programme": programme,
             },
             [],
-            "Articles, strategies, exercises, situations, word lists and guidance settings "
+            "Articles, strategies, exercises, situations, word lists, guidance and programme settings "
             "(see docs/authoring.md).",
         ),
     }
+
+
+def _programme() -> dict[str, Any]:
+    """The home programme's settings: sizes, the log's sensations and warning signs, and the
+    dose rules (programme/data.py reads them)."""
+    from imbalance_cli.programme.model import ACTIONS, DONE, LEVELS, MORNINGS
+
+    whole = {"type": "integer", "minimum": 0}
+    sensation = _obj(
+        {
+            "id": _id("The sensation's id (dose rules name it)."),
+            "label": _text("As the log asks about it."),
+            "says": _text("What it means and what to do: shown with the next dose."),
+            "per_exercise": _d("Asked 'during which exercise?'.", type="boolean"),
+            "article": _d("An article to read when it is met.", type="string", pattern=_CONTENT_ID),
+        },
+        ["id", "label", "says"],
+        "A sensation met while retraining muscles, and its response.",
+    )
+    warning = _obj(
+        {
+            "id": _id("The warning sign's id."),
+            "label": _text("As the log asks about it."),
+            "level": _d("How urgent.", enum=list(LEVELS)),
+            "message": _text("What it may mean."),
+            "action": _text("What to do, and that the programme stops."),
+        },
+        ["id", "label", "level", "message", "action"],
+        "A warning sign a log entry may report: it raises an alert and stops the programme.",
+    )
+    rule = _obj(
+        {
+            "id": _d("The rule's id.", type="string", pattern=_CONTENT_ID),
+            "action": _d("What it decides.", enum=list(ACTIONS)),
+            "says": _text("Why, in the reader's words."),
+            "over": _d("The last N logged sessions of the exercise.", **whole),
+            "count": _d("How many of them must match (default: all).", **whole),
+            "pain_above": _d("Pain during above this.", **whole),
+            "pain_at_most": _d("Pain during at most this.", **whole),
+            "mornings": _d("The next morning was one of these.", type="array",
+                           items={"enum": list(MORNINGS)}),
+            "sensation": _d("This sensation was met (during this exercise, if asked so).",
+                            type="string", pattern=_ID_PATTERN),
+            "done": _d("Done in one of these ways.", type="array", items={"enum": list(DONE)}),
+            "gap_days": _d("More than this many days since it was last done.", **whole),
+        },
+        ["id", "action", "says"],
+        "A dose rule: the first that holds decides.",
+    )
+    return _obj(
+        {
+            "size": _d("Exercises a new programme proposes.", **whole),
+            "max_size": _d("The most a programme holds.", **whole),
+            "log_weeks": _d("Weeks of the printed log grid.", **whole),
+            "step": _d("Added to a dose when the rules say progress.", type="object",
+                       properties={k: _d(f"Added to '{k}'.", **whole)
+                                   for k in ("reps", "hold", "minutes")},
+                       additionalProperties=False),
+            "steps_before_harder": _d("Progress steps before the harder version.", **whole),
+            "default_says": _text("Said when no rule holds."),
+            "stop": _d("When to stop, for the sheet.", type="array", items=_TEXT),
+            "sensations": _d("Sensations a log asks about.", type="array", items=sensation),
+            "warnings": _d("Warning signs a log asks about.", type="array", items=warning),
+            "rules": _d("Dose rules, in order.", type="array", items=rule),
+            "sources": _d("Where the rules come from.", type="array", items=_source()),
+        },
+        ["sensations", "warnings", "rules"],
+        "The home programme: sizes, the log's questions, and the dose rules.",
+    )
