@@ -491,8 +491,12 @@ class _Lint:
             for question in section.questions:
                 if question.when is not None:
                     yield question.when, False
-        for named in (*self.q.situations, *self.q.patterns, *self.q.rules):
-            yield named.when, False
+        for situation in self.q.situations:
+            yield situation.when, False
+        for pattern in self.q.patterns:
+            yield pattern.when, False
+        for rule in self.q.rules:
+            yield rule.when, False
         for alert in self.q.alerts:
             yield alert.when, True
 

@@ -98,8 +98,7 @@ def _condition() -> dict[str, Any]:
             items={"type": "string"},
         ),
         "includes_all": _d(
-            "A multi or body_regions answer has every one of these (an 'all' of 'includes' "
-            "tests).",
+            "A multi or body_regions answer has every one of these (an 'all' of 'includes' tests).",
             type="array",
             minItems=1,
             items={"type": "string"},
