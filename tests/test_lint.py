@@ -492,7 +492,10 @@ def test_an_unread_warning_choice_is_an_error_and_an_unread_choice_a_warning(
         (26, "warning"),
         (26, "warning"),
     ], found
-    assert "choice 'bladder' of warning-sign question 'flags' raises no alert, while 'saddle', 'fever' do" in found[0][2]
+    assert (
+        "choice 'bladder' of warning-sign question 'flags' raises no alert, while 'saddle', 'fever' do"
+        in found[0][2]
+    )
     assert "for_reader: why" in found[0][2]
     assert "choice 'chess' of question 'hobbies'" in found[1][2]
     assert "choice 'better' of question 'course' (nor 'same'" in found[2][2]
@@ -516,7 +519,7 @@ def test_a_choice_kept_for_the_reader_with_a_reason_is_quiet(
         "    when: {question: flags, includes_any: [saddle, fever]}",
         "    when: {not: {question: flags, includes: none}}",
     )
-    assert [f[2] for f in _choice_findings(lint(load(text)))][0].startswith(
+    assert next(f[2] for f in _choice_findings(lint(load(text)))).startswith(
         "no condition, alert or rule reads choice 'chess'"
     )
 
@@ -532,3 +535,20 @@ def test_strict_validate_fails_on_an_unread_choice(tmp_path: Path) -> None:
     assert loose.returncode == 0, loose.stdout + loose.stderr
     assert "choice 'chess'" in loose.stdout
     assert strict.returncode == 1
+
+
+def test_validate_of_library_files_matches_the_golden_output(tmp_path: Path) -> None:
+    """Library files: each finding once, under the name it was given, even when the same file
+    is named twice (relative and absolute), and the count is of files, not of names."""
+    folder = Path(__file__).parent / "fixtures" / "validate"
+    for name in ("broken-library.yaml", "my-library.yaml"):
+        (tmp_path / name).write_text((folder / name).read_text())
+    result = _cli(
+        "validate",
+        "broken-library.yaml",
+        str(tmp_path / "broken-library.yaml"),
+        "my-library.yaml",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stdout + result.stderr == (folder / "validate.golden").read_text()
