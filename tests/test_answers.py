@@ -104,3 +104,16 @@ def test_answers_file_in_json(intake: Questionnaire, write: Callable[..., Path])
 def test_answers_file_must_be_a_mapping(intake: Questionnaire, write: Callable[..., Path]) -> None:
     with pytest.raises(AnswersError, match="an answers file must be a mapping"):
         read_answers(write("- 1\n- 2\n", "a.yaml"), intake)
+
+
+def test_a_fixture_given_as_answers_is_named_for_what_it_is(
+    intake: Questionnaire, write: Callable[..., Path]
+) -> None:
+    """A fixture passed to --answers gets one problem that says what it is and how to run it,
+    not one "not a question" per key."""
+    fixture = "questionnaire: intake\nanswers: runner-knee.yaml\nexpect:\n  alerts: {}\n"
+    with pytest.raises(AnswersError) as info:
+        read_answers(write(fixture, "runner.test.yaml"), intake)
+    [problem] = info.value.problems
+    assert "looks like an 'imbalance test' fixture" in problem.message
+    assert "imbalance test FILE" in problem.message and "(runner-knee.yaml)" in problem.message

@@ -126,6 +126,23 @@ def test_every_failed_expectation_is_located_in_the_fixture(project: Path) -> No
     assert run.stderr == "1 fixture(s): 0 passed, 1 failed\n"
 
 
+def test_an_answer_that_does_not_fit_hides_no_expectation(project: Path) -> None:
+    """A wrong answer is reported, and the expectations are still checked with the answers
+    that fit: each failure is seen in one run."""
+    wrong = PASSING.replace("  runs: 3\n", "  runs: many\n").replace(
+        "alerts: {swells: advisory}", "alerts: {swells: urgent}"
+    )
+    (project / "examples" / "wrong.test.yaml").write_text(wrong)
+    run = imbalance(project / "data", "test", "examples/wrong.test.yaml", cwd=project)
+    assert run.returncode == 1
+    lines = run.stdout.splitlines()
+    assert lines[1] == "  examples/wrong.test.yaml:8:9: 'runs': answer with a number"
+    assert (
+        "  examples/wrong.test.yaml:12:20: alert 'swells' was raised as advisory, not urgent"
+        in lines
+    )
+
+
 def test_an_alert_raised_but_not_expected_fails(project: Path) -> None:
     (project / "examples" / "quiet.test.yaml").write_text(
         PASSING.replace("alerts: {swells: advisory}", "alerts: {}")

@@ -213,3 +213,39 @@ def test_tests_over_every_region_become_one_arrow_and_alternatives_say_or(
         line for line in text.splitlines() if "q_worse -.->" in line and "a_knee_or_neck" in line
     ]
     assert "or worse.knee.left equals: true" in arrow and "or worse.neck equals: true" in arrow
+
+
+def test_an_arrow_with_many_values_names_them(write: Callable[..., Path], library: Library) -> None:
+    """Four choices read by one alert are named on its arrow, not counted ("4 values")."""
+    q = loader.load_questionnaire(
+        write(
+            """
+            id: flags-graph
+            title: Flags
+            version: "1"
+            sections:
+              - id: s
+                title: S
+                questions:
+                  - id: flags
+                    type: multi
+                    text: Any of these?
+                    choices:
+                      - {id: saddle, label: Saddle}
+                      - {id: fever, label: Fever}
+                      - {id: bladder, label: Bladder}
+                      - {id: bowel, label: Bowel}
+                      - {id: none, label: None of these, exclusive: true}
+            alerts:
+              - id: now
+                level: emergency
+                when: {question: flags, includes_any: [saddle, fever, bladder, bowel]}
+                message: See someone now.
+                action: Call your local emergency number.
+            """
+        ),
+        library,
+    )
+    [arrow] = [line for line in graph.mermaid(q).splitlines() if "a_now" in line and "-.->" in line]
+    assert "or includes: saddle, fever, bladder, bowel" in arrow, arrow
+    assert "values" not in arrow

@@ -428,3 +428,127 @@ def test_validate_sarif_is_read_back_by_a_sarif_library(tmp_path: Path) -> None:
 def test_format_must_be_known(tmp_path: Path) -> None:
     run = _cli("validate", "--format", "xml", cwd=tmp_path)
     assert run.returncode == 2 and "--format must be text, json or sarif" in run.stderr
+
+
+SIGNS = """
+id: signs
+title: Warning signs
+version: "1"
+sections:
+  - id: s
+    title: S
+    questions:
+      - id: flags
+        type: multi
+        text: Any of these?
+        choices:
+          - {id: saddle, label: Numb between the legs}
+          - {id: fever, label: A fever}
+          - {id: bladder, label: New bladder trouble}
+          - {id: none, label: None of these, exclusive: true}
+      - id: hobbies
+        type: multi
+        text: Hobbies?
+        choices:
+          - {id: running, label: Running}
+          - {id: chess, label: Chess}
+          - {id: none, label: None, exclusive: true}
+      - id: course
+        type: single
+        text: How is it going?
+        choices: [{id: better, label: Better}, {id: same, label: Same}, {id: worse, label: Worse}]
+alerts:
+  - id: cauda
+    level: emergency
+    when: {question: flags, includes_any: [saddle, fever]}
+    message: See someone now.
+    action: Call your local emergency number.
+recommendations:
+  - id: run
+    when: {any: [{question: hobbies, includes: running}, {question: course, equals: worse}]}
+    because: You run
+    articles: [soreness-vs-pain]
+"""
+
+
+def _choice_findings(problems: list[object]) -> list[tuple[int, str, str]]:
+    return [
+        (p.location.line, p.severity, p.message)  # type: ignore[attr-defined]
+        for p in problems
+        if p.rule == "unread-choice"  # type: ignore[attr-defined]
+    ]
+
+
+def test_an_unread_warning_choice_is_an_error_and_an_unread_choice_a_warning(
+    load: Callable[..., Questionnaire],
+) -> None:
+    """A warning-sign choice no alert reads is dead safety logic: an error at the choice's
+    line. Any other multi choice nothing reads is a warning; "None of these" is quiet; in a
+    single question the one answer no test names is the all-clear answer, two are alike."""
+    found = _choice_findings(lint(load(SIGNS)))
+    assert [(line, severity) for line, severity, _ in found] == [
+        (14, "error"),
+        (21, "warning"),
+        (26, "warning"),
+        (26, "warning"),
+    ], found
+    assert (
+        "choice 'bladder' of warning-sign question 'flags' raises no alert, while 'saddle', 'fever' do"
+        in found[0][2]
+    )
+    assert "for_reader: why" in found[0][2]
+    assert "choice 'chess' of question 'hobbies'" in found[1][2]
+    assert "choice 'better' of question 'course' (nor 'same'" in found[2][2]
+
+
+def test_a_choice_kept_for_the_reader_with_a_reason_is_quiet(
+    load: Callable[..., Questionnaire],
+) -> None:
+    """``for_reader: why`` on a choice (or on its question) says it is there for the reader;
+    ``not: includes: none`` reads every choice of the question."""
+    text = (
+        SIGNS.replace(
+            "{id: bladder, label: New bladder trouble}",
+            "{id: bladder, label: New bladder trouble, for_reader: Seen by the trainer}",
+        )
+        .replace("{id: chess, label: Chess}", "{id: chess, label: Chess, for_reader: Rest day}")
+        .replace("{id: better, label: Better}", "{id: better, label: Better, for_reader: Good}")
+    )
+    assert _choice_findings(lint(load(text))) == []
+    text = SIGNS.replace(
+        "    when: {question: flags, includes_any: [saddle, fever]}",
+        "    when: {not: {question: flags, includes: none}}",
+    )
+    assert next(f[2] for f in _choice_findings(lint(load(text)))).startswith(
+        "no condition, alert or rule reads choice 'chess'"
+    )
+
+
+def test_strict_validate_fails_on_an_unread_choice(tmp_path: Path) -> None:
+    """An unread choice outside a warning-sign question passes ``validate`` with a warning
+    and fails ``validate --strict``."""
+    path = tmp_path / "signs.yaml"
+    text = SIGNS.replace("          - {id: bladder, label: New bladder trouble}\n", "")
+    path.write_text(text)
+    loose = _cli("validate", str(path), cwd=tmp_path)
+    strict = _cli("validate", "--strict", str(path), cwd=tmp_path)
+    assert loose.returncode == 0, loose.stdout + loose.stderr
+    assert "choice 'chess'" in loose.stdout
+    assert strict.returncode == 1
+
+
+def test_validate_of_library_files_matches_the_golden_output(tmp_path: Path) -> None:
+    """Library files: each finding once, under the name it was given, even when the same file
+    is named twice (relative and absolute), and the count is of files, not of names."""
+    folder = Path(__file__).parent / "fixtures" / "validate"
+    for name in ("broken-library.yaml", "my-library.yaml"):
+        (tmp_path / name).write_text((folder / name).read_text())
+    result = _cli(
+        "validate",
+        "broken-library.yaml",
+        str(tmp_path / "broken-library.yaml"),
+        "my-library.yaml",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stdout + result.stderr == (folder / "validate.golden").read_text()

@@ -159,6 +159,32 @@ def _one_question(extra: str, qtype: str = "scale", more: str = "") -> str:
     """
 
 
+def test_includes_any_and_includes_all_read_as_any_and_all_of_includes(
+    load: Callable[..., Questionnaire],
+) -> None:
+    """``includes_any: [a, b]`` on a multi is an ``any`` of ``includes`` tests, and
+    ``includes_all`` an ``all``, so the engine, traces and lint read them unchanged."""
+    from imbalance_cli.model import AnyOf
+
+    text = GOOD.replace(
+        "          - {id: mri, label: MRI}\n",
+        "          - {id: mri, label: MRI}\n          - {id: xray, label: X-ray}\n",
+    ).replace(
+        "{question: tried, includes: mri}]}",
+        "{question: tried, includes_any: [mri, xray]}, "
+        "{question: tried, includes_all: [mri, xray]}]}",
+    )
+    rule = load(text).rules[0].when
+    assert isinstance(rule, AllOf)
+    any_of, all_of = rule.items[1], rule.items[2]
+    assert isinstance(any_of, AnyOf) and isinstance(all_of, AllOf)
+    for part in (any_of, all_of):
+        assert [(leaf.op, leaf.value) for leaf in part.items] == [  # type: ignore[union-attr]
+            (Op.INCLUDES, "mri"),
+            (Op.INCLUDES, "xray"),
+        ]
+
+
 @pytest.mark.parametrize(
     ("when", "qtype", "more", "expected"),
     [
@@ -193,7 +219,39 @@ def _one_question(extra: str, qtype: str = "scale", more: str = "") -> str:
             "{question: first, equals: a}",
             "multi",
             "choices: [{id: a, label: A}, {id: b, label: B}]",
-            "use 'includes'",
+            "write 'includes: a' (a is chosen), 'includes_any: [a, b]'",
+        ),
+        (
+            "{question: first, in: [a, b]}",
+            "multi",
+            "choices: [{id: a, label: A}, {id: b, label: B}]",
+            "'in' does not test a multi question, whose answer is a list; write 'includes: a' "
+            "(a is chosen), 'includes_any: [a, b]' (any of these is) or 'includes_all: [a, b]'",
+        ),
+        (
+            "{question: first, includes: [a, b]}",
+            "multi",
+            "choices: [{id: a, label: A}, {id: b, label: B}]",
+            "'includes' takes one choice; for any of several write 'includes_any: [a, b]'",
+        ),
+        (
+            "{question: first, includes_any: [a, b]}",
+            "single",
+            "choices: [{id: a, label: A}, {id: b, label: B}]",
+            "'includes_any' tests multi and body_regions questions; 'first' is single, which "
+            "has one answer: use 'in' (in: [a, b])",
+        ),
+        (
+            "{question: first, includes_all: [a, c]}",
+            "multi",
+            "choices: [{id: a, label: A}, {id: b, label: B}]",
+            "has no choice 'c'",
+        ),
+        (
+            "{question: first, includes_any: []}",
+            "multi",
+            "choices: [{id: a, label: A}, {id: b, label: B}]",
+            "'includes_any' lists nothing",
         ),
         ("{question: first, includes: elbw}", "body_regions", "", "unknown body region 'elbw'"),
         (

@@ -410,6 +410,19 @@ def answers_from_node(
         )
         return answers
     known = [q.id for q in questionnaire.questions]
+    keys = {str(key.value) for key, _ in mapping.value}
+    if "expect" in keys and keys & {"answers", "questionnaire"} and not keys & set(known):
+        named = next(
+            (v.value for k, v in mapping.value if k.value == "answers" and isinstance(v, Scalar)),
+            None,
+        )
+        sink.add(
+            mapping,
+            "this looks like an 'imbalance test' fixture (questionnaire, answers, expect), not "
+            "an answers file: run it with 'imbalance test FILE', or give --answers the answers "
+            "file it names" + (f" ({named})" if isinstance(named, str) else ""),
+        )
+        return answers
     for key, key_node, value_node in pairs(mapping, sink):
         targets = legacy_ids(questionnaire, key)
         if not targets:

@@ -23,7 +23,14 @@ from imbalance_cli.model import (
     WordList,
     split_token,
 )
-from imbalance_cli.shapes import COMBINATORS, CONDITION, MAX_CONDITION_DEPTH, OPS, REFS
+from imbalance_cli.shapes import (
+    COMBINATORS,
+    CONDITION,
+    LIST_TESTS,
+    MAX_CONDITION_DEPTH,
+    OPS,
+    REFS,
+)
 from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import Node, Seq, Sink, as_bool, as_list, as_number, as_str, fields
 
@@ -191,21 +198,29 @@ class Conditions:
     def _leaf(
         self, node: Node, f: Mapping[str, Node], before: int | None,
         region: str | None, siblings: frozenset[str], where: str,
-    ) -> Leaf | None:  # fmt: skip
+    ) -> Condition | None:  # fmt: skip
         sink = self.sink
+        tests = (*OPS, *LIST_TESTS)
         if "question" not in f:
             sink.add(
                 node,
-                f"a condition needs 'question' and one test ({', '.join(OPS)}), or {'/'.join(COMBINATORS)}",
+                f"a condition needs 'question' and one test ({', '.join(tests)}), or {'/'.join(COMBINATORS)}",
             )
             return None
         ops = [k for k in f if k != "question"]
-        op = OPS.get(ops[0]) if len(ops) == 1 else None
+        listed = ops[0] if len(ops) == 1 and ops[0] in LIST_TESTS else None
+        op = Op.INCLUDES if listed else OPS.get(ops[0]) if len(ops) == 1 else None
         if op is None:
             sink.add(
                 node,
-                f"a condition on one question takes exactly one test: {', '.join(OPS)}"
+                f"a condition on one question takes exactly one test: {', '.join(tests)}"
                 + (f"; split {' and '.join(ops)} into an 'all'" if ops else ""),
+            )
+            return None
+        if listed is not None and isinstance(f["question"], Seq):
+            sink.add(
+                f["question"],
+                f"'{listed}' tests one question; write an 'any' or an 'all' over several",
             )
             return None
         if isinstance(f["question"], Seq):
@@ -257,6 +272,8 @@ class Conditions:
                 ),
             )
             return None
+        if listed is not None:
+            return self._listed(node, f[listed], listed, question, ref, covered)
         value = self._value(op, f[op.value], question, ref)
         if value is None:
             return None
@@ -273,6 +290,40 @@ class Conditions:
                 if zone is not None:
                     zones[token] = zone
         return Leaf(ref, op, value, covered, sink.at(node), zones)
+
+    def _listed(
+        self, node: Node, items_node: Node, key: str, question: Question, ref: str,
+        covered: tuple[str, ...],
+    ) -> Condition | None:  # fmt: skip
+        """``includes_any: [a, b]`` / ``includes_all: [a, b]``: an ``any`` / ``all`` of
+        ``includes`` tests, so every reader of conditions works unchanged."""
+        sink = self.sink
+        if not question.type.is_list:
+            form = "in" if key == "includes_any" else "equals"
+            example = "in: [a, b]" if key == "includes_any" else "equals: a"
+            sink.add(
+                items_node,
+                f"'{key}' tests multi and body_regions questions; '{ref}' is "
+                f"{question.type.value}, which has one answer: use '{form}' ({example})",
+            )
+            return None
+        items = as_list(items_node, sink, key)
+        if items is None:
+            return None
+        if not items:
+            sink.add(items_node, f"'{key}' lists nothing; name at least one choice")
+            return None
+        leaves: list[Condition] = []
+        for entry in items:
+            value = self._value(Op.INCLUDES, entry, question, ref)
+            if value is None:
+                return None
+            leaves.append(Leaf(ref, Op.INCLUDES, value, covered, sink.at(entry)))
+        if len(leaves) == 1:
+            return leaves[0]
+        if LIST_TESTS[key] == "any":
+            return AnyOf(tuple(leaves), sink.at(node))
+        return AllOf(tuple(leaves), sink.at(node))
 
     def _many(
         self, node: Node, f: Mapping[str, Node], op: Op, before: int | None, where: str
@@ -378,6 +429,13 @@ class Conditions:
                     f"'includes' tests multi and body_regions questions; '{ref}' is {t.value}, use 'equals' or 'in'",
                 )
                 return None
+            if isinstance(node, Seq):
+                sink.add(
+                    node,
+                    "'includes' takes one choice; for any of several write 'includes_any: "
+                    "[a, b]', for all of them 'includes_all: [a, b]'",
+                )
+                return None
             item = as_str(node, sink, "includes")
             if item is None:
                 return None
@@ -402,7 +460,12 @@ class Conditions:
                 return None
             return as_number(node, sink, op.value)
         if t.is_list:
-            sink.add(node, f"'{op.value}' does not test a {t.value} question; use 'includes'")
+            sink.add(
+                node,
+                f"'{op.value}' does not test a {t.value} question, whose answer is a list; "
+                "write 'includes: a' (a is chosen), 'includes_any: [a, b]' (any of these is) "
+                "or 'includes_all: [a, b]' (all of them are)",
+            )
             return None
         if op is Op.IN:
             items = as_list(node, sink, "in")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from imbalance_cli.errors import Problem, SourceLocation
 from imbalance_cli.model import (
+    NOWHERE,
     AlertLevel,
     AllOf,
     AnyOf,
@@ -150,6 +151,7 @@ class _Lint:
         self.read |= bound
         self.guidance |= bound
         self._unread()
+        self._unread_choices()
         return sorted(self.problems.values(), key=lambda p: (p.location, p.message))
 
     # -- questions ---------------------------------------------------------------------------
@@ -479,6 +481,107 @@ class _Lint:
                 )
             self._add(question.location, message, "unread", warning=not strict)
 
+    # -- choices nothing reads ---------------------------------------------------------------
+
+    def _conditions(self) -> Iterator[tuple[Condition, bool]]:
+        """Every condition of the questionnaire, and whether it is an alert's."""
+        for section in self.q.sections:
+            if section.when is not None:
+                yield section.when, False
+            for question in section.questions:
+                if question.when is not None:
+                    yield question.when, False
+        for situation in self.q.situations:
+            yield situation.when, False
+        for pattern in self.q.patterns:
+            yield pattern.when, False
+        for rule in self.q.rules:
+            yield rule.when, False
+        for alert in self.q.alerts:
+            yield alert.when, True
+
+    def _unread_choices(self) -> None:
+        """A choice that no test names changes nothing. Quiet by design: in a multi question an
+        exclusive choice ("None of these"), and every choice when a condition reads "anything
+        but the exclusive one" (``not: includes: none``); in a single question the one choice
+        no test names (the answer every test there says no to); a choice kept ``for_reader``
+        with a reason, and every choice of a question kept for the reader. The rest is a
+        warning, or an error in a warning-sign multi question (some of its choices raise an
+        alert)."""
+        read: dict[str, set[str]] = {}
+        alarming: dict[str, set[str]] = {}
+        every: set[str] = set()
+        for condition, is_alert in self._conditions():
+            for leaf, negated in _signed_leaves(condition, False):
+                if leaf.op not in (Op.INCLUDES, Op.EQUALS, Op.IN):
+                    continue
+                question = self.questions.get((leaf.questions or (leaf.question,))[0])
+                if question is None or not question.type.has_choices:
+                    continue
+                value = leaf.value
+                named = {str(v) for v in value} if isinstance(value, tuple) else {str(value)}
+                written = question.written_id
+                read.setdefault(written, set()).update(named)
+                if negated and any(c.exclusive for c in question.choices if c.id in named):
+                    every.add(written)
+                if is_alert and not negated:
+                    alarming.setdefault(written, set()).update(named)
+        asked = {self.questions[qid].written_id for qid in self.read if qid in self.questions}
+        done: set[str] = set()
+        for question in self.q.questions:
+            written = question.written_id
+            if (
+                not question.type.has_choices
+                or written in done
+                or written not in asked  # the question's own warning says it
+                or written in every
+                or question.for_reader
+                or not self.seen[question.id].shown
+            ):
+                continue
+            done.add(written)
+            named = read.get(written, set())
+            quiet = [
+                c
+                for c in question.choices
+                if c.id not in named and not c.exclusive and not c.for_reader
+            ]
+            if question.type is QuestionType.SINGLE and len(quiet) < 2:
+                continue  # the answer every test of the question says no to
+            # A single question's other answers are its all-clear ones: only a multi's choice,
+            # ticked on its own beside those that alert, is dead safety logic.
+            alerts = [
+                c.id
+                for c in question.choices
+                if c.id in alarming.get(written, ()) and question.type is QuestionType.MULTI
+            ]
+            for choice in quiet:
+                alike = (
+                    f" (nor {_some([c.id for c in quiet if c is not choice])}: the guidance "
+                    "cannot tell them apart)"
+                    if question.type is QuestionType.SINGLE
+                    else ""
+                )
+                where = choice.location if choice.location != NOWHERE else question.location
+                if alerts:
+                    self._add(
+                        where,
+                        f"choice '{choice.id}' of warning-sign question '{written}' raises no "
+                        f"alert{alike}, while {_some(alerts)} do: choosing it changes nothing "
+                        "(read it in an alert, or if it is no warning sign say why it is there: "
+                        "for_reader: why)",
+                        "unread-choice",
+                    )
+                else:
+                    self._add(
+                        where,
+                        f"no condition, alert or rule reads choice '{choice.id}' of question "
+                        f"'{written}'{alike}: choosing it changes nothing (read it in a "
+                        "condition, or say why the summary's reader needs it: for_reader: why)",
+                        "unread-choice",
+                        warning=True,
+                    )
+
     def reach(self) -> Reach:
         """How many answers can change the guidance, how many are kept for the reader, and how
         many are free text read for words (after ``run``)."""
@@ -636,6 +739,23 @@ def _plain(value: object) -> str:
 
 def _never_shown(leaf: Leaf) -> str:
     return f"'{leaf.question}' is never shown, so it is never answered"
+
+
+def _signed_leaves(condition: Condition, negated: bool) -> Iterator[tuple[Leaf, bool]]:
+    """Every test with whether it sits under an odd number of ``not``."""
+    if isinstance(condition, Leaf):
+        yield condition, negated
+    elif isinstance(condition, Not):
+        yield from _signed_leaves(condition.item, not negated)
+    else:
+        for item in condition.items:
+            yield from _signed_leaves(item, negated)
+
+
+def _some(ids: list[str]) -> str:
+    shown = ", ".join(f"'{i}'" for i in ids[:3])
+    more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
+    return f"{shown}{more}"
 
 
 def _leaves(condition: Condition) -> Iterator[Leaf]:

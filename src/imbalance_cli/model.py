@@ -339,6 +339,10 @@ class Choice:
     label: str
     exclusive: bool = False
     help: str | None = None
+    #: Why this choice is there for the person reading the summary although nothing that
+    #: changes the guidance reads it (the lint then does not call it unread).
+    for_reader: str | None = None
+    location: SourceLocation = field(default=NOWHERE, compare=False)
 
 
 @dataclass(frozen=True)

@@ -400,5 +400,15 @@ def _choices(node: Node, sink: Sink, qtype: QuestionType, what: str) -> list[Cho
             sink.add(f["id"], f"choice id '{cid}' is used twice in {what}")
             continue
         seen.add(cid)
-        out.append(Choice(cid, label, exclusive, text_field(f, "help", sink, "choice")))
+        reason = text_field(f, "for_reader", sink, "choice")
+        out.append(
+            Choice(
+                cid,
+                label,
+                exclusive,
+                text_field(f, "help", sink, "choice"),
+                reason,
+                sink.at(item),
+            )
+        )
     return out

@@ -79,7 +79,8 @@ def _condition() -> dict[str, Any]:
             type=["string", "number", "boolean"],
         ),
         Op.IN.value: _d(
-            "The answer is one of these choice ids or numbers.",
+            "A single, scale or number answer is one of these choice ids or numbers (on a "
+            "multi, use includes_any).",
             type="array",
             minItems=1,
             items={"type": ["string", "number"]},
@@ -88,6 +89,19 @@ def _condition() -> dict[str, Any]:
             "A multi answer has this choice, or a body_regions answer this region ('knee' "
             "matches either side).",
             type="string",
+        ),
+        "includes_any": _d(
+            "A multi or body_regions answer has at least one of these (an 'any' of "
+            "'includes' tests).",
+            type="array",
+            minItems=1,
+            items={"type": "string"},
+        ),
+        "includes_all": _d(
+            "A multi or body_regions answer has every one of these (an 'all' of 'includes' tests).",
+            type="array",
+            minItems=1,
+            items={"type": "string"},
         ),
         Op.GTE.value: _d("A scale, number or paired answer is at least this.", type="number"),
         Op.LTE.value: _d("A scale, number or paired answer is at most this.", type="number"),
@@ -213,6 +227,10 @@ def build() -> dict[str, Any]:
                 type="boolean",
             ),
             "help": _text("Shown under the choice while it is highlighted."),
+            "for_reader": _text(
+                "Why the person reading the summary needs this choice when no condition, "
+                "alert or rule reads it (the lint then does not call it unread)."
+            ),
         },
         ["id", "label"],
         "One choice of a single or multi question.",

@@ -35,14 +35,19 @@ QUESTION_FIELDS = (
     "when",
 )  # fmt: skip
 NOISE_FIELDS = ("amount", "source")
-CHOICE_FIELDS = ("id", "label", "exclusive", "help")
+CHOICE_FIELDS = ("id", "label", "exclusive", "help", "for_reader")
 ALERT_FIELDS = ("id", "level", "timeframe", "when", "message", "action", "supersedes")
 RULE_FIELDS = ("id", "when", "chosen_by", "because", "note", "articles", "strategies")
 PATTERN_FIELDS = ("id", "label", "region", "when")
 SITUATION_RULE_FIELDS = ("id", "when", "regions")
 #: Named conditions: a leaf that stands for a pattern or a situation of the questionnaire.
 REFS = ("pattern", "situation")
-LEAF_FIELDS = ("question", *(op.value for op in Op))
+#: Shorthands on a multi or body_regions question, read into an ``any`` / ``all`` of
+#: ``includes`` tests: ``includes_any: [a, b]``, ``includes_all: [a, b]``.
+LIST_TESTS = {"includes_any": "any", "includes_all": "all"}
+_OP_NAMES = tuple(op.value for op in Op)
+_AFTER = _OP_NAMES.index(Op.INCLUDES.value) + 1
+LEAF_FIELDS = ("question", *_OP_NAMES[:_AFTER], *LIST_TESTS, *_OP_NAMES[_AFTER:])
 LIBRARY_FIELDS = (
     "articles", "strategies", "exercises", "situations", "word_lists", "guidance", "programme",
 )  # fmt: skip

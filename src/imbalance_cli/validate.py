@@ -36,9 +36,19 @@ def _expand(paths: list[Path], report: Report) -> list[Path]:
             out.append(path)
         else:
             report.problems.append(Problem(SourceLocation(str(path)), "no such file or folder"))
-            report.files += 1  # counted, so the summary never says "1 of 0 file(s)"
-            report.bad_files += 1
-    return list(dict.fromkeys(out))
+    # One file under two names (relative and absolute, or through a link) is checked once, under
+    # the first name given.
+    first: dict[Path, Path] = {}
+    for path in out:
+        first.setdefault(_same(path), path)
+    return list(first.values())
+
+
+def _same(path: Path | str) -> Path:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return Path(path).absolute()
 
 
 def is_library_file(path: Path) -> bool:
@@ -111,4 +121,9 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
             report.problems += found
             report.bad_files += 1
         report.reach[questionnaire.id] = reach(questionnaire)
+    # Counted by file, whatever name a finding gives it: a library file that the whole library
+    # failed on counts once, and is counted among the files even when it was not named.
+    bad = {_same(p.location.path) for p in report.problems}
+    report.bad_files = len(bad)
+    report.files = len({_same(p) for p in files} | bad)
     return report

@@ -215,8 +215,7 @@ def validate(
                     f"{r.routing} only choose the questions that follow"
                 )
             )
-        files_with_problems = len({p.location.path for p in problems})
-        _verdict(errors, warnings, report.files, files_with_problems)
+        _verdict(errors, warnings, report.files, report.bad_files)
     if errors or (strict and warnings):
         raise typer.Exit(ExitCode.PROBLEMS)
 

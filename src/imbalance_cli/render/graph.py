@@ -204,12 +204,19 @@ def _edges(
                 found[(source, target)].append(label)
     for (source, edge_target), labels in found.items():
         # One arrow per pair of nodes (Graphviz lays out parallel labelled arrows between
-        # boxes badly): its tests joined, or counted when there are many.
-        if len(labels) > 3:
-            ops = {label.rsplit(": ", 1)[0] for label in labels}
-            head = ops.pop() if len(ops) == 1 else "tests"
-            labels = [f"{head}: {len(labels)} values"]
+        # boxes badly): its tests joined, those of one kind under one head with their values
+        # named ("or includes: saddle, fever, bladder, bowel").
+        ops = {label.rsplit(": ", 1)[0] for label in labels}
+        if len(labels) > 1 and len(ops) == 1:
+            head = ops.pop()
+            values = [label.rsplit(": ", 1)[1] for label in labels]
+            more = f" and {len(values) - _NAMED} more" if len(values) > _NAMED else ""
+            labels = [f"{head}: {', '.join(values[:_NAMED])}{more}"]
         graph.reads.append((source, edge_target, "; ".join(labels)))
+
+
+#: Values named on one arrow before the rest are counted (a test over every region's copy).
+_NAMED = 12
 
 
 def _leaves(
