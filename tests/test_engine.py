@@ -118,3 +118,44 @@ def test_not_and_answered(flow: Flow, answers: dict, expected: bool) -> None:  #
     mri_when = q.question("mri_when")
     assert mri_when is not None
     assert evaluate(mri_when.when, answers, flow.types) is expected
+
+
+def test_remembered_conditions_give_the_verdicts_of_evaluating_them(
+    intake: Questionnaire,
+) -> None:
+    """A flow that remembers conditions by the answers they read (``memo=True``, for reading
+    thousands of stored sessions) keeps and hides exactly what a plain flow does, and a reading
+    lists each persona's sessions as reading it alone does, with every persona read through the
+    same memory (and read twice, the second time from it)."""
+    from conftest import PERSONA_FILES
+    from imbalance_cli.answers import read_answers
+    from imbalance_cli.workflow.reading import Reading, listed
+
+    shared = Reading(intake)
+    for reassessment in (False, True):
+        plain = Flow(intake, reassessment=reassessment)
+        remembered = Flow(intake, reassessment=reassessment, memo=True)
+        for _ in range(2):
+            for path in PERSONA_FILES:
+                answers = dict(read_answers(path, intake))
+                assert remembered.prune(answers) == plain.prune(answers), path.name
+                stored = [
+                    (qid, list(v) if isinstance(v, tuple) else v) for qid, v in answers.items()
+                ]
+                fitted, misfits = shared.fit(stored, reassessment=reassessment)
+                assert (fitted, misfits) == Reading(intake).fit(stored, reassessment=reassessment)
+                assert shared.listed(fitted) == listed(intake, fitted), path.name
+
+
+def test_remembered_conditions_tell_true_from_one() -> None:
+    """``True``, ``1`` and ``1.0`` are equal to Python but not to a test: remembering a verdict
+    for one does not give it to the other."""
+    from imbalance_cli.engine import Memo
+    from imbalance_cli.model import Leaf, Op, QuestionType
+
+    memo = Memo({"n": QuestionType.NUMBER})
+    equals_one = Leaf("n", Op.EQUALS, 1)
+    assert memo.evaluate(equals_one, {"n": 1}) is True
+    assert memo.evaluate(equals_one, {"n": True}) is False
+    assert memo.evaluate(equals_one, {"n": 1.0}) is True
+    assert memo.evaluate(equals_one, {}) is False

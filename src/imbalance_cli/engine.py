@@ -109,6 +109,51 @@ def _paired(leaf: Leaf, answers: Answers) -> list[str]:
     return [left_id, right_id] if held else []
 
 
+def condition_reads(condition: Condition | None) -> tuple[str, ...]:
+    """The question ids whose answers a condition reads: nothing else decides it."""
+    out: dict[str, None] = {}
+    stack = [condition] if condition is not None else []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Leaf):
+            out.update(dict.fromkeys(item.questions or (item.question,)))
+        elif isinstance(item, Not):
+            stack.append(item.item)
+        else:
+            stack.extend(item.items)
+    return tuple(out)
+
+
+class Memo:
+    """Conditions evaluated once for each distinct value of the answers they read (an import
+    reads thousands of sessions whose answers to any one question take few values): the same
+    verdicts as ``evaluate``, each worked out once. Forgets everything past ``LIMIT`` verdicts
+    (free text makes keys that never repeat), so memory stays bounded."""
+
+    LIMIT = 100_000
+
+    def __init__(self, types: Types) -> None:
+        self.types = types
+        #: id of a condition -> (the condition, kept so the id is not reused; what it reads)
+        self._reads: dict[int, tuple[Condition, tuple[str, ...]]] = {}
+        self._verdicts: dict[tuple[object, ...], bool] = {}
+
+    def evaluate(self, condition: Condition | None, answers: Answers) -> bool:
+        if condition is None:
+            return True
+        reads = self._reads.get(id(condition))
+        if reads is None:
+            reads = self._reads[id(condition)] = (condition, condition_reads(condition))
+        # The type keeps True apart from 1 and 1.0, which a test tells apart.
+        key = (id(condition), *[(type(v), v) for v in map(answers.get, reads[1])])
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= self.LIMIT:
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = evaluate(condition, answers, self.types)
+        return verdict
+
+
 def mentioned(condition: Condition | None, answers: Answers) -> tuple[str, ...]:
     """The words that ``mentions`` tests of a condition found in the answers, in order."""
     out: dict[str, str] = {}
@@ -191,7 +236,9 @@ def steady(shown: int | None, estimate: Progress) -> Progress:
 class Flow:
     """Walks one questionnaire. Holds no answers itself: every method takes them."""
 
-    def __init__(self, questionnaire: Questionnaire, *, reassessment: bool = False) -> None:
+    def __init__(
+        self, questionnaire: Questionnaire, *, reassessment: bool = False, memo: bool = False
+    ) -> None:
         self.questionnaire = questionnaire
         #: A re-assessment also shows questions asked only then (``reassess: only``).
         self.reassessment = reassessment
@@ -199,6 +246,8 @@ class Flow:
         self.sections = {s.id: s for s in questionnaire.sections}
         self.types = {q.id: q.type for q in self.order}
         self._region_counts: dict[str, int] = {}
+        #: ``memo``: conditions remembered by the answers they read (for reading many sessions).
+        self._memo = Memo(self.types) if memo else None
 
     def section_of(self, question: Question) -> Section:
         return self.sections[question.section]
@@ -207,6 +256,9 @@ class Flow:
         if question.reassess is Reassess.ONLY and not self.reassessment:
             return False
         section = self.sections[question.section]
+        if self._memo is not None:
+            held = self._memo.evaluate
+            return held(section.when, answers) and held(question.when, answers)
         return evaluate(section.when, answers, self.types) and evaluate(
             question.when, answers, self.types
         )

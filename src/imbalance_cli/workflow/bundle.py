@@ -43,6 +43,8 @@ class Record:
     session: NewSession
     key: str
     previous_ref: int | None
+    #: The answers as the bundle gives them, decoded: (question id, value), in order.
+    values: tuple[tuple[str, object], ...] = ()
 
 
 class Bundle:
@@ -284,7 +286,7 @@ class Checks:
             author=author,
         )
         key = fingerprint(session.questionnaire_id, session.sha256, started, plain)
-        return Record(ref, session, key, previous)
+        return Record(ref, session, key, previous, tuple((qid, v) for qid, v, _ in answers))
 
     def _identity(
         self, item: dict[str, Any], where: str, client: str | None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
-from imbalance_cli.engine import Flow, evaluate
+from imbalance_cli.engine import Flow, Memo
 from imbalance_cli.model import AnswerValue, Questionnaire, Role
 from imbalance_cli.store import worst_pain
 
@@ -17,8 +17,15 @@ class Reading:
 
     def __init__(self, questionnaire: Questionnaire) -> None:
         self.questionnaire = questionnaire
-        self._flows = {False: Flow(questionnaire), True: Flow(questionnaire, reassessment=True)}
+        # Conditions and answer checks are remembered by what they read: across sessions, each
+        # question's answer takes few values (yes or no, a choice, a number out of ten).
+        self._flows = {
+            False: Flow(questionnaire, memo=True),
+            True: Flow(questionnaire, reassessment=True, memo=True),
+        }
         self._types = self._flows[False].types
+        self._memo = Memo(self._types)
+        self._checked: dict[tuple[str, type, object], AnswerValue | InvalidAnswer] = {}
         self._worst = [q.id for q in questionnaire.with_role(Role.PAIN_WORST)]
         #: The alerts, most urgent first: the first that fires is the session's level.
         self._alerts = sorted(questionnaire.alerts, key=lambda a: a.level.rank)
@@ -27,7 +34,7 @@ class Reading:
         """What the store lists a session by: its most urgent warning sign (or "none") and its
         worst pain."""
         top = next(
-            (a.level.value for a in self._alerts if evaluate(a.when, answers, self._types)),
+            (a.level.value for a in self._alerts if self._memo.evaluate(a.when, answers)),
             "none",
         )
         return top, worst_pain(answers, self._worst)
@@ -47,14 +54,34 @@ class Reading:
                 misfits.append((qid, None))
                 continue
             for target in targets:
-                question = questionnaire.question(target)
-                assert question is not None
-                try:
-                    answers.setdefault(target, check(question, raw))
-                except InvalidAnswer as exc:
-                    misfits.append((qid, str(exc)))
+                checked = self._check(target, raw)
+                if isinstance(checked, InvalidAnswer):
+                    misfits.append((qid, str(checked)))
                     break
+                answers.setdefault(target, checked)
         return self._flows[reassessment].prune(answers), misfits
+
+    def _check(self, target: str, raw: object) -> AnswerValue | InvalidAnswer:
+        """``check`` of a stored value against question ``target``, once per distinct value
+        (a float is checked every time: -0.0 equals 0.0 but is another value)."""
+        key: tuple[str, type, object] | None = None
+        try:
+            key = (target, type(raw), tuple(raw) if isinstance(raw, list) else raw)
+            if key in self._checked:
+                return self._checked[key]
+        except TypeError:  # a damaged value (an object): checked, not remembered
+            key = None
+        question = self.questionnaire.question(target)
+        assert question is not None
+        try:
+            checked: AnswerValue | InvalidAnswer = check(question, raw)
+        except InvalidAnswer as exc:
+            checked = exc
+        if key is not None and not isinstance(raw, float):
+            if len(self._checked) >= Memo.LIMIT:
+                self._checked.clear()
+            self._checked[key] = checked
+        return checked
 
 
 def listed(

@@ -197,7 +197,7 @@ class _Answers:
             self.missing.add(session.source)
             return record
         q = reading.questionnaire
-        stored = [(qid, json.loads(value)) for qid, _, value in session.answers]
+        stored = record.values or [(qid, json.loads(value)) for qid, _, value in session.answers]
         answers, misfits = reading.fit(stored, reassessment=record.previous_ref is not None)
         if q.sha256 == session.sha256:
             for qid, why in misfits:
