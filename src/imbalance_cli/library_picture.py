@@ -25,7 +25,8 @@ def _choice(f: dict[str, Node], key: str, options: tuple[str, ...], sink: Sink) 
     value = as_str(f[key], sink, f"'{key}'")
     if value is not None and value not in options:
         sink.add(
-            f[key], f"unknown {key} '{value}'{suggest(value, options)} (one of: {', '.join(options)})"
+            f[key],
+            f"unknown {key} '{value}'{suggest(value, options)} (one of: {', '.join(options)})",
         )
         return None
     return value
@@ -72,7 +73,9 @@ def _pose(node: Node, sink: Sink, what: str) -> Pose | None:
         elif key == "raise":
             number = as_number(value, sink, "'raise'")
             if number is not None and not 0 <= number <= MAX_RAISE:
-                sink.add(value, f"'raise' lifts the body from 0 to {MAX_RAISE} units, not {number:g}")
+                sink.add(
+                    value, f"'raise' lifts the body from 0 to {MAX_RAISE} units, not {number:g}"
+                )
             elif number is not None:
                 lift = float(number)
     return Pose(tuple(angles.items()), tuple(one.items()), lift)

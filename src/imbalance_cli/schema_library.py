@@ -8,7 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from imbalance_cli import bodymap
-from imbalance_cli.model import CHOSEN_BY
+from imbalance_cli.model import (
+    CHOSEN_BY,
+    LIMB_JOINTS,
+    MAX_RAISE,
+    PICTURE_BASES,
+    PICTURE_FRAMES,
+    PICTURE_JOINTS,
+    PICTURE_PROPS,
+    PICTURE_VIEWS,
+)
 from imbalance_cli.schema import _CONTENT_ID, _ID_PATTERN, _TEXT, _d, _obj, _text
 from imbalance_cli.shapes import WORD_LIST_KINDS
 
@@ -77,6 +86,74 @@ def _source() -> dict[str, Any]:
         },
         ["kind"],
         "Where a fact comes from: authors, year, title, and a DOI, PMID or URL.",
+    )
+
+
+#: What each joint's angle means, for editors (docs/authoring.md, Pictures, says more).
+JOINT_MEANING = {
+    "trunk": "Tilt of the body from upright; forward is positive (-90 lies on the back, 90 face down).",
+    "neck": "Head from the line of the trunk; chin toward the chest is positive.",
+    "jaw": "Mouth opening (side view) or the chin to the picture's right (front view).",
+    "shoulder": "Arm from hanging; forward and up (side) or out to the side (front) is positive.",
+    "elbow": "Bend of the elbow; in a front view positive bends toward the midline.",
+    "wrist": "Bend of the wrist, positive the way the elbow bends (or toward the midline).",
+    "fingers": "Curl of the fingers, 0 straight.",
+    "hip": "Thigh from the line of the trunk; forward (side) or out to the side (front) is positive.",
+    "knee": "Bend of the knee; in a front view positive bends toward the midline.",
+    "ankle": "Foot from square to the shin; toes pointed is positive.",
+}
+
+
+def _angles(joints: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        j: _d(
+            JOINT_MEANING[j],
+            type="number",
+            minimum=PICTURE_JOINTS[j][0],
+            maximum=PICTURE_JOINTS[j][1],
+        )
+        for j in joints
+    }
+
+
+def _picture() -> dict[str, Any]:
+    pose = _obj(
+        {
+            **_angles(tuple(PICTURE_JOINTS)),
+            "one": _obj(
+                _angles(LIMB_JOINTS),
+                [],
+                "Limb angles of one side that differ: the near side (side view), the "
+                "picture's right (front view).",
+            ),
+            "raise": _d(
+                "Lifts the body off its base (a hop), in drawing units.",
+                type="number",
+                minimum=0,
+                maximum=MAX_RAISE,
+            ),
+        },
+        [],
+        "One position: joint angles in degrees; a joint left out is 0.",
+    )
+    return _obj(
+        {
+            "view": _d(
+                "Seen from the side (facing right), the front, or above.", enum=list(PICTURE_VIEWS)
+            ),
+            "base": _d("What the body rests on.", enum=list(PICTURE_BASES)),
+            "frame": _d(
+                "How close: the whole body (default), upper body, head or hand.",
+                enum=list(PICTURE_FRAMES),
+            ),
+            "start": pose,
+            "end": pose,
+            "props": _d(
+                "What is drawn with the body.", type="array", items={"enum": list(PICTURE_PROPS)}
+            ),
+        },
+        ["view", "base", "start", "end"],
+        "The exercise's line drawing: its start and end positions as joint angles.",
     )
 
 
@@ -188,6 +265,7 @@ def build_library() -> dict[str, Any]:
             "not_for": _safety()["not_for"],
             "adapt": _safety()["adapt"],
             "sources": sources,
+            "picture": _picture(),
         },
         ["id", "name", "trains", "steps", "dose", "sources"],
         "One exercise: how to do it, how much, its versions and its sources.",

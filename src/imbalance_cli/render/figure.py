@@ -54,7 +54,10 @@ def _hand(arm: tuple[Point, ...], scale: float) -> tuple[Point, ...]:
     """A close view of the hand: the end of the forearm, the hand and the fingers."""
     elbow, wrist = arm[1], arm[2]
     k = 3.0 / FOREARM  # the last 3 units of the forearm
-    stub = (wrist[0] + (elbow[0] - wrist[0]) * k * scale / scale, wrist[1] + (elbow[1] - wrist[1]) * k)
+    stub = (
+        wrist[0] + (elbow[0] - wrist[0]) * k * scale / scale,
+        wrist[1] + (elbow[1] - wrist[1]) * k,
+    )
     return (stub, *arm[2:])
 
 
@@ -97,7 +100,9 @@ class Body:
         return out
 
 
-def _side(pose: Pose, front: bool, right: bool, scale: float, root: tuple[Point, float]) -> tuple[Limb, Limb]:
+def _side(
+    pose: Pose, front: bool, right: bool, scale: float, root: tuple[Point, float]
+) -> tuple[Limb, Limb]:
     """The arm and leg of one side: in a front view ``right`` is the picture's right, in a side
     view the near side."""
     shoulder, trunk = root
@@ -190,8 +195,8 @@ def place(picture: Picture) -> tuple[Body, Body]:
         first = _rest(picture, raw[0], poses[0], None)
         if picture.base == "sitting" and picture.start.angle("hip") >= 60:
             seat = first  # the hip stays on the seat while the body moves on it
-        placed = [b.moved(0, _rest(picture, b, p, seat)) for b, p in zip(raw, poses)]
-    pairs = list(zip(_anchors(picture, placed[0]), _anchors(picture, placed[1])))
+        placed = [b.moved(0, _rest(picture, b, p, seat)) for b, p in zip(raw, poses, strict=True)]
+    pairs = list(zip(_anchors(picture, placed[0]), _anchors(picture, placed[1]), strict=True))
     one, two = min(pairs, key=lambda pq: abs(pq[0][1] - pq[1][1]))
     placed = [placed[0].moved(-one[0], 0), placed[1].moved(-two[0], 0)]
     xs = [p[0] for b in placed for p in b.points(frame)]
@@ -248,7 +253,9 @@ def _trunk(pen: _Pen, b: Body, picture: Picture) -> None:
         return
     neck_base = b.shoulder
     neck_top = _at(b.head, HEAD * scale, b.face + 180)
-    bottom = b.hip if picture.frame in ("body", "upper") else _at(b.shoulder, 2 * scale, b.face + 180)
+    bottom = (
+        b.hip if picture.frame in ("body", "upper") else _at(b.shoulder, 2 * scale, b.face + 180)
+    )
     pen.line(bottom, neck_base, neck_top)
     if picture.view == "front":
         left, right = b.arms[0].points[0], b.arms[1].points[0]
@@ -289,7 +296,7 @@ def _furniture(pen: _Pen, picture: Picture, first: Body, both: tuple[Body, Body]
     hand = first.limb(legs=False, near=True).points
     far_hand = first.limb(legs=False, near=False).points
     foot = first.limb(legs=True, near=True).points
-    sat = min(zip(both, (picture.start, picture.end)), key=lambda bp: bp[0].hip[1])
+    sat = min(zip(both, (picture.start, picture.end), strict=True), key=lambda bp: bp[0].hip[1])
     if "chair" in props and sat[1].angle("hip") >= 60:
         seat, x = sat[0].hip[1] - SEAT_DROP, sat[0].hip[0]
         _box(pen, x - 9, x + 12, seat, low)
@@ -406,7 +413,7 @@ def draw(picture: Picture) -> Drawing:
             here.append(((cx, cy), r))
         panels.append(_extent([p for pen in pens for p in pen.seen], here))
         shapes += here
-        for whole, part in zip((props, far, near), pens):
+        for whole, part in zip((props, far, near), pens, strict=True):
             whole.parts += part.parts
             whole.seen += part.seen
     mid, left, right = HEIGHT / 2, PANEL_W + 5, PANEL_W + GAP - 5
@@ -458,7 +465,7 @@ def problems(picture: Picture) -> list[str]:
                 "bring the limbs in or choose a closer frame"
             )
     if _grounded(picture):
-        for name, b in zip(("start", "end"), place(picture)):
+        for name, b in zip(("start", "end"), place(picture), strict=True):
             low = min(p[1] for p in b.points(picture.frame))
             if low < -0.5:
                 out.append(f"the {name} position goes {_f(-low)} units through the floor")
