@@ -100,6 +100,15 @@ def test_a_good_picture_loads_with_its_angles(tmp_path: Path) -> None:
     assert p.end.angle("knee") == 0 and p.end.lift == 2
 
 
+def test_the_guides_picture_example_loads_and_fits(tmp_path: Path) -> None:
+    from test_docs_schema import PICTURES
+
+    assert PICTURES
+    for block in PICTURES:
+        p = _load(tmp_path, block).exercises["test-lift"].picture
+        assert p is not None and figure.problems(p) == []
+
+
 @pytest.mark.parametrize(
     ("picture", "line", "column", "message"),
     [
