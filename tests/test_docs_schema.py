@@ -23,7 +23,9 @@ BLOCKS = re.findall(r"```yaml\n(.*?)```", GUIDE, re.S)
 QUESTIONNAIRES = [b for b in BLOCKS if b.startswith("id:")]
 LIBRARIES = [b for b in BLOCKS if b.startswith(("articles:", "strategies:"))]
 FIXTURES = [b for b in BLOCKS if "\nexpect:" in b]
-ANSWERS = [b for b in BLOCKS if b not in QUESTIONNAIRES + LIBRARIES + FIXTURES]
+#: Exercise pictures (tests/test_figure.py loads them).
+PICTURES = [b for b in BLOCKS if b.startswith("picture:")]
+ANSWERS = [b for b in BLOCKS if b not in QUESTIONNAIRES + LIBRARIES + FIXTURES + PICTURES]
 #: The console examples: ```` ``` ```` blocks whose first line is a command.
 CONSOLE = re.findall(r"```\n\$ (imbalance [^\n]*)\n(.*?)```", GUIDE, re.S)
 

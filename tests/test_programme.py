@@ -70,8 +70,12 @@ TABLE = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("name", "entries", "action", "rule", "caused"), TABLE, ids=[t[0] for t in TABLE])
-def test_dose_rules(name: str, entries: list[Entry], action: str, rule: str, caused: tuple[int, ...]) -> None:
+@pytest.mark.parametrize(
+    ("name", "entries", "action", "rule", "caused"), TABLE, ids=[t[0] for t in TABLE]
+)
+def test_dose_rules(
+    name: str, entries: list[Entry], action: str, rule: str, caused: tuple[int, ...]
+) -> None:
     got = decide(item(), entries, RULES, LIB, TODAY)
     assert (got.action, got.rule, got.entries) == (action, rule, caused), name
     assert got.says  # every decision says why
@@ -104,7 +108,9 @@ def test_merged_by_day_reads_cautiously() -> None:
 
 
 def test_applied_changes_dose_and_drops_a_stopped_exercise() -> None:
-    prog = Programme(items=(item(), item("band-side-step")), created_at="2026-12-01T00:00:00+00:00", id=4)
+    prog = Programme(
+        items=(item(), item("band-side-step")), created_at="2026-12-01T00:00:00+00:00", id=4
+    )
     entries = [e(1, "2026-12-10"), e(2, "2026-12-12"),
                e(3, "2026-12-12", ex="band-side-step", sensations=("nerve",), where=("band-side-step",))]  # fmt: skip
     chosen = decisions(prog, entries, RULES, LIB, TODAY)

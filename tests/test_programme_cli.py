@@ -131,7 +131,9 @@ def test_programmes_and_logs_on_both_engines(store) -> None:  # type: ignore[no-
     assert [r.status for r in store.programmes(client)] == ["replaced", "active"]
     assert store.current_programme(client).id == second
     assert store.programmes(client)[1].previous_id == first
-    entry = store.add_log(client, second, "2026-12-03", "{}", "urgent", lambda i: f'{{"entry": {i}}}')
+    entry = store.add_log(
+        client, second, "2026-12-03", "{}", "urgent", lambda i: f'{{"entry": {i}}}'
+    )
     assert store.current_programme(client).status == "stopped"
     assert store.current_programme(client).document == f'{{"entry": {entry}}}'
     assert [r.warning for r in store.logs(client)] == ["urgent"]

@@ -135,7 +135,10 @@ def _read_programme(node: Node, sink: Sink, parts: _Parts) -> None:
     from imbalance_cli.programme.data import programme
 
     if parts.programme is not None:
-        sink.add(node, f"'programme' is given twice; the other is at {parts.programme.location}. Keep one")
+        sink.add(
+            node,
+            f"'programme' is given twice; the other is at {parts.programme.location}. Keep one",
+        )
         return
     parts.programme = programme(node, sink)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from imbalance_cli.library_picture import picture
 from imbalance_cli.model import (
     CHOSEN_BY,
     Article,
@@ -322,6 +323,7 @@ def exercise(node: Node, sink: Sink) -> Exercise | None:
     easier = content_id(f.get("easier"), sink, "easier exercise")
     harder = content_id(f.get("harder"), sink, "harder exercise")
     found = sources(f, sink, "an exercise")
+    drawn = picture(f["picture"], sink) if "picture" in f else None
     if eid is None or name is None or trains is None or not steps or dose is None or not found:
         return None
     s = safety(f, sink)
@@ -339,6 +341,7 @@ def exercise(node: Node, sink: Sink) -> Exercise | None:
         adapt=s.adapt,
         sources=found,
         location=sink.at(node),
+        picture=drawn,
     )
 
 

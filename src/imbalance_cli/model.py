@@ -672,6 +672,67 @@ class Dose:
         return ", ".join(parts)
 
 
+#: The joints of an exercise picture and the angles (degrees) each may take; docs/authoring.md
+#: says which way each turns. A joint left out of a position is 0.
+PICTURE_JOINTS: dict[str, tuple[int, int]] = {
+    "trunk": (-180, 180),
+    "neck": (-60, 60),
+    "jaw": (-30, 40),
+    "shoulder": (-90, 180),
+    "elbow": (-120, 160),
+    "wrist": (-90, 90),
+    "fingers": (0, 120),
+    "hip": (-90, 150),
+    "knee": (-150, 160),
+    "ankle": (-45, 90),
+}
+#: The limb joints: these may differ on one side (``one:``).
+LIMB_JOINTS = ("shoulder", "elbow", "wrist", "fingers", "hip", "knee", "ankle")
+PICTURE_VIEWS = ("side", "front", "above")
+PICTURE_BASES = ("standing", "sitting", "kneeling", "all_fours", "lying")
+PICTURE_FRAMES = ("body", "upper", "head", "hand")
+PICTURE_PROPS = (
+    "chair", "wall", "wall_behind", "step", "cushion", "table", "bench", "weight", "stick",
+    "bar", "backpack", "band_hand_foot", "band_hands", "band_knees", "band_door", "band_door_foot",
+)  # fmt: skip
+#: How far a position may lift the body off its base (``raise``, drawing units).
+MAX_RAISE = 30
+
+
+@dataclass(frozen=True)
+class Pose:
+    """One position of a picture: joint angles in degrees, and those of one side that differ
+    (the near side in a side view, the picture's right in a front view)."""
+
+    angles: tuple[tuple[str, float], ...] = ()
+    one: tuple[tuple[str, float], ...] = ()
+    lift: float = 0
+
+    def angle(self, joint: str, one_side: bool = False) -> float:
+        if one_side:
+            for name, value in self.one:
+                if name == joint:
+                    return value
+        for name, value in self.angles:
+            if name == joint:
+                return value
+        return 0.0
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A line drawing of an exercise: its start and end positions seen from one side or the
+    front, what the body rests on, what it holds or leans on, and how close the view is."""
+
+    view: str
+    base: str
+    start: Pose
+    end: Pose
+    props: tuple[str, ...] = ()
+    frame: str = "body"
+    location: SourceLocation = NOWHERE
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One exercise of the library: what it trains, how to do it, how much, its easier and
@@ -690,6 +751,7 @@ class Exercise:
     not_for: tuple[str, ...] = ()
     adapt: tuple[tuple[str, str], ...] = ()
     location: SourceLocation = NOWHERE
+    picture: Picture | None = None
 
 
 @dataclass(frozen=True)

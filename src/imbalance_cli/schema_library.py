@@ -8,7 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from imbalance_cli import bodymap
-from imbalance_cli.model import CHOSEN_BY
+from imbalance_cli.model import (
+    CHOSEN_BY,
+    LIMB_JOINTS,
+    MAX_RAISE,
+    PICTURE_BASES,
+    PICTURE_FRAMES,
+    PICTURE_JOINTS,
+    PICTURE_PROPS,
+    PICTURE_VIEWS,
+)
 from imbalance_cli.schema import _CONTENT_ID, _ID_PATTERN, _TEXT, _d, _id, _obj, _text
 from imbalance_cli.shapes import WORD_LIST_KINDS
 
@@ -77,6 +86,74 @@ def _source() -> dict[str, Any]:
         },
         ["kind"],
         "Where a fact comes from: authors, year, title, and a DOI, PMID or URL.",
+    )
+
+
+#: What each joint's angle means, for editors (docs/authoring.md, Pictures, says more).
+JOINT_MEANING = {
+    "trunk": "Tilt of the body from upright; forward is positive (-90 lies on the back, 90 face down).",
+    "neck": "Head from the line of the trunk; chin toward the chest is positive.",
+    "jaw": "Mouth opening (side view) or the chin to the picture's right (front view).",
+    "shoulder": "Arm from hanging; forward and up (side) or out to the side (front) is positive.",
+    "elbow": "Bend of the elbow; in a front view positive bends toward the midline.",
+    "wrist": "Bend of the wrist, positive the way the elbow bends (or toward the midline).",
+    "fingers": "Curl of the fingers, 0 straight.",
+    "hip": "Thigh from the line of the trunk; forward (side) or out to the side (front) is positive.",
+    "knee": "Bend of the knee; in a front view positive bends toward the midline.",
+    "ankle": "Foot from square to the shin; toes pointed is positive.",
+}
+
+
+def _angles(joints: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        j: _d(
+            JOINT_MEANING[j],
+            type="number",
+            minimum=PICTURE_JOINTS[j][0],
+            maximum=PICTURE_JOINTS[j][1],
+        )
+        for j in joints
+    }
+
+
+def _picture() -> dict[str, Any]:
+    pose = _obj(
+        {
+            **_angles(tuple(PICTURE_JOINTS)),
+            "one": _obj(
+                _angles(LIMB_JOINTS),
+                [],
+                "Limb angles of one side that differ: the near side (side view), the "
+                "picture's right (front view).",
+            ),
+            "raise": _d(
+                "Lifts the body off its base (a hop), in drawing units.",
+                type="number",
+                minimum=0,
+                maximum=MAX_RAISE,
+            ),
+        },
+        [],
+        "One position: joint angles in degrees; a joint left out is 0.",
+    )
+    return _obj(
+        {
+            "view": _d(
+                "Seen from the side (facing right), the front, or above.", enum=list(PICTURE_VIEWS)
+            ),
+            "base": _d("What the body rests on.", enum=list(PICTURE_BASES)),
+            "frame": _d(
+                "How close: the whole body (default), upper body, head or hand.",
+                enum=list(PICTURE_FRAMES),
+            ),
+            "start": pose,
+            "end": pose,
+            "props": _d(
+                "What is drawn with the body.", type="array", items={"enum": list(PICTURE_PROPS)}
+            ),
+        },
+        ["view", "base", "start", "end"],
+        "The exercise's line drawing: its start and end positions as joint angles.",
     )
 
 
@@ -188,6 +265,7 @@ def build_library() -> dict[str, Any]:
             "not_for": _safety()["not_for"],
             "adapt": _safety()["adapt"],
             "sources": sources,
+            "picture": _picture(),
         },
         ["id", "name", "trains", "steps", "dose", "sources"],
         "One exercise: how to do it, how much, its versions and its sources.",
@@ -274,7 +352,7 @@ def _programme() -> dict[str, Any]:
     dose rules (programme/data.py reads them)."""
     from imbalance_cli.programme.model import ACTIONS, DONE, LEVELS, MORNINGS
 
-    whole = {"type": "integer", "minimum": 0}
+    whole: dict[str, Any] = {"type": "integer", "minimum": 0}
     sensation = _obj(
         {
             "id": _id("The sensation's id (dose rules name it)."),
@@ -306,10 +384,14 @@ def _programme() -> dict[str, Any]:
             "count": _d("How many of them must match (default: all).", **whole),
             "pain_above": _d("Pain during above this.", **whole),
             "pain_at_most": _d("Pain during at most this.", **whole),
-            "mornings": _d("The next morning was one of these.", type="array",
-                           items={"enum": list(MORNINGS)}),
-            "sensation": _d("This sensation was met (during this exercise, if asked so).",
-                            type="string", pattern=_ID_PATTERN),
+            "mornings": _d(
+                "The next morning was one of these.", type="array", items={"enum": list(MORNINGS)}
+            ),
+            "sensation": _d(
+                "This sensation was met (during this exercise, if asked so).",
+                type="string",
+                pattern=_ID_PATTERN,
+            ),
             "done": _d("Done in one of these ways.", type="array", items={"enum": list(DONE)}),
             "gap_days": _d("More than this many days since it was last done.", **whole),
         },
@@ -321,10 +403,14 @@ def _programme() -> dict[str, Any]:
             "size": _d("Exercises a new programme proposes.", **whole),
             "max_size": _d("The most a programme holds.", **whole),
             "log_weeks": _d("Weeks of the printed log grid.", **whole),
-            "step": _d("Added to a dose when the rules say progress.", type="object",
-                       properties={k: _d(f"Added to '{k}'.", **whole)
-                                   for k in ("reps", "hold", "minutes")},
-                       additionalProperties=False),
+            "step": _d(
+                "Added to a dose when the rules say progress.",
+                type="object",
+                properties={
+                    k: _d(f"Added to '{k}'.", **whole) for k in ("reps", "hold", "minutes")
+                },
+                additionalProperties=False,
+            ),
             "steps_before_harder": _d("Progress steps before the harder version.", **whole),
             "default_says": _text("Said when no rule holds."),
             "stop": _d("When to stop, for the sheet.", type="array", items=_TEXT),

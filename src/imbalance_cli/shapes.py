@@ -65,8 +65,9 @@ STRATEGY_FIELDS = (
 )  # fmt: skip
 EXERCISE_FIELDS = (
     "id", "name", "trains", "steps", "cues", "dose", "easier", "harder", "regions", "not_for",
-    "adapt", "sources",
+    "adapt", "sources", "picture",
 )  # fmt: skip
+PICTURE_FIELDS = ("view", "base", "frame", "start", "end", "props")
 DOSE_FIELDS = ("sets", "reps", "hold", "minutes", "rest", "days", "per_side")
 RUNG_FIELDS = ("from_rating", "step")
 SITUATION_FIELDS = ("id", "label", "note", "sources")
@@ -80,6 +81,7 @@ SOURCE = Shape(SOURCE_FIELDS, ("kind",))
 STRATEGY = Shape(STRATEGY_FIELDS, ("id", "title", "summary", "dose", "progress", "stop", "sources"))
 EXERCISE = Shape(EXERCISE_FIELDS, ("id", "name", "trains", "steps", "dose", "sources"))
 DOSE = Shape(DOSE_FIELDS)
+PICTURE = Shape(PICTURE_FIELDS, ("view", "base", "start", "end"))
 RUNG = Shape(RUNG_FIELDS, RUNG_FIELDS)
 SITUATION = Shape(SITUATION_FIELDS, ("id", "label", "note"))
 WORD_LIST = Shape(WORD_LIST_FIELDS, ("id", "label", "kind", "words"))

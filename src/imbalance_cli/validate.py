@@ -55,6 +55,33 @@ def is_library_file(path: Path) -> bool:
     return resources.kind_of_file(path) == "library"
 
 
+def lint_pictures(library: Library, paths: set[str]) -> list[Problem]:
+    """Exercises with no picture (an error for a bundled one: every bundled exercise is drawn)
+    and pictures whose drawing leaves its box or goes through the floor."""
+    from imbalance_cli.render import figure
+
+    bundled = resources.bundled_dir().resolve()
+    out: list[Problem] = []
+    for e in library.exercises.values():
+        if e.location.path not in paths:
+            continue
+        if e.picture is None:
+            ours = Path(e.location.path).resolve().is_relative_to(bundled)
+            out.append(
+                Problem(
+                    e.location,
+                    f"exercise '{e.id}' has no picture; add 'picture' with its start and end "
+                    "positions (docs/authoring.md, Pictures)",
+                    severity="error" if ours else "warning",
+                    rule="picture",
+                )
+            )
+            continue
+        for message in figure.problems(e.picture):
+            out.append(Problem(e.picture.location, f"exercise '{e.id}': {message}", rule="picture"))
+    return out
+
+
 def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int) -> Report:
     report = Report()
     files = _expand(paths, report)
@@ -97,6 +124,7 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
     if library is not None:
         checked = {str(p) for p in files if p in library_paths}
         report.problems += lint_library(library, checked)
+        report.problems += lint_pictures(library, checked)
     for path in files:
         report.files += 1
         if path in libraries or path in library_paths or is_library_file(path):

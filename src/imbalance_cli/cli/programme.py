@@ -93,14 +93,18 @@ def plan(
             from imbalance_cli.programme.file import read_programme_file
 
             draft = read_programme_file(from_file, draft, library)
-        chosen = [d for d in decisions if d.changes or d.action == "change"] if accept == "all" else []
+        chosen = (
+            [d for d in decisions if d.changes or d.action == "change"] if accept == "all" else []
+        )
         interactive = intake.interactive() and not no_input
         if interactive and draft.stopped is None:
             from imbalance_cli.cli.programme_edit import edit
 
             draft, chosen = edit(draft, decisions, library, result, ui, cp.name)
         saved = draft
-        changed = cp.current is None or new or from_file is not None or chosen or draft != cp.current
+        changed = (
+            cp.current is None or new or from_file is not None or chosen or draft != cp.current
+        )
         if draft.stopped is None and changed:
             if chosen:
                 draft = wp.next_version(draft, chosen, _now())
@@ -116,14 +120,21 @@ def plan(
     shown_decisions = [] if (chosen or saved.stopped) else decisions
     write_stdout(text(saved, library, cp.name, shown_decisions, list(cp.entries)))
     if json_out is not None:
-        from imbalance_cli.programme.codec import programme_dict
         import json
 
-        files.write_private(json_out, json.dumps(programme_dict(saved), indent=2, ensure_ascii=False) + "\n", force=force)
+        from imbalance_cli.programme.codec import programme_dict
+
+        files.write_private(
+            json_out,
+            json.dumps(programme_dict(saved), indent=2, ensure_ascii=False) + "\n",
+            force=force,
+        )
     if html_out is not None:
         from imbalance_cli.render.sheet import sheet
 
-        files.write_private(html_out, sheet(saved, library, cp.name, library.programme), force=force)
+        files.write_private(
+            html_out, sheet(saved, library, cp.name, library.programme), force=force
+        )
         ui.say(f"Wrote the one-page sheet to {html_out}.")
     if saved.stopped is not None:
         raise typer.Exit(int(ExitCode.PROBLEMS))
@@ -185,7 +196,9 @@ def log(
     try:
         cp = wp.load(store, name)
         if cp.current is None:
-            raise UsageError(f"{cp.name} has no programme yet; make one with: {ui.prefix} plan '{cp.name}'")
+            raise UsageError(
+                f"{cp.name} has no programme yet; make one with: {ui.prefix} plan '{cp.name}'"
+            )
         if cp.current.stopped is not None:
             from imbalance_cli.render.programme import stopped_lines
 

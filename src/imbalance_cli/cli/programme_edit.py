@@ -36,7 +36,9 @@ def edit(
         for d in pending:
             mark = "Accept" if not accepted[d.exercise] else "Refuse"
             state = "accepted" if accepted[d.exercise] else "refused"
-            options.append((f"toggle:{d.exercise}", f"{mark} ({state} now): {change_line(d, library)}"))
+            options.append(
+                (f"toggle:{d.exercise}", f"{mark} ({state} now): {change_line(d, library)}")
+            )
         options += [(f"item:{n}", f"Change {name_of(library, i.exercise)} ({i.dose.text})")
                     for n, i in enumerate(draft.items)]  # fmt: skip
         size = library.programme.max_size if library.programme else 5
@@ -66,9 +68,13 @@ def _change_item(draft: Programme, n: int, library: Library, ui: Ui) -> Programm
     step = library.programme.step if library.programme else None
     options: list[tuple[str, str]] = []
     if exercise is not None and exercise.easier in library.exercises:
-        options.append(("easier", f"Swap for the easier version: {name_of(library, exercise.easier or '')}"))
+        options.append(
+            ("easier", f"Swap for the easier version: {name_of(library, exercise.easier or '')}")
+        )
     if exercise is not None and exercise.harder in library.exercises:
-        options.append(("harder", f"Swap for the harder version: {name_of(library, exercise.harder or '')}"))
+        options.append(
+            ("harder", f"Swap for the harder version: {name_of(library, exercise.harder or '')}")
+        )
     if step is not None:
         options.append(("less", f"Less: {step_down(item.dose, step).text}"))
         options.append(("more", f"More: {step_up(item.dose, step).text}"))
@@ -103,7 +109,11 @@ def _add(draft: Programme, library: Library, result: Result | None, ui: Ui) -> P
         regions = {r for i in draft.items if i.exercise in library.exercises
                    for r in library.exercises[i.exercise].regions}  # fmt: skip
         have = {i.exercise for i in draft.items}
-        ids = [e.id for e in library.exercises.values() if set(e.regions) & regions and e.id not in have]
+        ids = [
+            e.id
+            for e in library.exercises.values()
+            if set(e.regions) & regions and e.id not in have
+        ]
     if not ids:
         ui.note("No other exercise fits this client's plan.")
         return draft
@@ -113,7 +123,9 @@ def _add(draft: Programme, library: Library, result: Result | None, ui: Ui) -> P
     if chosen == "back":
         return draft
     exercise = library.exercises[chosen]
-    return replace(draft, items=(*draft.items, Item(exercise.id, exercise.dose, "Added by the trainer")))
+    return replace(
+        draft, items=(*draft.items, Item(exercise.id, exercise.dose, "Added by the trainer"))
+    )
 
 
 def ask_text(ui: Ui, message: str) -> str:

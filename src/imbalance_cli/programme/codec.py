@@ -56,9 +56,15 @@ def programme_dict(p: Programme) -> dict[str, Any]:
         "after_clinician": p.after_clinician,
         "note": p.note,
         "items": [
-            {"exercise": i.exercise, "dose": dose_dict(i.dose), "why": i.why,
-             "strategy": i.strategy, "note": i.note, "steps": i.steps,
-             "adapted": [list(a) for a in i.adapted]}  # fmt: skip
+            {
+                "exercise": i.exercise,
+                "dose": dose_dict(i.dose),
+                "why": i.why,
+                "strategy": i.strategy,
+                "note": i.note,
+                "steps": i.steps,
+                "adapted": [list(a) for a in i.adapted],
+            }
             for i in p.items
         ],
         "changes": [decision_dict(d) for d in p.changes],
@@ -81,10 +87,14 @@ def programme_of(text: str, *, id: int | None = None, previous: int | None = Non
         data = {}
     items = tuple(
         Item(
-            str(i.get("exercise", "")), dose_of(i.get("dose")), str(i.get("why") or ""),
-            i.get("strategy"), i.get("note"), int(i.get("steps") or 0),
+            str(i.get("exercise", "")),
+            dose_of(i.get("dose")),
+            str(i.get("why") or ""),
+            i.get("strategy"),
+            i.get("note"),
+            int(i.get("steps") or 0),
             tuple((str(a[0]), str(a[1])) for a in i.get("adapted", ()) if len(a) == 2),
-        )  # fmt: skip
+        )
         for i in data.get("items", ())
         if isinstance(i, dict)
     )

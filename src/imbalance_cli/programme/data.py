@@ -130,14 +130,27 @@ def _warning(node: Node, sink: Sink) -> LogWarning | None:
     if f is None:
         return None
     wid = question_id(f.get("id"), sink, "warning sign")
-    texts = {k: text_field(f, k, sink, "warning sign", required=True) for k in ("label", "message", "action")}
+    texts = {
+        k: text_field(f, k, sink, "warning sign", required=True)
+        for k in ("label", "message", "action")
+    }
     level = as_str(f["level"], sink, "level") if "level" in f else None
     if level is not None and level not in LEVELS:
-        sink.add(f["level"], f"unknown level '{level}'{suggest(level, LEVELS)} (one of: {', '.join(LEVELS)})")
+        sink.add(
+            f["level"],
+            f"unknown level '{level}'{suggest(level, LEVELS)} (one of: {', '.join(LEVELS)})",
+        )
         level = None
     if wid is None or level is None or None in texts.values():
         return None
-    return LogWarning(wid, texts["label"] or "", level, texts["message"] or "", texts["action"] or "", sink.at(node))
+    return LogWarning(
+        wid,
+        texts["label"] or "",
+        level,
+        texts["message"] or "",
+        texts["action"] or "",
+        sink.at(node),
+    )
 
 
 def _rule(node: Node, sink: Sink, sensations: set[str]) -> DoseRule | None:
@@ -148,14 +161,19 @@ def _rule(node: Node, sink: Sink, sensations: set[str]) -> DoseRule | None:
     says = text_field(f, "says", sink, "dose rule", required=True)
     action = as_str(f["action"], sink, "action") if "action" in f else None
     if action is not None and action not in ACTIONS:
-        sink.add(f["action"], f"unknown action '{action}'{suggest(action, ACTIONS)} (one of: {', '.join(ACTIONS)})")
+        sink.add(
+            f["action"],
+            f"unknown action '{action}'{suggest(action, ACTIONS)} (one of: {', '.join(ACTIONS)})",
+        )
         action = None
     over = _whole(f["over"], sink, "over", 1, 14) if "over" in f else 1
     count = _whole(f["count"], sink, "count", 1, 14) if "count" in f else None
     if over is not None and count is not None and count > over:
         sink.add(f["count"], f"'count' ({count}) is more than 'over' ({over}): it could never hold")
     pain_above = _whole(f["pain_above"], sink, "pain_above", 0, 9) if "pain_above" in f else None
-    pain_at_most = _whole(f["pain_at_most"], sink, "pain_at_most", 0, 10) if "pain_at_most" in f else None
+    pain_at_most = (
+        _whole(f["pain_at_most"], sink, "pain_at_most", 0, 10) if "pain_at_most" in f else None
+    )
     if pain_above is not None and pain_at_most is not None and pain_at_most <= pain_above:
         sink.add(node, "'pain_at_most' is not above 'pain_above': no pain could match both")
     mornings = _choices(f.get("mornings"), sink, "mornings", MORNINGS)
@@ -171,7 +189,10 @@ def _rule(node: Node, sink: Sink, sensations: set[str]) -> DoseRule | None:
     gap = _whole(f["gap_days"], sink, "gap_days", 1, 365) if "gap_days" in f else None
     tests = (pain_above, pain_at_most, sensation, gap)
     if all(t is None for t in tests) and not mornings and not done:
-        sink.add(node, "a dose rule needs a test: pain_above, pain_at_most, mornings, sensation, done or gap_days")
+        sink.add(
+            node,
+            "a dose rule needs a test: pain_above, pain_at_most, mornings, sensation, done or gap_days",
+        )
     if rid is None or says is None or action is None or over is None:
         return None
     return DoseRule(
@@ -187,7 +208,10 @@ def _choices(node: Node | None, sink: Sink, key: str, allowed: tuple[str, ...]) 
         if value is None:
             continue
         if value not in allowed:
-            sink.add(item, f"unknown value '{value}'{suggest(value, allowed)} (one of: {', '.join(allowed)})")
+            sink.add(
+                item,
+                f"unknown value '{value}'{suggest(value, allowed)} (one of: {', '.join(allowed)})",
+            )
         elif value not in out:
             out.append(value)
     return tuple(out)

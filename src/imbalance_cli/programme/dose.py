@@ -131,7 +131,9 @@ def _notes(last: list[Entry], item: Item, rules: ProgrammeRules) -> tuple[str, .
     out: list[str] = []
     for entry in last:
         for sensation in rules.sensations:
-            if sensation.id not in acted and entry.felt(sensation.id, item.exercise, sensation.per_exercise):
+            if sensation.id not in acted and entry.felt(
+                sensation.id, item.exercise, sensation.per_exercise
+            ):
                 out.append(sensation.says)
     return tuple(out)
 
@@ -186,7 +188,11 @@ def decisions(
     """A decision for each exercise, from the entries logged since it took its current dose."""
     out: list[Decision] = []
     for item in programme.items:
-        since = [e for e in entries if e.logged_at >= programme.created_at] if programme.created_at else entries
+        since = (
+            [e for e in entries if e.logged_at >= programme.created_at]
+            if programme.created_at
+            else entries
+        )
         out.append(decide(item, since, rules, library, today))
     return out
 
@@ -202,7 +208,9 @@ def applied(programme: Programme, chosen: list[Decision], now: str) -> Programme
         elif d.action == "stop":
             continue
         elif d.to_exercise is not None:
-            items.append(replace(item, exercise=d.to_exercise, dose=d.to_dose or item.dose, steps=0))
+            items.append(
+                replace(item, exercise=d.to_exercise, dose=d.to_dose or item.dose, steps=0)
+            )
         elif d.to_dose is not None:
             steps = item.steps + 1 if d.action == "progress" else max(0, item.steps - 1)
             items.append(replace(item, dose=d.to_dose, steps=steps))

@@ -28,26 +28,35 @@ def read_programme_file(path: Path, draft: Programme, library: Library) -> Progr
     items: list[Item] = []
     if top is not None:
         before = {i.exercise: i for i in draft.items}
-        for node in as_list(top["exercises"], sink, "exercises") or () if "exercises" in top else ():
+        for node in (
+            as_list(top["exercises"], sink, "exercises") or () if "exercises" in top else ()
+        ):
             f = fields(node, sink, "an exercise of the programme", ITEM)
             if f is None or "id" not in f:
                 continue
             eid = as_str(f["id"], sink, "exercise id")
             exercise = library.exercises.get(eid) if eid is not None else None
             if eid is not None and exercise is None:
-                sink.add(f["id"], f"unknown exercise '{eid}'{suggest(eid, library.exercises)} (see: imbalance library --exercises)")
+                sink.add(
+                    f["id"],
+                    f"unknown exercise '{eid}'{suggest(eid, library.exercises)} (see: imbalance library --exercises)",
+                )
                 continue
             if exercise is None:
                 continue
             dose = _dose(f["dose"], sink) if "dose" in f else None
             note = text_field(f, "note", sink, "exercise")
-            base = before.get(exercise.id) or Item(exercise.id, exercise.dose, "Chosen by the trainer")
+            base = before.get(exercise.id) or Item(
+                exercise.id, exercise.dose, "Chosen by the trainer"
+            )
             items.append(replace(base, dose=dose or base.dose, note=note or base.note))
         if not items and not sink.problems:
             sink.add(top["exercises"], "a programme needs at least one exercise")
         size = library.programme.max_size if library.programme else 5
         if len(items) > size:
-            sink.add(top["exercises"], f"{len(items)} exercises; a programme keeps to {size} at most")
+            sink.add(
+                top["exercises"], f"{len(items)} exercises; a programme keeps to {size} at most"
+            )
     if sink.problems:
         raise QuestionnaireError(sink.problems)
     note = text_field(top, "note", sink, "programme") if top else None

@@ -79,7 +79,7 @@ class ProgrammeRules:
     max_size: int = 5
     log_weeks: int = 2
     #: Added to a dose when the rules say progress (reps, hold seconds, minutes).
-    step: Dose = Dose(reps=2, hold=5, minutes=5)
+    step: Dose = field(default_factory=lambda: Dose(reps=2, hold=5, minutes=5))
     #: Progress steps on one version before its harder version is proposed instead.
     steps_before_harder: int = 2
     #: When to stop, printed on the sheet.

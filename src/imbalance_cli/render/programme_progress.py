@@ -31,7 +31,9 @@ def planned_per_week(programme: Programme) -> int:
     return max((i.dose.days or 0 for i in programme.items), default=0)
 
 
-def adherence(versions: tuple[Programme, ...], entries: tuple[Entry, ...], today: date) -> tuple[int, int]:
+def adherence(
+    versions: tuple[Programme, ...], entries: tuple[Entry, ...], today: date
+) -> tuple[int, int]:
     """(sessions logged, sessions planned) from the first version until today."""
     if not versions:
         return 0, 0
@@ -43,7 +45,9 @@ def adherence(versions: tuple[Programme, ...], entries: tuple[Entry, ...], today
         if version.stopped is not None:
             end = min(end, _day(version.stopped.at) or end)
         planned += max(0, (end - start).days + 1) * planned_per_week(version) / 7
-    logged = len([e for e in merged_by_day(list(entries)) if any(d != "not_done" for _, d in e.done)])
+    logged = len(
+        [e for e in merged_by_day(list(entries)) if any(d != "not_done" for _, d in e.done)]
+    )
     return logged, round(planned)
 
 
@@ -54,7 +58,9 @@ def _day(stamp: str) -> date | None:
         return None
 
 
-def lines(versions: tuple[Programme, ...], entries: tuple[Entry, ...], library: Library, today: date) -> list[str]:
+def lines(
+    versions: tuple[Programme, ...], entries: tuple[Entry, ...], library: Library, today: date
+) -> list[str]:
     if not versions:
         return []
     current = versions[-1]
@@ -72,7 +78,8 @@ def lines(versions: tuple[Programme, ...], entries: tuple[Entry, ...], library: 
     if days:
         pains = [max((p for _, p in e.pain), default=None) for e in days]
         shown = ", ".join(
-            f"{e.day[5:]} {'-' if p is None else p}/{e.morning}" for e, p in zip(days[-8:], pains[-8:])
+            f"{e.day[5:]} {'-' if p is None else p}/{e.morning}"
+            for e, p in zip(days[-8:], pains[-8:], strict=False)
         )
         out.append(f"  Pain during / next morning: {shown}")
     return out
@@ -88,7 +95,9 @@ def dose_history(versions: tuple[Programme, ...]) -> dict[str, list[Dose]]:
     return out
 
 
-def charts(versions: tuple[Programme, ...], entries: tuple[Entry, ...], library: Library) -> list[str]:
+def charts(
+    versions: tuple[Programme, ...], entries: tuple[Entry, ...], library: Library
+) -> list[str]:
     out: list[str] = []
     days = merged_by_day(list(entries))
     if days:
@@ -105,7 +114,8 @@ def charts(versions: tuple[Programme, ...], entries: tuple[Entry, ...], library:
         series: list[Series] = []
         for exercise in dose_history(versions):
             values = tuple(
-                next((amount(i.dose) for i in v.items if i.exercise == exercise), None) for v in versions
+                next((amount(i.dose) for i in v.items if i.exercise == exercise), None)
+                for v in versions
             )
             series.append(Series(name_of(library, exercise), values))
         top = max((x for s in series for x in s.values if x is not None), default=10.0)

@@ -69,7 +69,9 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
         f"<h1>Home programme for {_e(client)}</h1>",
     ]
     if programme.stopped is not None:
-        out.append('<section class="stopped" role="alert"><h2>Stopped: do not do these exercises</h2>')
+        out.append(
+            '<section class="stopped" role="alert"><h2>Stopped: do not do these exercises</h2>'
+        )
         for alert in programme.stopped.alerts:
             out.append(f"<p><strong>{_e(str(alert.get('heading', '')).capitalize())}:</strong> "
                        f"{_e(alert.get('message', ''))}</p>")  # fmt: skip
@@ -121,7 +123,9 @@ def _grid(programme: Programme, library: Library, weeks: int) -> list[str]:
            "<caption>Tick each exercise done; write the pain during (0-10) and how the next "
            "morning felt.</caption>", "<thead><tr><th scope=\"col\">Day</th>"]  # fmt: skip
     out += [f'<th scope="col">{_e(c)}</th>' for c in cols]
-    out.append('<th scope="col">Pain during</th><th scope="col">Next morning</th></tr></thead><tbody>')
+    out.append(
+        '<th scope="col">Pain during</th><th scope="col">Next morning</th></tr></thead><tbody>'
+    )
     for day in range(1, weeks * 7 + 1):
         cells = "".join("<td></td>" for _ in range(len(cols) + 2))
         out.append(f'<tr><th scope="row">Day {day}</th>{cells}</tr>')

@@ -36,7 +36,9 @@ class ClientProgramme:
 
 def rules_of(library: Library) -> ProgrammeRules:
     if library.programme is None:
-        raise ImbalanceError("the content library has no 'programme:' settings (see docs/authoring.md)")
+        raise ImbalanceError(
+            "the content library has no 'programme:' settings (see docs/authoring.md)"
+        )
     return library.programme
 
 
@@ -44,7 +46,7 @@ def load(store: Store, client: str) -> ClientProgramme:
     client_id, name, uuid = store._needed(client)
     rows = store.programmes(client_id)
     versions = tuple(codec.programme_of(r.document, id=r.id, previous=r.previous_id) for r in rows)
-    live = [(r, v) for r, v in zip(rows, versions) if r.status != "replaced"]
+    live = [(r, v) for r, v in zip(rows, versions, strict=False) if r.status != "replaced"]
     current, status = (live[-1][1], live[-1][0].status) if live else (None, None)
     entries = tuple(
         codec.entry_of(r.document, id=r.id, logged_at=r.logged_at, programme=r.programme_id)
@@ -79,7 +81,9 @@ def review(cp: ClientProgramme, library: Library, today: date) -> list[Decision]
 
 def save(store: Store, cp: ClientProgramme, programme: Programme, now: str) -> Programme:
     programme = replace(programme, created_at=now)
-    pid = store.save_programme(cp.client_id, programme.session, codec.programme_json(programme), now)
+    pid = store.save_programme(
+        cp.client_id, programme.session, codec.programme_json(programme), now
+    )
     return replace(programme, id=pid)
 
 
@@ -164,8 +168,13 @@ def log_questionnaire(programme: Programme, library: Library) -> Questionnaire:
             {"id": "after", "title": "How it went", "questions": after},
         ],
         "alerts": [
-            {"id": f"log_{w.id}", "level": w.level, "message": w.message, "action": w.action,
-             "when": {"question": "warnings", "includes": w.id}}  # fmt: skip
+            {
+                "id": f"log_{w.id}",
+                "level": w.level,
+                "message": w.message,
+                "action": w.action,
+                "when": {"question": "warnings", "includes": w.id},
+            }
             for w in rules.warnings
         ],
     }
@@ -226,8 +235,14 @@ def record(
     stopped_doc = None
     if fired and current is not None:
         alerts = tuple(
-            {"id": f.alert.id, "level": f.alert.level.value, "message": f.alert.message,
-             "action": f.alert.action, "heading": f.alert.heading, "because": list(f.because)}  # fmt: skip
+            {
+                "id": f.alert.id,
+                "level": f.alert.level.value,
+                "message": f.alert.message,
+                "action": f.alert.action,
+                "heading": f.alert.heading,
+                "because": list(f.because),
+            }
             for f in fired
         )
         stopped_programme = replace(current, stopped=Stopped(now, None, alerts))

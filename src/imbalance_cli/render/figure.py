@@ -1,0 +1,472 @@
+"""Line drawings of exercises: the start and end positions of an exercise's ``picture``, side by
+side with an arrow between, drawn from its joint angles. Pure: returns SVG text.
+
+The body is a stick figure of fixed proportions. Angles follow docs/authoring.md ("Pictures"):
+in a side view the figure faces right; ``trunk`` tilts the body from upright (forward is
+positive, so -90 lies on the back and 90 lies face down); limb joints bend from the body's
+straight standing shape. A front view mirrors the two sides.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from imbalance_cli.model import Exercise, Picture, Pose
+
+#: Lengths of the body's parts, in drawing units at the whole-body scale.
+TRUNK, NECK, HEAD = 30.0, 5.0, 6.0
+UPPER_ARM, FOREARM, HAND, FINGER = 16.0, 14.0, 6.0, 4.0
+THIGH, SHIN, FOOT, HEEL = 22.0, 21.0, 7.0, 2.0
+SHOULDER_HALF, HIP_HALF = 7.0, 5.0
+#: How close each frame looks: the whole body, the upper body, the head, the hand.
+SCALE = {"body": 1.0, "upper": 1.8, "head": 4.0, "hand": 5.0}
+PANEL_W, HEIGHT, GAP = 120.0, 130.0, 20.0
+WIDTH = 2 * PANEL_W + GAP
+GROUND = 124.0
+STEP_H, CUSHION_H, SEAT_DROP = 10.0, 4.0, 3.0
+STROKE = 2.5
+
+Point = tuple[float, float]
+
+
+def _dir(degrees: float) -> Point:
+    """A unit vector at this angle from straight up, turning toward the front (+x)."""
+    r = math.radians(degrees)
+    return math.sin(r), math.cos(r)
+
+
+def _at(p: Point, length: float, degrees: float) -> Point:
+    d = _dir(degrees)
+    return p[0] + length * d[0], p[1] + length * d[1]
+
+
+@dataclass(frozen=True)
+class Limb:
+    """One arm or leg: its joints from the body outward."""
+
+    points: tuple[Point, ...]
+    near: bool
+
+
+def _hand(arm: tuple[Point, ...], scale: float) -> tuple[Point, ...]:
+    """A close view of the hand: the end of the forearm, the hand and the fingers."""
+    elbow, wrist = arm[1], arm[2]
+    k = 3.0 / FOREARM  # the last 3 units of the forearm
+    stub = (
+        wrist[0] + (elbow[0] - wrist[0]) * k * scale / scale,
+        wrist[1] + (elbow[1] - wrist[1]) * k,
+    )
+    return (stub, *arm[2:])
+
+
+@dataclass(frozen=True)
+class Body:
+    hip: Point
+    shoulder: Point
+    head: Point
+    face: float
+    arms: tuple[Limb, ...]
+    legs: tuple[Limb, ...]
+    jaw: float
+
+    def moved(self, dx: float, dy: float) -> Body:
+        def m(p: Point) -> Point:
+            return p[0] + dx, p[1] + dy
+
+        def limbs(ls: tuple[Limb, ...]) -> tuple[Limb, ...]:
+            return tuple(Limb(tuple(m(p) for p in limb.points), limb.near) for limb in ls)
+
+        return Body(
+            m(self.hip), m(self.shoulder), m(self.head), self.face,
+            limbs(self.arms), limbs(self.legs), self.jaw,
+        )  # fmt: skip
+
+    def limb(self, legs: bool, near: bool) -> Limb:
+        return next(limb for limb in (self.legs if legs else self.arms) if limb.near == near)
+
+    def points(self, frame: str) -> list[Point]:
+        """Every drawn point (the head as four points of its circle)."""
+        r = HEAD * SCALE[frame]
+        out = [self.shoulder, *(_at(self.head, r, a) for a in (0, 90, 180, 270))]
+        if frame == "upper":
+            out += [self.hip, *(p for limb in self.arms for p in limb.points)]
+        if frame == "body":
+            out += [p for limb in self.arms for p in limb.points[:4]]
+            out += [self.hip, *(p for limb in self.legs for p in limb.points)]
+        if frame == "hand":
+            out = list(_hand(self.limb(legs=False, near=True).points, SCALE[frame]))
+        return out
+
+
+def _side(
+    pose: Pose, front: bool, right: bool, scale: float, root: tuple[Point, float]
+) -> tuple[Limb, Limb]:
+    """The arm and leg of one side: in a front view ``right`` is the picture's right, in a side
+    view the near side."""
+    shoulder, trunk = root
+    s = (1.0 if right else -1.0) if front else 1.0
+
+    def a(joint: str) -> float:
+        return pose.angle(joint, right)
+
+    bend = s if front else -1.0  # elbows, wrists and fingers: toward the midline or the front
+    sh = _at(shoulder, s * SHOULDER_HALF * scale, trunk + 90) if front else shoulder
+    arm = 180 + trunk - s * a("shoulder")
+    elbow = _at(sh, UPPER_ARM * scale, arm)
+    fore = arm + bend * a("elbow")
+    wrist = _at(elbow, FOREARM * scale, fore)
+    hand = fore + bend * a("wrist")
+    knuckle = _at(wrist, HAND * scale, hand)
+    curl = bend * a("fingers") / 2
+    middle = _at(knuckle, FINGER * scale, hand + curl)
+    tip = _at(middle, FINGER * scale * 0.8, hand + 2 * curl)
+    hip = _at((0.0, 0.0), s * HIP_HALF * scale, trunk + 90) if front else (0.0, 0.0)
+    thigh = 180 + trunk - s * a("hip")
+    knee = _at(hip, THIGH * scale, thigh)
+    shin = thigh + s * a("knee")
+    ankle = _at(knee, SHIN * scale, shin)
+    if front:
+        heel, toe = ankle, _at(ankle, FOOT * 0.6 * scale, shin - s * 90 + s * a("ankle"))
+    else:
+        foot = shin - 90 + a("ankle")
+        heel, toe = _at(ankle, -HEEL * scale, foot), _at(ankle, FOOT * scale, foot)
+    return Limb((sh, elbow, wrist, knuckle, middle, tip), right), Limb(
+        (hip, knee, ankle, heel, toe), right
+    )
+
+
+def body(picture: Picture, pose: Pose) -> Body:
+    """The figure of one position, hip at the origin, y up."""
+    front = picture.view == "front"
+    scale = SCALE[picture.frame]
+    trunk = pose.angle("trunk")
+    shoulder = _at((0.0, 0.0), TRUNK * scale, trunk)
+    neck = trunk + pose.angle("neck")
+    head = _at(shoulder, (NECK + HEAD) * scale, neck)
+    arms: list[Limb] = []
+    legs: list[Limb] = []
+    for right in (False, True):
+        arm, leg = _side(pose, front, right, scale, (shoulder, trunk))
+        arms.append(arm)
+        legs.append(leg)
+    return Body((0.0, 0.0), shoulder, head, neck, tuple(arms), tuple(legs), pose.angle("jaw"))
+
+
+def _anchors(picture: Picture, b: Body) -> list[Point]:
+    """Points that may stay put between the two positions: the feet, the knees kneeled on, the
+    hip lain on, the shoulder or the wrist of a close view."""
+    if picture.frame == "head":
+        return [b.shoulder]
+    if picture.frame == "hand":
+        return [b.limb(legs=False, near=True).points[2]]
+    if picture.view != "side" or picture.frame != "body" or picture.base in ("lying", "all_fours"):
+        return [b.hip]
+    joint = 1 if picture.base == "kneeling" else 2
+    return [b.limb(legs=True, near=near).points[joint] for near in (False, True)]
+
+
+def _grounded(picture: Picture) -> bool:
+    return picture.frame == "body" and picture.view != "above"
+
+
+def _rest(picture: Picture, b: Body, pose: Pose, seat: float | None) -> float:
+    """How far up to move a grounded figure: its lowest point onto the ground (or a cushion),
+    the near foot's toes onto a step, or a seated hip onto the seat of the start position."""
+    if "step" in picture.props:
+        return STEP_H + pose.lift - b.limb(legs=True, near=True).points[4][1]
+    if seat is not None and pose.angle("hip") >= 60:
+        return seat + pose.lift
+    low = min(p[1] for p in b.points(picture.frame))
+    return -low + pose.lift + (CUSHION_H if "cushion" in picture.props else 0.0)
+
+
+def place(picture: Picture) -> tuple[Body, Body]:
+    """Both positions in the picture's units (y up, the ground at 0), each in its own panel's
+    coordinates. The point that moves least between them stays put; together they are centred
+    across the panel. A grounded figure rests on the ground; a close view is centred."""
+    frame = picture.frame
+    poses = (picture.start, picture.end)
+    raw = [body(picture, p) for p in poses]
+    placed = list(raw)
+    if _grounded(picture):
+        seat = None
+        first = _rest(picture, raw[0], poses[0], None)
+        if picture.base == "sitting" and picture.start.angle("hip") >= 60:
+            seat = first  # the hip stays on the seat while the body moves on it
+        placed = [b.moved(0, _rest(picture, b, p, seat)) for b, p in zip(raw, poses, strict=True)]
+    pairs = list(zip(_anchors(picture, placed[0]), _anchors(picture, placed[1]), strict=True))
+    one, two = min(pairs, key=lambda pq: abs(pq[0][1] - pq[1][1]))
+    placed = [placed[0].moved(-one[0], 0), placed[1].moved(-two[0], 0)]
+    xs = [p[0] for b in placed for p in b.points(frame)]
+    shift_x = PANEL_W / 2 - (min(xs) + max(xs)) / 2
+    shift_y = 0.0
+    if not _grounded(picture):
+        ys = [p[1] for b in placed for p in b.points(frame)]
+        shift_y = (GROUND - HEIGHT / 2) - (min(ys) + max(ys)) / 2
+    start, end = (b.moved(shift_x, shift_y) for b in placed)
+    return start, end
+
+
+def _f(v: float) -> str:
+    text = f"{v:.1f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+class _Pen:
+    """Path data in SVG coordinates (y down) for one panel."""
+
+    def __init__(self, x0: float) -> None:
+        self.x0 = x0
+        self.parts: list[str] = []
+        self.seen: list[Point] = []
+
+    def xy(self, p: Point) -> Point:
+        return self.x0 + p[0], GROUND - p[1]
+
+    def line(self, *points: Point) -> None:
+        pts = [self.xy(p) for p in points]
+        self.seen += pts
+        self.parts.append("M" + "L".join(f"{_f(x)} {_f(y)}" for x, y in pts))
+
+    @property
+    def d(self) -> str:
+        return "".join(self.parts)
+
+
+def _limbs(pen: _Pen, b: Body, frame: str, near: bool) -> None:
+    for limb in b.arms:
+        if limb.near == near and frame != "head" and (near or frame != "hand"):
+            pts = limb.points if frame in ("upper", "hand") else limb.points[:4]
+            pen.line(*(_hand(pts, SCALE[frame]) if frame == "hand" else pts))
+    for limb in b.legs:
+        if limb.near == near and frame == "body":
+            hip, knee, ankle, heel, toe = limb.points
+            pen.line(hip, knee, ankle)
+            pen.line(heel, toe)
+
+
+def _trunk(pen: _Pen, b: Body, picture: Picture) -> None:
+    scale = SCALE[picture.frame]
+    if picture.frame == "hand":
+        return
+    neck_base = b.shoulder
+    neck_top = _at(b.head, HEAD * scale, b.face + 180)
+    bottom = (
+        b.hip if picture.frame in ("body", "upper") else _at(b.shoulder, 2 * scale, b.face + 180)
+    )
+    pen.line(bottom, neck_base, neck_top)
+    if picture.view == "front":
+        left, right = b.arms[0].points[0], b.arms[1].points[0]
+        pen.line(left, neck_base, right)
+        if picture.frame == "body":
+            pen.line(b.legs[0].points[0], b.hip, b.legs[1].points[0])
+
+
+def _head(b: Body, picture: Picture, pen: _Pen) -> str:
+    """The head: a circle, with a nose showing which way the face looks in a side view, and a
+    jaw in a close view of the head."""
+    if picture.frame == "hand":
+        return ""
+    r = HEAD * SCALE[picture.frame]
+    cx, cy = pen.xy(b.head)
+    out = f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="{_f(r)}"/>'
+    if picture.view != "front":
+        face = b.face + 90
+        pen.line(_at(b.head, r, face), _at(b.head, r + max(2.0, r / 4), face + 10))
+        if picture.frame == "head":
+            pen.line(_at(b.head, r * 0.3, face + 30), _at(b.head, r * 1.1, face + 60 + b.jaw))
+    elif picture.frame == "head":
+        pen.line(_at(b.head, r * 0.35, b.face + 180), _at(b.head, r * 1.1, b.face + 180 - b.jaw))
+    return out
+
+
+def _box(pen: _Pen, x0: float, x1: float, top: float, bottom: float = 0.0) -> None:
+    pen.line((x0, bottom), (x0, top), (x1, top), (x1, bottom))
+
+
+def _furniture(pen: _Pen, picture: Picture, first: Body, both: tuple[Body, Body]) -> None:
+    """What stays put: chair, walls, step, cushion, table, bench, a door a band is tied to."""
+    props, frame = picture.props, picture.frame
+    xs = [p[0] for b in both for p in b.points(frame)]
+    ys = [p[1] for b in both for p in b.points(frame)]
+    low = 0.0 if _grounded(picture) else min(ys) - 12
+    high = 100.0 if _grounded(picture) else max(ys) + 8
+    hand = first.limb(legs=False, near=True).points
+    far_hand = first.limb(legs=False, near=False).points
+    foot = first.limb(legs=True, near=True).points
+    sat = min(zip(both, (picture.start, picture.end), strict=True), key=lambda bp: bp[0].hip[1])
+    if "chair" in props and sat[1].angle("hip") >= 60:
+        seat, x = sat[0].hip[1] - SEAT_DROP, sat[0].hip[0]
+        _box(pen, x - 9, x + 12, seat, low)
+        pen.line((x - 9, seat), (x - 11, seat + 30))
+    elif "chair" in props:
+        x, top = far_hand[3][0], far_hand[3][1] - 1.5
+        away = 1 if x >= first.hip[0] else -1
+        pen.line((x + away, low), (x + away, top))
+        _box(pen, x + away, x + 17 * away, low + 24, low)
+    if "wall" in props:
+        pen.line((max(xs) + 1.5, low), (max(xs) + 1.5, high))
+    if "wall_behind" in props:
+        pen.line((min(xs) - 1.5, low), (min(xs) - 1.5, high))
+    if "step" in props:
+        heel, toe = foot[3], foot[4]
+        x0 = toe[0] - 4 if heel[1] < STEP_H - 1 else min(heel[0], toe[0]) - 2
+        _box(pen, x0, x0 + 26, STEP_H)
+    if "cushion" in props:
+        x = first.limb(legs=True, near=False).points[2][0]
+        _box(pen, x - 12, x + 12, CUSHION_H)
+    if "table" in props:
+        elbow, wrist = hand[1], hand[2]
+        top = min(elbow[1], wrist[1]) - 2.5
+        x0, x1 = sorted((elbow[0] - 22 * (1 if wrist[0] > elbow[0] else -1), wrist[0]))
+        _box(pen, x0, x1, top, low if _grounded(picture) else top - 30)
+    if "bench" in props:
+        knee, palm = first.limb(legs=True, near=False).points[1], far_hand[3]
+        _box(pen, min(knee[0], palm[0]) - 5, max(knee[0], palm[0]) + 5, min(knee[1], palm[1]) - 2)
+    if "band_door" in props:
+        x = min(xs) - 10 if picture.view == "front" else max(xs) + 10
+        pen.line((x, low), (x, high))
+        pen.line(hand[3], (x, hand[3][1]))
+    if "band_door_foot" in props:
+        x = max(xs) + 10
+        pen.line((x, low), (x, low + 30))
+        pen.line(foot[4], (x, foot[4][1]))
+
+
+def _held(pen: _Pen, picture: Picture, b: Body) -> list[Point]:
+    """What moves with the body: bands, a stick along the back, a bar in the hand. Returns
+    where weights hang."""
+    props, scale = picture.props, SCALE[picture.frame]
+    near_arm, far_arm = b.limb(legs=False, near=True), b.limb(legs=False, near=False)
+    near_leg, far_leg = b.limb(legs=True, near=True), b.limb(legs=True, near=False)
+    if "band_hand_foot" in props:
+        pen.line(near_arm.points[3], near_leg.points[4])
+    if "band_hands" in props:
+        pen.line(far_arm.points[3], near_arm.points[3])
+    if "band_knees" in props:
+        pen.line(far_leg.points[1], near_leg.points[1])
+    if "stick" in props:
+        trunk = math.degrees(math.atan2(b.shoulder[0] - b.hip[0], b.shoulder[1] - b.hip[1]))
+        back = _at(b.hip, 3 * scale, trunk - 90)
+        pen.line(_at(back, -8 * scale, trunk), _at(back, (TRUNK + NECK + 2 * HEAD) * scale, trunk))
+    if "bar" in props:
+        knuckle, wrist = near_arm.points[3], near_arm.points[2]
+        along = math.degrees(math.atan2(knuckle[0] - wrist[0], knuckle[1] - wrist[1]))
+        pen.line(_at(knuckle, 9 * scale, along + 90), _at(knuckle, 9 * scale, along - 90))
+    if "backpack" in props:
+        trunk = math.degrees(math.atan2(b.shoulder[0] - b.hip[0], b.shoulder[1] - b.hip[1]))
+        low, high = _at(b.hip, 10 * scale, trunk), _at(b.hip, 26 * scale, trunk)
+        pen.line(low, _at(low, 5 * scale, trunk - 90), _at(high, 5 * scale, trunk - 90), high)
+    if "weight" in props:
+        return [arm.points[3] for arm in (far_arm, near_arm) if arm.near or picture.view != "side"]
+    return []
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A picture drawn: the SVG body and the box of everything drawn (min x, min y, max x,
+    max y, in viewBox units, strokes included), and each panel's own box."""
+
+    inner: str
+    box: tuple[float, float, float, float]
+    panels: tuple[tuple[float, float, float, float], ...]
+
+
+def _extent(points: list[Point], circles: list[tuple[Point, float]]) -> tuple[float, ...]:
+    pad = STROKE / 2
+    xs = [x for x, _ in points] + [c[0] + k * r for c, r in circles for k in (-1, 1)]
+    ys = [y for _, y in points] + [c[1] + k * r for c, r in circles for k in (-1, 1)]
+    return min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad
+
+
+def draw(picture: Picture) -> Drawing:
+    frame = picture.frame
+    both = place(picture)
+    props, far, near = _Pen(0), _Pen(0), _Pen(0)
+    circles: list[str] = []
+    shapes: list[tuple[Point, float]] = []
+    panels = []
+    for i, b in enumerate(both):
+        x0 = i * (PANEL_W + GAP)
+        pens = [_Pen(x0) for _ in range(3)]
+        if _grounded(picture):
+            pens[0].line((2, 0), (PANEL_W - 2, 0))
+        elif picture.view == "above":
+            xs = [p[0] for p in b.points(frame)]
+            ys = [p[1] for p in b.points(frame)]
+            _box(pens[0], min(xs) - 5, max(xs) + 5, max(ys) + 5, min(ys) - 5)
+            pens[0].line((min(xs) - 5, min(ys) - 5), (max(xs) + 5, min(ys) - 5))
+        _furniture(pens[0], picture, both[0], both)
+        weights = _held(pens[0], picture, b)
+        _limbs(pens[1], b, frame, near=False)
+        _trunk(pens[2], b, picture)
+        _limbs(pens[2], b, frame, near=True)
+        head = _head(b, picture, pens[2])
+        here = [(pens[2].xy(b.head), HEAD * SCALE[frame])] if head else []
+        circles.append(head)
+        for w in weights:
+            cx, cy = pens[2].xy(w)
+            r = 2.5 * min(SCALE[frame], 2)
+            circles.append(f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="{_f(r)}" fill="currentColor"/>')
+            here.append(((cx, cy), r))
+        panels.append(_extent([p for pen in pens for p in pen.seen], here))
+        shapes += here
+        for whole, part in zip((props, far, near), pens, strict=True):
+            whole.parts += part.parts
+            whole.seen += part.seen
+    mid, left, right = HEIGHT / 2, PANEL_W + 5, PANEL_W + GAP - 5
+    arrow = f"M{_f(left)} {_f(mid)}H{_f(right)}m-4 -3l4 3-4 3"
+    inner = (
+        f'<path stroke-width="1.5" d="{props.d}{arrow}"/>'
+        f'<path stroke-opacity=".45" d="{far.d}"/><path d="{near.d}"/>' + "".join(circles)
+    )
+    seen = props.seen + far.seen + near.seen
+    box = _extent(seen, shapes)
+    return Drawing(inner, box, tuple(panels))  # type: ignore[arg-type]
+
+
+def title(exercise: Exercise) -> str:
+    return f"{exercise.name}: start and end positions"
+
+
+def exercise_svg(exercise: Exercise) -> str:
+    """One inline ``<svg>``: the start and end positions side by side, an arrow between, the
+    ground and any props. Lines are drawn in ``currentColor``, so it follows the text's colour
+    (print, dark mode). An exercise without a picture gives an empty string."""
+    if exercise.picture is None:
+        return ""
+    drawing = draw(exercise.picture)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(WIDTH)} {_f(HEIGHT)}" '
+        f'width="{_f(WIDTH)}" height="{_f(HEIGHT)}" role="img" class="exercise-figure">'
+        f"<title>{escape(title(exercise))}</title>"
+        f'<g fill="none" stroke="currentColor" stroke-width="{_f(STROKE)}" '
+        f'stroke-linecap="round" stroke-linejoin="round">{drawing.inner}</g></svg>'
+    )
+
+
+def bounds(picture: Picture) -> tuple[float, float, float, float]:
+    """The box of everything drawn, in viewBox units (0 0 WIDTH HEIGHT), strokes included."""
+    return draw(picture).box
+
+
+def problems(picture: Picture) -> list[str]:
+    """Why a picture does not fit: a position that leaves its half of the box."""
+    out = []
+    for i, (x0, y0, x1, y1) in enumerate(draw(picture).panels):
+        left = i * (PANEL_W + GAP)
+        if x0 < left or x1 > left + PANEL_W or y0 < 0 or y1 > HEIGHT:
+            name = ("start", "end")[i]
+            out.append(
+                f"the {name} position is drawn outside its box ({_f(x0 - left)}, {_f(y0)}) to "
+                f"({_f(x1 - left)}, {_f(y1)}), the box being (0, 0) to ({_f(PANEL_W)}, {_f(HEIGHT)}); "
+                "bring the limbs in or choose a closer frame"
+            )
+    if _grounded(picture):
+        for name, b in zip(("start", "end"), place(picture), strict=True):
+            low = min(p[1] for p in b.points(picture.frame))
+            if low < -0.5:
+                out.append(f"the {name} position goes {_f(-low)} units through the floor")
+    return out
