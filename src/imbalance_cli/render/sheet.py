@@ -22,18 +22,18 @@ p, ul, ol { margin: 0.5mm 0 1mm; }
 .who { margin: 0 0 1.5mm; }
 .stop { border: 2px solid #b00020; border-radius: 3px; padding: 1mm 2mm; margin: 1mm 0 2mm;
         background: #fdecee; }
-.stop ul { margin: 0; padding-left: 4mm; }
-.cards { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5mm 3mm; }
-.card { border: 1px solid #999; border-radius: 3px; padding: 1.2mm 2mm; break-inside: avoid;
-        display: flex; gap: 2mm; }
-.card .pic { flex: 0 0 34mm; color: #111; }
-.card .pic svg { width: 34mm; height: auto; display: block; }
-.card h3 { font-size: 9pt; margin: 0 0 0.5mm; }
-.card .dose { font-weight: bold; margin: 0 0 0.5mm; }
+.cards { display: grid; grid-template-columns: 1fr 1fr 1fr; gap: 1.5mm 2.5mm; }
+.card { border: 1px solid #999; border-radius: 3px; padding: 1mm 1.6mm; break-inside: avoid;
+        font-size: 7.9pt; line-height: 1.22; }
+.card .pic { color: #111; text-align: center; }
+.card .pic svg { width: 44mm; height: auto; }
+.card h3 { font-size: 8.6pt; margin: 0 0 0.4mm; }
+.card .dose { font-weight: bold; margin: 0 0 0.4mm; }
 .card ol { padding-left: 3.5mm; margin: 0; }
 .card .note { font-style: italic; }
+.stop ul { margin: 0; padding-left: 4mm; columns: 2; column-gap: 6mm; }
 table.log { border-collapse: collapse; width: 100%; margin-top: 1mm; }
-table.log th, table.log td { border: 1px solid #888; padding: 0.4mm 1mm; height: 4.6mm;
+table.log th, table.log td { border: 1px solid #888; padding: 0.3mm 1mm; height: 4.4mm;
                              font-size: 7.6pt; text-align: left; }
 table.log th { background: #eee; }
 table.log tbody th { white-space: nowrap; width: 12mm; }
@@ -47,15 +47,12 @@ def _e(text: object) -> str:
 
 
 def _picture(exercise: Exercise | None) -> str:
-    if exercise is None:
-        return ""
-    try:
-        from imbalance_cli.render.figure import exercise_svg
-    except ImportError:  # pragma: no cover - before the figures land
-        return ""
-    if getattr(exercise, "picture", None) is None:
-        return ""
-    return f'<div class="pic" aria-hidden="true">{exercise_svg(exercise)}</div>'
+    """The exercise's start and end positions; the steps beside it are what a screen reader
+    reads, so the drawing is hidden from it."""
+    from imbalance_cli.render.figure import exercise_svg
+
+    drawn = exercise_svg(exercise) if exercise is not None else ""
+    return f'<div class="pic" aria-hidden="true">{drawn}</div>' if drawn else ""
 
 
 def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeRules | None) -> str:
@@ -96,7 +93,6 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
         exercise = library.exercises.get(item.exercise)
         out.append('<section class="card">')
         out.append(_picture(exercise))
-        out.append("<div>")
         out.append(f"<h3>{n}. {_e(name_of(library, item.exercise))}</h3>")
         out.append(f'<p class="dose">{_e(item.dose.text)}</p>')
         if exercise is not None:
@@ -105,7 +101,7 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
             out.append(f'<p class="note">{_e(label)}: {_e(how)}</p>')
         if item.note:
             out.append(f'<p class="note">{_e(item.note)}</p>')
-        out.append("</div></section>")
+        out.append("</section>")
     out.append("</div>")
     out += _grid(programme, library, rules.log_weeks if rules else 2)
     out.append(
