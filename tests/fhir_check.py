@@ -87,7 +87,7 @@ def _validator(resource_type: str) -> Any:
 @functools.cache
 def _constraints() -> dict[str, list[tuple[str, str, str]]]:
     """Resource type -> [(key, element path, expression)] of its error-level constraints."""
-    wanted = {"Questionnaire", "QuestionnaireResponse", "Flag", "Bundle", "Patient"}
+    wanted = {"Questionnaire", "QuestionnaireResponse", "Flag", "Bundle", "Patient", "CarePlan"}
     out: dict[str, list[tuple[str, str, str]]] = {}
     for entry in json.loads(DEFINITIONS.read_text())["entry"]:
         resource = entry["resource"]

@@ -204,3 +204,42 @@ def test_progress_shows_adherence_doses_and_pain_against_the_next_morning(
     assert "Home sessions: pain during" in text and "Dose per programme version" in text
     for svg in text.split("<svg")[1:]:  # every chart is well-formed SVG
         ET.fromstring("<svg" + svg.split("</svg>")[0] + "</svg>")
+
+
+def test_fhir_careplan_and_csv_of_the_log_pass_outside_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import fhir_check
+
+    fhir_check.available()
+    pandas = pytest.importorskip("pandas")
+    _intake()
+    assert main(["plan", "Ana", "--no-input"]) == 0
+    assert _log(tmp_path, GOOD.replace("note:", "x:") + "note: =HYPERLINK(1)\n", "2026-12-01") == 0
+    out = tmp_path / "plan.json"
+    assert main(["plan", "Ana", "--no-input", "--fhir", str(out), "--csv", str(tmp_path / "log.csv")]) == 0
+    exported = json.loads(out.read_text())
+    assert fhir_check.problems(exported) == []
+    assert fhir_check.check_files([out]) == ""
+    plan = exported["entry"][0]["resource"]
+    assert plan["resourceType"] == "CarePlan" and plan["status"] == "active"
+    wrong = json.loads(json.dumps(plan))
+    wrong["activity"][0]["reference"] = {"reference": "urn:uuid:0"}  # cpl-3: detail or reference
+    wrong["intent"] = 5
+    found = " ".join(fhir_check.problems(wrong))
+    assert "intent" in found and "cpl-3" in found
+    assert plan["activity"][0]["progress"][0]["text"].startswith("Log 2026-12-01: done as planned")
+    frame = pandas.read_csv(tmp_path / "log.csv")
+    assert list(frame["pain_during"].dropna()) == [2, 3]
+    assert frame["note"][0] == "'=HYPERLINK(1)"  # never a formula
+    # Stopped by a warning sign: on hold, every activity on hold, a Flag says why.
+    assert _log(tmp_path, WARNING, "2026-12-02") == 1
+    assert main(["plan", "Ana", "--no-input", "--fhir", str(out), "--force"]) == 1
+    stopped = json.loads(out.read_text())
+    assert fhir_check.problems(stopped) == []
+    plan = stopped["entry"][0]["resource"]
+    assert plan["status"] == "on-hold"
+    assert {a["detail"]["status"] for a in plan["activity"]} == {"on-hold"}
+    flags = [e["resource"] for e in stopped["entry"] if e["resource"]["resourceType"] == "Flag"]
+    assert flags and "See a doctor today" in flags[0]["code"]["text"]
+    capsys.readouterr()

@@ -61,6 +61,13 @@ def plan(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the programme document (JSON) here.")
     ] = None,
+    fhir_out: Annotated[
+        Path | None,
+        typer.Option("--fhir", help="Write the programme as a FHIR R4 CarePlan bundle here."),
+    ] = None,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write the log as CSV, a row per exercise.")
+    ] = None,
     today: Annotated[
         str | None, typer.Option("--date", help="Review the log as of this day (YYYY-MM-DD).")
     ] = None,
@@ -80,7 +87,7 @@ def plan(
 
     if accept is not None and accept != "all":
         raise UsageError("--accept takes 'all' (accept every change the log calls for)")
-    files.check_outputs([html_out, json_out], force=force)
+    files.check_outputs([html_out, json_out, fhir_out, csv_out], force=force)
     name = _client_name(client, "CLIENT") or client
     library = load_library()
     day = _today(today)
@@ -136,6 +143,16 @@ def plan(
             html_out, sheet(saved, library, cp.name, library.programme), force=force
         )
         ui.say(f"Wrote the one-page sheet to {html_out}.")
+    if fhir_out is not None:
+        from imbalance_cli.render import careplan
+        from imbalance_cli.render.fhir import dumps
+
+        exported = careplan.bundle(saved, cp.entries, library, cp.name, cp.uuid)
+        files.write_private(fhir_out, dumps(exported), force=force)
+    if csv_out is not None:
+        from imbalance_cli.render.careplan import csv_text
+
+        files.write_private(csv_out, csv_text(cp.entries, library), force=force)
     if saved.stopped is not None:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
