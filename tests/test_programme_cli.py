@@ -243,3 +243,22 @@ def test_fhir_careplan_and_csv_of_the_log_pass_outside_checks(
     flags = [e["resource"] for e in stopped["entry"] if e["resource"]["resourceType"] == "Flag"]
     assert flags and "See a doctor today" in flags[0]["code"]["text"]
     capsys.readouterr()
+
+
+def test_compare_tells_what_the_programme_did_between_two_sessions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import date
+
+    today = date.today().isoformat()
+    _intake()
+    assert main(["plan", "Ana", "--no-input"]) == 0
+    assert _log(tmp_path, GOOD, today) == 0
+    assert _log(tmp_path, GOOD.replace("pain_1: 2", "pain_1: 1"), today) == 0
+    _intake()
+    capsys.readouterr()
+    assert main(["compare", "--client", "Ana"]) == 0
+    out = capsys.readouterr().out
+    assert "## Home programme between these sessions" in out
+    assert "Sessions logged: 1" in out  # two entries for one day are one session
+    assert "Pain during, worst exercise: 3 on" in out

@@ -87,6 +87,8 @@ def compare(
     text = compare_render.render(
         result_of(first), result_of(second), _label(first.row), _label(second.row)
     )
+    if first.row.client is not None and first.row.client == second.row.client:
+        text += _home_between(first.row, second.row)
     if out is not None:
         files.write_private(out, text, force=force)
         if str(out) == files.STDOUT:
@@ -226,6 +228,22 @@ def progress(
         files.write_private(html_out, text, force=force)
         if not to_stdout:
             _err_console().print(f"Wrote {markup(str(html_out))}")
+
+
+def _home_between(first: "SessionRow", second: "SessionRow") -> str:
+    """The home programme between two sessions of a client, for compare (empty when none)."""
+    from imbalance_cli.render.programme_progress import between
+    from imbalance_cli.workflow import load_library
+    from imbalance_cli.workflow import programme as wp
+
+    assert first.client is not None
+    with _open_store(read_only=True) as store:
+        cp = wp.load(store, first.client)
+    if not cp.versions and not cp.entries:
+        return ""
+    start = first.completed_at or first.started_at
+    end = second.completed_at or second.started_at
+    return between(cp.versions, cp.entries, load_library(), min(start, end), max(start, end))
 
 
 def _home_programme(store: "Store", name: str) -> "tuple[list[str], list[str]] | None":

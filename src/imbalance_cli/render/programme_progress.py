@@ -124,3 +124,56 @@ def charts(
             labels, series, y_min=0, y_max=float(max(10, -(-int(top * 1.2) // 10) * 10)),
         ))  # fmt: skip
     return out
+
+
+def between(
+    versions: tuple[Programme, ...],
+    entries: tuple[Entry, ...],
+    library: Library,
+    start: str,
+    end: str,
+) -> str:
+    """A markdown section for ``compare``: the home programme between two sessions (their
+    completion stamps): sessions logged against planned, each dose that changed and why, pain
+    during and the next morning at the first and last logged session, and a stop."""
+    from imbalance_cli.text import md
+
+    inside = [v for v in versions if start <= v.created_at <= end]
+    before = [v for v in versions if v.created_at < start]
+    shown = ([before[-1]] if before else []) + inside
+    logged = tuple(e for e in entries if start[:10] <= e.day <= end[:10])
+    if not shown and not logged:
+        return ""
+    out = ["", "## Home programme between these sessions", ""]
+    end_day = _day(end) or date.today()
+    done, planned = adherence(tuple(shown), logged, end_day) if shown else (len(logged), 0)
+    out.append(
+        f"- Sessions logged: {done} of {planned} planned."
+        if planned
+        else f"- Sessions logged: {done}."
+    )
+    for v in inside:
+        for d in v.changes:
+            if d.changes:
+                target = f" -> {md(name_of(library, d.to_exercise))}" if d.to_exercise else ""
+                dose = f" ({md(d.to_dose.text)})" if d.to_dose is not None else ""
+                out.append(
+                    f"- {v.created_at[:10]}: {md(name_of(library, d.exercise))}{target}{dose}: {md(d.says)}"
+                )
+    days = merged_by_day(list(logged))
+    if days:
+        first, last = days[0], days[-1]
+
+        def worst(e: Entry) -> str:
+            return str(max((p for _, p in e.pain), default="-"))
+
+        out.append(f"- Pain during, worst exercise: {worst(first)} on {first.day} -> {worst(last)} on "
+                   f"{last.day}; next morning {first.morning} -> {last.morning}.")  # fmt: skip
+    stops = [v for v in shown if v.stopped is not None and start <= v.stopped.at <= end]
+    for v in stops:
+        assert v.stopped is not None
+        heading = v.stopped.alerts[0].get("heading", "") if v.stopped.alerts else ""
+        out.append(
+            f"- **Stopped on {v.stopped.at[:10]} by a warning sign in the log: {md(str(heading))}.**"
+        )
+    return "\n".join(out) + "\n"
