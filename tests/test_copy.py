@@ -58,12 +58,25 @@ def _fill(location: str | Path, tmp_path: Path, capsys: pytest.CaptureFixture[st
             started_at="2026-12-10T09:00:00+00:00", previous=1,
         )  # fmt: skip
         store.save_answers(again, {"age": 35, "red_flags_now": ("none",)}, {})
+    # Sam's home programme and a session of it logged: they travel with Sam.
+    assert main([*_at(location, tmp_path), "plan", "Sam", "--session", "1", "--no-input"]) == 0
+    log = tmp_path / "log.yaml"
+    log.write_text("warnings: [none]\ndone_1: as_planned\npain_1: 2\nmorning: usual\n"
+                   "sensations: [none]\n" + "".join(f"done_{n}: not_done\n" for n in (2,)))  # fmt: skip
+    assert main([*_at(location, tmp_path), "log", "Sam", "--answers", str(log), "--no-input"]) == 0
     capsys.readouterr()
 
 
 def _everything(store: Store) -> list[tuple[object, ...]]:
-    """What a store holds, by session, as a person would compare it."""
-    return sorted(
+    """What a store holds, by session, as a person would compare it (with each client's home
+    programme and log)."""
+    homes: list[tuple[object, ...]] = []
+    for c in store.clients():
+        number = store.client_id(c.uuid, create=False)
+        homes += [(c.uuid, p.status, p.created_at, p.session_id, p.document)
+                  for p in store.programmes(number)]  # fmt: skip
+        homes += [(c.uuid, g.day, g.logged_at, g.warning, g.document) for g in store.logs(number)]
+    return sorted(homes, key=str) + sorted(
         (r.id, r.client, r.client_id, r.status, r.started_at, r.previous_id, r.warning,
          json.dumps(store.answers(r.id), sort_keys=True), store.result_json(r.id))
         for r in store.sessions()
@@ -89,6 +102,7 @@ def test_a_store_is_copied_whole_with_its_ids_and_links(
     assert main([*_at(here, tmp_path), "store", "copy", "--to", target, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["copied"] == 4 and report["kept_numbers"] and report["skipped"] == 0
+    assert (report["programmes"], report["logs"]) == (1, 1)
     assert sorted(report["new_clients"]) == ["Kim", "Sam"]
     with open_store(here) as a, open_store(there) as b:
         assert _everything(a) == _everything(b)
@@ -101,6 +115,7 @@ def test_a_store_is_copied_whole_with_its_ids_and_links(
         again["copied"] == 0
         and again["skipped"] == 4
         and sorted(again["matched_by_id"]) == ["Kim", "Sam"]
+        and (again["programmes"], again["logs"]) == (0, 0)
     )
 
 

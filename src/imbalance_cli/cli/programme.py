@@ -221,8 +221,9 @@ def log(
 
             raise ImbalanceError("\n".join(stopped_lines(cp.current)))
         q = wp.log_questionnaire(cp.current, library)
-        # A day given on the command line is not asked again.
-        known = {"day": "today"} if given_day is not None else {}
+        # A day given on the command line is not asked again; headless, the day is today
+        # unless the answers say otherwise.
+        known = {"day": "today"} if given_day is not None or no_input else {}
         prepared = intake.prepare(
             q, answers, no_input=no_input, interactive=intake.interactive(), ui=ui, known=known
         )

@@ -69,6 +69,11 @@ def _report(done: "Copied", where: str) -> None:
     )
     if done.skipped:
         console.print(f"Already there, skipped: {done.skipped} session(s).")
+    if done.programmes or done.logs:
+        console.print(
+            f"Home programmes: {done.programmes} version(s) and {done.logs} log entr"
+            f"{'y' if done.logs == 1 else 'ies'} copied."
+        )
     if done.copied and done.kept_numbers:
         console.print("Session numbers are kept.")
     elif done.numbered:

@@ -123,3 +123,49 @@ class Programmes:
         for table, columns in (("programmes", _PROGRAMME), ("programme_logs", _LOG)):
             for r in self.db.execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall():
                 yield table, tuple(r)
+
+    def copy_programmes_in(
+        self,
+        programmes: list[tuple[ProgrammeRow, int, int | None]],
+        logs: list[tuple[LogRow, int]],
+    ) -> tuple[int, int]:
+        """Add programme versions and log entries copied from another store, in one
+        transaction: each programme row with its client and session here; each log with its
+        client here. A row already here (same client, time and document) is not added again.
+        Returns how many programmes and logs were added."""
+        added = [0, 0]
+        numbers: dict[int, int] = {}
+        with self._write() as db:
+            for row, client, session in programmes:
+                there = db.execute(
+                    "SELECT id FROM programmes WHERE client_id = ? AND created_at = ? "
+                    "AND programme_json = ?",
+                    (client, row.created_at, row.document),
+                ).fetchone()
+                if there:
+                    numbers[row.id] = int(there[0])
+                    continue
+                new = db.execute(
+                    "INSERT INTO programmes (client_id, session_id, previous_id, status, "
+                    "created_at, author, programme_json) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (client, session, numbers.get(row.previous_id or -1), row.status,
+                     row.created_at, row.author, row.document),
+                ).fetchone()  # fmt: skip
+                numbers[row.id] = int(new[0])
+                added[0] += 1
+            for log, client in logs:
+                there = db.execute(
+                    "SELECT 1 FROM programme_logs WHERE client_id = ? AND logged_at = ? "
+                    "AND entry_json = ?",
+                    (client, log.logged_at, log.document),
+                ).fetchone()
+                if there:
+                    continue
+                db.execute(
+                    "INSERT INTO programme_logs (client_id, programme_id, day, logged_at, author, "
+                    "warning, entry_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (client, numbers.get(log.programme_id or -1), log.day, log.logged_at,
+                     log.author, log.warning, log.document),
+                )  # fmt: skip
+                added[1] += 1
+        return added[0], added[1]

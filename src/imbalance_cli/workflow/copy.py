@@ -39,6 +39,9 @@ class Copied:
     #: Session numbers kept as they were, or (when not) the first and last new number.
     kept_numbers: bool
     numbered: tuple[int, int] | None
+    #: Home programme versions and log entries added.
+    programmes: int = 0
+    logs: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +50,7 @@ class Copied:
             "matched_by_name": list(self.by_name), "renamed": list(self.renamed),
             "kept_numbers": self.kept_numbers,
             "numbered": list(self.numbered) if self.numbered else None,
+            "programmes": self.programmes, "logs": self.logs,
         }  # fmt: skip
 
 
@@ -127,9 +131,56 @@ def copy(
             ids = add(records)
             moved.update(zip(numbers, ids, strict=True))
             new_ids += ids
+    programmes, logs = _programmes(source, destination, target, moved)
     return Copied(
-        copied=len(new_ids), skipped=skipped, clients=len(people),
+        copied=len(new_ids), skipped=skipped, clients=len(people), programmes=programmes,
+        logs=logs,
         new_clients=tuple(how["new"]), by_id=tuple(how["id"]), by_name=tuple(how["name"]),
         renamed=tuple(how["renamed"]), kept_numbers=keep,
         numbered=(new_ids[0], new_ids[-1]) if new_ids and not keep else None,
     )  # fmt: skip
+
+
+def _programmes(
+    source: Store,
+    destination: Store,
+    target: dict[str | None, tuple[str | None, str | None]],
+    moved: dict[int, int],
+) -> tuple[int, int]:
+    """Each client's home programme versions and log, after their sessions (a second
+    transaction; a copy run again adds only what is missing)."""
+    programmes: list[tuple[Any, int, int | None]] = []
+    logs: list[tuple[Any, int]] = []
+    for client in source.clients():
+        number = source.client_id(client.uuid, create=False)
+        if number is None:
+            continue
+        versions = source.programmes(number)
+        entries = source.logs(number)
+        if not versions and not entries:
+            continue
+        name, uuid = target.get(client.uuid, (client.name, client.uuid))
+        here = destination.client_id(uuid or name or client.name, create=False)
+        if here is None:
+            here = destination.client_id(name or client.name, create=True, uuid=uuid)
+        assert here is not None
+        for row in versions:
+            session = moved.get(row.session_id) if row.session_id is not None else None
+            document = _renumbered(row.document, session)
+            programmes.append((replace(row, document=document), here, session))
+        logs += [(log, here) for log in entries]
+    if not programmes and not logs:
+        return 0, 0
+    return destination.copy_programmes_in(programmes, logs)
+
+
+def _renumbered(document: str, session: int | None) -> str:
+    """A programme document naming the session it came from by its number in the copy."""
+    try:
+        data = json.loads(document)
+    except ValueError:
+        return document
+    if isinstance(data, dict) and "session" in data:
+        data["session"] = session
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return document
