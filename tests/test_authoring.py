@@ -105,7 +105,7 @@ def test_list_shows_questionnaires_only_and_warns_of_what_is_misplaced(tmp_path:
     run = imbalance(data, "list")
     assert run.returncode == 0, run.stderr
     ids = [line.split()[0] for line in run.stdout.splitlines()[1:] if line.strip()]
-    assert ids == ["intake", "side-to-side", "shoulder"]
+    assert ids == ["checkin", "intake", "side-to-side", "shoulder"]
     assert (
         f"{folder / 'misplaced.yaml'}: warning: a library file is read only "
         f"from {folder / 'library'}" in run.stderr

@@ -80,7 +80,7 @@ def _ask(shell: str, line: str, data: Path, **env: str) -> subprocess.CompletedP
         ("imbalance run --cl", ["--client"], ["--client\tWho the answers are about."]),
         (
             "imbalance run ",
-            ["intake", "side-to-side", "shoulder-check"],
+            ["checkin", "intake", "side-to-side", "shoulder-check"],
             ["shoulder-check\tyours: shoulder-check.yaml"],
         ),
         ("imbalance graph sh", ["shoulder-check"], None),

@@ -91,7 +91,7 @@ def _bundled(name: str, library: Library) -> Questionnaire:
 # -- the Questionnaire ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["intake", "side-to-side", "every"])
+@pytest.mark.parametrize("name", ["intake", "side-to-side", "checkin", "every"])
 def test_each_questionnaire_export_passes_the_r4_checks(
     name: str, library: Library, every: Questionnaire
 ) -> None:

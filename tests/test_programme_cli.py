@@ -217,7 +217,10 @@ def test_fhir_careplan_and_csv_of_the_log_pass_outside_checks(
     assert main(["plan", "Ana", "--no-input"]) == 0
     assert _log(tmp_path, GOOD.replace("note:", "x:") + "note: =HYPERLINK(1)\n", "2026-12-01") == 0
     out = tmp_path / "plan.json"
-    assert main(["plan", "Ana", "--no-input", "--fhir", str(out), "--csv", str(tmp_path / "log.csv")]) == 0
+    assert (
+        main(["plan", "Ana", "--no-input", "--fhir", str(out), "--csv", str(tmp_path / "log.csv")])
+        == 0
+    )
     exported = json.loads(out.read_text())
     assert fhir_check.problems(exported) == []
     assert fhir_check.check_files([out]) == ""

@@ -116,7 +116,7 @@ FIRST = {"now": "now", "today": "today", "days": "within the next few days", "me
 TIME_WORDS = ("now", "today", "same day", "within", "hours", "at once", "soon", "urgent")
 
 
-@pytest.mark.parametrize("name", ["intake", "side-to-side"])
+@pytest.mark.parametrize("name", ["intake", "side-to-side", "checkin"])
 def test_each_alert_gives_one_time_frame(name: str, intake: Questionnaire) -> None:
     """The heading, the message and the action agree: the action's first sentence says the
     alert's time frame ("today" under a heading that says today), the message says what and

@@ -63,11 +63,21 @@ class Role(str, Enum):
     PAIN_NOW = "pain_now"
     PAIN_BEST = "pain_best"
     PAIN_WORST = "pain_worst"
+    #: Pain during exercise, 0-10 (a check-in between sessions).
+    PAIN_EXERCISE = "pain_exercise"
     GOAL = "goal"
     GOAL_RATING = "goal_rating"
+    #: A measure of the author's own (days exercised, minutes walked): its label names it and
+    #: ``better`` says which way is better.
+    MEASURE = "measure"
 
     @property
     def is_pain(self) -> bool:
+        return self in (Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST, Role.PAIN_EXERCISE)
+
+    @property
+    def is_region_pain(self) -> bool:
+        """The ratings the body map and the pain table read, per region and side."""
         return self in (Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST)
 
 
@@ -372,6 +382,10 @@ class Question:
     #: A fact about the person (age, writing hand): an answer this client gave to a question of
     #: the same id, in any questionnaire, within this many days is used without asking again.
     known_for_days: int | None = None
+    #: Another questionnaire (``intake``): this question's answer is the client's answer to the
+    #: question of the same id in their latest completed session of it, used without asking
+    #: (asked when there is none).
+    from_questionnaire: str | None = None
     #: Paired questions: the test's id (both sides share it), this copy's side, which way is
     #: better, and the day-to-day noise of the test (in its unit) with the source that gives it.
     pair: str | None = None

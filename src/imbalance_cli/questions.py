@@ -25,6 +25,7 @@ from imbalance_cli.shapes import (
     ONLY_FOR,
     QUESTION,
     QUESTION_TYPES,
+    content_id,
     question_id,
     text_field,
 )
@@ -183,6 +184,8 @@ def read_question(
             sink.add(f["better"], f"'better' is higher or lower, not '{better_text}'")
     noise, noise_source = _noise(f.get("noise"), sink)
     role = _role(f.get("role"), qtype, sink, qid)
+    if "better" in f and qtype is not QuestionType.PAIRED and role is not Role.MEASURE:
+        sink.add(f["better"], "'better' is for left/right tests and measures (role: measure)")
     for_reader = _for_reader(f.get("for_reader"), sink)
     question = Question(
         id=qid,
@@ -203,6 +206,9 @@ def read_question(
         role=role,
         for_reader=for_reader,
         known_for_days=_days(f.get("known_for_days"), sink),
+        from_questionnaire=content_id(f.get("from"), sink, "questionnaire")
+        if "from" in f
+        else None,
         reassess=_reassess(f.get("reassess"), sink, section_reassess, qtype, role),
         better=better,
         noise=noise,
@@ -307,12 +313,14 @@ def _noise(node: Node | None, sink: Sink) -> tuple[float | None, str | None]:
     return amount, source
 
 
-ROLE_TYPES = {
-    Role.PAIN_NOW: QuestionType.SCALE,
-    Role.PAIN_BEST: QuestionType.SCALE,
-    Role.PAIN_WORST: QuestionType.SCALE,
-    Role.GOAL: QuestionType.TEXT,
-    Role.GOAL_RATING: QuestionType.SCALE,
+ROLE_TYPES: dict[Role, tuple[QuestionType, ...]] = {
+    Role.PAIN_NOW: (QuestionType.SCALE,),
+    Role.PAIN_BEST: (QuestionType.SCALE,),
+    Role.PAIN_WORST: (QuestionType.SCALE,),
+    Role.PAIN_EXERCISE: (QuestionType.SCALE,),
+    Role.GOAL: (QuestionType.TEXT,),
+    Role.GOAL_RATING: (QuestionType.SCALE,),
+    Role.MEASURE: (QuestionType.SCALE, QuestionType.NUMBER),
 }
 
 
@@ -327,30 +335,23 @@ def _role(node: Node | None, qtype: QuestionType, sink: Sink, qid: str) -> Role 
         sink.add(node, f"unknown role '{name}'{suggest(name, names)} (one of: {', '.join(names)})")
         return None
     role = Role(name)
-    if qtype is not ROLE_TYPES[role]:
-        sink.add(
-            node,
-            f"role '{name}' is for {ROLE_TYPES[role].value} questions; '{qid}' is {qtype.value}",
-        )
+    if qtype not in ROLE_TYPES[role]:
+        kinds = " or ".join(t.value for t in ROLE_TYPES[role])
+        sink.add(node, f"role '{name}' is for {kinds} questions; '{qid}' is {qtype.value}")
         return None
     return role
 
 
 def check_roles(sections: list[Section], sink: Sink) -> None:
-    """Pain roles belong in a section repeated per region, once each; a goal rating follows a
-    goal."""
+    """A pain role once per section (per region in a section repeated per region; outside
+    them it is pain overall, or during exercise); a goal rating follows a goal."""
     for section in sections:
         seen: dict[Role, Question] = {}
         for question in section.questions:
             role = question.role
             if role is None:
                 continue
-            if role.is_pain and section.region is None:
-                sink.add_at(
-                    question.location,
-                    f"role '{role.value}' belongs in a section repeated per region (repeat: ...), where each region has its own rating",
-                )
-            elif role.is_pain and role in seen and section.region is not None:
+            if role.is_pain and role in seen:
                 sink.add_at(
                     question.location,
                     f"role '{role.value}' is given twice in this section (also '{seen[role].id}')",

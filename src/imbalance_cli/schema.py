@@ -207,7 +207,7 @@ def _by_type() -> list[dict[str, Any]]:
         rules.append(
             {
                 "if": {"properties": {"role": {"const": role.value}}, "required": ["role"]},
-                "then": {"properties": {"type": {"const": ROLE_TYPES[role].value}}},
+                "then": {"properties": {"type": {"enum": [t.value for t in ROLE_TYPES[role]]}}},
             }
         )
     return rules
@@ -272,8 +272,8 @@ def build() -> dict[str, Any]:
                 + "."
             ),
             "better": _d(
-                "paired: which way is better (default higher: more is stronger; lower: less is "
-                "better, such as seconds to finish).",
+                "paired, and a measure (role: measure): which way is better (default higher: "
+                "more is stronger; lower: less is better, such as seconds to finish).",
                 enum=["higher", "lower"],
             ),
             "noise": _obj(
@@ -304,8 +304,10 @@ def build() -> dict[str, Any]:
             ),
             "role": _d(
                 "What the answer means to summaries, sessions list, compare and progress: "
-                "pain_now/pain_best/pain_worst (0-10 scales in a section repeated per region), "
-                "goal (text) and goal_rating (the scale after it).",
+                "pain_now/pain_best/pain_worst (0-10 scales: per region in a section repeated "
+                "per region, else pain overall), pain_exercise (pain during exercise, 0-10), "
+                "goal (text) and goal_rating (the scale after it), measure (a scale or number of "
+                "your own, named by its label, with 'better').",
                 enum=[r.value for r in Role],
             ),
             "for_reader": _d(
@@ -322,6 +324,13 @@ def build() -> dict[str, Any]:
                 type="integer",
                 minimum=1,
                 maximum=3650,
+            ),
+            "from": _d(
+                "Another questionnaire's id (intake): the client's answer to the question of the "
+                "same id in their latest completed session of it is used without asking (asked "
+                "when there is none); validate checks that question's type and choices.",
+                type="string",
+                pattern=_CONTENT_ID,
             ),
             "reassess": _reassess(),
             "when": _d(

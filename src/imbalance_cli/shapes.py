@@ -31,7 +31,7 @@ QUESTIONNAIRE_FIELDS = (
 SECTION_FIELDS = ("id", "title", "intro", "when", "repeat", "reassess", "questions")
 QUESTION_FIELDS = (
     "id", "type", "text", "label", "help", "required", "choices", "min", "max", "integer",
-    "unit", "better", "noise", "anchors", "regions", "none", "role", "for_reader", "known_for_days", "reassess",
+    "unit", "better", "noise", "anchors", "regions", "none", "role", "for_reader", "known_for_days", "from", "reassess",
     "when",
 )  # fmt: skip
 NOISE_FIELDS = ("amount", "source")
@@ -107,7 +107,7 @@ ONLY_FOR = {
     "max": (QuestionType.SCALE, QuestionType.NUMBER, QuestionType.PAIRED),
     "integer": (QuestionType.NUMBER, QuestionType.PAIRED),
     "unit": (QuestionType.NUMBER, QuestionType.PAIRED),
-    "better": (QuestionType.PAIRED,),
+    "better": (QuestionType.PAIRED, QuestionType.SCALE, QuestionType.NUMBER),
     "noise": (QuestionType.PAIRED,),
     "anchors": (QuestionType.SCALE,),
     "regions": (QuestionType.BODY_REGIONS,),

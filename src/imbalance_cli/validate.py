@@ -143,6 +143,9 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
             report.problems += exc.problems
             continue
         found = lint(questionnaire)
+        from imbalance_cli.references import check_from
+
+        found += check_from(questionnaire, library, max_bytes)
         if library is not None:
             found += lint_alerts(questionnaire, library.guidance)
         if found:

@@ -54,7 +54,9 @@ def bundle(
         "title": f"Home programme for {clean(client)}",
         "subject": {"reference": patient_url},
         "created": _moment(programme.created_at),
-        "activity": [_activity(programme, n, entries, library) for n in range(len(programme.items))],
+        "activity": [
+            _activity(programme, n, entries, library) for n in range(len(programme.items))
+        ],
     }
     if programme.goal:
         plan["description"] = f"Goal: {clean(programme.goal)}"
@@ -86,7 +88,9 @@ def bundle(
     }
 
 
-def _activity(programme: Programme, n: int, entries: tuple[Entry, ...], library: Library) -> dict[str, Any]:
+def _activity(
+    programme: Programme, n: int, entries: tuple[Entry, ...], library: Library
+) -> dict[str, Any]:
     item = programme.items[n]
     exercise = library.exercises.get(item.exercise)
     text = f"{name_of(library, item.exercise)}: {item.dose.text}"
@@ -96,8 +100,13 @@ def _activity(programme: Programme, n: int, entries: tuple[Entry, ...], library:
         text += f" Note: {clean(item.note)}"
     detail: dict[str, Any] = {
         "code": {
-            "coding": [{"system": EXERCISE_SYSTEM, "code": item.exercise,
-                        "display": name_of(library, item.exercise)}],  # fmt: skip
+            "coding": [
+                {
+                    "system": EXERCISE_SYSTEM,
+                    "code": item.exercise,
+                    "display": name_of(library, item.exercise),
+                }
+            ],
             "text": name_of(library, item.exercise),
         },
         "status": "on-hold" if programme.stopped is not None else "in-progress",
@@ -120,7 +129,9 @@ def _activity(programme: Programme, n: int, entries: tuple[Entry, ...], library:
         if pain is not None:
             parts.append(f"pain during {pain}/10")
         parts.append(f"next morning {entry.morning}")
-        progress.append({"time": f"{entry.day}T00:00:00Z", "text": f"Log {entry.day}: {', '.join(parts)}"})
+        progress.append(
+            {"time": f"{entry.day}T00:00:00Z", "text": f"Log {entry.day}: {', '.join(parts)}"}
+        )
     if progress:
         activity["progress"] = progress
     return activity

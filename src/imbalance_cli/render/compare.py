@@ -78,6 +78,49 @@ def _goals(result: Result) -> dict[str, tuple[str, float | None]]:
     return out
 
 
+def _asks_regions(q: Questionnaire) -> bool:
+    return any(s.region is not None for s in q.sections) or any(
+        x.type is QuestionType.BODY_REGIONS for x in q.questions
+    )
+
+
+def _ratings(before: Result, after: Result, label_before: str, label_after: str) -> list[str]:
+    """The ratings asked outside regions (pain during exercise, days exercised): then, now,
+    and the change, marked meaningful for a 0-10 pain rating that moved 2 points or more."""
+    from imbalance_cli.measures import measures, shown
+
+    then = {m.name: m for m in measures(before.questionnaire, before.answers)}
+    now = {m.name: m for m in measures(after.questionnaire, after.answers)}
+    rows = []
+    for name in dict.fromkeys([*then, *now]):
+        a, b = then.get(name), now.get(name)
+        m = b or a
+        assert m is not None
+        x, y = (a.value if a else None), (b.value if b else None)
+        if x is None and y is None:
+            continue
+        if m.pain:
+            change = _change(x, y, lower_is_better=True)
+        elif x is None or y is None or x == y:
+            change = "–" if x is None or y is None else "no change"
+        else:
+            better = (y < x) if m.lower_is_better else (y > x)
+            change = f"{y - x:+g} ({'better' if better else 'worse'})"
+        rows.append(
+            f"| {md(name)} | {md(shown(x, m.unit, m.maximum))} | {md(shown(y, m.unit, m.maximum))} | {change} |"
+        )
+    if not rows:
+        return []
+    return [
+        "## Ratings",
+        "",
+        f"| What | {md(label_before)} | {md(label_after)} | Change |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 def _pain_id(result: Result, region: str, role: Role) -> str:
     """The id of the question with this role in the section repeated for this region."""
     for section in result.questionnaire.sections:
@@ -103,48 +146,53 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
     ]
 
     then_regions, now_regions = _regions(before), _regions(after)
-    lines += ["## Pain by region", ""]
-    order = list(dict.fromkeys([*then_regions, *now_regions]))
-    shared = [r for r in order if r in then_regions and r in now_regions]
-    if shared:
-        lines += [
-            "| Region | Rating | " + f"{md(label_before)} | {md(label_after)} | Change |",
-            "|---|---|---|---|---|",
-        ]
-        for region in shared:
-            for role, name in PAIN:
-                a = _number(before, _pain_id(before, region, role))
-                b = _number(after, _pain_id(after, region, role))
-                if a is None and b is None:
-                    continue
-                lines.append(
-                    f"| {md(now_regions[region])} | {name} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=True)} |"
-                )
+    # Only what the questionnaires ask: a check-in that asks no regions, sensations or goals
+    # gets no "New regions: none" or "No goal activities were rated".
+    asks_regions = _asks_regions(before.questionnaire) or _asks_regions(q)
+    if asks_regions:
+        lines += ["## Pain by region", ""]
+        order = list(dict.fromkeys([*then_regions, *now_regions]))
+        shared = [r for r in order if r in then_regions and r in now_regions]
+        if shared:
+            lines += [
+                "| Region | Rating | " + f"{md(label_before)} | {md(label_after)} | Change |",
+                "|---|---|---|---|---|",
+            ]
+            for region in shared:
+                for role, name in PAIN:
+                    a = _number(before, _pain_id(before, region, role))
+                    b = _number(after, _pain_id(after, region, role))
+                    if a is None and b is None:
+                        continue
+                    lines.append(
+                        f"| {md(now_regions[region])} | {name} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=True)} |"
+                    )
+            lines.append("")
+        lines += _region_answers(before, after, shared, now_regions, label_before, label_after)
+        new = [now_regions[r] for r in order if r in now_regions and r not in then_regions]
+        gone = [then_regions[r] for r in order if r in then_regions and r not in now_regions]
+        lines.append(f"- **New regions:** {md(', '.join(new)) if new else 'none'}")
+        lines.append(f"- **Regions no longer reported:** {md(', '.join(gone)) if gone else 'none'}")
         lines.append("")
-    lines += _region_answers(before, after, shared, now_regions, label_before, label_after)
-    new = [now_regions[r] for r in order if r in now_regions and r not in then_regions]
-    gone = [then_regions[r] for r in order if r in then_regions and r not in now_regions]
-    lines.append(f"- **New regions:** {md(', '.join(new)) if new else 'none'}")
-    lines.append(f"- **Regions no longer reported:** {md(', '.join(gone)) if gone else 'none'}")
-    lines.append("")
 
-    lines += ["## Sensations", ""]
     then_s, now_s = _sensations(before.questionnaire, before), _sensations(q, after)
-    any_change = False
-    for name in now_s:
-        appeared = sorted(now_s.get(name, set()) - then_s.get(name, set()))
-        went = sorted(then_s.get(name, set()) - now_s.get(name, set()))
-        if appeared or went:
-            any_change = True
-            parts = []
-            if appeared:
-                parts.append(f"appeared: {md(', '.join(appeared))}")
-            if went:
-                parts.append(f"gone: {md(', '.join(went))}")
-            lines.append(f"- **{md(name)}:** " + "; ".join(parts))
-    if not any_change:
-        lines.append("No change in the sensations reported.")
-    lines.append("")
+    if then_s or now_s:
+        lines += ["## Sensations", ""]
+        any_change = False
+        for name in now_s:
+            appeared = sorted(now_s.get(name, set()) - then_s.get(name, set()))
+            went = sorted(then_s.get(name, set()) - now_s.get(name, set()))
+            if appeared or went:
+                any_change = True
+                parts = []
+                if appeared:
+                    parts.append(f"appeared: {md(', '.join(appeared))}")
+                if went:
+                    parts.append(f"gone: {md(', '.join(went))}")
+                lines.append(f"- **{md(name)}:** " + "; ".join(parts))
+        if not any_change:
+            lines.append("No change in the sensations reported.")
+        lines.append("")
 
     then_goals, now_goals = _goals(before), _goals(after)
     goal_rows = []
@@ -154,17 +202,19 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
         goal_rows.append(
             f"| {md(later_name or name)} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=False)} |"
         )
-    lines += ["## Goal activities (0 = cannot do, 10 = as before)", ""]
-    if goal_rows:
-        lines += [
-            f"| Activity | {md(label_before)} | {md(label_after)} | Change |",
-            "|---|---|---|---|",
-            *goal_rows,
-            "",
-        ]
-    else:
-        lines += ["No goal activities were rated.", ""]
+    if before.questionnaire.goals() or q.goals():
+        lines += ["## Goal activities (0 = cannot do, 10 = as before)", ""]
+        if goal_rows:
+            lines += [
+                f"| Activity | {md(label_before)} | {md(label_after)} | Change |",
+                "|---|---|---|---|",
+                *goal_rows,
+                "",
+            ]
+        else:
+            lines += ["No goal activities were rated.", ""]
 
+    lines += _ratings(before, after, label_before, label_after)
     lines += _tests(before, after, label_before, label_after)
     lines += _other_answers(before, after, label_before, label_after)
 

@@ -19,7 +19,6 @@ from imbalance_cli.model import (
     QuestionType,
     Recommendation,
     Result,
-    Role,
 )
 from imbalance_cli.profile import pain_by_region
 from imbalance_cli.rank import plan
@@ -142,8 +141,30 @@ def _plan(result: Result) -> list[str]:
 
 
 def _asks_about_pain(q: Questionnaire) -> bool:
-    pain = (Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST)
-    return any(x.role in pain or x.type is QuestionType.BODY_REGIONS for x in q.questions)
+    """Whether it asks where it hurts: regions, or pain rated per region."""
+    return any(
+        (x.role is not None and x.role.is_region_pain and x.region is not None)
+        or x.type is QuestionType.BODY_REGIONS
+        for x in q.questions
+    )
+
+
+def _ratings(result: Result) -> list[str]:
+    """The ratings asked outside regions (pain during exercise, days exercised...), as asked."""
+    from imbalance_cli.measures import measures, shown
+
+    found = [m for m in measures(result.questionnaire, result.answers) if m.value is not None]
+    if not found:
+        return []
+    rows = "".join(
+        f"<tr><td>{_e(m.name)}</td><td>{_e(shown(m.value, m.unit, m.maximum))}</td></tr>"
+        for m in found
+    )
+    return [
+        "<h2>Ratings</h2>",
+        f'<table class="ratings"><thead><tr><th>What</th><th>Answer</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>",
+    ]
 
 
 def _overview(result: Result, audience: str) -> list[str]:
@@ -192,11 +213,17 @@ def _overview(result: Result, audience: str) -> list[str]:
             else "<p>No pain reported.</p>"
         )
         facts = ["<h2>Where it hurts</h2>", table]
+        ratings = _ratings(result)
         if not rows and not _asks_about_pain(q):
-            # The side-to-side check asks no pain question: "No pain reported" would be wrong
-            # for a client whose intake recorded pain.
-            facts = [f"<p><strong>Pain:</strong> not asked in the {_e(q.title.lower())}; see the "
-                     "client's intake for where it hurts.</p>"]  # fmt: skip
+            # A questionnaire that does not ask where it hurts (the side-to-side check, a
+            # check-in) never says "No pain reported": it shows the ratings it asked, or says
+            # where pain is recorded.
+            facts = ratings or [
+                f"<p><strong>Pain:</strong> not asked in the {_e(q.title.lower())}; see the "
+                "client's intake for where it hurts.</p>"
+            ]
+        elif ratings:
+            facts += ratings
         out.append('<div class="row">')
         if any(r.draw for r in bodymap.regions) and pain:
             out.append(

@@ -217,6 +217,9 @@ def client(result: Result, embedded: bool = False) -> tuple[str, list[Recommenda
             lines += ["## Where it hurts", "", *pain, ""]
         elif (nowhere := _nowhere(result)) is not None:
             lines += ["## Where it hurts", "", md(nowhere) + ".", ""]
+        rated = _ratings(result)
+        if rated:
+            lines += ["## Your ratings", "", *rated, ""]
         sides = symmetry_table(result)
         if sides:
             lines += ["## Left and right", "", *sides, ""]
@@ -329,6 +332,17 @@ def _pain_overview(result: Result) -> list[str]:
             parts.append(f"{worst:g}/10 at worst")
         rows.append(f"- **{md(_bodymap(result).describe(section.region))}:** {', '.join(parts)}")
     return rows
+
+
+def _ratings(result: Result) -> list[str]:
+    """The ratings asked outside regions (pain during exercise, days exercised), as asked."""
+    from imbalance_cli.measures import measures, shown
+
+    return [
+        f"- **{md(m.name)}:** {md(shown(m.value, m.unit, m.maximum))}"
+        for m in measures(result.questionnaire, result.answers)
+        if m.value is not None
+    ]
 
 
 def _trace(result: Result) -> list[str]:

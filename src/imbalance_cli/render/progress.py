@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from imbalance_cli import bodymap as bodymaps
+from imbalance_cli.measures import measures
 from imbalance_cli.model import AnswerValue, FiredAlert, Question, Questionnaire
 from imbalance_cli.profile import PainQuestions, pain_by_region, pain_questions
 from imbalance_cli.render.svg import Series, line_chart
@@ -36,6 +37,10 @@ class Progress:
     symmetry: tuple[Series, ...]
     #: Per session: a falling pain line never hides a warning sign that came up meanwhile.
     warnings: tuple[Warning, ...] = ()
+    #: Ratings asked outside regions (pain during exercise: 0-10), and measures of an
+    #: author's own (days exercised), each line named by its question's label.
+    ratings: tuple[Series, ...] = ()
+    measures: tuple[Series, ...] = ()
 
     def latest(self, count: int) -> Progress:
         """The last ``count`` sessions only (a line with no point among them left out)."""
@@ -53,6 +58,8 @@ class Progress:
             cut(self.goals),
             cut(self.symmetry),
             self.warnings[-count:],
+            cut(self.ratings),
+            cut(self.measures),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,6 +82,8 @@ class Progress:
             "pain_worst": rows(self.pain),
             "goal_ratings": rows(self.goals),
             "symmetry_index": rows(self.symmetry),
+            "pain_ratings": rows(self.ratings),
+            "measures": rows(self.measures),
         }
 
 
@@ -108,6 +117,8 @@ def collect(results: Iterable[Session]) -> Progress:
     goals: dict[str, dict[int, float]] = {}
     goal_names: dict[str, str] = {}
     sym: dict[str, dict[int, float]] = {}
+    ratings: dict[str, dict[int, float]] = {}
+    own: dict[str, dict[int, float]] = {}
     # What each questionnaire asks where, worked out once per questionnaire, not per session.
     layouts: dict[int, _Layout] = {}
     for i, result in enumerate(results):
@@ -137,6 +148,9 @@ def collect(results: Iterable[Session]) -> Progress:
         for s in symmetries(q, result.answers, layout.paired):
             if s.lsi is not None:
                 sym.setdefault(s.label, {})[i] = s.lsi
+        for m in measures(q, result.answers):
+            if m.value is not None:
+                (ratings if m.pain else own).setdefault(m.name, {})[i] = m.value
     n = len(labels)
 
     def line(name: str, points: dict[int, float]) -> Series:
@@ -149,6 +163,8 @@ def collect(results: Iterable[Session]) -> Progress:
         tuple(line(goal_names[k], v) for k, v in goals.items()),
         tuple(line(k, v) for k, v in sym.items()),
         tuple(warnings),
+        tuple(line(k, v) for k, v in ratings.items()),
+        tuple(line(k, v) for k, v in own.items()),
     )
 
 
@@ -209,6 +225,22 @@ def svg_charts(progress: Progress) -> list[str]:
                 meaningful=MEANINGFUL,
             )
         )
+    if progress.ratings:
+        charts.append(
+            line_chart(
+                "Pain ratings, 0-10 (a ring marks a change of 2 points or more)",
+                progress.labels,
+                progress.ratings,
+                y_min=0,
+                y_max=10,
+                meaningful=MEANINGFUL,
+            )
+        )
+    for series in progress.measures:
+        top = max((v for v in series.values if v is not None), default=1.0)
+        charts.append(
+            line_chart(series.name, progress.labels, [series], y_min=0, y_max=max(1.0, top * 1.25))
+        )
     if progress.symmetry:
         charts.append(
             line_chart(
@@ -264,6 +296,14 @@ def table(progress: Progress, *, plain: bool = False) -> Any:
         ("Pain at worst (0-10)", progress.pain, 10.0, MEANINGFUL),
         ("Goal (0-10)", progress.goals, 10.0, MEANINGFUL),
         ("Symmetry index (%)", progress.symmetry, 100.0, None),
+        ("Pain ratings (0-10)", progress.ratings, 10.0, MEANINGFUL),
+        (
+            "Measures",
+            progress.measures,
+            max((v for s in progress.measures for v in s.values if v is not None), default=1.0)
+            or 1.0,
+            None,
+        ),
     )
     if progress.warnings:
         cells = []

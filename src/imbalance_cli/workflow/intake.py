@@ -198,13 +198,18 @@ def known_facts(q: Questionnaire, client: str, ui: Ui) -> dict[str, AnswerValue]
     from imbalance_cli.store import FILENAME, open_store
 
     wanted = {x.id: x for x in q.questions if x.known_for_days}
+    carried = {x.id: x for x in q.questions if x.from_questionnaire}
     location = resources.store_location()  # a laptop's folder, or a gym's server
-    if not wanted or (isinstance(location, Path) and not (location / FILENAME).is_file()):
+    if not (wanted or carried) or (
+        isinstance(location, Path) and not (location / FILENAME).is_file()
+    ):
         return {}
     found: dict[str, AnswerValue] = {}
     said: list[str] = []
     today = datetime.now(timezone.utc)
     with open_store(location, read_only=True) as store:
+        if carried:
+            found.update(_carried(store, client, carried, said))
         for row in store.sessions(client):
             if not row.finished or not wanted.keys() - found.keys():
                 continue
@@ -225,6 +230,39 @@ def known_facts(q: Questionnaire, client: str, ui: Ui) -> dict[str, AnswerValue]
         name = store.client_name(client)
     if said:
         ui.note(f"Already known about {name}, so not asked again: {'; '.join(said)}")
+    return found
+
+
+def _carried(
+    store: Store, client: str, wanted: dict[str, Question], said: list[str]
+) -> dict[str, AnswerValue]:
+    """Answers a questionnaire takes ``from:`` another (the intake's regions): each from the
+    client's latest completed session of that questionnaire that answered it."""
+    from imbalance_cli.answers import check
+    from imbalance_cli.facts import describe_answer
+
+    found: dict[str, AnswerValue] = {}
+    rows = sorted(
+        (r for r in store.sessions(client) if r.finished),
+        key=lambda r: (r.completed_at or r.started_at, r.id),
+        reverse=True,
+    )
+    for row in rows:
+        needed = {k: v for k, v in wanted.items() if k not in found
+                  and v.from_questionnaire == row.questionnaire_id}  # fmt: skip
+        if not needed:
+            continue
+        stored = store.answers(row.id)
+        for qid, question in needed.items():
+            if qid not in stored:
+                continue
+            try:
+                found[qid] = check(question, stored[qid])
+            except ImbalanceError:
+                continue  # not an answer this question accepts: asked instead
+            when = (row.completed_at or row.started_at)[:10]
+            said.append(f"{question.short}: {describe_answer(question, found[qid])} "
+                        f"(from {row.questionnaire_id}, session {row.id} of {when})")  # fmt: skip
     return found
 
 

@@ -1,0 +1,141 @@
+"""A check-in beside the intake (issue 27): ratings by role outside regions (pain during
+exercise, a measure of the author's own), answers taken from the client's intake (`from:`),
+and outputs that show what the questionnaire asked and never claim "no pain" or "no goals"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from imbalance_cli.cli import main
+
+WEEK = """
+red_flags_now: [none]
+days_exercised: {days}
+pain_exercise: {pain}
+next_morning: {morning}
+felt: [pinching]
+"""
+
+
+def _week(tmp_path: Path, name: str, days: int, pain: int, morning: str) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(WEEK.format(days=days, pain=pain, morning=morning), encoding="utf-8")
+    return path
+
+
+def test_a_check_in_takes_where_it_hurts_from_the_intake_and_reports_truthfully(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
+                 "--client", "Rae", "--out", "/dev/null"]) == 0  # fmt: skip
+    capsys.readouterr()
+    first = _week(tmp_path, "a", 3, 6, "worse")
+    html = tmp_path / "a.html"
+    assert main(["run", "checkin", "--answers", str(first), "--no-input", "--client", "Rae",
+                 "--html", str(html), "--json", str(tmp_path / "a.json"), "--out", "/dev/null"]) == 0  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert "not asked again: Where it hurts: Knee (left) (from intake, session 1" in err
+    document = json.loads((tmp_path / "a.json").read_text())
+    assert document["answers"]["regions"] == ["knee.left"]
+    # The knee's advice, chosen by the region carried from the intake.
+    assert "knee-start" in [r["id"] for r in document["recommendations"]]
+    page = html.read_text()
+    assert "No pain reported" not in page
+    assert "<h2>Ratings</h2>" in page and "Pain during exercise" in page and "6/10" in page
+    second = _week(tmp_path, "b", 5, 3, "usual")
+    assert main(["run", "checkin", "--answers", str(second), "--no-input", "--client", "Rae",
+                 "--out", "/dev/null"]) == 0  # fmt: skip
+    capsys.readouterr()
+
+    assert main(["compare", "--client", "Rae"]) == 0
+    out = capsys.readouterr().out
+    assert "| Days exercised | 3 | 5 | +2 (better) |" in out
+    assert "| Pain during exercise | 6/10 | 3/10 | **-3 (better, meaningful)** |" in out
+    # It asks no goals and has no "sensations" section: nothing is said about either.
+    assert "goal" not in out.lower() and "No change in the sensations" not in out
+
+    assert main(["progress", "Rae", "--json"]) == 0
+    series = json.loads(capsys.readouterr().out)
+    assert series["pain_ratings"] == [{"name": "Pain during exercise", "values": [None, 6, 3]}]
+    assert series["measures"] == [{"name": "Days exercised", "values": [None, 3, 5]}]
+    assert main(["sessions", "list", "--client", "Rae", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted(s["worst_pain"] for s in listed if s["questionnaire"]["id"] == "checkin") == [
+        3,
+        6,
+    ]
+
+
+def test_without_an_intake_the_carried_question_is_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    week = _week(tmp_path, "a", 2, 1, "usual")
+    assert main(["run", "checkin", "--answers", str(week), "--no-input", "--client", "Kim"]) == 1
+    assert "regions" in capsys.readouterr().err  # missing: nothing to take it from
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("from: intke", "no questionnaire called 'intke'; did you mean 'intake'?"),
+        ("from: side-to-side", "side-to-side has no question 'regions'"),
+    ],
+)
+def test_from_is_checked_against_the_questionnaire_it_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], field: str, message: str
+) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        "id: own\ntitle: Own\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n"
+        f"      - id: regions\n        type: body_regions\n        text: Where?\n        {field}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(own)]) == 1
+    out = capsys.readouterr()
+    assert f"{own}:8:9: 'from: " in out.out + out.err
+    assert message in out.out + out.err
+
+
+def test_from_type_and_choice_mismatches_are_located(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        "id: own\ntitle: Own\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - {id: regions, type: text, text: Where?, from: intake}\n"
+        "      - {id: red_flags_now, type: multi, text: Any?, from: intake, choices: "
+        "[{id: saddle_numbness, label: Saddle}, {id: none, label: None, exclusive: true}]}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(own)]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert f"{own}:8:9: 'from: intake': 'regions' is body_regions there and text here" in text
+    assert (
+        f"{own}:9:9: 'from: intake': choices of 'red_flags_now' there that this question lacks"
+        in text
+    )
+
+
+def test_roles_outside_regions_are_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        "id: own\ntitle: Own\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - {id: pain, type: scale, text: Pain?, role: pain_exercise}\n"
+        "      - {id: pain2, type: scale, text: Pain again?, role: pain_exercise}\n"
+        "      - {id: walked, type: text, text: Minutes?, role: measure}\n"
+        "      - {id: effort, type: scale, text: Effort?, better: lower}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(own)]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "role 'pain_exercise' is given twice in this section (also 'pain')" in text
+    assert "role 'measure' is for scale or number questions; 'walked' is text" in text
+    assert "'better' is for left/right tests and measures (role: measure)" in text
