@@ -46,7 +46,20 @@ def test_a_programme_from_the_intake_then_logs_change_the_doses_with_reasons(
 ) -> None:
     _intake()
     capsys.readouterr()
-    assert main(["plan", "Ana", "--no-input", "--json", str(tmp_path / "p.json")]) == 0
+    assert (
+        main(
+            [
+                "plan",
+                "Ana",
+                "--no-input",
+                "--date",
+                "2026-11-20",
+                "--json",
+                str(tmp_path / "p.json"),
+            ]
+        )
+        == 0
+    )
     shown = capsys.readouterr().out
     assert "Home programme for Ana (version 1)" in shown
     assert "Goal: Climb V5 again without wrist pain" in shown  # their goal, their words
@@ -54,16 +67,19 @@ def test_a_programme_from_the_intake_then_logs_change_the_doses_with_reasons(
     assert 1 <= len(first["items"]) <= 3
     assert all(i["why"] for i in first["items"])  # each says what chose it
     lift = first["items"][0]
-    assert _log(tmp_path, GOOD, "2026-12-01") == 0
-    assert _log(tmp_path, GOOD, "2026-12-03") == 0
+    assert _log(tmp_path, GOOD, "2026-11-21") == 0
+    assert _log(tmp_path, GOOD, "2026-11-23") == 0
     capsys.readouterr()
+    # Going well, but a dose is kept a week before it goes up.
+    assert main(["plan", "Ana", "--no-input", "--date", "2026-11-24"]) == 0
+    assert "a little more from 2026-11-27" in " ".join(capsys.readouterr().out.split())
     # Without acceptance nothing changes: the trainer sees the proposal and its log entries.
-    assert main(["plan", "Ana", "--no-input", "--date", "2026-12-04"]) == 0
+    assert main(["plan", "Ana", "--no-input", "--date", "2026-11-28"]) == 0
     out = capsys.readouterr()
-    assert "a little more" in out.out and "[log 2026-12-01, 2026-12-03]" in out.out
+    assert "a little more" in out.out and "[log 2026-11-21, 2026-11-23]" in out.out
     assert "muscle working hard" in out.out  # burning that fades is fatigue, said so
     assert "Nothing changed" in out.err
-    assert main(["plan", "Ana", "--no-input", "--date", "2026-12-04", "--accept", "all",
+    assert main(["plan", "Ana", "--no-input", "--date", "2026-11-28", "--accept", "all",
                  "--json", str(tmp_path / "p2.json")]) == 0  # fmt: skip
     second = json.loads((tmp_path / "p2.json").read_text())
     assert second["items"][0]["exercise"] == lift["exercise"]
@@ -77,9 +93,9 @@ def test_a_warning_sign_in_a_log_stops_the_programme_in_every_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _intake()
-    assert main(["plan", "Ana", "--no-input"]) == 0
+    assert main(["plan", "Ana", "--no-input", "--date", "2026-11-20"]) == 0
     capsys.readouterr()
-    assert _log(tmp_path, WARNING, "2026-12-02") == 1
+    assert _log(tmp_path, WARNING, "2026-11-22") == 1
     logged = capsys.readouterr().out
     assert "STOPPED by a warning sign" in logged and "See a doctor today" in logged
     sheet, doc = tmp_path / "sheet.html", tmp_path / "p.json"
@@ -92,7 +108,7 @@ def test_a_warning_sign_in_a_log_stops_the_programme_in_every_output(
     assert json.loads(doc.read_text())["stopped"]["alerts"][0]["level"] == "urgent"
     # The client cannot log against a stopped programme, and no new one starts from the
     # assessment made before the stop.
-    assert _log(tmp_path, GOOD, "2026-12-03") == 1
+    assert _log(tmp_path, GOOD, "2026-11-23") == 1
     assert "STOPPED" in capsys.readouterr().err
     assert main(["plan", "Ana", "--new", "--no-input"]) == 1
     assert "assessment made after it" in capsys.readouterr().err
@@ -179,7 +195,7 @@ def test_the_sheet_prints_on_one_page(
     text = unicodedata.normalize("NFKC", reader.pages[0].extract_text())
     assert "Home programme for Ana" in text and "When to stop" in text
     assert "Climb V5 again" in text
-    assert "Day 14" in text  # the whole two-week grid is on the page
+    assert "Week 1" in text and "Week 2" in text and "14" in text  # both weeks of the grid
     assert "Keep the fingers relaxed" in text
 
 
@@ -189,17 +205,17 @@ def test_progress_shows_adherence_doses_and_pain_against_the_next_morning(
     import xml.etree.ElementTree as ET
 
     _intake()
-    assert main(["plan", "Ana", "--no-input"]) == 0
-    assert _log(tmp_path, GOOD, "2026-12-01") == 0
-    assert _log(tmp_path, GOOD, "2026-12-02") == 0
-    assert main(["plan", "Ana", "--no-input", "--accept", "all"]) == 0
-    assert _log(tmp_path, GOOD.replace("morning: usual", "morning: worse"), "2026-12-03") == 0
+    assert main(["plan", "Ana", "--no-input", "--date", "2026-11-20"]) == 0
+    assert _log(tmp_path, GOOD, "2026-11-21") == 0
+    assert _log(tmp_path, GOOD, "2026-11-22") == 0
+    assert main(["plan", "Ana", "--no-input", "--accept", "all", "--date", "2026-11-27"]) == 0
+    assert _log(tmp_path, GOOD.replace("morning: usual", "morning: worse"), "2026-11-28") == 0
     capsys.readouterr()
     page = tmp_path / "progress.html"
     assert main(["progress", "Ana", "--html", str(page)]) == 0
     out = capsys.readouterr().out
     assert "Home programme: 2 version(s)" in out and "planned sessions logged" in out
-    assert "Pain during / next morning: 12-01 3/usual, 12-02 3/usual, 12-03 3/worse" in out
+    assert "Pain during / next morning: 11-21 3/usual, 11-22 3/usual, 11-28 3/worse" in out
     text = page.read_text()
     assert "Home sessions: pain during" in text and "Dose per programme version" in text
     for svg in text.split("<svg")[1:]:  # every chart is well-formed SVG
@@ -214,8 +230,8 @@ def test_fhir_careplan_and_csv_of_the_log_pass_outside_checks(
     fhir_check.available()
     pandas = pytest.importorskip("pandas")
     _intake()
-    assert main(["plan", "Ana", "--no-input"]) == 0
-    assert _log(tmp_path, GOOD.replace("note:", "x:") + "note: =HYPERLINK(1)\n", "2026-12-01") == 0
+    assert main(["plan", "Ana", "--no-input", "--date", "2026-11-20"]) == 0
+    assert _log(tmp_path, GOOD.replace("note:", "x:") + "note: =HYPERLINK(1)\n", "2026-11-21") == 0
     out = tmp_path / "plan.json"
     assert (
         main(["plan", "Ana", "--no-input", "--fhir", str(out), "--csv", str(tmp_path / "log.csv")])
@@ -231,12 +247,12 @@ def test_fhir_careplan_and_csv_of_the_log_pass_outside_checks(
     wrong["intent"] = 5
     found = " ".join(fhir_check.problems(wrong))
     assert "intent" in found and "cpl-3" in found
-    assert plan["activity"][0]["progress"][0]["text"].startswith("Log 2026-12-01: done as planned")
+    assert plan["activity"][0]["progress"][0]["text"].startswith("Log 2026-11-21: done as planned")
     frame = pandas.read_csv(tmp_path / "log.csv")
     assert list(frame["pain_during"].dropna()) == [2, 3]
     assert frame["note"][0] == "'=HYPERLINK(1)"  # never a formula
     # Stopped by a warning sign: on hold, every activity on hold, a Flag says why.
-    assert _log(tmp_path, WARNING, "2026-12-02") == 1
+    assert _log(tmp_path, WARNING, "2026-11-22") == 1
     assert main(["plan", "Ana", "--no-input", "--fhir", str(out), "--force"]) == 1
     stopped = json.loads(out.read_text())
     assert fhir_check.problems(stopped) == []

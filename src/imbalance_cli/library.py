@@ -202,4 +202,20 @@ def _cross_check(parts: _Parts, base: Library | None = None) -> list[Problem]:
             if sensation.article is not None and sensation.article not in articles:
                 unknown(sensation.location, "article of a sensation", sensation.article, articles)
         cited_for(parts.programme.location, "the programme", parts.programme.sources)
+        for warning in parts.programme.warnings:
+            for ref in warning.situations:
+                if ref not in situations:
+                    unknown(
+                        warning.location,
+                        f"situation of log warning '{warning.id}'",
+                        ref,
+                        situations,
+                    )
+            for ref in warning.words:
+                found = word_lists.get(ref)
+                if found is None or found.kind != "warning":
+                    lists = {k: v for k, v in word_lists.items() if v.kind == "warning"}
+                    unknown(
+                        warning.location, f"word list of log warning '{warning.id}'", ref, lists
+                    )
     return out

@@ -350,7 +350,7 @@ def build_library() -> dict[str, Any]:
 def _programme() -> dict[str, Any]:
     """The home programme's settings: sizes, the log's sensations and warning signs, and the
     dose rules (programme/data.py reads them)."""
-    from imbalance_cli.programme.model import ACTIONS, DONE, LEVELS, MORNINGS
+    from imbalance_cli.programme.model import ACTIONS, DONE, LEVELS, MORNINGS, TIMEFRAMES
 
     whole: dict[str, Any] = {"type": "integer", "minimum": 0}
     sensation = _obj(
@@ -369,6 +369,17 @@ def _programme() -> dict[str, Any]:
             "id": _id("The warning sign's id."),
             "label": _text("As the log asks about it."),
             "level": _d("How urgent.", enum=list(LEVELS)),
+            "timeframe": _d("When to act (default: the level's first).", enum=list(TIMEFRAMES)),
+            "situations": _d(
+                "Asked only of a client in one of these situations.",
+                type="array",
+                items={"type": "string", "pattern": _ID_PATTERN},
+            ),
+            "words": _d(
+                "Word lists the log's note is read for; a word found asks about it.",
+                type="array",
+                items={"type": "string", "pattern": _ID_PATTERN},
+            ),
             "message": _text("What it may mean."),
             "action": _text("What to do, and that the programme stops."),
         },
@@ -380,7 +391,10 @@ def _programme() -> dict[str, Any]:
             "id": _d("The rule's id.", type="string", pattern=_CONTENT_ID),
             "action": _d("What it decides.", enum=list(ACTIONS)),
             "says": _text("Why, in the reader's words."),
-            "over": _d("The last N logged sessions of the exercise.", **whole),
+            "over": _d(
+                "The last N logged sessions of the exercise, or 'all' since the dose last changed.",
+                anyOf=[whole, {"const": "all"}],
+            ),
             "count": _d("How many of them must match (default: all).", **whole),
             "pain_above": _d("Pain during above this.", **whole),
             "pain_at_most": _d("Pain during at most this.", **whole),
@@ -412,6 +426,7 @@ def _programme() -> dict[str, Any]:
                 additionalProperties=False,
             ),
             "steps_before_harder": _d("Progress steps before the harder version.", **whole),
+            "progress_every_days": _d("Days a dose is kept before it goes up again.", **whole),
             "default_says": _text("Said when no rule holds."),
             "stop": _d("When to stop, for the sheet.", type="array", items=_TEXT),
             "sensations": _d("Sensations a log asks about.", type="array", items=sensation),

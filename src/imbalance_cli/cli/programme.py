@@ -4,6 +4,7 @@ dose proposed from the log by the library's dose rules."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,8 +16,9 @@ from imbalance_cli.errors import ExitCode, ImbalanceError, UsageError
 
 if TYPE_CHECKING:
     from imbalance_cli.model import Library, Result
-    from imbalance_cli.programme.model import Decision, Programme
+    from imbalance_cli.programme.model import Decision, Entry, Programme
     from imbalance_cli.store import Store
+    from imbalance_cli.workflow.intake import Ui
     from imbalance_cli.workflow.programme import ClientProgramme
 
 _Client = Annotated[
@@ -69,8 +71,15 @@ def plan(
         Path | None, typer.Option("--csv", help="Write the log as CSV, a row per exercise.")
     ] = None,
     today: Annotated[
-        str | None, typer.Option("--date", help="Review the log as of this day (YYYY-MM-DD).")
+        str | None,
+        typer.Option(
+            "--date",
+            help="Review the log as of this day (YYYY-MM-DD); a version saved then starts on it.",
+        ),
     ] = None,
+    edit_it: Annotated[
+        bool, typer.Option("--edit", help="Edit the current programme on the terminal.")
+    ] = False,
     force: _Force = False,
 ) -> None:
     """Propose, edit and save a client's home programme; after logs, the next doses.
@@ -91,34 +100,30 @@ def plan(
     name = _client_name(client, "CLIENT") or client
     library = load_library()
     day = _today(today)
+    if day > date.today():
+        raise UsageError(f"--date {day} is after today")
+    # A review (and a version saved by it) on a day before today: a paper log typed in later.
+    stamp = _now() if day == date.today() else f"{day.isoformat()}T00:00:00+00:00"
     ui = _ui()
     store = intake._open_store(ui)
     try:
         cp = wp.load(store, name)
         draft, decisions, result = _draft(store, cp, library, new, session, day)
+        fresh = draft is not cp.current
         if from_file is not None:
             from imbalance_cli.programme.file import read_programme_file
 
             draft = read_programme_file(from_file, draft, library)
-        chosen = (
-            [d for d in decisions if d.changes or d.action == "change"] if accept == "all" else []
-        )
+        pending = [d for d in decisions if d.changes or d.action == "change"]
+        chosen = pending if accept == "all" else []
         interactive = intake.interactive() and not no_input
-        if interactive and draft.stopped is None:
+        if interactive and draft.stopped is None and (fresh or pending or edit_it):
             from imbalance_cli.cli.programme_edit import edit
 
             draft, chosen = edit(draft, decisions, library, result, ui, cp.name)
-        saved = draft
-        changed = (
-            cp.current is None or new or from_file is not None or chosen or draft != cp.current
-        )
-        if draft.stopped is None and changed:
-            if chosen:
-                draft = wp.next_version(draft, chosen, _now())
-            saved = wp.save(store, cp, draft, _now())
-            ui.say(f"Saved the programme for {cp.name} (version {saved.id}).")
-        elif decisions and not chosen and draft.stopped is None:
-            ui.say("Nothing changed. Accept the changes with --accept all, or on a terminal.")
+        saved = _save(store, cp, draft, chosen, fresh or from_file is not None, library, ui, stamp)
+        if saved is draft and pending and not chosen and not interactive:
+            ui.say("Nothing changed: accept the changes above with --accept all.")
         cp = wp.load(store, name)
     finally:
         store.close()
@@ -126,16 +131,58 @@ def plan(
 
     shown_decisions = [] if (chosen or saved.stopped) else decisions
     write_stdout(text(saved, library, cp.name, shown_decisions, list(cp.entries)))
+    _outputs(saved, cp, library, html_out, json_out, fhir_out, csv_out, force, ui)
+    if saved.stopped is not None:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+def _save(
+    store: Store,
+    cp: ClientProgramme,
+    draft: Programme,
+    chosen: list[Decision],
+    fresh: bool,
+    library: Library,
+    ui: Ui,
+    stamp: str,
+) -> Programme:
+    """Save a new version when anything changed (the accepted changes, and the trainer's own,
+    recorded with it); else the draft as it is."""
+    from imbalance_cli.programme.dose import edits
+    from imbalance_cli.workflow import programme as wp
+
+    if draft.stopped is not None or not (fresh or chosen or draft != cp.current):
+        return draft
+    own = [] if fresh or cp.current is None else edits(cp.current, draft, library)
+    if chosen:
+        draft = wp.next_version(draft, chosen, stamp)
+    if own:
+        draft = replace(draft, changes=(*draft.changes, *own))
+    saved = wp.save(store, cp, draft, stamp)
+    ui.say(f"Saved the programme for {cp.name} (version {saved.number}).")
+    return saved
+
+
+def _outputs(
+    saved: Programme,
+    cp: ClientProgramme,
+    library: Library,
+    html_out: Path | None,
+    json_out: Path | None,
+    fhir_out: Path | None,
+    csv_out: Path | None,
+    force: bool,
+    ui: Ui,
+) -> None:
+    from imbalance_cli import files
+
     if json_out is not None:
         import json
 
         from imbalance_cli.programme.codec import programme_dict
 
-        files.write_private(
-            json_out,
-            json.dumps(programme_dict(saved), indent=2, ensure_ascii=False) + "\n",
-            force=force,
-        )
+        document = json.dumps(programme_dict(saved), indent=2, ensure_ascii=False) + "\n"
+        files.write_private(json_out, document, force=force)
     if html_out is not None:
         from imbalance_cli.render.sheet import sheet
 
@@ -153,8 +200,6 @@ def plan(
         from imbalance_cli.render.careplan import csv_text
 
         files.write_private(csv_out, csv_text(cp.entries, library), force=force)
-    if saved.stopped is not None:
-        raise typer.Exit(int(ExitCode.PROBLEMS))
 
 
 def _draft(
@@ -220,6 +265,8 @@ def log(
             from imbalance_cli.render.programme import stopped_lines
 
             raise ImbalanceError("\n".join(stopped_lines(cp.current)))
+        if given_day is not None:
+            _check_day(given_day, cp.current.created_at)
         q = wp.log_questionnaire(cp.current, library)
         # A day given on the command line is not asked again; headless, the day is today
         # unless the answers say otherwise.
@@ -227,29 +274,63 @@ def log(
         prepared = intake.prepare(
             q, answers, no_input=no_input, interactive=intake.interactive(), ui=ui, known=known
         )
-        filled = prepared.answers
-        final = dict(filled)
+        final = dict(prepared.answers)
         if prepared.needs_prompt:
             from imbalance_cli.session import run_session
 
             try:
-                final = run_session(q, ui.prompter(q), filled)
+                final = run_session(q, ui.prompter(q), final)
             except Interrupted as exc:
-                raise Interrupted(exc.answers, f"{exc.message}; nothing was logged") from None
+                raise Interrupted(
+                    exc.answers, f"{exc.message}; nothing was logged (a log is saved whole)"
+                ) from None
         fired = tuple(fired_alerts(q, final))
         entry = wp.entry_from_answers(final, cp.current, library, date.today(), given_day)
+        _check_day(date.fromisoformat(entry.day), cp.current.created_at)
         entry_id, stopped = wp.record(store, cp, entry, fired, _now())
     finally:
         store.close()
-    from imbalance_cli.render.programme import stopped_lines
-
-    done = sum(1 for _, d in entry.done if d != "not_done")
-    lines = [f"Logged the session of {entry.day} for {cp.name} (entry {entry_id}): "
-             f"{done} of {len(entry.done)} exercises done."]  # fmt: skip
-    if stopped is not None:
-        lines += stopped_lines(stopped)
-    else:
-        lines.append(f"Your trainer sees the next doses with: {ui.prefix} plan '{cp.name}'")
-    write_stdout("\n".join(lines) + "\n")
+    write_stdout("\n".join(_logged(entry, entry_id, stopped, cp.name, library, ui.prefix)) + "\n")
     if stopped is not None:
         raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+def _check_day(day: date, since: str) -> None:
+    """A session is logged for a day between the programme's start and today."""
+    if day > date.today():
+        raise UsageError(f"the session's day, {day}, is after today; log a session once it is done")
+    start = since[:10]
+    if start and day.isoformat() < start:
+        raise UsageError(
+            f"the session's day, {day}, is before this programme started ({start}); "
+            "log sessions of this programme only"
+        )
+
+
+def _logged(
+    entry: Entry, entry_id: int, stopped: Programme | None, client: str, library: Library,
+    prefix: str,
+) -> list[str]:  # fmt: skip
+    """What the client reads after logging: the warning sign first, else what each sensation
+    met and each pain above 5 means now, not only at the trainer's next review."""
+    from imbalance_cli.render.programme import name_of, stopped_lines
+
+    done = sum(1 for _, d in entry.done if d != "not_done")
+    lines = [f"Logged the session of {entry.day} for {client} (entry {entry_id}): "
+             f"{done} of {len(entry.done)} exercises done."]  # fmt: skip
+    if stopped is not None:
+        return lines + stopped_lines(stopped)
+    rules = library.programme
+    for exercise, pain in entry.pain:
+        if pain > 5:
+            lines.append(f"- {name_of(library, exercise)}: pain {pain} of 10 is more than this "
+                         "exercise should bring; do less of it next time, or leave it out until "
+                         "your trainer has looked.")  # fmt: skip
+    for sid in entry.sensations:
+        sensation = rules.sensation(sid) if rules is not None else None
+        if sensation is not None:
+            where = dict(entry.where).get(sid)
+            during = f" ({', '.join(name_of(library, e) for e in where)})" if where else ""
+            lines.append(f"- {sensation.label}{during}: {sensation.says}")
+    lines.append(f"Your trainer sees the next doses with: {prefix} plan '{client}'")
+    return lines

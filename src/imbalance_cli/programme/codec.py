@@ -70,7 +70,13 @@ def programme_dict(p: Programme) -> dict[str, Any]:
         "changes": [decision_dict(d) for d in p.changes],
         "stopped": None
         if p.stopped is None
-        else {"at": p.stopped.at, "entry": p.stopped.entry, "alerts": list(p.stopped.alerts)},
+        else {
+            "at": p.stopped.at,
+            "entry": p.stopped.entry,
+            "alerts": list(p.stopped.alerts),
+            "day": p.stopped.day,
+        },
+        "situations": list(p.situations),
     }
 
 
@@ -108,9 +114,15 @@ def programme_of(text: str, *, id: int | None = None, previous: int | None = Non
         after_clinician=bool(data.get("after_clinician")),
         changes=tuple(decision_of(d) for d in data.get("changes", ()) if isinstance(d, dict)),
         note=data.get("note"),
-        stopped=Stopped(str(stop.get("at", "")), stop.get("entry"), tuple(stop.get("alerts", ())))
+        stopped=Stopped(
+            str(stop.get("at", "")),
+            stop.get("entry"),
+            tuple(stop.get("alerts", ())),
+            str(stop.get("day") or ""),
+        )
         if isinstance(stop, dict)
         else None,
+        situations=tuple(str(x) for x in data.get("situations", ()) if isinstance(x, str)),
         id=id,
         previous=previous,
     )

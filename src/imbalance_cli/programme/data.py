@@ -9,6 +9,7 @@ from imbalance_cli.programme.model import (
     DONE,
     LEVELS,
     MORNINGS,
+    TIMEFRAMES,
     DoseRule,
     LogWarning,
     ProgrammeRules,
@@ -19,11 +20,12 @@ from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import Node, Shape, Sink, as_bool, as_list, as_number, as_str, fields
 
 PROGRAMME_FIELDS = (
-    "size", "max_size", "log_weeks", "step", "steps_before_harder", "default_says", "stop",
+    "size", "max_size", "log_weeks", "step", "steps_before_harder", "progress_every_days",
+    "default_says", "stop",
     "sensations", "warnings", "rules", "sources",
 )  # fmt: skip
 SENSATION_FIELDS = ("id", "label", "says", "per_exercise", "article")
-WARNING_FIELDS = ("id", "label", "level", "message", "action")
+WARNING_FIELDS = ("id", "label", "level", "timeframe", "message", "action", "situations", "words")
 DOSE_RULE_FIELDS = (
     "id", "action", "says", "over", "count", "pain_above", "pain_at_most", "mornings",
     "sensation", "done", "gap_days",
@@ -31,7 +33,7 @@ DOSE_RULE_FIELDS = (
 STEP_FIELDS = ("reps", "hold", "minutes")
 PROGRAMME = Shape(PROGRAMME_FIELDS, ("sensations", "warnings", "rules"))
 SENSATION = Shape(SENSATION_FIELDS, ("id", "label", "says"))
-WARNING = Shape(WARNING_FIELDS, WARNING_FIELDS)
+WARNING = Shape(WARNING_FIELDS, ("id", "label", "level", "message", "action"))
 DOSE_RULE = Shape(DOSE_RULE_FIELDS, ("id", "action", "says"))
 STEP = Shape(STEP_FIELDS)
 
@@ -45,6 +47,7 @@ def programme(node: Node, sink: Sink) -> ProgrammeRules | None:
     numbers: dict[str, int] = {}
     for key, low, high in (
         ("size", 1, 10), ("max_size", 1, 10), ("log_weeks", 1, 4), ("steps_before_harder", 0, 10),
+        ("progress_every_days", 0, 60),
     ):  # fmt: skip
         if key in f:
             value = _whole(f[key], sink, key, low, high)
@@ -63,6 +66,7 @@ def programme(node: Node, sink: Sink) -> ProgrammeRules | None:
         log_weeks=numbers.get("log_weeks", 2),
         step=step or Dose(),
         steps_before_harder=numbers.get("steps_before_harder", 2),
+        progress_every_days=numbers.get("progress_every_days", 7),
         stop=text_list(f, "stop", sink, "programme"),
         sensations=tuple(sensations),
         warnings=tuple(warnings),
@@ -141,16 +145,26 @@ def _warning(node: Node, sink: Sink) -> LogWarning | None:
             f"unknown level '{level}'{suggest(level, LEVELS)} (one of: {', '.join(LEVELS)})",
         )
         level = None
+    timeframe = as_str(f["timeframe"], sink, "timeframe") if "timeframe" in f else None
+    if timeframe is not None and timeframe not in TIMEFRAMES:
+        sink.add(
+            f["timeframe"], f"unknown timeframe '{timeframe}' (one of: {', '.join(TIMEFRAMES)})"
+        )
+        timeframe = None
+    situations = tuple(
+        x for x in (question_id(n, sink, "situation") for n in as_list(f["situations"], sink, "situations") or ())
+        if x is not None
+    ) if "situations" in f else ()  # fmt: skip
+    words = tuple(
+        x for x in (as_str(n, sink, "a word list id") for n in as_list(f["words"], sink, "words") or ())
+        if x is not None
+    ) if "words" in f else ()  # fmt: skip
     if wid is None or level is None or None in texts.values():
         return None
     return LogWarning(
-        wid,
-        texts["label"] or "",
-        level,
-        texts["message"] or "",
-        texts["action"] or "",
-        sink.at(node),
-    )
+        wid, texts["label"] or "", level, texts["message"] or "", texts["action"] or "",
+        sink.at(node), timeframe, situations, words,
+    )  # fmt: skip
 
 
 def _rule(node: Node, sink: Sink, sensations: set[str]) -> DoseRule | None:
@@ -166,7 +180,16 @@ def _rule(node: Node, sink: Sink, sensations: set[str]) -> DoseRule | None:
             f"unknown action '{action}'{suggest(action, ACTIONS)} (one of: {', '.join(ACTIONS)})",
         )
         action = None
-    over = _whole(f["over"], sink, "over", 1, 14) if "over" in f else 1
+    over: int | None = 1
+    if "over" in f:
+        said = (
+            as_str(f["over"], sink, "over")
+            if type(f["over"]).__name__ == "Scalar" and f["over"].value == "all"
+            else None
+        )
+        over = None if said == "all" else _whole(f["over"], sink, "over", 1, 14)
+        if said != "all" and over is None:
+            return None
     count = _whole(f["count"], sink, "count", 1, 14) if "count" in f else None
     if over is not None and count is not None and count > over:
         sink.add(f["count"], f"'count' ({count}) is more than 'over' ({over}): it could never hold")
@@ -193,7 +216,7 @@ def _rule(node: Node, sink: Sink, sensations: set[str]) -> DoseRule | None:
             node,
             "a dose rule needs a test: pain_above, pain_at_most, mornings, sensation, done or gap_days",
         )
-    if rid is None or says is None or action is None or over is None:
+    if rid is None or says is None or action is None:
         return None
     return DoseRule(
         rid, action, says, over, count, pain_above, pain_at_most, mornings, sensation, done, gap,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from imbalance_cli.model import Dose, Library
+from imbalance_cli.model import Dose, Exercise, Library
 from imbalance_cli.programme.model import (
     MORNINGS,
     Decision,
@@ -69,28 +69,47 @@ def decide(
     rules: ProgrammeRules,
     library: Library,
     today: date,
+    *,
+    situations: tuple[str, ...] = (),
+    since: date | None = None,
 ) -> Decision:
-    """The next dose of one exercise from the entries (every entry of the client, any order)."""
+    """The next dose of one exercise from the entries logged since its dose last changed (any
+    order). ``situations``: the client's (a harder or easier version that does not suit one is
+    never proposed); ``since``: the day the dose last changed (it goes up at most once in
+    ``progress_every_days``)."""
     days = merged_by_day(entries)
     ids_by_day = _ids_by_day(entries)
     done = [e for e in days if e.did(item.exercise) != "not_done"]
     notes = _notes(done[-1:], item, rules)
     for rule in rules.rules:
-        window = done[-rule.over :]
+        window = done if rule.over is None else done[-rule.over :]
         if rule.gap_days is not None:
             last = _day(done[-1].day) if done else None
             if last is not None and (today - last).days > rule.gap_days:
                 return Decision(item.exercise, rule.action, rule.id, rule.says,
                                 tuple(ids_by_day[done[-1].day]), notes=notes)  # fmt: skip
             continue
-        if len(window) < rule.over:
+        if rule.over is not None and len(window) < rule.over:
             continue
         matching = [e for e in window if _matches(rule, e, item, rules)]
-        if len(matching) >= rule.needed:
+        if matching and len(matching) >= rule.needed:
             caused = tuple(i for e in matching for i in ids_by_day[e.day])
-            return _apply(item, rule, caused, rules, library, notes)
+            wait = rules.progress_every_days
+            if rule.action == "progress" and since is not None and (today - since).days < wait:
+                later = date.fromordinal(since.toordinal() + wait).isoformat()
+                return Decision(
+                    item.exercise, "hold", rule.id,
+                    f"Going well; the dose goes up at most once every {wait} days, so a little "
+                    f"more from {later}.", caused, notes=notes,
+                )  # fmt: skip
+            return _apply(item, rule, caused, rules, library, notes, situations)
     caused = tuple(i for e in done[-2:] for i in ids_by_day[e.day])
     return Decision(item.exercise, "hold", "", rules.default_says, caused, notes=notes)
+
+
+def suits(exercise: Exercise, situations: tuple[str, ...]) -> bool:
+    """Whether an exercise suits every situation that holds (its ``not_for``)."""
+    return not set(exercise.not_for) & set(situations)
 
 
 def _ids_by_day(entries: list[Entry]) -> dict[str, list[int]]:
@@ -115,6 +134,8 @@ def _matches(rule: DoseRule, entry: Entry, item: Item, rules: ProgrammeRules) ->
         return False
     if rule.mornings and entry.morning not in rule.mornings:
         return False
+    if entry.morning == "worse" and "worse" in rule.mornings and not _morning_is_its(entry, item):
+        return False
     if rule.done and entry.did(item.exercise) not in rule.done:
         return False
     if rule.sensation is not None:
@@ -123,6 +144,17 @@ def _matches(rule: DoseRule, entry: Entry, item: Item, rules: ProgrammeRules) ->
         if not entry.felt(rule.sensation, item.exercise, per):
             return False
     return True
+
+
+def _morning_is_its(entry: Entry, item: Item) -> bool:
+    """The next morning is the session's, not one exercise's: it counts against the exercises
+    that hurt most that session (pain during above 3, or the highest), not against one that
+    went easily beside them."""
+    pain = entry.pain_of(item.exercise)
+    levels = [p for _, p in entry.pain]
+    if pain is None or not levels:
+        return True
+    return pain > 3 or pain >= max(levels)
 
 
 def _notes(last: list[Entry], item: Item, rules: ProgrammeRules) -> tuple[str, ...]:
@@ -145,6 +177,7 @@ def _apply(
     rules: ProgrammeRules,
     library: Library,
     notes: tuple[str, ...],
+    situations: tuple[str, ...] = (),
 ) -> Decision:
     exercise = library.exercises.get(item.exercise)
     base = Decision(item.exercise, rule.action, rule.id, rule.says, caused, notes=notes)
@@ -153,29 +186,39 @@ def _apply(
     if rule.action == "progress":
         harder = library.exercises.get(exercise.harder) if exercise.harder else None
         if harder is not None and item.steps >= rules.steps_before_harder:
-            return replace(base, to_exercise=harder.id, to_dose=harder.dose)
-        return replace(base, to_dose=step_up(item.dose, rules.step))
+            if suits(harder, situations):
+                return replace(base, to_exercise=harder.id, to_dose=harder.dose)
+            notes = (*notes, f"The harder version, {harder.name}, does not suit the client's "
+                     "situation, so the dose goes up instead.")  # fmt: skip
+        return replace(base, to_dose=step_up(item.dose, rules.step), notes=notes)
     easier = library.exercises.get(exercise.easier) if exercise.easier else None
-    if easier is not None:
+    if easier is not None and suits(easier, situations):
         return replace(base, to_exercise=easier.id, to_dose=easier.dose)
     lower = step_down(item.dose, rules.step)
     return replace(base, to_dose=lower) if lower != item.dose else replace(base, action="hold")
 
 
+def _by(amount: int, most: int | None) -> int:
+    """A step of a quarter of the amount, at least 1 and at most the library's step."""
+    return max(1, min(most or 5, round(amount / 4)))
+
+
 def step_up(dose: Dose, step: Dose) -> Dose:
     if dose.minutes is not None:
-        return replace(dose, minutes=dose.minutes + (step.minutes or 5))
+        return replace(dose, minutes=dose.minutes + _by(dose.minutes, step.minutes))
     if dose.hold is not None:
-        return replace(dose, hold=dose.hold + (step.hold or 5))
-    return replace(dose, reps=(dose.reps or 0) + (step.reps or 2))
+        return replace(dose, hold=dose.hold + _by(dose.hold, step.hold))
+    reps = dose.reps or 1
+    return replace(dose, reps=reps + _by(reps, step.reps))
 
 
 def step_down(dose: Dose, step: Dose) -> Dose:
     if dose.minutes is not None:
-        return replace(dose, minutes=max(1, dose.minutes - (step.minutes or 5)))
+        return replace(dose, minutes=max(1, dose.minutes - _by(dose.minutes, step.minutes)))
     if dose.hold is not None:
-        return replace(dose, hold=max(5, dose.hold - (step.hold or 5)))
-    return replace(dose, reps=max(1, (dose.reps or 1) - (step.reps or 2)))
+        return replace(dose, hold=max(1, dose.hold - _by(dose.hold, step.hold)))
+    reps = dose.reps or 1
+    return replace(dose, reps=max(1, reps - _by(reps, step.reps)))
 
 
 def decisions(
@@ -185,16 +228,17 @@ def decisions(
     library: Library,
     today: date,
 ) -> list[Decision]:
-    """A decision for each exercise, from the entries logged since it took its current dose."""
-    out: list[Decision] = []
-    for item in programme.items:
-        since = (
-            [e for e in entries if e.logged_at >= programme.created_at]
-            if programme.created_at
-            else entries
-        )
-        out.append(decide(item, since, rules, library, today))
-    return out
+    """A decision for each exercise, from the entries logged since this version was saved."""
+    since = _day(programme.created_at) if programme.created_at else None
+    logged = (
+        [e for e in entries if e.logged_at >= programme.created_at]
+        if programme.created_at
+        else entries
+    )
+    return [
+        decide(item, logged, rules, library, today, situations=programme.situations, since=since)
+        for item in programme.items
+    ]
 
 
 def applied(programme: Programme, chosen: list[Decision], now: str) -> Programme:
@@ -220,6 +264,28 @@ def applied(programme: Programme, chosen: list[Decision], now: str) -> Programme
         programme, items=tuple(items), changes=tuple(chosen), created_at=now,
         id=None, previous=programme.id,
     )  # fmt: skip
+
+
+def edits(before: Programme, after: Programme, library: Library) -> list[Decision]:
+    """The trainer's own changes from one version to the next: exercises dropped and added,
+    doses and notes changed, each as a change with the trainer as its reason."""
+    was = {i.exercise: i for i in before.items}
+    now = {i.exercise: i for i in after.items}
+    out: list[Decision] = []
+    for eid in was:
+        if eid not in now:
+            out.append(Decision(eid, "trainer", "", "Dropped by the trainer."))
+    for eid, item in now.items():
+        old = was.get(eid)
+        if old is None:
+            out.append(Decision(eid, "trainer", "", "Added by the trainer.", to_dose=item.dose))
+        elif old.dose != item.dose:
+            out.append(Decision(eid, "trainer", "", f"Dose changed by the trainer, from {old.dose.text}.",
+                                to_dose=item.dose))  # fmt: skip
+        elif old.note != item.note:
+            out.append(Decision(eid, "trainer", "", "Note changed by the trainer."))
+    del library
+    return out
 
 
 __all__ = ["MORNINGS", "applied", "decide", "decisions", "merged_by_day", "step_down", "step_up"]

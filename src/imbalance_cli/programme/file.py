@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from imbalance_cli.errors import DEFAULT_MAX_BYTES, QuestionnaireError
+from imbalance_cli.errors import DEFAULT_MAX_BYTES, ProblemsError
 from imbalance_cli.model import Library
 from imbalance_cli.programme.model import Item, Programme
 from imbalance_cli.shapes import text_field
@@ -44,6 +44,11 @@ def read_programme_file(path: Path, draft: Programme, library: Library) -> Progr
                 continue
             if exercise is None:
                 continue
+            clash = sorted(set(exercise.not_for) & set(draft.situations))
+            if clash:
+                sink.add(f["id"], f"'{exercise.id}' does not suit this client ({', '.join(clash)}: "
+                         "its not_for in the library); choose another")  # fmt: skip
+                continue
             dose = _dose(f["dose"], sink) if "dose" in f else None
             note = text_field(f, "note", sink, "exercise")
             base = before.get(exercise.id) or Item(
@@ -58,6 +63,6 @@ def read_programme_file(path: Path, draft: Programme, library: Library) -> Progr
                 top["exercises"], f"{len(items)} exercises; a programme keeps to {size} at most"
             )
     if sink.problems:
-        raise QuestionnaireError(sink.problems)
+        raise ProblemsError(sink.problems, what="the programme file")
     note = text_field(top, "note", sink, "programme") if top else None
     return replace(draft, items=tuple(items), note=note or draft.note)

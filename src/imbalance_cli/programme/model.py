@@ -16,8 +16,9 @@ ACTIONS = ("progress", "hold", "regress", "change", "stop")
 MORNINGS = ("better", "usual", "worse", "unknown")
 #: Whether an exercise was done in a session.
 DONE = ("as_planned", "less", "not_done")
-#: Alert levels a log warning may raise (as the intake's).
+#: Alert levels a log warning may raise (as the intake's), and when to act.
 LEVELS = ("emergency", "urgent", "advisory")
+TIMEFRAMES = ("now", "today", "days", "mention")
 
 
 @dataclass(frozen=True)
@@ -44,18 +45,24 @@ class LogWarning:
     message: str
     action: str
     location: SourceLocation = field(default=NOWHERE, compare=False)
+    #: When to act (now, today, days), as the intake's alerts; None: the level's first.
+    timeframe: str | None = None
+    #: Asked only of a client in one of these situations (pregnancy); empty: of everyone.
+    situations: tuple[str, ...] = ()
+    #: Word lists (library) a log's note is read for; a word found asks about this sign.
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class DoseRule:
     """When the last ``over`` logged sessions of an exercise (``count`` of them, default all)
-    match every test given, decide ``action``. Rules are tried in order; the first that holds
-    decides."""
+    match every test given, decide ``action``; ``over`` None: every session logged since the
+    dose last changed. Rules are tried in order; the first that holds decides."""
 
     id: str
     action: str
     says: str
-    over: int = 1
+    over: int | None = 1
     count: int | None = None
     pain_above: int | None = None
     pain_at_most: int | None = None
@@ -68,7 +75,7 @@ class DoseRule:
 
     @property
     def needed(self) -> int:
-        return self.count if self.count is not None else self.over
+        return self.count if self.count is not None else (self.over or 1)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ class ProgrammeRules:
     step: Dose = field(default_factory=lambda: Dose(reps=2, hold=5, minutes=5))
     #: Progress steps on one version before its harder version is proposed instead.
     steps_before_harder: int = 2
+    #: Days a dose is kept at least before it goes up again.
+    progress_every_days: int = 7
     #: When to stop, printed on the sheet.
     stop: tuple[str, ...] = ()
     #: Said when no rule holds (too few sessions logged).
@@ -146,6 +155,8 @@ class Stopped:
     at: str
     entry: int | None
     alerts: tuple[dict[str, Any], ...]
+    #: The day of the session logged with the warning sign.
+    day: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,11 @@ class Programme:
     changes: tuple[Decision, ...] = ()
     note: str | None = None
     stopped: Stopped | None = None
+    #: The situations (library ids) that held in the session it came from: exercises that do
+    #: not suit one are never proposed, swapped in or added, and adapted text is shown.
+    situations: tuple[str, ...] = ()
+    #: This version's number among the client's programmes (1 for the first).
+    number: int | None = None
     #: The store's id of this version, and of the one it replaced.
     id: int | None = None
     previous: int | None = None

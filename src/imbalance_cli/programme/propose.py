@@ -65,9 +65,10 @@ def propose(result: Result, size: int | None = None) -> Programme:
     return Programme(
         items=tuple(items),
         session=result.session,
-        goal=next(iter(goals or goal_texts(result)), None),
+        goal="; ".join(goals or goal_texts(result)) or None,
         areas=tuple(areas),
         after_clinician=any(by_id[i.strategy].after_clinician for i in items if i.strategy),
+        situations=tuple(holding),
     )
 
 
@@ -84,14 +85,17 @@ def _why(rec: Recommendation) -> str:
 
 
 def candidates(result: Result | None, library: Library, programme: Programme) -> list[str]:
-    """Exercises a trainer may add: those of the client's recommended strategies first, then
-    every exercise for the programme's regions, none already in it."""
+    """Exercises a trainer may add: those of the client's recommended strategies, none already
+    in it and none that does not suit the client's situations."""
+    from imbalance_cli.programme.dose import suits
+
     have = {i.exercise for i in programme.items}
     out: list[str] = []
     if result is not None:
         for rec in result.recommendations:
             if rec.kind == "strategy" and not rec.withheld:
-                out += [e for e in rec.exercises if e in library.exercises and e not in have]
+                out += [e for e in rec.exercises if e in library.exercises and e not in have
+                        and suits(library.exercises[e], programme.situations)]  # fmt: skip
     return list(dict.fromkeys(out))
 
 

@@ -9,10 +9,11 @@ from imbalance_cli.programme.model import Decision, Entry, Programme
 
 ACTION_WORDS = {
     "progress": "a little more",
-    "hold": "keep the dose",
+    "hold": "",
     "regress": "a little less",
-    "change": "change the angle or range",
+    "change": "",
     "stop": "stop this exercise",
+    "trainer": "",
 }
 
 
@@ -24,8 +25,11 @@ def name_of(library: Library, exercise: str) -> str:
 def stopped_lines(programme: Programme) -> list[str]:
     if programme.stopped is None:
         return []
-    entry = f" (log entry {programme.stopped.entry})" if programme.stopped.entry else ""
-    out = [f"STOPPED by a warning sign logged on {programme.stopped.at[:10]}{entry}:"]
+    day = programme.stopped.day or programme.stopped.at[:10]
+    entry = f", log entry {programme.stopped.entry}" if programme.stopped.entry else ""
+    out = [
+        f"STOPPED by a warning sign in the log of {day} (logged {programme.stopped.at[:10]}{entry}):"
+    ]
     for alert in programme.stopped.alerts:
         out.append(f"  {str(alert.get('heading', '')).upper()}: {alert.get('message', '')}")
         out.append(f"  What to do: {alert.get('action', '')}")
@@ -37,16 +41,47 @@ def stopped_lines(programme: Programme) -> list[str]:
 
 
 def change_line(d: Decision, library: Library, entries: dict[int, Entry] | None = None) -> str:
+    """One decision in a line: what changes (nothing, for a hold), why, and the log entries
+    behind it."""
     what = ACTION_WORDS.get(d.action, d.action)
     if d.to_exercise:
-        what += f": {name_of(library, d.to_exercise)}"
+        version = "the easier version" if d.action == "regress" else "the harder version"
+        what = f"{version}, {name_of(library, d.to_exercise)}"
     if d.to_dose is not None:
-        what += f" ({d.to_dose.text})"
+        what += f" ({d.to_dose.text})" if what else d.to_dose.text
     since = ""
     if d.entries:
-        days = [entries[i].day for i in d.entries if entries and i in entries]
+        days = sorted({entries[i].day for i in d.entries if entries and i in entries})
         since = f" [log {', '.join(days) if days else ', '.join(str(i) for i in d.entries)}]"
-    return f"{name_of(library, d.exercise)}: {what}. {d.says}{since}"
+    head = (
+        f"{name_of(library, d.exercise)}: {what}." if what else f"{name_of(library, d.exercise)}:"
+    )
+    return f"{head} {d.says}{since}"
+
+
+def adaptations(programme: Programme, exercise_id: str, library: Library) -> list[tuple[str, str]]:
+    """How an exercise changes for the situations the client is in (however it got into the
+    programme: proposed, swapped in, added), each with the situation's label."""
+    exercise = library.exercises.get(exercise_id)
+    if exercise is None:
+        return []
+    held = set(programme.situations)
+    out = []
+    for sid, how in exercise.adapt:
+        if sid in held:
+            found = library.situations.get(sid)
+            label = found.label if found is not None else sid
+            out.append((label[:1].upper() + label[1:], how))
+    return out
+
+
+def situation_line(programme: Programme, library: Library) -> str | None:
+    """The client's situations, for the top of the programme and the sheet."""
+    labels = [library.situations[s].label if s in library.situations else s
+              for s in programme.situations]  # fmt: skip
+    if not labels:
+        return None
+    return "Chosen and adapted for: " + "; ".join(labels)
 
 
 def text(
@@ -56,7 +91,8 @@ def text(
     decisions: list[Decision] | None = None,
     entries: list[Entry] | None = None,
 ) -> str:
-    out = [f"Home programme for {client}" + (f" (version {programme.id})" if programme.id else "")]
+    number = programme.number or programme.id
+    out = [f"Home programme for {client}" + (f" (version {number})" if number else "")]
     out += stopped_lines(programme)
     if programme.stopped is not None:
         out += ["", "The programme it stopped (not to be done):"]
@@ -64,6 +100,9 @@ def text(
         out.append(f"For: {'; '.join(programme.areas)}")
     if programme.goal:
         out.append(f"Goal: {programme.goal}")
+    situations = situation_line(programme, library)
+    if situations:
+        out.append(situations)
     if programme.after_clinician:
         out.append("After you have been checked by a clinician.")
     out.append("")
@@ -71,7 +110,7 @@ def text(
         out.append(f"{n}. {name_of(library, item.exercise)}: {item.dose.text}")
         if item.why:
             out.append(f"   Why: {item.why}")
-        for label, how in item.adapted:
+        for label, how in adaptations(programme, item.exercise, library):
             out.append(f"   {label}: {how}")
         if item.note:
             out.append(f"   Note: {item.note}")
@@ -85,4 +124,8 @@ def text(
     if programme.changes:
         out += ["", "Changed in this version:"]
         out += [f"- {change_line(d, library, by_id)}" for d in programme.changes]
+    notes = [e for e in entries or () if e.note and e.logged_at >= programme.created_at]
+    if notes:
+        out += ["", "Notes from the log:"]
+        out += [f"- {e.day}: {e.note}" for e in notes]
     return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ from html import escape
 
 from imbalance_cli.model import Exercise, Library
 from imbalance_cli.programme.model import Programme, ProgrammeRules
-from imbalance_cli.render.programme import name_of
+from imbalance_cli.render.programme import adaptations, name_of, situation_line
 
 CSS = """
 @page { size: auto; margin: 9mm 10mm; }
@@ -32,11 +32,15 @@ p, ul, ol { margin: 0.5mm 0 1mm; }
 .card ol { padding-left: 3.5mm; margin: 0; }
 .card .note { font-style: italic; }
 .stop ul { margin: 0; padding-left: 4mm; columns: 2; column-gap: 6mm; }
+.weeks { display: flex; gap: 4mm; }
+.weeks table.log { flex: 1 1 0; }
+table.log caption { text-align: left; font-weight: bold; }
+.howto, .key { margin: 0.5mm 0; }
 table.log { border-collapse: collapse; width: 100%; margin-top: 1mm; }
-table.log th, table.log td { border: 1px solid #888; padding: 0.3mm 1mm; height: 4.4mm;
-                             font-size: 7.6pt; text-align: left; }
+table.log th, table.log td { border: 1px solid #888; padding: 0.3mm 1mm; height: 6.5mm;
+                             font-size: 7.6pt; text-align: center; }
 table.log th { background: #eee; }
-table.log tbody th { white-space: nowrap; width: 12mm; }
+table.log tbody th { white-space: nowrap; width: 8mm; }
 .footer { color: #444; font-size: 7.4pt; margin-top: 1.5mm; }
 .stopped { border: 3px solid #b00020; padding: 2mm 3mm; background: #fdecee; }
 """
@@ -82,6 +86,9 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
         who.append(f"<strong>Your goal:</strong> {_e(programme.goal)}")
     who.append(f"<strong>From:</strong> {_e(programme.created_at[:10])}")
     out.append(f'<p class="who">{" · ".join(who)}</p>')
+    situations = situation_line(programme, library)
+    if situations:
+        out.append(f"<p><strong>{_e(situations)}.</strong></p>")
     if programme.after_clinician:
         out.append("<p><strong>Start after you have been checked by a clinician.</strong></p>")
     if rules is not None and rules.stop:
@@ -97,7 +104,7 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
         out.append(f'<p class="dose">{_e(item.dose.text)}</p>')
         if exercise is not None:
             out.append("<ol>" + "".join(f"<li>{_e(s)}</li>" for s in exercise.steps) + "</ol>")
-        for label, how in item.adapted:
+        for label, how in adaptations(programme, item.exercise, library):
             out.append(f'<p class="note">{_e(label)}: {_e(how)}</p>')
         if item.note:
             out.append(f'<p class="note">{_e(item.note)}</p>')
@@ -114,16 +121,26 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
 
 
 def _grid(programme: Programme, library: Library, weeks: int) -> list[str]:
-    cols = [f"{n}. {name_of(library, i.exercise)}" for n, i in enumerate(programme.items, start=1)]
-    out = [f"<h2>Log: {weeks} weeks</h2>", '<table class="log">',
-           "<caption>Tick each exercise done; write the pain during (0-10) and how the next "
-           "morning felt.</caption>", "<thead><tr><th scope=\"col\">Day</th>"]  # fmt: skip
-    out += [f'<th scope="col">{_e(c)}</th>' for c in cols]
-    out.append(
-        '<th scope="col">Pain during</th><th scope="col">Next morning</th></tr></thead><tbody>'
-    )
-    for day in range(1, weeks * 7 + 1):
-        cells = "".join("<td></td>" for _ in range(len(cols) + 2))
-        out.append(f'<tr><th scope="row">Day {day}</th>{cells}</tr>')
-    out.append("</tbody></table>")
+    """A week per table, side by side: a row per day, a cell per exercise to tick it and write
+    the pain during it, and how the next morning felt."""
+    count = len(programme.items)
+    out = [f"<h2>Log: {weeks} weeks</h2>",
+           '<p class="howto">For each exercise done, tick and write the pain during it (0-10), '
+           "as &#10003;2. Next morning: better, same or worse than usual.</p>",
+           '<div class="weeks">']  # fmt: skip
+    for week in range(weeks):
+        out.append('<table class="log">')
+        out.append(f"<caption>Week {week + 1}</caption>")
+        out.append('<thead><tr><th scope="col">Day</th>')
+        out += [f'<th scope="col" title="{_e(name_of(library, i.exercise))}">{n}</th>'
+                for n, i in enumerate(programme.items, start=1)]  # fmt: skip
+        out.append('<th scope="col">Next morning</th></tr></thead><tbody>')
+        for day in range(week * 7 + 1, week * 7 + 8):
+            cells = "".join("<td></td>" for _ in range(count + 1))
+            out.append(f'<tr><th scope="row">{day}</th>{cells}</tr>')
+        out.append("</tbody></table>")
+    out.append("</div>")
+    out.append('<p class="key">' + " · ".join(
+        f"{n} = {_e(name_of(library, i.exercise))}" for n, i in enumerate(programme.items, start=1)
+    ) + "</p>")  # fmt: skip
     return out

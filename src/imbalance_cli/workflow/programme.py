@@ -12,7 +12,14 @@ from imbalance_cli.errors import ImbalanceError, UsageError
 from imbalance_cli.model import AnswerValue, FiredAlert, Library, Questionnaire, Result
 from imbalance_cli.programme import codec
 from imbalance_cli.programme.dose import applied, decisions
-from imbalance_cli.programme.model import Decision, Entry, Programme, ProgrammeRules, Stopped
+from imbalance_cli.programme.model import (
+    Decision,
+    Entry,
+    LogWarning,
+    Programme,
+    ProgrammeRules,
+    Stopped,
+)
 
 if TYPE_CHECKING:
     from imbalance_cli.store import Store
@@ -45,7 +52,10 @@ def rules_of(library: Library) -> ProgrammeRules:
 def load(store: Store, client: str) -> ClientProgramme:
     client_id, name, uuid = store._needed(client)
     rows = store.programmes(client_id)
-    versions = tuple(codec.programme_of(r.document, id=r.id, previous=r.previous_id) for r in rows)
+    versions = tuple(
+        replace(codec.programme_of(r.document, id=r.id, previous=r.previous_id), number=n)
+        for n, r in enumerate(rows, start=1)
+    )
     live = [(r, v) for r, v in zip(rows, versions, strict=False) if r.status != "replaced"]
     current, status = (live[-1][1], live[-1][0].status) if live else (None, None)
     entries = tuple(
@@ -84,7 +94,7 @@ def save(store: Store, cp: ClientProgramme, programme: Programme, now: str) -> P
     pid = store.save_programme(
         cp.client_id, programme.session, codec.programme_json(programme), now
     )
-    return replace(programme, id=pid)
+    return replace(programme, id=pid, number=len(cp.versions) + 1)
 
 
 def next_version(current: Programme, chosen: list[Decision], now: str) -> Programme:
@@ -98,27 +108,37 @@ def _choice_id(exercise: str) -> str:
     return exercise.replace("-", "_")
 
 
+def log_warnings(programme: Programme, library: Library) -> list[LogWarning]:
+    """The warning signs this client's log asks about: everyone's, and those of the situations
+    that held when the programme was made (pregnancy, osteoporosis)."""
+    held = set(programme.situations)
+    return [w for w in rules_of(library).warnings if not w.situations or held & set(w.situations)]
+
+
 def log_questionnaire(programme: Programme, library: Library) -> Questionnaire:
-    """The log's questions for this programme: warning signs first, then for each exercise
-    whether it was done and the pain during it, the next morning, the sensations met (and
-    during which exercise, for those whose response is the exercise's), and a note."""
+    """The log's questions for this programme: warning signs first, then the day and, for each
+    exercise, whether it was done and the pain during it, the next morning, the sensations met
+    (and during which exercise, for those whose response is the exercise's), a note, and a
+    question about any warning word the note holds."""
     import yaml
 
     from imbalance_cli.loader import questionnaire_from_text
 
     rules = rules_of(library)
+    warnings = log_warnings(programme, library)
     names = {i.exercise: library.exercises[i.exercise].name if i.exercise in library.exercises else i.exercise
              for i in programme.items}  # fmt: skip
+    signs = [{"id": w.id, "label": w.label} for w in warnings]
+    none = [{"id": "none", "label": "None of these", "exclusive": True}]
     first: list[dict[str, Any]] = [
+        {"id": "warnings", "type": "multi", "label": "Warning signs",
+         "text": "Since your last log, have you noticed any of these?", "choices": signs + none},
+    ]  # fmt: skip
+    each: list[dict[str, Any]] = [
         {"id": "day", "type": "single", "text": "Which day was the session?", "label": "Day",
          "choices": [{"id": "today", "label": "Today"}, {"id": "yesterday", "label": "Yesterday"},
                      {"id": "two_days_ago", "label": "Two days ago"}]},
-        {"id": "warnings", "type": "multi", "label": "Warning signs",
-         "text": "Since your last log, have you noticed any of these?",
-         "choices": [{"id": w.id, "label": w.label} for w in rules.warnings]
-         + [{"id": "none", "label": "None of these", "exclusive": True}]},
     ]  # fmt: skip
-    each: list[dict[str, Any]] = []
     for n, item in enumerate(programme.items, start=1):
         name = names[item.exercise]
         each.append({
@@ -136,50 +156,65 @@ def log_questionnaire(programme: Programme, library: Library) -> Questionnaire:
         })  # fmt: skip
     after: list[dict[str, Any]] = [
         {"id": "morning", "type": "single", "label": "Next morning",
-         "text": "The morning after the session, how did the area feel compared with usual?",
+         "text": "The morning after the session, how did the sore area feel compared with usual?",
          "choices": [{"id": "better", "label": "Better than usual"},
                      {"id": "usual", "label": "As usual"},
                      {"id": "worse", "label": "Worse than usual"},
                      {"id": "unknown", "label": "Not known yet (I am logging on the same day)"}]},
         {"id": "sensations", "type": "multi", "label": "Sensations",
          "text": "Did you feel any of these during or after the exercises?",
-         "choices": [{"id": s.id, "label": s.label} for s in rules.sensations]
-         + [{"id": "none", "label": "None of these", "exclusive": True}]},
+         "choices": [{"id": s.id, "label": s.label} for s in rules.sensations] + none},
     ]  # fmt: skip
-    for s in rules.sensations:
-        if s.per_exercise:
-            after.append({
-                "id": f"where_{s.id}", "type": "multi", "label": f"{s.label}: during",
-                "text": f"{s.label}: during which exercise?",
-                "choices": [{"id": _choice_id(i.exercise), "label": names[i.exercise]}
-                            for i in programme.items],
-                "when": {"question": "sensations", "includes": s.id},
-            })  # fmt: skip
+    if len(programme.items) > 1:  # with one exercise, it is the one
+        for s in rules.sensations:
+            if s.per_exercise:
+                after.append({
+                    "id": f"where_{s.id}", "type": "multi", "label": f"{s.label}: during",
+                    "text": f"{s.label}: during which exercise?",
+                    "choices": [{"id": _choice_id(i.exercise), "label": names[i.exercise]}
+                                for i in programme.items],
+                    "when": {"question": "sensations", "includes": s.id},
+                })  # fmt: skip
     after.append({"id": "note", "type": "text", "required": False, "label": "Note",
-                  "for_reader": "Your trainer reads it with the log.",
-                  "text": "Anything else your trainer should know? (Enter to skip)"})  # fmt: skip
+                  "text": "Anything else your trainer should know?"})  # fmt: skip
+    read = sorted({word for w in warnings for word in w.words})
+    if read:
+        after.append({
+            "id": "check_note", "type": "multi", "label": "Follow-up on words in your note",
+            "text": "You wrote {mentioned}. Have you had any of these since your last log?",
+            "help": "We ask because those words can go with a warning sign. Most people choose None of these.",
+            "choices": signs + none,
+            "when": {"any": [{"question": "note", "mentions": word} for word in read]},
+        })  # fmt: skip
+    alerts = []
+    for w in warnings:
+        tests = [{"question": "warnings", "includes": w.id}]
+        if read:
+            tests.append({"question": "check_note", "includes": w.id})
+        alert: dict[str, Any] = {"id": f"log_{w.id}", "level": w.level, "message": w.message,
+                                 "action": w.action, "when": {"any": tests}}  # fmt: skip
+        if w.timeframe:
+            alert["timeframe"] = w.timeframe
+        alerts.append(alert)
     document = {
         "id": LOG_ID,
         "title": "Home programme log",
         "version": "1.0.0",
         "sections": [
             {"id": "warning_signs", "title": "Warning signs", "questions": first},
-            {"id": "exercises", "title": "The exercises", "questions": each},
+            {"id": "exercises", "title": "The session", "questions": each},
             {"id": "after", "title": "How it went", "questions": after},
         ],
-        "alerts": [
-            {
-                "id": f"log_{w.id}",
-                "level": w.level,
-                "message": w.message,
-                "action": w.action,
-                "when": {"question": "warnings", "includes": w.id},
-            }
-            for w in rules.warnings
-        ],
+        "alerts": alerts,
     }
-    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1000)
-    return questionnaire_from_text(text, f"<{LOG_ID}>")
+    class _Plain(yaml.SafeDumper):
+        """Every value written out (lists shared between questions are not aliased)."""
+
+        def ignore_aliases(self, data: object) -> bool:
+            return True
+
+    text = yaml.dump(document, Dumper=_Plain, sort_keys=False, allow_unicode=True, width=1000)
+    return questionnaire_from_text(text, f"<{LOG_ID}>", library)
 
 
 def entry_from_answers(
@@ -200,11 +235,13 @@ def entry_from_answers(
             pain.append((item.exercise, int(level)))
     back_to_id = {_choice_id(i.exercise): i.exercise for i in programme.items}
     sensations = tuple(s for s in _ids(answers.get("sensations")) if s != "none")
+    only = tuple(i.exercise for i in programme.items) if len(programme.items) == 1 else None
     where = tuple(
-        (s.id, tuple(back_to_id[c] for c in _ids(answers.get(f"where_{s.id}")) if c in back_to_id))
+        (s.id, only if only is not None else tuple(
+            back_to_id[c] for c in _ids(answers.get(f"where_{s.id}")) if c in back_to_id))
         for s in rules.sensations
         if s.per_exercise and s.id in sensations
-    )
+    )  # fmt: skip
     note = answers.get("note")
     return Entry(
         day=day.isoformat(),
@@ -213,7 +250,13 @@ def entry_from_answers(
         morning=str(answers.get("morning") or "unknown"),
         sensations=sensations,
         where=where,
-        warnings=tuple(w for w in _ids(answers.get("warnings")) if w != "none"),
+        warnings=tuple(
+            dict.fromkeys(
+                w
+                for w in (*_ids(answers.get("warnings")), *_ids(answers.get("check_note")))
+                if w != "none"
+            )
+        ),
         note=note.strip() if isinstance(note, str) and note.strip() else None,
     )
 
@@ -245,11 +288,11 @@ def record(
             }
             for f in fired
         )
-        stopped_programme = replace(current, stopped=Stopped(now, None, alerts))
+        stopped_programme = replace(current, stopped=Stopped(now, None, alerts, entry.day))
 
         def stopped_doc(entry_id: int) -> str:
             assert stopped_programme is not None
-            done = replace(stopped_programme, stopped=Stopped(now, entry_id, alerts))
+            done = replace(stopped_programme, stopped=Stopped(now, entry_id, alerts, entry.day))
             return codec.programme_json(done)
 
     entry_id = store.add_log(
