@@ -207,6 +207,7 @@ def log_questionnaire(programme: Programme, library: Library) -> Questionnaire:
         ],
         "alerts": alerts,
     }
+
     class _Plain(yaml.SafeDumper):
         """Every value written out (lists shared between questions are not aliased)."""
 
