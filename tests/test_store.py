@@ -361,7 +361,10 @@ def test_a_version_3_store_migrates_to_fingerprints_revisions_and_leases(tmp_pat
     db.commit()
     db.close()
     with open_store(tmp_path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        # Migration 7: the home programme's tables, empty.
+        assert store.db.execute("SELECT COUNT(*) FROM programmes").fetchone()[0] == 0
+        assert store.db.execute("SELECT COUNT(*) FROM programme_logs").fetchone()[0] == 0
         keys = dict(store.db.execute("SELECT id, fingerprint FROM sessions"))
         assert keys == {
             1: fingerprint(
