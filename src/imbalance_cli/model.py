@@ -692,8 +692,8 @@ PICTURE_VIEWS = ("side", "front", "above")
 PICTURE_BASES = ("standing", "sitting", "kneeling", "all_fours", "lying")
 PICTURE_FRAMES = ("body", "upper", "head", "hand")
 PICTURE_PROPS = (
-    "chair", "wall", "wall_behind", "step", "cushion", "table", "bench", "weight", "stick",
-    "bar", "backpack", "band_hand_foot", "band_hands", "band_knees", "band_door", "band_door_foot",
+    "chair", "wall", "wall_behind", "step", "cushion", "table", "bench", "weight", "weights",
+    "stick", "bar", "backpack", "band_hand_foot", "band_hands", "band_knees", "band_door", "band_door_foot",
 )  # fmt: skip
 #: How far a position may lift the body off its base (``raise``, drawing units).
 MAX_RAISE = 30

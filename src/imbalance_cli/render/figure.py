@@ -359,8 +359,10 @@ def _held(pen: _Pen, picture: Picture, b: Body) -> list[Point]:
         trunk = math.degrees(math.atan2(b.shoulder[0] - b.hip[0], b.shoulder[1] - b.hip[1]))
         low, high = _at(b.hip, 10 * scale, trunk), _at(b.hip, 26 * scale, trunk)
         pen.line(low, _at(low, 5 * scale, trunk - 90), _at(high, 5 * scale, trunk - 90), high)
+    if "weights" in props:
+        return [far_arm.points[3], near_arm.points[3]]
     if "weight" in props:
-        return [arm.points[3] for arm in (far_arm, near_arm) if arm.near or picture.view != "side"]
+        return [near_arm.points[3]]
     return []
 
 
