@@ -695,6 +695,11 @@ PICTURE_PROPS = (
     "chair", "wall", "wall_behind", "step", "cushion", "table", "bench", "weight", "weights",
     "stick", "bar", "backpack", "band_hand_foot", "band_hands", "band_knees", "band_door", "band_door_foot",
 )  # fmt: skip
+#: Where a ``turn`` or ``push`` arrow may be drawn, and the ways it may point on the picture.
+MARK_PARTS = (
+    "head", "jaw", "chest", "hips", "elbow", "forearm", "wrist", "hand", "thumb", "knees", "foot",
+)  # fmt: skip
+MARK_WAYS = ("left", "right", "up", "down")
 #: How far a position may lift the body off its base (``raise``, drawing units).
 MAX_RAISE = 30
 
@@ -720,6 +725,15 @@ class Pose:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """An arrow drawn on the end position: a curved one around a part that turns, or a short
+    straight one where the body pushes or squeezes; ``toward`` is its way on the picture."""
+
+    at: str
+    toward: str
+
+
+@dataclass(frozen=True)
 class Picture:
     """A line drawing of an exercise: its start and end positions seen from one side or the
     front, what the body rests on, what it holds or leans on, and how close the view is."""
@@ -731,6 +745,8 @@ class Picture:
     props: tuple[str, ...] = ()
     frame: str = "body"
     location: SourceLocation = NOWHERE
+    turn: Mark | None = None
+    push: Mark | None = None
 
 
 @dataclass(frozen=True)
