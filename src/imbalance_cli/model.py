@@ -678,7 +678,7 @@ PICTURE_JOINTS: dict[str, tuple[int, int]] = {
     "trunk": (-180, 180),
     "neck": (-60, 60),
     "jaw": (-30, 40),
-    "shoulder": (-90, 180),
+    "shoulder": (-90, 200),
     "elbow": (-120, 160),
     "wrist": (-90, 90),
     "fingers": (0, 120),
@@ -693,7 +693,7 @@ PICTURE_BASES = ("standing", "sitting", "kneeling", "all_fours", "lying")
 PICTURE_FRAMES = ("body", "upper", "head", "hand")
 PICTURE_PROPS = (
     "chair", "wall", "wall_behind", "step", "cushion", "table", "bench", "weight", "weights",
-    "stick", "bar", "backpack", "band_hand_foot", "band_hands", "band_knees", "band_door", "band_door_foot",
+    "stick", "bar", "hammer", "backpack", "band_hand_foot", "band_hands", "band_knees", "band_door", "band_door_foot",
 )  # fmt: skip
 #: Where a ``turn`` or ``push`` arrow may be drawn, and the ways it may point on the picture.
 MARK_PARTS = (

@@ -392,7 +392,11 @@ def _furniture(pen: _Pen, picture: Picture, first: Body, both: tuple[Body, Body]
         pen.line(foot[4], (x, foot[4][1]))
 
 
-def _held(pen: _Pen, picture: Picture, b: Body) -> list[Point]:
+#: Turns that carry what the hand holds round with them.
+TURNS_HAND = ("forearm", "wrist", "hand")
+
+
+def _held(pen: _Pen, picture: Picture, b: Body, end: bool = False) -> list[Point]:
     """What moves with the body: bands, a stick along the back, a bar in the hand. Returns
     where weights hang."""
     props, scale = picture.props, SCALE[picture.frame]
@@ -408,10 +412,18 @@ def _held(pen: _Pen, picture: Picture, b: Body) -> list[Point]:
         trunk = math.degrees(math.atan2(b.shoulder[0] - b.hip[0], b.shoulder[1] - b.hip[1]))
         back = _at(b.hip, 3 * scale, trunk - 90)
         pen.line(_at(back, -8 * scale, trunk), _at(back, (TRUNK + NECK + 2 * HEAD) * scale, trunk))
-    if "bar" in props:
+    turned = end and picture.turn is not None and picture.turn.at in TURNS_HAND
+    if "bar" in props:  # end-on (short) once the forearm has turned a quarter
         knuckle, wrist = near_arm.points[3], near_arm.points[2]
         along = math.degrees(math.atan2(knuckle[0] - wrist[0], knuckle[1] - wrist[1]))
-        pen.line(_at(knuckle, 9 * scale, along + 90), _at(knuckle, 9 * scale, along - 90))
+        reach = 9 * scale * (0.2 if turned else 1.0)
+        pen.line(_at(knuckle, reach, along + 90), _at(knuckle, reach, along - 90))
+    if "hammer" in props:  # held near its head: the head just above the fist, then end-on
+        knuckle, wrist = near_arm.points[3], near_arm.points[2]
+        along = _angle(wrist, knuckle)
+        top = _at(knuckle, 7 * scale * (0.2 if turned else 1.0), along - 90)
+        pen.line(_at(knuckle, 11 * scale * (0.2 if turned else 1.0), along + 90), top)
+        pen.line(_at(top, -4 * scale, along), _at(top, 5 * scale, along))
     if "backpack" in props:
         trunk = math.degrees(math.atan2(b.shoulder[0] - b.hip[0], b.shoulder[1] - b.hip[1]))
         low, high = _at(b.hip, 10 * scale, trunk), _at(b.hip, 26 * scale, trunk)
@@ -474,22 +486,23 @@ def _mark_at(picture: Picture, b: Body, part: str) -> tuple[Point, float, float]
     arm = b.limb(legs=False, near=True).points
     trunk = _angle(b.hip, b.shoulder)
     k = min(SCALE[picture.frame], 2.0)
+    limb = 9 * k if k > 1 else 11.0
     if part == "thumb" and picture.frame == "hand":
         lines = _hand(arm, SCALE["hand"], b.palm)
         return lines[-1][len(lines[-1]) // 2], _angle(arm[2], arm[3]), k
     knees = [leg.points[1] for leg in b.legs] if picture.view != "side" else [b.legs[1].points[1]]
     parts: dict[str, tuple[Point, float, float]] = {
-        "head": (b.head, b.face, 9 * k),
+        "head": (b.head, b.face, 11 * k),
         "jaw": (_face(b, picture)[2], b.face, 5 * k),
-        "chest": (_at(b.hip, 0.65 * math.dist(b.hip, b.shoulder), trunk), trunk, 10 * k),
-        "hips": (b.hip, trunk, 9 * k),
-        "elbow": (arm[1], _angle(arm[0], arm[1]), 5 * k),
-        "forearm": (_mid(arm[1], arm[2]), _angle(arm[1], arm[2]), 5 * k),
-        "wrist": (arm[2], _angle(arm[1], arm[2]), 5 * k),
-        "hand": (_mid(arm[2], arm[3]), _angle(arm[2], arm[3]), 5 * k),
-        "thumb": (arm[3], _angle(arm[2], arm[3]), 5 * k),
-        "knees": (_mid(knees[0], knees[-1]), trunk, 7 * k),
-        "foot": (b.legs[1].points[2], _angle(*b.legs[1].points[1:3]), 5 * k),
+        "chest": (_at(b.hip, 0.65 * math.dist(b.hip, b.shoulder), trunk), trunk, 14 * k),
+        "hips": (b.hip, trunk, 12 * k),
+        "elbow": (arm[1], _angle(arm[0], arm[1]), limb),
+        "forearm": (_mid(arm[1], arm[2]), _angle(arm[1], arm[2]), limb),
+        "wrist": (arm[2], _angle(arm[1], arm[2]), limb),
+        "hand": (_mid(arm[2], arm[3]), _angle(arm[2], arm[3]), limb),
+        "thumb": (arm[3], _angle(arm[2], arm[3]), limb),
+        "knees": (_mid(knees[0], knees[-1]), trunk, 12 * k),
+        "foot": (b.legs[1].points[2], _angle(*b.legs[1].points[1:3]), limb),
     }
     return parts[part]
 
@@ -510,26 +523,38 @@ def _marks(pen: _Pen, picture: Picture, b: Body) -> None:
     turns toward; a short straight arrow where the body pushes, pointing the way it pushes."""
     if picture.turn is not None:
         centre, axis, size = _mark_at(picture, b, picture.turn.at)
+        axis = axis + 180 if _dir(axis)[1] < -0.01 else axis  # the ring ends on its near side
         way = WAYS[picture.turn.toward]
-        best: list[Point] = []
-        for s in (1.0, -1.0):
-            ring = [
+        rings = [
+            [
                 _at(_at(centre, size * math.cos(math.radians(a)), axis + 90 * s),
-                    size * 0.35 * math.sin(math.radians(a)), axis)
+                    size * 0.4 * math.sin(math.radians(a)), axis)
                 for a in range(30, 301, 30)
-            ]  # fmt: skip
-            end = (ring[-1][0] - ring[-2][0], ring[-1][1] - ring[-2][1])
-            if end[0] * way[0] + end[1] * way[1] > 0:
-                best = ring
+            ]
+            for s in (1.0, -1.0)
+        ]  # fmt: skip
+
+        def heading(ring: list[Point]) -> float:  # how far its head goes the way asked
+            return (ring[-1][0] - ring[-2][0]) * way[0] + (ring[-1][1] - ring[-2][1]) * way[1]
+
+        best = max(rings, key=heading)
         pen.line(*best)
-        _head_of(pen, best[-1], _angle(best[-2], best[-1]))
+        _head_of(pen, best[-1], _angle(best[-2], best[-1]), 4.5)
     if picture.push is not None:
-        centre, _, _ = _mark_at(picture, b, picture.push.at)
+        centre, axis, size = _mark_at(picture, b, picture.push.at)
         dx, dy = WAYS[picture.push.toward]
-        if picture.push.at in ("chest", "hips") and dx == 0:
-            centre = (centre[0] + 6, centre[1])  # beside the trunk, not along it
-        tail = (centre[0] + 4 * dx, centre[1] + 4 * dy)
-        tip = (centre[0] + 16 * dx, centre[1] + 16 * dy)
+        along = abs(_dir(axis)[0] * dx + _dir(axis)[1] * dy) > 0.7
+        if picture.push.at == "jaw":  # out from the side of the chin
+            centre = (centre[0] + dx * size * 1.2, centre[1] + dy * size * 1.2)
+            back, ahead = 2.0, 16.0
+        elif along:  # beside the part: above a sideways push, in front of an upward one
+            side = 1.0 if picture.view == "side" or centre[0] >= b.hip[0] else -1.0
+            centre = (centre[0] + 8 * abs(dy) * side, centre[1] + 8 * abs(dx))
+            back, ahead = (0.0, 15.0) if picture.push.at in ("chest", "hips") else (-12.0, 3.0)
+        else:  # out from the part, the way it pushes
+            back, ahead = 4.0, 19.0
+        tail = (centre[0] + back * dx, centre[1] + back * dy)
+        tip = (centre[0] + ahead * dx, centre[1] + ahead * dy)
         pen.line(tail, tip)
         _head_of(pen, tip, _angle(tail, tip), 4.5)
 
@@ -563,13 +588,13 @@ def draw(picture: Picture) -> Drawing:
         pens = [_Pen(x0) for _ in range(3)]
         if _grounded(picture):
             pens[0].line((2, 0), (PANEL_W - 2, 0))
-        elif picture.view == "above":
-            xs = [p[0] for p in b.points(frame)]
-            ys = [p[1] for p in b.points(frame)]
-            _box(pens[0], min(xs) - 5, max(xs) + 5, max(ys) + 5, min(ys) - 5)
-            pens[0].line((min(xs) - 5, min(ys) - 5), (max(xs) + 5, min(ys) - 5))
+        elif picture.view == "above":  # the same mat under both positions
+            xs = [p[0] for body in both for p in body.points(frame)]
+            ys = [p[1] for body in both for p in body.points(frame)]
+            _box(pens[0], min(xs) - 4, max(xs) + 4, max(ys) + 4, min(ys) - 4)
+            pens[0].line((min(xs) - 4, min(ys) - 4), (max(xs) + 4, min(ys) - 4))
         _furniture(pens[0], picture, both[0], both)
-        weights = _held(pens[0], picture, b)
+        weights = _held(pens[0], picture, b, end=i == 1)
         _limbs(pens[1], b, frame, near=False)
         _trunk(pens[2], b, picture)
         _limbs(pens[2], b, frame, near=True)
