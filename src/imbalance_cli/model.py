@@ -697,7 +697,8 @@ PICTURE_PROPS = (
 )  # fmt: skip
 #: Where a ``turn`` or ``push`` arrow may be drawn, and the ways it may point on the picture.
 MARK_PARTS = (
-    "head", "jaw", "chest", "hips", "elbow", "forearm", "wrist", "hand", "thumb", "knees", "foot",
+    "head", "jaw", "chest", "hips", "elbow", "forearm", "wrist", "hand", "thumb", "knee", "knees",
+    "foot",
 )  # fmt: skip
 MARK_WAYS = ("left", "right", "up", "down")
 #: How far a position may lift the body off its base (``raise``, drawing units).

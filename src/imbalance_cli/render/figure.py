@@ -502,6 +502,7 @@ def _mark_at(picture: Picture, b: Body, part: str) -> tuple[Point, float, float]
         "hand": (_mid(arm[2], arm[3]), _angle(arm[2], arm[3]), limb),
         "thumb": (arm[3], _angle(arm[2], arm[3]), limb),
         "knees": (_mid(knees[0], knees[-1]), trunk, 12 * k),
+        "knee": (b.legs[1].points[1], _angle(*b.legs[1].points[:2]), limb),
         "foot": (b.legs[1].points[2], _angle(*b.legs[1].points[1:3]), limb),
     }
     return parts[part]
@@ -547,10 +548,12 @@ def _marks(pen: _Pen, picture: Picture, b: Body) -> None:
         if picture.push.at == "jaw":  # out from the side of the chin
             centre = (centre[0] + dx * size * 1.2, centre[1] + dy * size * 1.2)
             back, ahead = 2.0, 16.0
-        elif along:  # beside the part: above a sideways push, in front of an upward one
+        elif along or (dx and {"wall", "wall_behind"} & set(picture.props)):
+            # beside the part (above a sideways push, in front of an upward one), and short of
+            # a wall it presses into
             side = 1.0 if picture.view == "side" or centre[0] >= b.hip[0] else -1.0
             centre = (centre[0] + 8 * abs(dy) * side, centre[1] + 8 * abs(dx))
-            back, ahead = (0.0, 15.0) if picture.push.at in ("chest", "hips") else (-12.0, 3.0)
+            back, ahead = (0.0, 15.0) if picture.push.at in ("chest", "hips") else (-15.0, -1.0)
         else:  # out from the part, the way it pushes
             back, ahead = 4.0, 19.0
         tail = (centre[0] + back * dx, centre[1] + back * dy)
