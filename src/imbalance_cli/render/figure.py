@@ -420,10 +420,10 @@ def _held(pen: _Pen, picture: Picture, b: Body, end: bool = False) -> list[Point
         pen.line(_at(knuckle, reach, along + 90), _at(knuckle, reach, along - 90))
     if "hammer" in props:  # held near its head: the head just above the fist, then end-on
         knuckle, wrist = near_arm.points[3], near_arm.points[2]
-        along = _angle(wrist, knuckle)
-        top = _at(knuckle, 7 * scale * (0.2 if turned else 1.0), along - 90)
-        pen.line(_at(knuckle, 11 * scale * (0.2 if turned else 1.0), along + 90), top)
-        pen.line(_at(top, -4 * scale, along), _at(top, 5 * scale, along))
+        along, size = _angle(wrist, knuckle), min(scale * 1.4, 2.5)
+        top = _at(knuckle, 7 * size * (0.2 if turned else 1.0), along - 90)
+        pen.line(_at(knuckle, 11 * size * (0.2 if turned else 1.0), along + 90), top)
+        pen.line(_at(top, -4 * size, along), _at(top, 5 * size, along))
     if "backpack" in props:
         trunk = math.degrees(math.atan2(b.shoulder[0] - b.hip[0], b.shoulder[1] - b.hip[1]))
         low, high = _at(b.hip, 10 * scale, trunk), _at(b.hip, 26 * scale, trunk)
