@@ -471,10 +471,12 @@ def _face(b: Body, picture: Picture) -> tuple[list[tuple[Point, ...]], list[Poin
     turn = math.radians(-b.jaw)  # the chin goes down and back as the mouth opens
     hx, hy = HINGE
 
+    glide = b.jaw / 100  # the hinge glides forward and down as the mouth opens wide
+
     def jawed(u: float, v: float) -> Point:
         du, dv = u - hx, v - hy
         c, s = math.cos(turn), math.sin(turn)
-        return at(hx + du * c - dv * s, hy + du * s + dv * c)
+        return at(hx + glide * 0.8 + du * c - dv * s, hy - glide * 0.4 + du * s + dv * c)
 
     jaw = tuple(jawed(u, v) for u, v in JAW)
     upper = tuple(at(u, v) for u, v in (*reversed(UPPER_FACE), *SKULL))
