@@ -5,6 +5,7 @@ its box and nothing outside it."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -61,13 +62,15 @@ def test_every_picture_stays_inside_its_box(library: Library) -> None:
 
 
 def test_start_and_end_differ_so_the_picture_shows_a_movement(library: Library) -> None:
-    """A picture whose two positions are drawn the same shows nothing; each bundled one moves
-    (the pelvic floor squeeze only a little: sitting taller)."""
+    """A picture whose two positions are drawn the same shows nothing; each bundled one moves,
+    or its end position carries an arrow: a push where a hold presses without moving, a ring
+    where a part turns in a way the flat drawing cannot show."""
     for e in _exercises(library):
         assert e.picture is not None
         start, end = figure.place(e.picture)
         frame = e.picture.frame
-        assert (start.points(frame), start.jaw) != (end.points(frame), end.jaw), e.id
+        moves = (start.points(frame), start.jaw) != (end.points(frame), end.jaw)
+        assert moves or e.picture.turn or e.picture.push, e.id
 
 
 EXERCISE = """\
@@ -123,6 +126,20 @@ def test_the_guides_picture_example_loads_and_fits(tmp_path: Path) -> None:
         ("  start: {one: {trunk: 5}}", 13, 19, "unknown joint 'trunk' in 'one'"),
         ("  start: [hip]", 13, 12, "'start' must be a mapping of joint: angle"),
         ("  start: {}\n  props: [ladder]", 14, 13, "unknown prop 'ladder'"),
+        (
+            "  start: {}\n  turn: {at: elbw, toward: up}",
+            14,
+            16,
+            "'turn' is drawn at an unknown part 'elbw'; did you mean 'elbow'?",
+        ),
+        ("  start: {}\n  push: {at: hand, toward: sideways}", 14, 30, "'push' points 'sideways'"),
+        (
+            "  start: {}\n  turn: {at: chest}",
+            14,
+            11,
+            "'turn' is missing the required field 'toward'",
+        ),
+        ("  start: {}\n  push: hand", 14, 11, "'push' must be a mapping"),
     ],
 )
 def test_a_bad_picture_is_reported_where_it_is(
@@ -134,6 +151,32 @@ def test_a_bad_picture_is_reported_where_it_is(
     shown = [str(p) for p in caught.value.problems]
     where = f"{tmp_path / 'exercises.yaml'}:{line}:{column}: "
     assert any(s.startswith(where) and message in s for s in shown), shown
+
+
+def test_turn_and_push_arrows_are_drawn_on_the_end_position(tmp_path: Path) -> None:
+    """A ``turn`` draws a ring with an arrowhead around the part, a ``push`` a short arrow at
+    it; both in the end position's half, inside the box, in their own thinner path."""
+    plain = "picture:\n  view: side\n  base: sitting\n  frame: upper\n  start: {}\n  end: {}\n"
+    bare = _load(tmp_path, plain).exercises["test-lift"].picture
+    assert bare is not None and 'stroke-width="2"' not in figure.draw(bare).inner
+    for mark in ("turn: {at: forearm, toward: down}", "push: {at: hand, toward: up}"):
+        p = _load(tmp_path, plain + f"  {mark}\n").exercises["test-lift"].picture
+        assert p is not None and (p.turn or p.push)
+        drawing = figure.draw(p)
+        marks = drawing.inner.split('<path stroke-width="2" d="')[1]
+        xs = [float(x) for x in re.findall(r"[ML](-?[\d.]+) ", marks)]
+        assert xs and min(xs) > figure.PANEL_W + figure.GAP, mark
+        assert figure.problems(p) == []
+
+
+def test_a_weight_is_in_the_working_hand_and_weights_in_both(tmp_path: Path) -> None:
+    """``weight`` is drawn in the working hand (the picture's right in a front view, where
+    ``one:`` changes the limbs); ``weights`` puts one in each hand."""
+    base = "picture:\n  view: front\n  base: standing\n  start: {}\n  end: {shoulder: 90}\n"
+    for prop, count in (("weight", 2), ("weights", 4)):
+        p = _load(tmp_path, base + f"  props: [{prop}]\n").exercises["test-lift"].picture
+        assert p is not None
+        assert figure.draw(p).inner.count('fill="currentColor"') == count, prop
 
 
 def test_validate_reports_a_missing_picture_and_one_that_leaves_its_box(tmp_path: Path) -> None:

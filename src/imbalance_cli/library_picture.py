@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from imbalance_cli.model import (
     LIMB_JOINTS,
+    MARK_PARTS,
+    MARK_WAYS,
     MAX_RAISE,
     PICTURE_BASES,
     PICTURE_FRAMES,
     PICTURE_JOINTS,
     PICTURE_PROPS,
     PICTURE_VIEWS,
+    Mark,
     Picture,
     Pose,
 )
-from imbalance_cli.shapes import PICTURE
+from imbalance_cli.shapes import MARK, PICTURE
 from imbalance_cli.text import suggest
 from imbalance_cli.yamlsrc import Map, Node, Sink, as_list, as_number, as_str, fields, pairs
 
@@ -81,6 +84,30 @@ def _pose(node: Node, sink: Sink, what: str) -> Pose | None:
     return Pose(tuple(angles.items()), tuple(one.items()), lift)
 
 
+def _mark(node: Node, sink: Sink, what: str) -> Mark | None:
+    """A ``turn`` or ``push`` arrow: the part it is drawn at and its way on the picture."""
+    f = fields(node, sink, f"'{what}'", MARK)
+    if f is None or "at" not in f or "toward" not in f:
+        return None
+    at = as_str(f["at"], sink, f"'{what}.at'")
+    if at is not None and at not in MARK_PARTS:
+        sink.add(
+            f["at"],
+            f"'{what}' is drawn at an unknown part '{at}'{suggest(at, MARK_PARTS)} "
+            f"(one of: {', '.join(MARK_PARTS)})",
+        )
+        at = None
+    toward = as_str(f["toward"], sink, f"'{what}.toward'")
+    if toward is not None and toward not in MARK_WAYS:
+        sink.add(
+            f["toward"],
+            f"'{what}' points {toward!r}{suggest(toward, MARK_WAYS)}; it points one of: "
+            f"{', '.join(MARK_WAYS)} (on the picture)",
+        )
+        toward = None
+    return Mark(at, toward) if at is not None and toward is not None else None
+
+
 def picture(node: Node, sink: Sink) -> Picture | None:
     """An exercise's picture, or None (with the problems reported) when it cannot be drawn."""
     f = fields(node, sink, "a picture", PICTURE)
@@ -103,6 +130,8 @@ def picture(node: Node, sink: Sink) -> Picture | None:
                 )
             elif prop is not None and prop not in props:
                 props.append(prop)
+    turn = _mark(f["turn"], sink, "turn") if "turn" in f else None
+    push = _mark(f["push"], sink, "push") if "push" in f else None
     if view is None or base is None or start is None or end is None:
         return None
-    return Picture(view, base, start, end, tuple(props), frame, sink.at(node))
+    return Picture(view, base, start, end, tuple(props), frame, sink.at(node), turn, push)

@@ -692,7 +692,7 @@ PICTURE_JOINTS: dict[str, tuple[int, int]] = {
     "trunk": (-180, 180),
     "neck": (-60, 60),
     "jaw": (-30, 40),
-    "shoulder": (-90, 180),
+    "shoulder": (-90, 200),
     "elbow": (-120, 160),
     "wrist": (-90, 90),
     "fingers": (0, 120),
@@ -706,9 +706,15 @@ PICTURE_VIEWS = ("side", "front", "above")
 PICTURE_BASES = ("standing", "sitting", "kneeling", "all_fours", "lying")
 PICTURE_FRAMES = ("body", "upper", "head", "hand")
 PICTURE_PROPS = (
-    "chair", "wall", "wall_behind", "step", "cushion", "table", "bench", "weight", "stick",
-    "bar", "backpack", "band_hand_foot", "band_hands", "band_knees", "band_door", "band_door_foot",
+    "chair", "wall", "wall_behind", "step", "cushion", "table", "bench", "weight", "weights",
+    "stick", "bar", "hammer", "backpack", "band_hand_foot", "band_hands", "band_knees", "band_door", "band_door_foot",
 )  # fmt: skip
+#: Where a ``turn`` or ``push`` arrow may be drawn, and the ways it may point on the picture.
+MARK_PARTS = (
+    "head", "jaw", "chest", "hips", "elbow", "forearm", "wrist", "hand", "thumb", "knee", "knees",
+    "foot",
+)  # fmt: skip
+MARK_WAYS = ("left", "right", "up", "down")
 #: How far a position may lift the body off its base (``raise``, drawing units).
 MAX_RAISE = 30
 
@@ -734,6 +740,15 @@ class Pose:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """An arrow drawn on the end position: a curved one around a part that turns, or a short
+    straight one where the body pushes or squeezes; ``toward`` is its way on the picture."""
+
+    at: str
+    toward: str
+
+
+@dataclass(frozen=True)
 class Picture:
     """A line drawing of an exercise: its start and end positions seen from one side or the
     front, what the body rests on, what it holds or leans on, and how close the view is."""
@@ -745,6 +760,8 @@ class Picture:
     props: tuple[str, ...] = ()
     frame: str = "body"
     location: SourceLocation = NOWHERE
+    turn: Mark | None = None
+    push: Mark | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from imbalance_cli import bodymap
 from imbalance_cli.model import (
     CHOSEN_BY,
     LIMB_JOINTS,
+    MARK_PARTS,
+    MARK_WAYS,
     MAX_RAISE,
     PICTURE_BASES,
     PICTURE_FRAMES,
@@ -116,6 +118,17 @@ def _angles(joints: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
+def _mark(description: str) -> dict[str, Any]:
+    return _obj(
+        {
+            "at": _d("The part of the body it is drawn at.", enum=list(MARK_PARTS)),
+            "toward": _d("Which way it points on the picture.", enum=list(MARK_WAYS)),
+        },
+        ["at", "toward"],
+        description,
+    )
+
+
 def _picture() -> dict[str, Any]:
     pose = _obj(
         {
@@ -150,6 +163,14 @@ def _picture() -> dict[str, Any]:
             "end": pose,
             "props": _d(
                 "What is drawn with the body.", type="array", items={"enum": list(PICTURE_PROPS)}
+            ),
+            "turn": _mark(
+                "A curved arrow on the end position around a part that turns (a rotation the "
+                "flat drawing cannot show)."
+            ),
+            "push": _mark(
+                "A short arrow on the end position where the body pushes or squeezes without "
+                "moving (a hold)."
             ),
         },
         ["view", "base", "start", "end"],

@@ -67,7 +67,8 @@ EXERCISE_FIELDS = (
     "id", "name", "trains", "steps", "cues", "dose", "easier", "harder", "regions", "not_for",
     "adapt", "sources", "picture",
 )  # fmt: skip
-PICTURE_FIELDS = ("view", "base", "frame", "start", "end", "props")
+PICTURE_FIELDS = ("view", "base", "frame", "start", "end", "props", "turn", "push")
+MARK_FIELDS = ("at", "toward")
 DOSE_FIELDS = ("sets", "reps", "hold", "minutes", "rest", "days", "per_side")
 RUNG_FIELDS = ("from_rating", "step")
 SITUATION_FIELDS = ("id", "label", "note", "sources")
@@ -82,6 +83,7 @@ STRATEGY = Shape(STRATEGY_FIELDS, ("id", "title", "summary", "dose", "progress",
 EXERCISE = Shape(EXERCISE_FIELDS, ("id", "name", "trains", "steps", "dose", "sources"))
 DOSE = Shape(DOSE_FIELDS)
 PICTURE = Shape(PICTURE_FIELDS, ("view", "base", "start", "end"))
+MARK = Shape(MARK_FIELDS, MARK_FIELDS)
 RUNG = Shape(RUNG_FIELDS, RUNG_FIELDS)
 SITUATION = Shape(SITUATION_FIELDS, ("id", "label", "note"))
 WORD_LIST = Shape(WORD_LIST_FIELDS, ("id", "label", "kind", "words"))

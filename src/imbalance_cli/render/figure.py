@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from xml.sax.saxutils import escape
 
 from imbalance_cli.model import Exercise, Picture, Pose
@@ -21,7 +22,7 @@ UPPER_ARM, FOREARM, HAND, FINGER = 16.0, 14.0, 6.0, 4.0
 THIGH, SHIN, FOOT, HEEL = 22.0, 21.0, 7.0, 2.0
 SHOULDER_HALF, HIP_HALF = 7.0, 5.0
 #: How close each frame looks: the whole body, the upper body, the head, the hand.
-SCALE = {"body": 1.0, "upper": 1.8, "head": 4.0, "hand": 5.0}
+SCALE = {"body": 1.0, "upper": 1.8, "head": 4.0, "hand": 6.0}
 PANEL_W, HEIGHT, GAP = 120.0, 130.0, 20.0
 WIDTH = 2 * PANEL_W + GAP
 GROUND = 124.0
@@ -50,15 +51,47 @@ class Limb:
     near: bool
 
 
-def _hand(arm: tuple[Point, ...], scale: float) -> tuple[Point, ...]:
-    """A close view of the hand: the end of the forearm, the hand and the fingers."""
-    elbow, wrist = arm[1], arm[2]
-    k = 3.0 / FOREARM  # the last 3 units of the forearm
-    stub = (
-        wrist[0] + (elbow[0] - wrist[0]) * k * scale / scale,
-        wrist[1] + (elbow[1] - wrist[1]) * k,
-    )
-    return (stub, *arm[2:])
+def _angle(p: Point, q: Point) -> float:
+    """The direction from p to q, in degrees from straight up toward the front (+x)."""
+    return math.degrees(math.atan2(q[0] - p[0], q[1] - p[1]))
+
+
+def _band(centre: tuple[Point, ...], half: tuple[float, ...]) -> tuple[Point, ...]:
+    """The outline of a finger (or the fingers together) around its centre line: along one
+    side, across the tip and back along the other; ``half`` is the half-width at each point."""
+    heads = [_angle(p, q) for p, q in pairwise(centre)]
+    normals = [heads[0], *((a + b) / 2 for a, b in pairwise(heads)), heads[-1]]
+    one = [_at(c, w, n - 90) for c, w, n in zip(centre, half, normals, strict=True)]
+    two = [_at(c, w, n + 90) for c, w, n in zip(centre, half, normals, strict=True)]
+    return (*one, *reversed(two))
+
+
+def _hand(arm: tuple[Point, ...], scale: float, palm: float) -> list[tuple[Point, ...]]:
+    """A close view of the hand, as lines: the end of the forearm, the palm, the fingers
+    together (curling as one, their tips marked) and a thumb on the palm side (``palm`` is the
+    side's sign: the fingers curl toward ``hand + palm * 90``)."""
+    elbow, wrist, knuckle, middle, tip = arm[1:6]
+    fore, hand = _angle(elbow, wrist), _angle(wrist, knuckle)
+    wide, arm_w = 1.8 * scale, 1.3 * scale
+    back, front = hand - palm * 90, hand + palm * 90
+    stub = _at(wrist, -3.0 * scale, fore)
+    fingers = _band((knuckle, middle, tip), (wide, wide * 0.9, wide * 0.75))
+    if palm < 0:  # the band's first side is its palm side
+        fingers = fingers[::-1]
+    lines: list[tuple[Point, ...]] = [
+        (_at(stub, arm_w, fore - palm * 90), _at(wrist, arm_w, back), *fingers,
+         _at(wrist, arm_w, front), _at(stub, arm_w, fore + palm * 90)),
+    ]  # fmt: skip
+    last = _angle(middle, tip)
+    for k in (-1, 0, 1):
+        side = _at(tip, wide * 0.75 * k / 2, last + 90)
+        lines.append((side, _at(side, -FINGER * 0.4 * scale, last)))
+    root = _at(_at(wrist, arm_w, front), HAND * 0.2 * scale, hand)
+    bend = _at(root, HAND * 0.45 * scale, hand + palm * 45)
+    thumb = _band((root, bend, _at(bend, FINGER * 0.7 * scale, hand + palm * 15)),
+                  (wide * 0.5, wide * 0.5, wide * 0.45))  # fmt: skip
+    lines.append(thumb[:-1] if palm < 0 else thumb[1:])  # its palm-side root is hidden
+    return lines
 
 
 @dataclass(frozen=True)
@@ -70,6 +103,7 @@ class Body:
     arms: tuple[Limb, ...]
     legs: tuple[Limb, ...]
     jaw: float
+    palm: float = -1.0
 
     def moved(self, dx: float, dy: float) -> Body:
         def m(p: Point) -> Point:
@@ -80,7 +114,7 @@ class Body:
 
         return Body(
             m(self.hip), m(self.shoulder), m(self.head), self.face,
-            limbs(self.arms), limbs(self.legs), self.jaw,
+            limbs(self.arms), limbs(self.legs), self.jaw, self.palm,
         )  # fmt: skip
 
     def limb(self, legs: bool, near: bool) -> Limb:
@@ -96,7 +130,8 @@ class Body:
             out += [p for limb in self.arms for p in limb.points[:4]]
             out += [self.hip, *(p for limb in self.legs for p in limb.points)]
         if frame == "hand":
-            out = list(_hand(self.limb(legs=False, near=True).points, SCALE[frame]))
+            lines = _hand(self.limb(legs=False, near=True).points, SCALE[frame], self.palm)
+            out = [p for line in lines for p in line]
         return out
 
 
@@ -151,7 +186,9 @@ def body(picture: Picture, pose: Pose) -> Body:
         arm, leg = _side(pose, front, right, scale, (shoulder, trunk))
         arms.append(arm)
         legs.append(leg)
-    return Body((0.0, 0.0), shoulder, head, neck, tuple(arms), tuple(legs), pose.angle("jaw"))
+    palm = 1.0 if front else -1.0
+    jaw = pose.angle("jaw")
+    return Body((0.0, 0.0), shoulder, head, neck, tuple(arms), tuple(legs), jaw, palm)
 
 
 def _anchors(picture: Picture, b: Body) -> list[Point]:
@@ -238,8 +275,11 @@ class _Pen:
 def _limbs(pen: _Pen, b: Body, frame: str, near: bool) -> None:
     for limb in b.arms:
         if limb.near == near and frame != "head" and (near or frame != "hand"):
-            pts = limb.points if frame in ("upper", "hand") else limb.points[:4]
-            pen.line(*(_hand(pts, SCALE[frame]) if frame == "hand" else pts))
+            if frame == "hand":
+                for line in _hand(limb.points, SCALE[frame], b.palm):
+                    pen.line(*line)
+            else:
+                pen.line(*(limb.points if frame == "upper" else limb.points[:4]))
     for limb in b.legs:
         if limb.near == near and frame == "body":
             hip, knee, ankle, heel, toe = limb.points
@@ -250,6 +290,19 @@ def _limbs(pen: _Pen, b: Body, frame: str, near: bool) -> None:
 def _trunk(pen: _Pen, b: Body, picture: Picture) -> None:
     scale = SCALE[picture.frame]
     if picture.frame == "hand":
+        return
+    if picture.frame == "head":  # the neck's two sides, and the shoulders in a front view
+        r = HEAD * scale
+
+        def at(u: float, v: float) -> Point:
+            return _at(_at(b.head, u * r, b.face + 90), v * r, b.face)
+
+        if picture.view == "front":
+            pen.line(at(-1.5, -2.0), at(-0.5, -1.65), at(-0.45, -1.12))
+            pen.line(at(1.5, -2.0), at(0.5, -1.65), at(0.45, -1.12))
+        else:
+            pen.line(at(-0.64, -0.77), at(-0.6, -1.75))
+            pen.line(at(0.22, -1.05), at(0.4, -1.75))
         return
     neck_base = b.shoulder
     neck_top = _at(b.head, HEAD * scale, b.face + 180)
@@ -270,15 +323,19 @@ def _head(b: Body, picture: Picture, pen: _Pen) -> str:
     if picture.frame == "hand":
         return ""
     r = HEAD * SCALE[picture.frame]
+    if picture.frame == "head":
+        lines, eyes, _ = _face(b, picture)
+        for line in lines:
+            pen.line(*line)
+        dots = (pen.xy(e) for e in eyes)
+        return "".join(
+            f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2" fill="currentColor"/>' for x, y in dots
+        )
     cx, cy = pen.xy(b.head)
     out = f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="{_f(r)}"/>'
     if picture.view != "front":
         face = b.face + 90
         pen.line(_at(b.head, r, face), _at(b.head, r + max(2.0, r / 4), face + 10))
-        if picture.frame == "head":
-            pen.line(_at(b.head, r * 0.3, face + 30), _at(b.head, r * 1.1, face + 60 + b.jaw))
-    elif picture.frame == "head":
-        pen.line(_at(b.head, r * 0.35, b.face + 180), _at(b.head, r * 1.1, b.face + 180 - b.jaw))
     return out
 
 
@@ -335,7 +392,11 @@ def _furniture(pen: _Pen, picture: Picture, first: Body, both: tuple[Body, Body]
         pen.line(foot[4], (x, foot[4][1]))
 
 
-def _held(pen: _Pen, picture: Picture, b: Body) -> list[Point]:
+#: Turns that carry what the hand holds round with them.
+TURNS_HAND = ("forearm", "wrist", "hand")
+
+
+def _held(pen: _Pen, picture: Picture, b: Body, end: bool = False) -> list[Point]:
     """What moves with the body: bands, a stick along the back, a bar in the hand. Returns
     where weights hang."""
     props, scale = picture.props, SCALE[picture.frame]
@@ -351,17 +412,156 @@ def _held(pen: _Pen, picture: Picture, b: Body) -> list[Point]:
         trunk = math.degrees(math.atan2(b.shoulder[0] - b.hip[0], b.shoulder[1] - b.hip[1]))
         back = _at(b.hip, 3 * scale, trunk - 90)
         pen.line(_at(back, -8 * scale, trunk), _at(back, (TRUNK + NECK + 2 * HEAD) * scale, trunk))
-    if "bar" in props:
+    turned = end and picture.turn is not None and picture.turn.at in TURNS_HAND
+    if "bar" in props:  # end-on (short) once the forearm has turned a quarter
         knuckle, wrist = near_arm.points[3], near_arm.points[2]
         along = math.degrees(math.atan2(knuckle[0] - wrist[0], knuckle[1] - wrist[1]))
-        pen.line(_at(knuckle, 9 * scale, along + 90), _at(knuckle, 9 * scale, along - 90))
+        reach = 9 * scale * (0.2 if turned else 1.0)
+        pen.line(_at(knuckle, reach, along + 90), _at(knuckle, reach, along - 90))
+    if "hammer" in props:  # held near its head: the head just above the fist, then end-on
+        knuckle, wrist = near_arm.points[3], near_arm.points[2]
+        along, size = _angle(wrist, knuckle), min(scale * 1.4, 2.5)
+        top = _at(knuckle, 7 * size * (0.2 if turned else 1.0), along - 90)
+        pen.line(_at(knuckle, 11 * size * (0.2 if turned else 1.0), along + 90), top)
+        pen.line(_at(top, -4 * size, along), _at(top, 5 * size, along))
     if "backpack" in props:
         trunk = math.degrees(math.atan2(b.shoulder[0] - b.hip[0], b.shoulder[1] - b.hip[1]))
         low, high = _at(b.hip, 10 * scale, trunk), _at(b.hip, 26 * scale, trunk)
         pen.line(low, _at(low, 5 * scale, trunk - 90), _at(high, 5 * scale, trunk - 90), high)
+    if "weights" in props:
+        return [far_arm.points[3], near_arm.points[3]]
     if "weight" in props:
-        return [arm.points[3] for arm in (far_arm, near_arm) if arm.near or picture.view != "side"]
+        return [near_arm.points[3]]
     return []
+
+
+#: A close view of the head, in head radii from its centre (forward, up): the skull and the
+#: upper face, which stay still, and the jaw, which turns about the hinge by the ``jaw`` angle
+#: (in a front view, the jaw and the mouth shift sideways).
+SKULL = tuple((math.sin(math.radians(a)), math.cos(math.radians(a))) for a in range(60, -141, -20))
+UPPER_FACE = ((0.87, 0.5), (0.92, 0.15), (1.22, -0.22), (0.98, -0.34), (1.0, -0.55), (0.9, -0.6),
+              (0.6, -0.6))  # fmt: skip
+JAW = ((0.6, -0.66), (0.92, -0.66), (0.96, -0.78), (0.88, -1.0), (0.55, -1.08), (0.0, -0.86),
+       (-0.3, -0.45))  # fmt: skip
+HINGE = (-0.3, -0.45)
+FRONT_SKULL = tuple(
+    (math.sin(math.radians(a)), math.cos(math.radians(a))) for a in range(-100, 101, 20)
+)
+FRONT_JAW = ((-0.98, -0.17), (-0.8, -0.8), (-0.35, -1.2), (0.35, -1.2), (0.8, -0.8), (0.98, -0.17))
+
+
+def _face(b: Body, picture: Picture) -> tuple[list[tuple[Point, ...]], list[Point], Point]:
+    """The lines of a close view of the head, its eyes and its chin (where ``jaw`` marks go)."""
+    r = HEAD * SCALE[picture.frame]
+
+    def at(u: float, v: float) -> Point:
+        return _at(_at(b.head, u * r, b.face + 90), v * r, b.face)
+
+    if picture.view == "front":
+        shift = math.sin(math.radians(b.jaw)) * 1.4
+
+        def moved(u: float, v: float) -> Point:
+            return at(u + shift * min(1.0, -v - 0.17) / 1.03, v)
+
+        front = tuple(moved(u, v) for u, v in FRONT_JAW)
+        mouth = (moved(-0.3, -0.78), moved(0.3, -0.78))
+        nose = (at(0, 0), at(0.08, -0.4), at(-0.08, -0.4))
+        lines = [tuple(at(u, v) for u, v in FRONT_SKULL), front, mouth, nose]
+        return lines, [at(-0.38, 0.05), at(0.38, 0.05)], _mid(front[2], front[3])
+    turn = math.radians(-b.jaw)  # the chin goes down and back as the mouth opens
+    hx, hy = HINGE
+
+    glide = b.jaw / 100  # the hinge glides forward and down as the mouth opens wide
+
+    def jawed(u: float, v: float) -> Point:
+        du, dv = u - hx, v - hy
+        c, s = math.cos(turn), math.sin(turn)
+        return at(hx + glide * 0.8 + du * c - dv * s, hy - glide * 0.4 + du * s + dv * c)
+
+    jaw = tuple(jawed(u, v) for u, v in JAW)
+    upper = tuple(at(u, v) for u, v in (*reversed(UPPER_FACE), *SKULL))
+    return [upper, jaw], [at(0.55, 0.12)], jaw[3]
+
+
+def _mark_at(picture: Picture, b: Body, part: str) -> tuple[Point, float, float]:
+    """Where a mark is drawn, the line it turns around (degrees) and its size."""
+    arm = b.limb(legs=False, near=True).points
+    trunk = _angle(b.hip, b.shoulder)
+    k = min(SCALE[picture.frame], 2.0)
+    limb = 9 * k if k > 1 else 11.0
+    if part == "thumb" and picture.frame == "hand":
+        lines = _hand(arm, SCALE["hand"], b.palm)
+        return lines[-1][len(lines[-1]) // 2], _angle(arm[2], arm[3]), k
+    knees = [leg.points[1] for leg in b.legs] if picture.view != "side" else [b.legs[1].points[1]]
+    parts: dict[str, tuple[Point, float, float]] = {
+        "head": (b.head, b.face, 11 * k),
+        "jaw": (_face(b, picture)[2], b.face, 5 * k),
+        "chest": (_at(b.hip, 0.65 * math.dist(b.hip, b.shoulder), trunk), trunk, 14 * k),
+        "hips": (b.hip, trunk, 12 * k),
+        "elbow": (arm[1], _angle(arm[0], arm[1]), limb),
+        "forearm": (_mid(arm[1], arm[2]), _angle(arm[1], arm[2]), limb),
+        "wrist": (arm[2], _angle(arm[1], arm[2]), limb),
+        "hand": (_mid(arm[2], arm[3]), _angle(arm[2], arm[3]), limb),
+        "thumb": (arm[3], _angle(arm[2], arm[3]), limb),
+        "knees": (_mid(knees[0], knees[-1]), trunk, 12 * k),
+        "knee": (b.legs[1].points[1], _angle(*b.legs[1].points[:2]), limb),
+        "foot": (b.legs[1].points[2], _angle(*b.legs[1].points[1:3]), limb),
+    }
+    return parts[part]
+
+
+def _mid(p: Point, q: Point) -> Point:
+    return (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
+
+
+WAYS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, 1.0), "down": (0.0, -1.0)}
+
+
+def _head_of(pen: _Pen, tip: Point, heading: float, size: float = 3.5) -> None:
+    pen.line(_at(tip, -size, heading - 35), tip, _at(tip, -size, heading + 35))
+
+
+def _marks(pen: _Pen, picture: Picture, b: Body) -> None:
+    """The end position's arrows: a ring around a part that turns, its head on the side it
+    turns toward; a short straight arrow where the body pushes, pointing the way it pushes."""
+    if picture.turn is not None:
+        centre, axis, size = _mark_at(picture, b, picture.turn.at)
+        axis = axis + 180 if _dir(axis)[1] < -0.01 else axis  # the ring ends on its near side
+        way = WAYS[picture.turn.toward]
+        rings = [
+            [
+                _at(_at(centre, size * math.cos(math.radians(a)), axis + 90 * s),
+                    size * 0.4 * math.sin(math.radians(a)), axis)
+                for a in range(30, 301, 30)
+            ]
+            for s in (1.0, -1.0)
+        ]  # fmt: skip
+
+        def heading(ring: list[Point]) -> float:  # how far its head goes the way asked
+            return (ring[-1][0] - ring[-2][0]) * way[0] + (ring[-1][1] - ring[-2][1]) * way[1]
+
+        best = max(rings, key=heading)
+        pen.line(*best)
+        _head_of(pen, best[-1], _angle(best[-2], best[-1]), 4.5)
+    if picture.push is not None:
+        centre, axis, size = _mark_at(picture, b, picture.push.at)
+        dx, dy = WAYS[picture.push.toward]
+        along = abs(_dir(axis)[0] * dx + _dir(axis)[1] * dy) > 0.7
+        if picture.push.at == "jaw":  # out from the side of the chin
+            centre = (centre[0] + dx * size * 1.2, centre[1] + dy * size * 1.2)
+            back, ahead = 2.0, 16.0
+        elif along or (dx and {"wall", "wall_behind"} & set(picture.props)):
+            # beside the part (above a sideways push, in front of an upward one), and short of
+            # a wall it presses into
+            side = 1.0 if picture.view == "side" or centre[0] >= b.hip[0] else -1.0
+            centre = (centre[0] + 8 * abs(dy) * side, centre[1] + 8 * abs(dx))
+            back, ahead = (0.0, 15.0) if picture.push.at in ("chest", "hips") else (-15.0, -1.0)
+        else:  # out from the part, the way it pushes
+            back, ahead = 4.0, 19.0
+        tail = (centre[0] + back * dx, centre[1] + back * dy)
+        tip = (centre[0] + ahead * dx, centre[1] + ahead * dy)
+        pen.line(tail, tip)
+        _head_of(pen, tip, _angle(tail, tip), 4.5)
 
 
 @dataclass(frozen=True)
@@ -384,7 +584,7 @@ def _extent(points: list[Point], circles: list[tuple[Point, float]]) -> tuple[fl
 def draw(picture: Picture) -> Drawing:
     frame = picture.frame
     both = place(picture)
-    props, far, near = _Pen(0), _Pen(0), _Pen(0)
+    props, far, near, marks = _Pen(0), _Pen(0), _Pen(0), _Pen(PANEL_W + GAP)
     circles: list[str] = []
     shapes: list[tuple[Point, float]] = []
     panels = []
@@ -393,13 +593,13 @@ def draw(picture: Picture) -> Drawing:
         pens = [_Pen(x0) for _ in range(3)]
         if _grounded(picture):
             pens[0].line((2, 0), (PANEL_W - 2, 0))
-        elif picture.view == "above":
-            xs = [p[0] for p in b.points(frame)]
-            ys = [p[1] for p in b.points(frame)]
-            _box(pens[0], min(xs) - 5, max(xs) + 5, max(ys) + 5, min(ys) - 5)
-            pens[0].line((min(xs) - 5, min(ys) - 5), (max(xs) + 5, min(ys) - 5))
+        elif picture.view == "above":  # the same mat under both positions
+            xs = [p[0] for body in both for p in body.points(frame)]
+            ys = [p[1] for body in both for p in body.points(frame)]
+            _box(pens[0], min(xs) - 4, max(xs) + 4, max(ys) + 4, min(ys) - 4)
+            pens[0].line((min(xs) - 4, min(ys) - 4), (max(xs) + 4, min(ys) - 4))
         _furniture(pens[0], picture, both[0], both)
-        weights = _held(pens[0], picture, b)
+        weights = _held(pens[0], picture, b, end=i == 1)
         _limbs(pens[1], b, frame, near=False)
         _trunk(pens[2], b, picture)
         _limbs(pens[2], b, frame, near=True)
@@ -411,7 +611,9 @@ def draw(picture: Picture) -> Drawing:
             r = 2.5 * min(SCALE[frame], 2)
             circles.append(f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="{_f(r)}" fill="currentColor"/>')
             here.append(((cx, cy), r))
-        panels.append(_extent([p for pen in pens for p in pen.seen], here))
+        if i == 1:
+            _marks(marks, picture, b)
+        panels.append(_extent([p for pen in [*pens, marks] for p in pen.seen], here))
         shapes += here
         for whole, part in zip((props, far, near), pens, strict=True):
             whole.parts += part.parts
@@ -422,7 +624,9 @@ def draw(picture: Picture) -> Drawing:
         f'<path stroke-width="1.5" d="{props.d}{arrow}"/>'
         f'<path stroke-opacity=".45" d="{far.d}"/><path d="{near.d}"/>' + "".join(circles)
     )
-    seen = props.seen + far.seen + near.seen
+    if marks.parts:
+        inner += f'<path stroke-width="2" d="{marks.d}"/>'
+    seen = props.seen + far.seen + near.seen + marks.seen
     box = _extent(seen, shapes)
     return Drawing(inner, box, tuple(panels))  # type: ignore[arg-type]
 
