@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 
 from imbalance_cli import loader
+from imbalance_cli.answers import read_answers
 from imbalance_cli.errors import QuestionnaireError
 from imbalance_cli.model import AlertLevel, Library, Questionnaire, Result, Wording
 from imbalance_cli.render import markdown, terminal
@@ -222,3 +223,25 @@ def test_the_trainer_names_what_is_held_back_by_title_unless_a_warning_sign_hold
     urgent = markdown.render(_result(q, library, new_signs=("leg_weakness",)), "trainer")
     assert "- `fix-muscle-imbalance` (article, chosen by `weekly`): held back until" in urgent
     assert library.articles["fix-muscle-imbalance"].title not in urgent
+
+
+def test_the_bundled_side_to_side_check_closes_without_goal_activities(
+    library: Library, tmp_path: Path
+) -> None:
+    """The side-to-side check asks no goal activities, so its closing asks to repeat the
+    check, not to re-rate them."""
+    import yaml
+
+    from conftest import ROOT
+    from imbalance_cli import resources
+
+    q = loader.load_questionnaire(resources.bundled_dir() / "side-to-side.yaml", library)
+    assert not q.goals()
+    fixture = ROOT / "questionnaires" / "examples" / "side-to-side-heel-raise-gap.test.yaml"
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(yaml.safe_load(fixture.read_text())["answers"]))
+    result = assess(q, read_answers(answers, q), library, started_at="t0", completed_at="t1")
+    assert "side-to-side" in {r.id for r in result.recommendations}, "the fixture's answers read"
+    text = _flat(markdown.render(result, "client"))
+    assert "do this check again in a few weeks" in text
+    assert "re-rate" not in text
