@@ -183,9 +183,9 @@ def _block(kind: str, item_id: str, origin: str, lines: list[str], width: int) -
     under the id at word boundaries only."""
     import textwrap
 
-    head = f"{kind:<{_INDENT}}{item_id}"
+    head, origin = f"{kind:<{_INDENT}}{item_id}", clean(origin)
     gap = max(2, width - len(head) - len(origin))
-    out = [head + " " * gap + clean(origin)]
+    out = [head + " " * gap + origin]
     pad = " " * _INDENT
     for line in lines:
         out += textwrap.wrap(
