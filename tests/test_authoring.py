@@ -290,6 +290,13 @@ REFUSED = [
     ),
     ("an unknown role", "unit: repetitions}", "unit: repetitions, role: pain}"),
     ("'better' that is neither way", "better: higher", "better: sideways"),
+    ("an unknown wording", "recommendations:\n", "wording: {goodbye: Bye.}\nrecommendations:\n"),
+    ("an empty closing", "recommendations:\n", 'wording: {closing: ""}\nrecommendations:\n'),
+    (
+        "the closing under an urgent alert",
+        "recommendations:\n",
+        "wording: {closing_urgent: Carry on.}\nrecommendations:\n",
+    ),
 ]
 ACCEPTED = [
     ("the example", "", ""),
@@ -297,6 +304,12 @@ ACCEPTED = [
     ("a section with reassess", "    title: S\n", "    title: S\n    reassess: ask\n"),
     ("a question for the reader", "unit: repetitions}", "unit: repetitions, for_reader: true}"),
     ("decimals allowed", "unit: repetitions}", "unit: repetitions, integer: false}"),
+    (
+        "wording of its own",
+        "recommendations:\n",
+        "wording: {closing: Log each session., stopped: Stopped., held_back: Tell us.}\n"
+        "recommendations:\n",
+    ),
 ]
 
 

@@ -34,6 +34,7 @@ from imbalance_cli.model import (
     Rule,
     Section,
     Timeframe,
+    Wording,
 )
 from imbalance_cli.named import read_patterns, read_situations
 from imbalance_cli.questions import check_roles, read_question, read_reassess
@@ -52,6 +53,8 @@ from imbalance_cli.shapes import (
     RULE_FIELDS,
     SECTION,
     SECTION_FIELDS,
+    WORDING,
+    WORDING_FIELDS,
     question_id,
     text_field,
 )
@@ -77,6 +80,7 @@ __all__ = [
     "QUESTION_FIELDS",
     "RULE_FIELDS",
     "SECTION_FIELDS",
+    "WORDING_FIELDS",
     "load_library",
     "load_questionnaire",
 ]
@@ -165,6 +169,7 @@ def _questionnaire(
     every_answer_used = False
     if "every_answer_used" in top:
         every_answer_used = bool(as_bool(top["every_answer_used"], sink, "every_answer_used"))
+    wording = _wording(top.get("wording"), sink)
 
     sections = _sections(top.get("sections"), sink, bodymap)
     count = sum(len(s.questions) for s in sections)
@@ -262,9 +267,21 @@ def _questionnaire(
         patterns=patterns,
         situations=situations,
         every_answer_used=every_answer_used,
+        wording=wording,
         bodymap=bodymap,
         _index=all_questions,
     )
+
+
+def _wording(node: Node | None, sink: Sink) -> Wording:
+    """The author's closing, stop and held-back lines; each left out keeps its default."""
+    if node is None:
+        return Wording()
+    given = fields(node, sink, "wording", WORDING)
+    if given is None:
+        return Wording()
+    texts = {name: text_field(given, name, sink, "wording") for name in WORDING_FIELDS}
+    return Wording(**{name: text for name, text in texts.items() if text is not None})
 
 
 def _region_when(s: _PendingSection) -> Leaf:

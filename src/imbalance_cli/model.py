@@ -498,6 +498,33 @@ class SituationRule:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """What a summary says that depends on the questionnaire, set by its author (``wording:``);
+    the defaults are the intake's. The closing advice under an urgent or emergency alert is not
+    here: it follows the alert, whatever the questionnaire."""
+
+    #: The closing advice when no alert stands.
+    closing: str = (
+        "Start small and keep it steady: a little, often, beats a lot, once. Let any pain during "
+        "or after a session guide the dose, and re-rate your goal activities in a few weeks to "
+        "see how far you have come. If a warning sign appears later, stop and see a clinician."
+    )
+    #: The closing advice when only advisory alerts stand.
+    closing_advisory: str = (
+        "Mention the points above to a clinician. Meanwhile start small and keep it steady: a "
+        "little, often, beats a lot, once. Use the 0-10 pain rule to judge each session, and "
+        "re-rate your goal activities in a few weeks to see how far you have come."
+    )
+    #: Said when an emergency stopped the questionnaire before its end.
+    stopped: str = (
+        "The intake was stopped after the emergency warning sign above; the remaining "
+        "questions were not asked."
+    )
+    #: What to do once a doctor has checked, after the line that content is held back.
+    held_back: str = "Run the intake again after that check."
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     id: str
     title: str
@@ -511,6 +538,8 @@ class Questionnaire:
     #: Every answer must change the guidance or say why it is kept (the lint's unread check
     #: is then an error).
     every_answer_used: bool = False
+    #: The author's closing, stop and held-back lines (the intake's by default).
+    wording: Wording = field(default_factory=Wording)
     path: str = ""
     sha256: str = ""
     bodymap: BodyMap | None = field(default=None, compare=False, repr=False)

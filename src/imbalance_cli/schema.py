@@ -476,6 +476,29 @@ def build() -> dict[str, Any]:
             "recommendations": _d(
                 "Rules that choose articles and strategies.", type="array", items=rule
             ),
+            "wording": _obj(
+                {
+                    "closing": _text(
+                        "The closing advice when no alert stands (default: the intake's, "
+                        "which asks to re-rate the goal activities)."
+                    ),
+                    "closing_advisory": _text(
+                        "The closing advice when only advisory alerts stand; say to mention "
+                        "them to a clinician. Under an urgent or emergency alert the closing "
+                        "follows the alert and cannot be set."
+                    ),
+                    "stopped": _text(
+                        "Said when an emergency stopped the questionnaire before its end."
+                    ),
+                    "held_back": _text(
+                        "What to do once a doctor has checked, after the line saying that "
+                        "content is held back (default: run the intake again)."
+                    ),
+                },
+                [],
+                "The summaries' closing, stop and held-back lines in your words; each left "
+                "out keeps the intake's.",
+            ),
         },
         ["id", "title", "version", "sections"],
         "An imbalance questionnaire (see docs/authoring.md).",

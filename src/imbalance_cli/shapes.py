@@ -27,7 +27,10 @@ QUESTIONNAIRE_FIELDS = (
     "patterns",
     "situations",
     "recommendations",
+    "wording",
 )
+#: The author's wording of the summaries' closing, stop and held-back lines (model.Wording).
+WORDING_FIELDS = ("closing", "closing_advisory", "stopped", "held_back")
 SECTION_FIELDS = ("id", "title", "intro", "when", "repeat", "reassess", "questions")
 QUESTION_FIELDS = (
     "id", "type", "text", "label", "help", "required", "choices", "min", "max", "integer",
@@ -91,6 +94,7 @@ GUIDANCE = Shape(GUIDANCE_FIELDS)
 PATTERN = Shape(PATTERN_FIELDS, PATTERN_FIELDS)
 SITUATION_RULE = Shape(SITUATION_RULE_FIELDS, ("id", "when"))
 QUESTIONNAIRE = Shape(QUESTIONNAIRE_FIELDS, ("id", "title", "version", "sections"))
+WORDING = Shape(WORDING_FIELDS)
 SECTION = Shape(SECTION_FIELDS, ("id", "title", "questions"))
 QUESTION = Shape(QUESTION_FIELDS, ("id", "type", "text"))
 CHOICE = Shape(CHOICE_FIELDS, ("id", "label"))

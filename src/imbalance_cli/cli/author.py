@@ -320,19 +320,52 @@ def test_(
 
 @app.command()
 def library(
-    tag: Annotated[str | None, typer.Option("--tag", help="Only items with this tag.")] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Only articles and strategies with this tag.")
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", help="Only items whose regions name this one (knee, neck...)."),
+    ] = None,
+    exercises: Annotated[
+        bool,
+        typer.Option(
+            "--exercises",
+            help="List the exercises instead: name, regions, dose, easier and harder versions, "
+            "the situations they do not suit, and whether each has a picture.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """List the articles and exercise strategies in the content library."""
+    """List the articles and exercise strategies in the content library, or its exercises.
+
+    Each item shows its id (what a rule or a programme names), where it comes from, its title,
+    and what decides whether a rule naming it validates and when it is held back: regions (a
+    rule must make sure of one of them), assumes_no_warning_signs (held back while an urgent or
+    emergency alert stands) and not_for (the situations it does not suit)."""
     from imbalance_cli import loader, resources
     from imbalance_cli.render import outline
 
+    if exercises and tag is not None:
+        raise UsageError("exercises have no tags; use --region to choose exercises by body part")
     lib = loader.load_library(resources.library_paths())
     if as_json:
-        write_stdout(outline.library_json(lib, tag))
+        text = (
+            outline.exercises_json(lib, region)
+            if exercises
+            else outline.library_json(lib, tag, region)
+        )
+        write_stdout(text)
+        return
+    bundled = str(resources.bundled_dir())
+    width = _stdout_console().width
+    if exercises:
+        text = outline.exercises_text(lib, bundled, width, region)
     else:
-        bundled = str(resources.bundled_dir())
-        _stdout_console().print(outline.library_table(lib, tag, bundled))
+        text = outline.library_text(lib, tag, bundled, width, region)
+    if not text:
+        print("imbalance: nothing in the library matches", file=sys.stderr)
+    write_stdout(text)
 
 
 @app.command()

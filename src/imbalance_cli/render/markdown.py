@@ -20,6 +20,7 @@ from imbalance_cli.model import (
     Result,
     Role,
     Section,
+    Wording,
 )
 from imbalance_cli.rank import plan
 from imbalance_cli.render import plan as plans
@@ -36,6 +37,8 @@ DISCLAIMER = (
 AUDIENCES = ("trainer", "client")
 
 #: The closing advice, by the most urgent alert that stands: it never contradicts an alert.
+#: Under an urgent or emergency alert it is always this; otherwise the questionnaire's
+#: ``wording`` may set it (``closing``, ``closing_advisory``), and these are the defaults.
 NEXT_STEPS: dict[AlertLevel | None, str] = {
     AlertLevel.EMERGENCY: (
         "Act on the emergency warning sign above first: get medical help now, as it says. Do not "
@@ -47,22 +50,21 @@ NEXT_STEPS: dict[AlertLevel | None, str] = {
         "starting any new exercise, and take this summary with you. Advice that assumes there "
         "are no warning signs is held back until a doctor has checked you."
     ),
-    AlertLevel.ADVISORY: (
-        "Mention the points above to a clinician. Meanwhile start small and keep it steady: a "
-        "little, often, beats a lot, once. Use the 0-10 pain rule to judge each session, and "
-        "re-rate your goal activities in a few weeks to see how far you have come."
-    ),
-    None: (
-        "Start small and keep it steady: a little, often, beats a lot, once. Let any pain during "
-        "or after a session guide the dose, and re-rate your goal activities in a few weeks to "
-        "see how far you have come. If a warning sign appears later, stop and see a clinician."
-    ),
+    AlertLevel.ADVISORY: Wording().closing_advisory,
+    None: Wording().closing,
 }
 
 
 def next_steps(result: Result) -> str:
-    """The closing advice for this result, following from its most urgent alert."""
-    return NEXT_STEPS[result.top_level]
+    """The closing advice for this result, following from its most urgent alert: the
+    questionnaire's own wording when no alert holds content back."""
+    level = result.top_level
+    wording = result.questionnaire.wording
+    if level is None:
+        return wording.closing
+    if level is AlertLevel.ADVISORY:
+        return wording.closing_advisory
+    return NEXT_STEPS[level]
 
 
 def _bodymap(result: Result) -> BodyMap:
@@ -98,7 +100,7 @@ def render(result: Result, audience: str = "trainer", *, embedded: bool = False)
     lines += _articles(result)
     lines += _strategies(result)
     lines += _held(result, trainer=True)
-    lines += ["## Next steps", "", next_steps(result), ""]
+    lines += ["## Next steps", "", md(next_steps(result)), ""]
     lines += _trace(result)
     lines += ["---", "", f"*{DISCLAIMER}*", ""]
     return "\n".join(lines)
@@ -107,11 +109,7 @@ def render(result: Result, audience: str = "trainer", *, embedded: bool = False)
 def _stopped(result: Result) -> list[str]:
     if not result.not_asked:
         return []
-    return [
-        "*The intake was stopped after the emergency warning sign above; the remaining "
-        "questions were not asked.*",
-        "",
-    ]
+    return [f"*{md(result.questionnaire.wording.stopped)}*", ""]
 
 
 def _count(items: tuple[Recommendation, ...]) -> str:
@@ -141,7 +139,7 @@ def _held(result: Result, trainer: bool = False) -> list[str]:
         out += [
             f"{_count(tuple(by_warning))} matched these answers but "
             f"{'is' if len(by_warning) == 1 else 'are'} held back until a doctor has checked "
-            "the warning signs above. Run the intake again after that check.",
+            f"the warning signs above. {md(result.questionnaire.wording.held_back)}",
             "",
         ]
     if by_situation:
@@ -157,10 +155,31 @@ def _held(result: Result, trainer: bool = False) -> list[str]:
             "",
         ]
     if trainer:
-        # By id only: the title is part of the content held back.
-        out += [f"- `{r.id}` ({r.kind}): {md(r.withheld or '')}" for r in result.withheld]
-        out.append("")
+        out += _held_items(result)
     return out
+
+
+def _held_items(result: Result) -> list[str]:
+    """For the trainer: each item held back, the rules that chose it and why it is held back.
+    Named by title when only a situation holds it back; while a warning sign holds advice back,
+    by id only, since a title ("Exercise first for back pain") is part of that advice."""
+    under_warning = plans.holding(result)
+    out = []
+    for r in result.withheld:
+        # Ids are validated to [a-z0-9_-], so they are safe inside code spans.
+        rules = ", ".join(f"`{rule}`" for rule in r.rules)
+        chosen = f", chosen by {rules}" if rules else ""
+        name = f"`{r.id}` ({r.kind}{chosen})"
+        if not under_warning:
+            name = f"**{md(r.title)}** (`{r.id}`, {r.kind}{chosen})"
+        out.append(f"- {name}: {md(r.withheld or '')}")
+    if under_warning:
+        out += [
+            "",
+            "*By id only while a warning sign holds advice back: a title is part of that "
+            "advice. `imbalance library` lists each.*",
+        ]
+    return [*out, ""]
 
 
 def findings_section(result: Result) -> list[str]:
@@ -224,7 +243,7 @@ def client(result: Result, embedded: bool = False) -> tuple[str, list[Recommenda
         if sides:
             lines += ["## Left and right", "", *sides, ""]
     lines += _held(result)
-    lines += ["## Next steps", "", next_steps(result), ""]
+    lines += ["## Next steps", "", md(next_steps(result)), ""]
     closing = ["---", "", f"*{DISCLAIMER}*", ""]
     more, detailed = appendix(result, CLIENT_WORDS - words("\n".join(lines + closing)))
     lines += more + closing

@@ -128,35 +128,131 @@ def _matches(tags: tuple[str, ...], tag: str | None) -> bool:
     return tag is None or tag in tags
 
 
-def library_json(lib: Library, tag: str | None) -> str:
+def _in_region(regions: tuple[str, ...], region: str | None) -> bool:
+    return region is None or region in regions
+
+
+def library_json(lib: Library, tag: str | None, region: str | None = None) -> str:
     data = {
-        "articles": [_plain(a) for a in lib.articles.values() if _matches(a.tags, tag)],
-        "strategies": [_plain(s) for s in lib.strategies.values() if _matches(s.tags, tag)],
+        "articles": [
+            _plain(a)
+            for a in lib.articles.values()
+            if _matches(a.tags, tag) and _in_region(a.regions, region)
+        ],
+        "strategies": [
+            _plain(s)
+            for s in lib.strategies.values()
+            if _matches(s.tags, tag) and _in_region(s.regions, region)
+        ],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def library_table(lib: Library, tag: str | None, bundled: str = "") -> RenderableType:
-    """Articles and strategies; ``from`` says whether each is bundled (its file is under
-    ``bundled``) or the author's own, by file name."""
-    from rich.table import Table
+def exercises_json(lib: Library, region: str | None = None) -> str:
+    """The exercise library as data: what ``library --exercises`` shows, with the dose's
+    numbers beside its text, and whether each exercise has a picture (not the picture)."""
+    out = []
+    for e in lib.exercises.values():
+        if not _in_region(e.regions, region):
+            continue
+        out.append(
+            {
+                "id": e.id,
+                "name": clean(e.name),
+                "trains": clean(e.trains),
+                "regions": list(e.regions),
+                "dose": {"text": e.dose.text, **_plain(e.dose)},
+                "easier": e.easier,
+                "harder": e.harder,
+                "not_for": list(e.not_for),
+                "adapt": [situation for situation, _ in e.adapt],
+                "picture": e.picture is not None,
+                "location": str(e.location),
+            }
+        )
+    return json.dumps({"exercises": out}, indent=2, ensure_ascii=False) + "\n"
 
-    def origin(path: str) -> str:
-        return "bundled" if bundled and path.startswith(bundled) else Path(path).name
 
-    table = Table(box=None, header_style="bold", expand=False)
-    for column in ("kind", "id", "title", "tags", "from"):
-        # ids are what an author copies into a rule: wrapped when narrow, never cut short
-        table.add_column(column, overflow="fold")
+#: Where an item's lines start after its kind ("strategy  "), so ids line up in a column.
+_INDENT = 10
+
+
+def _block(kind: str, item_id: str, origin: str, lines: list[str], width: int) -> list[str]:
+    """One item: its kind, its id and where it comes from on the first line (the id whole,
+    whatever the width: it is what an author copies into a rule), then its lines, wrapped
+    under the id at word boundaries only."""
+    import textwrap
+
+    head, origin = f"{kind:<{_INDENT}}{item_id}", clean(origin)
+    gap = max(2, width - len(head) - len(origin))
+    out = [head + " " * gap + origin]
+    pad = " " * _INDENT
+    for line in lines:
+        out += textwrap.wrap(
+            " ".join(clean(line).split()),
+            width=max(width, _INDENT + 20),
+            initial_indent=pad,
+            subsequent_indent=pad + "  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    return out
+
+
+def _origin(path: str, bundled: str) -> str:
+    return "bundled" if bundled and path.startswith(bundled) else Path(path).name
+
+
+def _regions(regions: tuple[str, ...]) -> str:
+    return "regions: " + (", ".join(regions) if regions else "none named (any body part)")
+
+
+def library_text(
+    lib: Library,
+    tag: str | None,
+    bundled: str = "",
+    width: int = 80,
+    region: str | None = None,
+) -> str:
+    """Articles and strategies, one block each: kind, id and origin (``bundled`` when its
+    file is under ``bundled``, else the author's file name), the title, then the fields that
+    decide whether a rule naming it validates and when it is held back: ``regions``,
+    ``assumes_no_warning_signs``, ``not_for``; and its tags."""
+    out: list[str] = []
     items: list[tuple[str, Article | Strategy]] = [("article", a) for a in lib.articles.values()]
     items += [("strategy", s) for s in lib.strategies.values()]
     for kind, item in items:
-        if _matches(item.tags, tag):
-            table.add_row(
-                kind,
-                markup(item.id),
-                markup(item.title),
-                markup(", ".join(item.tags)),
-                markup(origin(item.location.path)),
-            )
-    return table
+        if not (_matches(item.tags, tag) and _in_region(item.regions, region)):
+            continue
+        safety = _regions(item.regions)
+        safety += "; assumes_no_warning_signs: " + (
+            "yes" if item.assumes_no_warning_signs else "no"
+        )
+        if item.not_for:
+            safety += "; not_for: " + ", ".join(item.not_for)
+        lines = [item.title, safety]
+        if item.tags:
+            lines.append("tags: " + ", ".join(item.tags))
+        out += _block(kind, item.id, _origin(item.location.path, bundled), lines, width)
+    return "\n".join(out) + "\n" if out else ""
+
+
+def exercises_text(
+    lib: Library, bundled: str = "", width: int = 80, region: str | None = None
+) -> str:
+    """The exercise library, one block each: id and origin, the name, ``regions`` and
+    ``not_for``, the dose, whether it has a picture, and its ``easier`` and ``harder``
+    versions."""
+    out: list[str] = []
+    for e in lib.exercises.values():
+        if not _in_region(e.regions, region):
+            continue
+        lines = [
+            e.name,
+            _regions(e.regions) + "; not_for: " + (", ".join(e.not_for) or "none"),
+            "dose: " + (e.dose.text or "not given"),
+            f"picture: {'yes' if e.picture is not None else 'no'}; "
+            f"easier: {e.easier or 'none'}; harder: {e.harder or 'none'}",
+        ]
+        out += _block("exercise", e.id, _origin(e.location.path, bundled), lines, width)
+    return "\n".join(out) + "\n" if out else ""

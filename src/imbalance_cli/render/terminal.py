@@ -10,7 +10,7 @@ from imbalance_cli.profile import RegionPain, pain_by_region
 from imbalance_cli.rank import plan
 from imbalance_cli.render.markdown import next_steps
 from imbalance_cli.symmetry import Symmetry, reading, symmetries
-from imbalance_cli.text import markup
+from imbalance_cli.text import clean, markup
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -105,14 +105,10 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
     elif not result.withheld:
         parts.append(Text("No articles or strategies matched these answers."))
     if result.not_asked:
-        parts.append(
-            Text(
-                "The intake was stopped after the warning sign; the remaining questions were not asked."
-            )
-        )
+        parts.append(Text(clean(result.questionnaire.wording.stopped)))
     level = result.top_level
     style = "bold red" if level is not None and level.holds_back else ""
-    parts.append(Text.assemble(("Next: ", "bold"), (next_steps(result), style)))
+    parts.append(Text.assemble(("Next: ", "bold"), (clean(next_steps(result)), style)))
     for path in written or ():
         parts.append(Text.assemble(("Wrote ", "dim"), (path, "bold")))
     parts.append(
