@@ -217,7 +217,11 @@ def test_progress_shows_adherence_doses_and_pain_against_the_next_morning(
     assert "Home programme: 2 version(s)" in out and "planned sessions logged" in out
     assert "Pain during / next morning: 11-21 3/usual, 11-22 3/usual, 11-28 3/worse" in out
     text = page.read_text()
-    assert "Home sessions: pain during" in text and "Dose per programme version" in text
+    assert (
+        "Home sessions: pain during" in text
+        and "Next morning: 0 better" in text
+        and "Dose per version, % of where each exercise started" in text
+    )
     for svg in text.split("<svg")[1:]:  # every chart is well-formed SVG
         ET.fromstring("<svg" + svg.split("</svg>")[0] + "</svg>")
 

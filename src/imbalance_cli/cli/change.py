@@ -220,9 +220,22 @@ def progress(
         lead = warnings_html(data)
         charts = svg_charts(data)
         if home is not None:
-            block = "<h2>Home programme</h2>" + "".join(f"<p>{escape(x)}</p>" for x in home[0])
-            # A programme a warning sign stopped leads the page, as warning signs do.
-            lead = block + lead if any(x.startswith("STOPPED") for x in home[0]) else lead + block
+            stopped = [x for x in home[0] if x.startswith("STOPPED")]
+            block = "<h2>Home programme</h2>" + "".join(
+                f'<div class="alert urgent" role="alert"><h3>⚠ {escape(x)}</h3></div>'
+                if x in stopped else f"<p>{escape(x)}</p>"
+                for x in home[0]
+            )  # fmt: skip
+            if stopped:
+                # A programme a warning sign stopped leads the page, as warning signs do, and
+                # the assessments' own line says where the sign came from.
+                lead = block + lead.replace(
+                    "No warning signs were reported in any of these sessions.",
+                    "No warning signs were reported in these assessments; the home programme's "
+                    "log reported the one above.",
+                )
+            else:
+                lead += block
             charts += home[1]
         text = page(f"Progress: {name}", charts, lead)
         files.write_private(html_out, text, force=force)

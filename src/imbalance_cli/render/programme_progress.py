@@ -12,8 +12,8 @@ from imbalance_cli.programme.model import Entry, Programme
 from imbalance_cli.render.programme import name_of
 from imbalance_cli.render.svg import Series, line_chart
 
-#: The next morning on the 0-10 axis of the pain chart.
-MORNING_POINTS = {"better": 0.0, "usual": 5.0, "worse": 10.0}
+#: The next morning on its own chart's scale.
+MORNING_POINTS = {"better": 0.0, "usual": 1.0, "worse": 2.0}
 
 
 def amount(dose: Dose) -> float | None:
@@ -98,30 +98,44 @@ def dose_history(versions: tuple[Programme, ...]) -> dict[str, list[Dose]]:
 def charts(
     versions: tuple[Programme, ...], entries: tuple[Entry, ...], library: Library
 ) -> list[str]:
+    """Pain during each session (the worst exercise); the next morning, on its own scale; and
+    each exercise's dose as a share of where it started, so reps, seconds and minutes can
+    share one chart."""
     out: list[str] = []
     days = merged_by_day(list(entries))
     if days:
         labels = [e.day[5:] for e in days]
         worst = tuple(float(max(p for _, p in e.pain)) if e.pain else None for e in days)
-        morning = tuple(MORNING_POINTS.get(e.morning) for e in days)
         out.append(line_chart(
-            "Home sessions: pain during, 0-10, and next morning (0 better, 5 usual, 10 worse)",
-            labels, [Series("Pain during, worst exercise", worst), Series("Next morning", morning)],
-            y_min=0, y_max=10,
+            "Home sessions: pain during, 0-10 (worst exercise)", labels,
+            [Series("Pain during", worst)], y_min=0, y_max=10, meaningful=2.0,
         ))  # fmt: skip
+        morning = tuple(MORNING_POINTS.get(e.morning) for e in days)
+        if any(m is not None for m in morning):
+            out.append(line_chart(
+                "Next morning: 0 better, 1 as usual, 2 worse than usual", labels,
+                [Series("Next morning", morning)], y_min=0, y_max=2,
+            ))  # fmt: skip
     if len(versions) > 1:
         labels = [f"v{n} {v.created_at[5:10]}" for n, v in enumerate(versions, start=1)]
         series: list[Series] = []
         for exercise in dose_history(versions):
+            amounts = [next((amount(i.dose) for i in v.items if i.exercise == exercise), None)
+                       for v in versions]  # fmt: skip
+            first = next((a for a in amounts if a), None)
             values = tuple(
-                next((amount(i.dose) for i in v.items if i.exercise == exercise), None)
-                for v in versions
+                None if a is None or not first else round(100 * a / first) for a in amounts
             )
-            series.append(Series(name_of(library, exercise), values))
-        top = max((x for s in series for x in s.values if x is not None), default=10.0)
+            series.append(
+                Series(
+                    name_of(library, exercise),
+                    tuple(float(v) if v is not None else None for v in values),
+                )
+            )
+        top = max((x for s in series for x in s.values if x is not None), default=100.0)
         out.append(line_chart(
-            "Dose per programme version (all reps, seconds held or minutes)",
-            labels, series, y_min=0, y_max=float(max(10, -(-int(top * 1.2) // 10) * 10)),
+            "Dose per version, % of where each exercise started", labels, series,
+            y_min=0, y_max=float(max(150, -(-int(top * 1.1) // 50) * 50)), unit="%",
         ))  # fmt: skip
     return out
 
