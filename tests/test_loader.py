@@ -450,6 +450,7 @@ def test_roles_are_checked_for_type_place_and_order(write: Callable[..., Path]) 
             questions:
               - {id: regions, type: body_regions, text: Where?}
               - {id: flat, type: scale, text: How bad overall?, role: pain_worst}
+              - {id: flat2, type: scale, text: And at its worst overall?, role: pain_worst}
               - {id: score, type: scale, text: How well?, role: goal_rating}
               - {id: goal, type: yes_no, text: A goal?, role: goal}
           - id: detail
@@ -464,7 +465,8 @@ def test_roles_are_checked_for_type_place_and_order(write: Callable[..., Path]) 
     with pytest.raises(QuestionnaireError) as info:
         loader.load_questionnaire(path)
     found = "\n".join(str(p) for p in info.value.problems)
-    assert "role 'pain_worst' belongs in a section repeated per region" in found
+    # Outside a section repeated per region, a pain role is pain overall: once per section.
+    assert "role 'pain_worst' is given twice in this section (also 'flat')" in found
     assert "role 'goal_rating' of 'score' needs a question with role 'goal' before it" in found
     assert "role 'goal' is for text questions; 'goal' is yes_no" in found
     assert "role 'pain_worst' is given twice in this section (also 'worst.neck')" in found

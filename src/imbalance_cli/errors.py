@@ -39,6 +39,10 @@ class SourceLocation(NamedTuple):
         return f"{self.path}:{self.line}:{self.column}"
 
 
+#: Where built-in objects (not read from a file) are.
+NOWHERE = SourceLocation("<built-in>")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file, where it is, and how to fix it. An ``error`` stops
