@@ -1,0 +1,105 @@
+"""What the store already knows about a client, used without asking again: facts a
+questionnaire marks ``known_for_days`` (age, writing hand) and answers it takes ``from:``
+another questionnaire (the intake's regions)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from imbalance_cli.errors import ImbalanceError
+from imbalance_cli.model import AnswerValue, Question, Questionnaire
+
+if TYPE_CHECKING:
+    from imbalance_cli.store import Store
+    from imbalance_cli.workflow.intake import Ui
+
+
+def known_facts(q: Questionnaire, client: str, ui: Ui) -> dict[str, AnswerValue]:
+    """Facts about a known client (their age, their writing hand) that a questionnaire marks
+    ``known_for_days``: the newest answer to a question of the same id, in any of the client's
+    completed sessions, given within that many days, so it is not asked again. Says what was
+    carried over and from when. Nothing when the store or the client does not exist yet."""
+    from datetime import timedelta
+
+    from imbalance_cli import resources
+    from imbalance_cli.answers import check
+    from imbalance_cli.facts import describe_answer
+    from imbalance_cli.store import FILENAME, open_store
+
+    wanted = {x.id: x for x in q.questions if x.known_for_days}
+    carried = {x.id: x for x in q.questions if x.from_questionnaire}
+    location = resources.store_location()  # a laptop's folder, or a gym's server
+    if not (wanted or carried) or (
+        isinstance(location, Path) and not (location / FILENAME).is_file()
+    ):
+        return {}
+    found: dict[str, AnswerValue] = {}
+    said: list[str] = []
+    today = datetime.now(timezone.utc)
+    with open_store(location, read_only=True) as store:
+        if carried:
+            found.update(_carried(store, client, carried, said))
+        for row in store.sessions(client):
+            if not row.finished or not wanted.keys() - found.keys():
+                continue
+            when = _moment(row.completed_at or row.started_at)
+            stored = store.answers(row.id)
+            for qid, question in wanted.items():
+                days = question.known_for_days or 0
+                if qid in found or qid not in stored or when is None:
+                    continue
+                if today - when > timedelta(days=days):
+                    continue
+                try:
+                    found[qid] = check(question, stored[qid])
+                except ImbalanceError:
+                    continue  # a value the question no longer accepts is asked again
+                value = describe_answer(question, found[qid])
+                said.append(f"{question.short}: {value} (session {row.id} of {when.date()})")
+        name = store.client_name(client)
+    if said:
+        ui.note(f"Already known about {name}, so not asked again: {'; '.join(said)}")
+    return found
+
+
+def _carried(
+    store: Store, client: str, wanted: dict[str, Question], said: list[str]
+) -> dict[str, AnswerValue]:
+    """Answers a questionnaire takes ``from:`` another (the intake's regions): each from the
+    client's latest completed session of that questionnaire that answered it."""
+    from imbalance_cli.answers import check
+    from imbalance_cli.facts import describe_answer
+
+    found: dict[str, AnswerValue] = {}
+    rows = sorted(
+        (r for r in store.sessions(client) if r.finished),
+        key=lambda r: (r.completed_at or r.started_at, r.id),
+        reverse=True,
+    )
+    for row in rows:
+        needed = {k: v for k, v in wanted.items() if k not in found
+                  and v.from_questionnaire == row.questionnaire_id}  # fmt: skip
+        if not needed:
+            continue
+        stored = store.answers(row.id)
+        for qid, question in needed.items():
+            if qid not in stored:
+                continue
+            try:
+                found[qid] = check(question, stored[qid])
+            except ImbalanceError:
+                continue  # not an answer this question accepts: asked instead
+            when = (row.completed_at or row.started_at)[:10]
+            said.append(f"{question.short}: {describe_answer(question, found[qid])} "
+                        f"(from {row.questionnaire_id}, session {row.id} of {when})")  # fmt: skip
+    return found
+
+
+def _moment(stamp: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
