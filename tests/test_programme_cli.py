@@ -285,3 +285,51 @@ def test_compare_tells_what_the_programme_did_between_two_sessions(
     assert "## Home programme between these sessions" in out
     assert "Sessions logged: 1" in out  # two entries for one day are one session
     assert "Pain during, worst exercise: 3 on" in out
+
+
+def test_a_pregnant_clients_log_asks_her_warning_signs_and_reads_her_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = EXAMPLES / "pregnant-28-weeks-back.yaml"
+    assert main(["run", "--answers", str(answers), "--no-input", "--client", "Pia",
+                 "--out", "/dev/null"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "plan",
+                "Pia",
+                "--no-input",
+                "--date",
+                "2026-11-20",
+                "--json",
+                str(tmp_path / "p.json"),
+            ]
+        )
+        == 0
+    )
+    programme = json.loads((tmp_path / "p.json").read_text())
+    assert "pregnancy" in programme["situations"]
+    from imbalance_cli import resources
+    from imbalance_cli.store import open_store
+    from imbalance_cli.workflow import load_library
+    from imbalance_cli.workflow.programme import load, log_questionnaire
+
+    with open_store(resources.store_location()) as store:
+        current = load(store, "Pia").current
+    assert current is not None
+    q = log_questionnaire(current, load_library())
+    signs = [c.id for c in q.question("warnings").choices]
+    assert "pregnancy_stop" in signs and "bone_pain" not in signs
+    done = "".join(f"done_{n}: not_done\n" for n in range(1, len(current.items) + 1))
+    note = tmp_path / "log.yaml"
+    note.write_text("warnings: [none]\n" + done + "morning: usual\nsensations: [none]\n"
+                    "note: Some light spotting after the walk\n", encoding="utf-8")  # fmt: skip
+    capsys.readouterr()
+    # The word in her note asks about the sign; headless, that answer is required.
+    assert main(["log", "Pia", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
+    assert "check_note: You wrote 'spotting'" in capsys.readouterr().err
+    with note.open("a", encoding="utf-8") as more:
+        more.write("check_note: [pregnancy_stop]\n")
+    assert main(["log", "Pia", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
+    out = capsys.readouterr().out
+    assert "STOPPED" in out and "midwife or maternity unit today" in out
