@@ -139,3 +139,70 @@ def test_roles_outside_regions_are_checked(
     assert "role 'pain_exercise' is given twice in this section (also 'pain')" in text
     assert "role 'measure' is for scale or number questions; 'walked' is text" in text
     assert "'better' is for left/right tests and measures (role: measure)" in text
+
+
+OWN = """
+id: own
+title: Own check
+version: "1"
+sections:
+  - id: safety
+    title: Safety
+    questions:
+      - id: new_signs
+        type: multi
+        text: Any of these?
+        choices:
+          - {id: saddle, label: Saddle numbness}
+          - {id: arm_numb, label: Numbness spreading down the arm}
+          - {id: none, label: None of these, exclusive: true}
+  - id: week
+    title: Week
+    questions:
+      - {id: note, type: text, text: Anything else?, required: false}
+alerts:
+  - {id: saddle, level: emergency, when: {question: new_signs, includes: saddle}, message: Saddle numbness can mean nerve pressure., action: Go to an emergency department now.}
+recommendations:
+  - id: arm
+    when: {question: new_signs, includes: arm_numb}
+    because: Your arm feels numb
+    articles: [nerve-like-sensations]
+"""
+
+
+def test_a_warning_choice_no_alert_reads_is_flagged_and_never_called_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(OWN, encoding="utf-8")
+    assert main(["validate", str(own), "--strict"]) == 1
+    assert (
+        "choice 'arm_numb' of warning-sign question 'new_signs' in the safety screen raises no alert"
+        in capsys.readouterr().out
+    )
+    answers = tmp_path / "a.yaml"
+    answers.write_text("new_signs: [arm_numb]\nnote: Felt a bit dizzy once\n", encoding="utf-8")
+    assert (
+        main(
+            [
+                "run",
+                str(own),
+                "--answers",
+                str(answers),
+                "--no-input",
+                "--no-save",
+                "--out",
+                str(tmp_path / "o.md"),
+            ]
+        )
+        == 0
+    )
+    text = " ".join((tmp_path / "o.md").read_text().split())
+    assert "None of the warning signs" not in text
+    assert (
+        "No answer raised a warning-sign alert. You also chose Any of these?: Numbness spreading down the arm"
+        in text
+    )
+    # A warning word in free text that no question follows up is said to be so.
+    assert "which no question here follows up: ask the client about it" in text
+    assert "so a question asked about it" not in text

@@ -572,6 +572,26 @@ class _Lint:
                 for c in question.choices
                 if c.id in alarming.get(written, ()) and question.type is QuestionType.MULTI
             ]
+            screen = bool(self.q.sections) and question.section == self.q.sections[0].id
+            if alerts and screen:
+                # In the safety screen, a choice a rule reads but no alert: the person is told
+                # of no warning sign although they ticked one in the warning-sign question.
+                for choice in question.choices:
+                    if (
+                        choice.id in named
+                        and choice.id not in alarming.get(written, ())
+                        and not choice.exclusive
+                        and not choice.for_reader
+                    ):
+                        self._add(
+                            choice.location if choice.location != NOWHERE else question.location,
+                            f"choice '{choice.id}' of warning-sign question '{written}' in the "
+                            f"safety screen raises no alert, while {_some(alerts)} do; a rule "
+                            "reads it, but the person is told of no warning sign (raise an alert "
+                            "for it, or move it out of the screen, or say why: for_reader: why)",
+                            "unread-choice",
+                            warning=True,
+                        )
             for choice in quiet:
                 alike = (
                     f" (nor {_some([c.id for c in quiet if c is not choice])}: the guidance "

@@ -190,6 +190,13 @@ def _overview(result: Result, audience: str) -> list[str]:
                 f"<p>{_e(fired.alert.message)}</p>"
                 f'<p class="what">What to do: {_e(fired.alert.action)}</p></div>'
             )
+    elif markdown.quiet_signs(result):
+        out.append(
+            "<p><strong>Warning signs:</strong> no answer raised an alert. Also chosen: "
+            + _e("; ".join(markdown.quiet_signs(result)))
+            + ". No alert here reads it: tell your trainer, and see a clinician if it is new or "
+            "getting worse.</p>"
+        )
     else:
         out.append(
             "<p><strong>Warning signs:</strong> none reported. If one appears later, stop and "

@@ -15,6 +15,7 @@ from imbalance_cli.model import (
     BodyMap,
     Library,
     Question,
+    Questionnaire,
     QuestionType,
     Recommendation,
     Result,
@@ -194,18 +195,24 @@ def findings_section(result: Result) -> list[str]:
         out.append("")
     if f.text_read:
         goals = {g.id for g, _ in result.questionnaire.goals()}
+        followed = _followed_up(result.questionnaire)
         out += ["## Free text read for warning signs", ""]
         for qid in f.text_read:
             question = result.questionnaire.question(qid)
             name = question.short if question else qid
             hits = [h for h in f.words if h.question == qid and h.kind == "warning"]
-            said = (
-                "found "
-                + "; ".join(f"{', '.join(repr(w) for w in h.words)} ({h.label})" for h in hits)
-                + ", so a question asked about it"
-                if hits
-                else "no warning words"
-            )
+            asked = [h for h in hits if (qid, h.list_id) in followed]
+            unasked = [h for h in hits if (qid, h.list_id) not in followed]
+            parts = []
+            if asked:
+                parts.append("found " + "; ".join(
+                    f"{', '.join(repr(w) for w in h.words)} ({h.label})" for h in asked
+                ) + ", so a question asked about it")  # fmt: skip
+            if unasked:
+                parts.append("found " + "; ".join(
+                    f"{', '.join(repr(w) for w in h.words)} ({h.label})" for h in unasked
+                ) + ", which no question here follows up: ask the client about it")  # fmt: skip
+            said = "; ".join(parts) if parts else "no warning words"
             links = [h for h in f.words if h.question == qid and h.kind == "activity"]
             if qid in goals and links:
                 said += "; goal read as " + "; ".join(
@@ -353,6 +360,68 @@ def _pain_overview(result: Result) -> list[str]:
     return rows
 
 
+def _followed_up(q: Questionnaire) -> set[tuple[str, str]]:
+    """(free-text question, word list) pairs a question's condition reads with ``mentions``:
+    a warning word found there brings a question about it."""
+    from imbalance_cli.model import AllOf, AnyOf, Leaf, Not, Op
+
+    out: set[tuple[str, str]] = set()
+
+    def walk(condition: object) -> None:
+        if isinstance(condition, (AllOf, AnyOf)):
+            for part in condition.items:
+                walk(part)
+        elif isinstance(condition, Not):
+            walk(condition.item)
+        elif isinstance(condition, Leaf) and condition.op is Op.MENTIONS:
+            for qid in condition.questions or (condition.question,):
+                out.add((qid, str(condition.value)))
+
+    for question in q.questions:
+        if question.when is not None:
+            walk(question.when)
+    for section in q.sections:
+        if section.when is not None:
+            walk(section.when)
+    return out
+
+
+def quiet_signs(result: Result) -> list[str]:
+    """Choices the person ticked in the safety screen (the first section, which DESIGN puts
+    first) in a question whose other choices raise alerts, that no alert reads ("Question:
+    choice"): what a summary must not call "none of the warning signs"."""
+    from imbalance_cli.model import AllOf, AnyOf, Leaf, Not, Op
+
+    alerting: dict[str, set[str]] = {}
+
+    def walk(condition: object) -> None:
+        if isinstance(condition, (AllOf, AnyOf)):
+            for part in condition.items:
+                walk(part)
+        elif isinstance(condition, Not):
+            return  # "anything but none" names no sign
+        elif isinstance(condition, Leaf) and condition.op in (Op.INCLUDES, Op.EQUALS, Op.IN):
+            value = condition.value
+            named = {str(v) for v in value} if isinstance(value, tuple) else {str(value)}
+            for qid in condition.questions or (condition.question,):
+                alerting.setdefault(qid, set()).update(named)
+
+    q = result.questionnaire
+    for alert in q.alerts:
+        walk(alert.when)
+    screen = {x.id for x in q.sections[0].questions} if q.sections else set()
+    out = []
+    for qid, named in alerting.items():
+        question = q.question(qid) if qid in screen else None
+        value = result.answers.get(qid)
+        if question is None or question.type.value != "multi" or not isinstance(value, tuple):
+            continue
+        for choice in question.choices:
+            if choice.id in value and choice.id not in named and not choice.exclusive:
+                out.append(f"{question.short}: {choice.label}")
+    return out
+
+
 def _ratings(result: Result) -> list[str]:
     """The ratings asked outside regions (pain during exercise, days exercised), as asked."""
     from imbalance_cli.measures import measures, shown
@@ -402,6 +471,19 @@ def _date(stamp: str) -> str:
 
 def _alerts(result: Result) -> list[str]:
     if not result.alerts:
+        others = quiet_signs(result)
+        if others:
+            # A choice of a warning-sign question that no alert reads: say what was chosen,
+            # never "none reported".
+            return [
+                "## Warning signs",
+                "",
+                "No answer raised a warning-sign alert. You also chose "
+                + "; ".join(md(o) for o in others)
+                + ": no alert here reads it, so tell your trainer, and see a clinician if it is "
+                "new or getting worse.",
+                "",
+            ]
         return [
             "## Warning signs",
             "",

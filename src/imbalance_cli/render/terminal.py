@@ -45,7 +45,15 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
     for fired in result.alerts:
         parts.append(alert_panel(fired))
     if not result.alerts:
-        parts.append(Text("No warning signs were reported.", style="green"))
+        from imbalance_cli.render.markdown import quiet_signs
+
+        others = quiet_signs(result)
+        if others:
+            parts.append(Text("No answer raised a warning-sign alert. Also chosen: "
+                              + "; ".join(others) + " (no alert here reads it: tell your "
+                              "trainer).", style="yellow"))  # fmt: skip
+        else:
+            parts.append(Text("No warning signs were reported.", style="green"))
     pain = pain_by_region(result.questionnaire, result.answers)
     if pain:
         parts.append(PainMap(result.questionnaire.bodymap or bodymaps.default(), pain))
