@@ -160,15 +160,20 @@ def test_the_stop_line_is_the_authors(
         assert "intake" not in text
 
 
-def test_without_wording_the_intakes_text_stays(
+def test_without_wording_the_defaults_fit_the_questionnaire(
     check_in: Callable[[str], Questionnaire], library: Library
 ) -> None:
+    """A questionnaire that is not the intake and leaves the wording out is not told to run
+    "the intake" again, nor to re-rate goal activities it never asked about."""
     q = check_in("")
     assert q.wording == Wording()
     result = _result(q, library, new_signs=("leg_weakness",))
-    assert "Run the intake again after that check." in markdown.render(result, "trainer")
+    text = _flat(markdown.render(result, "trainer"))
+    assert "Do the weekly check-in again after that check." in text
+    assert "Run the intake again" not in text
     calm = _flat(markdown.render(_result(q, library), "trainer"))
-    assert _flat(markdown.NEXT_STEPS[None]) in calm
+    assert "do the weekly check-in again in a few weeks" in calm
+    assert "re-rate your goal activities" not in calm
 
 
 def test_wording_text_is_escaped(

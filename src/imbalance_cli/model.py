@@ -6,7 +6,7 @@ No I/O here: the loader builds these, the engine and rules read them, renderers 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 
@@ -589,6 +589,37 @@ class Wording:
     )
     #: What to do once a doctor has checked, after the line that content is held back.
     held_back: str = "Run the intake again after that check."
+
+    def fitted(self, q: Questionnaire) -> Wording:
+        """The wording a summary of ``q`` uses: the author's, and where the author left a
+        default written for the intake, one that fits ``q`` (a check-in that asks no goals is
+        not told to re-rate goal activities, nor that "the intake" was stopped)."""
+        if q.id == "intake":
+            return self
+        default = Wording()
+        title = q.title[:1].lower() + q.title[1:] if q.title[:2] != q.title[:2].upper() else q.title
+        again = f"do the {title} again in a few weeks to see how far you have come"
+        changes: dict[str, str] = {}
+        if self.closing == default.closing and not q.goals():
+            changes["closing"] = (
+                "Start small and keep it steady: a little, often, beats a lot, once. Let any pain "
+                f"during or after a session guide the dose, and {again}. If a warning sign "
+                "appears later, stop and see a clinician."
+            )
+        if self.closing_advisory == default.closing_advisory and not q.goals():
+            changes["closing_advisory"] = (
+                "Mention the points above to a clinician. Meanwhile start small and keep it "
+                "steady: a little, often, beats a lot, once. Use the 0-10 pain rule to judge each "
+                f"session, and {again}."
+            )
+        if self.stopped == default.stopped:
+            changes["stopped"] = (
+                f"The {title} was stopped after the emergency warning sign above; the remaining "
+                "questions were not asked."
+            )
+        if self.held_back == default.held_back:
+            changes["held_back"] = f"Do the {title} again after that check."
+        return replace(self, **changes) if changes else self
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def next_steps(result: Result) -> str:
     """The closing advice for this result, following from its most urgent alert: the
     questionnaire's own wording when no alert holds content back."""
     level = result.top_level
-    wording = result.questionnaire.wording
+    wording = result.questionnaire.wording.fitted(result.questionnaire)
     if level is None:
         return wording.closing
     if level is AlertLevel.ADVISORY:
@@ -110,7 +110,7 @@ def render(result: Result, audience: str = "trainer", *, embedded: bool = False)
 def _stopped(result: Result) -> list[str]:
     if not result.not_asked:
         return []
-    return [f"*{md(result.questionnaire.wording.stopped)}*", ""]
+    return [f"*{md(result.questionnaire.wording.fitted(result.questionnaire).stopped)}*", ""]
 
 
 def _count(items: tuple[Recommendation, ...]) -> str:
@@ -140,7 +140,7 @@ def _held(result: Result, trainer: bool = False) -> list[str]:
         out += [
             f"{_count(tuple(by_warning))} matched these answers but "
             f"{'is' if len(by_warning) == 1 else 'are'} held back until a doctor has checked "
-            f"the warning signs above. {md(result.questionnaire.wording.held_back)}",
+            f"the warning signs above. {md(result.questionnaire.wording.fitted(result.questionnaire).held_back)}",
             "",
         ]
     if by_situation:

@@ -113,7 +113,7 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
     elif not result.withheld:
         parts.append(Text("No articles or strategies matched these answers."))
     if result.not_asked:
-        parts.append(Text(clean(result.questionnaire.wording.stopped)))
+        parts.append(Text(clean(result.questionnaire.wording.fitted(result.questionnaire).stopped)))
     level = result.top_level
     style = "bold red" if level is not None and level.holds_back else ""
     parts.append(Text.assemble(("Next: ", "bold"), (clean(next_steps(result)), style)))
