@@ -251,7 +251,8 @@ def _home_between(first: "SessionRow", second: "SessionRow") -> str:
 
     assert first.client is not None
     with _open_store(read_only=True) as store:
-        cp = wp.load(store, first.client)
+        # By the client's id: two clients of one name on a gym's store stay two.
+        cp = wp.load(store, first.client_id or first.client)
     if not cp.versions and not cp.entries:
         return ""
     start = first.completed_at or first.started_at
