@@ -206,3 +206,21 @@ def test_a_warning_choice_no_alert_reads_is_flagged_and_never_called_none(
     # A warning word in free text that no question follows up is said to be so.
     assert "which no question here follows up: ask the client about it" in text
     assert "so a question asked about it" not in text
+
+
+def test_compare_of_an_intake_and_a_check_in_compares_only_what_both_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
+                 "--client", "Rae", "--out", "/dev/null"]) == 0  # fmt: skip
+    week = _week(tmp_path, "a", 3, 2, "usual")
+    assert main(["run", "checkin", "--answers", str(week), "--no-input", "--client", "Rae",
+                 "--out", "/dev/null"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["compare", "1", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "two questionnaires (intake 3.0.0 and checkin 1.0.0)" in out
+    # The knee was carried into the check-in: it is not "no longer reported".
+    assert "**Regions no longer reported:** none" in out
+    assert "Sensations" not in out and "Goal activities" not in out
+    assert "Days exercised" not in out  # the intake never asked it

@@ -78,6 +78,21 @@ def _goals(result: Result) -> dict[str, tuple[str, float | None]]:
     return out
 
 
+def _rates_regions(q: Questionnaire) -> bool:
+    return any(s.region is not None for s in q.sections)
+
+
+def _chosen_regions(result: Result) -> dict[str, str]:
+    """Where it hurts as chosen in the body-region questions (not rated one by one)."""
+    bodymap = result.questionnaire.bodymap or bodymaps.default()
+    chosen: set[str] = set()
+    for question in result.questionnaire.questions:
+        value = result.answers.get(question.id)
+        if question.type is QuestionType.BODY_REGIONS and isinstance(value, tuple):
+            chosen |= {t for t in value if t != "none"}
+    return {t: bodymap.describe(t) for t in bodymap.tokens() if t in chosen}
+
+
 def _asks_regions(q: Questionnaire) -> bool:
     return any(s.region is not None for s in q.sections) or any(
         x.type is QuestionType.BODY_REGIONS for x in q.questions
@@ -92,7 +107,10 @@ def _ratings(before: Result, after: Result, label_before: str, label_after: str)
     then = {m.name: m for m in measures(before.questionnaire, before.answers)}
     now = {m.name: m for m in measures(after.questionnaire, after.answers)}
     rows = []
-    for name in dict.fromkeys([*then, *now]):
+    names = list(dict.fromkeys([*then, *now]))
+    if before.questionnaire.id != after.questionnaire.id:
+        names = [n for n in names if n in then and n in now]  # only what both asked
+    for name in names:
         a, b = then.get(name), now.get(name)
         m = b or a
         assert m is not None
@@ -145,15 +163,26 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
         "",
     ]
 
+    then_q = before.questionnaire
+    if then_q.id != q.id:
+        lines += [
+            f"These are sessions of two questionnaires ({md(then_q.id)} {md(then_q.version)} and "
+            f"{md(q.id)} {md(q.version)}): only what both asked is compared.",
+            "",
+        ]
     then_regions, now_regions = _regions(before), _regions(after)
-    # Only what the questionnaires ask: a check-in that asks no regions, sensations or goals
+    if not _rates_regions(then_q) or not _rates_regions(q):
+        # One of them does not rate regions one by one (a check-in that takes where it hurts
+        # from the intake): compare where it hurts as both answered it, if both asked.
+        then_regions, now_regions = _chosen_regions(before), _chosen_regions(after)
+    # Only what both questionnaires ask: a check-in that asks no regions, sensations or goals
     # gets no "New regions: none" or "No goal activities were rated".
-    asks_regions = _asks_regions(before.questionnaire) or _asks_regions(q)
+    asks_regions = _asks_regions(then_q) and _asks_regions(q)
     if asks_regions:
         lines += ["## Pain by region", ""]
         order = list(dict.fromkeys([*then_regions, *now_regions]))
         shared = [r for r in order if r in then_regions and r in now_regions]
-        if shared:
+        if shared and _rates_regions(then_q) and _rates_regions(q):
             lines += [
                 "| Region | Rating | " + f"{md(label_before)} | {md(label_after)} | Change |",
                 "|---|---|---|---|---|",
@@ -176,7 +205,7 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
         lines.append("")
 
     then_s, now_s = _sensations(before.questionnaire, before), _sensations(q, after)
-    if then_s or now_s:
+    if then_s and now_s:
         lines += ["## Sensations", ""]
         any_change = False
         for name in now_s:
@@ -202,7 +231,7 @@ def render(before: Result, after: Result, label_before: str, label_after: str) -
         goal_rows.append(
             f"| {md(later_name or name)} | {_fmt(a)} | {_fmt(b)} | {_change(a, b, lower_is_better=False)} |"
         )
-    if before.questionnaire.goals() or q.goals():
+    if before.questionnaire.goals() and q.goals():
         lines += ["## Goal activities (0 = cannot do, 10 = as before)", ""]
         if goal_rows:
             lines += [
@@ -345,6 +374,8 @@ def _other_answers(before: Result, after: Result, label_before: str, label_after
         ):
             continue
         then_q = before.questionnaire.question(question.id)
+        if then_q is None and before.questionnaire.id != q.id:
+            continue  # the other questionnaire does not ask it
         a = before.answers.get(question.id)
         b = after.answers.get(question.id)
         if a == b or (a is None and b is None):
