@@ -81,8 +81,12 @@ def test_without_an_intake_the_carried_question_is_asked(
 @pytest.mark.parametrize(
     ("field", "message"),
     [
-        ("from: intke", "no questionnaire called 'intke'; did you mean 'intake'?"),
-        ("from: side-to-side", "side-to-side has no question 'regions'"),
+        ("from: intke", "there is no questionnaire 'intke' that loads (did you mean 'intake'?)"),
+        (
+            "from: side-to-side",
+            "side-to-side has no question 'regions', and the answer is taken "
+            "from the question of the same id; see its ids with: imbalance show side-to-side",
+        ),
     ],
 )
 def test_from_is_checked_against_the_questionnaire_it_names(
@@ -136,7 +140,10 @@ def test_roles_outside_regions_are_checked(
     assert main(["validate", str(own)]) == 1
     out = capsys.readouterr()
     text = out.out + out.err
-    assert "role 'pain_exercise' is given twice in this section (also 'pain')" in text
+    assert (
+        "role 'pain_exercise' is given twice in this section (also 'pain'); summaries read one answer"
+        in text
+    )
     assert "role 'measure' is for scale or number questions; 'walked' is text" in text
     assert "'better' is for left/right tests and measures (role: measure)" in text
 

@@ -466,8 +466,8 @@ def test_roles_are_checked_for_type_place_and_order(write: Callable[..., Path]) 
         loader.load_questionnaire(path)
     found = "\n".join(str(p) for p in info.value.problems)
     # Outside a section repeated per region, a pain role is pain overall: once per section.
-    assert "role 'pain_worst' is given twice in this section (also 'flat')" in found
+    assert "role 'pain_worst' is given twice in this section (also 'flat');" in found
     assert "role 'goal_rating' of 'score' needs a question with role 'goal' before it" in found
     assert "role 'goal' is for text questions; 'goal' is yes_no" in found
-    assert "role 'pain_worst' is given twice in this section (also 'worst.neck')" in found
+    assert "role 'pain_worst' is given twice in this section (also 'worst.neck');" in found
     assert "unknown role 'pain_wrost'; did you mean 'pain_worst'?" in found

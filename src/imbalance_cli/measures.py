@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from imbalance_cli.model import AnswerValue, Question, Questionnaire, QuestionType, Role
 
 #: Roles read here (per-region pain is the body map's and the pain table's).
-ROLES = (Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST, Role.PAIN_EXERCISE, Role.MEASURE)
+ROLES = (
+    Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST, Role.PAIN_EXERCISE, Role.PAIN, Role.MEASURE,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

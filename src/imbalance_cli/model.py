@@ -132,6 +132,8 @@ class Role(str, Enum):
     PAIN_WORST = "pain_worst"
     #: Pain during exercise, 0-10 (a check-in between sessions).
     PAIN_EXERCISE = "pain_exercise"
+    #: A 0-10 pain rating of another kind, named by its label (pain at night).
+    PAIN = "pain"
     GOAL = "goal"
     GOAL_RATING = "goal_rating"
     #: A measure of the author's own (days exercised, minutes walked): its label names it and
@@ -140,7 +142,9 @@ class Role(str, Enum):
 
     @property
     def is_pain(self) -> bool:
-        return self in (Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST, Role.PAIN_EXERCISE)
+        return self in (
+            Role.PAIN_NOW, Role.PAIN_BEST, Role.PAIN_WORST, Role.PAIN_EXERCISE, Role.PAIN,
+        )  # fmt: skip
 
     @property
     def is_region_pain(self) -> bool:

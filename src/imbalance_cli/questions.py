@@ -318,6 +318,7 @@ ROLE_TYPES: dict[Role, tuple[QuestionType, ...]] = {
     Role.PAIN_BEST: (QuestionType.SCALE,),
     Role.PAIN_WORST: (QuestionType.SCALE,),
     Role.PAIN_EXERCISE: (QuestionType.SCALE,),
+    Role.PAIN: (QuestionType.SCALE,),
     Role.GOAL: (QuestionType.TEXT,),
     Role.GOAL_RATING: (QuestionType.SCALE,),
     Role.MEASURE: (QuestionType.SCALE, QuestionType.NUMBER),
@@ -354,7 +355,10 @@ def check_roles(sections: list[Section], sink: Sink) -> None:
             if role.is_pain and role in seen:
                 sink.add_at(
                     question.location,
-                    f"role '{role.value}' is given twice in this section (also '{seen[role].id}')",
+                    f"role '{role.value}' is given twice in this section (also "
+                    f"'{seen[role].id}'); summaries read one answer per role and section: give "
+                    "the other its own section, or another role (pain, named by its label, or "
+                    "measure)",
                 )
             seen.setdefault(role, question)
     waiting = False

@@ -35,14 +35,16 @@ def check_from(
         other = others[name]
         if other is None:
             known = sorted(resources.catalogue().known)
-            out.append(Problem(question.location, f"'from: {name}': no questionnaire called "
-                               f"'{name}'{suggest(name, known)} that loads (known: {', '.join(known)})"))  # fmt: skip
+            close = suggest(name, known).removeprefix("; ")
+            out.append(Problem(question.location, f"'from: {name}': there is no questionnaire "
+                               f"'{name}' that loads{' (' + close + ')' if close else ''}; the "
+                               f"questionnaires are: {', '.join(known)} (imbalance list)"))  # fmt: skip
             continue
         there = other.question(question.id)
         if there is None:
-            ids = [x.id for x in other.questions]
             out.append(Problem(question.location, f"'from: {name}': {name} has no question "
-                               f"'{question.id}'{suggest(question.id, ids)}; the answer is carried by id"))  # fmt: skip
+                               f"'{question.id}', and the answer is taken from the question of the "
+                               f"same id; see its ids with: imbalance show {name}"))  # fmt: skip
             continue
         if there.type is not question.type:
             out.append(Problem(question.location, f"'from: {name}': '{question.id}' is "
@@ -56,6 +58,8 @@ def check_from(
         if question.type is QuestionType.BODY_REGIONS and question.regions:
             wider = [r for r in (there.regions or ()) if r not in question.regions]
             if not there.regions or wider:
+                beyond = "every region of the body map" if not there.regions else ", ".join(wider)
                 out.append(Problem(question.location, f"'from: {name}': '{question.id}' there "
-                                   "allows regions this question does not; allow them here too"))  # fmt: skip
+                                   f"can be {beyond}, which this question's 'regions' leaves out; "
+                                   "remove 'regions:' here, or list those too"))  # fmt: skip
     return out

@@ -305,7 +305,8 @@ def build() -> dict[str, Any]:
             "role": _d(
                 "What the answer means to summaries, sessions list, compare and progress: "
                 "pain_now/pain_best/pain_worst (0-10 scales: per region in a section repeated "
-                "per region, else pain overall), pain_exercise (pain during exercise, 0-10), "
+                "per region, else pain overall), pain_exercise (pain during exercise, 0-10), pain (a "
+                "0-10 pain of another kind named by its label, such as pain at night), "
                 "goal (text) and goal_rating (the scale after it), measure (a scale or number of "
                 "your own, named by its label, with 'better').",
                 enum=[r.value for r in Role],

@@ -207,23 +207,29 @@ def _draft(
 ) -> tuple[Programme, list[Decision], Result | None]:
     """The programme to start from: a new proposal, or the current one with the changes the
     log calls for (and the session result it came from, for the exercises a trainer may add)."""
-    from imbalance_cli.programme.propose import NoProgramme, propose
+    from imbalance_cli.programme.propose import NoProgramme
     from imbalance_cli.workflow import programme as wp
 
     result: Result | None = None
     if cp.current is None or new or session is not None:
-        result = wp.latest_result(store, cp.name, session)
+        newest = wp.latest_result(store, cp.name, session)
         stop = cp.current.stopped if cp.current is not None else None
-        if stop is not None and (result.completed_at or "") <= stop.at:
+        if stop is not None and (newest.completed_at or "") <= stop.at:
             raise ImbalanceError(
                 f"the programme of {cp.name} was stopped by a warning sign logged on "
                 f"{stop.at[:10]}; a new programme starts from an assessment made after it "
                 f"(imbalance reassess '{cp.name}', once a clinician has checked them)"
             )
         try:
-            return propose(result), [], result
+            proposed, result = wp.proposal(store, cp.name, session)
         except NoProgramme as exc:
             raise ImbalanceError(f"no programme for {cp.name}: {exc}") from None
+        when = (result.completed_at or result.started_at)[:10]
+        _ui().say(
+            f"Proposed from session {result.session} ({result.questionnaire.id}, {when}); "
+            "another with --session N."
+        )
+        return proposed, [], result
     try:
         result = wp.latest_result(store, cp.name, cp.current.session)
     except UsageError:

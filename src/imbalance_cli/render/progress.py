@@ -6,6 +6,7 @@ index is not marked, since no source gives its day-to-day noise.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -41,6 +42,8 @@ class Progress:
     #: author's own (days exercised), each line named by its question's label.
     ratings: tuple[Series, ...] = ()
     measures: tuple[Series, ...] = ()
+    #: The highest a measure can be (its question's max), by its name, for its chart's axis.
+    limits: tuple[tuple[str, float], ...] = ()
 
     def latest(self, count: int) -> Progress:
         """The last ``count`` sessions only (a line with no point among them left out)."""
@@ -60,6 +63,7 @@ class Progress:
             self.warnings[-count:],
             cut(self.ratings),
             cut(self.measures),
+            self.limits,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,6 +123,7 @@ def collect(results: Iterable[Session]) -> Progress:
     sym: dict[str, dict[int, float]] = {}
     ratings: dict[str, dict[int, float]] = {}
     own: dict[str, dict[int, float]] = {}
+    limits: dict[str, float] = {}
     # What each questionnaire asks where, worked out once per questionnaire, not per session.
     layouts: dict[int, _Layout] = {}
     for i, result in enumerate(results):
@@ -151,6 +156,8 @@ def collect(results: Iterable[Session]) -> Progress:
         for m in measures(q, result.answers):
             if m.value is not None:
                 (ratings if m.pain else own).setdefault(m.name, {})[i] = m.value
+                if m.maximum is not None and not m.pain:
+                    limits[m.name] = max(limits.get(m.name, 0.0), float(m.maximum))
     n = len(labels)
 
     def line(name: str, points: dict[int, float]) -> Series:
@@ -165,6 +172,7 @@ def collect(results: Iterable[Session]) -> Progress:
         tuple(warnings),
         tuple(line(k, v) for k, v in ratings.items()),
         tuple(line(k, v) for k, v in own.items()),
+        tuple(limits.items()),
     )
 
 
@@ -236,10 +244,15 @@ def svg_charts(progress: Progress) -> list[str]:
                 meaningful=MEANINGFUL,
             )
         )
+    limits = dict(progress.limits)
     for series in progress.measures:
-        top = max((v for v in series.values if v is not None), default=1.0)
+        # The question's own range (0-7 days), made even so the middle line is a whole number.
+        top = limits.get(series.name) or max(
+            (v for v in series.values if v is not None), default=1.0
+        )
+        top = float(math.ceil(top))
         charts.append(
-            line_chart(series.name, progress.labels, [series], y_min=0, y_max=max(1.0, top * 1.25))
+            line_chart(series.name, progress.labels, [series], y_min=0, y_max=top + top % 2 or 2.0)
         )
     if progress.symmetry:
         charts.append(

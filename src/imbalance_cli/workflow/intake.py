@@ -199,6 +199,11 @@ def _missing_text(question: Question, answers: Mapping[str, AnswerValue], q: Que
 
     if "{mentioned}" in question.text:
         return personalise(question, answers, q).text
+    if question.from_questionnaire:
+        return (
+            f"{question.short} (taken from the client's {question.from_questionnaire} when the "
+            "run names a client with --client)"
+        )
     return question.short
 
 

@@ -67,6 +67,11 @@ def load(store: Store, client: str) -> ClientProgramme:
 
 def latest_result(store: Store, client: str, session: int | None = None) -> Result:
     """The result of the client's latest completed session (or the one asked for)."""
+    return next(iter(results(store, client, session)))
+
+
+def results(store: Store, client: str, session: int | None = None) -> list[Result]:
+    """The client's completed sessions' results, newest first (or the one asked for)."""
     from imbalance_cli.workflow import Sources, client_history, load_session, result_of
 
     rows = client_history(store, client)
@@ -79,7 +84,27 @@ def latest_result(store: Store, client: str, session: int | None = None) -> Resu
             f"{client} has no completed session to plan from; run the intake first "
             f"(imbalance run --client '{client}')"
         )
-    return result_of(load_session(store, rows[-1].id, Sources()))
+    sources = Sources()
+    return [result_of(load_session(store, r.id, sources)) for r in reversed(rows)]
+
+
+def proposal(store: Store, client: str, session: int | None = None) -> tuple[Programme, Result]:
+    """A programme from the newest session whose plan has exercises (a check-in after the
+    intake may have none); a warning sign in the newest session holds it back all the same."""
+    from imbalance_cli.programme.propose import NoProgramme, propose
+
+    found = results(store, client, session)
+    newest = found[0]
+    top = newest.top_level
+    if top is not None and top.holds_back:
+        propose(newest)  # raises NoProgramme naming the alert
+    reason = ""
+    for result in found:
+        try:
+            return propose(result), result
+        except NoProgramme as exc:
+            reason = reason or str(exc)
+    raise NoProgramme(reason)
 
 
 def review(cp: ClientProgramme, library: Library, today: date) -> list[Decision]:
