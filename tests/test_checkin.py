@@ -46,6 +46,7 @@ def test_a_check_in_takes_where_it_hurts_from_the_intake_and_reports_truthfully(
     page = html.read_text()
     assert "No pain reported" not in page
     assert "<h2>Ratings</h2>" in page and "Pain during exercise" in page and "6/10" in page
+    assert "<p>Knee (left)</p>" in page and "<th>At worst</th>" not in page  # not rated here
     second = _week(tmp_path, "b", 5, 3, "usual")
     assert main(["run", "checkin", "--answers", str(second), "--no-input", "--client", "Rae",
                  "--out", "/dev/null"]) == 0  # fmt: skip

@@ -220,6 +220,11 @@ def _overview(result: Result, audience: str) -> list[str]:
             else "<p>No pain reported.</p>"
         )
         facts = ["<h2>Where it hurts</h2>", table]
+        if pain and not any(v is not None for r in pain.values() for v in (r.now, r.best, r.worst)):
+            # Where it hurts, not rated here (a check-in takes it from the intake): the areas,
+            # not a table of dashes.
+            facts = ["<h2>Where it hurts</h2>",
+                     "<p>" + _e("; ".join(bodymap.describe(t) for t in pain)) + "</p>"]  # fmt: skip
         ratings = _ratings(result)
         if not rows and not _asks_about_pain(q):
             # A questionnaire that does not ask where it hurts (the side-to-side check, a
