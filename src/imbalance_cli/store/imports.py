@@ -20,7 +20,7 @@ already here, never as added. Every import reports what it added and what it fou
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from imbalance_cli.store.clients import new_uuid
@@ -31,14 +31,27 @@ if TYPE_CHECKING:
 
 #: Answers are written this many rows at a time.
 BATCH = 5000
+#: Fingerprints looked up in one query (within every SQLite's limit of 999 parameters).
+LOOKUP = 400
+
+#: Writes many rows into a table in one go (``Store._insert_rows``: a server takes them in one
+#: statement, not a round trip each).
+InsertRows = Callable[[Db, str, str, Sequence[Sequence[object]]], None]
 
 
 class Importing:
-    """One import in progress: ``add`` each session, in bundle order."""
+    """One import in progress: ``add`` each session, in bundle order (``look_up`` the next few
+    first, so that finding what is already here takes a query per few hundred sessions)."""
 
-    def __init__(self, db: Db, author: str) -> None:
+    def __init__(self, db: Db, author: str, insert_rows: InsertRows | None = None) -> None:
         self.db = db
         self.author = author
+        self._insert_rows = insert_rows
+        #: What ``look_up`` found: session id -> import key, and the ids by fingerprint and by
+        #: import key; and the import keys it looked up.
+        self._found: dict[int, str | None] = {}
+        self._by_key: dict[str, list[int]] = {}
+        self._looked_up: set[str] = set()
         self._clients: dict[tuple[str, str | None], int] = {}
         #: Clients this import created, in the spelling it created them.
         self.new_clients: list[str] = []
@@ -84,7 +97,7 @@ class Importing:
             if row is not None:
                 break
             # Another import added it first (a server running both at once): already here.
-            found = self._here(key, import_key)
+            found = self._here(key, import_key, fresh=True)
             if found is not None:
                 return found, False
             copy += 1  # the key is taken by a session this import matched already (or, on a
@@ -100,13 +113,48 @@ class Importing:
             self.flush()
         return session_id, True
 
-    def _here(self, key: str, import_key: str) -> int | None:
+    def look_up(self, keys: Sequence[str]) -> None:
+        """Find, in a few queries, what ``_here`` asks about the sessions of these fingerprints,
+        about to be added in this order. Sessions this import adds meanwhile need not be seen:
+        each is matched already, and the import holds the store's write lock (on a server, a
+        lock all imports take), so nothing else adds any."""
+        counts: dict[str, int] = {}
+        import_keys: list[str] = []
+        for key in keys:
+            copy = self._seen.get(key, 0) + counts.get(key, 0)
+            counts[key] = counts.get(key, 0) + 1
+            import_keys.append(f"{key}/{copy}")
+        self._found.clear()
+        self._by_key.clear()
+        self._looked_up = set(import_keys)
+        for column, wanted in (("fingerprint", list(counts)), ("import_key", import_keys)):
+            for start in range(0, len(wanted), LOOKUP):
+                part = wanted[start : start + LOOKUP]
+                marks = ", ".join("?" * len(part))
+                for session_id, import_key, fingerprint in self.db.execute(
+                    f"SELECT id, import_key, fingerprint FROM sessions WHERE {column} IN ({marks})",
+                    part,
+                ):
+                    session_id = int(session_id)
+                    if session_id in self._found:
+                        continue
+                    self._found[session_id] = import_key
+                    for found_by in {fingerprint, import_key} - {None}:
+                        self._by_key.setdefault(found_by, []).append(session_id)
+
+    def _here(self, key: str, import_key: str, *, fresh: bool = False) -> int | None:
         """The session already here that stands for this one: the one brought in under this
-        import key, else the first with this fingerprint that this import has not matched."""
-        rows = self.db.execute(
-            "SELECT id, import_key FROM sessions WHERE import_key = ? OR fingerprint = ?",
-            (import_key, key),
-        ).fetchall()
+        import key, else the first with this fingerprint that this import has not matched
+        (``fresh``: asked of the store, not of what ``look_up`` found)."""
+        rows: list[tuple[int, str | None]]
+        if import_key in self._looked_up and not fresh:
+            ids = {*self._by_key.get(import_key, ()), *self._by_key.get(key, ())}
+            rows = [(session_id, self._found[session_id]) for session_id in ids]
+        else:
+            rows = self.db.execute(
+                "SELECT id, import_key FROM sessions WHERE import_key = ? OR fingerprint = ?",
+                (import_key, key),
+            ).fetchall()
         rows.sort(key=lambda row: (row[1] != import_key, row[0]))
         for session_id, _ in rows:
             if session_id not in self._matched:
@@ -145,12 +193,17 @@ class Importing:
         return client_id
 
     def flush(self) -> None:
-        self.db.executemany(
-            """INSERT INTO answers(session_id, question_id, position, value_json, answered_at,
-               revision, author) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            self._answers,
-        )
+        if self._insert_rows is not None:
+            self._insert_rows(self.db, "answers", _ANSWER_COLUMNS, self._answers)
+        else:
+            marks = ", ".join("?" * len(_ANSWER_COLUMNS.split(",")))
+            self.db.executemany(
+                f"INSERT INTO answers({_ANSWER_COLUMNS}) VALUES ({marks})", self._answers
+            )
         self._answers.clear()
+
+
+_ANSWER_COLUMNS = "session_id, question_id, position, value_json, answered_at, revision, author"
 
 
 @contextlib.contextmanager
@@ -162,6 +215,6 @@ def importing(store: Store) -> Iterator[Importing]:
         # lock here), so the second finds what the first added, clients included.
         store._serialise(db, "imbalance import")
         store._bulk_begins(db, "import")
-        batch = Importing(db, store.author)
+        batch = Importing(db, store.author, store._insert_rows)
         yield batch
         batch.flush()

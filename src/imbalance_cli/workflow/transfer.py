@@ -210,6 +210,11 @@ class _Answers:
         return replace(record, session=replace(session, warning=top, worst_pain=worst))
 
 
+#: Sessions read (and checked) ahead of adding them, so that what is already here is found for
+#: them in one query instead of one each: a round trip per session to a server adds up.
+LOOK_AHEAD = 200
+
+
 class _Ask(Exception):
     """A client known here only by name, met inside the import's transaction: the transaction
     is rolled back, the person asked outside it (no store stays locked while they think), and
@@ -269,25 +274,39 @@ def _bring_in(
     questionnaires: set[str] = set()
     try:
         with store.importing() as batch:
+            pending: list[Record] = []
+
+            def add_pending() -> None:
+                """Add the sessions read so far, having looked them all up at once."""
+                batch.look_up([record.key for record in pending])
+                for record in pending:
+                    session = record.session
+                    if record.previous_ref is not None:
+                        session = replace(session, previous_id=id_of[record.previous_ref])
+                    session_id, new = batch.add(session, record.key, matcher.match)
+                    id_of[record.ref] = session_id
+                    if new:
+                        added.append((session_id, record.ref))
+                        questionnaires.add(session.source)
+                        if session.client:
+                            clients.add(matcher.name_of(session))
+                    else:
+                        duplicates.append((record.ref, session_id))
+                pending.clear()
+
             for n, item in enumerate(bundle.sessions()):
                 record = checks.record(item, n)
                 if record is None:
                     continue
                 record = answers.check(n, record)
                 if checks.count or answers.problems.count:
+                    pending.clear()
                     continue  # nothing will be imported: read on only to name every problem
-                session = record.session
-                if record.previous_ref is not None:
-                    session = replace(session, previous_id=id_of[record.previous_ref])
-                session_id, new = batch.add(session, record.key, matcher.match)
-                id_of[record.ref] = session_id
-                if new:
-                    added.append((session_id, record.ref))
-                    questionnaires.add(session.source)
-                    if session.client:
-                        clients.add(matcher.name_of(session))
-                else:
-                    duplicates.append((record.ref, session_id))
+                pending.append(record)
+                if len(pending) >= LOOK_AHEAD:
+                    add_pending()
+            if not (checks.count or answers.problems.count):
+                add_pending()
             checks.raise_if_any(path, "problem(s) in the bundle")
             answers.problems.raise_if_any(
                 path, "answer(s) in the bundle do not fit their questionnaire"
