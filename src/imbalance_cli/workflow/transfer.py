@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from imbalance_cli import __version__
 from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.store import SessionRow, Store, now
+from imbalance_cli.store.imports import ImportRace
 from imbalance_cli.store.salvage import Salvaged
 from imbalance_cli.workflow.bundle import (
     DEFAULT_MAX_BYTES,
@@ -245,9 +246,12 @@ def bring_in(
             return False
         raise _Ask(conflict)
 
+    bulk = True
     while True:
         try:
-            return _bring_in(store, path, max_bytes, known, unsealing)
+            return _bring_in(store, path, max_bytes, known, unsealing, bulk)
+        except ImportRace:  # rolled back: import again, a session at a time
+            bulk = False
         except _Ask as ask:  # rolled back: ask, then import again
             conflict = ask.conflict
             answered[(conflict.name, conflict.bundle_id)] = bool(
@@ -263,6 +267,7 @@ def _bring_in(
     max_bytes: int,
     same_person: SamePerson,
     unsealing: Callable[[bytes], bytes] | None,
+    bulk: bool = True,
 ) -> Imported:
     bundle, file = open_bundle(path, max_bytes, unsealing)
     checks, answers = Checks(), _Answers()
@@ -273,17 +278,22 @@ def _bring_in(
     clients: set[str] = set()
     questionnaires: set[str] = set()
     try:
-        with store.importing() as batch:
+        with store.importing(bulk=bulk) as batch:
             pending: list[Record] = []
 
             def add_pending() -> None:
                 """Add the sessions read so far, having looked them all up at once."""
                 batch.look_up([record.key for record in pending])
-                for record in pending:
+                found = [batch.find(record.key) for record in pending]
+                batch.reserve(sum(1 for here, _ in found if here is None))
+                for record, (here, copy) in zip(pending, found, strict=True):
                     session = record.session
                     if record.previous_ref is not None:
                         session = replace(session, previous_id=id_of[record.previous_ref])
-                    session_id, new = batch.add(session, record.key, matcher.match)
+                    if here is None:
+                        session_id, new = batch.insert(session, record.key, copy, matcher.match)
+                    else:
+                        session_id, new = here, False
                     id_of[record.ref] = session_id
                     if new:
                         added.append((session_id, record.ref))
