@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -64,9 +65,12 @@ def write_bundle(path: Path, sessions: list[dict[str, object]], n: int) -> None:
         out.write('{"format": "imbalance-sessions", "format_version": 1, "sessions": [\n')
         for i in range(n):
             stamp = (start + timedelta(minutes=i)).isoformat()
+            client = i % max(1, n // 10)
+            # each client their own id (the personas' ids would make one id many names)
             session = {
-                **sessions[i % len(sessions)], "ref": i + 1, "client": f"Client {i % max(1, n // 10)}",
-                "started_at": stamp, "updated_at": stamp, "completed_at": stamp, "previous": None,
+                **sessions[i % len(sessions)], "ref": i + 1, "client": f"Client {client}",
+                "client_id": str(uuid.UUID(int=client + 1)), "started_at": stamp,
+                "updated_at": stamp, "completed_at": stamp, "previous": None,
             }  # fmt: skip
             out.write(("," if i else "") + json.dumps(session, ensure_ascii=False) + "\n")
         out.write("]}\n")
