@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -64,9 +65,12 @@ def write_bundle(path: Path, sessions: list[dict[str, object]], n: int) -> None:
         out.write('{"format": "imbalance-sessions", "format_version": 1, "sessions": [\n')
         for i in range(n):
             stamp = (start + timedelta(minutes=i)).isoformat()
+            client = i % max(1, n // 10)
+            # each client their own id (the personas' ids would make one id many names)
             session = {
-                **sessions[i % len(sessions)], "ref": i + 1, "client": f"Client {i % max(1, n // 10)}",
-                "started_at": stamp, "updated_at": stamp, "completed_at": stamp, "previous": None,
+                **sessions[i % len(sessions)], "ref": i + 1, "client": f"Client {client}",
+                "client_id": str(uuid.UUID(int=client + 1)), "started_at": stamp,
+                "updated_at": stamp, "completed_at": stamp, "previous": None,
             }  # fmt: skip
             out.write(("," if i else "") + json.dumps(session, ensure_ascii=False) + "\n")
         out.write("]}\n")
@@ -90,9 +94,9 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
 def main() -> int:
     # Measure what a person runs: pip compiles an installed package's bytecode when it installs
     # it, and an editable install writes it on its first run, unless PYTHONDONTWRITEBYTECODE is
-    # set (as on some development machines); then every start compiles imbalance's ~100 modules
-    # again (~130 ms of the first question), while the typer app's bytecode, installed by pip,
-    # is read as usual. The warm-up round writes it.
+    # set (as on some development machines); then every start compiles imbalance's modules
+    # again (55 of them, ~130 ms, before the first question), while the typer app's bytecode,
+    # installed by pip, is read as usual. The warm-up round writes it.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 4000, 20000])

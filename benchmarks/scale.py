@@ -242,9 +242,9 @@ def report(rows: list[tuple[str, int, float]], rounds: int) -> bool:
 def main() -> int:
     # Measure what a person runs: pip compiles an installed package's bytecode when it installs
     # it, and an editable install writes it on its first run, unless PYTHONDONTWRITEBYTECODE is
-    # set (as on some development machines); then every start compiles imbalance's ~100 modules
-    # again (~130 ms of the first question), while the typer app's bytecode, installed by pip,
-    # is read as usual. The warm-up round writes it.
+    # set (as on some development machines); then every start compiles imbalance's modules
+    # again (55 of them, ~130 ms, before the first question), while the typer app's bytecode,
+    # installed by pip, is read as usual. The warm-up round writes it.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 2000, 10000])

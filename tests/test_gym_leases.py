@@ -4,8 +4,10 @@ database's row-level security deciding whose sessions, and leases, a trainer can
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +117,58 @@ def test_imports_of_one_bundle_running_at_once_on_the_server_add_each_session_on
         again = transfer.bring_in(store, bundle)
         assert again.added == () and len(again.duplicates) == 2
         assert {c.name for c in store.clients()} == {"Sam", "Ann"}
+
+
+def test_a_bundle_another_trainer_imported_comes_in_whole_for_a_trainer_who_cannot_see_it(
+    pg_cluster: pgcluster.Cluster,
+    pg_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sessions go into a server many to a statement; when one of them finds its import key
+    taken by a session the trainer cannot see (another trainer imported the same bundle), the
+    import is done again a session at a time: every session comes in, once, as the trainer's
+    own, and a second import finds them all here."""
+    anna_url, ben_url = _trainers(pg_cluster, pg_url, "anna", "ben")
+    laptop = ["--data-dir", str(tmp_path / "laptop")]
+    for persona, client in (("runner-knee.yaml", "Sam"), ("desk-worker-neck-shoulder.yaml", "Ann")):
+        code = main(
+            [*laptop, "run", "--answers", str(EXAMPLES / persona), "--no-input", "--client", client]
+        )
+        assert code == 0
+    bundle = tmp_path / "two.json"
+    assert main([*laptop, "sessions", "export", "--format", "bundle", "--out", str(bundle)]) == 0
+    capsys.readouterr()
+
+    # Ben's copy names the clients without their ids: a client's id is one client, Anna's.
+    data = json.loads(bundle.read_text())
+    for session in data["sessions"]:
+        del session["client_id"]
+    without_ids = tmp_path / "two-without-ids.json"
+    without_ids.write_text(json.dumps(data))
+
+    from imbalance_cli.workflow import transfer
+
+    tries: list[bool] = []
+    real = transfer._bring_in
+
+    def spied(*args: Any) -> transfer.Imported:
+        tries.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(transfer, "_bring_in", spied)
+    for url, path in ((anna_url, bundle), (ben_url, without_ids)):
+        with open_store(url) as store:
+            done = transfer.bring_in(store, path)
+            assert len(done.added) == 2 and done.duplicates == ()
+            assert len(store.sessions()) == 2
+            again = transfer.bring_in(store, path)
+            assert again.added == () and len(again.duplicates) == 2
+    # Anna's imports and Ben's second went in bulk; Ben's first was done again one at a time.
+    assert tries == [True, True, True, False, True]
+    with open_store(pg_url) as owner:
+        assert len(owner.sessions()) == 4
+        count = owner.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+        with open_store(anna_url) as anna:
+            assert count == 2 * anna.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]

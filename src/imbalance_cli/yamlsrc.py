@@ -16,39 +16,60 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from imbalance_cli.errors import Problem, SourceLocation
 from imbalance_cli.text import suggest
 
-
-class PureLoader(yaml.SafeLoader):
-    """PyYAML's pure-Python loader, reading plain scalars as libyaml does: its scanner ends a
-    plain scalar at '?' inside a flow mapping ("{text: Where does it hurt?}" is a syntax error
-    there), libyaml does not. A file must load the same with and without libyaml."""
-
-    _in_plain = False
-
-    def scan_plain(self) -> Any:
-        self._in_plain = True
-        try:
-            return super().scan_plain()
-        finally:
-            self._in_plain = False
-
-    def peek(self, index: int = 0) -> str:
-        ch: str = super().peek(index)
-        if ch == "?" and self._in_plain and self.flow_level:
-            return "x"  # only the scanner's decision sees this; the text keeps its '?'
-        return ch
+if TYPE_CHECKING:
+    import yaml
 
 
-try:  # libyaml's C parser is several times faster; fall back to pure Python when absent.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = PureLoader  # type: ignore[assignment,misc]
+def __getattr__(name: str) -> Any:
+    """``PureLoader`` and ``_Loader`` (the parser ``compose`` uses), made when first asked for:
+    PyYAML is imported only when a file is parsed, so a command that reads its questionnaire
+    back from the parse cache (the first question on screen) does not pay for it."""
+    if name not in ("PureLoader", "_Loader"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import yaml
+
+    class PureLoader(yaml.SafeLoader):
+        """PyYAML's pure-Python loader, reading plain scalars as libyaml does: its scanner ends
+        a plain scalar at '?' inside a flow mapping ("{text: Where does it hurt?}" is a syntax
+        error there), libyaml does not. A file must load the same with and without libyaml."""
+
+        _in_plain = False
+
+        def scan_plain(self) -> Any:
+            self._in_plain = True
+            try:
+                return super().scan_plain()
+            finally:
+                self._in_plain = False
+
+        def peek(self, index: int = 0) -> str:
+            ch: str = super().peek(index)
+            if ch == "?" and self._in_plain and self.flow_level:
+                return "x"  # only the scanner's decision sees this; the text keeps its '?'
+            return ch
+
+    loader: Any = PureLoader
+    try:  # libyaml's C parser is several times faster; fall back to pure Python when absent.
+        from yaml import CSafeLoader
+
+        loader = CSafeLoader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        pass
+    globals().setdefault("PureLoader", PureLoader)
+    globals().setdefault("_Loader", loader)
+    return globals()[name]
+
+
+def _parser() -> Any:
+    """The parser ``compose`` uses (``_Loader``, which a test may swap)."""
+    found = globals().get("_Loader")
+    return found if found is not None else __getattr__("_Loader")
+
 
 MAX_MESSAGE = 400
 MAX_DEPTH = 64
@@ -270,6 +291,8 @@ def _compose(text: str, sink: Sink, tags: bool = True) -> Node | None:
             "write the value out in full",
         )
 
+    import yaml
+
     # Local names: this loop runs once per YAML event, hundreds of thousands of times for a
     # large questionnaire, and global and attribute lookups are most of its cost.
     scalar_event, mapping_start, sequence_start = (
@@ -280,7 +303,7 @@ def _compose(text: str, sink: Sink, tags: bool = True) -> Node | None:
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     scalar, plain_tags = Scalar, _PLAIN_TAGS
     try:
-        parser: Any = _Loader(text)
+        parser: Any = _parser()(text)
         next_event = parser.get_event
         while True:
             event = next_event()

@@ -266,12 +266,13 @@ class Store(Answering, Copying, ClientRecords, Programmes):
         """Every session's fingerprint, worked out from its stored answers."""
         backfill_fingerprints(self.db)
 
-    def importing(self) -> contextlib.AbstractContextManager[Importing]:
+    def importing(self, *, bulk: bool = True) -> contextlib.AbstractContextManager[Importing]:
         """One import: sessions added in batches inside one write transaction, each looked up
-        first, so that any number of imports of one bundle add it once (``imports.py``)."""
+        first, so that any number of imports of one bundle add it once (``imports.py``).
+        ``bulk=False``: a session to a statement, on every engine."""
         from imbalance_cli.store.imports import importing
 
-        return importing(self)
+        return importing(self, bulk=bulk)
 
     # -- sessions ----------------------------------------------------------------------------
 

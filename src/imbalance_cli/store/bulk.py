@@ -37,6 +37,9 @@ class Copying:
 
     db: Db
     author: str
+    #: ``sessions import`` adds sessions many to a statement (a server, where each statement
+    #: is a round trip), not one at a time (``_insert_imported``).
+    imports_in_bulk = False
 
     def _write(self) -> AbstractContextManager[Db]:
         raise NotImplementedError
@@ -115,6 +118,11 @@ class Copying:
         marks = ", ".join("?" * len(columns.split(",")))
         db.executemany(f"INSERT INTO {table}({columns}) VALUES ({marks})", rows)
 
+    def _insert_imported(self, db: Db, rows: Sequence[Sequence[object]]) -> int:
+        """Sessions brought in (``IMPORTED_SESSION``'s columns), in one statement, skipping any
+        whose import key is taken; how many were added. Engines that import in bulk."""
+        raise NotImplementedError
+
     def _client_for(self, db: Db, record: NewSession) -> int:
         """The client a record brought in belongs to: the one with its id, else (a record
         without one) the one of its name, else a new client keeping the record's id."""
@@ -171,3 +179,7 @@ _NEW_SESSION = """client_id, questionnaire_id, questionnaire_version, questionna
     questionnaire_source, status, started_at, updated_at, completed_at, worst_pain, result_json,
     warning, previous_id, author, fingerprint, revision"""
 _NEW_ANSWER = "session_id, question_id, position, value_json, answered_at, author, revision"
+#: The columns of a session ``sessions import`` adds in bulk (``imports.Importing.insert``).
+IMPORTED_SESSION = """id, client_id, questionnaire_id, questionnaire_version,
+    questionnaire_sha256, questionnaire_source, status, started_at, updated_at, completed_at,
+    worst_pain, result_json, warning, previous_id, revision, fingerprint, import_key, author"""

@@ -124,7 +124,7 @@ _ARRAY_TYPES = {
     "questionnaire_source": "text", "status": "text", "started_at": "text",
     "updated_at": "text", "completed_at": "text", "worst_pain": "float8", "result_json": "text",
     "warning": "text", "previous_id": "bigint", "author": "text", "session_id": "bigint",
-    "fingerprint": "text", "revision": "int",
+    "fingerprint": "text", "revision": "int", "import_key": "text",
     "question_id": "text", "position": "int", "value_json": "text", "answered_at": "text",
 }  # fmt: skip
 
@@ -389,12 +389,27 @@ class PostgresStore(Store):
     def _bulk_ends(self, db: Db) -> None:
         db.execute("SELECT numbering_past_kept_ids()")
 
+    imports_in_bulk = True
+
+    def _insert_imported(self, db: Db, rows: Sequence[Sequence[object]]) -> int:
+        from imbalance_cli.store.bulk import IMPORTED_SESSION
+
+        return self._unnest(
+            "sessions", IMPORTED_SESSION, rows, " ON CONFLICT (import_key) DO NOTHING"
+        )
+
     def _insert_rows(
         self, db: Db, table: str, columns: str, rows: Sequence[Sequence[object]]
     ) -> None:
         """One INSERT of arrays, one per column (a round trip per batch, not per row)."""
+        self._unnest(table, columns, rows)
+
+    def _unnest(
+        self, table: str, columns: str, rows: Sequence[Sequence[object]], tail: str = ""
+    ) -> int:
+        """Rows into a table as one INSERT of arrays, one per column; how many went in."""
         if not rows:
-            return
+            return 0
         types = [_ARRAY_TYPES[c.strip()] for c in columns.split(",")]
         arrays = [list(column) for column in zip(*rows, strict=True)]
         # %b: the arrays go in binary, with no quoting and escaping of every element (which
@@ -403,9 +418,10 @@ class PostgresStore(Store):
         try:
             with self.connection.cursor() as cursor:
                 cursor.execute(
-                    f"INSERT INTO {table}({columns}) SELECT * FROM unnest({unnest})".encode(),
+                    f"INSERT INTO {table}({columns}) SELECT * FROM unnest({unnest}){tail}".encode(),
                     arrays,
                 )
+                return int(cursor.rowcount)
         except _driver().Error as exc:
             raise statement_error(self.where, exc) from None
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from imbalance_cli import __version__
 from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.store import SessionRow, Store, now
+from imbalance_cli.store.imports import ImportRace
 from imbalance_cli.store.salvage import Salvaged
 from imbalance_cli.workflow.bundle import (
     DEFAULT_MAX_BYTES,
@@ -210,6 +211,11 @@ class _Answers:
         return replace(record, session=replace(session, warning=top, worst_pain=worst))
 
 
+#: Sessions read (and checked) ahead of adding them, so that what is already here is found for
+#: them in one query instead of one each: a round trip per session to a server adds up.
+LOOK_AHEAD = 200
+
+
 class _Ask(Exception):
     """A client known here only by name, met inside the import's transaction: the transaction
     is rolled back, the person asked outside it (no store stays locked while they think), and
@@ -240,9 +246,12 @@ def bring_in(
             return False
         raise _Ask(conflict)
 
+    bulk = True
     while True:
         try:
-            return _bring_in(store, path, max_bytes, known, unsealing)
+            return _bring_in(store, path, max_bytes, known, unsealing, bulk)
+        except ImportRace:  # rolled back: import again, a session at a time
+            bulk = False
         except _Ask as ask:  # rolled back: ask, then import again
             conflict = ask.conflict
             answered[(conflict.name, conflict.bundle_id)] = bool(
@@ -258,6 +267,7 @@ def _bring_in(
     max_bytes: int,
     same_person: SamePerson,
     unsealing: Callable[[bytes], bytes] | None,
+    bulk: bool = True,
 ) -> Imported:
     bundle, file = open_bundle(path, max_bytes, unsealing)
     checks, answers = Checks(), _Answers()
@@ -268,26 +278,45 @@ def _bring_in(
     clients: set[str] = set()
     questionnaires: set[str] = set()
     try:
-        with store.importing() as batch:
+        with store.importing(bulk=bulk) as batch:
+            pending: list[Record] = []
+
+            def add_pending() -> None:
+                """Add the sessions read so far, having looked them all up at once."""
+                batch.look_up([record.key for record in pending])
+                found = [batch.find(record.key) for record in pending]
+                batch.reserve(sum(1 for here, _ in found if here is None))
+                for record, (here, copy) in zip(pending, found, strict=True):
+                    session = record.session
+                    if record.previous_ref is not None:
+                        session = replace(session, previous_id=id_of[record.previous_ref])
+                    if here is None:
+                        session_id, new = batch.insert(session, record.key, copy, matcher.match)
+                    else:
+                        session_id, new = here, False
+                    id_of[record.ref] = session_id
+                    if new:
+                        added.append((session_id, record.ref))
+                        questionnaires.add(session.source)
+                        if session.client:
+                            clients.add(matcher.name_of(session))
+                    else:
+                        duplicates.append((record.ref, session_id))
+                pending.clear()
+
             for n, item in enumerate(bundle.sessions()):
                 record = checks.record(item, n)
                 if record is None:
                     continue
                 record = answers.check(n, record)
                 if checks.count or answers.problems.count:
+                    pending.clear()
                     continue  # nothing will be imported: read on only to name every problem
-                session = record.session
-                if record.previous_ref is not None:
-                    session = replace(session, previous_id=id_of[record.previous_ref])
-                session_id, new = batch.add(session, record.key, matcher.match)
-                id_of[record.ref] = session_id
-                if new:
-                    added.append((session_id, record.ref))
-                    questionnaires.add(session.source)
-                    if session.client:
-                        clients.add(matcher.name_of(session))
-                else:
-                    duplicates.append((record.ref, session_id))
+                pending.append(record)
+                if len(pending) >= LOOK_AHEAD:
+                    add_pending()
+            if not (checks.count or answers.problems.count):
+                add_pending()
             checks.raise_if_any(path, "problem(s) in the bundle")
             answers.problems.raise_if_any(
                 path, "answer(s) in the bundle do not fit their questionnaire"
