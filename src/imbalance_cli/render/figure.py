@@ -321,10 +321,15 @@ def _marks(pen: _Pen, picture: Picture, b: Body) -> None:
         centre, axis, size = _mark_at(picture, b, picture.turn.at)
         axis = axis + 180 if _dir(axis)[1] < -0.01 else axis  # the ring ends on its near side
         way = WAYS[picture.turn.toward]
+        depth = 0.4  # how round the ring is drawn: seen nearly edge-on
+        if picture.turn.at == "knees" and abs(_dir(axis)[0]) > 0.8:
+            # knees rolling to a side while lying: the ring sits over the knees and is seen
+            # more from above, so it reads as a roll, not as an oval through the legs
+            centre, depth = (centre[0], centre[1] + size / 2), 0.7
         rings = [
             [
                 _at(_at(centre, size * math.cos(math.radians(a)), axis + 90 * s),
-                    size * 0.4 * math.sin(math.radians(a)), axis)
+                    size * depth * math.sin(math.radians(a)), axis)
                 for a in range(30, 301, 30)
             ]
             for s in (1.0, -1.0)
