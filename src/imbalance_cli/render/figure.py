@@ -20,13 +20,11 @@ from imbalance_cli.render.figure_body import (
     GROUND,
     HEAD,
     HEIGHT,
-    NECK,
     PANEL_W,
     SCALE,
     SEAT_DROP,
     STEP_H,
     STROKE,
-    TRUNK,
     WIDTH,
     Body,
     Point,
@@ -201,10 +199,12 @@ def _held(pen: _Pen, picture: Picture, b: Body, end: bool = False) -> list[Point
         pen.line(far_arm.points[3], near_arm.points[3])
     if "band_knees" in props:
         pen.line(far_leg.points[1], near_leg.points[1])
-    if "stick" in props:
-        trunk = math.degrees(math.atan2(b.shoulder[0] - b.hip[0], b.shoulder[1] - b.hip[1]))
-        back = _at(b.hip, 3 * scale, trunk - 90)
-        pen.line(_at(back, -8 * scale, trunk), _at(back, (TRUNK + NECK + 2 * HEAD) * scale, trunk))
+    if "stick" in props:  # touching the tailbone and the back of the head, clear of the face
+        trunk = _angle(b.hip, b.shoulder)
+        tail = _at(b.hip, 3 * scale, trunk - 90)
+        nape = _at(b.head, (HEAD + STROKE) * scale, trunk - 90)
+        along, length = _angle(tail, nape), math.dist(tail, nape)
+        pen.line(_at(tail, -8 * scale, along), _at(tail, length + HEAD * scale, along))
     turned = end and picture.turn is not None and picture.turn.at in TURNS_HAND
     if "bar" in props:  # end-on (short) once the forearm has turned a quarter
         knuckle, wrist = near_arm.points[3], near_arm.points[2]
@@ -321,10 +321,15 @@ def _marks(pen: _Pen, picture: Picture, b: Body) -> None:
         centre, axis, size = _mark_at(picture, b, picture.turn.at)
         axis = axis + 180 if _dir(axis)[1] < -0.01 else axis  # the ring ends on its near side
         way = WAYS[picture.turn.toward]
+        depth = 0.4  # how round the ring is drawn: seen nearly edge-on
+        if picture.turn.at == "knees" and abs(_dir(axis)[0]) > 0.8:
+            # knees rolling to a side while lying: the ring sits over the knees and is seen
+            # more from above, so it reads as a roll, not as an oval through the legs
+            centre, depth = (centre[0], centre[1] + size / 2), 0.7
         rings = [
             [
                 _at(_at(centre, size * math.cos(math.radians(a)), axis + 90 * s),
-                    size * 0.4 * math.sin(math.radians(a)), axis)
+                    size * depth * math.sin(math.radians(a)), axis)
                 for a in range(30, 301, 30)
             ]
             for s in (1.0, -1.0)
