@@ -84,13 +84,17 @@ def programme_json(p: Programme) -> str:
     return json.dumps(programme_dict(p), ensure_ascii=False, sort_keys=True)
 
 
-def programme_of(text: str, *, id: int | None = None, previous: int | None = None) -> Programme:
+def _object(text: str) -> dict[str, Any]:
+    """A stored document as a mapping; a damaged one as an empty one (its fields default)."""
     try:
         data = json.loads(text)
     except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def programme_of(text: str, *, id: int | None = None, previous: int | None = None) -> Programme:
+    data = _object(text)
     items = tuple(
         Item(
             str(i.get("exercise", "")),
@@ -143,12 +147,7 @@ def entry_dict(e: Entry) -> dict[str, Any]:
 
 
 def entry_of(text: str, *, id: int = 0, logged_at: str = "", programme: int | None = None) -> Entry:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+    data = _object(text)
 
     def mapping(key: str) -> dict[str, Any]:
         value = data.get(key)

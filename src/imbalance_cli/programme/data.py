@@ -82,6 +82,18 @@ def programme(node: Node, sink: Sink) -> ProgrammeRules | None:
     return rules_out
 
 
+def _one_of(f: dict[str, Node], key: str, allowed: tuple[str, ...], sink: Sink) -> str | None:
+    """A field that names one of ``allowed``; anything else is reported where it is."""
+    value = as_str(f[key], sink, key) if key in f else None
+    if value is not None and value not in allowed:
+        sink.add(
+            f[key],
+            f"unknown {key} '{value}'{suggest(value, allowed)} (one of: {', '.join(allowed)})",
+        )
+        return None
+    return value
+
+
 def _whole(node: Node, sink: Sink, what: str, low: int, high: int) -> int | None:
     number = as_number(node, sink, what)
     if number is None:
@@ -138,13 +150,7 @@ def _warning(node: Node, sink: Sink) -> LogWarning | None:
         k: text_field(f, k, sink, "warning sign", required=True)
         for k in ("label", "message", "action")
     }
-    level = as_str(f["level"], sink, "level") if "level" in f else None
-    if level is not None and level not in LEVELS:
-        sink.add(
-            f["level"],
-            f"unknown level '{level}'{suggest(level, LEVELS)} (one of: {', '.join(LEVELS)})",
-        )
-        level = None
+    level = _one_of(f, "level", LEVELS, sink)
     timeframe = as_str(f["timeframe"], sink, "timeframe") if "timeframe" in f else None
     if timeframe is not None and timeframe not in TIMEFRAMES:
         sink.add(
@@ -173,13 +179,7 @@ def _rule(node: Node, sink: Sink, sensations: set[str]) -> DoseRule | None:
         return None
     rid = content_id(f.get("id"), sink, "dose rule")
     says = text_field(f, "says", sink, "dose rule", required=True)
-    action = as_str(f["action"], sink, "action") if "action" in f else None
-    if action is not None and action not in ACTIONS:
-        sink.add(
-            f["action"],
-            f"unknown action '{action}'{suggest(action, ACTIONS)} (one of: {', '.join(ACTIONS)})",
-        )
-        action = None
+    action = _one_of(f, "action", ACTIONS, sink)
     over: int | None = 1
     if "over" in f:
         said = (

@@ -302,6 +302,19 @@ def _sources(result: Result, shown: Sequence[Recommendation]) -> list[str]:
     return ['<section class="sources">', "<h2>Sources</h2>", "<ol>", *cited, "</ol>", "</section>"]
 
 
+def head(title: str, css: str) -> str:
+    """A page's start, up to its body: English, UTF-8, its title and its own inline CSS."""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title)}</title>",
+            f"<style>{css}</style></head><body>",
+        ]
+    )
+
+
 def render(result: Result, audience: str = "trainer", charts: Sequence[str] = ()) -> str:
     """The whole report. ``charts`` are SVG progress charts (render.progress) to include."""
     from markdown_it import MarkdownIt
@@ -313,21 +326,14 @@ def render(result: Result, audience: str = "trainer", charts: Sequence[str] = ()
         text, cited = markdown.render(result, audience, embedded=True), list(result.recommendations)
     # The handout is the first pages; the appendix (each item in full) starts on a page of its
     # own, so a reader can print the plan alone.
-    head, mark, tail = text.partition(f"\n## {markdown.APPENDIX}\n")
-    detail = parser.render(head)
+    lead, mark, tail = text.partition(f"\n## {markdown.APPENDIX}\n")
+    detail = parser.render(lead)
     if mark:
         detail += '<section class="appendix">' + parser.render(mark + tail) + "</section>"
     title = (
         f"{result.questionnaire.title} – {result.client or 'summary'} – {_date(result.started_at)}"
     )
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>",
-        f"<style>{CSS}</style></head><body>",
-        *_overview(result, audience),
-    ]
+    out = [head(title, CSS), *_overview(result, audience)]
     if charts:
         out += ['<section class="progress">', "<h2>Progress over time</h2>"]
         out += [f'<div class="chart">{chart}</div>' for chart in charts]

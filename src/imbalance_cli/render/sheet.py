@@ -61,12 +61,10 @@ def _picture(exercise: Exercise | None) -> str:
 
 def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeRules | None) -> str:
     title = f"Home programme – {client} – {programme.created_at[:10]}"
+    from imbalance_cli.render.html import head
+
     out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>",
-        f"<style>{CSS}</style></head><body>",
+        head(title, CSS),
         f"<h1>Home programme for {_e(client)}</h1>",
     ]
     if programme.stopped is not None:
