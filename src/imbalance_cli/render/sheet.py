@@ -92,6 +92,13 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
     if rules is not None and rules.stop:
         out.append('<section class="stop"><h2>When to stop</h2><ul>')
         out += [f"<li>{_e(line)}</li>" for line in rules.stop]
+        # The warning signs of the client's own situations (pregnancy, osteoporosis).
+        held = set(programme.situations)
+        out += [
+            f"<li>{_e(w.label)}: {_e(w.action)}</li>"
+            for w in rules.warnings
+            if w.situations and held & set(w.situations)
+        ]
         out.append("</ul></section>")
     out.append('<h2>Your exercises</h2><div class="cards">')
     for n, item in enumerate(programme.items, start=1):
