@@ -526,3 +526,34 @@ def test_adding_a_trainer_never_takes_over_an_existing_role_unasked(
         stdin=f"{login(anna)}-pw\n",
     )
     assert code == 0 and "Updated" in err, err
+
+
+def test_a_clients_programme_and_log_follow_the_client(cli: Cli, gym: Gym, tmp_path: Path) -> None:
+    """A home programme and its log are seen, changed and audited as their client is: the
+    trainer it is assigned to plans and logs; another trainer reaches nothing, by command or in
+    raw SQL; the audit has a line for each."""
+    anna, ben = add(cli, gym, "anna"), add(cli, gym, "ben")
+    intake(cli, anna, "Sam")
+    code, out, err = cli(anna, "plan", "Sam", "--no-input")
+    assert code == 0 and "Home programme for Sam" in out, err
+    log = tmp_path / "log.yaml"
+    log.write_text("warnings: [none]\nmorning: usual\nsensations: [none]\n"
+                   + "".join(f"done_{n}: not_done\n" for n in (1, 2)), encoding="utf-8")  # fmt: skip
+    code, out, err = cli(anna, "log", "Sam", "--answers", str(log), "--no-input")
+    assert code == 0, err
+    code, _, err = cli(ben, "plan", "Sam", "--no-input")
+    assert code == 2 and "no client" in err.lower()
+    code, _, err = cli(ben, "log", "Sam", "--answers", str(log), "--no-input")
+    assert code == 2
+    with psycopg.connect(ben, autocommit=True) as conn:
+        conn.execute("SET search_path TO imbalance")
+        assert conn.execute("SELECT COUNT(*) FROM programmes").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM programme_logs").fetchone() == (0,)
+        assert conn.execute("UPDATE programmes SET status = 'stopped'").rowcount == 0
+    with psycopg.connect(anna, autocommit=True) as conn:
+        conn.execute("SET search_path TO imbalance")
+        assert conn.execute("SELECT COUNT(*), MIN(author) FROM programmes").fetchone() == (
+            1, login(anna),
+        )  # fmt: skip
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit ORDER BY id")]
+        assert "plan" in actions and "log" in actions
