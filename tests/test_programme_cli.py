@@ -312,7 +312,7 @@ def test_a_pregnant_clients_log_asks_her_warning_signs_and_reads_her_note(
     sheet = tmp_path / "pia.html"
     assert main(["plan", "Pia", "--no-input", "--html", str(sheet)]) == 0
     page = sheet.read_text()
-    assert "Chosen and adapted for: pregnancy" in page
+    assert "Chosen to suit: pregnancy" in page
     assert "Pregnant: bleeding or fluid leaking" in page  # her own reasons to stop, on the sheet
     from imbalance_cli import resources
     from imbalance_cli.store import open_store

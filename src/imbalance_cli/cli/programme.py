@@ -336,7 +336,7 @@ def _logged(
         sensation = rules.sensation(sid) if rules is not None else None
         if sensation is not None:
             where = dict(entry.where).get(sid)
-            during = f" ({', '.join(name_of(library, e) for e in where)})" if where else ""
-            lines.append(f"- {sensation.label}{during}: {sensation.says}")
+            during = ", ".join(name_of(library, e) for e in where) if where else "The session"
+            lines.append(f"- {during}: {sensation.says}")
     lines.append(f"Your trainer sees the next doses with: {prefix} plan '{client}'")
     return lines

@@ -81,7 +81,7 @@ def situation_line(programme: Programme, library: Library) -> str | None:
               for s in programme.situations]  # fmt: skip
     if not labels:
         return None
-    return "Chosen and adapted for: " + "; ".join(labels)
+    return "Chosen to suit: " + "; ".join(labels)
 
 
 def text(
