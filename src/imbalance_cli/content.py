@@ -341,3 +341,16 @@ class Library:
     guidance: Guidance = field(default_factory=Guidance)
     #: The home programme's settings and dose rules (programme/), when a library file gives them.
     programme: ProgrammeRules | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (the parse cache) with the programme's settings as bytes of their own, read
+        back only when used (lazy.py)."""
+        state = dict(self.__dict__)
+        rules = state.get("programme")
+        if rules is not None and type(rules).__name__ != "LazyRules":
+            import pickle
+
+            from imbalance_cli.lazy import LazyRules
+
+            state["programme"] = LazyRules(pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL))
+        return state

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from imbalance_cli.store.rows import Db, now
 
 
-@dataclass(frozen=True)
-class ProgrammeRow:
+class ProgrammeRow(NamedTuple):
     id: int
     client_id: int
     session_id: int | None
@@ -23,8 +22,7 @@ class ProgrammeRow:
     document: str
 
 
-@dataclass(frozen=True)
-class LogRow:
+class LogRow(NamedTuple):
     id: int
     client_id: int
     programme_id: int | None

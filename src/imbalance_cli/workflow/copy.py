@@ -167,7 +167,7 @@ def _programmes(
         for row in versions:
             session = moved.get(row.session_id) if row.session_id is not None else None
             document = _renumbered(row.document, session)
-            programmes.append((replace(row, document=document), here, session))
+            programmes.append((row._replace(document=document), here, session))
         logs += [(log, here) for log in entries]
     if not programmes and not logs:
         return 0, 0

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 
 from imbalance_cli.answers import InvalidAnswer, check, legacy_ids
 from imbalance_cli.engine import Flow, Memo
-from imbalance_cli.measures import worst_pain_ids
 from imbalance_cli.model import AnswerValue, Questionnaire
 from imbalance_cli.store import worst_pain
 
@@ -29,6 +28,8 @@ class Reading:
         self._checked: dict[tuple[str, type, object], AnswerValue | InvalidAnswer] = {}
         # Per-region 'at worst' ratings, else every pain rating asked (a check-in's pain
         # during exercise): the worst pain a list shows for the session.
+        from imbalance_cli.measures import worst_pain_ids
+
         self._worst = worst_pain_ids(questionnaire)
         #: The alerts, most urgent first: the first that fires is the session's level.
         self._alerts = sorted(questionnaire.alerts, key=lambda a: a.level.rank)
