@@ -314,6 +314,7 @@ def test_a_pregnant_clients_log_asks_her_warning_signs_and_reads_her_note(
     page = sheet.read_text()
     assert "Chosen to suit: pregnancy" in page
     assert "Pregnant: bleeding or fluid leaking" in page  # her own reasons to stop, on the sheet
+    assert "Check with your midwife or doctor" in page  # what her situation means, on the sheet
     from imbalance_cli import resources
     from imbalance_cli.store import open_store
     from imbalance_cli.workflow import load_library

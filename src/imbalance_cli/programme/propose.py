@@ -56,7 +56,9 @@ def propose(result: Result, size: int | None = None) -> Programme:
                     # out the sides of a sore wrist) does not take a place in a short programme.
                     continue
                 used.add(family.get(eid, eid))
-                adapted = tuple((holding[s], text) for s, text in exercise.adapt if s in holding)
+                # How the strategy changes for the client's situations (breathing out on holds
+                # with high blood pressure) goes with each of its exercises on the sheet.
+                adapted = tuple(rec.adapted)
                 items.append(Item(eid, exercise.dose, _why(rec), rec.id, adapted=adapted))
                 break
     if not items:

@@ -61,18 +61,27 @@ def change_line(d: Decision, library: Library, entries: dict[int, Entry] | None 
 
 def adaptations(programme: Programme, exercise_id: str, library: Library) -> list[tuple[str, str]]:
     """How an exercise changes for the situations the client is in (however it got into the
-    programme: proposed, swapped in, added), each with the situation's label."""
+    programme: proposed, swapped in, added), each with the situation's label; then how the
+    strategy that chose it changes for them, where the exercise came with one."""
     exercise = library.exercises.get(exercise_id)
-    if exercise is None:
-        return []
     held = set(programme.situations)
-    out = []
-    for sid, how in exercise.adapt:
+    out: list[tuple[str, str]] = []
+    for sid, how in exercise.adapt if exercise is not None else ():
         if sid in held:
             found = library.situations.get(sid)
             label = found.label if found is not None else sid
             out.append((label[:1].upper() + label[1:], how))
+    item = next((i for i in programme.items if i.exercise == exercise_id), None)
+    for label, how in item.adapted if item is not None else ():
+        if all(how != seen for _, seen in out):
+            out.append((label[:1].upper() + label[1:], how))
     return out
+
+
+def situation_notes(programme: Programme, library: Library) -> list[str]:
+    """What each of the client's situations means for the programme (the library's note:
+    breathe out on holds with high blood pressure; check with the midwife in pregnancy)."""
+    return [library.situations[s].note for s in programme.situations if s in library.situations]
 
 
 def situation_line(programme: Programme, library: Library) -> str | None:
@@ -103,6 +112,7 @@ def text(
     situations = situation_line(programme, library)
     if situations:
         out.append(situations)
+        out += [f"  {note}" for note in situation_notes(programme, library)]
     if programme.after_clinician:
         out.append("After you have been checked by a clinician.")
     out.append("")

@@ -9,7 +9,12 @@ from html import escape
 
 from imbalance_cli.model import Exercise, Library
 from imbalance_cli.programme.model import Programme, ProgrammeRules
-from imbalance_cli.render.programme import adaptations, name_of, situation_line
+from imbalance_cli.render.programme import (
+    adaptations,
+    name_of,
+    situation_line,
+    situation_notes,
+)
 
 CSS = """
 @page { size: auto; margin: 9mm 10mm; }
@@ -86,7 +91,8 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
     out.append(f'<p class="who">{" · ".join(who)}</p>')
     situations = situation_line(programme, library)
     if situations:
-        out.append(f"<p><strong>{_e(situations)}.</strong></p>")
+        out.append(f"<p><strong>{_e(situations)}.</strong> "
+                   + " ".join(_e(n) for n in situation_notes(programme, library)) + "</p>")  # fmt: skip
     if programme.after_clinician:
         out.append("<p><strong>Start after you have been checked by a clinician.</strong></p>")
     if rules is not None and rules.stop:
