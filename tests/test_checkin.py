@@ -232,3 +232,113 @@ def test_compare_of_an_intake_and_a_check_in_compares_only_what_both_asked(
     assert "**Regions no longer reported:** none" in out
     assert "Sensations" not in out and "Goal activities" not in out
     assert "Days exercised" not in out  # the intake never asked it
+
+
+def _exercise_week(tmp_path: Path, extra: str) -> Path:
+    path = tmp_path / "exercise-week.yaml"
+    path.write_text(WEEK.format(days=3, pain=4, morning="usual") + extra, encoding="utf-8")
+    return path
+
+
+def test_a_check_in_asks_about_each_exercise_of_the_clients_programme_and_no_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
+                 "--client", "Rae", "--out", "/dev/null"]) == 0  # fmt: skip
+    assert main(["plan", "Rae", "--accept", "all"]) == 0
+    capsys.readouterr()
+    # Rae's programme holds the wall sit and the easy walk (from her knee intake).
+    answers = _exercise_week(
+        tmp_path,
+        "how_much.wall-sit: as_planned\nhow_it_went.wall-sit: easy\n"
+        "how_much.walk-easy: less\nhow_it_went.walk-easy: hurt\n",
+    )
+    doc = tmp_path / "week.json"
+    assert main(["run", "checkin", "--answers", str(answers), "--no-input", "--client", "Rae",
+                 "--json", str(doc), "--out", str(tmp_path / "week.md")]) == 0  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert "From the home programme of " in err and ": Wall sit, Easy walk" in err
+    document = json.loads(doc.read_text())
+    assert document["answers"]["programme"] == ["walk-easy", "wall-sit"]  # the library's order
+    asked = {k for k in document["answers"] if k.startswith(("how_much.", "how_it_went."))}
+    assert asked == {"how_much.wall-sit", "how_it_went.wall-sit", "how_much.walk-easy",
+                     "how_it_went.walk-easy"}  # fmt: skip
+    fired = {rule for r in document["recommendations"] for rule in r["rules"]}
+    assert {"exercise_hurt", "exercise_needs_a_step"} <= fired
+    summary = (tmp_path / "week.md").read_text()
+    assert "| Exercise | How much | How it went |" in summary
+    assert "| Wall sit | All of it, as planned | Easy: I could have done more |" in summary
+    assert "| Easy walk | Less than planned | It hurt more than 5 of 10" in summary
+
+
+def test_without_a_programme_no_exercise_is_asked_and_the_person_is_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
+                 "--client", "Lou", "--out", "/dev/null"]) == 0  # fmt: skip
+    capsys.readouterr()
+    doc = tmp_path / "week.json"
+    answers = _exercise_week(tmp_path, "")
+    assert main(["run", "checkin", "--answers", str(answers), "--no-input", "--client", "Lou",
+                 "--json", str(doc), "--out", "/dev/null"]) == 0  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert "No home programme saved for this client (imbalance plan makes one)" in err
+    answers_given = json.loads(doc.read_text())["answers"]
+    assert answers_given.get("programme") is None
+    assert not [k for k in answers_given if k.startswith("how_much.")]
+    # Without a client, the same: never asked, and said why.
+    assert main(["run", "checkin", "--answers", str(answers), "--no-input", "--no-save",
+                 "--out", "/dev/null"]) == 1  # regions: nothing to take them from  # fmt: skip
+    assert "a client's is read when you name them with --client" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("{id: programme, type: single, text: Which?, from: programme, choices: [{id: a, label: A}]}",
+         (10, "'from: programme' is for a multi question (the exercises of the client's "
+         "programme), and question 'programme' is single")),
+        ("{id: programme, type: multi, text: Which?, from: programme, choices: [{id: a, label: A}]}",
+         (10, "question 'programme' is 'from: programme': its choices are the library's "
+         "exercises; remove 'choices'")),
+        ("{id: programme, type: multi, text: Which?, from: programme, required: true}",
+         (10, "question 'programme' takes its answer from the client's programme and is never "
+         "asked, so it is never required; remove 'required'")),
+        ("{id: programme, type: multi, text: Which?, choices: [{id: a, label: A}]}",
+         (13, "'repeat' must name an earlier body_regions question, or an earlier multi "
+         "question 'from: programme'")),
+    ],
+)  # fmt: skip
+def test_a_repeat_per_exercise_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], question: str, message: tuple[int, str]
+) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        "id: own\ntitle: Own\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - {id: days, type: number, text: Days?, min: 0, max: 7}\n"
+        f"      - {{id: x, type: yes_no, text: X?}}\n      - {question}\n"
+        "  - id: each\n    title: '{exercise}'\n    repeat: programme\n    questions:\n"
+        "      - {id: went, type: yes_no, text: 'Did {exercise} go well?'}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(own)]) == 1
+    out = capsys.readouterr()
+    located = [line for line in (out.out + out.err).splitlines() if line.startswith(str(own))]
+    line_no, text = message
+    assert any(f"{own}:{line_no}:" in line and text in line for line in located), located
+
+
+def test_a_repeat_per_exercise_is_one_block_in_show_and_the_graph(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "240")  # one line per node of the tree
+    assert main(["graph", "checkin"]) == 0
+    graph = capsys.readouterr().out
+    assert graph.count("subgraph s_each_exercise") == 1
+    assert '"each_exercise: {exercise} (for each exercise in programme)"' in graph
+    assert "how_much: {exercise}: how much" in graph
+    assert main(["show", "checkin"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "repeated for each exercise of the client's programme" in shown
+    assert "the exercises of the client's current programme, never asked" in shown
+    assert shown.count("how_much.") == 1

@@ -67,6 +67,8 @@ class Conditions:
         for qid, (_, q) in index.items():
             if q.pair is not None:
                 self.pairs.setdefault(q.pair, []).append(qid)
+            if q.exercise is not None:
+                self.repeated.setdefault(qid.split(".", 1)[0], []).append(qid)
             if q.region is not None:
                 base = qid.split(".", 1)[0]
                 self.repeated.setdefault(base, []).append(qid)

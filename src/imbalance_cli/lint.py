@@ -44,6 +44,7 @@ from imbalance_cli.lint_values import (
     impossible,
 )
 from imbalance_cli.model import (
+    FROM_PROGRAMME,
     NOWHERE,
     AlertLevel,
     AllOf,
@@ -482,8 +483,9 @@ class _Lint:
                 or question.pair is not None
                 or question.type is QuestionType.TEXT
                 or question.for_reader
+                or (question.from_questionnaire == FROM_PROGRAMME and question.written_id in gated)
             ):
-                continue
+                continue  # a programme's exercises are never asked: choosing questions is its use
             if strict and question.written_id in gated:
                 message = (
                     f"question '{question.written_id}' only decides which questions come next; "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from imbalance_cli import bodymap as bodymaps
@@ -20,6 +20,7 @@ from imbalance_cli.errors import DEFAULT_MAX_BYTES, QuestionnaireError
 from imbalance_cli.library import load_library
 from imbalance_cli.model import (
     CHOSEN_BY,
+    FROM_PROGRAMME,
     Alert,
     AlertLevel,
     AllOf,
@@ -27,7 +28,6 @@ from imbalance_cli.model import (
     Condition,
     Leaf,
     Library,
-    Op,
     Question,
     Questionnaire,
     QuestionType,
@@ -38,6 +38,13 @@ from imbalance_cli.model import (
 )
 from imbalance_cli.named import read_patterns, read_situations
 from imbalance_cli.questions import check_roles, read_question, read_reassess
+from imbalance_cli.repeats import (
+    Pending,
+    PendingSection,
+    exercise_choices,
+    per_exercise,
+    per_region,
+)
 from imbalance_cli.shapes import (
     ALERT,
     ALERT_FIELDS,
@@ -84,29 +91,6 @@ __all__ = [
     "load_library",
     "load_questionnaire",
 ]
-
-
-@dataclass
-class _Pending:
-    """A question read in the first pass, with its raw condition for the second."""
-
-    question: Question
-    when: Node | None
-    section: str
-    siblings: frozenset[str] = frozenset()
-    region: str | None = None
-
-
-@dataclass
-class _PendingSection:
-    section_id: str
-    title: str
-    intro: str | None
-    when: Node | None
-    region: str | None
-    region_question: str | None
-    node: Node
-    questions: list[_Pending] = field(default_factory=list)
 
 
 def load_questionnaire(
@@ -171,7 +155,7 @@ def _questionnaire(
         every_answer_used = bool(as_bool(top["every_answer_used"], sink, "every_answer_used"))
     wording = _wording(top.get("wording"), sink)
 
-    sections = _sections(top.get("sections"), sink, bodymap)
+    sections = _sections(top.get("sections"), sink, bodymap, library)
     count = sum(len(s.questions) for s in sections)
     if count > MAX_QUESTIONS:
         sink.add(
@@ -181,7 +165,7 @@ def _questionnaire(
         return None
 
     index: dict[str, tuple[int, Question]] = {}
-    order: list[_Pending] = [p for s in sections for p in s.questions]
+    order: list[Pending] = [p for s in sections for p in s.questions]
     for position, pending in enumerate(order):
         q = pending.question
         if q.id in index:
@@ -196,8 +180,9 @@ def _questionnaire(
 
     region_whens: dict[str, Leaf] = {}
     for s in sections:
-        if s.region is not None and s.region_question is not None:
-            region_whens.setdefault(s.region, _region_when(s))
+        shown = s.instance_when()
+        if s.region is not None and shown is not None:
+            region_whens.setdefault(s.region, shown)
     word_lists = library.word_lists if library is not None else None
     resolver = Conditions(sink, index, bodymap, region_whens, word_lists)
     built_sections: list[Section] = []
@@ -208,12 +193,12 @@ def _questionnaire(
             if s.questions
             else len(order)
         )
-        section_when: Condition | None = _region_when(s) if s.region is not None else None
+        section_when: Condition | None = s.instance_when()
         if s.when is not None:
             own = resolver.read(
                 s.when,
                 before=first,
-                region=s.region,
+                region=s.region or s.exercise,
                 siblings=frozenset(),
                 where=f"section '{s.section_id}'",
             )
@@ -228,7 +213,7 @@ def _questionnaire(
             when = None
             if pending.when is not None:
                 when = resolver.read(
-                    pending.when, before=position, region=pending.region,
+                    pending.when, before=position, region=pending.instance,
                     siblings=pending.siblings, where=f"question '{q.written_id}'",
                 )  # fmt: skip
             if when is not None:
@@ -243,6 +228,8 @@ def _questionnaire(
                 questions=tuple(built),
                 when=section_when,
                 region=s.region,
+                exercise=s.exercise,
+                template=s.template if s.exercise is not None else None,
                 location=sink.at(s.node),
             )
         )
@@ -284,13 +271,9 @@ def _wording(node: Node | None, sink: Sink) -> Wording:
     return Wording(**{name: text for name, text in texts.items() if text is not None})
 
 
-def _region_when(s: _PendingSection) -> Leaf:
-    """A repeated section's copy for one region is shown only when that region was chosen."""
-    assert s.region is not None and s.region_question is not None
-    return Leaf(s.region_question, Op.INCLUDES, s.region, (s.region_question,))
-
-
-def _sections(node: Node | None, sink: Sink, bodymap: BodyMap) -> list[_PendingSection]:
+def _sections(
+    node: Node | None, sink: Sink, bodymap: BodyMap, library: Library | None
+) -> list[PendingSection]:
     if node is None:
         return []
     items = as_list(node, sink, "sections")
@@ -298,16 +281,22 @@ def _sections(node: Node | None, sink: Sink, bodymap: BodyMap) -> list[_PendingS
         return []
     if not items:
         sink.add(node, "a questionnaire needs at least one section")
-    out: list[_PendingSection] = []
-    body_questions: dict[str, Question] = {}
+    out: list[PendingSection] = []
+    sources: dict[str, Question] = {}
     for item in items:
-        out.extend(_section(item, sink, body_questions, bodymap))
+        out.extend(_section(item, sink, sources, bodymap, library))
     return out
 
 
 def _section(
-    node: Node, sink: Sink, body_questions: dict[str, Question], bodymap: BodyMap
-) -> list[_PendingSection]:
+    node: Node,
+    sink: Sink,
+    sources: dict[str, Question],
+    bodymap: BodyMap,
+    library: Library | None,
+) -> list[PendingSection]:
+    """One section; a section repeated per region or per exercise becomes one copy each.
+    ``sources`` collects the questions a later section can repeat over."""
     f = fields(node, sink, "a section", SECTION)
     if f is None:
         return []
@@ -319,63 +308,44 @@ def _section(
         sink.add(f["questions"], "a section needs at least one question")
     if sid is None:
         return []
-
-    repeat_over: str | None = None
-    instances: list[str | None] = [None]
-    if "repeat" in f:
-        repeat_over = as_str(f["repeat"], sink, "repeat")
-        source = body_questions.get(repeat_over or "")
-        if repeat_over is not None and source is None:
-            sink.add(
-                f["repeat"],
-                f"'repeat' must name an earlier body_regions question{suggest(repeat_over, body_questions)}",
-            )
-            repeat_over = None
-        elif source is not None:
-            instances = list(bodymap.tokens(source.regions))
-
+    source = _repeat_source(f.get("repeat"), sink, sources)
     section_reassess = read_reassess(f.get("reassess"), sink)
     parsed: list[tuple[Question, Node | None]] = []
     for item in raw_questions or ():
-        for question in read_question(
-            item, sink, sid, bodymap, section_reassess, repeated=repeat_over is not None
+        for question, when in read_question(
+            item, sink, sid, bodymap, section_reassess, repeated=source is not None
         ):
-            parsed.append(question)
-            if question[0].type is QuestionType.BODY_REGIONS:
-                body_questions[question[0].id] = question[0]
+            if question.from_questionnaire == FROM_PROGRAMME:
+                question = exercise_choices(question, item, sink, library)
+            parsed.append((question, when))
+            if question.type is QuestionType.BODY_REGIONS or (
+                question.from_questionnaire == FROM_PROGRAMME
+            ):
+                sources[question.id] = question
 
-    if repeat_over is None:
-        section = _PendingSection(sid, title, intro, f.get("when"), None, None, node)
-        section.questions = [_Pending(q, when, sid) for q, when in parsed]
+    if source is None:
+        section = PendingSection(sid, title, intro, f.get("when"), node)
+        section.questions = [Pending(q, when, sid) for q, when in parsed]
         return [section]
+    if source.type is QuestionType.MULTI:
+        return per_exercise(sid, title, intro, f.get("when"), node, source, parsed)
+    return per_region(sid, title, intro, f.get("when"), node, source, parsed, bodymap)
 
-    siblings = frozenset(q.id for q, _ in parsed)
-    out: list[_PendingSection] = []
-    for region in instances:
-        assert region is not None
-        label, phrase = bodymap.describe(region), bodymap.phrase(region)
-        section = _PendingSection(
-            f"{sid}.{region}",
-            title.replace("{region}", label),
-            intro,
-            f.get("when"),
-            region,
-            repeat_over,
+
+def _repeat_source(node: Node | None, sink: Sink, sources: dict[str, Question]) -> Question | None:
+    """The question a section is repeated over: an earlier body_regions question (a copy per
+    region), or an earlier ``from: programme`` question (a copy per exercise)."""
+    if node is None:
+        return None
+    name = as_str(node, sink, "repeat")
+    source = sources.get(name or "")
+    if name is not None and source is None:
+        sink.add(
             node,
+            "'repeat' must name an earlier body_regions question, or an earlier multi question "
+            f"'from: {FROM_PROGRAMME}'{suggest(name, sources)}",
         )
-        for q, when in parsed:
-            copy = replace(
-                q,
-                id=f"{q.id}.{region}",
-                text=q.text.replace("{region}", phrase),
-                label=(q.label or q.text).replace("{region}", phrase),
-                help=q.help.replace("{region}", phrase) if q.help else None,
-                section=section.section_id,
-                region=region,
-            )
-            section.questions.append(_Pending(copy, when, section.section_id, siblings, region))
-        out.append(section)
-    return out
+    return source
 
 
 def _alerts(node: Node | None, sink: Sink, resolver: Conditions) -> tuple[Alert, ...]:

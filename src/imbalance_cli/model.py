@@ -96,6 +96,11 @@ def to_plain(value: AnswerValue) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
+#: ``from: programme`` on a multi question: its choices are the library's exercises and its
+#: answer the exercises of the client's current home programme, never asked.
+FROM_PROGRAMME = "programme"
+
+
 class QuestionType(str, Enum):
     """The kinds of question a questionnaire can ask."""
 
@@ -457,6 +462,9 @@ class Question:
     #: question of the same id in their latest completed session of it, used without asking
     #: (asked when there is none).
     from_questionnaire: str | None = None
+    #: In a section repeated per exercise of the client's home programme: this copy's exercise
+    #: (a library id); ``None`` elsewhere.
+    exercise: str | None = None
     #: Paired questions: the test's id (both sides share it), this copy's side, which way is
     #: better, and the day-to-day noise of the test (in its unit) with the source that gives it.
     pair: str | None = None
@@ -477,7 +485,7 @@ class Question:
         paired test's sides (``grip.left``) share it."""
         if self.pair is not None:
             return self.pair
-        if self.region is not None:
+        if self.region is not None or self.exercise is not None:
             return self.id.split(".", 1)[0]
         return self.id
 
@@ -496,7 +504,16 @@ class Section:
     intro: str | None = None
     when: Condition | None = None
     region: str | None = None
+    #: A copy of a section repeated per exercise of the home programme: the exercise's library
+    #: id, and the title as its author wrote it (with ``{exercise}``).
+    exercise: str | None = None
+    template: str | None = None
     location: SourceLocation = NOWHERE
+
+    @property
+    def repeated(self) -> bool:
+        """A copy of a section repeated per body region or per exercise."""
+        return self.region is not None or self.exercise is not None
 
 
 @dataclass(frozen=True)
@@ -791,3 +808,13 @@ class Result:
     def top_level(self) -> AlertLevel | None:
         """The most urgent alert level that stands, or None."""
         return min((f.alert.level for f in self.alerts), key=lambda lv: lv.rank, default=None)
+
+
+def exercise_name(q: Questionnaire, exercise: str) -> str:
+    """An exercise's name as a ``from: programme`` question offers it (its id when none does)."""
+    for question in q.questions:
+        if question.from_questionnaire == FROM_PROGRAMME:
+            choice = question.choice(exercise)
+            if choice is not None:
+                return choice.label
+    return exercise

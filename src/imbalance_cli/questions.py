@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from imbalance_cli.model import (
+    FROM_PROGRAMME,
     PAIRED_UNITS,
     SIDES,
     BodyMap,
@@ -80,15 +81,27 @@ def read_question(
         sink.add(f[key], f"'{key}' only applies to {kinds} questions, and {what} is {qtype.value}")
         del f[key]
 
-    required = qtype is not QuestionType.TEXT
-    if "required" in f:
+    source = content_id(f.get("from"), sink, "questionnaire") if "from" in f else None
+    programme = source == FROM_PROGRAMME
+    if programme and qtype is not QuestionType.MULTI:
+        sink.add(f["from"], f"'from: {FROM_PROGRAMME}' is for a multi question (the exercises of "
+                 f"the client's programme), and {what} is {qtype.value}")  # fmt: skip
+        programme = False
+    required = qtype is not QuestionType.TEXT and not programme
+    if "required" in f and programme:
+        sink.add(f["required"], f"{what} takes its answer from the client's programme and is "
+                 "never asked, so it is never required; remove 'required'")  # fmt: skip
+    elif "required" in f:
         value = as_bool(f["required"], sink, "required")
         required = required if value is None else value
 
     choices: list[Choice] = []
-    if "choices" in f:
+    if "choices" in f and programme:
+        sink.add(f["choices"], f"{what} is 'from: {FROM_PROGRAMME}': its choices are the "
+                 "library's exercises; remove 'choices'")  # fmt: skip
+    elif "choices" in f:
         choices = _choices(f["choices"], sink, qtype, what)
-    elif qtype.has_choices:
+    elif qtype.has_choices and not programme:
         sink.add(node, f"{what} is {qtype.value} and needs 'choices'")
 
     minimum: float | None = 0 if qtype in (QuestionType.SCALE, QuestionType.PAIRED) else None
@@ -206,9 +219,7 @@ def read_question(
         role=role,
         for_reader=for_reader,
         known_for_days=_days(f.get("known_for_days"), sink),
-        from_questionnaire=content_id(f.get("from"), sink, "questionnaire")
-        if "from" in f
-        else None,
+        from_questionnaire=source,
         reassess=_reassess(f.get("reassess"), sink, section_reassess, qtype, role),
         better=better,
         noise=noise,

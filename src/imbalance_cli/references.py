@@ -5,7 +5,7 @@ give is one this question accepts, so an answer carried over is always valid her
 from __future__ import annotations
 
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError, Problem
-from imbalance_cli.model import Library, Questionnaire, QuestionType
+from imbalance_cli.model import FROM_PROGRAMME, Library, Questionnaire, QuestionType
 from imbalance_cli.text import suggest
 
 
@@ -20,6 +20,8 @@ def check_from(
         name = question.from_questionnaire
         if name is None or (question.region is not None and question.id != question.written_id):
             continue
+        if name == FROM_PROGRAMME:
+            continue  # the client's home programme, not a questionnaire (repeats.py)
         if name == q.id:
             out.append(
                 Problem(question.location, f"'from: {name}' names this questionnaire itself")

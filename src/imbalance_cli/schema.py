@@ -242,8 +242,8 @@ def build() -> dict[str, Any]:
             ),
             "type": _d("What kind of answer it takes.", enum=[t.value for t in QuestionType]),
             "text": _text(
-                "The question as asked; in a repeated section '{region}' becomes the region, in "
-                "a paired question '{side}' the side."
+                "The question as asked; in a repeated section '{region}' becomes the region "
+                "('{exercise}' the exercise), in a paired question '{side}' the side."
             ),
             "label": _text("A short name for summaries and 'because' lines (default: the text)."),
             "help": _text("A line shown above the prompt."),
@@ -329,7 +329,9 @@ def build() -> dict[str, Any]:
             "from": _d(
                 "Another questionnaire's id (intake): the client's answer to the question of the "
                 "same id in their latest completed session of it is used without asking (asked "
-                "when there is none); validate checks that question's type and choices.",
+                "when there is none); validate checks that question's type and choices. "
+                "'programme' on a multi question without choices: the exercises of the client's "
+                "home programme, never asked.",
                 type="string",
                 pattern=_CONTENT_ID,
             ),
@@ -347,13 +349,15 @@ def build() -> dict[str, Any]:
         {
             "id": _id("Unique in the file."),
             "title": _text(
-                "A heading while asking and in the summary; '{region}' in a repeated section."
+                "A heading while asking and in the summary; '{region}' (or '{exercise}') in a "
+                "repeated section."
             ),
             "intro": _text("A line under the heading."),
             "when": _d("Skip the whole section unless this holds.", {"$ref": "#/$defs/condition"}),
             "repeat": _d(
                 "The id of an earlier body_regions question: ask the section once per region "
-                "and side chosen.",
+                "and side chosen; or of an earlier multi question 'from: programme': once per "
+                "exercise of the client's home programme.",
                 type="string",
             ),
             "reassess": _reassess(),

@@ -33,6 +33,7 @@ from typing import Any
 
 from imbalance_cli import bodymap as body
 from imbalance_cli.model import (
+    FROM_PROGRAMME,
     NO_PAIN,
     AlertLevel,
     AllOf,
@@ -184,6 +185,8 @@ def _item(q: Questionnaire, question: Question) -> dict[str, Any]:
     item["required"] = question.required and question.reassess is not Reassess.ONLY
     if t in (QuestionType.MULTI, QuestionType.BODY_REGIONS):
         item["repeats"] = True
+    if question.from_questionnaire == FROM_PROGRAMME:
+        item["readOnly"] = True  # the client's programme fills it; never asked
     options = list(_options(q, question))
     if options:
         item["answerOption"] = [{"valueCoding": coding} for coding in options]

@@ -31,6 +31,7 @@ from imbalance_cli.model import (
     Not,
     Questionnaire,
     Section,
+    exercise_name,
 )
 from imbalance_cli.symmetry import pair_label
 from imbalance_cli.text import clean
@@ -90,8 +91,8 @@ def build(q: Questionnaire) -> _Graph:
     repeats: dict[str, str] = {}
     last: str | None = None
     for section in q.sections:
-        base_section = section.id.split(".", 1)[0] if section.region else section.id
-        if section.region is not None:
+        base_section = section.id.split(".", 1)[0] if section.repeated else section.id
+        if section.repeated:
             for question in section.questions:
                 node_of[question.id] = names("q", question.written_id)
             if base_section in drawn_sections:
@@ -108,6 +109,8 @@ def build(q: Questionnaire) -> _Graph:
             label = f"{question.written_id}: {short}"
             if section.region is not None and q.bodymap is not None:
                 label = label.replace(q.bodymap.phrase(section.region), "{region}")
+            if section.exercise is not None:
+                label = label.replace(exercise_name(q, section.exercise), "{exercise}")
             graph.nodes[name] = _Node(name, label, "question")
             if members:
                 graph.order.append((members[-1], name))
@@ -115,6 +118,8 @@ def build(q: Questionnaire) -> _Graph:
         title = section.title if section.region is None else _template_title(section, q)
         if section.region is not None:
             title += f" (for each region chosen in {repeats[base_section]})"
+        if section.exercise is not None:
+            title = f"{section.template} (for each exercise in {repeats[base_section]})"
         graph.sections.append((names("s", base_section), f"{base_section}: {title}", members))
         if members and last is not None:
             graph.order.append((last, members[0]))  # the flow goes on into the next section
@@ -169,7 +174,7 @@ def _template_title(section: Section, q: Questionnaire) -> str:
 
 def _own_when(section: Section) -> Condition | None:
     """A section's condition without the 'this region was chosen' part of a repeated copy."""
-    if section.region is None:
+    if not section.repeated:
         return section.when
     if isinstance(section.when, AllOf) and len(section.when.items) == 2:
         return section.when.items[1]

@@ -22,6 +22,7 @@ from imbalance_cli.model import (
     Role,
     Section,
     Wording,
+    exercise_name,
 )
 from imbalance_cli.rank import plan
 from imbalance_cli.render import plan as plans
@@ -508,12 +509,12 @@ def _answers(result: Result) -> list[str]:
     sections = result.questionnaire.sections
     done: set[str] = set()
     for section in sections:
-        if section.region is not None:
+        if section.repeated:
             base = section.id.split(".", 1)[0]
             if base in done:
                 continue
             done.add(base)
-            copies = [s for s in sections if s.region and s.id.split(".", 1)[0] == base]
+            copies = [s for s in sections if s.repeated and s.id.split(".", 1)[0] == base]
             out += _region_table(section, copies, result)
             continue
         rows = [
@@ -563,38 +564,54 @@ def symmetry_table(result: Result, section: Section | None = None) -> list[str]:
 
 
 def _region_table(first: Section, copies: list[Section], result: Result) -> list[str]:
-    """A section repeated per region becomes one table: a row a region, a column a question."""
+    """A section repeated per region (or per exercise) becomes one table: a row a region (an
+    exercise), a column a question."""
     answered = [s for s in copies if any(q.id in result.answers for q in s.questions)]
     if not answered:
         return []
-    columns: list[Question] = []
-    for position in range(len(first.questions)):
-        if any(s.questions[position].id in result.answers for s in answered):
-            columns.append(first.questions[position])
+    columns: list[int] = [
+        position
+        for position in range(len(first.questions))
+        if any(s.questions[position].id in result.answers for s in answered)
+    ]
     bodymap = _bodymap(result)
-    title = (
-        first.title.replace(bodymap.describe(first.region or ""), "").strip(" :-—") or "By region"
-    )
-    header = "| Region | " + " | ".join(md(_column(q, bodymap)) for q in columns) + " |"
+    name = _instance_name(answered[0], result)
+    kind = "Exercise" if first.exercise is not None else "Region"
+    title = answered[0].title.replace(name, "").strip(" :-—") or f"By {kind.lower()}"
+    said = (name, name.lower())
+    if answered[0].region is not None:
+        said = (name, bodymap.phrase(answered[0].region))
+    heads = [_column(answered[0].questions[p], said) for p in columns]
+    if first.exercise is not None:
+        heads = [h[:1].upper() + h[1:] for h in heads]
+    header = f"| {kind} | " + " | ".join(md(h) for h in heads) + " |"
     rule = "|---|" + "---|" * len(columns)
     out = [f"## {md(title)}", "", header, rule]
     for s in answered:
         cells = []
-        for q in columns:
-            twin = s.questions[first.questions.index(q)]
+        for position in columns:
+            twin = s.questions[position]
             value = result.answers.get(twin.id)
             cells.append(
                 md(describe_answer(twin, value, bodymap)) if twin.id in result.answers else "–"
             )
-        out.append(f"| {md(bodymap.describe(s.region or ''))} | " + " | ".join(cells) + " |")
+        out.append(f"| {md(_instance_name(s, result))} | " + " | ".join(cells) + " |")
     return [*out, ""]
 
 
-def _column(q: Question, bodymap: BodyMap) -> str:
+def _instance_name(section: Section, result: Result) -> str:
+    """The region, or the exercise, a copy of a repeated section is for, as the reader says it."""
+    if section.exercise is not None:
+        return exercise_name(result.questionnaire, section.exercise)
+    return _bodymap(result).describe(section.region or "")
+
+
+def _column(q: Question, said: tuple[str, str]) -> str:
+    """A question's label without the region or exercise its copy is for."""
     label = q.short
-    if q.region:
-        label = label.replace(bodymap.phrase(q.region), "").replace(bodymap.describe(q.region), "")
-    return " ".join(label.split())
+    for part in said:
+        label = label.replace(part, "")
+    return " ".join(label.split()).strip(" :-—") or q.short
 
 
 def _library(result: Result) -> Library | None:

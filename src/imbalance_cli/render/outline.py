@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from imbalance_cli.model import (
+    FROM_PROGRAMME,
     AllOf,
     AnyOf,
     Article,
@@ -61,8 +62,18 @@ def tree(q: Questionnaire) -> RenderableType:
     root = Tree(
         f"[bold]{markup(q.title)}[/] [dim]{markup(q.id)} {markup(q.version)}, {len(q.questions)} questions[/]"
     )
+    shown: set[str] = set()
     for section in q.sections:
+        if section.exercise is not None:
+            base = section.id.split(".", 1)[0]
+            if base in shown:
+                continue  # one copy stands for every exercise's
+            shown.add(base)
         when = f" [dim]when {markup(condition_text(section.when))}[/]" if section.when else ""
+        if section.exercise is not None:
+            copies = sum(1 for s in q.sections if s.id.split(".", 1)[0] == base)
+            when = (f" [dim]repeated for each exercise of the client's programme ({copies} in "
+                    f"the library); this copy: {markup(section.exercise)}[/]")  # fmt: skip
         branch = root.add(
             f"[bold blue]{markup(section.title)}[/] [dim]({markup(section.id)})[/]{when}"
         )
@@ -73,6 +84,10 @@ def tree(q: Questionnaire) -> RenderableType:
             node = branch.add(
                 f"[green]{markup(question.id)}[/] [dim]{question.type.value}[/] {markup(question.text)}{cond}"
             )
+            if question.from_questionnaire == FROM_PROGRAMME:
+                node.add(f"[dim]the exercises of the client's current programme, never asked "
+                         f"({len(question.choices)} in the library: imbalance library --exercises)[/]")  # fmt: skip
+                continue
             for choice in question.choices:
                 flag = " [dim](exclusive)[/]" if choice.exclusive else ""
                 node.add(f"{markup(choice.id)}: {markup(choice.label)}{flag}")

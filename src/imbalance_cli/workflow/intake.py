@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Protocol
 from imbalance_cli import files
 from imbalance_cli.engine import Flow
 from imbalance_cli.errors import ImbalanceError, Interrupted, UsageError
-from imbalance_cli.model import AlertLevel, AnswerValue, Library, Question, Questionnaire, Result
+from imbalance_cli.model import (
+    FROM_PROGRAMME,
+    AlertLevel,
+    AnswerValue,
+    Library,
+    Question,
+    Questionnaire,
+    Result,
+)
 from imbalance_cli.workflow import (
     Saver,
     carried_answers,
@@ -161,6 +169,12 @@ def prepare(
     expanded: set[str] = set()
     if answers_file is not None:
         prefilled.update(read_answers(answers_file, q, notes=notes, expanded=expanded))
+    for question in q.questions:
+        if question.from_questionnaire == FROM_PROGRAMME and question.id not in prefilled:
+            # Never asked: without a client's programme, no exercise's questions are.
+            prefilled[question.id] = None
+            notes.append("No home programme to read (a client's is read when you name them with "
+                         "--client), so the questions asked per exercise are left out.")  # fmt: skip
     for note in notes:
         ui.note(note)
     flow = Flow(q)

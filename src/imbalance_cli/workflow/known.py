@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imbalance_cli.errors import ImbalanceError
-from imbalance_cli.model import AnswerValue, Question, Questionnaire
+from imbalance_cli.model import FROM_PROGRAMME, AnswerValue, Question, Questionnaire
 
 if TYPE_CHECKING:
     from imbalance_cli.store import Store
@@ -29,9 +29,12 @@ def known_facts(q: Questionnaire, client: str, ui: Ui) -> dict[str, AnswerValue]
     from imbalance_cli.store import FILENAME, open_store
 
     wanted = {x.id: x for x in q.questions if x.known_for_days}
+    programme = [x for x in q.questions if x.from_questionnaire == FROM_PROGRAMME]
     carried = {x.id: x for x in q.questions if x.from_questionnaire}
+    for x in programme:
+        del carried[x.id]
     location = resources.store_location()  # a laptop's folder, or a gym's server
-    if not (wanted or carried) or (
+    if not (wanted or carried or programme) or (
         isinstance(location, Path) and not (location / FILENAME).is_file()
     ):
         return {}
@@ -41,6 +44,8 @@ def known_facts(q: Questionnaire, client: str, ui: Ui) -> dict[str, AnswerValue]
     with open_store(location, read_only=True) as store:
         if carried:
             found.update(_carried(store, client, carried, said))
+        for question in programme:
+            found[question.id] = programme_exercises(store, client, question, ui)
         for row in store.sessions(client):
             if not row.finished or not wanted.keys() - found.keys():
                 continue
@@ -95,6 +100,36 @@ def _carried(
             said.append(f"{question.short}: {describe_answer(question, found[qid])} "
                         f"(from {row.questionnaire_id}, session {row.id} of {when})")  # fmt: skip
     return found
+
+
+def programme_exercises(store: Store, client: str, question: Question, ui: Ui) -> AnswerValue:
+    """A ``from: programme`` question's answer: the exercises of the client's current home
+    programme, in its order, that the library still has. None while a warning sign has stopped
+    it (the client is not exercising), or when they have none; the person is told which."""
+    found = store._one_client(client)
+    row = store.current_programme(found[0]) if found is not None else None
+    if row is None:
+        ui.note("No home programme saved for this client (imbalance plan makes one), so the "
+                "questions asked per exercise are left out.")  # fmt: skip
+        return None
+    from imbalance_cli.programme import codec
+
+    current = codec.programme_of(row.document, id=row.id, previous=row.previous_id)
+    if current.stopped is not None:
+        ui.note(f"The home programme was stopped on {current.stopped.at[:10]} by a warning sign, "
+                "so the questions asked per exercise are left out.")  # fmt: skip
+        return None
+    names = {c.id: c.label for c in question.choices}
+    ids = tuple(item.exercise for item in current.items if item.exercise in names)
+    gone = [item.exercise for item in current.items if item.exercise not in names]
+    listed = ", ".join(names[i] for i in ids) or "none the library still has"
+    ui.note(f"From the home programme of {row.created_at[:10]}: {listed}"
+            + (f" (not in the library any more, so not asked: {', '.join(gone)})" if gone else ""))  # fmt: skip
+    if not ids:
+        return None
+    from imbalance_cli.answers import check
+
+    return check(question, list(ids))  # in the choices' order, as a typed answer is kept
 
 
 def _moment(stamp: str) -> datetime | None:

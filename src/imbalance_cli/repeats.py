@@ -1,0 +1,123 @@
+"""Sections repeated over an earlier answer (the loader's first pass): one copy per body region
+a ``body_regions`` question offers, or one copy per exercise of the library for a multi question
+``from: programme``. Each copy is shown only when its region, or its exercise, is in that answer,
+so the engine needs nothing new: the client's programme decides which exercises are asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from imbalance_cli.model import (
+    FROM_PROGRAMME,
+    BodyMap,
+    Choice,
+    Leaf,
+    Library,
+    Op,
+    Question,
+)
+from imbalance_cli.yamlsrc import Node, Sink
+
+
+@dataclass
+class Pending:
+    """A question read in the first pass, with its raw condition for the second. ``instance``
+    is the region or exercise of a repeated copy: a sibling's id in a condition means that
+    copy's sibling."""
+
+    question: Question
+    when: Node | None
+    section: str
+    siblings: frozenset[str] = frozenset()
+    instance: str | None = None
+
+
+@dataclass
+class PendingSection:
+    section_id: str
+    title: str
+    intro: str | None
+    when: Node | None
+    node: Node
+    region: str | None = None
+    exercise: str | None = None
+    #: The question it is repeated over (body_regions, or multi ``from: programme``).
+    source: str | None = None
+    template: str | None = None
+    questions: list[Pending] = field(default_factory=list)
+
+    def instance_when(self) -> Leaf | None:
+        """A copy is shown only when its region (or exercise) was chosen."""
+        instance = self.region or self.exercise
+        if instance is None or self.source is None:
+            return None
+        return Leaf(self.source, Op.INCLUDES, instance, (self.source,))
+
+
+def exercise_choices(
+    question: Question, node: Node, sink: Sink, library: Library | None
+) -> Question:
+    """A ``from: programme`` question's choices: the library's exercises, by name."""
+    if library is None or not library.exercises:
+        sink.add(node, f"'from: {FROM_PROGRAMME}' needs the content library's exercises, and "
+                 "none were loaded")  # fmt: skip
+        return question
+    choices = tuple(Choice(ex.id, ex.name) for ex in library.exercises.values())
+    return replace(question, choices=choices, required=False)
+
+
+def per_region(
+    sid: str, title: str, intro: str | None, when: Node | None, node: Node,
+    source: Question, parsed: list[tuple[Question, Node | None]], bodymap: BodyMap,
+) -> list[PendingSection]:  # fmt: skip
+    """A copy of the section per region and side the body_regions question offers."""
+    siblings = frozenset(q.id for q, _ in parsed)
+    out: list[PendingSection] = []
+    for region in bodymap.tokens(source.regions):
+        label, phrase = bodymap.describe(region), bodymap.phrase(region)
+        section = PendingSection(
+            f"{sid}.{region}", title.replace("{region}", label), intro, when, node,
+            region=region, source=source.id, template=title,
+        )  # fmt: skip
+        for q, q_when in parsed:
+            copy = replace(
+                q,
+                id=f"{q.id}.{region}",
+                text=q.text.replace("{region}", phrase),
+                label=(q.label or q.text).replace("{region}", phrase),
+                help=q.help.replace("{region}", phrase) if q.help else None,
+                section=section.section_id,
+                region=region,
+            )
+            section.questions.append(Pending(copy, q_when, section.section_id, siblings, region))
+        out.append(section)
+    return out
+
+
+def per_exercise(
+    sid: str, title: str, intro: str | None, when: Node | None, node: Node,
+    source: Question, parsed: list[tuple[Question, Node | None]],
+) -> list[PendingSection]:  # fmt: skip
+    """A copy of the section per exercise the ``from: programme`` question offers (the
+    library's), ``{exercise}`` in its texts becoming the exercise's name."""
+    siblings = frozenset(q.id for q, _ in parsed)
+    out: list[PendingSection] = []
+    for choice in source.choices:
+        name = choice.label
+        section = PendingSection(
+            f"{sid}.{choice.id}", title.replace("{exercise}", name), intro, when, node,
+            exercise=choice.id, source=source.id, template=title,
+        )  # fmt: skip
+        for q, q_when in parsed:
+            copy = replace(
+                q,
+                id=f"{q.id}.{choice.id}",
+                text=q.text.replace("{exercise}", name),
+                label=(q.label or q.text).replace("{exercise}", name),
+                help=q.help.replace("{exercise}", name) if q.help else None,
+                section=section.section_id,
+                exercise=choice.id,
+            )
+            section.questions.append(Pending(copy, q_when, section.section_id, siblings, choice.id))
+        out.append(section)
+    return out
