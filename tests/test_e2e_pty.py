@@ -441,3 +441,57 @@ def test_plan_and_log_with_real_keys(tmp_path: Path, spawn: Callable[..., pexpec
     log.expect(pexpect.EOF)
     log.close()
     assert log.exitstatus == 0
+
+
+def test_a_check_in_asks_about_each_exercise_and_a_reassessment_asks_warning_signs_again(
+    tmp_path: Path, spawn: Callable[..., pexpect.spawn]
+) -> None:
+    """The bundled check-in, for a client with a programme: two questions about each of the
+    programme's exercises and none about others, then the note; re-assessed, the warning signs
+    are asked afresh (never carried from last week) and the exercises are today's."""
+    from conftest import EXAMPLES
+
+    made = spawn("run", "--answers", str(EXAMPLES / "achilles-runner.yaml"), "--no-input",
+                 "--client", "Dev", "--out", "dev.md")  # fmt: skip
+    made.expect(pexpect.EOF)
+    planned = spawn("plan", "Dev")
+    planned.expect("What next")
+    planned.send(ENTER)  # save as proposed
+    planned.expect("Saved the programme for Dev")
+    planned.expect(pexpect.EOF)
+
+    child = spawn("run", "checkin", "--client", "Dev", "--out", "week.md")
+    child.expect("From the home programme of 20[0-9-]+: Heel raise on both feet, Stand on one leg")
+    child.expect("have you had any of these")
+    child.send(END + SPACE + ENTER)  # none of these
+    child.expect("how many days")
+    child.send("4" + ENTER)
+    child.expect("how much did it hurt")
+    child.send("3" + ENTER)
+    child.expect("The morning after")
+    child.send(ENTER)  # better than usual
+    child.expect("did you notice any of these")
+    child.send(END + SPACE + ENTER)
+    child.expect('how much of "Heel raise on both feet"')
+    child.send(ENTER)  # all of it
+    child.expect('How did "Heel raise on both feet" go')
+    child.send(DOWN * 3 + ENTER)  # it hurt more than 5 of 10
+    child.expect('how much of "Stand on one leg"')
+    child.send(DOWN + ENTER)  # less than planned
+    child.expect('How did "Stand on one leg" go')
+    child.send(ENTER)  # easy
+    child.expect("trainer should know")
+    child.send("Calf tight on Tuesday" + ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    week = (tmp_path / "week.md").read_text()
+    assert "| Heel raise on both feet | All of it, as planned | It hurt more than 5 of 10" in week
+    assert "| Stand on one leg | Less than planned | Easy: I could have done more |" in week
+
+    again = spawn("reassess", "Dev", "checkin", "--out", "again.md")
+    again.expect("From the home programme of")
+    again.expect("Re-assessing Dev")
+    again.expect("have you had any of these")  # asked afresh, not carried from last week
+    again.sendcontrol("c")
+    again.expect(pexpect.EOF)

@@ -15,6 +15,7 @@ from imbalance_cli.model import (
     Library,
     Op,
     Question,
+    Reassess,
 )
 from imbalance_cli.yamlsrc import Node, Sink
 
@@ -63,7 +64,8 @@ def exercise_choices(
                  "none were loaded")  # fmt: skip
         return question
     choices = tuple(Choice(ex.id, ex.name) for ex in library.exercises.values())
-    return replace(question, choices=choices, required=False)
+    # Never asked, not even at a re-assessment (which reads today's programme instead).
+    return replace(question, choices=choices, required=False, reassess=Reassess.KEEP)
 
 
 def per_region(

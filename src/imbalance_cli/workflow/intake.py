@@ -199,6 +199,13 @@ def prepare(
     return Prepared(prefilled, needs_prompt)
 
 
+def programme_exercises(store: Store, client: str, question: Question, ui: Ui) -> AnswerValue:
+    """The exercises of the client's current programme (workflow/known.py)."""
+    from imbalance_cli.workflow.known import programme_exercises as exercises
+
+    return exercises(store, client, question, ui)
+
+
 def known_facts(q: Questionnaire, client: str, ui: Ui) -> dict[str, AnswerValue]:
     """What the store knows of the client already (workflow/known.py)."""
     from imbalance_cli.workflow.known import known_facts as known
@@ -396,6 +403,9 @@ def reassess(
         for warning in previous.warnings:
             ui.note(warning)
         q = previous.questionnaire
+        for question in q.questions:
+            if question.from_questionnaire == FROM_PROGRAMME:  # today's programme, not last time's
+                start.carried[question.id] = programme_exercises(store, name, question, ui)
         writer = store.writer()
         session_id = store.start(
             questionnaire_id=q.id, version=q.version, sha256=q.sha256,
