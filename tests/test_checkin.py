@@ -227,7 +227,7 @@ def test_compare_of_an_intake_and_a_check_in_compares_only_what_both_asked(
     capsys.readouterr()
     assert main(["compare", "1", "2"]) == 0
     out = capsys.readouterr().out
-    assert "two questionnaires (intake 3.0.0 and checkin 1.1.0)" in out
+    assert "two questionnaires (intake 3.1.0 and checkin 1.1.0)" in out
     # The knee was carried into the check-in: it is not "no longer reported".
     assert "**Regions no longer reported:** none" in out
     assert "Sensations" not in out and "Goal activities" not in out
@@ -342,3 +342,24 @@ def test_a_repeat_per_exercise_is_one_block_in_show_and_the_graph(
     assert "repeated for each exercise of the client's programme" in shown
     assert "the exercises of the client's current programme, never asked" in shown
     assert shown.count("how_much.") == 1
+
+
+def test_a_warning_sign_carried_over_unasked_at_a_reassessment_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "own.yaml"
+    body = (
+        "id: own\ntitle: Own\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - {id: chest, type: yes_no, text: Chest pain on effort?REASSESS}\n"
+        "alerts:\n  - {id: chest, level: emergency, when: {question: chest, equals: true}, "
+        "message: It can be the heart., action: Call your emergency number now.}\n"
+    )
+    own.write_text(body.replace("REASSESS", ""), encoding="utf-8")
+    assert main(["validate", "--strict", str(own)]) == 1
+    out = capsys.readouterr()
+    assert (
+        f"{own}:8:9: warning: question 'chest' is read by the emergency alert 'chest', and a "
+        "re-assessment carries it over unasked (reassess: keep, the default)"
+    ) in out.out + out.err
+    own.write_text(body.replace("REASSESS", ", reassess: confirm"), encoding="utf-8")
+    assert main(["validate", "--strict", str(own)]) == 0
