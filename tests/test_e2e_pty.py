@@ -422,6 +422,7 @@ def test_plan_and_log_with_real_keys(tmp_path: Path, spawn: Callable[..., pexpec
     assert "Home programme for Ana" in (tmp_path / "sheet.html").read_text()
 
     log = spawn("log", "Ana")
+    log.expect("Ctrl-C stops, and nothing is logged")  # a log is saved whole
     log.expect("have you noticed any of these")
     log.send(END + SPACE + ENTER)  # "None of these"
     log.expect("Which day was the session")

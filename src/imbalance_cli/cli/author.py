@@ -211,7 +211,7 @@ def validate(
                 clean(
                     f"{qid}: {r.changing} of {r.questions} answers can change the guidance; "
                     f"{r.for_reader} kept for the reader, with a reason; {r.text} free text, "
-                    f"read for warning words; {r.tracked} charted over time (their role); "
+                    f"read for warning words; {r.tracked} only charted over time (their role); "
                     f"{r.routing} only choose the questions that follow"
                 )
             )

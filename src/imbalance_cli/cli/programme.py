@@ -285,7 +285,7 @@ def log(
             from imbalance_cli.session import run_session
 
             try:
-                final = run_session(q, ui.prompter(q), final)
+                final = run_session(q, ui.prompter(q, whole=True), final)
             except Interrupted as exc:
                 raise Interrupted(
                     exc.answers, f"{exc.message}; nothing was logged (a log is saved whole)"

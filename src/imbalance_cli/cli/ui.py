@@ -19,11 +19,16 @@ if TYPE_CHECKING:
     from imbalance_cli.prompts import Prompter
 
 
-#: Under the header of every interactive run.
+#: Under the header of every interactive run; a home programme's log is saved whole.
 _KEYS = (
     "Education, not a diagnosis. Esc or Ctrl-B goes back a question; Ctrl-C stops, and your "
     "answers so far are kept."
 )
+_KEYS_WHOLE = (
+    "Education, not a diagnosis. Esc or Ctrl-B goes back a question; Ctrl-C stops, and "
+    "nothing is logged (a log is saved whole)."
+)
+_STOP_WHOLE = "Ctrl-C stops, and nothing is logged (a log is saved whole)."
 
 
 class TerminalUi:
@@ -41,7 +46,8 @@ class TerminalUi:
             self._console = self._make()
         return self._console
 
-    def prompter(self, questionnaire: Questionnaire) -> Prompter:
+    def prompter(self, questionnaire: Questionnaire, whole: bool = False) -> Prompter:
+        """The prompts for a run; ``whole``: its answers are saved at the end or not at all."""
         from imbalance_cli.prompts import TerminalPrompter
 
         # prompt_toolkit's objects form reference cycles, so the collector runs while asking.
@@ -61,8 +67,9 @@ class TerminalUi:
             self.console.print(
                 f"[bold]{markup(q.title)}[/]  [dim]{markup(q.id)} {markup(q.version)}[/]"
             )
-        if not lines.write([(DIM, _KEYS)]):
-            self.console.print(f"[dim]{_KEYS}[/]")
+        keys = _KEYS_WHOLE if whole else _KEYS
+        if not lines.write([(DIM, keys)]):
+            self.console.print(f"[dim]{keys}[/]")
         prompter: Prompter = TerminalPrompter(lambda: self.console, lines=lines)
         return prompter
 
@@ -94,16 +101,17 @@ class PlainUi:
     def __init__(self, prefix: str = "imbalance --plain") -> None:
         self.prefix = prefix
 
-    def prompter(self, questionnaire: Questionnaire) -> Prompter:
+    def prompter(self, questionnaire: Questionnaire, whole: bool = False) -> Prompter:
         from imbalance_cli.prompts.plain import PlainPrompter
 
         q = questionnaire
         self._line(f"{q.title} ({q.id} {q.version})")
+        stop = _STOP_WHOLE if whole else "Ctrl-C stops: your answers so far are kept."
         self._line(
             "Education, not a diagnosis. Type the number of a choice and press Enter; b goes "
-            "back a question, ? shows help, and Ctrl-C stops: your answers so far are kept."
+            f"back a question, ? shows help, and {stop}"
         )
-        return PlainPrompter(sys.stdin, sys.stderr)
+        return PlainPrompter(sys.stdin, sys.stderr, stop=_STOP_WHOLE if whole else None)
 
     def note(self, text: str) -> None:
         self._line(f"Note: {text}")

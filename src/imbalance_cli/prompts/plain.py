@@ -35,9 +35,11 @@ class PlainPrompter:
     """Asks line by line (see the module's text). ``output`` is usually stderr, so prompts never
     go into a redirected stdout."""
 
-    def __init__(self, input: TextIO, output: TextIO) -> None:
+    def __init__(self, input: TextIO, output: TextIO, stop: str | None = None) -> None:
         self._in = input
         self._out = output
+        #: What Ctrl-C does, when not "your answers so far are kept" (a log is saved whole).
+        self._stop = stop or "Ctrl-C stops, and your answers so far are kept."
         self._announced: str | None = None
 
     # -- writing and reading ----------------------------------------------------------------
@@ -164,7 +166,7 @@ class PlainPrompter:
             "Keys: b goes back a question"
             + ("" if can_go_back else " (there is none before this one)")
             + "; s skips a question that is optional; Enter alone keeps the answer shown; "
-            "Ctrl-C stops, and your answers so far are kept."
+            + self._stop
         )
 
 

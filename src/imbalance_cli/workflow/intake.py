@@ -54,7 +54,7 @@ class Ui(Protocol):
     #: the commands a message suggests.
     prefix: str
 
-    def prompter(self, questionnaire: Questionnaire) -> Prompter:
+    def prompter(self, questionnaire: Questionnaire, whole: bool = False) -> Prompter:
         """A prompter ready to ask (the questionnaire's header shown); only called when
         something must be asked."""
         ...
