@@ -344,22 +344,32 @@ def test_a_repeat_per_exercise_is_one_block_in_show_and_the_graph(
     assert shown.count("how_much.") == 1
 
 
-def test_a_warning_sign_carried_over_unasked_at_a_reassessment_is_flagged(
+def test_a_reassessment_never_carries_a_warning_sign_over_unasked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Whatever its ``reassess`` (here the default, keep), a question an emergency alert reads
+    is asked again; one no alert reads, and a fact kept for a while, are carried over."""
+    from imbalance_cli import resources
+    from imbalance_cli.store import open_store
+    from imbalance_cli.workflow import reassessment
+
     own = tmp_path / "own.yaml"
-    body = (
+    own.write_text(
         "id: own\ntitle: Own\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n"
-        "      - {id: chest, type: yes_no, text: Chest pain on effort?REASSESS}\n"
-        "alerts:\n  - {id: chest, level: emergency, when: {question: chest, equals: true}, "
-        "message: It can be the heart., action: Call your emergency number now.}\n"
+        "      - {id: chest, type: yes_no, text: Chest pain on effort?}\n"
+        "      - {id: age, type: number, text: Age?, min: 0, max: 120, known_for_days: 180}\n"
+        "      - {id: sport, type: yes_no, text: Any sport?, for_reader: the trainer plans with it}\n"
+        "alerts:\n  - {id: chest, level: emergency, when: {all: [{question: chest, equals: true},"
+        " {question: age, gte: 40}]}, message: It can be the heart., action: Call your emergency"
+        " number now.}\n",
+        encoding="utf-8",
     )
-    own.write_text(body.replace("REASSESS", ""), encoding="utf-8")
-    assert main(["validate", "--strict", str(own)]) == 1
-    out = capsys.readouterr()
-    assert (
-        f"{own}:8:9: warning: question 'chest' is read by the emergency alert 'chest', and a "
-        "re-assessment carries it over unasked (reassess: keep, the default)"
-    ) in out.out + out.err
-    own.write_text(body.replace("REASSESS", ", reassess: confirm"), encoding="utf-8")
-    assert main(["validate", "--strict", str(own)]) == 0
+    answers = tmp_path / "a.yaml"
+    answers.write_text("chest: false\nage: 52\nsport: true\n", encoding="utf-8")
+    assert main(["run", str(own), "--answers", str(answers), "--no-input", "--client", "Al",
+                 "--out", "/dev/null"]) == 0  # fmt: skip
+    capsys.readouterr()
+    with open_store(resources.store_location()) as store:
+        start = reassessment(store, "Al", "own")
+    assert start.carried == {"age": 52, "sport": True}
+    assert "chest" in start.asked_again

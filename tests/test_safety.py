@@ -117,13 +117,15 @@ TIME_WORDS = ("now", "today", "same day", "within", "hours", "at once", "soon", 
 
 
 @pytest.mark.parametrize("name", ["intake", "side-to-side", "checkin"])
-def test_each_alert_gives_one_time_frame(name: str, intake: Questionnaire) -> None:
+def test_each_alert_gives_one_time_frame(
+    name: str, intake: Questionnaire, library: Library
+) -> None:
     """The heading, the message and the action agree: the action's first sentence says the
     alert's time frame ("today" under a heading that says today), the message says what and
     why with no time of its own, and an emergency never comes with a slower first step."""
     from imbalance_cli import loader, resources
 
-    q = intake if name == "intake" else loader.load_questionnaire(resources.resolve(name))
+    q = intake if name == "intake" else loader.load_questionnaire(resources.resolve(name), library)
     for alert in q.alerts:
         frame = alert.when_to_act.value
         first = alert.action.split(". ")[0].lower()

@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from imbalance_cli.errors import Problem, SourceLocation
-from imbalance_cli.lint_reassess import carried_warning_signs
 from imbalance_cli.lint_values import (
     _CURLY_CLOSE,
     _CURLY_OPEN,
@@ -171,8 +170,6 @@ class _Lint:
         self.guidance |= bound
         self._unread()
         self._unread_choices()
-        for question, message in carried_warning_signs(self.q):
-            self._add(question.location, message, "carried-warning-sign", warning=True)
         return sorted(self.problems.values(), key=lambda p: (p.location, p.message))
 
     # -- questions ---------------------------------------------------------------------------

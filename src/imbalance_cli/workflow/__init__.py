@@ -215,7 +215,11 @@ def confirm_defaults(loaded: Loaded) -> dict[str, AnswerValue]:
 
 
 def carried_answers(loaded: Loaded) -> dict[str, AnswerValue]:
-    return answers_marked(loaded, Reassess.KEEP)
+    """Last time's answers a re-assessment keeps unasked: never a warning sign's (carry.py)."""
+    from imbalance_cli.carry import warning_sign_questions
+
+    asked = warning_sign_questions(loaded.questionnaire)
+    return {k: v for k, v in answers_marked(loaded, Reassess.KEEP).items() if k not in asked}
 
 
 def client_history(store: Store, client: str, upto: int | None = None) -> list[SessionRow]:
