@@ -219,3 +219,41 @@ def test_ops_used_in_intake_cover_the_documented_set(intake: Questionnaire) -> N
 
 def test_paths_exist() -> None:
     assert Path(ROOT / "questionnaires" / "intake.yaml").is_file()
+
+
+def test_a_step_says_the_dose_the_client_has_not_a_fixed_number(library: Library) -> None:
+    """A hold or a count in a step is the dose's ({hold}, {reps}), so a step never disagrees
+    with a dose the programme's rules changed."""
+    from dataclasses import replace
+
+    press = library.exercises["hip-abduction-wall-press"]
+    assert "for 30 seconds" in " ".join(press.steps_for())  # the library's dose
+    longer = replace(press.dose, hold=45)
+    assert "for 45 seconds" in " ".join(press.steps_for(longer))
+    stand = library.exercises["single-leg-stand"]
+    assert "Hold steady for 1 minute" in " ".join(stand.steps_for())
+    assert "Hold steady for 90 seconds" in " ".join(stand.steps_for(replace(stand.dose, hold=90)))
+    # No step of the library keeps a placeholder once filled.
+    for exercise in library.exercises.values():
+        assert "{" not in " ".join(exercise.steps_for()), exercise.id
+
+
+def test_a_dose_word_in_a_step_is_checked(tmp_path: Path) -> None:
+    from imbalance_cli.errors import LibraryError
+
+    bad = tmp_path / "mine.yaml"
+    bad.write_text(
+        "exercises:\n  - id: my-press\n    name: My press\n    trains: the hip\n"
+        "    steps:\n      - Push for {hold}, {sets} times.\n      - Then {reps} more.\n"
+        "    dose: {hold: 20, days: 7}\n"
+        "    sources: [{kind: research, authors: A B, title: T, year: 2020, url: 'https://example.org'}]\n",
+        encoding="utf-8",
+    )
+    try:
+        loader.load_library([bad])
+    except LibraryError as exc:
+        text = str(exc)
+    else:  # pragma: no cover - the test fails below
+        text = ""
+    assert f"{bad}:6:9: '{{sets}}' in a step is not a part of the dose" in text
+    assert f"{bad}:7:9: '{{reps}}' in a step, and the dose has no 'reps'" in text

@@ -158,6 +158,29 @@ class Dose:
         return ", ".join(parts)
 
 
+#: What a step of an exercise may say of its dose, and the dose field each needs.
+STEP_FIELDS = {"{hold}": "hold", "{reps}": "reps", "{minutes}": "minutes"}
+
+
+def fill_dose(step: str, dose: Dose) -> str:
+    """A step with the dose's hold (in seconds, or whole minutes), repetitions and minutes."""
+    if "{" not in step:
+        return step
+    if dose.hold is not None:
+        hold = dose.hold
+        said = (
+            f"{hold // 60} minute{'s' if hold != 60 else ''}"
+            if hold % 60 == 0
+            else f"{hold} seconds"
+        )
+        step = step.replace("{hold}", said)
+    if dose.reps is not None:
+        step = step.replace("{reps}", str(dose.reps))
+    if dose.minutes is not None:
+        step = step.replace("{minutes}", f"{dose.minutes} minute{'s' if dose.minutes != 1 else ''}")
+    return step
+
+
 #: The joints of an exercise picture and the angles (degrees) each may take; docs/authoring.md
 #: says which way each turns. A joint left out of a position is 0.
 PICTURE_JOINTS: dict[str, tuple[int, int]] = {
@@ -255,6 +278,11 @@ class Exercise:
     adapt: tuple[tuple[str, str], ...] = ()
     location: SourceLocation = NOWHERE
     picture: Picture | None = None
+
+    def steps_for(self, dose: Dose | None = None) -> tuple[str, ...]:
+        """The steps as this dose has them (the client's, once the dose rules changed it; the
+        library's by default): ``{hold}``, ``{reps}`` and ``{minutes}`` are the dose's."""
+        return tuple(fill_dose(step, dose or self.dose) for step in self.steps)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from imbalance_cli.content import STEP_FIELDS
 from imbalance_cli.library_picture import picture
 from imbalance_cli.model import (
     CHOSEN_BY,
@@ -326,6 +327,7 @@ def exercise(node: Node, sink: Sink) -> Exercise | None:
     drawn = picture(f["picture"], sink) if "picture" in f else None
     if eid is None or name is None or trains is None or not steps or dose is None or not found:
         return None
+    _dose_words(f["steps"], steps, dose, sink)
     s = safety(f, sink)
     return Exercise(
         id=eid,
@@ -343,6 +345,21 @@ def exercise(node: Node, sink: Sink) -> Exercise | None:
         location=sink.at(node),
         picture=drawn,
     )
+
+
+def _dose_words(node: Node, steps: tuple[str, ...], dose: Dose, sink: Sink) -> None:
+    """``{hold}`` in a step is the dose's hold, so the step agrees with the dose however the
+    dose rules change it; each needs its field in the dose, and nothing else is in braces."""
+    items = node.value if isinstance(node, Seq) else []
+    for n, step in enumerate(steps):
+        where = items[n] if n < len(items) else node
+        for word in re.findall(r"\{[^{}]*\}", step):
+            field = STEP_FIELDS.get(word)
+            if field is None:
+                sink.add(where, f"'{word}' in a step is not a part of the dose (one of: "
+                         f"{', '.join(STEP_FIELDS)})")  # fmt: skip
+            elif getattr(dose, field) is None:
+                sink.add(where, f"'{word}' in a step, and the dose has no '{field}'")
 
 
 _DOSE_LIMITS = {"sets": 10, "reps": 100, "hold": 600, "minutes": 240, "rest": 600, "days": 7}

@@ -72,7 +72,7 @@ def lint_library(library: Library, paths: set[str]) -> list[Problem]:
                 out += _citation(f"strategy '{s.id}'", source, s.location)
     for e in library.exercises.values():
         if e.location.path in paths:
-            out += _check(f"exercise '{e.id}'", " ".join([*e.steps, *e.cues]), e.location, g)
+            out += _check(f"exercise '{e.id}'", " ".join([*e.steps_for(), *e.cues]), e.location, g)
             for source in e.sources:
                 out += _citation(f"exercise '{e.id}'", source, e.location)
     for sit in library.situations.values():

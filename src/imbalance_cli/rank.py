@@ -251,7 +251,7 @@ def _strategy_item(
     elif exercises:
         exercise = (fresh or exercises)[0]
         seen.add(family.get(exercise.id, exercise.id))
-        first, how_much = f"{exercise.name}: {exercise.steps[0]}", exercise.dose.text
+        first, how_much = f"{exercise.name}: {exercise.steps_for()[0]}", exercise.dose.text
     else:
         first, how_much = (strategy.steps[0] if strategy.steps else strategy.summary), strategy.dose
     return PlanItem(

@@ -95,7 +95,7 @@ def _activity(
     exercise = library.exercises.get(item.exercise)
     text = f"{name_of(library, item.exercise)}: {item.dose.text}"
     if exercise is not None:
-        text += ". " + " ".join(exercise.steps)
+        text += ". " + " ".join(exercise.steps_for(item.dose))
     if item.note:
         text += f" Note: {clean(item.note)}"
     detail: dict[str, Any] = {

@@ -194,7 +194,7 @@ def strategy_detail(
 
 def exercise_lines(exercise: Exercise) -> list[str]:
     out = [f"**{md(exercise.name)}** ({md(exercise.dose.text)})", ""]
-    out += [f"{n}. {md(step)}" for n, step in enumerate(exercise.steps, 1)]
+    out += [f"{n}. {md(step)}" for n, step in enumerate(exercise.steps_for(), 1)]
     for cue in exercise.cues:
         out.append(f"   - {md(cue)}")
     out.append("")

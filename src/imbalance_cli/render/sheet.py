@@ -114,7 +114,8 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
         out.append(f"<h3>{n}. {_e(name_of(library, item.exercise))}</h3>")
         out.append(f'<p class="dose">{_e(item.dose.text)}</p>')
         if exercise is not None:
-            out.append("<ol>" + "".join(f"<li>{_e(s)}</li>" for s in exercise.steps) + "</ol>")
+            steps = exercise.steps_for(item.dose)
+            out.append("<ol>" + "".join(f"<li>{_e(s)}</li>" for s in steps) + "</ol>")
         for label, how in adaptations(programme, item.exercise, library):
             out.append(f'<p class="note">{_e(label)}: {_e(how)}</p>')
         if item.note:
