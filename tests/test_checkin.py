@@ -373,3 +373,28 @@ def test_a_reassessment_never_carries_a_warning_sign_over_unasked(
         start = reassessment(store, "Al", "own")
     assert start.carried == {"age": 52, "sport": True}
     assert "chest" in start.asked_again
+
+
+def test_while_a_warning_sign_has_stopped_the_programme_the_check_in_says_so_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
+                 "--client", "Rae", "--out", "/dev/null"]) == 0  # fmt: skip
+    assert main(["plan", "Rae", "--accept", "all"]) == 0
+    log = tmp_path / "log.yaml"
+    log.write_text(
+        "warnings: [hot_joint]\ndone_1: as_planned\npain_1: 2\ndone_2: as_planned\npain_2: 1\n"
+        "morning: usual\nsensations: [none]\n",
+        encoding="utf-8",
+    )
+    assert main(["log", "Rae", "--answers", str(log), "--no-input"]) == 1  # stopped
+    capsys.readouterr()
+    doc = tmp_path / "week.json"
+    answers = _exercise_week(tmp_path, "")
+    assert main(["run", "checkin", "--answers", str(answers), "--no-input", "--client", "Rae",
+                 "--json", str(doc), "--out", "/dev/null"]) == 0  # fmt: skip
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.startswith("STOPPED by a warning sign in the log of ")
+    assert "What to do: See a doctor today." in err
+    assert "The questions asked per exercise are left out." in err
+    assert not [k for k in json.loads(doc.read_text())["answers"] if k.startswith("how_much.")]

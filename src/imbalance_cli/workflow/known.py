@@ -116,8 +116,11 @@ def programme_exercises(store: Store, client: str, question: Question, ui: Ui) -
 
     current = codec.programme_of(row.document, id=row.id, previous=row.previous_id)
     if current.stopped is not None:
-        ui.note(f"The home programme was stopped on {current.stopped.at[:10]} by a warning sign, "
-                "so the questions asked per exercise are left out.")  # fmt: skip
+        from imbalance_cli.render.programme import stopped_lines
+
+        # The stop and what to do come first and whole, as in 'imbalance plan'.
+        ui.note(" ".join(" ".join(stopped_lines(current)).split())
+                + " The questions asked per exercise are left out.")  # fmt: skip
         return None
     names = {c.id: c.label for c in question.choices}
     ids = tuple(item.exercise for item in current.items if item.exercise in names)
