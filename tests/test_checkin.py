@@ -295,6 +295,9 @@ def test_without_a_programme_no_exercise_is_asked_and_the_person_is_told(
 @pytest.mark.parametrize(
     ("question", "message"),
     [
+        ("{id: programme, type: multi, text: Which?, from: programme}",
+         (10, "question 'programme' reads the client's programme, which a warning sign in its "
+          "log can stop: raise an alert when it includes 'stopped'")),
         ("{id: programme, type: single, text: Which?, from: programme, choices: [{id: a, label: A}]}",
          (10, "'from: programme' is for a multi question (the exercises of the client's "
          "programme), and question 'programme' is single")),
@@ -397,4 +400,8 @@ def test_while_a_warning_sign_has_stopped_the_programme_the_check_in_says_so_fir
     assert err.startswith("STOPPED by a warning sign in the log of ")
     assert "What to do: See a doctor today." in err
     assert "The questions asked per exercise are left out." in err
-    assert not [k for k in json.loads(doc.read_text())["answers"] if k.startswith("how_much.")]
+    document = json.loads(doc.read_text())
+    assert document["answers"]["programme"] == ["stopped"]
+    assert not [k for k in document["answers"] if k.startswith("how_much.")]
+    # The summary leads with it, and no exercise advice is given.
+    assert [a["id"] for a in document["alerts"]] == ["programme_stopped"]

@@ -46,6 +46,7 @@ from imbalance_cli.lint_values import (
 from imbalance_cli.model import (
     FROM_PROGRAMME,
     NOWHERE,
+    PROGRAMME_STOPPED,
     AlertLevel,
     AllOf,
     AnyOf,
@@ -559,6 +560,9 @@ class _Lint:
             ):
                 continue
             done.add(written)
+            if question.from_questionnaire == FROM_PROGRAMME:
+                self._stopped_read(question, alarming.get(written, set()))
+                continue
             named = read.get(written, set())
             quiet = [
                 c
@@ -620,6 +624,18 @@ class _Lint:
                         "unread-choice",
                         warning=True,
                     )
+
+    def _stopped_read(self, question: Question, alarming: set[str]) -> None:
+        """A client's programme can be stopped by a warning sign in its log; a questionnaire
+        that reads the programme must say so loudly (an alert on ``stopped``)."""
+        if PROGRAMME_STOPPED not in alarming:
+            self._add(
+                question.location,
+                f"question '{question.written_id}' reads the client's programme, which a warning "
+                f"sign in its log can stop: raise an alert when it includes '{PROGRAMME_STOPPED}', "
+                "so the person is told to get checked and no exercise advice is given",
+                "unread-choice",
+            )
 
     def reach(self) -> Reach:
         """How many answers can change the guidance, how many are kept for the reader, and how

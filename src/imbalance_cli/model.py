@@ -99,6 +99,8 @@ def to_plain(value: AnswerValue) -> object:
 #: ``from: programme`` on a multi question: its choices are the library's exercises and its
 #: answer the exercises of the client's current home programme, never asked.
 FROM_PROGRAMME = "programme"
+#: Its answer while a warning sign has stopped the client's programme: an alert must read it.
+PROGRAMME_STOPPED = "stopped"
 
 
 class QuestionType(str, Enum):

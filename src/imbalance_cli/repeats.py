@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from imbalance_cli.model import (
     FROM_PROGRAMME,
+    PROGRAMME_STOPPED,
     BodyMap,
     Choice,
     Leaf,
@@ -63,7 +64,8 @@ def exercise_choices(
         sink.add(node, f"'from: {FROM_PROGRAMME}' needs the content library's exercises, and "
                  "none were loaded")  # fmt: skip
         return question
-    choices = tuple(Choice(ex.id, ex.name) for ex in library.exercises.values())
+    stopped = Choice(PROGRAMME_STOPPED, "Stopped by a warning sign", exclusive=True)
+    choices = (*(Choice(ex.id, ex.name) for ex in library.exercises.values()), stopped)
     # Never asked, not even at a re-assessment (which reads today's programme instead).
     return replace(question, choices=choices, required=False, reassess=Reassess.KEEP)
 
@@ -105,6 +107,8 @@ def per_exercise(
     siblings = frozenset(q.id for q, _ in parsed)
     out: list[PendingSection] = []
     for choice in source.choices:
+        if choice.id == PROGRAMME_STOPPED:
+            continue
         name = choice.label
         section = PendingSection(
             f"{sid}.{choice.id}", title.replace("{exercise}", name), intro, when, node,

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imbalance_cli.errors import ImbalanceError
-from imbalance_cli.model import FROM_PROGRAMME, AnswerValue, Question, Questionnaire
+from imbalance_cli.model import (
+    FROM_PROGRAMME,
+    PROGRAMME_STOPPED,
+    AnswerValue,
+    Question,
+    Questionnaire,
+)
 
 if TYPE_CHECKING:
     from imbalance_cli.store import Store
@@ -104,8 +110,10 @@ def _carried(
 
 def programme_exercises(store: Store, client: str, question: Question, ui: Ui) -> AnswerValue:
     """A ``from: programme`` question's answer: the exercises of the client's current home
-    programme, in its order, that the library still has. None while a warning sign has stopped
-    it (the client is not exercising), or when they have none; the person is told which."""
+    programme that the library still has; ``stopped`` while a warning sign has stopped it (an
+    alert of the questionnaire reads that); None when they have none. The person is told which."""
+    from imbalance_cli.answers import check
+
     found = store._one_client(client)
     row = store.current_programme(found[0]) if found is not None else None
     if row is None:
@@ -121,18 +129,16 @@ def programme_exercises(store: Store, client: str, question: Question, ui: Ui) -
         # The stop and what to do come first and whole, as in 'imbalance plan'.
         ui.note(" ".join(" ".join(stopped_lines(current)).split())
                 + " The questions asked per exercise are left out.")  # fmt: skip
-        return None
+        return check(question, [PROGRAMME_STOPPED])
     names = {c.id: c.label for c in question.choices}
     ids = tuple(item.exercise for item in current.items if item.exercise in names)
     gone = [item.exercise for item in current.items if item.exercise not in names]
     listed = ", ".join(names[i] for i in ids) or "none the library still has"
     ui.note(f"From the home programme of {row.created_at[:10]}: {listed}"
             + (f" (not in the library any more, so not asked: {', '.join(gone)})" if gone else ""))  # fmt: skip
-    if not ids:
-        return None
-    from imbalance_cli.answers import check
-
-    return check(question, list(ids))  # in the choices' order, as a typed answer is kept
+    return (
+        check(question, list(ids)) if ids else None
+    )  # in the choices' order, as a typed answer is kept
 
 
 def _moment(stamp: str) -> datetime | None:
