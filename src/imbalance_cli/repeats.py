@@ -83,17 +83,7 @@ def per_region(
             f"{sid}.{region}", title.replace("{region}", label), intro, when, node,
             region=region, source=source.id, template=title,
         )  # fmt: skip
-        for q, q_when in parsed:
-            copy = replace(
-                q,
-                id=f"{q.id}.{region}",
-                text=q.text.replace("{region}", phrase),
-                label=(q.label or q.text).replace("{region}", phrase),
-                help=q.help.replace("{region}", phrase) if q.help else None,
-                section=section.section_id,
-                region=region,
-            )
-            section.questions.append(Pending(copy, q_when, section.section_id, siblings, region))
+        _fill(section, parsed, siblings, region, "{region}", phrase, region=region)
         out.append(section)
     return out
 
@@ -114,16 +104,24 @@ def per_exercise(
             f"{sid}.{choice.id}", title.replace("{exercise}", name), intro, when, node,
             exercise=choice.id, source=source.id, template=title,
         )  # fmt: skip
-        for q, q_when in parsed:
-            copy = replace(
-                q,
-                id=f"{q.id}.{choice.id}",
-                text=q.text.replace("{exercise}", name),
-                label=(q.label or q.text).replace("{exercise}", name),
-                help=q.help.replace("{exercise}", name) if q.help else None,
-                section=section.section_id,
-                exercise=choice.id,
-            )
-            section.questions.append(Pending(copy, q_when, section.section_id, siblings, choice.id))
+        _fill(section, parsed, siblings, choice.id, "{exercise}", name, exercise=choice.id)
         out.append(section)
     return out
+
+
+def _fill(
+    section: PendingSection, parsed: list[tuple[Question, Node | None]],
+    siblings: frozenset[str], instance: str, placeholder: str, said: str, **which: str,
+) -> None:  # fmt: skip
+    """The section's copy of each question, for one region or exercise (``which``)."""
+    for q, q_when in parsed:
+        copy = replace(
+            q,
+            id=f"{q.id}.{instance}",
+            text=q.text.replace(placeholder, said),
+            label=(q.label or q.text).replace(placeholder, said),
+            help=q.help.replace(placeholder, said) if q.help else None,
+            section=section.section_id,
+            **which,  # type: ignore[arg-type]
+        )
+        section.questions.append(Pending(copy, q_when, section.section_id, siblings, instance))
