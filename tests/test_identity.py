@@ -187,3 +187,27 @@ def test_fhir_and_csv_carry_the_client_id(
     # The id names the client on the command line too.
     code, out, _ = _run(capsys, "sessions", "list", "--client", client_id[:8], "--json")
     assert code == 0 and [s["id"] for s in json.loads(out)] == [1]
+
+
+def test_a_mistyped_client_id_is_refused_not_made_a_new_client(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    answers = str(EXAMPLES / "runner-knee.yaml")
+    assert main(["run", "--answers", answers, "--no-input", "--out", "/dev/null"]) == 0
+    assert main(["sessions", "attach", "1", "deadbeef"]) == 2
+    assert "no client has the id 'deadbeef' (see: imbalance clients list)" in (
+        capsys.readouterr().err
+    )
+    assert main(["run", "--answers", answers, "--no-input", "--out", "/dev/null",
+                 "--client", "0badc0de"]) == 2  # fmt: skip
+    assert main(["sessions", "attach", "1", "Ann Lee"]) == 0
+    assert main(["clients", "list", "--json"]) == 0
+    capsys.readouterr()
+    from imbalance_cli import resources
+
+    with open_store(resources.store_location()) as store:
+        clients = store.clients()
+    assert [c.name for c in clients] == ["Ann Lee"]
+    given = clients[0].uuid[:8]
+    assert main(["sessions", "attach", "1", given]) == 0  # an id that exists is that client
+    assert "Session 1 is now Ann Lee's." in capsys.readouterr().err

@@ -117,6 +117,12 @@ class ClientRecords:
         asked for the name."""
         found = self._one_client(name)
         self._choose(name, found)
+        if found is None and _ID_PREFIX.match(name.strip().lower()):
+            # A mistyped id would otherwise become a new client of that "name".
+            raise UsageError(
+                f"no client has the id '{name.strip()}' (see: imbalance clients list); a new "
+                "client is named by their name, not an id"
+            )
         return found[1] if found is not None else name
 
     def known_client(self, name: str) -> str:
