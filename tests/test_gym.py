@@ -387,6 +387,18 @@ def test_the_audit_can_be_narrowed_by_date_and_trainer(cli: Cli, gym: Gym) -> No
     assert "start session" in out and login(anna) in out
 
 
+def test_the_audit_of_one_client_is_that_client_not_everyone_of_the_name(
+    cli: Cli, gym: Gym
+) -> None:
+    _anna, ben, olga, annas, _bens, _ = _two_sams(cli, gym)
+    code, _, err = cli(olga, "admin", "audit", "--client", "Sam")
+    assert code == 2 and "'Sam' could be 2 clients" in err
+    code, out, _ = cli(olga, "admin", "audit", "--client", annas, "--json")
+    entries = json.loads(out)
+    assert code == 0 and entries and {e["client_id"][:8] for e in entries} == {annas[:8]}
+    assert login(ben) not in {e["actor"] for e in entries if e["action"] == "start session"}
+
+
 # What a share allows, and what nothing that affects no row may claim: a trainer a client is
 # shared with sees and continues their sessions, but cannot rename or merge the client or move
 # their sessions to another client (the database refuses, not only imbalance); a refused

@@ -210,9 +210,17 @@ def audit(
     where: list[str] = []
     params: list[object] = []
     if client is not None:
-        found = store.find_clients(client)
-        where.append("(lower(client_name) = lower(?) OR client_uuid = ?)")
-        params += [client, found[0][2] if found else client.lower()]
+        # One client, by id: two clients of one name are two people (a name both have is
+        # refused, naming their ids). A client deleted since is found by name or id as typed.
+        found = store._one_client(client)
+        if found is not None:
+            where.append(
+                "(client_uuid = ? OR (client_uuid IS NULL AND lower(client_name) = lower(?)))"
+            )
+            params += [found[2], found[1]]
+        else:
+            where.append("(lower(client_name) = lower(?) OR client_uuid LIKE ?)")
+            params += [client, client.strip().lower() + "%"]
     if actor is not None:
         where.append("actor = ?")
         params.append(actor)
