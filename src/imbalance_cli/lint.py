@@ -104,9 +104,13 @@ def lint(questionnaire: Questionnaire) -> list[Problem]:
 
 
 def reach(questionnaire: Questionnaire) -> Reach:
+    return lint_and_reach(questionnaire)[1]
+
+
+def lint_and_reach(questionnaire: Questionnaire) -> tuple[list[Problem], Reach]:
+    """The findings and the reach of one walk (validate wants both; a walk is most of either)."""
     checker = _Lint(questionnaire)
-    checker.run()
-    return checker.reach()
+    return checker.run(), checker.reach()
 
 
 class _Lint:
