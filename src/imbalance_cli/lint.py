@@ -56,6 +56,7 @@ from imbalance_cli.model import (
     Questionnaire,
     QuestionType,
     Reassess,
+    Section,
 )
 
 
@@ -129,6 +130,9 @@ class _Lint:
         # alert reads are certain to be answered then. While questions are read, all are.
         self.certain_upto = math.inf
         self.position = {q.id: n for n, q in enumerate(questionnaire.questions)}
+        self.sections: dict[str, Section] = {}
+        for section in questionnaire.sections:
+            self.sections.setdefault(section.id, section)
         #: The section of the question whose condition is being read (None: a section's own
         #: condition, an alert or a rule).
         self.context: str | None = None
@@ -330,7 +334,7 @@ class _Lint:
         question = self.questions.get(qid)
         if question is None:
             return []
-        section = next((s for s in self.q.sections if s.id == question.section), None)
+        section = self.sections.get(question.section)
         return [
             implied
             for when in (question.when, section.when if section else None)
