@@ -49,6 +49,11 @@ def person_name(text: str) -> str:
 
 def one_line(text: str) -> str:
     """Clean, with every run of whitespace (newlines included) folded to one space."""
+    # Printable text has no control, bidi or invisible character, and no whitespace but the
+    # space: with no space at either end and none doubled, it is already clean (the common
+    # case, and a list of 10,000 sessions has 70,000 cells).
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(clean(text).split())
 
 
