@@ -58,6 +58,7 @@ from imbalance_cli.model import (
     Questionnaire,
     QuestionType,
     Reassess,
+    Section,
 )
 
 
@@ -106,9 +107,13 @@ def lint(questionnaire: Questionnaire) -> list[Problem]:
 
 
 def reach(questionnaire: Questionnaire) -> Reach:
+    return lint_and_reach(questionnaire)[1]
+
+
+def lint_and_reach(questionnaire: Questionnaire) -> tuple[list[Problem], Reach]:
+    """The findings and the reach of one walk (validate wants both; a walk is most of either)."""
     checker = _Lint(questionnaire)
-    checker.run()
-    return checker.reach()
+    return checker.run(), checker.reach()
 
 
 class _Lint:
@@ -127,6 +132,9 @@ class _Lint:
         # alert reads are certain to be answered then. While questions are read, all are.
         self.certain_upto = math.inf
         self.position = {q.id: n for n, q in enumerate(questionnaire.questions)}
+        self.sections: dict[str, Section] = {}
+        for section in questionnaire.sections:
+            self.sections.setdefault(section.id, section)
         #: The section of the question whose condition is being read (None: a section's own
         #: condition, an alert or a rule).
         self.context: str | None = None
@@ -328,7 +336,7 @@ class _Lint:
         question = self.questions.get(qid)
         if question is None:
             return []
-        section = next((s for s in self.q.sections if s.id == question.section), None)
+        section = self.sections.get(question.section)
         return [
             implied
             for when in (question.when, section.when if section else None)

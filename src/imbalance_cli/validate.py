@@ -8,7 +8,7 @@ from pathlib import Path
 from imbalance_cli import bodymap, loader, resources
 from imbalance_cli.errors import Problem, QuestionnaireError, SourceLocation
 from imbalance_cli.library_lint import lint_alerts, lint_library
-from imbalance_cli.lint import Reach, lint, reach
+from imbalance_cli.lint import Reach, lint_and_reach
 from imbalance_cli.model import Library
 
 
@@ -142,7 +142,7 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
             report.bad_files += 1
             report.problems += exc.problems
             continue
-        found = lint(questionnaire)
+        found, reached = lint_and_reach(questionnaire)
         from imbalance_cli.references import check_from
 
         found += check_from(questionnaire, library, max_bytes)
@@ -151,10 +151,11 @@ def validate_paths(paths: list[Path], library_paths: list[Path], max_bytes: int)
         if found:
             report.problems += found
             report.bad_files += 1
-        report.reach[questionnaire.id] = reach(questionnaire)
+        report.reach[questionnaire.id] = reached
     # Counted by file, whatever name a finding gives it: a library file that the whole library
     # failed on counts once, and is counted among the files even when it was not named.
-    bad = {_same(p.location.path) for p in report.problems}
+    # Each name resolved once: a large questionnaire can have thousands of findings.
+    bad = {_same(path) for path in {p.location.path for p in report.problems}}
     report.bad_files = len(bad)
     report.files = len({_same(p) for p in files} | bad)
     return report

@@ -538,6 +538,8 @@ def _answers(result: Result) -> list[str]:
 def symmetry_table(result: Result, section: Section | None = None) -> list[str]:
     """The paired tests (of one section, or all) as a table: each side, the limb symmetry index
     and whether the gap is more than the test's day-to-day noise."""
+    if section is not None and all(q.pair is None for q in section.questions):
+        return []  # no paired test here: not a walk of every question, once per section
     tests = [
         s
         for s in symmetries(result.questionnaire, result.answers)

@@ -15,15 +15,14 @@ def plain_table(
     Cells are cleaned of control characters and folded to one line."""
     cells = [[one_line(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
-    for row in cells:
-        for i, cell in enumerate(row):
-            if len(cell) > widths[i]:
-                widths[i] = len(cell)
+    for i, column in enumerate(zip(*cells, strict=True)):
+        widths[i] = max(widths[i], *map(len, column))
+    # Each column's padding chosen once, not once per cell: the rows can be tens of thousands.
+    pads = [str.rjust if i in right else str.ljust for i in range(len(widths))]
 
     def line(values: Sequence[str]) -> str:
-        parts = [
-            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)
-        ]
-        return "  ".join(parts).rstrip()
+        return "  ".join(
+            [pad(v, w) for pad, v, w in zip(pads, values, widths, strict=True)]
+        ).rstrip()
 
     return "\n".join([line(headers), *(line(row) for row in cells)]) + "\n"

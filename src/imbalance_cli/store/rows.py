@@ -9,9 +9,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from json.encoder import encode_basestring
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from imbalance_cli.model import AnswerValue
+if TYPE_CHECKING:
+    from imbalance_cli.model import AnswerValue
 
 
 def now() -> str:

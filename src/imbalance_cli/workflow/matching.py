@@ -93,7 +93,7 @@ def _decide(
     how: dict[str, list[str]],
 ) -> tuple[str, str | None]:
     if uuid is not None:
-        by_id = [c for c in store.find_clients(uuid) if c[2] == uuid]
+        by_id = store.clients_with_uuid(uuid)
         if by_id:
             here = by_id[0][1]
             how["id"].append(here)
