@@ -8,7 +8,8 @@ from pathlib import Path
 from imbalance_cli import bodymap, loader, resources
 from imbalance_cli.errors import Problem, QuestionnaireError, SourceLocation
 from imbalance_cli.library_lint import lint_alerts, lint_library
-from imbalance_cli.lint import Reach, lint_and_reach
+from imbalance_cli.lint import lint_and_reach
+from imbalance_cli.lint_reads import Reach
 from imbalance_cli.model import Library
 
 
