@@ -398,10 +398,56 @@ def test_while_a_warning_sign_has_stopped_the_programme_the_check_in_says_so_fir
                  "--json", str(doc), "--out", "/dev/null"]) == 0  # fmt: skip
     err = " ".join(capsys.readouterr().err.split())
     assert err.startswith("STOPPED by a warning sign in the log of ")
-    assert "What to do: See a doctor today." in err
+    assert "What to do: Get medical help now, at an emergency department or urgent care." in err
     assert "The questions asked per exercise are left out." in err
     document = json.loads(doc.read_text())
     assert document["answers"]["programme"] == ["stopped"]
     assert not [k for k in document["answers"] if k.startswith("how_much.")]
     # The summary leads with it, and no exercise advice is given.
     assert [a["id"] for a in document["alerts"]] == ["programme_stopped"]
+
+
+NOTE_ONLY = """
+id: note-only
+title: Note only
+version: "1"
+sections:
+  - id: s
+    title: S
+    questions:
+      - id: flags
+        type: multi
+        text: Any of these?
+        choices: [{id: chest, label: Chest pain on effort}, {id: none, label: None of these, exclusive: true}]
+      - {id: notes, type: text, text: Anything else?, required: false}
+alerts:
+  - {id: chest, level: emergency, when: {question: flags, includes: chest}, message: It can be the heart., action: Call your emergency number now.}
+"""
+
+
+def test_warning_words_no_question_asked_about_are_told_to_every_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A warning sign written in free text that the questionnaire never follows up: the client
+    is not told "no warning signs", but what they wrote and to see a doctor first; validate
+    warns the author."""
+    own = tmp_path / "note-only.yaml"
+    own.write_text(NOTE_ONLY, encoding="utf-8")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("flags: [none]\nnotes: Numb between my legs since Tuesday.\n")
+    html = tmp_path / "r.html"
+    assert main(["run", str(own), "--answers", str(answers), "--no-input", "--no-save",
+                 "--audience", "client", "--out", str(tmp_path / "r.md"), "--html", str(html)]) == 0  # fmt: skip
+    text = " ".join((tmp_path / "r.md").read_text().split())
+    assert "None of the warning signs" not in text
+    assert ("You wrote 'Numb between my legs' (numbness between the legs)" in text
+            and "see a doctor about it today" in text)  # fmt: skip
+    assert "First tell your trainer what you wrote above" in text  # not "start small"
+    page = html.read_text()
+    assert "none reported" not in page and "You wrote &#x27;Numb between my legs&#x27;" in page
+    capsys.readouterr()
+    assert main(["validate", "--strict", str(own)]) == 1
+    assert (
+        f"{own}:13:9: warning: free text 'notes' is read for warning words, but no question "
+        "follows them up"
+    ) in capsys.readouterr().out

@@ -97,7 +97,7 @@ def test_a_warning_sign_in_a_log_stops_the_programme_in_every_output(
     capsys.readouterr()
     assert _log(tmp_path, WARNING, "2026-11-22") == 1
     logged = capsys.readouterr().out
-    assert "STOPPED by a warning sign" in logged and "See a doctor today" in logged
+    assert "STOPPED by a warning sign" in logged and "Get medical help now" in logged
     sheet, doc = tmp_path / "sheet.html", tmp_path / "p.json"
     assert main(["plan", "Ana", "--no-input", "--html", str(sheet), "--json", str(doc)]) == 1
     out = capsys.readouterr().out
@@ -105,7 +105,7 @@ def test_a_warning_sign_in_a_log_stops_the_programme_in_every_output(
     assert "not to be done" in out
     page = sheet.read_text()
     assert "Stopped: do not do these exercises" in page and "Your exercises" not in page
-    assert json.loads(doc.read_text())["stopped"]["alerts"][0]["level"] == "urgent"
+    assert json.loads(doc.read_text())["stopped"]["alerts"][0]["level"] == "emergency"
     # The client cannot log against a stopped programme, and no new one starts from the
     # assessment made before the stop.
     assert _log(tmp_path, GOOD, "2026-11-23") == 1
@@ -264,7 +264,7 @@ def test_fhir_careplan_and_csv_of_the_log_pass_outside_checks(
     assert plan["status"] == "on-hold"
     assert {a["detail"]["status"] for a in plan["activity"]} == {"on-hold"}
     flags = [e["resource"] for e in stopped["entry"] if e["resource"]["resourceType"] == "Flag"]
-    assert flags and "See a doctor today" in flags[0]["code"]["text"]
+    assert flags and "Get medical help now" in flags[0]["code"]["text"]
     capsys.readouterr()
 
 

@@ -89,3 +89,29 @@ def _painful(questionnaire: Questionnaire, answers: Answers) -> tuple[str, ...]:
                     chosen.append(token)
             break  # the first body-regions question is where it hurts
     return tuple(chosen)
+
+
+def followed_up(q: Questionnaire) -> set[tuple[str, str]]:
+    """(free-text question, word list) pairs a question's condition reads with ``mentions``:
+    a warning word found there brings a question about it."""
+    from imbalance_cli.model import AllOf, AnyOf, Leaf, Not, Op
+
+    out: set[tuple[str, str]] = set()
+
+    def walk(condition: object) -> None:
+        if isinstance(condition, (AllOf, AnyOf)):
+            for part in condition.items:
+                walk(part)
+        elif isinstance(condition, Not):
+            walk(condition.item)
+        elif isinstance(condition, Leaf) and condition.op is Op.MENTIONS:
+            for qid in condition.questions or (condition.question,):
+                out.add((qid, str(condition.value)))
+
+    for question in q.questions:
+        if question.when is not None:
+            walk(question.when)
+    for section in q.sections:
+        if section.when is not None:
+            walk(section.when)
+    return out

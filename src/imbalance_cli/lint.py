@@ -144,6 +144,7 @@ class _Lint(Reads):
         self.read |= bound
         self.guidance |= bound
         self._unread()
+        self._unfollowed_text()
         self._unread_choices()
         return sorted(self.problems.values(), key=lambda p: (p.location, p.message))
 

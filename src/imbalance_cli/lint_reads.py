@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from imbalance_cli.errors import Problem, SourceLocation
+from imbalance_cli.findings import followed_up
 from imbalance_cli.lint_values import _signed_leaves, _some
 from imbalance_cli.model import (
     FROM_PROGRAMME,
@@ -62,6 +63,36 @@ class Reads:
     guidance: set[str]
     problems: dict[tuple[SourceLocation, str], Problem]
     errors_at: set[SourceLocation]
+
+    # -- free text no question follows up ---------------------------------------------------
+
+    def _unfollowed_text(self) -> None:
+        """Free text is read for warning words; in a questionnaire with warning signs, one
+        that no question follows up (``mentions``) raises nothing for a sign written there:
+        the summary can only tell the reader to see a doctor."""
+        if not self.q.alerts:
+            return
+        followed = {qid for qid, _ in followed_up(self.q)}
+        said: set[str] = set()
+        for question in self.q.questions:
+            written = question.written_id
+            if (
+                question.type is not QuestionType.TEXT
+                or question.id in followed
+                or written in said
+                or not self.seen[question.id].shown
+            ):
+                continue
+            said.add(written)
+            self._add(
+                question.location,
+                f"free text '{written}' is read for warning words, but no question follows "
+                "them up (a condition with 'mentions' on it): a warning sign written there "
+                "raises no alert, and the summary can only tell the reader to see a doctor; "
+                "ask about them (see 'Words in free text' in docs/authoring.md)",
+                "unfollowed-text",
+                warning=True,
+            )
 
     # -- questions nothing reads -------------------------------------------------------------
 

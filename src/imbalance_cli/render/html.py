@@ -24,6 +24,7 @@ from imbalance_cli.profile import pain_by_region
 from imbalance_cli.rank import plan
 from imbalance_cli.render import markdown
 from imbalance_cli.render import plan as plans
+from imbalance_cli.render.signs import quiet_signs, wrote_line
 from imbalance_cli.render.svg import body_map
 from imbalance_cli.symmetry import format_value, reading, symmetries
 
@@ -190,17 +191,21 @@ def _overview(result: Result, audience: str) -> list[str]:
                 f"<p>{_e(fired.alert.message)}</p>"
                 f'<p class="what">What to do: {_e(fired.alert.action)}</p></div>'
             )
-    elif markdown.quiet_signs(result):
+    elif quiet_signs(result):
         out.append(
             "<p><strong>Warning signs:</strong> no answer raised an alert. Also chosen: "
-            + _e("; ".join(markdown.quiet_signs(result)))
+            + _e("; ".join(quiet_signs(result)))
             + ". No alert here reads it: tell your trainer, and see a clinician if it is new or "
             "getting worse.</p>"
         )
-    else:
+    elif not wrote_line(result):
         out.append(
             "<p><strong>Warning signs:</strong> none reported. If one appears later, stop and "
             "see a clinician.</p>"
+        )
+    if wrote_line(result):
+        out.append(
+            f'<div class="alert urgent" role="alert"><p>⚠ {_e(wrote_line(result) or "")}</p></div>'
         )
     out += _plan(result)
     pain = pain_by_region(q, result.answers)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 
 from imbalance_cli import bodymap as bodymaps
+from imbalance_cli.findings import followed_up as _followed_up
 from imbalance_cli.model import (
     AlertLevel,
     BodyMap,
     Library,
     Question,
-    Questionnaire,
     QuestionType,
     Recommendation,
     Result,
@@ -26,6 +26,7 @@ from imbalance_cli.model import (
 )
 from imbalance_cli.rank import plan
 from imbalance_cli.render import plan as plans
+from imbalance_cli.render.signs import quiet_signs, wrote_line
 from imbalance_cli.rules import describe_answer
 from imbalance_cli.symmetry import format_value, reading, symmetries
 from imbalance_cli.text import md
@@ -55,6 +56,11 @@ NEXT_STEPS: dict[AlertLevel | None, str] = {
     AlertLevel.ADVISORY: Wording().closing_advisory,
     None: Wording().closing,
 }
+#: The closing advice when free text holds warning words no question asked about.
+UNASKED_FIRST = (
+    "First tell your trainer what you wrote above, and see a doctor about it, before you start "
+    "or continue exercise. The advice here assumes there are no warning signs."
+)
 
 
 def next_steps(result: Result) -> str:
@@ -62,6 +68,8 @@ def next_steps(result: Result) -> str:
     questionnaire's own wording when no alert holds content back."""
     level = result.top_level
     wording = result.questionnaire.wording.fitted(result.questionnaire)
+    if level in (None, AlertLevel.ADVISORY) and wrote_line(result):
+        return UNASKED_FIRST  # never "start small" before what was written is checked
     if level is None:
         return wording.closing
     if level is AlertLevel.ADVISORY:
@@ -361,68 +369,6 @@ def _pain_overview(result: Result) -> list[str]:
     return rows
 
 
-def _followed_up(q: Questionnaire) -> set[tuple[str, str]]:
-    """(free-text question, word list) pairs a question's condition reads with ``mentions``:
-    a warning word found there brings a question about it."""
-    from imbalance_cli.model import AllOf, AnyOf, Leaf, Not, Op
-
-    out: set[tuple[str, str]] = set()
-
-    def walk(condition: object) -> None:
-        if isinstance(condition, (AllOf, AnyOf)):
-            for part in condition.items:
-                walk(part)
-        elif isinstance(condition, Not):
-            walk(condition.item)
-        elif isinstance(condition, Leaf) and condition.op is Op.MENTIONS:
-            for qid in condition.questions or (condition.question,):
-                out.add((qid, str(condition.value)))
-
-    for question in q.questions:
-        if question.when is not None:
-            walk(question.when)
-    for section in q.sections:
-        if section.when is not None:
-            walk(section.when)
-    return out
-
-
-def quiet_signs(result: Result) -> list[str]:
-    """Choices the person ticked in the safety screen (the first section, which DESIGN puts
-    first) in a question whose other choices raise alerts, that no alert reads ("Question:
-    choice"): what a summary must not call "none of the warning signs"."""
-    from imbalance_cli.model import AllOf, AnyOf, Leaf, Not, Op
-
-    alerting: dict[str, set[str]] = {}
-
-    def walk(condition: object) -> None:
-        if isinstance(condition, (AllOf, AnyOf)):
-            for part in condition.items:
-                walk(part)
-        elif isinstance(condition, Not):
-            return  # "anything but none" names no sign
-        elif isinstance(condition, Leaf) and condition.op in (Op.INCLUDES, Op.EQUALS, Op.IN):
-            value = condition.value
-            named = {str(v) for v in value} if isinstance(value, tuple) else {str(value)}
-            for qid in condition.questions or (condition.question,):
-                alerting.setdefault(qid, set()).update(named)
-
-    q = result.questionnaire
-    for alert in q.alerts:
-        walk(alert.when)
-    screen = {x.id for x in q.sections[0].questions} if q.sections else set()
-    out = []
-    for qid, named in alerting.items():
-        question = q.question(qid) if qid in screen else None
-        value = result.answers.get(qid)
-        if question is None or question.type.value != "multi" or not isinstance(value, tuple):
-            continue
-        for choice in question.choices:
-            if choice.id in value and choice.id not in named and not choice.exclusive:
-                out.append(f"{question.short}: {choice.label}")
-    return out
-
-
 def _ratings(result: Result) -> list[str]:
     """The ratings asked outside regions (pain during exercise, days exercised), as asked."""
     from imbalance_cli.measures import measures, shown
@@ -471,20 +417,25 @@ def _date(stamp: str) -> str:
 
 
 def _alerts(result: Result) -> list[str]:
+    wrote = wrote_line(result)
+    said = [f"**⚠ {md(wrote)}**", ""] if wrote else []
     if not result.alerts:
         others = quiet_signs(result)
         if others:
             # A choice of a warning-sign question that no alert reads: say what was chosen,
             # never "none reported".
             return [
-                "## Warning signs",
+                "## ⚠ Warning signs" if wrote else "## Warning signs",
                 "",
                 "No answer raised a warning-sign alert. You also chose "
                 + "; ".join(md(o) for o in others)
                 + ": no alert here reads it, so tell your trainer, and see a clinician if it is "
                 "new or getting worse.",
                 "",
+                *said,
             ]
+        if wrote:
+            return ["## ⚠ Warning signs", "", "No answer raised a warning-sign alert.", "", *said]
         return [
             "## Warning signs",
             "",
@@ -501,7 +452,7 @@ def _alerts(result: Result) -> list[str]:
             out += ["Because you answered:", ""]
             out += [f"- {md(b)}" for b in fired.because]
             out.append("")
-    return out
+    return out + said
 
 
 def _answers(result: Result) -> list[str]:

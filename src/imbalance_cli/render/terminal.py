@@ -44,16 +44,19 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
     parts: list[RenderableType] = []
     for fired in result.alerts:
         parts.append(alert_panel(fired))
-    if not result.alerts:
-        from imbalance_cli.render.markdown import quiet_signs
+    from imbalance_cli.render.signs import quiet_signs, wrote_line
 
+    wrote = wrote_line(result)
+    if not result.alerts:
         others = quiet_signs(result)
         if others:
             parts.append(Text("No answer raised a warning-sign alert. Also chosen: "
                               + "; ".join(others) + " (no alert here reads it: tell your "
                               "trainer).", style="yellow"))  # fmt: skip
-        else:
+        elif not wrote:
             parts.append(Text("No warning signs were reported.", style="green"))
+    if wrote:
+        parts.append(Text(f"⚠ {wrote}", style="bold yellow"))
     pain = pain_by_region(result.questionnaire, result.answers)
     if pain:
         parts.append(PainMap(result.questionnaire.bodymap or bodymaps.default(), pain))

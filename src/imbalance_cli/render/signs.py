@@ -1,0 +1,70 @@
+"""Warning signs a summary must not call "none": a choice of the safety screen that no alert
+reads, and warning words written in free text that no question followed up. Each is told to
+every reader (the client's handout, the trainer's summary, the HTML report and the terminal),
+never only to the trainer."""
+
+from __future__ import annotations
+
+from imbalance_cli.findings import followed_up as _followed_up
+from imbalance_cli.model import Result
+
+#: What the reader is told of warning words no question asked about (in our words): the
+#: questionnaire could not confirm them, so the safe course is said in full.
+WROTE = (
+    "You wrote {words}, which can go with a warning sign that this questionnaire did not ask "
+    "about. Tell your trainer before you exercise again, and see a doctor about it today; if it "
+    "came on suddenly or is quickly getting worse, get emergency help now."
+)
+
+
+def unasked_words(result: Result) -> list[str]:
+    """Warning words found in free text that no question followed up, as written, with what
+    they can mean ("'numb between my legs' (numbness between the legs)")."""
+    followed = _followed_up(result.questionnaire)
+    return [
+        f"{', '.join(repr(w) for w in hit.words)} ({hit.label})"
+        for hit in result.findings.words
+        if hit.kind == "warning" and (hit.question, hit.list_id) not in followed
+    ]
+
+
+def wrote_line(result: Result) -> str | None:
+    """The sentence about unasked warning words, or None when there are none."""
+    words = unasked_words(result)
+    return WROTE.format(words="; ".join(words)) if words else None
+
+
+def quiet_signs(result: Result) -> list[str]:
+    """Choices the person ticked in the safety screen (the first section, which DESIGN puts
+    first) in a question whose other choices raise alerts, that no alert reads ("Question:
+    choice"): what a summary must not call "none of the warning signs"."""
+    from imbalance_cli.model import AllOf, AnyOf, Leaf, Not, Op
+
+    alerting: dict[str, set[str]] = {}
+
+    def walk(condition: object) -> None:
+        if isinstance(condition, (AllOf, AnyOf)):
+            for part in condition.items:
+                walk(part)
+        elif isinstance(condition, Not):
+            return  # "anything but none" names no sign
+        elif isinstance(condition, Leaf) and condition.op in (Op.INCLUDES, Op.EQUALS, Op.IN):
+            value = condition.value
+            named = {str(v) for v in value} if isinstance(value, tuple) else {str(value)}
+            for qid in condition.questions or (condition.question,):
+                alerting.setdefault(qid, set()).update(named)
+
+    q = result.questionnaire
+    for alert in q.alerts:
+        walk(alert.when)
+    screen = {x.id for x in q.sections[0].questions} if q.sections else set()
+    out = []
+    for qid, named in alerting.items():
+        question = q.question(qid) if qid in screen else None
+        value = result.answers.get(qid)
+        if question is None or question.type.value != "multi" or not isinstance(value, tuple):
+            continue
+        for choice in question.choices:
+            if choice.id in value and choice.id not in named and not choice.exclusive:
+                out.append(f"{question.short}: {choice.label}")
+    return out
