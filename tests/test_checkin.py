@@ -451,3 +451,26 @@ def test_warning_words_no_question_asked_about_are_told_to_every_reader(
         f"{own}:13:9: warning: free text 'notes' is read for warning words, but no question "
         "follows them up"
     ) in capsys.readouterr().out
+
+
+def test_general_guidance_a_personal_answer_chose_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pain rule chosen because an exercise of the programme hurt says so in "How to use
+    this plan", where general guidance is otherwise short."""
+    answers = tmp_path / "w.yaml"
+    answers.write_text(
+        WEEK.format(days=3, pain=4, morning="usual").replace("[pinching]", "[none]")
+        + "regions: [knee.left]\nprogramme: [wall-sit]\n"
+        "how_much.wall-sit: as_planned\nhow_it_went.wall-sit: hurt\n",
+        encoding="utf-8",
+    )
+    assert main(["run", "checkin", "--answers", str(answers), "--no-input", "--no-save",
+                 "--audience", "client", "--out", str(tmp_path / "w.md")]) == 0  # fmt: skip
+    text = " ".join((tmp_path / "w.md").read_text().split())
+    box = text[text.index("## How to use this plan") :]
+    assert (
+        "**Let pain guide the dose:**" in box
+        and "*Why:* An exercise of your programme hurt more than 5 of 10" in box
+        and "(Wall sit: how it went: It hurt more than 5 of 10" in box
+    )

@@ -135,7 +135,9 @@ def _plan(result: Result) -> list[str]:
         for rec in general:
             strategy = result.library.strategies.get(rec.id)
             text = strategy.summary if strategy else ""
-            out.append(f"<li><strong>{_e(rec.title)}:</strong> {_e(text)}</li>")
+            why = plans.personal_why(rec)
+            said = f" <em>Why:</em> {_e(why)}" if why else ""
+            out.append(f"<li><strong>{_e(rec.title)}:</strong> {_e(text)}{said}</li>")
         out.append("</ul></div>")
     out.append("</section>")
     return out

@@ -150,8 +150,17 @@ def how_to(result: Result) -> list[str]:
     for rec in general:
         strategy = library.strategies.get(rec.id)
         text = strategy.summary if strategy else ""
-        out.append(f"- **{md(rec.title)}:** {md(text)}")
+        why = personal_why(rec)
+        out.append(f"- **{md(rec.title)}:** {md(text)}" + (f" *Why:* {md(why)}" if why else ""))
     return [*out, ""]
+
+
+def personal_why(rec: Recommendation) -> str | None:
+    """Why general guidance came up for this person, when something they answered (not only a
+    topic) chose it: "An exercise of your programme hurt more than 5 of 10 (...)"."""
+    if not rec.chosen_by or set(rec.chosen_by) <= {"topic"} or not rec.because:
+        return None
+    return rec.because[0]
 
 
 def strategy_detail(
