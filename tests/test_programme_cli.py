@@ -339,3 +339,11 @@ def test_a_pregnant_clients_log_asks_her_warning_signs_and_reads_her_note(
     assert main(["log", "Pia", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
     out = capsys.readouterr().out
     assert "STOPPED" in out and "midwife or maternity unit today" in out
+
+
+def test_plan_json_to_stdout_is_json_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    """'-' for --json puts the JSON alone on stdout: the programme's text goes to stderr."""
+    _intake()
+    assert main(["plan", "Ana", "--no-input", "--json", "-"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["items"] and "Home programme for Ana" in out.err

@@ -130,7 +130,13 @@ def plan(
     from imbalance_cli.render.programme import text
 
     shown_decisions = [] if (chosen or saved.stopped) else decisions
-    write_stdout(text(saved, library, cp.name, shown_decisions, list(cp.entries)))
+    shown = text(saved, library, cp.name, shown_decisions, list(cp.entries))
+    if any(str(p) == "-" for p in (html_out, json_out, fhir_out, csv_out) if p is not None):
+        import sys
+
+        sys.stderr.write(shown)  # stdout is the file asked for with '-'
+    else:
+        write_stdout(shown)
     _outputs(saved, cp, library, html_out, json_out, fhir_out, csv_out, force, ui)
     if saved.stopped is not None:
         raise typer.Exit(int(ExitCode.PROBLEMS))
