@@ -474,3 +474,22 @@ def test_general_guidance_a_personal_answer_chose_says_why(
         and "*Why:* An exercise of your programme hurt more than 5 of 10" in box
         and "(Wall sit: how it went: It hurt more than 5 of 10" in box
     )
+
+
+def test_a_placeholder_nothing_fills_in_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        "id: own\ntitle: Own\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - {id: days, type: number, text: 'Days you did {exercise}?', min: 0, max: 7}\n"
+        "  - id: t\n    title: 'About your {region}'\n    questions:\n"
+        "      - {id: ok, type: yes_no, text: All well?}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(own)]) == 1
+    out = capsys.readouterr().out
+    assert (f"{own}:8:9: '{{exercise}}' in question 'days' is filled in only in a section "
+            "repeated per exercise") in out  # fmt: skip
+    assert (f"{own}:9:5: '{{region}}' in the section's title is filled in only in a section "
+            "repeated per region") in out  # fmt: skip

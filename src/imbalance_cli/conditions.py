@@ -237,7 +237,7 @@ class Conditions:
             if not covered:
                 sink.add(
                     f["question"],
-                    f"'{ref}' matches no question repeated per region{suggest(target[:-2], self.repeated)}",
+                    f"'{ref}' matches no question repeated per region or per exercise{suggest(target[:-2], self.repeated)}",
                 )
                 return None
         elif target not in self.index and target in self.by_region:
@@ -250,7 +250,7 @@ class Conditions:
             if qid not in self.index:
                 hint = suggest(qid, self.index)
                 if not hint and qid in self.repeated:
-                    hint = f"; it is repeated per region: name one like '{self.repeated[qid][0]}' or all with '{qid}.*'"
+                    hint = f"; it is repeated (per region or per exercise): name one like '{self.repeated[qid][0]}' or all with '{qid}.*'"
                 sink.add(f["question"], f"{where} refers to unknown question '{ref}'{hint}")
                 return None
             position, _ = self.index[qid]

@@ -44,6 +44,7 @@ from imbalance_cli.repeats import (
     exercise_choices,
     per_exercise,
     per_region,
+    stray_placeholders,
 )
 from imbalance_cli.shapes import (
     ALERT,
@@ -323,6 +324,8 @@ def _section(
             ):
                 sources[question.id] = question
 
+    kind = None if source is None else "exercise" if source.type is QuestionType.MULTI else "region"
+    stray_placeholders(title, [q for q, _ in parsed], kind, node, sink)
     if source is None:
         section = PendingSection(sid, title, intro, f.get("when"), node)
         section.questions = [Pending(q, when, sid) for q, when in parsed]

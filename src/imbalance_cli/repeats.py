@@ -70,6 +70,35 @@ def exercise_choices(
     return replace(question, choices=choices, required=False, reassess=Reassess.KEEP)
 
 
+#: What a repeated section fills in, by what it is repeated over.
+PLACEHOLDERS = {"region": "{region}", "exercise": "{exercise}"}
+
+
+def stray_placeholders(
+    title: str, questions: list[Question], kind: str | None, node: Node, sink: Sink
+) -> None:
+    """``{region}`` or ``{exercise}`` where nothing fills it in (a section not repeated over
+    that) would reach the person as written."""
+    for name, placeholder in PLACEHOLDERS.items():
+        if name == kind:
+            continue
+        how = ("repeated per region (repeat: a body_regions question)" if name == "region"
+               else "repeated per exercise (repeat: a multi question 'from: programme')")  # fmt: skip
+        where = [("the section's title", title, node)] + [
+            (f"question '{q.id}'", text, q.location)
+            for q in questions
+            for text in (q.text, q.label, q.help or "")
+        ]
+        for what, text, at in where:
+            if placeholder in text:
+                message = f"'{placeholder}' in {what} is filled in only in a section {how}"
+                if isinstance(at, Node):
+                    sink.add(at, message)
+                else:
+                    sink.add_at(at, message)
+                break
+
+
 def per_region(
     sid: str, title: str, intro: str | None, when: Node | None, node: Node,
     source: Question, parsed: list[tuple[Question, Node | None]], bodymap: BodyMap,

@@ -135,8 +135,8 @@ def _plan(result: Result) -> list[str]:
         for rec in general:
             strategy = result.library.strategies.get(rec.id)
             text = strategy.summary if strategy else ""
-            why = plans.personal_why(rec)
-            said = f" <em>Why:</em> {_e(why)}" if why else ""
+            reason = plans.personal_why(rec)
+            said = f" <em>Why:</em> {_e(reason)}" if reason else ""
             out.append(f"<li><strong>{_e(rec.title)}:</strong> {_e(text)}{said}</li>")
         out.append("</ul></div>")
     out.append("</section>")
