@@ -342,9 +342,12 @@ def test_a_repeat_per_exercise_is_one_block_in_show_and_the_graph(
     assert "how_much: {exercise}: how much" in graph
     assert main(["show", "checkin"]) == 0
     shown = " ".join(capsys.readouterr().out.split())
-    assert "repeated for each exercise of the client's programme" in shown
+    assert (
+        "{exercise} (each_exercise) repeated for each exercise of the client's programme" in shown
+    )
     assert "the exercises of the client's current programme, never asked" in shown
-    assert shown.count("how_much.") == 1
+    assert 'how_much single This week, how much of "{exercise}" did you do?' in shown
+    assert "how_much." not in shown  # one block, as written, not one copy per exercise
 
 
 def test_a_reassessment_never_carries_a_warning_sign_over_unasked(

@@ -20,6 +20,7 @@ from imbalance_cli.model import (
     Not,
     Questionnaire,
     Strategy,
+    exercise_name,
 )
 from imbalance_cli.text import clean, markup
 
@@ -65,25 +66,28 @@ def tree(q: Questionnaire) -> RenderableType:
     )
     shown: set[str] = set()
     for section in q.sections:
+        title, sid, name = section.title, section.id, None
+        when = f" [dim]when {markup(condition_text(section.when))}[/]" if section.when else ""
         if section.exercise is not None:
             base = section.id.split(".", 1)[0]
             if base in shown:
-                continue  # one copy stands for every exercise's
+                continue  # one block stands for every exercise's copy
             shown.add(base)
-        when = f" [dim]when {markup(condition_text(section.when))}[/]" if section.when else ""
-        if section.exercise is not None:
             copies = sum(1 for s in q.sections if s.id.split(".", 1)[0] == base)
-            when = (f" [dim]repeated for each exercise of the client's programme ({copies} in "
-                    f"the library); this copy: {markup(section.exercise)}[/]")  # fmt: skip
-        branch = root.add(
-            f"[bold blue]{markup(section.title)}[/] [dim]({markup(section.id)})[/]{when}"
-        )
+            title, sid = section.template or section.title, base
+            name = exercise_name(q, section.exercise)
+            when = (f" [dim]repeated for each exercise of the client's programme (any of "
+                    f"{copies} in the library)[/]")  # fmt: skip
+        branch = root.add(f"[bold blue]{markup(title)}[/] [dim]({markup(sid)})[/]{when}")
         for question in section.questions:
             cond = (
                 f"\n[dim]  when {markup(condition_text(question.when))}[/]" if question.when else ""
             )
+            qid, text = question.id, question.text
+            if name is not None:
+                qid, text = f"{question.written_id}", text.replace(name, "{exercise}")
             node = branch.add(
-                f"[green]{markup(question.id)}[/] [dim]{question.type.value}[/] {markup(question.text)}{cond}"
+                f"[green]{markup(qid)}[/] [dim]{question.type.value}[/] {markup(text)}{cond}"
             )
             if question.from_questionnaire == FROM_PROGRAMME:
                 node.add(f"[dim]the exercises of the client's current programme, never asked "
