@@ -776,7 +776,11 @@ def test_an_output_that_fails_after_the_session_is_saved_says_how_to_write_it_ag
     assert "the session is saved as session 1; write what failed again with:" in said
     assert "imbalance sessions export 1 --format json --out /dev/full" in said
     assert "internal error" not in said
-    assert (tmp_path / "ok.md").read_text().startswith("# Your self-assessment summary")
+    assert (
+        (tmp_path / "ok.md")
+        .read_text()
+        .startswith("# Your muscle imbalance self-assessment summary")
+    )
     assert (tmp_path / "my report.html").is_file()
     with open_store(tmp_path / "data") as store:
         assert store.session(1).status == "complete"

@@ -80,7 +80,7 @@ def test_export_for_trainer_and_client(tmp_path: Path) -> None:
     client = imbalance("sessions", "export", "1", "--format", "md", "--audience", "client").stdout
     assert "## Rule trace" in trainer and "massage_faded_neck" in trainer
     assert "- **Hours at a screen:** 9 hours" in trainer
-    assert client.startswith("# Your self-assessment summary")
+    assert client.startswith("# Your muscle imbalance self-assessment summary")
     # The client's version has no trace and no list of every answer: their plan names only
     # the answers that chose each item.
     assert "## Rule trace" not in client and "- **Hours at a screen:**" not in client

@@ -173,7 +173,7 @@ def _ratings(result: Result) -> list[str]:
 def _overview(result: Result, audience: str) -> list[str]:
     q = result.questionnaire
     bodymap = q.bodymap or bodymaps.default()
-    title = q.title if audience == "trainer" else "Your self-assessment summary"
+    title = q.title if audience == "trainer" else markdown.handout_title(q)
     meta = []
     if result.client:
         meta.append(f"<strong>Client:</strong> {_e(result.client)}")

@@ -63,6 +63,15 @@ UNASKED_FIRST = (
 )
 
 
+def handout_title(q: Questionnaire) -> str:
+    """The client's handout's title, after the questionnaire they answered: "Your weekly
+    check-in summary" (a title starting with an acronym keeps its capitals)."""
+    title = q.title
+    if title[:1].isupper() and title[1:2].islower():
+        title = title[0].lower() + title[1:]
+    return f"Your {title} summary"
+
+
 def next_steps(result: Result) -> str:
     """The closing advice for this result, following from its most urgent alert: the
     questionnaire's own wording when no alert holds content back."""
@@ -242,7 +251,7 @@ def client(result: Result, embedded: bool = False) -> tuple[str, list[Recommenda
         line = f"{md(result.client)}, {day}" if result.client else day
         if result.session is not None:
             line += f" (session {result.session})"
-        lines += ["# Your self-assessment summary", "", line, ""]
+        lines += [f"# {md(handout_title(result.questionnaire))}", "", line, ""]
         lines += _alerts(result)
         lines += _stopped(result)
         lines += plans.section(result)
