@@ -16,6 +16,7 @@ from imbalance_cli.model import (
     BodyMap,
     Library,
     Question,
+    Questionnaire,
     QuestionType,
     Recommendation,
     Result,
