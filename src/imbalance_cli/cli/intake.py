@@ -153,10 +153,11 @@ def reassess(
     'imbalance compare' and 'imbalance progress' show the change.
     """
     from imbalance_cli.workflow import intake
+    from imbalance_cli.workflow.reassessing import reassess
 
     outputs = _outputs(out, json_out, html_out, audience, force)
     name = _client_name(client) or client
-    done = intake.reassess(name, questionnaire, outputs, interactive=intake.interactive(), ui=_ui())
+    done = reassess(name, questionnaire, outputs, interactive=intake.interactive(), ui=_ui())
     _show(done.finished)
     ui = _ui()
     for other in done.others:

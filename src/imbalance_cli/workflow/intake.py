@@ -1,4 +1,5 @@
-"""The intake use cases: run a questionnaire, resume a session, re-assess a client.
+"""The intake use cases: run a questionnaire and resume a session (re-assessing a client is in
+reassessing.py, built on these).
 
 Each saves as it goes, asks through a prompter only when something must be asked, and ends by
 assessing the answers and writing the outputs asked for. Nothing here prints or reads the
@@ -32,7 +33,6 @@ from imbalance_cli.workflow import (
     carried_answers,
     confirm_defaults,
     load_session,
-    reassessment,
     release,
     resume_target,
     source_of,
@@ -40,7 +40,7 @@ from imbalance_cli.workflow import (
 
 if TYPE_CHECKING:
     from imbalance_cli.prompts import Prompter
-    from imbalance_cli.store import SessionRow, Store, Writer
+    from imbalance_cli.store import Store, Writer
 
 
 def now() -> str:
@@ -374,93 +374,6 @@ def _take(store: Store, session_id: int, writer: Writer, take_over: bool, ui: Ui
             f"Session {session_id} was left open by {before.describe()}, but {why}; "
             "continuing it here."
         )
-
-
-@dataclass(frozen=True)
-class Reassessed:
-    finished: Finished
-    client: str
-    #: The client's other questionnaires with a completed session, to re-assess next.
-    others: tuple[str, ...]
-
-
-def reassess(
-    client: str, questionnaire: str | None, outputs: Outputs, *, interactive: bool, ui: Ui
-) -> Reassessed:
-    """Start from the client's last completed session (of ``questionnaire``, if named): ask
-    what changes, carry the rest over, and link the new session to the last."""
-    outputs.check()
-
-    started = now()
-    with _open_store(ui) as store:
-        name = store.known_client(client)
-        if not interactive:
-            raise UsageError("a re-assessment needs a terminal to ask on")
-        if questionnaire is None:
-            questionnaire = _which_questionnaire(store, name, ui)
-        start = reassessment(store, name, questionnaire)
-        previous = start.previous
-        for warning in previous.warnings:
-            ui.note(warning)
-        q = previous.questionnaire
-        for question in q.questions:
-            if question.from_questionnaire == FROM_PROGRAMME:  # today's programme, not last time's
-                start.carried[question.id] = programme_exercises(store, name, question, ui)
-        writer = store.writer()
-        session_id = store.start(
-            questionnaire_id=q.id, version=q.version, sha256=q.sha256,
-            source=previous.row.questionnaire_source, client=name, started_at=started,
-            previous=previous.row.id, writer=writer,
-        )  # fmt: skip
-        saver = Saver(store, session_id, q, ui.prefix, writer=writer, base={}, reassessment=True)
-        try:
-            if outputs.given():
-                store.set_outputs(session_id, outputs.remembered())
-            day = (previous.row.completed_at or previous.row.started_at)[:10]
-            ui.say(
-                f"Re-assessing {name} with the {q.title} ({q.id} {q.version}), session "
-                f"{session_id}, against session {previous.row.id} of {day}: "
-                f"{len(start.carried)} answer(s) carried over; what changes is asked again."
-            )
-            final = _ask(
-                q, {}, saver, ui, outputs=outputs, carried=start.carried, defaults=start.defaults
-            )
-            finished = _finish(
-                q, previous.library, final, started, name, outputs, saver, previous.row.id, ui=ui
-            )
-        except Exception as exc:
-            if not isinstance(exc, Interrupted):
-                saver.discard_if_empty()
-            saver.release()
-            raise
-        others = sorted(
-            {r.questionnaire_source for r in store.sessions(name) if r.finished}
-            - {previous.row.questionnaire_source}
-        )
-    return Reassessed(finished, name, tuple(others))
-
-
-def _which_questionnaire(store: Store, client: str, ui: Ui) -> str | None:
-    """The questionnaire a re-assessment of this client is of: the only one they completed,
-    or, when they completed several (an intake and a side-to-side check), the one the trainer
-    picks; the one the client started with (usually the intake) is offered first."""
-    done = [r for r in store.sessions(client) if r.finished]
-    first: dict[str, SessionRow] = {}  # source -> its oldest session
-    latest: dict[str, SessionRow] = {}  # source -> its newest session
-    for row in sorted(done, key=lambda r: (r.started_at, r.id)):
-        first.setdefault(row.questionnaire_source, row)
-        latest[row.questionnaire_source] = row
-    if len(first) < 2:
-        return None
-    options = []
-    for source, row in sorted(first.items(), key=lambda item: (item[1].started_at, item[1].id)):
-        last = latest[source]
-        day = (last.completed_at or last.started_at)[:10]
-        options.append(
-            (source, f"{row.questionnaire_id}: last completed on {day} (session {last.id})")
-        )  # fmt: skip
-    return ui.choose(f"{client} has completed more than one questionnaire; re-assess which?",
-                     options, options[0][0])  # fmt: skip
 
 
 def _ask(
