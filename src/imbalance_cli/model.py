@@ -612,6 +612,9 @@ class Recommendation:
     general: bool = False
     #: What chose it, most specific first (CHOSEN_BY), and the rules' plan notes.
     chosen_by: tuple[str, ...] = ()
+    #: The reasons of the rules that chose it from what the person answered (a sensation, a
+    #: pattern, their history, a situation or a goal), not a topic or a body part alone.
+    personal: tuple[str, ...] = ()
     #: A strategy's exercises as this person does them: one that does not suit a situation
     #: that holds is swapped for its easier version, or left out; ``swaps`` says which and why.
     exercises: tuple[str, ...] = ()

@@ -103,6 +103,7 @@ def recommend(
     plain: dict[tuple[str, str], list[str]] = {}
     rules: dict[tuple[str, str], list[str]] = {}
     chosen: dict[tuple[str, str], list[str]] = {}
+    personal: dict[tuple[str, str], list[str]] = {}
     for hit in hits:
         why = f"{hit.because} ({'; '.join(hit.facts)})" if hit.facts else hit.because
         for kind, ids in (("article", hit.articles), ("strategy", hit.strategies)):
@@ -111,6 +112,8 @@ def recommend(
                 plain.setdefault((kind, item), []).append(hit.because)
                 rules.setdefault((kind, item), []).append(hit.rule)
                 chosen.setdefault((kind, item), []).append(hit.chosen_by)
+                if hit.chosen_by not in ("topic", "region"):  # chosen by what they answered
+                    personal.setdefault((kind, item), []).append(why)
     shown: list[Recommendation] = []
     withheld: list[Recommendation] = []
     for kind in ("article", "strategy"):
@@ -151,6 +154,7 @@ def recommend(
                 adapted=adapted,
                 general=content.general,
                 chosen_by=_unique(chosen[(k, item)]),
+                personal=_unique(personal.get((k, item), [])),
                 exercises=exercises,
                 swaps=swaps,
             )

@@ -156,11 +156,10 @@ def how_to(result: Result) -> list[str]:
 
 
 def personal_why(rec: Recommendation) -> str | None:
-    """Why general guidance came up for this person, when something they answered (not only a
-    topic) chose it: "An exercise of your programme hurt more than 5 of 10 (...)"."""
-    if not rec.chosen_by or set(rec.chosen_by) <= {"topic"} or not rec.because:
-        return None
-    return rec.because[0]
+    """Why general guidance came up for this person, when something they answered (not a topic
+    or a body part alone) chose it: "An exercise of your programme hurt more than 5 of 10
+    (...)"."""
+    return rec.personal[0] if rec.personal else None
 
 
 def strategy_detail(
