@@ -353,3 +353,18 @@ def test_the_treatments_question_names_the_areas_and_helped_some_is_built_on(
     answers = {**answers, "treatments": ("physio",), "physio_outcome": "some"}
     result = assess(intake, answers, load_library(library_paths()), started_at="", completed_at="t")
     assert "physio_helped" in {hit.rule for hit in result.trace}
+
+
+def test_answers_given_before_the_run_are_not_counted_as_asked(intake: Questionnaire) -> None:
+    """Answers filled in before the run (an answers file, what the store knows of the client,
+    their programme) are not asked: the first question asked is "1 of ~N", and the count goes
+    1, 2, 3... over the questions asked, as in a re-assessment."""
+    from conftest import EXAMPLES
+    from imbalance_cli.answers import read_answers
+
+    before = read_answers(EXAMPLES / "desk-worker-neck-shoulder.yaml", intake)
+    given = {qid: before[qid] for qid in list(before)[:3]}
+    prompter = _persona_run(intake, "desk-worker-neck-shoulder.yaml", prefilled=given)
+    positions = [p.position for p in prompter.progress]
+    assert positions == list(range(1, len(prompter.asked) + 1))
+    assert not set(given) & set(prompter.asked)

@@ -51,6 +51,10 @@ def run_session(
     remembered: dict[str, AnswerValue] = {**(defaults or {}), **answers}
     history: list[str] = [q.id for q in flow.order if q.id in answers] if resumable else []
     answers_given: set[str] = set(answers)
+    # Answers given before a new run (an answers file, facts the store keeps, the client's
+    # programme) are filled in without asking: the count is of the questions asked. A resumed
+    # session's earlier answers were asked, and count.
+    before_run: set[str] = set() if resumable else set(answers)
     shown: set[str] = set()
     current_section: str | None = None
     # Questions the person went back to: asked again in order, with their answers chosen. Their
@@ -92,7 +96,7 @@ def run_session(
     def progress() -> Progress:
         nonlocal shown_total
         # Answers a re-assessment carries over are filled in without asking: not counted.
-        unasked = set(carried or ()) - answers_given
+        unasked = (set(carried or ()) - answers_given) | (before_run - again)
         estimate = flow.progress({k: v for k, v in answers.items() if k not in again}, unasked)
         shown = steady(shown_total, estimate)
         shown_total = shown.total
