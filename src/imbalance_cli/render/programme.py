@@ -33,9 +33,9 @@ def stopped_lines(programme: Programme) -> list[str]:
     for alert in programme.stopped.alerts:
         out.append(f"  {str(alert.get('heading', '')).upper()}: {alert.get('message', '')}")
         out.append(f"  What to do: {alert.get('action', '')}")
-    out.append("  Do no exercise of this programme until a clinician has checked it. A new")
+    out.append("  Do no exercise of this programme until a clinician has checked it. Your trainer")
     out.append(
-        "  programme starts from a new assessment (imbalance reassess, then imbalance plan)."
+        "  starts a new one from a new assessment (imbalance reassess, then imbalance plan)."
     )
     return out
 

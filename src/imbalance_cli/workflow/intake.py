@@ -173,8 +173,8 @@ def prepare(
         if question.from_questionnaire == FROM_PROGRAMME and question.id not in prefilled:
             # Never asked: without a client's programme, no exercise's questions are.
             prefilled[question.id] = None
-            notes.append("No home programme to read (a client's is read when you name them with "
-                         "--client), so the questions asked per exercise are left out.")  # fmt: skip
+            notes.append("No home programme to read (none is saved yet, or no client was named "
+                         "with --client), so the questions asked per exercise are left out.")  # fmt: skip
     for note in notes:
         ui.note(note)
     flow = Flow(q)
