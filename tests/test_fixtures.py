@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 KNEE = """\
 id: knee-check
@@ -233,3 +236,17 @@ def test_a_fixture_naming_a_broken_questionnaire_fails_with_its_problems(project
         in run.stdout
     )
     assert "unknown question type 'scael'; did you mean 'scale'?" in run.stdout
+
+
+def test_what_a_warning_sign_held_back_is_counted_apart_from_what_was_recommended(
+    project: Path,
+) -> None:
+    """The PASS line and --json of a bundled fixture whose alert holds advice back: held-back
+    articles and strategies are not counted as recommended."""
+    fixture = ROOT / "questionnaires" / "examples" / "hot-swollen-knee-fever.test.yaml"
+    run = imbalance(project / "data", "test", str(fixture), cwd=project)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"1 alert\(s\), 0 recommended, \d+ held back\)\n$", run.stdout)
+    listed = imbalance(project / "data", "test", str(fixture), "--json", cwd=project)
+    (result,) = json.loads(listed.stdout)["results"]
+    assert result["recommended"] == 0 and result["withheld"] > 0

@@ -72,6 +72,8 @@ class Outcome:
     asked: int = 0
     alerts: int = 0
     recommended: int = 0
+    #: Articles and strategies a warning sign held back (not counted as recommended).
+    withheld: int = 0
 
     @property
     def passed(self) -> bool:
@@ -186,6 +188,7 @@ def run_fixture(path: Path, library: Library, max_bytes: int = DEFAULT_MAX_BYTES
     outcome.asked = len(asked)
     outcome.alerts = len(result.alerts)
     outcome.recommended = len(result.recommendations)
+    outcome.withheld = len(result.withheld)
     expect = fields(top["expect"], sink, "expect", EXPECT)
     if expect is not None:
         _check(expect, questionnaire, library, result, asked, sink)

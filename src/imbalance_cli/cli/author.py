@@ -284,6 +284,7 @@ def test_(
                     "asked": o.asked,
                     "alerts": o.alerts,
                     "recommended": o.recommended,
+                    "withheld": o.withheld,
                     "failures": [
                         {
                             "path": f.location.path,
@@ -304,7 +305,9 @@ def test_(
                 print(
                     clean(
                         f"PASS {o.path} ({o.questionnaire}: {o.asked} asked, {o.alerts} "
-                        f"alert(s), {o.recommended} recommended)"
+                        f"alert(s), {o.recommended} recommended"
+                        + (f", {o.withheld} held back" if o.withheld else "")
+                        + ")"
                     )
                 )
             else:
