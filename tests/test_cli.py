@@ -180,6 +180,26 @@ def test_list_show_library_schema() -> None:
     assert schema["required"] == ["id", "title", "version", "sections"]
 
 
+def test_list_and_show_count_questions_as_written() -> None:
+    """A section repeated per region or per exercise counts once (the check-in's per-exercise
+    block is two questions, not two for each of the library's exercises); `show` gives both."""
+    from imbalance_cli.workflow import load
+
+    checkin = load("checkin")[0]
+    written, every = checkin.written_count, len(checkin.questions)
+    assert written < every // 5
+    listed = imbalance("list")
+    row = next(
+        line.split() for line in listed.stdout.splitlines() if line.split()[:1] == ["checkin"]
+    )
+    assert str(written) in row and str(every) not in row
+    assert "repeated per body region or per exercise counts once" in listed.stderr
+    shown = imbalance("show", "checkin").stdout.splitlines()[0]
+    assert shown.endswith(f"{written} questions ({every} with the copies per exercise)")
+    plain = imbalance("show", "side-to-side").stdout.splitlines()[0]
+    assert plain.endswith(f"{load('side-to-side')[0].written_count} questions")
+
+
 def test_internal_errors_are_short_unless_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

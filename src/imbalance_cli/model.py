@@ -555,6 +555,12 @@ class Questionnaire:
         """Every question in order (built once: the engine, rules and renderers ask often)."""
         return tuple(q for s in self.sections for q in s.questions)
 
+    @property
+    def written_count(self) -> int:
+        """How many questions its author wrote: a section repeated per region or per exercise,
+        and a paired test's two sides, count once."""
+        return len({q.written_id for q in self.questions})
+
     def question(self, question_id: str) -> Question | None:
         return self._index.get(question_id)
 

@@ -42,7 +42,7 @@ def list_() -> None:
     table = Table(box=None, header_style="bold")
     for column in ("id", "title", "version", "questions", "from"):
         table.add_column(column, overflow="fold")
-    broken = 0
+    broken, repeats = 0, False
     catalogue = resources.catalogue()
     for entry in catalogue.entries:
         origin, path = entry.origin, entry.path
@@ -59,9 +59,16 @@ def list_() -> None:
             )
             continue
         table.add_row(
-            markup(q.id), markup(q.title), markup(q.version), str(len(q.questions)), origin
+            markup(q.id), markup(q.title), markup(q.version), str(q.written_count), origin
         )
+        repeats = repeats or any(s.repeated for s in q.sections)
     _stdout_console().print(table)
+    if repeats:
+        print(
+            "Questions as written: a section repeated per body region or per exercise counts "
+            "once ('imbalance show ID' gives every copy).",
+            file=sys.stderr,
+        )
     for warning in catalogue.warnings:
         print(clean(str(warning)), file=sys.stderr)
     print(

@@ -58,11 +58,28 @@ def condition_text(condition: Condition | None) -> str:
     return "(" + joiner.join(condition_text(c) for c in condition.items) + ")"
 
 
+def question_count(q: Questionnaire) -> str:
+    """How many questions, as written; with the count of every copy where sections repeat per
+    region or per exercise (a run asks only the copies of the regions and exercises given)."""
+    written, every = q.written_count, len(q.questions)
+    if written == every or not any(s.repeated for s in q.sections):
+        return f"{written} questions"
+    per = [
+        kind
+        for kind, found in (
+            ("region", any(s.region is not None for s in q.sections)),
+            ("exercise", any(s.exercise is not None for s in q.sections)),
+        )
+        if found
+    ]
+    return f"{written} questions ({every:,} with the copies per {' and per '.join(per)})"
+
+
 def tree(q: Questionnaire) -> RenderableType:
     from rich.tree import Tree
 
     root = Tree(
-        f"[bold]{markup(q.title)}[/] [dim]{markup(q.id)} {markup(q.version)}, {len(q.questions)} questions[/]"
+        f"[bold]{markup(q.title)}[/] [dim]{markup(q.id)} {markup(q.version)}, {question_count(q)}[/]"
     )
     shown: set[str] = set()
     for section in q.sections:
