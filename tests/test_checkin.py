@@ -227,7 +227,7 @@ def test_compare_of_an_intake_and_a_check_in_compares_only_what_both_asked(
     capsys.readouterr()
     assert main(["compare", "1", "2"]) == 0
     out = capsys.readouterr().out
-    assert "two questionnaires (intake 3.1.0 and checkin 1.1.0)" in out
+    assert "two questionnaires (intake 3.1.0 and checkin 1.2.0)" in out
     # The knee was carried into the check-in: it is not "no longer reported".
     assert "**Regions no longer reported:** none" in out
     assert "Sensations" not in out and "Goal activities" not in out
@@ -385,33 +385,80 @@ def test_a_reassessment_never_carries_a_warning_sign_over_unasked(
     assert "chest" in start.asked_again
 
 
+@pytest.mark.parametrize(
+    ("sign", "answer", "alert", "said"),
+    [
+        # A hot joint is an emergency in the log: the check-in says so too, not "today".
+        ("hot_joint", "stopped_now", "programme_stopped_now", "Get medical help now"),
+        ("night_pain", "stopped", "programme_stopped", "See a doctor today"),
+    ],
+)
 def test_while_a_warning_sign_has_stopped_the_programme_the_check_in_says_so_first(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    sign: str,
+    answer: str,
+    alert: str,
+    said: str,
 ) -> None:
     assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
                  "--client", "Rae", "--out", "/dev/null"]) == 0  # fmt: skip
     assert main(["plan", "Rae", "--accept", "all"]) == 0
     log = tmp_path / "log.yaml"
     log.write_text(
-        "warnings: [hot_joint]\ndone_1: as_planned\npain_1: 2\ndone_2: as_planned\npain_2: 1\n"
+        f"warnings: [{sign}]\ndone_1: as_planned\npain_1: 2\ndone_2: as_planned\npain_2: 1\n"
         "morning: usual\nsensations: [none]\n",
         encoding="utf-8",
     )
     assert main(["log", "Rae", "--answers", str(log), "--no-input"]) == 1  # stopped
     capsys.readouterr()
-    doc = tmp_path / "week.json"
+    doc, client = tmp_path / "week.json", tmp_path / "client.md"
     answers = _exercise_week(tmp_path, "")
     assert main(["run", "checkin", "--answers", str(answers), "--no-input", "--client", "Rae",
-                 "--json", str(doc), "--out", "/dev/null"]) == 0  # fmt: skip
+                 "--json", str(doc), "--out", str(client), "--audience", "client"]) == 0  # fmt: skip
     err = " ".join(capsys.readouterr().err.split())
     assert err.startswith("STOPPED by a warning sign in the log of ")
-    assert "What to do: Get medical help now, at an emergency department or urgent care." in err
     assert "The questions asked per exercise are left out." in err
     document = json.loads(doc.read_text())
-    assert document["answers"]["programme"] == ["stopped"]
+    assert document["answers"]["programme"] == [answer]
     assert not [k for k in document["answers"] if k.startswith("how_much.")]
-    # The summary leads with it, and no exercise advice is given.
-    assert [a["id"] for a in document["alerts"]] == ["programme_stopped"]
+    # The summary leads with it, at the log's own level, and no exercise advice is given.
+    assert [a["id"] for a in document["alerts"]] == [alert]
+    page = client.read_text()
+    first = page.index("## ⚠ Warning signs")
+    block = page[first : page.index("\n## ", first)]
+    assert said in block
+    if answer == "stopped_now":
+        assert "EMERGENCY" in block.upper() and "today" not in block
+
+
+def test_a_questionnaire_reading_the_programme_must_say_get_help_now_for_an_emergency_stop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An alert on 'stopped' is not enough: a stop by a sign needing help now ('stopped_now')
+    needs an emergency alert of its own, or the summary would say "today"."""
+    own = tmp_path / "own.yaml"
+    base = (
+        "id: own\ntitle: Own\nversion: '1'\nsections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - {id: programme, type: multi, text: Which?, from: programme}\n"
+        "  - id: each\n    title: '{exercise}'\n    repeat: programme\n    questions:\n"
+        "      - {id: went, type: yes_no, text: 'Did {exercise} go well?'}\n"
+        "alerts:\n  - {id: stop, level: urgent, when: {question: programme, includes: stopped}, "
+        "message: Stopped., action: See a doctor today.}\n"
+    )
+    own.write_text(base, encoding="utf-8")
+    assert main(["validate", str(own)]) == 1
+    out = capsys.readouterr()
+    assert f"{own}:8:9: question 'programme' reads the client's programme" in out.out + out.err
+    assert "raise an emergency alert when it includes 'stopped_now'" in out.out + out.err
+    # At urgent level it is still refused; at emergency level, accepted.
+    now = ("  - {id: now, level: LEVEL, when: {question: programme, includes: stopped_now}, "
+           "message: Stopped., action: Get medical help now.}\n")  # fmt: skip
+    own.write_text(base + now.replace("LEVEL", "urgent"), encoding="utf-8")
+    assert main(["validate", str(own)]) == 1
+    capsys.readouterr()
+    own.write_text(base + now.replace("LEVEL", "emergency"), encoding="utf-8")
+    assert main(["validate", str(own)]) == 0, capsys.readouterr()
 
 
 NOTE_ONLY = """

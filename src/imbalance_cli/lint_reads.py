@@ -15,6 +15,8 @@ from imbalance_cli.model import (
     FROM_PROGRAMME,
     NOWHERE,
     PROGRAMME_STOPPED,
+    PROGRAMME_STOPPED_NOW,
+    AlertLevel,
     Condition,
     Op,
     Question,
@@ -274,6 +276,25 @@ class Reads:
                 f"question '{question.written_id}' reads the client's programme, which a warning "
                 f"sign in its log can stop: raise an alert when it includes '{PROGRAMME_STOPPED}', "
                 "so the person is told to get checked and no exercise advice is given",
+                "unread-choice",
+            )
+        emergency = {
+            str(value)
+            for alert in self.q.alerts
+            if alert.level is AlertLevel.EMERGENCY
+            for leaf, negated in _signed_leaves(alert.when, False)
+            if not negated
+            and leaf.op in (Op.INCLUDES, Op.EQUALS, Op.IN)
+            and (leaf.questions or (leaf.question,))[0] == question.id
+            for value in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,))
+        }
+        if PROGRAMME_STOPPED_NOW not in emergency:
+            self._add(
+                question.location,
+                f"question '{question.written_id}' reads the client's programme, which a warning "
+                f"sign needing help now (an emergency in its log) can stop: raise an emergency "
+                f"alert when it includes '{PROGRAMME_STOPPED_NOW}', so the summary says to get "
+                "medical help now, not today",
                 "unread-choice",
             )
 

@@ -106,6 +106,9 @@ def to_plain(value: AnswerValue) -> object:
 FROM_PROGRAMME = "programme"
 #: Its answer while a warning sign has stopped the client's programme: an alert must read it.
 PROGRAMME_STOPPED = "stopped"
+#: Its answer instead when the sign that stopped it needs medical help now (an emergency in the
+#: log): an emergency alert must read it.
+PROGRAMME_STOPPED_NOW = "stopped_now"
 
 
 class QuestionType(str, Enum):

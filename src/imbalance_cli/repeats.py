@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from imbalance_cli.model import (
     FROM_PROGRAMME,
     PROGRAMME_STOPPED,
+    PROGRAMME_STOPPED_NOW,
     BodyMap,
     Choice,
     Leaf,
@@ -64,8 +65,15 @@ def exercise_choices(
         sink.add(node, f"'from: {FROM_PROGRAMME}' needs the content library's exercises, and "
                  "none were loaded")  # fmt: skip
         return question
-    stopped = Choice(PROGRAMME_STOPPED, "Stopped by a warning sign", exclusive=True)
-    choices = (*(Choice(ex.id, ex.name) for ex in library.exercises.values()), stopped)
+    stopped = (
+        Choice(PROGRAMME_STOPPED, "Stopped by a warning sign", exclusive=True),
+        Choice(
+            PROGRAMME_STOPPED_NOW,
+            "Stopped by a warning sign that needs medical help now",
+            exclusive=True,
+        ),
+    )
+    choices = (*(Choice(ex.id, ex.name) for ex in library.exercises.values()), *stopped)
     # Never asked, not even at a re-assessment (which reads today's programme instead).
     return replace(question, choices=choices, required=False, reassess=Reassess.KEEP)
 
@@ -126,7 +134,7 @@ def per_exercise(
     siblings = frozenset(q.id for q, _ in parsed)
     out: list[PendingSection] = []
     for choice in source.choices:
-        if choice.id == PROGRAMME_STOPPED:
+        if choice.id in (PROGRAMME_STOPPED, PROGRAMME_STOPPED_NOW):
             continue
         name = choice.label
         section = PendingSection(

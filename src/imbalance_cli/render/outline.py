@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from imbalance_cli.model import (
     FROM_PROGRAMME,
     PROGRAMME_STOPPED,
+    PROGRAMME_STOPPED_NOW,
     AllOf,
     AnyOf,
     Article,
@@ -108,8 +109,9 @@ def tree(q: Questionnaire) -> RenderableType:
             )
             if question.from_questionnaire == FROM_PROGRAMME:
                 node.add(f"[dim]the exercises of the client's current programme, never asked "
-                         f"({len(question.choices) - 1} in the library: imbalance library --exercises; "
-                         f"'{PROGRAMME_STOPPED}' while a warning sign has stopped it)[/]")  # fmt: skip
+                         f"({len(question.choices) - 2} in the library: imbalance library --exercises; "
+                         f"'{PROGRAMME_STOPPED}' while a warning sign has stopped it, "
+                         f"'{PROGRAMME_STOPPED_NOW}' if that sign needs help now)[/]")  # fmt: skip
                 continue
             for choice in question.choices:
                 flag = " [dim](exclusive)[/]" if choice.exclusive else ""

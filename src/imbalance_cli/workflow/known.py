@@ -12,6 +12,7 @@ from imbalance_cli.errors import ImbalanceError
 from imbalance_cli.model import (
     FROM_PROGRAMME,
     PROGRAMME_STOPPED,
+    PROGRAMME_STOPPED_NOW,
     AnswerValue,
     Question,
     Questionnaire,
@@ -129,7 +130,8 @@ def programme_exercises(store: Store, client: str, question: Question, ui: Ui) -
         # The stop and what to do come first and whole, as in 'imbalance plan'.
         ui.note(" ".join(" ".join(stopped_lines(current)).split())
                 + " The questions asked per exercise are left out.")  # fmt: skip
-        return check(question, [PROGRAMME_STOPPED])
+        now = any(a.get("level") == "emergency" for a in current.stopped.alerts)
+        return check(question, [PROGRAMME_STOPPED_NOW if now else PROGRAMME_STOPPED])
     names = {c.id: c.label for c in question.choices}
     ids = tuple(item.exercise for item in current.items if item.exercise in names)
     gone = [item.exercise for item in current.items if item.exercise not in names]
