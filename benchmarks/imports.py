@@ -10,6 +10,11 @@ reference of benchmarks/run.py). It prints the median time of each, the import's
 headless run, its growth against the smallest size, and the import's peak resident memory (from
 wait4, per process). The target: 20,000 sessions within 10x a headless run, time growing at most
 linearly, memory flat in the number of sessions.
+
+With --floor it also times, in the same rounds, what no import of the largest bundle can go
+below as the store is laid out (a row per answer): decoding the bundle with the standard
+library's C JSON decoder, and inserting as many rows as the bundle has answers into an empty
+store's answers table with sqlite3's executemany, in one transaction, nothing else done.
 """
 
 from __future__ import annotations
@@ -76,6 +81,40 @@ def write_bundle(path: Path, sessions: list[dict[str, object]], n: int) -> None:
         out.write("]}\n")
 
 
+def floor(exe: str, tmp: Path, bundle: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """Seconds to decode the bundle (json.loads) and to insert its answers as rows into an empty
+    store's answers table (one transaction), and how many rows."""
+    import sqlite3
+
+    start = time.perf_counter()
+    sessions = json.loads(bundle.read_bytes())["sessions"]
+    decoded = time.perf_counter() - start
+    rows = [
+        (n, a["question"], i, json.dumps(a["value"], ensure_ascii=False), s["started_at"], 1, "x")
+        for n, s in enumerate(sessions, 1)
+        for i, a in enumerate(s["answers"])
+    ]
+    del sessions
+    store = tmp / "floor"
+    shutil.rmtree(store, ignore_errors=True)
+    subprocess.run([exe, "--data-dir", str(store), "sessions", "list"], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    (path,) = store.glob("*.db") or store.glob("**/*.db")
+    db = sqlite3.connect(path, isolation_level=None)
+    start = time.perf_counter()
+    db.execute("BEGIN IMMEDIATE")
+    for k in range(0, len(rows), 5000):
+        db.executemany(
+            "INSERT INTO answers (session_id, question_id, position, value_json, answered_at,"
+            " revision, author) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows[k : k + 5000],
+        )
+    db.execute("COMMIT")
+    inserted = time.perf_counter() - start
+    db.close()
+    return decoded, inserted, len(rows)
+
+
 def timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Seconds and peak resident memory (KiB) of one run of the command."""
     start = time.perf_counter()
@@ -101,6 +140,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 4000, 20000])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--floor", action="store_true", help="time the floor (see above) too")
     args = parser.parse_args()
     exe = command()
     tmp = Path(tempfile.mkdtemp(prefix="imbalance-imports-"))
@@ -116,8 +156,11 @@ def main() -> int:
         timed(headless, env)  # warm the disk cache and bytecode
         times: dict[object, list[float]] = {"headless": [], **{n: [] for n in args.sizes}}
         memory: dict[int, list[int]] = {n: [] for n in args.sizes}
+        floors: list[tuple[float, float, int]] = []
         for _ in range(args.rounds):
             times["headless"].append(timed(headless, env)[0])
+            if args.floor:
+                floors.append(floor(exe, tmp, bundles[max(args.sizes)], env))
             for n in args.sizes:
                 store = tmp / f"store{n}"
                 shutil.rmtree(store, ignore_errors=True)
@@ -146,6 +189,15 @@ def main() -> int:
         print(
             f"{n:8d} {median * 1000:10.0f} {median / reference:10.1f}x {growth:>22} "
             f"{statistics.median(memory[n]) / 1024:8.0f} MiB {median / n * 1e6:9.0f} us"
+        )
+    if floors:
+        decoded = statistics.median(f[0] for f in floors)
+        inserted = statistics.median(f[1] for f in floors)
+        print(
+            f"floor at {max(args.sizes)} sessions: decoding the bundle {decoded * 1000:.0f} ms "
+            f"({decoded / reference:.1f}x), inserting its {floors[0][2]:,} answers as rows "
+            f"{inserted * 1000:.0f} ms ({inserted / reference:.1f}x), both "
+            f"{(decoded + inserted) / reference:.1f}x a headless run"
         )
     return 0
 
