@@ -223,3 +223,43 @@ def test_internal_errors_are_short_unless_traceback(
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--bogus"]) == 2
     assert main(["nonsense"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "kept"),
+    [
+        (["run", "--no-save"], ["run"]),
+        (["--data-dir", "run", "--plain", "resume"], ["resume"]),  # a folder called "run"
+        (["--data-dir=x", "--store", "postgresql://t@h/db", "sessions", "list"], ["sessions"]),
+        (["--help"], None),
+        ([], None),
+        (["--version", "run"], None),
+        (["no-such-command"], None),
+        (["--data-dir"], None),
+    ],
+)
+def test_only_the_command_run_is_built(args: list[str], kept: list[str] | None) -> None:
+    """typer builds every command of the app it runs: a command named on the line runs in
+    an app of its own (same callback and options), anything else in the whole app."""
+    from imbalance_cli.cli import _app_for
+
+    built = _app_for(args)
+    if kept is None:
+        assert built is app
+        return
+    names = [c.callback.__name__ for c in built.registered_commands if c.callback]
+    assert names + [g.name for g in built.registered_groups] == kept
+    assert built.registered_callback is app.registered_callback
+    assert len(app.registered_commands) > 10 and len(app.registered_groups) > 3  # untouched
+
+
+@pytest.mark.parametrize("args", [["run", "--help"], ["sessions", "--help"], ["run", "--bogus"]])
+def test_a_command_alone_says_what_it_says_in_the_whole_app(args: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from imbalance_cli.cli import _app_for
+
+    whole = CliRunner().invoke(app, args, prog_name="imbalance")
+    alone = CliRunner().invoke(_app_for(args), args, prog_name="imbalance")
+    assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+    assert "imbalance" in whole.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from io import StringIO
+from typing import Any
 
 import pytest
 from prompt_toolkit.input import create_pipe_input
@@ -343,3 +344,45 @@ def test_every_prompt_shares_one_set_of_default_key_bindings(
     assert flags is not None
     reply = prompter.ask(flags, default=None, progress=progress, can_go_back=False)
     assert reply == ("chest",)
+
+
+def test_the_default_key_bindings_are_built_when_a_key_is_read(
+    q: Questionnaire, keys: Callable[[str], TerminalPrompter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing the first question needs none of prompt_toolkit's default bindings: they are
+    built when the first key is looked up (after the first paint), once, and every key works."""
+    from prompt_toolkit.application import application, create_app_session
+    from prompt_toolkit.key_binding import defaults
+    from prompt_toolkit.renderer import Renderer
+
+    built: list[int] = []
+    real = defaults.load_key_bindings
+
+    def counted() -> object:
+        built.append(1)
+        return real()
+
+    # As in a fresh process: the bindings not shared yet (restored after the test).
+    monkeypatch.setattr(defaults, "load_key_bindings", counted)
+    monkeypatch.setattr(application, "load_key_bindings", counted)
+    # How many times they were built when each screen was drawn.
+    painted: list[int] = []
+    render = Renderer.render
+
+    def draw(self: Renderer, *args: Any, **kwargs: Any) -> None:
+        painted.append(len(built))
+        render(self, *args, **kwargs)
+
+    monkeypatch.setattr(Renderer, "render", draw)
+    prompter = keys(DOWN + SPACE + ENTER + DOWN + ENTER)
+    progress = Progress(1, 2)
+    flags, side = q.question("flags"), q.question("side")
+    assert flags is not None and side is not None
+    with create_app_session(input=prompter._input, output=DummyOutput()):
+        prompter.prompt_for(flags, None, progress, False)
+    assert built == []
+    reply = prompter.ask(flags, default=None, progress=progress, can_go_back=False)
+    assert reply == ("chest",)
+    assert painted[0] == 0 and built == [1]
+    assert prompter.ask(side, default=None, progress=progress, can_go_back=False) == "right"
+    assert built == [1]

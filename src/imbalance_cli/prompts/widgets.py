@@ -17,6 +17,7 @@ from prompt_toolkit.formatted_text import StyleAndTextTuples, to_formatted_text
 from prompt_toolkit.formatted_text.utils import fragment_list_to_text, split_lines
 from prompt_toolkit.key_binding import (
     KeyBindings,
+    KeyBindingsBase,
     KeyPressEvent,
     merge_key_bindings,
 )
@@ -38,15 +39,26 @@ def share_default_bindings() -> None:
     per process instead of for every Application. A questionary prompt makes three (its own
     and two PromptSessions it borrows layouts from), so each question rebuilt them three times:
     two thirds of setting a prompt up. The bindings hold no state of their own: their filters
-    and handlers read the application running at the time, so one set serves every prompt."""
+    and handlers read the application running at the time, so one set serves every prompt.
+
+    They are built when a key is first looked up, not here: drawing the first question needs
+    none of them, so it is on screen before they are made (a key typed meanwhile waits in the
+    terminal until the prompt reads it, then finds them)."""
     from prompt_toolkit.application import application
-    from prompt_toolkit.key_binding import defaults
+    from prompt_toolkit.key_binding import DynamicKeyBindings, defaults
 
     if getattr(application, "load_key_bindings", None) is not defaults.load_key_bindings:
         return  # shared already (or a prompt_toolkit that builds them some other way)
-    bindings = defaults.load_key_bindings()
+    built: list[KeyBindingsBase] = []
+
+    def bindings() -> KeyBindingsBase:
+        if not built:
+            built.append(defaults.load_key_bindings())
+        return built[0]
+
+    shared = DynamicKeyBindings(bindings)
     # Application.__init__ calls the name it imported from defaults: that name is replaced.
-    setattr(application, "load_key_bindings", lambda: bindings)  # noqa: B010
+    setattr(application, "load_key_bindings", lambda: shared)  # noqa: B010
 
 
 def _choice_window(app: Application[Any]) -> Window:
