@@ -227,7 +227,7 @@ def test_compare_of_an_intake_and_a_check_in_compares_only_what_both_asked(
     capsys.readouterr()
     assert main(["compare", "1", "2"]) == 0
     out = capsys.readouterr().out
-    assert "two questionnaires (intake 3.1.0 and checkin 1.2.0)" in out
+    assert "two questionnaires (intake 3.2.0 and checkin 1.2.0)" in out
     # The knee was carried into the check-in: it is not "no longer reported".
     assert "**Regions no longer reported:** none" in out
     assert "Sensations" not in out and "Goal activities" not in out
@@ -547,3 +547,52 @@ def test_a_placeholder_nothing_fills_in_is_refused(
             "repeated per exercise") in out  # fmt: skip
     assert (f"{own}:9:5: '{{region}}' in the section's title is filled in only in a section "
             "repeated per region") in out  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("flags", "note", "alerts"),
+    [
+        ("[calf_clot]", "", ["calf_clot"]),
+        # Breathless with the swollen calf: the emergency, which says what the urgent one would.
+        ("[calf_clot, chest_breathless]", "", ["chest_breathless"]),
+        # Told in the note only: the follow-up asks, and the same alert is raised.
+        ("[none]", "notes: my calf is puffy and warm since Monday\ncheck_notes: [calf_clot]\n",
+         ["calf_clot"]),
+    ],
+)  # fmt: skip
+def test_a_swollen_calf_in_the_week_is_a_warning_sign(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: str, note: str, alerts: list[str]
+) -> None:
+    """A clot in the leg after surgery or travel can start between sessions: the check-in asks
+    about it (the intake did, the check-in did not)."""
+    week = tmp_path / "week.yaml"
+    week.write_text(
+        WEEK.format(days=3, pain=2, morning="usual").replace("[none]", flags, 1)
+        + "regions: [knee.left]\n"
+        + note,
+        encoding="utf-8",
+    )
+    doc = tmp_path / "week.json"
+    assert main(["run", "checkin", "--answers", str(week), "--no-input", "--no-save",
+                 "--json", str(doc), "--out", "/dev/null"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert [a["id"] for a in json.loads(doc.read_text())["alerts"]] == alerts
+
+
+def test_a_swollen_calf_in_the_log_stops_the_programme(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
+                 "--client", "Rae", "--out", "/dev/null"]) == 0  # fmt: skip
+    assert main(["plan", "Rae", "--accept", "all"]) == 0
+    log = tmp_path / "log.yaml"
+    log.write_text(
+        "warnings: [calf]\ndone_1: as_planned\npain_1: 2\ndone_2: as_planned\npain_2: 1\n"
+        "morning: usual\nsensations: [none]\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["log", "Rae", "--answers", str(log), "--no-input"]) == 1  # stopped
+    out = " ".join(capsys.readouterr().out.split())
+    assert "STOPPED by a warning sign" in out and "blood clot" in out
+    assert "If you become short of breath or have chest pain, call an ambulance now." in out

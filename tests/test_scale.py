@@ -373,7 +373,7 @@ def test_an_edited_file_a_new_imbalance_or_a_damaged_parse_is_parsed_again(
     library = cache.library(resources.library_paths())
     first = cache.questionnaire(source, library)
     assert parses["questionnaire"] == 1
-    source.write_text(source.read_text().replace("version: 3.1.0", "version: 3.1.1", 1))
+    source.write_text(source.read_text().replace("version: 3.2.0", "version: 3.2.1", 1))
     cache.clear()
     cache.use_disk()
     edited = cache.questionnaire(source, cache.library(resources.library_paths()))
