@@ -347,3 +347,19 @@ def test_plan_json_to_stdout_is_json_alone(capsys: pytest.CaptureFixture[str]) -
     assert main(["plan", "Ana", "--no-input", "--json", "-"]) == 0
     out = capsys.readouterr()
     assert json.loads(out.out)["items"] and "Home programme for Ana" in out.err
+
+
+def test_a_log_offers_no_day_before_the_programme_started() -> None:
+    """Asked, the day offers today and the two days before, none before the programme began
+    (such a day was refused after every other answer, and the answers were lost)."""
+    from datetime import date
+
+    from imbalance_cli.programme.model import Programme
+    from imbalance_cli.workflow.programme import log_days
+
+    today = date(2026, 12, 3)
+    days = [
+        [d["id"] for d in log_days(Programme(items=(), created_at=f"{start}T09:00:00"), today)]
+        for start in ("2026-11-20", "2026-12-02", "2026-12-03")
+    ]
+    assert days == [["today", "yesterday", "two_days_ago"], ["today", "yesterday"], ["today"]]

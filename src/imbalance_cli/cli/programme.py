@@ -279,10 +279,17 @@ def log(
             raise ImbalanceError("\n".join(stopped_lines(cp.current)))
         if given_day is not None:
             _check_day(given_day, cp.current.created_at)
-        q = wp.log_questionnaire(cp.current, library)
         # A day given on the command line is not asked again; headless, the day is today
-        # unless the answers say otherwise.
-        known = {"day": "today"} if given_day is not None or no_input else {}
+        # unless the answers say otherwise (a day before the programme is refused, below).
+        # Asked, it offers no day before the programme started, and is not asked when that
+        # leaves only today (a refusal after every answer would lose them all).
+        asking = given_day is None and not no_input
+        only_today = asking and len(wp.log_days(cp.current, date.today())) == 1
+        offered = date.today() if asking and not only_today else None
+        q = wp.log_questionnaire(cp.current, library, offered)
+        known = {"day": "today"} if not asking or only_today else {}
+        if only_today:
+            ui.note("Logging today's session: the programme started today.")
         prepared = intake.prepare(
             q, answers, no_input=no_input, interactive=intake.interactive(), ui=ui, known=known
         )

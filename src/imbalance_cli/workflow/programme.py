@@ -140,11 +140,33 @@ def log_warnings(programme: Programme, library: Library) -> list[LogWarning]:
     return [w for w in rules_of(library).warnings if not w.situations or held & set(w.situations)]
 
 
-def log_questionnaire(programme: Programme, library: Library) -> Questionnaire:
-    """The log's questions for this programme: warning signs first, then the day and, for each
-    exercise, whether it was done and the pain during it, the next morning, the sensations met
-    (and during which exercise, for those whose response is the exercise's), a note, and a
-    question about any warning word the note holds."""
+#: The days a session can be logged for, by how many days back from today.
+LOG_DAYS = (
+    ("today", "Today", 0),
+    ("yesterday", "Yesterday", 1),
+    ("two_days_ago", "Two days ago", 2),
+)
+
+
+def log_days(programme: Programme, today: date) -> list[dict[str, Any]]:
+    """The days offered for a session: today and the two before, none before the programme
+    started (a session logged for such a day would be refused after every answer was given)."""
+    start = programme.created_at[:10]
+    return [
+        {"id": key, "label": label}
+        for key, label, back in LOG_DAYS
+        if not start or (today - timedelta(days=back)).isoformat() >= start
+    ] or [{"id": "today", "label": "Today"}]
+
+
+def log_questionnaire(
+    programme: Programme, library: Library, today: date | None = None
+) -> Questionnaire:
+    """The log's questions for this programme: warning signs first, then the day (of those
+    ``log_days`` offers) and, for each exercise, whether it was done and the pain during it, the
+    next morning, the sensations met (and during which exercise, for those whose response is
+    the exercise's), a note, and a question about any warning word the note holds. Without
+    ``today``, every day is offered (an answers file's day is checked once read)."""
     import yaml
 
     from imbalance_cli.loader import questionnaire_from_text
@@ -161,8 +183,8 @@ def log_questionnaire(programme: Programme, library: Library) -> Questionnaire:
     ]  # fmt: skip
     each: list[dict[str, Any]] = [
         {"id": "day", "type": "single", "text": "Which day was the session?", "label": "Day",
-         "choices": [{"id": "today", "label": "Today"}, {"id": "yesterday", "label": "Yesterday"},
-                     {"id": "two_days_ago", "label": "Two days ago"}]},
+         "choices": log_days(programme, today) if today is not None else [
+             {"id": key, "label": label} for key, label, _ in LOG_DAYS]},
     ]  # fmt: skip
     for n, item in enumerate(programme.items, start=1):
         name = names[item.exercise]
