@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -276,3 +277,27 @@ def test_charts_keep_names_whole_points_off_the_legend_and_values_written(
     for t in chart.iter(f"{SVG}text"):
         if t.get("class") == "value" and t.get("text-anchor") != "end":
             assert float(t.get("x", 0)) + 30 < width  # a label at the right edge goes left
+
+
+def test_a_strategys_own_steps_are_a_list_apart_from_its_exercises_steps(library: Library) -> None:
+    """In markdown a numbered list right after another continues it: a strategy's steps
+    ("Lift your baby with both hands...") read as steps 4 to 7 of its wrist exercise."""
+    from markdown_it import MarkdownIt
+
+    from imbalance_cli.model import Recommendation
+    from imbalance_cli.render.plan import strategy_detail
+
+    checked = 0
+    for strategy in library.strategies.values():
+        exercises = [library.exercises[e] for e in strategy.exercises if e in library.exercises]
+        if not strategy.steps or not exercises:
+            continue
+        rec = Recommendation(
+            "strategy", strategy.id, strategy.title, (), (), exercises=strategy.exercises
+        )
+        page = MarkdownIt().render("\n".join(strategy_detail(rec, strategy, library, plain=True)))
+        page = re.sub(r"<ul>.*?</ul>", "", page, flags=re.S)  # an exercise's cues
+        lists = [part.split("</ol>")[0].count("<li>") for part in page.split("<ol>")[1:]]
+        assert lists == [len(e.steps_for()) for e in exercises] + [len(strategy.steps)], strategy.id
+        checked += 1
+    assert checked >= 3

@@ -176,6 +176,10 @@ def strategy_detail(
         out += [f"*Changed for you:* {md(swap)}." for swap in rec.swaps]
         out.append("")
     if strategy.steps:
+        # A lead-in of its own: a list straight after an exercise's numbered steps would
+        # continue it ("4. Lift your baby..." as a step of the wrist exercise).
+        shown = any(eid in library.exercises for eid in rec.exercises)
+        out += [f"**{'Besides the exercises' if shown else 'What to do'}:**", ""]
         out += [f"{n}. {md(step)}" for n, step in enumerate(strategy.steps, 1)]
         out.append("")
     if strategy.ladder:
