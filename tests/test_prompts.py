@@ -223,6 +223,10 @@ def test_body_regions_can_be_filtered_by_typing(
     assert both == ("knee.left", "knee.right")
     side = keys("elbow" + ENTER + " l" + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
     assert side == ("elbow.left",)  # the first Enter asked which side, and ticked nothing
+    # Asked which side, the side typed as it is ("right", no space first) is a word of its
+    # own: "wristright" matched nothing.
+    typed = keys("wrist" + ENTER + "right" + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
+    assert typed == ("wrist_hand.right",)
     with pytest.raises(EOFError):  # "elbow" and Enter alone never tick the left elbow
         keys("elbow" + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
     # A filter that matches nothing: Enter does not end the question (the input then runs out).
@@ -311,6 +315,12 @@ def test_the_region_list_says_which_side_what_matches_nothing_and_what_is_below(
     assert any("more above" in line for line in down), down
     elbow = " ".join(" ".join(screen_lines(build, "elbow\r", columns=80, rows=24)).split())
     assert "Elbow (left) and Elbow (right) match: which side? Type left or right" in elbow
+    narrow = screen_lines(build, "elbow\r", columns=50, rows=24)
+    said = " ".join(line.strip() for line in narrow)
+    assert (  # wrapped between words, not in one
+        "Elbow (left) and Elbow (right) match: which side? Type left or right, or move to one "
+        "(↓) and press Enter" in said
+    )
     assert "●" not in elbow  # nothing ticked
     nothing = " ".join(screen_lines(build, "xyz", columns=80, rows=24))
     assert "nothing matches; Backspace to change what you typed" in nothing

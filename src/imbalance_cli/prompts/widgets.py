@@ -138,6 +138,15 @@ class _WordFilter(InquirerControl):
         return found if self.found_in_search else []
 
     def add_search_character(self, char: Keys) -> None:
+        if (
+            self.status == SIDE_ASKED
+            and char != " "
+            and self.search_filter
+            and not self.search_filter.endswith(" ")
+        ):
+            # Asked which side, the person types "right": a word of its own ("wrist right"),
+            # not "wristright", which matches nothing.
+            super().add_search_character(cast(Keys, " "))
         super().add_search_character(char)
         self.status = None
         setattr(self, MOVED, False)
@@ -151,21 +160,46 @@ class _WordFilter(InquirerControl):
             ("class:answer" if self.matches() else "class:instruction", self.search_filter),
             ("class:question-mark", "..."),
         ]
-        status = self.status
+        status = self._said(self.matches())
         if not self.matches():
             status = "nothing matches; Backspace to change what you typed"
         if status:
-            tokens += [("", "\n"), ("class:instruction", f"  {status}")]
+            tokens += [("", "\n"), ("class:instruction", _wrapped(status))]
         return tokens
+
+    def _said(self, matches: list[Any]) -> str | None:
+        if self.status == SIDE_ASKED:
+            return _which(matches)
+        return self.status
+
+
+#: ``status`` after Enter found one region on both sides (the line says which two).
+SIDE_ASKED = "side"
+
+
+def _sides(matches: list[Any]) -> bool:
+    titles = [str(c.title) for c in matches]
+    return len(titles) == 2 and len({re.sub(r" \((left|right)\)$", "", t) for t in titles}) == 1
 
 
 def _which(matches: list[Any]) -> str:
     """Why Enter did not tick: the typed words match several regions."""
     titles = [str(c.title) for c in matches]
-    sides = {re.sub(r" \((left|right)\)$", "", t) for t in titles}
-    if len(sides) == 1 and len(titles) == 2:
+    if _sides(matches):
         return f"{titles[0]} and {titles[1]} match: which side? Type left or right, or move to one (↓) and press Enter"
     return f"{len(titles)} match: type more, or move to one (↓ ↑) and press Enter"
+
+
+def _wrapped(status: str) -> str:
+    """The status line, indented and wrapped between words to the terminal's width (left to
+    itself, the window breaks it mid-word: "(↓) a / nd press Enter")."""
+    import textwrap
+
+    from prompt_toolkit.application import get_app
+
+    width = get_app().output.get_size().columns  # a dummy app's 80 when none runs
+    return "\n".join(textwrap.wrap(status, max(20, width - 1), initial_indent="  ",
+                                    subsequent_indent="  "))  # fmt: skip
 
 
 def add_filter_keys(app: Application[Any]) -> None:
@@ -197,7 +231,7 @@ def add_filter_keys(app: Application[Any]) -> None:
         if not matches:
             return
         if len(matches) > 1 and not getattr(ic, MOVED, False):
-            ic.status = _which(matches)
+            ic.status = SIDE_ASKED if _sides(matches) else _which(matches)
             return
         chosen = ic.get_pointed_at()
         tick.call(event)
