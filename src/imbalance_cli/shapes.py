@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 
 from imbalance_cli.model import Op, QuestionType
-from imbalance_cli.yamlsrc import Node, Shape, Sink, as_list, as_str
+from imbalance_cli.yamlsrc import NULL, Node, Scalar, Shape, Sink, as_list, as_str
 
 MAX_QUESTIONS = 50_000
 MAX_TEXT_CHARS = 4_000
@@ -132,7 +132,12 @@ def text_field(
     node = f.get(key)
     if node is None:
         return None
-    value = as_str(node, sink, f"{what} '{key}'")
+    # Text as expected, read without naming the field (that naming is for a message, and this
+    # runs for every text of every question).
+    if type(node) is Scalar and node.tag != NULL:
+        value: str | None = node.value
+    else:
+        value = as_str(node, sink, f"{what} '{key}'")
     if value is not None and not value.strip():
         advice = (
             "it is required, so write one" if required else "write something or leave the field out"
@@ -181,7 +186,10 @@ def content_id(node: Node | None, sink: Sink, what: str) -> str | None:
 def question_id(node: Node | None, sink: Sink, what: str) -> str | None:
     if node is None:
         return None
-    value = as_str(node, sink, f"{what} id")
+    if type(node) is Scalar and node.tag != NULL:  # as_str, without naming it unless needed
+        value: str | None = node.value
+    else:
+        value = as_str(node, sink, f"{what} id")
     if value is not None and not QUESTION_ID.match(value):
         sink.add(
             node,

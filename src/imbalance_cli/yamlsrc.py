@@ -11,18 +11,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from imbalance_cli.errors import Problem, SourceLocation
 from imbalance_cli.text import suggest
-
-if TYPE_CHECKING:
-    import yaml
 
 
 def __getattr__(name: str) -> Any:
@@ -81,7 +77,6 @@ BOOL = "tag:yaml.org,2002:bool"
 NULL = "tag:yaml.org,2002:null"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
-_PLAIN_TAGS = {STR, INT, FLOAT, BOOL, NULL, "tag:yaml.org,2002:timestamp", MAP, SEQ}
 _tuple_new: Any = tuple.__new__
 
 
@@ -90,16 +85,30 @@ class Scalar:
 
     __slots__ = ("start_mark", "tag", "value")
 
-    def __init__(self, tag: str, value: str, start_mark: Any) -> None:
+    def __init__(
+        self, tag: str, value: str, start_mark: Any, end_mark: Any = None, style: Any = None
+    ) -> None:
+        # (libyaml's composer gives the end and the style too: yamlcompose.)
         self.tag = tag
         self.value = value
         self.start_mark = start_mark
+
+
+#: Lists and mappings libyaml's composer has begun and not yet ended (yamlcompose counts them
+#: to hold it to MAX_DEPTH: it recurses per level).
+OPEN = [0]
+
+
+def _ended(node: Any, mark: Any) -> None:
+    OPEN[0] -= 1
 
 
 class Seq:
     """A list and where it starts."""
 
     __slots__ = ("start_mark", "value")
+    #: libyaml's composer sets the end where the list ends: that is all it is used for here.
+    end_mark = property(None, _ended)
 
     def __init__(self, value: list[Node], start_mark: Any) -> None:
         self.value = value
@@ -110,6 +119,7 @@ class Map:
     """A mapping as its (key, value) pairs in file order, repeats included, and where it starts."""
 
     __slots__ = ("start_mark", "value")
+    end_mark = property(None, _ended)  # as Seq's
 
     def __init__(self, value: list[tuple[Node, Node]], start_mark: Any) -> None:
         self.value = value
@@ -224,12 +234,16 @@ def read_text(path: Path, sink: Sink, max_bytes: int, remedy: str = RAISE_THE_LI
 def compose(text: str, sink: Sink, *, tags: bool = True) -> Node | None:
     """Parse YAML into one node tree, or record why it cannot be and return None.
 
-    Nodes are built here from the parser's events, iteratively: libyaml's own composer recurses,
-    and a file nested a hundred thousand levels deep crashes it. Building from events also lets
-    one pass refuse anchors, aliases, explicit tags, extra documents and deep nesting.
+    Nodes are built from the parser's events, iteratively: libyaml's own composer recurses, and
+    a file nested a hundred thousand levels deep crashes it. Building from events also lets one
+    pass refuse anchors, aliases, explicit tags, extra documents and deep nesting. A file that
+    has none of those is composed by libyaml in C instead, with its depth held to the limit, to
+    the same nodes (yamlcompose).
     """
+    from imbalance_cli.yamlcompose import compose_text
+
     with no_gc():
-        return _compose(text, sink, tags)
+        return compose_text(text, sink, tags)
 
 
 @contextlib.contextmanager
@@ -243,265 +257,6 @@ def no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-_CORE = (
-    (NULL, re.compile(r"^(?:~|null|Null|NULL|)$")),
-    (BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")),
-    (INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")),
-    (
-        FLOAT,
-        re.compile(
-            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-        ),
-    ),
-)
-#: Characters a plain scalar of a type other than text can start with.
-_TYPED_STARTS = frozenset("0123456789+-.~nNtTfF")
-
-
-def core_tag(value: str) -> str:
-    """The type of a plain scalar by YAML 1.2's core schema: only true/false are booleans
-    (``yes``, ``no``, ``on`` and ``off`` stay text), and no timestamps or sexagesimals."""
-    for tag, pattern in _CORE:
-        if pattern.match(value):
-            return tag
-    return STR
-
-
-def _compose(text: str, sink: Sink, tags: bool = True) -> Node | None:
-    resolved: dict[str, str] = {}
-    roots: list[Node] = []
-    # Each new node goes to `append`: the open list's, the open mapping's (keys and values
-    # alternate until the mapping ends and they are paired), or the document's.
-    append: Callable[[Node], None] = roots.append
-    stack: list[tuple[Any, Callable[[Node], None]]] = []
-    documents = 0
-
-    def fail(mark: Any, message: str) -> None:
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-        sink.add_at(SourceLocation(sink.path, line, column), message)
-
-    def refuse_anchor(event: Any) -> None:
-        name = event.anchor
-        fail(
-            event.start_mark,
-            f"YAML anchors and aliases ('&{name}', '*{name}') are not allowed; "
-            "write the value out in full",
-        )
-
-    import yaml
-
-    # Local names: this loop runs once per YAML event, hundreds of thousands of times for a
-    # large questionnaire, and global and attribute lookups are most of its cost.
-    scalar_event, mapping_start, sequence_start = (
-        yaml.ScalarEvent,
-        yaml.MappingStartEvent,
-        yaml.SequenceStartEvent,
-    )
-    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
-    scalar, plain_tags = Scalar, _PLAIN_TAGS
-    try:
-        parser: Any = _parser()(text)
-        next_event = parser.get_event
-        while True:
-            event = next_event()
-            kind = type(event)
-            if kind is scalar_event:
-                if event.anchor is not None:
-                    refuse_anchor(event)
-                    return None
-                tag = event.tag
-                value = event.value
-                if tag is None:
-                    if event.implicit[0] and (not value or value[0] in _TYPED_STARTS):
-                        # Numbers and booleans repeat ("5", "true"): remember each one's type.
-                        tag = resolved.get(value)
-                        if tag is None:
-                            tag = core_tag(value)
-                            if len(resolved) < 4096:
-                                resolved[value] = tag
-                    else:
-                        tag = STR
-                elif tag == "!":
-                    tag = STR
-                elif not tags:
-                    fail(
-                        event.start_mark,
-                        f"YAML tag '{tag}' is not allowed in answers; write the value plainly",
-                    )
-                    return None
-                elif tag not in plain_tags:
-                    fail(
-                        event.start_mark,
-                        f"YAML tag '{tag}' is not allowed; remove it, plain values only",
-                    )
-                    return None
-                append(scalar(tag, value, event.start_mark))
-            elif kind is mapping_start or kind is sequence_start:
-                if event.anchor is not None:
-                    refuse_anchor(event)
-                    return None
-                listing = kind is sequence_start
-                if event.tag not in (None, "!", SEQ if listing else MAP):
-                    fail(
-                        event.start_mark,
-                        f"YAML tag '{event.tag}' is not allowed here; plain lists and mappings only",
-                    )
-                    return None
-                if len(stack) >= MAX_DEPTH:
-                    fail(
-                        event.start_mark,
-                        f"nested more than {MAX_DEPTH} levels deep; flatten the structure",
-                    )
-                    return None
-                node: Any = (Seq if listing else Map)([], event.start_mark)
-                append(node)
-                stack.append((node, append))
-                append = node.value.append
-            elif kind is mapping_end:
-                node, append = stack.pop()
-                flat = node.value  # key, value, key, value...: the parser emits them in pairs
-                node.value = list(zip(flat[::2], flat[1::2], strict=True))
-            elif kind is sequence_end:
-                append = stack.pop()[1]
-            elif kind is yaml.AliasEvent:
-                refuse_anchor(event)
-                return None
-            elif kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    fail(
-                        event.start_mark,
-                        "only one YAML document per file; remove the '---' and what follows",
-                    )
-                    return None
-            elif kind is yaml.StreamEndEvent or event is None:
-                break
-    except yaml.MarkedYAMLError as exc:
-        line, column, hint = syntax_hint(exc, text)
-        what = " ".join((exc.problem or exc.context or "invalid YAML").split())
-        sink.add_at(SourceLocation(sink.path, line, column), f"YAML syntax error: {what}{hint}")
-        return None
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        sink.add_at(
-            SourceLocation(sink.path, line, column),
-            f"the character U+{ord(char):04X} is not allowed in YAML; remove it "
-            "(write control characters as escapes inside double quotes)",
-        )
-        return None
-    except yaml.YAMLError as exc:
-        sink.add(None, "YAML error: " + " ".join(str(exc).split()))
-        return None
-    if not roots:
-        sink.add(None, "the file is empty; it should hold a mapping")
-        return None
-    return roots[0]
-
-
-_CURLY = "\u201c\u201d\u2018\u2019"
-#: A key followed by a '{' or '[' with no ':' between (``when {question: ...}``).
-_KEY_BEFORE_FLOW = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w.]*)\s+([{\[])")
-#: ``key: value`` (or ``- key: value``) on one line: the mapping entry is complete.
-_KEY_WITH_VALUE = re.compile(r"^(?:-\s+)?[\w.]+:\s+\S")
-
-
-def syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
-    """Where a YAML syntax error really is, and a plain hint for the usual causes: curly quotes,
-    an unquoted ': ' in text, tabs, a line missing its ':', an unclosed '{' or '[', indentation.
-    (The parser notices a missing ':' or '}' only on the next line; the place is moved back.)"""
-    mark = exc.problem_mark or exc.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-    lines = text.splitlines()
-    here = lines[line - 1] if 0 < line <= len(lines) else ""
-    problem = exc.problem or ""
-    before = next(
-        (
-            n
-            for n in range(line - 1, 0, -1)
-            if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
-        ),
-        0,
-    )
-    previous = lines[before - 1] if before else ""
-    if any(c in here for c in _CURLY):
-        return (
-            line,
-            column,
-            (
-                "; curly quotes (\u201c \u201d \u2018 \u2019) are not YAML quotes: write straight ones, "
-                "\"like this\" or 'like this'"
-            ),
-        )
-    if "\t" in here[: len(here) - len(here.lstrip())] or (
-        "cannot start any token" in problem and "\t" in here
-    ):
-        return line, column, "; indent with spaces, not tabs"
-    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
-        opened = exc.context_mark
-        if opened is not None and opened.line + 1 < line:
-            opener, closer = ("{", "}") if "}" in problem else ("[", "]")
-            message = (
-                f"; the '{opener}' here is not closed on its line: add '{closer}', or put a ',' "
-                "between items"
-            )
-            return opened.line + 1, opened.column + 1, message
-        return line, column, "; put a ',' between items, or quotes around text holding ',' or ':'"
-    if "mapping values are not allowed" in problem:
-        stripped = previous.strip()
-        if before and before < line and ":" not in stripped and not stripped.startswith("-"):
-            return (
-                before,
-                len(previous) - len(previous.lstrip()) + 1,
-                ("; this line has no ':' after its key"),
-            )
-        key = _KEY_BEFORE_FLOW.match(here)
-        if key is not None:
-            return (
-                line,
-                len(key.group(1)) + 1,
-                f"; '{key.group(2)}' has no ':' before its '{key.group(3)}': write "
-                f"'{key.group(2)}: {key.group(3)}...'",
-            )
-        indent = len(here) - len(here.lstrip())
-        previous_indent = len(previous) - len(previous.lstrip())
-        holds_value = _KEY_WITH_VALUE.match(previous.strip()) is not None
-        if before and indent > previous_indent and holds_value:
-            return (
-                line,
-                indent + 1,
-                "; this line is indented deeper than the one before, which already has its "
-                "value: line it up with the other keys of its mapping",
-            )
-        return (
-            line,
-            column,
-            ("; a ': ' inside a value starts a new key: put the whole text in quotes"),
-        )
-    if (
-        "did not find expected key" in problem
-        or "expected <block end>" in problem
-        or "expected '-' indicator" in problem
-    ):
-        return (
-            line,
-            column,
-            (
-                "; check this line's indentation: the keys of one mapping, and the items of one "
-                "list, start in the same column"
-            ),
-        )
-    if "could not find expected ':'" in problem and before:
-        return (
-            before,
-            len(previous) - len(previous.lstrip()) + 1,
-            "; this line has no ':' after its key",
-        )
-    return line, column, ""
 
 
 def pairs(node: Map, sink: Sink) -> Iterator[tuple[str, Node, Node]]:
