@@ -86,7 +86,13 @@ def _c_composer(parser: Any) -> Any:
         cyaml = _yaml
     except ImportError:  # pragma: no cover - depends on how PyYAML was built
         pass
-    if cyaml is not None and isinstance(parser, type) and issubclass(parser, cyaml.CParser):
+    stand_ins = ("ScalarNode", "SequenceNode", "MappingNode")  # what _compose_in_c swaps
+    if (
+        cyaml is not None
+        and all(hasattr(cyaml, name) for name in stand_ins)
+        and isinstance(parser, type)
+        and issubclass(parser, cyaml.CParser)
+    ):
         composer = _make_composer(cyaml.CParser)
     _COMPOSERS[parser] = composer
     return composer
