@@ -522,3 +522,18 @@ def test_the_warning_sign_a_session_is_listed_by_is_the_most_urgent_alert_that_f
         )
         seen.add(top)
     assert seen >= {"emergency", "urgent", "none"}
+
+
+@pytest.mark.parametrize(("weeks", "rule"), [(8, "pregnancy"), (35, "after_birth")])
+def test_a_birth_in_the_past_year_changes_the_guidance_at_any_week(
+    intake: Questionnaire, library: Library, weeks: int, rule: str
+) -> None:
+    """Eight months after a birth, the answer changed nothing and the person was not told why:
+    past the early weeks the article on exercise after birth is still chosen, for that reason."""
+    result = result_of(
+        intake, library, {"health_conditions": ["postpartum"], "weeks_since_birth": weeks}
+    )
+    chosen = {r.id: r for r in result.recommendations}
+    assert "exercise-in-pregnancy" in chosen
+    assert rule in chosen["exercise-in-pregnancy"].rules
+    assert ("pregnancy-active" in chosen) is (rule == "pregnancy")
