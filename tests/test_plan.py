@@ -335,3 +335,17 @@ def test_a_source_for_a_situation_is_cited_only_for_a_person_in_it(
                     for source in item.sources
                 )
                 assert cited_elsewhere or situations & theirs, (name, citation)
+
+
+def test_a_step_of_the_plan_is_never_listed_as_also_chosen(results: dict[str, Result]) -> None:
+    """A step of the plan the appendix had no room for was listed under "Also chosen for you",
+    beside the plan that names it (and the terminal counted one item fewer)."""
+    named = 0
+    for name, result in results.items():
+        text, _ = markdown.client(result)
+        steps = {item.title for item in plan(result)}
+        also = text.split("**Also chosen for you**", 1)[1] if "**Also chosen" in text else ""
+        listed = {line[2:] for line in also.splitlines() if line.startswith("- ")}
+        assert not steps & listed, (name, steps & listed)
+        named += sum(f"*{t}*, a step of your plan" in text for t in steps)
+    assert named  # some persona's plan has a step too long for the appendix

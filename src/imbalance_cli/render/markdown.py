@@ -309,13 +309,22 @@ def appendix(result: Result, budget: int) -> tuple[list[str], list[Recommendatio
         if not block:
             continue
         rest = [r for r in ranked if r is not rec and r not in detailed]
-        tail = _also(rest)
+        tail = _not_shown(rest, in_plan)
         if words("\n".join(head + parts + block + tail)) > budget:
             continue
         parts += block
         detailed.append(rec)
     rest = [r for r in ranked if r not in detailed]
-    return (head + parts + _also(rest) if parts or rest else []), detailed
+    return (head + parts + _not_shown(rest, in_plan) if parts or rest else []), detailed
+
+
+def _not_shown(rest: list[Recommendation], in_plan: set[tuple[str, str]]) -> list[str]:
+    """What the appendix could not print in full: a step of the plan named as such (it was
+    also listed as "also chosen", beside the plan that names it), then the rest."""
+    steps = [r for r in rest if (r.kind, r.id) in in_plan]
+    out = [f"*{md(r.title)}*, a step of your plan: ask your trainer for it in full." for r in steps]
+    out += [""] if steps else []
+    return out + _also([r for r in rest if (r.kind, r.id) not in in_plan])
 
 
 def _detail(rec: Recommendation, library: Library) -> list[str]:
