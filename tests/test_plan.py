@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from conftest import PERSONA_FILES
+from conftest import EXAMPLES, PERSONA_FILES
 from imbalance_cli.answers import read_answers
 from imbalance_cli.model import Library, Questionnaire, Recommendation, Result
 from imbalance_cli.rank import plan
@@ -349,3 +349,27 @@ def test_a_step_of_the_plan_is_never_listed_as_also_chosen(results: dict[str, Re
         assert not steps & listed, (name, steps & listed)
         named += sum(f"*{t}*, a step of your plan" in text for t in steps)
     assert named  # some persona's plan has a step too long for the appendix
+
+
+def test_a_note_one_area_gave_rise_to_names_that_area(
+    intake: Questionnaire, library: Library
+) -> None:
+    """A neck that eases with movement said "Moving about eases your pain" to someone whose
+    wrist eases only with rest: with two areas, a note from one says which."""
+    from imbalance_cli.render.plan import plan_notes
+
+    answers = read_answers(EXAMPLES / "new-parent-thumb-wrist.yaml", intake)
+    answers["regions"] = ("neck", "wrist_hand.right")
+    for key, value in (("pain_now", 3), ("pain_best", 1), ("pain_worst", 5)):
+        answers[f"{key}.neck"] = value
+    answers["duration.neck"] = "over_12_weeks"
+    answers["onset.neck"] = "gradual"
+    answers["better_with.neck"] = ("moving",)
+    result = assess(intake, answers, library, started_at="t0", completed_at="t1")
+    notes = plan_notes(result)
+    assert any(n.startswith("For your neck: moving about eases your pain") for n in notes), notes
+    assert any(n.startswith("For your right wrist and hand: rest eases") for n in notes), notes
+    # One area: the note as written.
+    alone = read_answers(EXAMPLES / "new-parent-thumb-wrist.yaml", intake)
+    one = plan_notes(assess(intake, alone, library, started_at="t0", completed_at="t1"))
+    assert one and not any(n.startswith("For ") for n in one)

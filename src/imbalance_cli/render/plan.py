@@ -7,7 +7,15 @@ guidance. Shared by the trainer and the client summaries; the HTML report draws 
 from __future__ import annotations
 
 from imbalance_cli import bodymap as bodymaps
-from imbalance_cli.model import Exercise, Library, Recommendation, Result, Source, Strategy
+from imbalance_cli.model import (
+    BodyMap,
+    Exercise,
+    Library,
+    Recommendation,
+    Result,
+    Source,
+    Strategy,
+)
 from imbalance_cli.rank import PlanItem, plan
 from imbalance_cli.text import md
 
@@ -135,8 +143,40 @@ def plan_notes(result: Result) -> list[str]:
         chose = [("article", a) for a in hit.articles] + [("strategy", s) for s in hit.strategies]
         # A note about items all held back (back exercises, for pain in many places) is moot.
         if hit.note and (not chose or any(item in shown for item in chose)):
-            notes.append(hit.note)
+            notes.append(_where(result, hit.rule, hit.note))
     return list(dict.fromkeys(notes))
+
+
+def _where(result: Result, rule_id: str, note: str) -> str:
+    """A note said of "your pain" that only some of the person's areas gave rise to, with
+    those areas first ("For your left knee: ..."): a neck that eases with movement said
+    "Moving about eases your pain" to someone whose wrist eases only with rest."""
+    from imbalance_cli.facts import trace
+
+    q, answers = result.questionnaire, result.answers
+    rule = next((r for r in q.rules if r.id == rule_id), None)
+    every = {x.region for x in q.questions if x.region is not None and x.id in answers}
+    if rule is None or len(every) < 2:
+        return note
+    _, facts = trace(rule.when, answers, q, {x.id: x.type for x in q.questions})
+    found = [x.region for x in (q.question(qid) for qid, _ in facts) if x and x.region]
+    regions = list(dict.fromkeys(r for r in found if r is not None))
+    if not regions or set(regions) == every:
+        return note
+    bodymap = q.bodymap or _default_bodymap()
+    said = [bodymap.phrase(r) for r in regions]
+    joined = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    if len(said) > SHORT_AREAS:
+        joined = f"{len(said)} of your {len(every)} areas"
+    else:
+        joined = f"your {joined}"
+    return f"For {joined}: {note[:1].lower()}{note[1:]}"
+
+
+def _default_bodymap() -> BodyMap:
+    from imbalance_cli import bodymap
+
+    return bodymap.default()
 
 
 def how_to(result: Result) -> list[str]:
