@@ -126,3 +126,24 @@ def test_entries_before_the_current_version_do_not_count() -> None:
     got = decisions(prog, [e(1, "2026-12-10"), e(2, "2026-12-12")], RULES, LIB, TODAY)
     assert got[0].action == "hold"
     assert Dose(reps=1).text  # the dose text used on the sheet never fails on a bare dose
+
+
+def test_a_trainer_is_offered_each_movement_once_and_none_already_in_the_programme() -> None:
+    """The library has a "Row with a band" for pain (band-row) and one for general strength
+    (g-band-row): a programme holding one is not offered the other, and a list with both offers
+    the first alone. With no plan to draw from, the exercises for the programme's body parts are
+    offered, the same way, and none that does not suit the client's situations."""
+    from imbalance_cli.programme.propose import candidates
+
+    assert LIB.exercises["band-row"].name == LIB.exercises["g-band-row"].name
+    has_row = Programme(items=(item("band-row"),))
+    offered = candidates(None, LIB, has_row)
+    assert offered and "g-band-row" not in offered and "band-row" not in offered
+    names = [LIB.exercises[e].name.lower() for e in offered]
+    assert len(names) == len(set(names))
+    other = Programme(items=(item("chin-nod-lying"),))
+    assert "band-row" in candidates(None, LIB, other) or "g-band-row" in candidates(
+        None, LIB, other
+    )
+    after_surgery = Programme(items=(item("chin-nod-lying"),), situations=("recent_surgery",))
+    assert "g-band-row" not in candidates(None, LIB, after_surgery)

@@ -106,15 +106,6 @@ def _add(draft: Programme, library: Library, result: Result | None, ui: Ui) -> P
 
     ids = candidates(result, library, draft)
     if not ids:
-        regions = {r for i in draft.items if i.exercise in library.exercises
-                   for r in library.exercises[i.exercise].regions}  # fmt: skip
-        have = {i.exercise for i in draft.items}
-        ids = [
-            e.id
-            for e in library.exercises.values()
-            if set(e.regions) & regions and e.id not in have
-        ]
-    if not ids:
         ui.note("No other exercise fits this client's plan.")
         return draft
     options = [(e, f"{name_of(library, e)} ({library.exercises[e].dose.text})") for e in ids[:20]]

@@ -87,18 +87,37 @@ def _why(rec: Recommendation) -> str:
 
 
 def candidates(result: Result | None, library: Library, programme: Programme) -> list[str]:
-    """Exercises a trainer may add: those of the client's recommended strategies, none already
-    in it and none that does not suit the client's situations."""
+    """Exercises a trainer may add: those of the client's recommended strategies that suit the
+    client's situations or, when none is left, the library's exercises for the programme's body
+    parts that suit them. Each movement once (``rank._families``: the library has a "Row with a band"
+    for pain and one for general strength), and none already in the programme."""
     from imbalance_cli.programme.dose import suits
+    from imbalance_cli.rank import _families
 
-    have = {i.exercise for i in programme.items}
-    out: list[str] = []
+    family = _families(library)
+    used = {family.get(i.exercise, i.exercise) for i in programme.items}
+
+    def new_movements(ids: list[str]) -> list[str]:
+        out: list[str] = []
+        for eid in ids:
+            if family.get(eid, eid) not in used:
+                used.add(family.get(eid, eid))
+                out.append(eid)
+        return out
+
+    found: list[str] = []
     if result is not None:
         for rec in result.recommendations:
             if rec.kind == "strategy" and not rec.withheld:
-                out += [e for e in rec.exercises if e in library.exercises and e not in have
-                        and suits(library.exercises[e], programme.situations)]  # fmt: skip
-    return list(dict.fromkeys(out))
+                found += [e for e in rec.exercises if e in library.exercises
+                          and suits(library.exercises[e], programme.situations)]  # fmt: skip
+    offered = new_movements(found)
+    if offered:
+        return offered
+    regions = {r for i in programme.items if i.exercise in library.exercises
+               for r in library.exercises[i.exercise].regions}  # fmt: skip
+    return new_movements([e.id for e in library.exercises.values()
+                          if set(e.regions) & regions and suits(e, programme.situations)])  # fmt: skip
 
 
 def with_item(programme: Programme, item: Item) -> Programme:
