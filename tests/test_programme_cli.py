@@ -363,3 +363,51 @@ def test_a_log_offers_no_day_before_the_programme_started() -> None:
         for start in ("2026-11-20", "2026-12-02", "2026-12-03")
     ]
     assert days == [["today", "yesterday", "two_days_ago"], ["today", "yesterday"], ["today"]]
+
+
+def test_a_log_counts_less_than_planned_and_says_when_a_day_is_logged_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "2 of 3 done" read as all done as planned when one was done less; a second log of the
+    same day was added without a word, though the review reads the two as one session."""
+    from datetime import date
+
+    _intake()
+    assert main(["plan", "Ana", "--no-input"]) == 0
+    capsys.readouterr()
+    today = date.today().isoformat()
+    assert _log(tmp_path, GOOD.replace("done_2: as_planned", "done_2: less"), today) == 0
+    first = " ".join(capsys.readouterr().out.split())
+    assert "exercises done (1 less than planned)." in first
+    assert "was logged before" not in first
+    assert _log(tmp_path, GOOD, today) == 0
+    second = " ".join(capsys.readouterr().out.split())
+    assert "2 of 3 exercises done. " in second
+    assert (
+        f"{today} was logged before (1 entry)" in second
+        and "reads that day's logs as one" in second
+    )
+
+
+def test_the_next_morning_question_names_the_programmes_areas() -> None:
+    """ "The sore area" read as either of two: the question names the area, or each of them
+    (without the patterns found there) and says which to answer for."""
+    from imbalance_cli.programme.model import Item, Programme
+    from imbalance_cli.workflow import load_library
+    from imbalance_cli.workflow.programme import log_questionnaire
+
+    library = load_library()
+    item = Item("chin-nod-lying", library.exercises["chin-nod-lying"].dose)
+
+    def morning(*areas: str) -> tuple[str, str | None]:
+        q = log_questionnaire(Programme(items=(item,), areas=areas), library)
+        found = next(x for x in q.questions if x.id == "morning")
+        return found.text, found.help
+
+    text, help_ = morning("right wrist and hand (pain on the thumb side)")
+    assert "how did your right wrist and hand feel" in text and help_ is None
+    text, help_ = morning("neck", "right wrist and hand (pain on the thumb side)")
+    assert "how did your neck and your right wrist and hand feel" in text
+    assert help_ is not None and "Worse than usual" in help_
+    assert "your sore areas" in morning("neck", "back", "left knee", "right hip")[0]
+    assert "the sore area" in morning()[0]

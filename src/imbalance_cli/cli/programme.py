@@ -309,7 +309,9 @@ def log(
         entry_id, stopped = wp.record(store, cp, entry, fired, _now())
     finally:
         store.close()
-    write_stdout("\n".join(_logged(entry, entry_id, stopped, cp.name, library, ui.prefix)) + "\n")
+    same_day = sum(1 for e in cp.entries if e.day == entry.day)
+    lines = _logged(entry, entry_id, stopped, cp.name, library, ui.prefix, same_day)
+    write_stdout("\n".join(lines) + "\n")
     if stopped is not None:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
@@ -328,15 +330,24 @@ def _check_day(day: date, since: str) -> None:
 
 def _logged(
     entry: Entry, entry_id: int, stopped: Programme | None, client: str, library: Library,
-    prefix: str,
+    prefix: str, same_day: int = 0,
 ) -> list[str]:  # fmt: skip
     """What the client reads after logging: the warning sign first, else what each sensation
-    met and each pain above 5 means now, not only at the trainer's next review."""
+    met and each pain above 5 means now, not only at the trainer's next review. ``same_day``:
+    how many entries were logged for this day before (the review reads them as one)."""
     from imbalance_cli.render.programme import name_of, stopped_lines
 
     done = sum(1 for _, d in entry.done if d != "not_done")
+    less = sum(1 for _, d in entry.done if d == "less")
     lines = [f"Logged the session of {entry.day} for {client} (entry {entry_id}): "
-             f"{done} of {len(entry.done)} exercises done."]  # fmt: skip
+             f"{done} of {len(entry.done)} exercises done"
+             + (f" ({less} less than planned)." if less else ".")]  # fmt: skip
+    if same_day:
+        lines.append(
+            f"{entry.day} was logged before ({same_day} {'entry' if same_day == 1 else 'entries'}):"
+            " the dose review reads that day's logs as one session, cautiously (the higher pain;"
+            " an exercise done in one and not in another counts as done less than planned)."
+        )
     if stopped is not None:
         return lines + stopped_lines(stopped)
     rules = library.programme

@@ -202,8 +202,7 @@ def log_questionnaire(
             "when": {"question": f"done_{n}", "in": ["as_planned", "less"]},
         })  # fmt: skip
     after: list[dict[str, Any]] = [
-        {"id": "morning", "type": "single", "label": "Next morning",
-         "text": "The morning after the session, how did the sore area feel compared with usual?",
+        {"id": "morning", "type": "single", "label": "Next morning", **_morning(programme),
          "choices": [{"id": "better", "label": "Better than usual"},
                      {"id": "usual", "label": "As usual"},
                      {"id": "worse", "label": "Worse than usual"},
@@ -263,6 +262,26 @@ def log_questionnaire(
 
     text = yaml.dump(document, Dumper=_Plain, sort_keys=False, allow_unicode=True, width=1000)
     return questionnaire_from_text(text, f"<{LOG_ID}>", library)
+
+
+def _morning(programme: Programme) -> dict[str, str]:
+    """The next-morning question, naming the programme's body parts: "the sore area" read as
+    either of two. With several, the one that changed most is asked for, worse first."""
+    areas = [a.split(" (", 1)[0] for a in programme.areas]  # without the patterns found there
+    if not areas:
+        return {
+            "text": "The morning after the session, how did the sore area feel compared with usual?"
+        }
+    if len(areas) == 1:
+        return {
+            "text": f"The morning after the session, how did your {areas[0]} feel compared with usual?"
+        }
+    named = ", ".join(f"your {a}" for a in areas[:-1]) + f" and your {areas[-1]}"
+    return {
+        "text": f"The morning after the session, how did {named if len(areas) <= 3 else 'your sore areas'}"
+        " feel compared with usual?",
+        "help": "Answer for the one that changed most; if any of them felt worse, choose Worse than usual.",
+    }
 
 
 def entry_from_answers(
