@@ -301,3 +301,27 @@ def test_a_strategys_own_steps_are_a_list_apart_from_its_exercises_steps(library
         assert lists == [len(e.steps_for()) for e in exercises] + [len(strategy.steps)], strategy.id
         checked += 1
     assert checked >= 3
+
+
+def test_the_terminal_shows_areas_not_rated_here_by_name_not_as_dashes() -> None:
+    """A check-in takes where it hurts from the intake and rates no area: the terminal's table
+    named each area with a dash under Now and Worst; it names them, not rated here, as the HTML
+    report does. An intake's ratings are still shown."""
+    from rich.console import Console
+
+    from imbalance_cli import bodymap as bodymaps
+    from imbalance_cli.profile import RegionPain
+    from imbalance_cli.render.terminal import PainMap
+
+    def shown(pain: dict[str, RegionPain]) -> str:
+        out = io.StringIO()
+        Console(file=out, width=100, color_system="truecolor").print(
+            PainMap(bodymaps.default(), pain)
+        )
+        return re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+
+    unrated = shown({"knee.left": RegionPain("knee.left", None, None, None)})
+    assert "Knee (left)" in unrated and "Not rated here." in unrated
+    assert "–" not in unrated and "Worst" not in unrated
+    rated = shown({"knee.left": RegionPain("knee.left", 3, None, 6)})
+    assert "6/10" in rated and "Worst" in rated and "Not rated here." not in rated

@@ -230,9 +230,18 @@ class PainMap:
             art.append("\n")
         art.append("R/L: your right and left", style="dim")
         table = Table(title="Where it hurts", title_justify="left", box=None, padding=(0, 1))
-        for name in ("Region", "Now", "Worst"):
+        rated = any(v is not None for r in self.pain.values() for v in (r.now, r.worst))
+        for name in ("Region", "Now", "Worst") if rated else ("Region",):
             table.add_column(name)
+        if not rated:
+            # Areas only, not rated here (a check-in takes them from the intake): their names,
+            # not a table of dashes.
+            table.caption, table.caption_justify = "Not rated here.", "left"
+            table.min_width = 20  # the title and caption on a line each
         for token, r in self.pain.items():
+            if not rated:
+                table.add_row(markup(self.bodymap.describe(token)))
+                continue
             table.add_row(
                 markup(self.bodymap.describe(token)),
                 "–" if r.now is None else f"{r.now:g}/10",
