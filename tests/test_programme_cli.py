@@ -197,6 +197,37 @@ def test_the_sheet_prints_on_one_page(
     assert "Climb V5 again" in text
     assert "Week 1" in text and "Week 2" in text and "14" in text  # both weeks of the grid
     assert "Keep the fingers relaxed" in text
+    assert "Besides the exercises" in text  # in the last row's free place
+
+
+@pytest.mark.parametrize("paper", ["A4", "letter"])
+def test_the_sheet_carries_what_to_do_besides_the_exercises_on_its_one_page(
+    tmp_path: Path, paper: str
+) -> None:
+    """A new parent's programme sheet held the thumb exercise and not how to lift her baby,
+    the change her plan puts first: the programme's strategies' steps are on the sheet, each
+    once, and the page is still one."""
+    pypdf = pytest.importorskip("pypdf")
+    answers = EXAMPLES / "new-parent-thumb-wrist.yaml"
+    assert main(["run", "--answers", str(answers), "--no-input", "--client", "Mia",
+                 "--out", "/dev/null"]) == 0  # fmt: skip
+    sheet = tmp_path / "sheet.html"
+    assert main(["plan", "Mia", "--no-input", "--html", str(sheet)]) == 0
+    page = sheet.read_text()
+    assert "<h3>Besides the exercises</h3>" in page and "Lift your baby with both hands" in page
+    assert page.count("Lift your baby with both hands") == 1
+    sheet.write_text(page.replace("@page {", f"@page {{ size: {paper};", 1), encoding="utf-8")
+    pdf = tmp_path / "sheet.pdf"
+    subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", sheet.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    reader = pypdf.PdfReader(str(pdf))
+    assert len(reader.pages) == 1
+    text = " ".join(unicodedata.normalize("NFKC", reader.pages[0].extract_text()).split())
+    assert "Besides the exercises" in text and "Week 2" in text
 
 
 def test_progress_shows_adherence_doses_and_pain_against_the_next_morning(

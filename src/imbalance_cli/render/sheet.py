@@ -36,7 +36,9 @@ p, ul, ol { margin: 0.5mm 0 1mm; }
 .card .dose { font-weight: bold; margin: 0 0 0.4mm; }
 .card ol { padding-left: 3.5mm; margin: 0; }
 .card .note { font-style: italic; }
-.stop ul { margin: 0; padding-left: 4mm; columns: 2; column-gap: 6mm; }
+.stop ul, .habits ul.wide { margin: 0; padding-left: 4mm; columns: 2; column-gap: 6mm; }
+.habits ul { margin: 0; padding-left: 3.5mm; }
+.span2 { grid-column: span 2; } .span3 { grid-column: span 3; }
 .weeks { display: flex; gap: 4mm; }
 .weeks table.log { flex: 1 1 0; }
 table.log caption { text-align: left; font-weight: bold; }
@@ -121,6 +123,7 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
         if item.note:
             out.append(f'<p class="note">{_e(item.note)}</p>')
         out.append("</section>")
+    out += _habits(programme, library)
     out.append("</div>")
     out += _grid(programme, library, rules.log_weeks if rules else 2)
     out.append(
@@ -130,6 +133,38 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
     )
     out.append("</body></html>")
     return "\n".join(out)
+
+
+#: The cards in a row of the sheet (.cards' columns), and the most steps of the programme's
+#: strategies a card of one column has room for (of more columns, half as many again).
+ROW, HABITS = 3, 4
+
+
+def _habits(programme: Programme, library: Library) -> list[str]:
+    """What the programme's strategies say to do besides their exercises (lift a baby with both
+    hands scooped under; a splint for painful tasks): for many, the change that matters most.
+    A card in the rest of the exercises' last row (the page has no room for another row), each
+    step once, as many as it holds, with where the rest are."""
+    steps: list[str] = []
+    for item in programme.items:
+        strategy = library.strategies.get(item.strategy or "")
+        if strategy is not None:
+            steps += [s for s in strategy.steps if s not in steps]
+    if not steps:
+        return []
+    span = ROW - len(programme.items) % ROW
+    room = HABITS if span == 1 else HABITS + HABITS // 2
+    out = [f'<section class="card habits span{span}">',
+           "<h3>Besides the exercises</h3>",
+           f'<ul class="{"wide" if span > 1 else "narrow"}">']  # fmt: skip
+    out += [f"<li>{_e(s)}</li>" for s in steps[:room]]
+    out.append("</ul>")
+    if len(steps) > room:
+        more = len(steps) - room
+        out.append(f'<p class="note">{more} more {"step" if more == 1 else "steps"} in your '
+                   "plan (your summary from the assessment).</p>")  # fmt: skip
+    out.append("</section>")
+    return out
 
 
 def _grid(programme: Programme, library: Library, weeks: int) -> list[str]:
