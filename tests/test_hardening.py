@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -188,12 +189,15 @@ def test_free_text_cannot_change_the_summary_structure(
         )
         return capsys.readouterr().out
 
-    benign_blocks, benign_inline, benign_hrefs = _structure(summary("plain words"))
+    _, plain_inline, plain_hrefs = _structure(summary("plain words"))
     for attack in ATTACKS:
         blocks, inline, hrefs = _structure(summary(attack))
-        assert blocks == benign_blocks, attack
-        assert inline <= benign_inline, (attack, inline - benign_inline)
-        assert hrefs <= benign_hrefs, attack
+        # Against the same words without their marks: the handout's appendix fits a budget of
+        # words, so a longer answer may rightly leave an article out of it (named instead).
+        same_words = re.sub(r"[^\w\s]", " ", attack).strip() or "plain words"
+        assert blocks == _structure(summary(same_words))[0], attack
+        assert inline <= plain_inline, (attack, inline - plain_inline)
+        assert hrefs <= plain_hrefs, attack
 
 
 # -- files ------------------------------------------------------------------------------------
