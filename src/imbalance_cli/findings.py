@@ -13,19 +13,23 @@ goal to its steps back.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from imbalance_cli import bodymap as body
 from imbalance_cli.facts import describe_facts, trace
 from imbalance_cli.model import (
     Answers,
     Findings,
     Found,
-    Library,
     Questionnaire,
     QuestionType,
     WordHit,
     split_token,
 )
 from imbalance_cli.words import find as find_words
+
+if TYPE_CHECKING:
+    from imbalance_cli.content import Library
 
 
 def find(questionnaire: Questionnaire, answers: Answers, library: Library | None) -> Findings:

@@ -9,79 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from imbalance_cli.content import (
-    LIMB_JOINTS as LIMB_JOINTS,
-)
-from imbalance_cli.content import (
-    MARK_PARTS as MARK_PARTS,
-)
-from imbalance_cli.content import (
-    MARK_WAYS as MARK_WAYS,
-)
-from imbalance_cli.content import (
-    MAX_RAISE as MAX_RAISE,
-)
-from imbalance_cli.content import (
-    PICTURE_BASES as PICTURE_BASES,
-)
-from imbalance_cli.content import (
-    PICTURE_FRAMES as PICTURE_FRAMES,
-)
-from imbalance_cli.content import (
-    PICTURE_JOINTS as PICTURE_JOINTS,
-)
-from imbalance_cli.content import (
-    PICTURE_PROPS as PICTURE_PROPS,
-)
-from imbalance_cli.content import (
-    PICTURE_VIEWS as PICTURE_VIEWS,
-)
-from imbalance_cli.content import (
-    Article as Article,
-)
-from imbalance_cli.content import (
-    Dose as Dose,
-)
-from imbalance_cli.content import (
-    EvidenceKind as EvidenceKind,
-)
-from imbalance_cli.content import (
-    Exercise as Exercise,
-)
-from imbalance_cli.content import (
-    Guidance as Guidance,
-)
-from imbalance_cli.content import (
-    Library as Library,
-)
-from imbalance_cli.content import (
-    Mark as Mark,
-)
-from imbalance_cli.content import (
-    Picture as Picture,
-)
-from imbalance_cli.content import (
-    Pose as Pose,
-)
-from imbalance_cli.content import (
-    Rung as Rung,
-)
-from imbalance_cli.content import (
-    Safety as Safety,
-)
-from imbalance_cli.content import (
-    Situation as Situation,
-)
-from imbalance_cli.content import (
-    Source as Source,
-)
-from imbalance_cli.content import (
-    Strategy as Strategy,
-)
-from imbalance_cli.content import (
-    WordList as WordList,
-)
 from imbalance_cli.errors import NOWHERE as NOWHERE
 from imbalance_cli.errors import SourceLocation
 from imbalance_cli.regions import NO_PAIN as NO_PAIN
@@ -89,6 +18,77 @@ from imbalance_cli.regions import SIDES as SIDES
 from imbalance_cli.regions import BodyMap as BodyMap
 from imbalance_cli.regions import Region as Region
 from imbalance_cli.regions import split_token as split_token
+
+if TYPE_CHECKING:
+    from imbalance_cli.content import LIMB_JOINTS as LIMB_JOINTS
+    from imbalance_cli.content import MARK_PARTS as MARK_PARTS
+    from imbalance_cli.content import MARK_WAYS as MARK_WAYS
+    from imbalance_cli.content import MAX_RAISE as MAX_RAISE
+    from imbalance_cli.content import PICTURE_BASES as PICTURE_BASES
+    from imbalance_cli.content import PICTURE_FRAMES as PICTURE_FRAMES
+    from imbalance_cli.content import PICTURE_JOINTS as PICTURE_JOINTS
+    from imbalance_cli.content import PICTURE_PROPS as PICTURE_PROPS
+    from imbalance_cli.content import PICTURE_VIEWS as PICTURE_VIEWS
+    from imbalance_cli.content import Article as Article
+    from imbalance_cli.content import Dose as Dose
+    from imbalance_cli.content import EvidenceKind as EvidenceKind
+    from imbalance_cli.content import Exercise as Exercise
+    from imbalance_cli.content import Guidance as Guidance
+    from imbalance_cli.content import Library as Library
+    from imbalance_cli.content import Mark as Mark
+    from imbalance_cli.content import Picture as Picture
+    from imbalance_cli.content import Pose as Pose
+    from imbalance_cli.content import Rung as Rung
+    from imbalance_cli.content import Safety as Safety
+    from imbalance_cli.content import Situation as Situation
+    from imbalance_cli.content import Source as Source
+    from imbalance_cli.content import Strategy as Strategy
+    from imbalance_cli.content import WordList as WordList
+
+
+#: The content library's names, kept here for every module that imports them from the model, but
+#: imported from content.py only when first asked for: the intake asks its first question without
+#: them (the parse cache hands the library out unread, lazy.py), and creating content's frozen
+#: classes took about a twentieth of the time to that question.
+_CONTENT = frozenset(
+    {
+        "LIMB_JOINTS",
+        "MARK_PARTS",
+        "MARK_WAYS",
+        "MAX_RAISE",
+        "PICTURE_BASES",
+        "PICTURE_FRAMES",
+        "PICTURE_JOINTS",
+        "PICTURE_PROPS",
+        "PICTURE_VIEWS",
+        "Article",
+        "Dose",
+        "EvidenceKind",
+        "Exercise",
+        "Guidance",
+        "Library",
+        "Mark",
+        "Picture",
+        "Pose",
+        "Rung",
+        "Safety",
+        "Situation",
+        "Source",
+        "Strategy",
+        "WordList",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CONTENT:
+        from imbalance_cli import content
+
+        value = getattr(content, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: What one answer can be: a choice id, several ids or regions, yes/no, a number, free text,
 #: or None for an optional question the person skipped.

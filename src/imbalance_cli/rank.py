@@ -11,21 +11,22 @@ sensations, building load) is not ranked: it is the plan's "How to use this plan
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from imbalance_cli import bodymap as body
 from imbalance_cli import words
 from imbalance_cli.model import (
     Answers,
-    Library,
     Questionnaire,
     Recommendation,
     Result,
     RuleHit,
-    Rung,
-    Strategy,
     split_token,
 )
 from imbalance_cli.profile import pain_by_region
+
+if TYPE_CHECKING:
+    from imbalance_cli.content import Library, Rung, Strategy
 
 #: Used when the library sets no ranking: specific reasons first.
 DEFAULT_RANKING = {

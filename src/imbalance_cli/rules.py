@@ -7,6 +7,7 @@ text) -> alerts -> recommendations (held back or adapted for the situations that
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from imbalance_cli.engine import Flow
 from imbalance_cli.facts import Fact, describe_answer, describe_facts, trace
@@ -15,20 +16,19 @@ from imbalance_cli.model import (
     AlertLevel,
     Answers,
     AnswerValue,
-    Article,
-    Exercise,
     Findings,
     FiredAlert,
     Found,
-    Library,
     Questionnaire,
     Recommendation,
     Result,
     RuleHit,
-    Strategy,
     split_token,
 )
 from imbalance_cli.rank import rank
+
+if TYPE_CHECKING:
+    from imbalance_cli.content import Article, Exercise, Library, Strategy
 
 __all__ = [
     "Fact",
@@ -93,6 +93,8 @@ def recommend(
     clinician. An item that does not suit a situation that holds (``not_for``) is held back
     with the reason; one that changes for it (``adapt``) carries how. ``hits`` are the rules
     that fired, when the caller has them already."""
+    from imbalance_cli.content import Article, Strategy  # not needed to ask (model.py)
+
     if hits is None:
         hits = rule_hits(questionnaire, answers)
     holding = {f.id: f for f in (findings.situations if findings else ())}

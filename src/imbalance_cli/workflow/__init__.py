@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imbalance_cli import resources
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError
-from imbalance_cli.model import AnswerValue, FiredAlert, Library, Questionnaire, Reassess, Result
+from imbalance_cli.model import AnswerValue, FiredAlert, Questionnaire, Reassess, Result
 from imbalance_cli.rules import assess, fired_alerts
 from imbalance_cli.store import DAMAGED, SessionRow, Store
 from imbalance_cli.workflow import cache
@@ -25,6 +26,9 @@ from imbalance_cli.workflow.reading import listed as listed
 from imbalance_cli.workflow.saving import Saver as Saver
 from imbalance_cli.workflow.saving import release as release
 from imbalance_cli.workflow.saving import saver as saver
+
+if TYPE_CHECKING:
+    from imbalance_cli.content import Library
 
 
 def load_library() -> Library:

@@ -23,7 +23,6 @@ from imbalance_cli.model import (
     FROM_PROGRAMME,
     AlertLevel,
     AnswerValue,
-    Library,
     Question,
     Questionnaire,
     Result,
@@ -39,6 +38,7 @@ from imbalance_cli.workflow import (
 )
 
 if TYPE_CHECKING:
+    from imbalance_cli.content import Library
     from imbalance_cli.prompts import Prompter
     from imbalance_cli.store import Store, Writer
 
