@@ -417,3 +417,56 @@ def test_an_install_that_cannot_be_read_to_name_a_parse_keeps_none(
     _, intake = _load_bundled()
     assert intake.id == "intake" and parses["questionnaire"] == 1
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_library_read_back_is_read_when_first_used_and_is_then_the_library(
+    tmp_path: Path, parses: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next command gets the kept library unread (an intake asks its questions first); the
+    first use reads it, and the same object is from then on the library, equal to the parse."""
+    from dataclasses import replace
+
+    from imbalance_cli.model import Library
+
+    monkeypatch.setenv("IMBALANCE_CACHE_DIR", str(tmp_path / "cache"))
+    cache.use_disk()
+    parsed, _ = _load_bundled()
+    cache.clear()  # a new process
+    cache.use_disk()
+    again, _ = _load_bundled()
+    assert not isinstance(again, Library), "not read to ask the questions"
+    assert again.articles == parsed.articles and isinstance(again, Library)
+    assert again == parsed and replace(again, articles={}).articles == {}
+    assert parses == {"questionnaire": 1, "library": 1}
+    for kept in (tmp_path / "cache" / "parsed").glob("library-*.pickle"):
+        kept.write_bytes(b"not a pickle.")  # damaged, but whole as far as its last byte says
+    cache.clear()
+    cache.use_disk()
+    damaged, _ = _load_bundled()
+    assert parses["library"] == 1, "read when used"
+    assert damaged.strategies == parsed.strategies and damaged == parsed
+    assert parses["library"] == 2, "parsed again when it could not be read"
+
+
+def test_an_intake_asks_its_first_question_without_reading_the_library(tmp_path: Path) -> None:
+    """With the parses kept by an earlier command, ``imbalance run`` reaches its first question
+    without the content library's classes or the loader: they are imported when the library
+    is used (model.py, lazy.py), which an intake does after its questions."""
+    script = (
+        "import io, sys\n"
+        "from imbalance_cli.cli import main, ui\n"
+        "sys.stdin = type('Tty', (io.StringIO,), {'isatty': lambda self: True})()\n"
+        "def prompter(self, questionnaire, whole=False):\n"
+        "    print(' '.join(sorted(m for m in sys.modules if m.startswith('imbalance_cli'))))\n"
+        "    raise SystemExit(0)\n"
+        "ui.PlainUi.prompter = prompter\n"
+        "sys.exit(main(['--plain', 'run', '--no-save']))\n"
+    )
+    env = {**os.environ, "IMBALANCE_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):  # the first command keeps the parses, the second starts from them
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+    imported = set(done.stdout.split())
+    assert {"imbalance_cli.model", "imbalance_cli.engine", "imbalance_cli.rules"} <= imported
+    assert not imported & {"imbalance_cli.content", "imbalance_cli.loader"}

@@ -31,10 +31,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from imbalance_cli import loader, resources
+from imbalance_cli import resources
 from imbalance_cli.errors import DEFAULT_MAX_BYTES
-from imbalance_cli.model import Library, Questionnaire
+from imbalance_cli.model import Questionnaire
+
+if TYPE_CHECKING:
+    from imbalance_cli.content import Library
 
 #: Versions kept of each kind: a command meets one or two; a long test run meets hundreds.
 LIMIT = 16
@@ -137,6 +141,33 @@ def _write(name: str | None, value: object) -> None:
         return  # the next command parses again
 
 
+def _read_library(name: str | None, paths: Sequence[Path]) -> Library | None:
+    """The library kept on disk, unread until it is used (lazy.py): an intake asks its
+    questions first. A file cut short is parsed again now; one that is not a library's pickle
+    when read, then."""
+    if name is None:
+        return None
+    try:
+        with (_folder() / name).open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    if not data.endswith(b"."):  # a pickle ends with STOP
+        return None
+    from imbalance_cli.lazy import LazyLibrary
+
+    files = tuple(paths)
+
+    def parse() -> Library:
+        from imbalance_cli import loader
+
+        found = loader.load_library(files)
+        _write(name, found)
+        return found
+
+    return cast("Library", LazyLibrary(data, parse))
+
+
 def content(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | None:
     """The bytes of a regular file of at most ``max_bytes``; None for anything else (a folder,
     a pipe, a file too big or unreadable), which is then left to the loader to report."""
@@ -155,14 +186,17 @@ def library(paths: Sequence[Path]) -> Library:
     """The library of these files, parsed once per content."""
     contents = [content(p) for p in paths]
     if any(c is None for c in contents):
+        from imbalance_cli import loader
+
         return loader.load_library(paths)  # it says what is wrong with the odd file
     key: LibraryKey = tuple((str(p), bytes(c or b"")) for p, c in zip(paths, contents, strict=True))
     found = _libraries.get(key)
     if found is None:
         name = _name("library", [part for p, c in key for part in (p.encode(), c)])
-        kept = _read(name, Library)
-        found = kept if isinstance(kept, Library) else None
+        found = _read_library(name, paths)
         if found is None:
+            from imbalance_cli import loader
+
             found = loader.load_library(paths)
             _write(name, found)
         _libraries[key] = found
@@ -185,6 +219,8 @@ def questionnaire(
     library_key = _key_of(library)
     data = content(path, max_bytes) if library_key is not None else None
     if library_key is None or data is None:
+        from imbalance_cli import loader
+
         return loader.load_questionnaire(path, library, max_bytes)
     key = (str(path), data, library_key, max_bytes)
     found = _questionnaires.get(key)
@@ -195,6 +231,8 @@ def questionnaire(
         kept = _read(name, Questionnaire)
         found = kept if isinstance(kept, Questionnaire) else None
         if found is None:
+            from imbalance_cli import loader
+
             found = loader.load_questionnaire(path, library, max_bytes)
             _write(name, found)
         _questionnaires[key] = found
