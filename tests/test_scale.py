@@ -450,8 +450,9 @@ def test_a_library_read_back_is_read_when_first_used_and_is_then_the_library(
 
 def test_an_intake_asks_its_first_question_without_reading_the_library(tmp_path: Path) -> None:
     """With the parses kept by an earlier command, ``imbalance run`` reaches its first question
-    without the content library's classes or the loader: they are imported when the library
-    is used (model.py, lazy.py), which an intake does after its questions."""
+    without the content library's classes, the loader or the result's classes: they are
+    imported when the library is used or the answers assessed (model.py, lazy.py), which an
+    intake does after its questions."""
     script = (
         "import io, sys\n"
         "from imbalance_cli.cli import main, ui\n"
@@ -469,4 +470,4 @@ def test_an_intake_asks_its_first_question_without_reading_the_library(tmp_path:
         )
     imported = set(done.stdout.split())
     assert {"imbalance_cli.model", "imbalance_cli.engine", "imbalance_cli.rules"} <= imported
-    assert not imported & {"imbalance_cli.content", "imbalance_cli.loader"}
+    assert not imported & {"imbalance_cli.content", "imbalance_cli.loader", "imbalance_cli.results"}

@@ -19,20 +19,20 @@ from imbalance_cli import bodymap as body
 from imbalance_cli.facts import describe_facts, trace
 from imbalance_cli.model import (
     Answers,
-    Findings,
-    Found,
     Questionnaire,
     QuestionType,
-    WordHit,
     split_token,
 )
 from imbalance_cli.words import find as find_words
 
 if TYPE_CHECKING:
     from imbalance_cli.content import Library
+    from imbalance_cli.results import Findings, Found, WordHit
 
 
 def find(questionnaire: Questionnaire, answers: Answers, library: Library | None) -> Findings:
+    from imbalance_cli.results import Findings, Found, WordHit  # not needed to ask (model.py)
+
     types = {q.id: q.type for q in questionnaire.questions}
     situations: list[Found] = []
     for rule in questionnaire.situations:

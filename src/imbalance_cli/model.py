@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from imbalance_cli.errors import NOWHERE as NOWHERE
@@ -44,49 +45,33 @@ if TYPE_CHECKING:
     from imbalance_cli.content import Source as Source
     from imbalance_cli.content import Strategy as Strategy
     from imbalance_cli.content import WordList as WordList
+    from imbalance_cli.results import Findings as Findings
+    from imbalance_cli.results import Found as Found
+    from imbalance_cli.results import Recommendation as Recommendation
+    from imbalance_cli.results import Result as Result
+    from imbalance_cli.results import RuleHit as RuleHit
+    from imbalance_cli.results import WordHit as WordHit
 
 
-#: The content library's names, kept here for every module that imports them from the model, but
-#: imported from content.py only when first asked for: the intake asks its first question without
-#: them (the parse cache hands the library out unread, lazy.py), and creating content's frozen
-#: classes took about a twentieth of the time to that question.
-_CONTENT = frozenset(
-    {
-        "LIMB_JOINTS",
-        "MARK_PARTS",
-        "MARK_WAYS",
-        "MAX_RAISE",
-        "PICTURE_BASES",
-        "PICTURE_FRAMES",
-        "PICTURE_JOINTS",
-        "PICTURE_PROPS",
-        "PICTURE_VIEWS",
-        "Article",
-        "Dose",
-        "EvidenceKind",
-        "Exercise",
-        "Guidance",
-        "Library",
-        "Mark",
-        "Picture",
-        "Pose",
-        "Rung",
-        "Safety",
-        "Situation",
-        "Source",
-        "Strategy",
-        "WordList",
-    }
-)
+#: Names kept here for every module that imports them from the model, but imported from their
+#: own module only when first asked for: the intake asks its first question without the content
+#: library's (the parse cache hands the library out unread, lazy.py) and without what an
+#: assessment produced (results.py), and creating their frozen classes took about a twelfth of
+#: the time to that question.
+_LAZY = {
+    "content": "LIMB_JOINTS MARK_PARTS MARK_WAYS MAX_RAISE PICTURE_BASES PICTURE_FRAMES "
+    "PICTURE_JOINTS PICTURE_PROPS PICTURE_VIEWS Article Dose EvidenceKind Exercise Guidance "
+    "Library Mark Picture Pose Rung Safety Situation Source Strategy WordList",
+    "results": "Recommendation RuleHit WordHit Found Findings Result",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _CONTENT:
-        from imbalance_cli import content
-
-        value = getattr(content, name)
-        globals()[name] = value
-        return value
+    for module, names in _LAZY.items():
+        if name in names.split():
+            value = getattr(import_module(f"imbalance_cli.{module}"), name)
+            globals()[name] = value
+            return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -595,117 +580,6 @@ class FiredAlert:
     because: tuple[str, ...]
     #: Less urgent alerts about the same thing that this one stands for (their ids).
     merged: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    kind: str  # "article" | "strategy"
-    id: str
-    title: str
-    because: tuple[str, ...]
-    rules: tuple[str, ...]
-    reasons: tuple[str, ...] = ()
-    url: str | None = None
-    after_clinician: bool = False
-    #: Why it is held back ("an emergency warning sign", ...), for withheld items only.
-    withheld: str | None = None
-    #: How relevant it is (rank.py), and what that is made of, for the trainer's trace.
-    score: int = 0
-    score_why: tuple[str, ...] = ()
-    #: The reason of the rule that counts most, and the answers behind it, for the plan.
-    lead_reason: str = ""
-    lead_facts: tuple[str, ...] = ()
-    #: Situation label -> how this item changes for it.
-    adapted: tuple[tuple[str, str], ...] = ()
-    #: General guidance (the "How to use this plan" box), not a ranked item.
-    general: bool = False
-    #: What chose it, most specific first (CHOSEN_BY), and the rules' plan notes.
-    chosen_by: tuple[str, ...] = ()
-    #: The reasons of the rules that chose it from what the person answered (a sensation, a
-    #: pattern, their history, a situation or a goal), not a topic or a body part alone.
-    personal: tuple[str, ...] = ()
-    #: A strategy's exercises as this person does them: one that does not suit a situation
-    #: that holds is swapped for its easier version, or left out; ``swaps`` says which and why.
-    exercises: tuple[str, ...] = ()
-    swaps: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RuleHit:
-    """One recommendation rule that fired: the trainer's view of why things were suggested."""
-
-    rule: str
-    because: str
-    facts: tuple[str, ...]
-    articles: tuple[str, ...]
-    strategies: tuple[str, ...]
-    chosen_by: str = "topic"
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class WordHit:
-    """Words of a word list found in one free-text answer."""
-
-    question: str
-    list_id: str
-    label: str
-    kind: str
-    words: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Found:
-    """A pattern or a situation that holds, with the answers behind it."""
-
-    id: str
-    label: str
-    facts: tuple[str, ...]
-    #: Patterns: the region tokens it is about (``elbow.right``).
-    regions: tuple[str, ...] = ()
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Findings:
-    """What the person told us, read from every answer (findings.py): the region patterns and
-    situations that hold, and the words of the word lists found in free text. Rules, ranking
-    and summaries read findings, never raw free text."""
-
-    patterns: tuple[Found, ...] = ()
-    situations: tuple[Found, ...] = ()
-    words: tuple[WordHit, ...] = ()
-    #: The free-text answers that were read for words (question ids).
-    text_read: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Result:
-    """Everything one completed (or partial) assessment produced. Every export derives from it."""
-
-    questionnaire: Questionnaire
-    answers: Answers
-    alerts: tuple[FiredAlert, ...]
-    recommendations: tuple[Recommendation, ...]
-    started_at: str
-    completed_at: str | None
-    client: str | None = None
-    library: Library | None = None
-    trace: tuple[RuleHit, ...] = ()
-    #: Recommendations held back because a warning sign stands (never shown as content).
-    withheld: tuple[Recommendation, ...] = ()
-    #: Questions still unanswered when a completed intake was stopped early (after an emergency).
-    not_asked: tuple[str, ...] = ()
-    #: The saved session this result belongs to, if it was saved.
-    session: int | None = None
-    #: The session this one re-assesses (a re-assessment carries its unchanged answers over).
-    previous: int | None = None
-    findings: Findings = field(default_factory=Findings)
-
-    @property
-    def top_level(self) -> AlertLevel | None:
-        """The most urgent alert level that stands, or None."""
-        return min((f.alert.level for f in self.alerts), key=lambda lv: lv.rank, default=None)
 
 
 def exercise_name(q: Questionnaire, exercise: str) -> str:

@@ -18,15 +18,13 @@ from imbalance_cli import words
 from imbalance_cli.model import (
     Answers,
     Questionnaire,
-    Recommendation,
-    Result,
-    RuleHit,
     split_token,
 )
 from imbalance_cli.profile import pain_by_region
 
 if TYPE_CHECKING:
     from imbalance_cli.content import Library, Rung, Strategy
+    from imbalance_cli.results import Recommendation, Result, RuleHit
 
 #: Used when the library sets no ranking: specific reasons first.
 DEFAULT_RANKING = {

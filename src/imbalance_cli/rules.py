@@ -16,19 +16,15 @@ from imbalance_cli.model import (
     AlertLevel,
     Answers,
     AnswerValue,
-    Findings,
     FiredAlert,
-    Found,
     Questionnaire,
-    Recommendation,
-    Result,
-    RuleHit,
     split_token,
 )
 from imbalance_cli.rank import rank
 
 if TYPE_CHECKING:
     from imbalance_cli.content import Article, Exercise, Library, Strategy
+    from imbalance_cli.results import Findings, Found, Recommendation, Result, RuleHit
 
 __all__ = [
     "Fact",
@@ -94,6 +90,7 @@ def recommend(
     with the reason; one that changes for it (``adapt``) carries how. ``hits`` are the rules
     that fired, when the caller has them already."""
     from imbalance_cli.content import Article, Strategy  # not needed to ask (model.py)
+    from imbalance_cli.results import Recommendation
 
     if hits is None:
         hits = rule_hits(questionnaire, answers)
@@ -215,6 +212,8 @@ def _touches(situation: Found, regions: tuple[str, ...]) -> bool:
 
 def rule_hits(questionnaire: Questionnaire, answers: Answers) -> tuple[RuleHit, ...]:
     """Every recommendation rule that fires, in file order, with the answers behind it."""
+    from imbalance_cli.results import RuleHit  # not needed to ask (model.py)
+
     types = {q.id: q.type for q in questionnaire.questions}
     hits: list[RuleHit] = []
     for rule in questionnaire.rules:
@@ -247,6 +246,8 @@ def assess(
 ) -> Result:
     """Build the result document's data from a set of answers (pruned to what was asked). A
     re-assessment (``previous`` given) keeps the answers to questions asked only then."""
+    from imbalance_cli.results import Result  # not needed to ask (model.py)
+
     flow = Flow(questionnaire, reassessment=previous is not None)
     kept: Mapping[str, AnswerValue] = flow.prune(answers)
     findings = find(questionnaire, kept, library)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from imbalance_cli import resources
 from imbalance_cli.errors import DEFAULT_MAX_BYTES, ImbalanceError
-from imbalance_cli.model import AnswerValue, FiredAlert, Questionnaire, Reassess, Result
+from imbalance_cli.model import AnswerValue, FiredAlert, Questionnaire, Reassess
 from imbalance_cli.rules import assess, fired_alerts
 from imbalance_cli.store import DAMAGED, SessionRow, Store
 from imbalance_cli.workflow import cache
@@ -29,6 +29,7 @@ from imbalance_cli.workflow.saving import saver as saver
 
 if TYPE_CHECKING:
     from imbalance_cli.content import Library
+    from imbalance_cli.results import Result
 
 
 def load_library() -> Library:

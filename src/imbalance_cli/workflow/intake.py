@@ -25,7 +25,6 @@ from imbalance_cli.model import (
     AnswerValue,
     Question,
     Questionnaire,
-    Result,
 )
 from imbalance_cli.workflow import (
     Saver,
@@ -40,6 +39,7 @@ from imbalance_cli.workflow import (
 if TYPE_CHECKING:
     from imbalance_cli.content import Library
     from imbalance_cli.prompts import Prompter
+    from imbalance_cli.results import Result
     from imbalance_cli.store import Store, Writer
 
 
