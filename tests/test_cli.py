@@ -253,6 +253,46 @@ def test_only_the_command_run_is_built(args: list[str], kept: list[str] | None) 
     assert len(app.registered_commands) > 10 and len(app.registered_groups) > 3  # untouched
 
 
+def test_each_command_is_imported_from_the_module_the_table_names() -> None:
+    """A command named on the line imports only its own group's module (cli._MODULES); every
+    command and group of the whole app is in the table, under the module that registers it."""
+    from imbalance_cli.cli import _MODULES, _name
+
+    for info in app.registered_commands:
+        assert info.callback is not None
+        assert info.callback.__module__.rsplit(".", 1)[1] in _MODULES[_name(info)]
+    for group in app.registered_groups:
+        assert group.typer_instance is not None
+        modules = {
+            c.callback.__module__.rsplit(".", 1)[1]
+            for c in group.typer_instance.registered_commands
+            if c.callback
+        }
+        assert modules == set(_MODULES[_name(group)])
+    listed = [_name(i) for i in (*app.registered_commands, *app.registered_groups)]
+    assert sorted(listed) == sorted(_MODULES)
+
+
+def test_help_lists_the_commands_in_order_whichever_group_was_imported_first() -> None:
+    """A process that ran one command first (its module alone imported) lists every command in
+    the same order afterwards (tests, completion, help)."""
+    script = (
+        "import sys\n"
+        "from imbalance_cli import cli\n"
+        "cli._app_for(['sessions', 'list'])\n"
+        "cli._app_for(['list'])\n"
+        "print(' '.join(cli._name(i) for i in (*cli.app.registered_commands, *cli.app.registered_groups)))\n"
+    )
+    first = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert first == [
+        *("run", "resume", "reassess", "plan", "log"),
+        *("list", "show", "graph", "validate", "test", "library", "schema", "compare", "progress"),
+        *("sessions", "clients", "store", "admin"),
+    ]
+
+
 @pytest.mark.parametrize("args", [["run", "--help"], ["sessions", "--help"], ["run", "--bogus"]])
 def test_a_command_alone_says_what_it_says_in_the_whole_app(args: list[str]) -> None:
     from typer.testing import CliRunner

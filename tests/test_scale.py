@@ -452,7 +452,7 @@ def test_an_intake_asks_its_first_question_without_reading_the_library(tmp_path:
     """With the parses kept by an earlier command, ``imbalance run`` reaches its first question
     without the content library's classes, the loader or the result's classes: they are
     imported when the library is used or the answers assessed (model.py, lazy.py), which an
-    intake does after its questions."""
+    intake does after its questions. Of the command groups only its own is imported."""
     script = (
         "import io, sys\n"
         "from imbalance_cli.cli import main, ui\n"
@@ -471,3 +471,9 @@ def test_an_intake_asks_its_first_question_without_reading_the_library(tmp_path:
     imported = set(done.stdout.split())
     assert {"imbalance_cli.model", "imbalance_cli.engine", "imbalance_cli.rules"} <= imported
     assert not imported & {"imbalance_cli.content", "imbalance_cli.loader", "imbalance_cli.results"}
+    groups = {m for m in imported if m.startswith("imbalance_cli.cli.")}
+    assert groups <= {
+        "imbalance_cli.cli.intake",
+        "imbalance_cli.cli.ui",
+        "imbalance_cli.cli.complete",
+    }

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from imbalance_cli.store import Store
     from imbalance_cli.workflow.intake import Ui
 
-app = typer.Typer(
+#: The app as far as its command groups are imported: ``app`` is the whole of it (below).
+_app = typer.Typer(
     name="imbalance",
     help="Muscle imbalance self-assessment: a warning-sign screen, a pain profile, and sourced "
     "reading and exercise strategies, as a markdown summary. Education, not a diagnosis.",
@@ -102,7 +103,7 @@ def _version(ctx: typer.Context, value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_app.callback()
 def _main(
     version: Annotated[
         bool,
@@ -331,7 +332,7 @@ def _app_for(args: list[str]) -> typer.Typer:
     same. Anything else (no command, --help, --version, a name that is not a command, shell
     completion) gets the whole app, which lists, suggests and completes every command."""
     if "_IMBALANCE_COMPLETE" in os.environ:
-        return app
+        return _whole()
     words = iter(args)
     for word in words:
         if word in _VALUED:
@@ -339,21 +340,24 @@ def _app_for(args: list[str]) -> typer.Typer:
         elif word in ("--traceback", "--plain") or word.startswith(_VALUED_GIVEN):
             continue
         elif word.startswith("-"):
-            return app
+            return _whole()
         else:
             break
     else:
-        return app
+        return _whole()
+    if word not in _MODULES:
+        return _whole()
+    for group in _MODULES[word]:
+        import_module(f"imbalance_cli.cli.{group}")
     commands = [
         info
-        for info in app.registered_commands
-        if info.callback is not None
-        and (info.name or info.callback.__name__.lower().replace("_", "-")) == word
+        for info in _app.registered_commands
+        if info.callback is not None and _name(info) == word
     ]
-    groups = [info for info in app.registered_groups if info.name == word]
+    groups = [info for info in _app.registered_groups if info.name == word]
     if len(commands) + len(groups) != 1:
-        return app
-    only = copy.copy(app)
+        return _whole()
+    only = copy.copy(_app)
     only.registered_commands, only.registered_groups = commands, groups
     return only
 
@@ -404,8 +408,46 @@ def _run_app(args: list[str], show_traceback: bool) -> int:
         return int(ExitCode.PROBLEMS)
 
 
-# The command groups register themselves on `app` when imported, in the order --help lists them.
-for _group in (
+# The command groups, in the order --help lists them, register themselves on `_app` when imported;
+# a command named on the line needs only its own module (``_MODULES``, checked by a test).
+_GROUPS = (
     "intake", "programme", "author", "records", "clients", "change", "maintenance", "store", "admin",
-):  # fmt: skip
-    import_module(f"imbalance_cli.cli.{_group}")
+)  # fmt: skip
+_MODULES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("run", "resume", "reassess"), ("intake",)),
+    **dict.fromkeys(("plan", "log"), ("programme",)),
+    **dict.fromkeys(
+        ("list", "show", "graph", "validate", "test", "library", "schema"), ("author",)
+    ),
+    "sessions": ("records",),
+    "clients": ("clients",),
+    **dict.fromkeys(("compare", "progress"), ("change",)),
+    "store": ("maintenance", "store"),
+    "admin": ("admin",),
+}
+
+
+def _name(info: Any) -> str:
+    """A registered command's or group's name, as typer gives it on the line."""
+    if info.name:
+        return str(info.name)
+    return str(info.callback.__name__.lower().replace("_", "-"))
+
+
+def _whole() -> typer.Typer:
+    """The app with every command group, in the order --help lists them, whichever was imported
+    first (a command named on the line imports only its own)."""
+    for group in _GROUPS:
+        import_module(f"imbalance_cli.cli.{group}")
+    order = {name: _GROUPS.index(modules[0]) for name, modules in _MODULES.items()}
+    last = len(_GROUPS)
+    _app.registered_commands.sort(key=lambda info: order.get(_name(info), last))
+    _app.registered_groups.sort(key=lambda info: order.get(_name(info), last))
+    return _app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole app (tests, help, completion), its command groups imported."""
+    if name == "app":
+        return _whole()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

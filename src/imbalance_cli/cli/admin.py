@@ -4,7 +4,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from imbalance_cli.cli import _err_console, app
+from imbalance_cli.cli import _app as app
+from imbalance_cli.cli import _err_console
 from imbalance_cli.errors import UsageError
 from imbalance_cli.text import markup
 

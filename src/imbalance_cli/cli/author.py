@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from imbalance_cli.cli import (
+    _app as app,
+)
+from imbalance_cli.cli import (
     _err_console,
     _load,
     _MaxSize,
     _Questionnaire,
     _stdout_console,
-    app,
     write_stdout,
 )
 from imbalance_cli.errors import (

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from imbalance_cli.cli import (
+    _app as app,
+)
+from imbalance_cli.cli import (
     _client_name,
     _err_console,
     _open_store,
     _session_id,
     _stdout_console,
-    app,
     command_prefix,
     complete,
     plain_mode,

@@ -6,11 +6,13 @@ from typing import Annotated
 import typer
 
 from imbalance_cli.cli import (
+    _app as app,
+)
+from imbalance_cli.cli import (
     _client_name,
     _err_console,
     _open_store,
     _stdout_console,
-    app,
     complete,
     write_stdout,
 )

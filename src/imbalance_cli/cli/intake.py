@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from imbalance_cli.cli import (
+    _app as app,
+)
+from imbalance_cli.cli import (
     _Audience,
     _check_audience,
     _client_name,
@@ -23,7 +26,6 @@ from imbalance_cli.cli import (
     _session_id,
     _stdout_console,
     _ui,
-    app,
     complete,
     plain_mode,
     write_stdout,

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from imbalance_cli.cli import _err_console, app, command_prefix
+from imbalance_cli.cli import _app as app
+from imbalance_cli.cli import _err_console, command_prefix
 from imbalance_cli.errors import ExitCode, ImbalanceError
 from imbalance_cli.text import markup
 

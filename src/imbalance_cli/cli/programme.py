@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from imbalance_cli.cli import _client_name, _Force, _ui, app, complete, write_stdout
+from imbalance_cli.cli import _app as app
+from imbalance_cli.cli import _client_name, _Force, _ui, complete, write_stdout
 from imbalance_cli.errors import ExitCode, ImbalanceError, UsageError
 
 if TYPE_CHECKING:

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from imbalance_cli.cli import (
+    _app as app,
+)
+from imbalance_cli.cli import (
     _ask_password,
     _check_audience,
     _client_name,
@@ -14,7 +17,6 @@ from imbalance_cli.cli import (
     _open_store,
     _session_id,
     _stdout_console,
-    app,
     complete,
     plain_mode,
     write_stdout,
