@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from imbalance_cli.engine import Flow
 from imbalance_cli.facts import Fact, describe_answer, describe_facts, trace
-from imbalance_cli.findings import find
 from imbalance_cli.model import (
     AlertLevel,
     Answers,
@@ -20,7 +19,6 @@ from imbalance_cli.model import (
     Questionnaire,
     split_token,
 )
-from imbalance_cli.rank import rank
 
 if TYPE_CHECKING:
     from imbalance_cli.content import Article, Exercise, Library, Strategy
@@ -246,7 +244,10 @@ def assess(
 ) -> Result:
     """Build the result document's data from a set of answers (pruned to what was asked). A
     re-assessment (``previous`` given) keeps the answers to questions asked only then."""
-    from imbalance_cli.results import Result  # not needed to ask (model.py)
+    # Not needed to ask (fired_alerts is, as each answer is given): imported to assess.
+    from imbalance_cli.findings import find
+    from imbalance_cli.rank import rank
+    from imbalance_cli.results import Result
 
     flow = Flow(questionnaire, reassessment=previous is not None)
     kept: Mapping[str, AnswerValue] = flow.prune(answers)
