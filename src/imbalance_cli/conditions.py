@@ -202,8 +202,8 @@ class Conditions:
         region: str | None, siblings: frozenset[str], where: str,
     ) -> Condition | None:  # fmt: skip
         sink = self.sink
-        tests = (*OPS, *LIST_TESTS)
         if "question" not in f:
+            tests = (*OPS, *LIST_TESTS)
             sink.add(
                 node,
                 f"a condition needs 'question' and one test ({', '.join(tests)}), or {'/'.join(COMBINATORS)}",
@@ -213,6 +213,7 @@ class Conditions:
         listed = ops[0] if len(ops) == 1 and ops[0] in LIST_TESTS else None
         op = Op.INCLUDES if listed else OPS.get(ops[0]) if len(ops) == 1 else None
         if op is None:
+            tests = (*OPS, *LIST_TESTS)
             sink.add(
                 node,
                 f"a condition on one question takes exactly one test: {', '.join(tests)}"

@@ -170,9 +170,10 @@ class _Lint(Reads):
         for question in questions:
             shown, reason = section_why.can_true, ""
             if question.when is not None:
-                self._values(question.when, f"question '{question.written_id}'")
+                where = f"question '{question.written_id}'"
+                self._values(question.when, where)
                 self.context = question.section
-                own = self._check(question.when, f"question '{question.written_id}'")
+                own = self._check(question.when, where)
                 self.context = None
                 if section_why.can_true and not own.can_true:
                     shown, reason = False, own.reason

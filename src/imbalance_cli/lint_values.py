@@ -17,10 +17,15 @@ from imbalance_cli.model import (
     QuestionType,
 )
 
+#: The tests on a number's value, and the types whose answer is a number (as sets: these are
+#: asked of every test the lint walks).
+_RANGE_TESTS = frozenset((Op.EQUALS, Op.IN, Op.GTE, Op.LTE))
+_NUMERIC = frozenset(t for t in QuestionType if t.is_numeric)
+
 
 def impossible(leaf: Leaf, question: Question) -> str | None:
     """Why no answer to this question can pass this test, or None when one can."""
-    if leaf.op in (Op.EQUALS, Op.IN, Op.GTE, Op.LTE) and question.type.is_numeric:
+    if leaf.op in _RANGE_TESTS and question.type in _NUMERIC:
         if _some_value(question, [leaf]):
             return None
         return f"{_describe(leaf)} is never true of '{leaf.question}', {_domain(question)}"
@@ -43,7 +48,7 @@ def _can_fail(leaf: Leaf, question: Question) -> bool:
         return question.type is QuestionType.MULTI or not {c.id for c in question.choices} <= {
             str(v) for v in value
         }
-    if not question.type.is_numeric or isinstance(value, bool):
+    if question.type not in _NUMERIC or isinstance(value, bool):
         return True
     whole = question.integer or question.type is QuestionType.SCALE
     low = question.minimum if question.minimum is not None else -math.inf
@@ -64,7 +69,7 @@ def _can_fail(leaf: Leaf, question: Question) -> bool:
 
 def _some_value(question: Question, tests: list[Leaf]) -> bool:
     """Is there one answer to the question that passes every test?"""
-    if not question.type.is_numeric:
+    if question.type not in _NUMERIC:
         equals = {repr(t.value) for t in tests if t.op is Op.EQUALS}
         if len(equals) > 1:
             return False

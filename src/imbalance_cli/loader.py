@@ -94,6 +94,16 @@ __all__ = [
 ]
 
 
+def _with_when(question: Question, when: Condition) -> Question:
+    """The question with its condition: ``dataclasses.replace`` without running the
+    constructor over every field again (a question has no ``__post_init__``; this ran for every
+    question with a condition)."""
+    built: Question = object.__new__(Question)
+    built.__dict__.update(question.__dict__)
+    object.__setattr__(built, "when", when)
+    return built
+
+
 def load_questionnaire(
     path: Path,
     library: Library | None = None,
@@ -218,7 +228,7 @@ def _questionnaire(
                     siblings=pending.siblings, where=f"question '{q.written_id}'",
                 )  # fmt: skip
             if when is not None:
-                q = replace(q, when=when)
+                q = _with_when(q, when)
             built.append(q)
             all_questions.setdefault(q.id, q)
         built_sections.append(

@@ -6,6 +6,7 @@ sides of a paired (left/right) measurement.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from imbalance_cli.model import (
     FROM_PROGRAMME,
@@ -144,7 +145,7 @@ def read_question(
     anchors: list[tuple[int, str]] = []
     if "anchors" in f:
         low, high = int(minimum or 0), int(maximum or 10)
-        points = Shape([str(i) for i in range(low, high + 1)])
+        points = _points(low, high)
         raw_anchors = f["anchors"]
         if isinstance(raw_anchors, Map):
             # A point off the scale is named as such, never "did you mean" another point.
@@ -383,6 +384,13 @@ def check_roles(sections: list[Section], sink: Sink) -> None:
                     f"role 'goal_rating' of '{question.id}' needs a question with role 'goal' before it",
                 )
             waiting = False
+
+
+@lru_cache(maxsize=64)
+def _points(low: int, high: int) -> Shape:
+    """The points of a scale from low to high, as the fields its anchors may name (one shape
+    per scale, not one per question)."""
+    return Shape([str(i) for i in range(low, high + 1)])
 
 
 def _choices(node: Node, sink: Sink, qtype: QuestionType, what: str) -> list[Choice]:
