@@ -257,7 +257,8 @@ def log(
     ] = None,
 ) -> None:
     """Log a session of the home programme: what was done, the pain during it, the next
-    morning and what was felt. Under a minute. A warning sign stops the programme."""
+    morning and what was felt: two questions an exercise and a few more, a minute or two. A
+    warning sign stops the programme."""
     from imbalance_cli.errors import Interrupted
     from imbalance_cli.rules import fired_alerts
     from imbalance_cli.workflow import intake, load_library
