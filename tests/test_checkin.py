@@ -240,12 +240,17 @@ def _exercise_week(tmp_path: Path, extra: str) -> Path:
     return path
 
 
-def test_a_check_in_asks_about_each_exercise_of_the_clients_programme_and_no_other(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _rae_with_a_programme() -> None:
+    """Rae's knee intake and the programme proposed from it (the wall sit and the easy walk)."""
     assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
                  "--client", "Rae", "--out", "/dev/null"]) == 0  # fmt: skip
     assert main(["plan", "Rae", "--accept", "all"]) == 0
+
+
+def test_a_check_in_asks_about_each_exercise_of_the_clients_programme_and_no_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _rae_with_a_programme()
     capsys.readouterr()
     # Rae's programme holds the wall sit and the easy walk (from her knee intake).
     answers = _exercise_week(
@@ -401,9 +406,7 @@ def test_while_a_warning_sign_has_stopped_the_programme_the_check_in_says_so_fir
     alert: str,
     said: str,
 ) -> None:
-    assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
-                 "--client", "Rae", "--out", "/dev/null"]) == 0  # fmt: skip
-    assert main(["plan", "Rae", "--accept", "all"]) == 0
+    _rae_with_a_programme()
     log = tmp_path / "log.yaml"
     log.write_text(
         f"warnings: [{sign}]\ndone_1: as_planned\npain_1: 2\ndone_2: as_planned\npain_2: 1\n"
@@ -582,9 +585,7 @@ def test_a_swollen_calf_in_the_week_is_a_warning_sign(
 def test_a_swollen_calf_in_the_log_stops_the_programme(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", "--answers", str(EXAMPLES / "runner-knee.yaml"), "--no-input",
-                 "--client", "Rae", "--out", "/dev/null"]) == 0  # fmt: skip
-    assert main(["plan", "Rae", "--accept", "all"]) == 0
+    _rae_with_a_programme()
     log = tmp_path / "log.yaml"
     log.write_text(
         "warnings: [calf]\ndone_1: as_planned\npain_1: 2\ndone_2: as_planned\npain_2: 1\n"

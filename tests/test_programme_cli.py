@@ -168,6 +168,18 @@ def _chromium() -> str:
     pytest.skip("Chromium is not installed (.ci/run installs it)")
 
 
+def _printed(sheet: Path, tmp_path: Path) -> Path:
+    """The sheet as headless Chromium prints it to PDF."""
+    pdf = tmp_path / "sheet.pdf"
+    subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", sheet.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return pdf
+
+
 @pytest.mark.parametrize("paper", ["A4", "letter"])
 def test_the_sheet_prints_on_one_page(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], paper: str
@@ -183,14 +195,7 @@ def test_the_sheet_prints_on_one_page(
     assert main(["plan", "Ana", "--from", str(prog), "--no-input", "--html", str(sheet)]) == 0
     page = sheet.read_text().replace("@page {", f"@page {{ size: {paper};", 1)
     sheet.write_text(page, encoding="utf-8")
-    pdf = tmp_path / "sheet.pdf"
-    subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
-         f"--print-to-pdf={pdf}", sheet.as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    reader = pypdf.PdfReader(str(pdf))
+    reader = pypdf.PdfReader(str(_printed(sheet, tmp_path)))
     assert len(reader.pages) == 1
     text = unicodedata.normalize("NFKC", reader.pages[0].extract_text())
     assert "Home programme for Ana" in text and "When to stop" in text
@@ -217,14 +222,7 @@ def test_the_sheet_carries_what_to_do_besides_the_exercises_on_its_one_page(
     assert "<h3>Besides the exercises</h3>" in page and "Lift your baby with both hands" in page
     assert page.count("Lift your baby with both hands") == 1
     sheet.write_text(page.replace("@page {", f"@page {{ size: {paper};", 1), encoding="utf-8")
-    pdf = tmp_path / "sheet.pdf"
-    subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
-         f"--print-to-pdf={pdf}", sheet.as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    reader = pypdf.PdfReader(str(pdf))
+    reader = pypdf.PdfReader(str(_printed(sheet, tmp_path)))
     assert len(reader.pages) == 1
     text = " ".join(unicodedata.normalize("NFKC", reader.pages[0].extract_text()).split())
     assert "Besides the exercises" in text and "Week 2" in text
