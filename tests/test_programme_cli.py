@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -440,3 +441,24 @@ def test_the_next_morning_question_names_the_programmes_areas() -> None:
     assert help_ is not None and "Worse than usual" in help_
     assert "your sore areas" in morning("neck", "back", "left knee", "right hip")[0]
     assert "the sore area" in morning()[0]
+
+
+def test_a_warning_sign_in_a_later_assessment_puts_the_programme_on_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rosa's programme was saved; her next intake raised an emergency (a hot, swollen knee
+    with a fever), and `plan` still showed and printed the programme as if nothing happened,
+    while `plan --new` was refused. Now `plan` and `log` refuse it and say why and what next."""
+    _intake("Rosa")
+    assert main(["plan", "Rosa", "--no-input"]) == 0
+    answers = EXAMPLES / "hot-swollen-knee-fever.yaml"
+    assert main(["run", "--answers", str(answers), "--no-input", "--client", "Rosa",
+                 "--out", "/dev/null"]) == 0  # fmt: skip
+    capsys.readouterr()
+    sheet = tmp_path / "sheet.html"
+    assert main(["plan", "Rosa", "--no-input", "--html", str(sheet)]) != 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "the programme of Rosa is on hold" in said and "until a clinician has checked" in said
+    assert not sheet.exists()
+    assert _log(tmp_path, GOOD, date.today().isoformat(), client="Rosa") != 0
+    assert "on hold" in " ".join(capsys.readouterr().err.split())

@@ -537,3 +537,30 @@ def test_a_birth_in_the_past_year_changes_the_guidance_at_any_week(
     assert "exercise-in-pregnancy" in chosen
     assert rule in chosen["exercise-in-pregnancy"].rules
     assert ("pregnancy-active" in chosen) is (rule == "pregnancy")
+
+
+def test_warning_words_followed_up_and_answered_none_are_still_told_to_every_reader(
+    intake: Questionnaire, library: Library
+) -> None:
+    """Rosa wrote in her notes that her knee "went hot and swollen last week and I had a
+    temperature". The follow-up asked whether any sign applied "now", so None was a fair answer,
+    and every summary then said no warning signs. The follow-up asks about the past few weeks,
+    and a None to it still tells each reader what was written and what to do if it comes back."""
+    from imbalance_cli.render import html
+    from imbalance_cli.render import markdown as md_render
+    from imbalance_cli.render.terminal import summary
+
+    note = "My knee went hot and swollen last week and I had a temperature"
+    result = result_of(intake, library, {"notes": note, "check_infection_later": ["none"]})
+    assert not result.alerts
+    asked = intake.question("check_infection_later")
+    assert asked is not None and "past few weeks" in asked.text
+    assert "Most people choose None" not in (asked.help or "")
+    for audience in ("client", "trainer"):
+        text = " ".join(md_render.render(result, audience).split())
+        assert "you chose none of the warning signs that can go with it" in text, audience
+        assert "see a doctor before you exercise" in text
+    assert "Asked about it, you chose none" in html.render(result)
+    console = Console(file=StringIO(), width=100)
+    console.print(summary(result))
+    assert "Asked about it, you chose" in " ".join(console.file.getvalue().split())  # type: ignore[attr-defined]

@@ -109,6 +109,9 @@ def plan(
     store = intake._open_store(ui)
     try:
         cp = wp.load(store, name)
+        held = wp.on_hold(store, cp) if not (new or session is not None) else None
+        if held is not None:
+            raise ImbalanceError(held)
         draft, decisions, result = _draft(store, cp, library, new, session, day)
         fresh = draft is not cp.current
         if from_file is not None:
@@ -279,6 +282,9 @@ def log(
             from imbalance_cli.render.programme import stopped_lines
 
             raise ImbalanceError("\n".join(stopped_lines(cp.current)))
+        held = wp.on_hold(store, cp)
+        if held is not None:
+            raise ImbalanceError(held)
         if given_day is not None:
             _check_day(given_day, cp.current.created_at)
         # A day given on the command line is not asked again; headless, the day is today

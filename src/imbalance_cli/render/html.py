@@ -24,7 +24,7 @@ from imbalance_cli.profile import pain_by_region
 from imbalance_cli.rank import plan
 from imbalance_cli.render import markdown
 from imbalance_cli.render import plan as plans
-from imbalance_cli.render.signs import quiet_signs, wrote_line
+from imbalance_cli.render.signs import checked_line, quiet_signs, wrote_line
 from imbalance_cli.render.svg import body_map
 from imbalance_cli.symmetry import format_value, reading, symmetries
 
@@ -209,6 +209,8 @@ def _overview(result: Result, audience: str) -> list[str]:
         out.append(
             f'<div class="alert urgent" role="alert"><p>⚠ {_e(wrote_line(result) or "")}</p></div>'
         )
+    elif checked_line(result):
+        out.append(f"<p><strong>⚠ {_e(checked_line(result) or '')}</strong></p>")
     out += _plan(result)
     pain = pain_by_region(q, result.answers)
     if pain or result.top_level is not AlertLevel.EMERGENCY:

@@ -24,7 +24,7 @@ from imbalance_cli.model import (
 from imbalance_cli.rank import plan
 from imbalance_cli.render import plan as plans
 from imbalance_cli.render.answer_tables import answers, symmetry_table
-from imbalance_cli.render.signs import quiet_signs, wrote_line
+from imbalance_cli.render.signs import checked_line, quiet_signs, wrote_line
 from imbalance_cli.text import md
 
 DISCLAIMER = (
@@ -450,11 +450,13 @@ def _alerts(result: Result) -> list[str]:
             ]
         if wrote:
             return ["## ⚠ Warning signs", "", "No answer raised a warning-sign alert.", "", *said]
+        checked = checked_line(result)
         return [
             "## Warning signs",
             "",
             "None of the warning signs in the safety check were reported.",
             "",
+            *([f"**{md(checked)}**", ""] if checked else []),
         ]
     out = ["## ⚠ Warning signs: act on these first", ""]
     for fired in result.alerts:

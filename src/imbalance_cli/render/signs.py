@@ -28,6 +28,29 @@ def unasked_words(result: Result) -> list[str]:
     ]
 
 
+#: What the reader is told of warning words a question did follow up, when no alert came of the
+#: answer (a hot, swollen knee with a fever "last week", the follow-up answered None).
+CHECKED = (
+    "You wrote {words}. Asked about it, you chose none of the warning signs that can go with "
+    "it. If one of them happened in the past few weeks, or comes back, tell your trainer and see "
+    "a doctor before you exercise."
+)
+
+
+def checked_line(result: Result) -> str | None:
+    """The sentence about warning words a question followed up without an alert, or None
+    (with an alert, the alert leads and says what to do)."""
+    if result.alerts:
+        return None
+    followed = _followed_up(result.questionnaire)
+    words = [
+        ", ".join(repr(w) for w in hit.words)
+        for hit in result.findings.words
+        if hit.kind == "warning" and (hit.question, hit.list_id) in followed
+    ]
+    return CHECKED.format(words="; ".join(dict.fromkeys(words))) if words else None
+
+
 def wrote_line(result: Result) -> str | None:
     """The sentence about unasked warning words, or None when there are none."""
     words = unasked_words(result)

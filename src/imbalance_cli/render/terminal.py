@@ -44,9 +44,10 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
     parts: list[RenderableType] = []
     for fired in result.alerts:
         parts.append(alert_panel(fired))
-    from imbalance_cli.render.signs import quiet_signs, wrote_line
+    from imbalance_cli.render.signs import checked_line, quiet_signs, wrote_line
 
     wrote = wrote_line(result)
+    checked = None if wrote else checked_line(result)
     if not result.alerts:
         others = quiet_signs(result)
         if others:
@@ -57,6 +58,8 @@ def summary(result: Result, written: list[str] | None = None) -> RenderableType:
             parts.append(Text("No warning signs were reported.", style="green"))
     if wrote:
         parts.append(Text(f"⚠ {wrote}", style="bold yellow"))
+    elif checked:
+        parts.append(Text(f"⚠ {checked}", style="yellow"))
     pain = pain_by_region(result.questionnaire, result.answers)
     if pain:
         parts.append(PainMap(result.questionnaire.bodymap or bodymaps.default(), pain))

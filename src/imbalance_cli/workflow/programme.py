@@ -65,6 +65,34 @@ def load(store: Store, client: str) -> ClientProgramme:
     return ClientProgramme(client_id, name, uuid, current, status, versions, entries)
 
 
+def on_hold(store: Store, cp: ClientProgramme) -> str | None:
+    """Why the client's current programme is on hold, or None: an assessment made after it
+    (an intake, a re-assessment or a check-in) found a warning sign that holds exercise advice
+    back. The programme is not shown, printed or logged as if nothing happened; a new one
+    starts from an assessment after that sign."""
+    from imbalance_cli.workflow import client_history
+
+    if cp.current is None or cp.current.stopped is not None:
+        return None
+    since = cp.current.created_at
+    for row in reversed(client_history(store, cp.name)):
+        # Before the programme: the session it came from, or one completed before it was made
+        # (a second's stamps can be equal; later ones count, as the safe reading).
+        if row.id == cp.current.session or (row.completed_at or row.started_at) < since:
+            return None
+        if row.warning in ("emergency", "urgent"):
+            when = (row.completed_at or row.started_at)[:10]
+            return (
+                f"the programme of {cp.name} is on hold: their assessment of {when} (session "
+                f"{row.id}, {row.questionnaire_id}) found a warning sign ({row.warning}) made "
+                "after the programme; do not hand it out or do these exercises until a "
+                "clinician has checked them. A new programme starts from an assessment made "
+                f"after that (imbalance reassess '{cp.name}')"
+            )
+        return None  # the newest assessment since the programme raised nothing that holds back
+    return None
+
+
 def latest_result(store: Store, client: str, session: int | None = None) -> Result:
     """The result of the client's latest completed session (or the one asked for)."""
     return next(iter(results(store, client, session)))
@@ -228,7 +256,7 @@ def log_questionnaire(
         after.append({
             "id": "check_note", "type": "multi", "label": "Follow-up on words in your note",
             "text": "You wrote {mentioned}. Have you had any of these since your last log?",
-            "help": "We ask because those words can go with a warning sign. Most people choose None of these.",
+            "help": "We ask because those words can go with a warning sign. Choose any that fits, even if it has eased since.",
             "choices": signs + none,
             "when": {"any": [{"question": "note", "mentions": word} for word in read]},
         })  # fmt: skip
