@@ -303,3 +303,31 @@ def test_a_command_alone_says_what_it_says_in_the_whole_app(args: list[str]) -> 
     alone = CliRunner().invoke(_app_for(args), args, prog_name="imbalance")
     assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
     assert "imbalance" in whole.output
+
+
+def test_a_programme_at_a_terminal_wraps_between_words_under_its_item(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`plan` and `log` printed long lines that the terminal broke mid-word ("lowers re" /
+    "sting"): at a terminal they wrap at its width between words, an item's lines under its
+    text; a pipe gets the lines whole."""
+    import os
+    import sys
+
+    from imbalance_cli.cli import write_wrapped
+
+    text = ("1. Wall sit: 5 holds of 30 seconds, daily\n"
+            "   Why: Knee pain on stairs: a hold at an angle that does not hurt lowers resting "
+            "pain for a while and builds strength without moving the sore joint\n"
+            "- A pinch in a joint: keep the dose, but change the angle or make the movement "
+            "smaller until the pinch goes.\n")  # fmt: skip
+    write_wrapped(text)
+    assert capsys.readouterr().out == text  # not a terminal: as it is
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *a: os.terminal_size((60, 24)))
+    write_wrapped(text)
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line) <= 59 for line in lines)
+    assert " ".join(" ".join(lines).split()) == " ".join(text.split())  # no word cut
+    assert lines[2].startswith("        ") and not lines[2].startswith("         ")  # under "Why: "
+    assert lines[-1].startswith("  ") and lines[-2].startswith("- A pinch")

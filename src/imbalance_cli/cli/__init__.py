@@ -199,6 +199,33 @@ def _ui() -> "Ui":
     return PlainUi(_PREFIX) if _PLAIN else TerminalUi(_err_console, _PREFIX)
 
 
+def write_wrapped(text: str) -> None:
+    """Plain lines for a person at a terminal (a programme, what a log said), wrapped at its
+    width between words, a list item's lines under its text: the terminal itself breaks a long
+    line anywhere ("lowers re" / "sting"). A pipe or a file gets the lines as they are."""
+    import sys
+
+    if sys.stdout is None or not sys.stdout.isatty():
+        write_stdout(text)
+        return
+    import re
+    import shutil
+    import textwrap
+
+    width = max(40, shutil.get_terminal_size().columns - 1)
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        body = line.lstrip(" ")
+        lead = re.match(r"(\d+\. |- |\w[\w ]{0,15}: )", body)
+        hang = " " * (len(line) - len(body) + (len(lead.group(1)) if lead else 0))
+        out += textwrap.wrap(line, width, subsequent_indent=hang, break_long_words=False,
+                             break_on_hyphens=False) or [""]  # fmt: skip
+    write_stdout("\n".join(out))
+
+
 def write_stdout(text: "str | Iterable[str]") -> None:
     """Standard output, with a closed or full one reported clearly (files.py, imported only
     when something is written: --help does not pay for tempfile)."""

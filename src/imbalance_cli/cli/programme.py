@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from imbalance_cli.cli import _app as app
-from imbalance_cli.cli import _client_name, _Force, _ui, complete, write_stdout
+from imbalance_cli.cli import _client_name, _Force, _ui, complete, write_wrapped
 from imbalance_cli.errors import ExitCode, ImbalanceError, UsageError
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def plan(
 
         sys.stderr.write(shown)  # stdout is the file asked for with '-'
     else:
-        write_stdout(shown)
+        write_wrapped(shown)
     _outputs(saved, cp, library, html_out, json_out, fhir_out, csv_out, force, ui)
     if saved.stopped is not None:
         raise typer.Exit(int(ExitCode.PROBLEMS))
@@ -319,7 +319,7 @@ def log(
         store.close()
     same_day = sum(1 for e in cp.entries if e.day == entry.day)
     lines = _logged(entry, entry_id, stopped, cp.name, library, ui.prefix, same_day)
-    write_stdout("\n".join(lines) + "\n")
+    write_wrapped("\n".join(lines) + "\n")
     if stopped is not None:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
