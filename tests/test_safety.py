@@ -564,3 +564,17 @@ def test_warning_words_followed_up_and_answered_none_are_still_told_to_every_rea
     console = Console(file=StringIO(), width=100)
     console.print(summary(result))
     assert "Asked about it, you chose" in " ".join(console.file.getvalue().split())  # type: ignore[attr-defined]
+
+
+def test_hip_pain_without_a_pinch_is_not_planned_as_a_pinch(
+    intake: Questionnaire, library: Library
+) -> None:
+    """Rosa's stiff hip, with no pinch (she answered no), got "Hip with a pinch at the front":
+    the strategy every painful hip gets is titled for every hip."""
+    from imbalance_cli.rank import plan
+
+    result = result_of(intake, library, {"regions": ["hip.right"], "hip_pinch": False})
+    assert "hip_pinch" not in {f.id for f in result.findings.patterns}
+    titles = [item.title for item in plan(result)]
+    assert any(r.id == "hip-start" for r in result.recommendations)
+    assert not [t for t in titles if "pinch at the front" in t.lower()]
