@@ -396,3 +396,19 @@ def test_the_default_key_bindings_are_built_when_a_key_is_read(
     assert painted[0] == 0 and built == [1]
     assert prompter.ask(side, default=None, progress=progress, can_go_back=False) == "right"
     assert built == [1]
+
+
+@pytest.mark.parametrize(("typed", "chosen"), [(END + ENTER, "back"), ("\x1b", "back"),
+                                               ("\x1b[H" + ENTER, "a"), (DOWN + ENTER, "b")])  # fmt: skip
+def test_a_menu_goes_to_its_ends_and_esc_goes_back(typed: str, chosen: str) -> None:
+    """A plan menu ignored End and Esc: End then Enter took the exercise pointed at (it was
+    added to the programme) instead of "Back". Home and End go to the ends, Esc is "Back"."""
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.output import DummyOutput
+
+    from imbalance_cli.prompts.terminal import choose
+
+    options = [("a", "Hip hinge"), ("b", "Bird-dog"), ("back", "Back")]
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text(typed)
+        assert choose("Which exercise?", options, "a") == chosen

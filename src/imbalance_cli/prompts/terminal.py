@@ -73,7 +73,21 @@ def choose(message: str, options: list[tuple[str, str]], default: str) -> str:
             instruction=instruction,
         )
         wrap_choices(prompt.application)
+        _ends_and_escape(prompt.application, [value for value, _ in options])
         return str(prompt.unsafe_ask())
+
+
+def _ends_and_escape(app: Any, values: list[str]) -> None:
+    """Home and End go to the first and last choice, as in the questionnaires (End then Enter
+    took a plan menu's pointed exercise, not its last choice), and Esc takes "back" where a
+    menu has it."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    stop_at_ends(app)
+    if "back" in values:
+        keys = KeyBindings()
+        keys.add("escape", eager=True)(lambda event: event.app.exit(result="back"))
+        app.key_bindings = merge_key_bindings([app.key_bindings, keys])
 
 
 def ask_line(message: str) -> str:
