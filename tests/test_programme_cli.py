@@ -222,6 +222,9 @@ def test_the_sheet_carries_what_to_do_besides_the_exercises_on_its_one_page(
     page = sheet.read_text()
     assert "<h3>Besides the exercises</h3>" in page and "Lift your baby with both hands" in page
     assert page.count("Lift your baby with both hands") == 1
+    # Her strategy's own "when to stop" is in the sheet's stop box, not only in the plan.
+    stop_box = page.split('<section class="stop">', 1)[1].split("</section>", 1)[0]
+    assert "Get checked for numbness in the thumb or index finger" in stop_box
     sheet.write_text(page.replace("@page {", f"@page {{ size: {paper};", 1), encoding="utf-8")
     reader = pypdf.PdfReader(str(_printed(sheet, tmp_path)))
     assert len(reader.pages) == 1

@@ -37,6 +37,7 @@ p, ul, ol { margin: 0.5mm 0 1mm; }
 .card ol { padding-left: 3.5mm; margin: 0; }
 .card .note { font-style: italic; }
 .stop ul, .habits ul.wide { margin: 0; padding-left: 4mm; columns: 2; column-gap: 6mm; }
+.stop li { font-size: 8pt; line-height: 1.2; }
 .habits ul { margin: 0; padding-left: 3.5mm; }
 .span2 { grid-column: span 2; } .span3 { grid-column: span 3; }
 .weeks { display: flex; gap: 4mm; }
@@ -44,7 +45,7 @@ p, ul, ol { margin: 0.5mm 0 1mm; }
 table.log caption { text-align: left; font-weight: bold; }
 .howto, .key { margin: 0.5mm 0; }
 table.log { border-collapse: collapse; width: 100%; margin-top: 1mm; }
-table.log th, table.log td { border: 1px solid #888; padding: 0.3mm 1mm; height: 6.5mm;
+table.log th, table.log td { border: 1px solid #888; padding: 0.3mm 1mm; height: 6mm;
                              font-size: 7.6pt; text-align: center; }
 table.log th { background: #eee; }
 table.log tbody th { white-space: nowrap; width: 8mm; }
@@ -107,6 +108,9 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
             for w in rules.warnings
             if w.situations and held & set(w.situations)
         ]
+        # The body part's own (a hip that locks, a knee hot and swollen): the sheet is what the
+        # client keeps, and the plan that says them is not.
+        out += [f"<li>{_e(line)}</li>" for line in _own_stops(programme, library)]
         out.append("</ul></section>")
     out.append('<h2>Your exercises</h2><div class="cards">')
     for n, item in enumerate(programme.items, start=1):
@@ -165,6 +169,16 @@ def _habits(programme: Programme, library: Library) -> list[str]:
                    "plan (your summary from the assessment).</p>")  # fmt: skip
     out.append("</section>")
     return out
+
+
+def _own_stops(programme: Programme, library: Library) -> list[str]:
+    """When to stop, as each of the programme's strategies says it, each once."""
+    found: list[str] = []
+    for item in programme.items:
+        strategy = library.strategies.get(item.strategy or "")
+        if strategy is not None and strategy.stop and strategy.stop not in found:
+            found.append(strategy.stop)
+    return found
 
 
 def _grid(programme: Programme, library: Library, weeks: int) -> list[str]:
