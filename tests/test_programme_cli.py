@@ -465,3 +465,20 @@ def test_a_warning_sign_in_a_later_assessment_puts_the_programme_on_hold(
     assert not sheet.exists()
     assert _log(tmp_path, GOOD, date.today().isoformat(), client="Rosa") != 0
     assert "on hold" in " ".join(capsys.readouterr().err.split())
+
+
+def test_before_any_log_the_review_does_not_say_from_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The review printed "From the log:" above its keep-the-dose lines before anything was
+    logged; it says nothing is logged yet, and "From the log:" once something is."""
+    _intake()
+    assert main(["plan", "Ana", "--no-input"]) == 0
+    capsys.readouterr()
+    assert main(["plan", "Ana", "--no-input"]) == 0
+    first = capsys.readouterr().out
+    assert "Nothing logged yet for this version:" in first and "From the log:" not in first
+    assert _log(tmp_path, GOOD, date.today().isoformat()) == 0
+    capsys.readouterr()
+    assert main(["plan", "Ana", "--no-input"]) == 0
+    assert "From the log:" in capsys.readouterr().out

@@ -85,7 +85,7 @@ def plan(
 ) -> None:
     """Propose, edit and save a client's home programme; after logs, the next doses.
 
-    The first time (or with --new) it proposes 3 exercises from the client's latest session,
+    The first time (or with --new) it proposes up to 3 exercises from the client's latest session,
     respecting warning signs and their situations. After the client has logged sessions
     (imbalance log), it shows what the dose rules propose, each with the log entries behind it,
     for you to accept. On a terminal you tick, drop, swap and change doses; headless, give

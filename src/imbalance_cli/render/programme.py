@@ -127,7 +127,8 @@ def text(
     by_id = {e.id: e for e in entries or ()}
     pending = list(decisions or ())
     if pending and programme.stopped is None:
-        out += ["", "From the log:"]
+        logged = any(e.logged_at >= programme.created_at for e in entries or ())
+        out += ["", "From the log:" if logged else "Nothing logged yet for this version:"]
         for d in pending:
             out.append(f"- {change_line(d, library, by_id)}")
             out += [f"  ({note})" for note in d.notes]
