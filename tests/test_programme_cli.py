@@ -465,6 +465,18 @@ def test_a_warning_sign_in_a_later_assessment_puts_the_programme_on_hold(
     assert not sheet.exists()
     assert _log(tmp_path, GOOD, date.today().isoformat(), client="Rosa") != 0
     assert "on hold" in " ".join(capsys.readouterr().err.split())
+    # Not around it: a programme from the clean session before the sign is refused too.
+    assert main(["plan", "Rosa", "--session", "1", "--no-input"]) != 0
+    assert "no programme from session 1" in " ".join(capsys.readouterr().err.split())
+    # A clean assessment afterwards does not release the old programme (it asked about its own
+    # time only); a programme proposed from it is a new one, and is not on hold.
+    assert main(["run", "--answers", str(EXAMPLES / "climber-wrist.yaml"), "--no-input",
+                 "--client", "Rosa", "--out", "/dev/null"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["plan", "Rosa", "--no-input"]) != 0
+    assert "on hold" in " ".join(capsys.readouterr().err.split())
+    assert main(["plan", "Rosa", "--new", "--no-input"]) == 0
+    assert main(["plan", "Rosa", "--no-input"]) == 0
 
 
 def test_before_any_log_the_review_does_not_say_from_the_log(

@@ -564,6 +564,17 @@ def test_warning_words_followed_up_and_answered_none_are_still_told_to_every_rea
     console = Console(file=StringIO(), width=100)
     console.print(summary(result))
     assert "Asked about it, you chose" in " ".join(console.file.getvalue().split())  # type: ignore[attr-defined]
+    # Never said of a follow-up that was not answered (a session cut short): the words are then
+    # told as not asked about, with the full advice.
+    cut = assess(intake, {k: v for k, v in result.answers.items() if k != "check_infection_later"},
+                 library, started_at="t0", completed_at=None)  # fmt: skip
+    text = " ".join(md_render.render(cut, "client").split())
+    assert "Asked about it" not in text and "did not ask about" in text
+    # A sign ticked in the follow-up raises its alert instead.
+    ticked = result_of(
+        intake, library, {"notes": note, "check_infection_later": ["hot_joint", "fever"]}
+    )
+    assert ticked.alerts and "Asked about it" not in md_render.render(ticked, "client")
 
 
 def test_hip_pain_without_a_pinch_is_not_planned_as_a_pinch(

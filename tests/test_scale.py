@@ -479,3 +479,17 @@ def test_an_intake_asks_its_first_question_without_reading_the_library(tmp_path:
         "imbalance_cli.cli.ui",
         "imbalance_cli.cli.complete",
     }
+
+
+def test_a_library_that_cannot_be_read_or_parsed_says_why_each_time_it_is_used() -> None:
+    """The stand-in dropped what it needed before parsing: when the parse failed (a file
+    broken since start), every later use said only "AttributeError: articles"."""
+    from imbalance_cli.lazy import LazyLibrary
+
+    def parse() -> object:
+        raise OSError("library.yaml: broken since the command started")
+
+    stand_in = LazyLibrary(b"not a pickle.", parse)
+    for _ in range(2):
+        with pytest.raises(OSError, match="broken since"):
+            _ = stand_in.articles  # type: ignore[attr-defined]

@@ -57,7 +57,7 @@ class LazyLibrary:
     def _become(self) -> object:
         """Read the library and turn into it (both are plain objects with a ``__dict__``, so
         the class can change in place)."""
-        data, parse = self.__dict__.pop("_data"), self.__dict__.pop("_parse")
+        data, parse = self.__dict__["_data"], self.__dict__["_parse"]
         import pickle
 
         from imbalance_cli.content import Library
@@ -67,7 +67,8 @@ class LazyLibrary:
         except Exception:  # a cut-short or foreign file: parse again, as the cache does
             found = None
         if not isinstance(found, Library):
-            found = parse()
+            found = parse()  # if this raises, the stand-in is left as it was, to try again
+        self.__dict__.clear()
         self.__dict__.update(found.__dict__)
         object.__setattr__(self, "__class__", type(found))
         return self

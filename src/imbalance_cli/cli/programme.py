@@ -114,6 +114,12 @@ def plan(
             raise ImbalanceError(held)
         draft, decisions, result = _draft(store, cp, library, new, session, day)
         fresh = draft is not cp.current
+        if fresh and draft.session is not None:
+            # Proposed from an older session (--session N), or the newest finished one while a
+            # later, unfinished one holds a warning sign.
+            held = wp.held_after(store, cp.name, draft.session)
+            if held is not None:
+                raise ImbalanceError(f"no programme from session {draft.session}: {held}")
         if from_file is not None:
             from imbalance_cli.programme.file import read_programme_file
 

@@ -433,6 +433,7 @@ def _date(stamp: str) -> str:
 def _alerts(result: Result) -> list[str]:
     wrote = wrote_line(result)
     said = [f"**⚠ {md(wrote)}**", ""] if wrote else []
+    checked = checked_line(result)
     if not result.alerts:
         others = quiet_signs(result)
         if others:
@@ -447,10 +448,10 @@ def _alerts(result: Result) -> list[str]:
                 "new or getting worse.",
                 "",
                 *said,
+                *([f"**{md(checked)}**", ""] if checked and not wrote else []),
             ]
         if wrote:
             return ["## ⚠ Warning signs", "", "No answer raised a warning-sign alert.", "", *said]
-        checked = checked_line(result)
         return [
             "## Warning signs",
             "",
@@ -468,7 +469,7 @@ def _alerts(result: Result) -> list[str]:
             out += ["Because you answered:", ""]
             out += [f"- {md(b)}" for b in fired.because]
             out.append("")
-    return out + said
+    return out + said + ([f"**{md(checked)}**", ""] if checked and not wrote else [])
 
 
 def _library(result: Result) -> Library | None:

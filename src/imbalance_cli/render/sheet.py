@@ -98,19 +98,18 @@ def sheet(programme: Programme, library: Library, client: str, rules: ProgrammeR
                    + " ".join(_e(n) for n in situation_notes(programme, library)) + "</p>")  # fmt: skip
     if programme.after_clinician:
         out.append("<p><strong>Start after you have been checked by a clinician.</strong></p>")
-    if rules is not None and rules.stop:
-        out.append('<section class="stop"><h2>When to stop</h2><ul>')
-        out += [f"<li>{_e(line)}</li>" for line in rules.stop]
+    stops = list(rules.stop) if rules is not None else []
+    if rules is not None:
         # The warning signs of the client's own situations (pregnancy, osteoporosis).
         held = set(programme.situations)
-        out += [
-            f"<li>{_e(w.label)}: {_e(w.action)}</li>"
-            for w in rules.warnings
-            if w.situations and held & set(w.situations)
-        ]
-        # The body part's own (a hip that locks, a knee hot and swollen): the sheet is what the
-        # client keeps, and the plan that says them is not.
-        out += [f"<li>{_e(line)}</li>" for line in _own_stops(programme, library)]
+        stops += [f"{w.label}: {w.action}" for w in rules.warnings
+                  if w.situations and held & set(w.situations)]  # fmt: skip
+    # The body part's own (a hip that locks, a knee hot and swollen): the sheet is what the
+    # client keeps, and the plan that says them is not.
+    stops += _own_stops(programme, library)
+    if stops:
+        out.append('<section class="stop"><h2>When to stop</h2><ul>')
+        out += [f"<li>{_e(line)}</li>" for line in stops]
         out.append("</ul></section>")
     out.append('<h2>Your exercises</h2><div class="cards">')
     for n, item in enumerate(programme.items, start=1):

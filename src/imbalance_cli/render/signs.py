@@ -5,7 +5,6 @@ never only to the trainer."""
 
 from __future__ import annotations
 
-from imbalance_cli.findings import followed_up as _followed_up
 from imbalance_cli.model import Result
 
 #: What the reader is told of warning words no question asked about (in our words): the
@@ -18,14 +17,40 @@ WROTE = (
 
 
 def unasked_words(result: Result) -> list[str]:
-    """Warning words found in free text that no question followed up, as written, with what
-    they can mean ("'numb between my legs' (numbness between the legs)")."""
-    followed = _followed_up(result.questionnaire)
+    """Warning words found in free text that no question followed up (none asks about them,
+    or the one that does was not answered: a session cut short), as written, with what they
+    can mean ("'numb between my legs' (numbness between the legs)")."""
+    asks = _asks(result)
     return [
         f"{', '.join(repr(w) for w in hit.words)} ({hit.label})"
         for hit in result.findings.words
-        if hit.kind == "warning" and (hit.question, hit.list_id) not in followed
+        if hit.kind == "warning" and not asks.get((hit.question, hit.list_id))
     ]
+
+
+def _asks(result: Result) -> dict[tuple[str, str], list[str]]:
+    """For each (free-text question, word list) a question follows up, the follow-up
+    questions that were answered."""
+    from imbalance_cli.model import AllOf, AnyOf, Leaf, Not, Op
+
+    def pairs(condition: object) -> set[tuple[str, str]]:
+        if isinstance(condition, (AllOf, AnyOf)):
+            return {p for part in condition.items for p in pairs(part)}
+        if isinstance(condition, Not):
+            return pairs(condition.item)
+        if isinstance(condition, Leaf) and condition.op is Op.MENTIONS:
+            return {
+                (qid, str(condition.value)) for qid in condition.questions or (condition.question,)
+            }
+        return set()
+
+    out: dict[tuple[str, str], list[str]] = {}
+    for question in result.questionnaire.questions:
+        for pair in pairs(question.when) if question.when is not None else ():
+            answered = out.setdefault(pair, [])
+            if question.id in result.answers:
+                answered.append(question.id)
+    return out
 
 
 #: What the reader is told of warning words a question did follow up, when no alert came of the
@@ -38,17 +63,30 @@ CHECKED = (
 
 
 def checked_line(result: Result) -> str | None:
-    """The sentence about warning words a question followed up without an alert, or None
-    (with an alert, the alert leads and says what to do)."""
-    if result.alerts:
+    """The sentence about warning words whose follow-up was answered with "None of these"
+    (or the like: only a choice that excludes the others), or None. Under an alert that holds
+    advice back, that alert leads and says what to do."""
+    top = result.top_level
+    if top is not None and top.holds_back:
         return None
-    followed = _followed_up(result.questionnaire)
-    words = [
-        ", ".join(repr(w) for w in hit.words)
-        for hit in result.findings.words
-        if hit.kind == "warning" and (hit.question, hit.list_id) in followed
-    ]
+    q = result.questionnaire
+    asks = _asks(result)
+    words: list[str] = []
+    for hit in result.findings.words:
+        answered = asks.get((hit.question, hit.list_id)) or []
+        if hit.kind != "warning" or not answered:
+            continue
+        if all(_only_none(q.question(qid), result.answers.get(qid)) for qid in answered):
+            words.append(", ".join(repr(w) for w in hit.words))
     return CHECKED.format(words="; ".join(dict.fromkeys(words))) if words else None
+
+
+def _only_none(question: object, value: object) -> bool:
+    """Was this follow-up answered with only its exclusive choice (None of these), or no?"""
+    if value is False:
+        return True
+    exclusive = {c.id for c in getattr(question, "choices", ()) if c.exclusive}
+    return isinstance(value, tuple) and bool(value) and set(value) <= exclusive
 
 
 def wrote_line(result: Result) -> str | None:

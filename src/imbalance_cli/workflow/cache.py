@@ -141,7 +141,9 @@ def _write(name: str | None, value: object) -> None:
         return  # the next command parses again
 
 
-def _read_library(name: str | None, paths: Sequence[Path]) -> Library | None:
+def _read_library(
+    name: str | None, paths: Sequence[Path], contents: Sequence[bytes | None]
+) -> Library | None:
     """The library kept on disk, unread until it is used (lazy.py): an intake asks its
     questions first. A file cut short is parsed again now; one that is not a library's pickle
     when read, then."""
@@ -162,7 +164,10 @@ def _read_library(name: str | None, paths: Sequence[Path]) -> Library | None:
         from imbalance_cli import loader
 
         found = loader.load_library(files)
-        _write(name, found)
+        # Kept under the name of the bytes read at start only if the files still hold them
+        # (the library is first used minutes into an intake; a file edited since is not).
+        if [content(p) for p in files] == list(contents):
+            _write(name, found)
         return found
 
     return cast("Library", LazyLibrary(data, parse))
@@ -193,7 +198,7 @@ def library(paths: Sequence[Path]) -> Library:
     found = _libraries.get(key)
     if found is None:
         name = _name("library", [part for p, c in key for part in (p.encode(), c)])
-        found = _read_library(name, paths)
+        found = _read_library(name, paths, contents)
         if found is None:
             from imbalance_cli import loader
 

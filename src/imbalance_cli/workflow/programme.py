@@ -65,32 +65,41 @@ def load(store: Store, client: str) -> ClientProgramme:
     return ClientProgramme(client_id, name, uuid, current, status, versions, entries)
 
 
-def on_hold(store: Store, cp: ClientProgramme) -> str | None:
-    """Why the client's current programme is on hold, or None: an assessment made after it
-    (an intake, a re-assessment or a check-in) found a warning sign that holds exercise advice
-    back. The programme is not shown, printed or logged as if nothing happened; a new one
-    starts from an assessment after that sign."""
-    from imbalance_cli.workflow import client_history
+def held_after(store: Store, client: str, session: int | None, since: str = "") -> str | None:
+    """Why nothing may be planned or logged from session ``session`` (or, without one, from
+    ``since``) on: an assessment after it (an intake, a re-assessment or a check-in, finished
+    or not) found a warning sign that holds exercise advice back. None when none did. Any such
+    sign counts, not only the newest assessment's: a clean check-in a week later asks about
+    that week only, and does not lift it; a programme proposed from an assessment made after
+    the sign does."""
+    rows = [r for r in store.sessions(client) if r.finished or r.warning]
+    rows.sort(key=lambda r: (r.completed_at or r.updated_at or r.started_at, r.id))
+    ids = [r.id for r in rows]
+    if session is not None and session in ids:
+        after = rows[ids.index(session) + 1 :]
+    else:
+        # Equal stamps count as after (the safe reading).
+        after = [r for r in rows if (r.completed_at or r.updated_at or r.started_at) >= since]
+    for row in after:
+        if row.warning in ("emergency", "urgent"):
+            when = (row.completed_at or row.updated_at or row.started_at)[:10]
+            return (
+                f"an assessment of {client} on {when} (session {row.id}, "
+                f"{row.questionnaire_id}) found a warning sign ({row.warning}) that holds exercise "
+                "back; do not hand out or do these exercises until a clinician has checked them. "
+                f"Then a new programme starts from an assessment made after it: imbalance "
+                f"reassess '{client}', then imbalance plan '{client}' --new"
+            )
+    return None
 
+
+def on_hold(store: Store, cp: ClientProgramme) -> str | None:
+    """Why the client's current programme is on hold (:func:`held_after` the session it came
+    from), or None. A stopped programme says so itself."""
     if cp.current is None or cp.current.stopped is not None:
         return None
-    since = cp.current.created_at
-    for row in reversed(client_history(store, cp.name)):
-        # Before the programme: the session it came from, or one completed before it was made
-        # (a second's stamps can be equal; later ones count, as the safe reading).
-        if row.id == cp.current.session or (row.completed_at or row.started_at) < since:
-            return None
-        if row.warning in ("emergency", "urgent"):
-            when = (row.completed_at or row.started_at)[:10]
-            return (
-                f"the programme of {cp.name} is on hold: their assessment of {when} (session "
-                f"{row.id}, {row.questionnaire_id}) found a warning sign ({row.warning}) made "
-                "after the programme; do not hand it out or do these exercises until a "
-                "clinician has checked them. A new programme starts from an assessment made "
-                f"after that (imbalance reassess '{cp.name}')"
-            )
-        return None  # the newest assessment since the programme raised nothing that holds back
-    return None
+    why = held_after(store, cp.name, cp.current.session, cp.current.created_at)
+    return f"the programme of {cp.name} is on hold: {why}" if why else None
 
 
 def latest_result(store: Store, client: str, session: int | None = None) -> Result:
