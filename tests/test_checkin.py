@@ -597,3 +597,13 @@ def test_a_swollen_calf_in_the_log_stops_the_programme(
     out = " ".join(capsys.readouterr().out.split())
     assert "STOPPED by a warning sign" in out and "blood clot" in out
     assert "If you become short of breath or have chest pain, call an ambulance now." in out
+
+
+def test_the_pain_and_morning_questions_say_which_area_to_answer_for() -> None:
+    """Rosa, with a knee and a hip, could not tell which "it" the worst pain asked about."""
+    from imbalance_cli.workflow import load
+
+    checkin, _ = load("checkin")
+    for qid in ("pain_exercise", "next_morning"):
+        question = checkin.question(qid)
+        assert question is not None and "more than one sore area" in (question.help or "")
