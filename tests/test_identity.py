@@ -156,6 +156,39 @@ def test_a_bundle_of_an_older_imbalance_matches_clients_by_name(
     assert code == 0 and "matched by name: Sam" in err, err
 
 
+def test_names_match_whatever_their_case_here_and_made_earlier_in_the_same_import(
+    capsys: pytest.CaptureFixture[str], store_location: str | Path, tmp_path: Path
+) -> None:
+    """An old bundle's 'ÉLODIE' is the store's 'élodie' (a case SQL's lower() does not fold);
+    and a bundle whose second session names, under another id, the client its first made is
+    asked about, not made a second client: the import reads the store's names once and then
+    those it adds, where it walked every client for each."""
+    _, here, bundle = _two_stores_with_one_client(capsys, store_location, tmp_path)
+    data = json.loads(bundle.read_text())
+    (session,) = data["sessions"]
+    persona = str(EXAMPLES / "no-pain.yaml")
+    assert (
+        _run(capsys, *here, "run", "--answers", persona, "--no-input", "--client", "élodie")[0] == 0
+    )
+    old = {k: v for k, v in session.items() if k not in ("client_id", "author")}
+    second = {**session, "ref": session["ref"] + 1, "client": "ZOË", "client_id": str(uuid.uuid4()),
+              "started_at": "2026-01-02T09:00:00+00:00", "updated_at": "2026-01-02T09:00:00+00:00",
+              "completed_at": "2026-01-02T09:00:00+00:00"}  # fmt: skip
+    data["sessions"] = [
+        {**old, "client": "ÉLODIE", "ref": 1}, {**session, "client": "Zoë", "ref": 2},
+        {**second, "ref": 3},
+    ]  # fmt: skip
+    bundle.write_text(json.dumps(data))
+    code, _, err = _run(capsys, *here, "sessions", "import", str(bundle), "--no-input")
+    assert code == 1 and "the bundle's client 'ZOË'" in err and "called 'Zoë'" in err, err
+    code, _, err = _run(capsys, *here, "sessions", "import", str(bundle), "--match-names")
+    assert code == 0 and "matched by name: Zoë, élodie" in err, err
+    code, out, _ = _run(capsys, *here, "clients", "list", "--json")
+    assert sorted((c["name"], c["sessions"]) for c in json.loads(out)) == [
+        ("Zoë", 2), ("élodie", 2)
+    ]  # fmt: skip
+
+
 def test_a_bundle_with_a_malformed_client_id_is_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
