@@ -9,7 +9,8 @@ the installed command, rounds interleaved across sizes, beside a headless intake
 reference of benchmarks/run.py). It prints the median time of each, the import's ratio to the
 headless run, its growth against the smallest size, and the import's peak resident memory (from
 wait4, per process). The target: 20,000 sessions within 10x a headless run, time growing at most
-linearly, memory flat in the number of sessions.
+linearly, memory flat in the number of sessions. ``--per-client 1`` gives every session a client
+of its own (a store of many clients: each new client is looked up by name).
 
 With --floor it also times, in the same rounds, what no import of the largest bundle can go
 below as the store is laid out (a row per answer): inserting as many rows as the bundle has
@@ -63,14 +64,16 @@ def templates(exe: str, folder: Path) -> list[dict[str, object]]:
     return sessions
 
 
-def write_bundle(path: Path, sessions: list[dict[str, object]], n: int) -> None:
-    """A bundle of n sessions, written a session at a time."""
+def write_bundle(
+    path: Path, sessions: list[dict[str, object]], n: int, per_client: int = 10
+) -> None:
+    """A bundle of n sessions, written a session at a time, ``per_client`` sessions a client."""
     start = datetime(2025, 1, 1, 9, tzinfo=timezone.utc)
     with path.open("w", encoding="utf-8") as out:
         out.write('{"format": "imbalance-sessions", "format_version": 1, "sessions": [\n')
         for i in range(n):
             stamp = (start + timedelta(minutes=i)).isoformat()
-            client = i % max(1, n // 10)
+            client = i % max(1, n // per_client)
             # each client their own id (the personas' ids would make one id many names)
             session = {
                 **sessions[i % len(sessions)], "ref": i + 1, "client": f"Client {client}",
@@ -158,6 +161,10 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 4000, 20000])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--floor", action="store_true", help="time the floor (see above) too")
+    parser.add_argument(
+        "--per-client", type=int, default=10,
+        help="sessions a client (1: every session a new client, as a clinic moving its store)",
+    )  # fmt: skip
     args = parser.parse_args()
     exe = command()
     tmp = Path(tempfile.mkdtemp(prefix="imbalance-imports-"))
@@ -166,7 +173,7 @@ def main() -> int:
         bundles = {}
         for n in args.sizes:
             bundles[n] = tmp / f"bundle{n}.json"
-            write_bundle(bundles[n], sessions, n)
+            write_bundle(bundles[n], sessions, n, args.per_client)
         env = {**os.environ, "IMBALANCE_DATA_DIR": str(tmp / "headless")}
         headless = [exe, "run", "intake", "--answers", str(PERSONA), "--no-input", "--out",
                     str(tmp / "summary.md"), "--force"]  # fmt: skip
