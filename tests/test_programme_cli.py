@@ -374,6 +374,45 @@ def test_a_pregnant_clients_log_asks_her_warning_signs_and_reads_her_note(
     assert "STOPPED" in out and "midwife or maternity unit today" in out
 
 
+def test_a_client_with_high_blood_pressure_is_told_when_to_stop_on_the_sheet_and_in_the_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Faint, dizzy, chest or arm pain, very short of breath, an uneven heartbeat: the sheet's
+    stop box names them for a client with high blood pressure, and 'dizzy' written in a log asks
+    about them and, confirmed, stops the programme with help now."""
+    answers = EXAMPLES / "back-pain-mri-bulge.yaml"  # high blood pressure among her conditions
+    assert main(["run", "--answers", str(answers), "--no-input", "--client", "Bea",
+                 "--out", "/dev/null"]) == 0  # fmt: skip
+    sheet = tmp_path / "bea.html"
+    assert main(["plan", "Bea", "--no-input", "--date", "2026-11-20", "--html", str(sheet)]) == 0
+    page = sheet.read_text()
+    assert "High blood pressure: faint or dizzy, pain or tightness in the chest" in page
+    assert "180/100" in page  # what her situation means, on the sheet
+    from imbalance_cli import resources
+    from imbalance_cli.store import open_store
+    from imbalance_cli.workflow import load_library
+    from imbalance_cli.workflow.programme import load, log_questionnaire
+
+    with open_store(resources.store_location()) as store:
+        current = load(store, "Bea").current
+    assert current is not None
+    q = log_questionnaire(current, load_library())
+    signs = [c.id for c in q.question("warnings").choices]
+    assert "blood_pressure_unwell" in signs and "pregnancy_stop" not in signs
+    done = "".join(f"done_{n}: not_done\n" for n in range(1, len(current.items) + 1))
+    note = tmp_path / "log.yaml"
+    note.write_text("warnings: [none]\n" + done + "morning: usual\nsensations: [none]\n"
+                    "note: Felt dizzy halfway through the bridges\n", encoding="utf-8")  # fmt: skip
+    capsys.readouterr()
+    assert main(["log", "Bea", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
+    assert "check_note: You wrote 'dizzy'" in capsys.readouterr().err
+    with note.open("a", encoding="utf-8") as more:
+        more.write("check_note: [blood_pressure_unwell]\n")
+    assert main(["log", "Bea", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
+    out = capsys.readouterr().out
+    assert "STOPPED" in out and "get medical help now" in out
+
+
 def test_plan_json_to_stdout_is_json_alone(capsys: pytest.CaptureFixture[str]) -> None:
     """'-' for --json puts the JSON alone on stdout: the programme's text goes to stderr."""
     _intake()
