@@ -282,7 +282,8 @@ class Conditions:
             return None
         if op is Op.MENTIONS:
             assert isinstance(value, str)
-            return Leaf(ref, op, value, covered, sink.at(node), words=self._words(value))
+            return Leaf(ref, op, value, covered, sink.at(node), words=self._words(value),
+                        shadows=self._shadows(value))  # fmt: skip
         if op in (Op.LSI_BELOW, Op.WEAKER):
             paired = (question.better, question.noise)
             return Leaf(ref, op, value, covered, sink.at(node), paired=paired)
@@ -367,11 +368,20 @@ class Conditions:
         value = self._value(op, f[op.value], self.index[ids[0]][1], ids[0])
         if not isinstance(value, str):
             return None
-        return Leaf(ids[0], op, value, tuple(ids), sink.at(node), words=self._words(value))
+        return Leaf(ids[0], op, value, tuple(ids), sink.at(node), words=self._words(value),
+                    shadows=self._shadows(value))  # fmt: skip
 
     def _words(self, list_id: str) -> tuple[str, ...]:
         found = self.word_lists.get(list_id) if self.word_lists is not None else None
         return found.words if found is not None else ()
+
+    def _shadows(self, list_id: str) -> tuple[tuple[str, ...], ...]:
+        found = self.word_lists.get(list_id) if self.word_lists is not None else None
+        if found is None or found.kind != "activity" or self.word_lists is None:
+            return ()
+        return tuple(
+            w.words for w in self.word_lists.values() if w.kind == "activity" and w.id != list_id
+        )
 
     def _value(self, op: Op, node: Node, q: Question, ref: str) -> LeafValue | None:
         sink = self.sink

@@ -344,6 +344,10 @@ class WordList:
     kind: str  # warning | activity
     words: tuple[str, ...]
     location: SourceLocation = NOWHERE
+    #: Read in free text only of a person in one of these situations (empty: of everyone): a
+    #: sudden pain after a small strain matters with fragile bones, and 'sharp pain' written by
+    #: anyone else is not that sign.
+    situations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from imbalance_cli.model import (
     Section,
 )
 from imbalance_cli.symmetry import Symmetry, lsi_below
-from imbalance_cli.words import find
+from imbalance_cli.words import find_own
 
 Types = Mapping[str, QuestionType]
 
@@ -57,7 +57,7 @@ def leaf_holds(leaf: Leaf, value: AnswerValue, question_type: QuestionType | Non
         covered = {leaf.zones[t] for t in value if t in leaf.zones}
         return len(covered) >= target
     if leaf.op is Op.MENTIONS:
-        return isinstance(value, str) and bool(find(value, leaf.words))
+        return isinstance(value, str) and bool(find_own(value, leaf.words, leaf.shadows))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     if isinstance(target, bool) or not isinstance(target, (int, float)):
@@ -164,7 +164,10 @@ def mentioned(condition: Condition | None, answers: Answers) -> tuple[str, ...]:
             if item.op is Op.MENTIONS:
                 for qid in item.questions or (item.question,):
                     value = answers.get(qid)
-                    for word in find(value, item.words) if isinstance(value, str) else ():
+                    found = (
+                        find_own(value, item.words, item.shadows) if isinstance(value, str) else ()
+                    )
+                    for word in found:
                         out.setdefault(word.lower(), word)
         elif isinstance(item, Not):
             continue

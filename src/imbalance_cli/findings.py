@@ -24,6 +24,9 @@ from imbalance_cli.model import (
     split_token,
 )
 from imbalance_cli.words import find as find_words
+from imbalance_cli.words import pieces as word_pieces
+from imbalance_cli.words import spans as word_spans
+from imbalance_cli.words import within_longer
 
 if TYPE_CHECKING:
     from imbalance_cli.content import Library
@@ -66,18 +69,31 @@ def find(questionnaire: Questionnaire, answers: Answers, library: Library | None
             )
     words: list[WordHit] = []
     read: list[str] = []
+    held = {found.id for found in situations}
     lists = library.word_lists.values() if library is not None else ()
     for question in questionnaire.questions:
         value = answers.get(question.id)
         if question.type is not QuestionType.TEXT or not isinstance(value, str):
             continue
         read.append(question.id)
+        activities: dict[str, tuple[tuple[int, int, str], ...]] = {}
         for word_list in lists:
+            if word_list.situations and not held & set(word_list.situations):
+                continue
+            if word_list.kind == "activity":
+                activities[word_list.id] = word_spans(value, word_list.words)
+                continue
             found = find_words(value, word_list.words)
             if found:
                 words.append(
                     WordHit(question.id, word_list.id, word_list.label, word_list.kind, found)
                 )
+        # An activity named by a longer phrase of another list is that one's alone ("climb the
+        # stairs" is walking, not climbing). Warning words are never dropped.
+        for list_id, matches in within_longer(activities).items():
+            if matches and library is not None:
+                label = library.word_lists[list_id].label
+                words.append(WordHit(question.id, list_id, label, "activity", word_pieces(matches)))
     return Findings(tuple(patterns), tuple(situations), tuple(words), tuple(read))
 
 

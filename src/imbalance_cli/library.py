@@ -196,6 +196,10 @@ def _cross_check(parts: _Parts, base: Library | None = None) -> list[Problem]:
                 unknown(
                     e.location, f"{version} version of exercise '{e.id}'", other, parts.exercises
                 )
+    for w in parts.word_lists.values():
+        for ref in w.situations:
+            if ref not in situations:
+                unknown(w.location, f"situation of word list '{w.id}'", ref, situations)
     if parts.programme is not None:
         articles = {**(base.articles if base else {}), **parts.articles}
         for sensation in parts.programme.sensations:

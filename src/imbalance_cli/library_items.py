@@ -430,9 +430,10 @@ def word_list(node: Node, sink: Sink) -> WordList | None:
         words.append(norm)
     if "words" in f and isinstance(f["words"], Seq) and not f["words"].value:
         sink.add(f["words"], "a word list needs at least one word")
+    held = _ids(f.get("situations"), sink, "situations", "a situation id")
     if wid is None or label is None or kind is None or not words:
         return None
-    return WordList(wid, label, kind, tuple(words), sink.at(node))
+    return WordList(wid, label, kind, tuple(words), sink.at(node), held)
 
 
 def guidance(node: Node, sink: Sink) -> Guidance | None:

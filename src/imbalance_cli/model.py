@@ -267,6 +267,9 @@ class Leaf:
     paired: tuple[str, float | None] | None = field(default=None, compare=False, repr=False)
     #: For ``mentions``: the word list's words and phrases (lowercase; ``*`` ends a stem).
     words: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    #: For ``mentions`` of an activity list: the other activity lists' words, whose longer
+    #: phrases take a match of this one's ("climb the stairs" is walking, not climbing).
+    shadows: tuple[tuple[str, ...], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -320,6 +320,12 @@ def build_library() -> dict[str, Any]:
                 minItems=1,
                 items=_TEXT,
             ),
+            "situations": _d(
+                "Read in free text only of a person in one of these situations (library "
+                "situation ids); without it, of everyone.",
+                type="array",
+                items={"type": "string", "pattern": _ID_PATTERN},
+            ),
         },
         ["id", "label", "kind", "words"],
         "Words that free text is read for.",

@@ -75,7 +75,7 @@ MARK_FIELDS = ("at", "toward")
 DOSE_FIELDS = ("sets", "reps", "hold", "minutes", "rest", "days", "per_side")
 RUNG_FIELDS = ("from_rating", "step")
 SITUATION_FIELDS = ("id", "label", "note", "sources")
-WORD_LIST_FIELDS = ("id", "label", "kind", "words")
+WORD_LIST_FIELDS = ("id", "label", "kind", "words", "situations")
 WORD_LIST_KINDS = ("warning", "activity")
 GUIDANCE_FIELDS = ("ranking", "pain_weight", "plan_size", "max_grade", "max_sentence_words")
 

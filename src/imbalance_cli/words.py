@@ -38,7 +38,12 @@ def _first(entry: str) -> str:
 
 
 def find(text: str, words: tuple[str, ...]) -> tuple[str, ...]:
-    """The distinct pieces of ``text`` that entries of ``words`` match, as written, in order.
+    """The distinct pieces of ``text`` that entries of ``words`` match, as written, in order."""
+    return pieces(spans(text, words))
+
+
+def spans(text: str, words: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
+    """Where entries of ``words`` match ``text``: (start, end, the piece as written).
 
     Only the entries whose first word occurs somewhere in the text go into the pattern, so a
     list of a hundred phrases costs a substring test each, not a regular expression to compile
@@ -52,8 +57,45 @@ def find(text: str, words: tuple[str, ...]) -> tuple[str, ...]:
     pattern = _pattern(present)
     if pattern is None:
         return ()
-    found: dict[str, str] = {}
-    for match in pattern.finditer(text):
-        piece = " ".join(match.group(0).split())
-        found.setdefault(piece.lower(), piece)
-    return tuple(found.values())
+    return tuple((m.start(), m.end(), m.group(0)) for m in pattern.finditer(text))
+
+
+def pieces(
+    found: tuple[tuple[int, int, str], ...] | list[tuple[int, int, str]],
+) -> tuple[str, ...]:
+    """The distinct pieces of these matches, spaces made single, in order."""
+    out: dict[str, str] = {}
+    for _, _, match in found:
+        piece = " ".join(match.split())
+        out.setdefault(piece.lower(), piece)
+    return tuple(out.values())
+
+
+def find_own(
+    text: str, words: tuple[str, ...], shadows: tuple[tuple[str, ...], ...] = ()
+) -> tuple[str, ...]:
+    """``find``, without the matches inside a longer match of a list of ``shadows``."""
+    if not shadows:
+        return find(text, words)
+    found = {"": spans(text, words)}
+    found.update((str(n), spans(text, other)) for n, other in enumerate(shadows))
+    return pieces(within_longer(found)[""])
+
+
+def within_longer(
+    found: dict[str, tuple[tuple[int, int, str], ...]],
+) -> dict[str, tuple[tuple[int, int, str], ...]]:
+    """Each list's matches without those inside a longer match of another list: "climb the
+    stairs" is walking, and its "climb" is not climbing."""
+    out: dict[str, tuple[tuple[int, int, str], ...]] = {}
+    for list_id, matches in found.items():
+        out[list_id] = tuple(
+            (start, end, piece)
+            for start, end, piece in matches
+            if not any(
+                other != list_id and s <= start and end <= e and e - s > end - start
+                for other, theirs in found.items()
+                for s, e, _ in theirs
+            )
+        )
+    return out
