@@ -21,6 +21,7 @@ from imbalance_cli.model import (
     split_token,
 )
 from imbalance_cli.profile import pain_by_region
+from imbalance_cli.rules import adapted_for
 
 if TYPE_CHECKING:
     from imbalance_cli.content import Library, Rung, Strategy
@@ -242,6 +243,7 @@ def _strategy_item(
     family = _families(library)
     seen = started if started is not None else set()
     fresh = [e for e in exercises if family.get(e.id, e.id) not in seen]
+    starts: str | None = None  # the exercise the item starts with
     if strategy.ladder:
         goal, rating = _goal_for(strategy, result)
         step, number = ladder_step(strategy.ladder, rating)
@@ -249,13 +251,15 @@ def _strategy_item(
         first, how_much = step, strategy.dose
     elif exercises:
         exercise = (fresh or exercises)[0]
+        starts = exercise.id
         seen.add(family.get(exercise.id, exercise.id))
         first, how_much = f"{exercise.name}: {exercise.steps_for()[0]}", exercise.dose.text
     else:
         first, how_much = (strategy.steps[0] if strategy.steps else strategy.summary), strategy.dose
+    adapted = adapted_for(rec.adapted, rec.exercises, library, keep=starts)
     return PlanItem(
         rec.kind, rec.id, rec.title, rec.lead_reason, rec.lead_facts[:PLAN_FACTS], first, how_much,
-        rec.after_clinician, rec.adapted, goal, rung, rec.swaps,
+        rec.after_clinician, adapted, goal, rung, rec.swaps,
     )  # fmt: skip
 
 

@@ -6,7 +6,7 @@ text) -> alerts -> recommendations (held back or adapted for the situations that
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from imbalance_cli.engine import Flow
@@ -49,7 +49,8 @@ def fired_alerts(questionnaire: Questionnaire, answers: Answers) -> tuple[FiredA
     for alert in questionnaire.alerts:
         ok, facts = trace(alert.when, answers, questionnaire, types)
         if ok:
-            fired[alert.id] = FiredAlert(alert, describe_facts(facts, questionnaire))
+            said = describe_facts(facts, questionnaire) + _words_of(facts, questionnaire, answers)
+            fired[alert.id] = FiredAlert(alert, said)
     folded: set[str] = set()
     for fired_alert in list(fired.values()):
         merged = [ref for ref in fired_alert.alert.supersedes if ref in fired]
@@ -62,6 +63,21 @@ def fired_alerts(questionnaire: Questionnaire, answers: Answers) -> tuple[FiredA
         folded.update(merged)
     kept = [f for aid, f in fired.items() if aid not in folded]
     return tuple(sorted(kept, key=lambda f: (f.alert.level.rank, f.alert.when_to_act.rank)))
+
+
+def _words_of(facts: list[Fact], questionnaire: Questionnaire, answers: Answers) -> tuple[str, ...]:
+    """What the person wrote that a follow-up among the facts asked about, in their words: the
+    strongest thing a clinician can read ("chest feels tight" on a hill), where the follow-up's
+    label alone says only which question it was."""
+    from imbalance_cli.engine import mentioned
+
+    words: dict[str, str] = {}
+    for qid in dict.fromkeys(qid for qid, _ in facts):
+        question = questionnaire.question(qid)
+        if question is not None and question.when is not None and "{mentioned}" in question.text:
+            for word in mentioned(question.when, answers):
+                words.setdefault(word.lower(), word)
+    return (f"In your own words: {', '.join(repr(w) for w in words.values())}",) if words else ()
 
 
 _HELD = {
@@ -157,6 +173,24 @@ def recommend(
             )
             (withheld if held else shown).append(recommendation)
     return tuple(shown), tuple(withheld)
+
+
+def adapted_for(
+    adapted: tuple[tuple[str, str], ...],
+    exercises: Iterable[str],
+    library: Library,
+    keep: str | None = None,
+) -> tuple[tuple[str, str], ...]:
+    """A strategy's adaptations that go with one of its exercises: its own (for the strategy as
+    a whole) and those of exercise ``keep``, not those of its other exercises (a pillow under
+    the bump for the side-lying leg raise was printed under the brisk walk)."""
+    names = {library.exercises[e].name: e for e in exercises if e in library.exercises}
+    out = []
+    for label, text in adapted:
+        owner = next((e for name, e in names.items() if text.startswith(f"{name}: ")), None)
+        if owner is None or owner == keep:
+            out.append((label, text))
+    return tuple(out)
 
 
 def _fit_exercises(

@@ -281,6 +281,9 @@ def log(
     try:
         cp = wp.load(store, name)
         if cp.current is None:
+            held = wp.held_latest(store, cp.name)
+            if held is not None:  # `plan` would refuse: say why, not "make one"
+                raise ImbalanceError(f"{cp.name} has no programme yet, and {held}")
             raise UsageError(
                 f"{cp.name} has no programme yet; make one with: {ui.prefix} plan '{cp.name}'"
             )

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from imbalance_cli.model import Library, Recommendation, Result
 from imbalance_cli.programme.model import Item, Programme, ProgrammeRules
+from imbalance_cli.rules import adapted_for
 
 
 class NoProgramme(Exception):
@@ -57,8 +58,10 @@ def propose(result: Result, size: int | None = None) -> Programme:
                     continue
                 used.add(family.get(eid, eid))
                 # How the strategy changes for the client's situations (breathing out on holds
-                # with high blood pressure) goes with each of its exercises on the sheet.
-                adapted = tuple(rec.adapted)
+                # with high blood pressure) goes with each of its exercises on the sheet; how
+                # another of its exercises changes does not (the exercise's own is added where
+                # it is shown: render.programme.adaptations).
+                adapted = adapted_for(rec.adapted, rec.exercises, library)
                 items.append(Item(eid, exercise.dose, _why(rec), rec.id, adapted=adapted))
                 break
     if not items:

@@ -191,7 +191,13 @@ def _overview(result: Result, audience: str) -> list[str]:
             out.append(
                 f'<div class="alert {level.value}" role="alert"><h3>⚠ {_e(fired.alert.heading)}</h3>'
                 f"<p>{_e(fired.alert.message)}</p>"
-                f'<p class="what">What to do: {_e(fired.alert.action)}</p></div>'
+                f'<p class="what">What to do: {_e(fired.alert.action)}</p>'
+                + (
+                    f'<p class="because">Because: {_e("; ".join(fired.because))}</p>'
+                    if fired.because and level.holds_back  # an advisory's would crowd page one
+                    else ""
+                )
+                + "</div>"
             )
     elif quiet_signs(result):
         out.append(

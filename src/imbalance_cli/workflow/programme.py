@@ -93,6 +93,18 @@ def held_after(store: Store, client: str, session: int | None, since: str = "") 
     return None
 
 
+def held_latest(store: Store, client: str) -> str | None:
+    """Why no programme can be made now (``plan`` plans from the latest assessment): that
+    assessment found a warning sign that holds exercise advice back. None when it did not."""
+    rows = [r for r in store.sessions(client) if r.finished or r.warning]
+    if not rows:
+        return None
+    latest = max(rows, key=lambda r: (r.completed_at or r.updated_at or r.started_at, r.id))
+    return held_after(
+        store, client, None, latest.completed_at or latest.updated_at or latest.started_at
+    )
+
+
 def on_hold(store: Store, cp: ClientProgramme) -> str | None:
     """Why the client's current programme is on hold (:func:`held_after` the session it came
     from), or None. A stopped programme says so itself."""
