@@ -12,6 +12,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
+from imbalance_cli import bodymap as body
 from imbalance_cli.engine import Progress
 from imbalance_cli.errors import Interrupted
 from imbalance_cli.model import Questionnaire
@@ -232,6 +233,15 @@ def test_body_regions_can_be_filtered_by_typing(
     # A filter that matches nothing: Enter does not end the question (the input then runs out).
     with pytest.raises(EOFError):
         keys("xyz" + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
+    # The body map's search words: "pelvis" found nothing (a pregnant woman with pain at the
+    # back of her pelvis); it finds the buttocks, the lower back and the hips, and "pelvis left
+    # butt" the one she meant; "thumb r" the right wrist and hand.
+    pelvis = keys("pelvis left butt" + ENTER + "thumb r" + ENTER + ENTER).ask(regions, **ask)  # type: ignore[arg-type]
+    assert pelvis == ("wrist_hand.right", "buttock.left")
+    from imbalance_cli.prompts.plain import _pick
+
+    options = [(t, body.default().describe(t)) for t in body.default().tokens()]
+    assert _pick("sacroiliac left", options) == "buttock.left"
 
 
 def _on_screen(q: Questionnaire, typed: str, columns: int = 80, rows: int = 24) -> list[str]:

@@ -26,7 +26,7 @@ from imbalance_cli.yamlsrc import (
     read_text,
 )
 
-REGION_FIELDS = ("id", "label", "sided", "group", "views", "zone", "draw", "snomed")
+REGION_FIELDS = ("id", "label", "sided", "group", "views", "zone", "draw", "snomed", "search")
 REQUIRED_FIELDS = ("id", "label", "sided", "group", "views", "zone")
 #: How a region is drawn in the body-map picture: [ellipse, x, y, rx, ry] or [rect, x, y, w, h],
 #: x measured from the body's midline toward the person's own left, on a figure 260 units tall.
@@ -110,6 +110,15 @@ def _region(node: object, sink: Sink) -> Region | None:
         zone = None
     draw = _draw(f.get("draw"), sink)
     snomed = _snomed(f.get("snomed"), sink)
+    search: list[str] = []
+    for item in (as_list(f["search"], sink, "search") or ()) if "search" in f else ():
+        word = as_str(item, sink, "a search word")
+        if word is not None and not re.fullmatch(r"[a-z][a-z' -]{1,39}", word):
+            sink.add(
+                item, f"'{word[:40]}' is not a search word: lowercase letters, spaces, ' and -"
+            )
+        elif word is not None and word not in search:
+            search.append(word)
     if rid is None or label is None or sided is None or group is None or not views or zone is None:
         return None
     return Region(
@@ -122,6 +131,7 @@ def _region(node: object, sink: Sink) -> Region | None:
         sink.at(node),  # type: ignore[arg-type]
         draw,
         snomed,
+        tuple(search),
     )
 
 

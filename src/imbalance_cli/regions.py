@@ -34,6 +34,8 @@ class Region:
     draw: tuple[str, float, float, float, float] | None = None
     #: Its SNOMED CT body-structure concept (code, display), where one was verified.
     snomed: tuple[str, str] | None = None
+    #: Other words a person may type to find it in a list ("pelvis" for the buttock).
+    search: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,11 @@ class BodyMap:
         if side == "both":
             return f"{label} (both sides)"
         return f"{label} ({side})" if side else label
+
+    def search_words(self, token: str) -> tuple[str, ...]:
+        """The words a list finds ``token`` by besides its label's ("pelvis")."""
+        info = self.get(split_token(token)[0])
+        return info.search if info is not None else ()
 
     def phrase(self, token: str) -> str:
         """In a sentence: ``knee.left`` -> ``left knee``, ``lower_back`` -> ``lower back``."""

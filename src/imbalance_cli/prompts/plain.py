@@ -264,10 +264,18 @@ def _pick(item: str, options: list[tuple[str, str]]) -> str:
         if text == value.lower():
             return value
     typed = _WORD.findall(text)
+    regions = body.default()
     found = [
         (value, label)
         for value, label in options
-        if typed and all(any(w.startswith(t) for w in _WORD.findall(label.lower())) for t in typed)
+        if typed
+        and all(
+            any(
+                w.startswith(t)
+                for w in _WORD.findall(f"{label} {' '.join(regions.search_words(value))}".lower())
+            )
+            for t in typed
+        )
     ]
     if len(found) == 1:
         return found[0][0]

@@ -270,7 +270,9 @@ class TerminalPrompter:
             stop_at_ends(application)
             mark_more(application)
         if question.type is QuestionType.BODY_REGIONS:
-            add_filter_keys(application)  # before anything else binds Space
+            regions = body.default()
+            search = {t: regions.search_words(t) for t in regions.tokens(question.regions)}
+            add_filter_keys(application, search)  # before anything else binds Space
         _add_back_keys(application, arrows=question.type in _ARROWS)
         return prompt
 

@@ -118,6 +118,8 @@ class _WordFilter(InquirerControl):
     the filter: why Enter did not tick, or that nothing matches."""
 
     status: str | None = None
+    #: Words each choice (by value) is found by besides its title's ("pelvis" for a buttock).
+    search: dict[Any, tuple[str, ...]]  # set by add_filter_keys
 
     @property
     def filtered_choices(self) -> list[Any]:
@@ -127,6 +129,7 @@ class _WordFilter(InquirerControl):
         found = []
         for choice in self.choices:
             words = _WORD.findall(str(choice.title).lower())
+            words += _WORD.findall(" ".join(getattr(self, "search", {}).get(choice.value, ())))
             if all(any(w.startswith(t) for w in words) for t in typed):
                 found.append(choice)
         self.found_in_search = bool(found)
@@ -202,7 +205,9 @@ def _wrapped(status: str) -> str:
                                     subsequent_indent="  "))  # fmt: skip
 
 
-def add_filter_keys(app: Application[Any]) -> None:
+def add_filter_keys(
+    app: Application[Any], search: dict[Any, tuple[str, ...]] | None = None
+) -> None:
     """For ``checkbox(use_search_filter=True)``. While the filter is non-empty, Space is typed
     into it and Enter ticks/unticks the match, then clears the filter. When the typed words
     match several regions ("elbow": both sides) Enter ticks only the one moved to with the
@@ -215,6 +220,7 @@ def add_filter_keys(app: Application[Any]) -> None:
     ic = choice_list(app)
     ic.__class__ = _WordFilter
     assert isinstance(ic, _WordFilter)
+    ic.search = search or {}
     assert app.key_bindings is not None
     tick = app.key_bindings.get_bindings_for_keys((" ",))[-1]  # questionary's toggle + validate
     filtering = Condition(lambda: bool(ic.search_filter))
