@@ -227,7 +227,7 @@ def test_compare_of_an_intake_and_a_check_in_compares_only_what_both_asked(
     capsys.readouterr()
     assert main(["compare", "1", "2"]) == 0
     out = capsys.readouterr().out
-    assert "two questionnaires (intake 3.2.2 and checkin 1.2.1)" in out
+    assert "two questionnaires (intake 3.2.3 and checkin 1.2.2)" in out
     # The knee was carried into the check-in: it is not "no longer reported".
     assert "**Regions no longer reported:** none" in out
     assert "Sensations" not in out and "Goal activities" not in out

@@ -44,6 +44,13 @@ def results(intake: Questionnaire, library: Library) -> dict[str, Result]:
     return {name: _result(intake, library, name) for name in NAMES}
 
 
+def _assess(intake: Questionnaire, answers: Any, library: Library) -> Result:
+    return assess(
+        intake, answers, library, started_at="2026-12-03T09:00:00+00:00",
+        completed_at="2026-12-03T09:20:00+00:00", client="Aisha",
+    )  # fmt: skip
+
+
 def _page_one(result: Result) -> str:
     page = html.render(result, "client")
     overview = page[page.index('<section class="overview">') : page.index("</section>")]
@@ -168,6 +175,71 @@ def test_a_goal_has_one_ladder_and_the_one_its_words_fit(
         items = plan(results[name])
         ladders = [i for i in items if library.strategies.get(i.id) and i.rung]
         assert [i.id for i in ladders if i.goal] == [ladder], (name, [i.id for i in items])
+
+
+def test_a_goal_of_stairs_is_walking_and_sharp_pain_in_it_is_not_a_fracture_sign(
+    intake: Questionnaire, library: Library
+) -> None:
+    """Seven months pregnant, "Climb the stairs at home and turn over in bed without sharp
+    pain": it was read as climbing too (crimps and bouldering for her, "choose easy roped
+    routes"), and "sharp pain" as the fragile-bone list's sudden pain after a small strain
+    ("see a doctor today", no question asked). A longer phrase of one activity list wins over
+    a word of another; the strain list is read only with osteoporosis."""
+    from imbalance_cli.render.signs import unasked_words
+
+    persona = next(p for p in PERSONA_FILES if p.stem == "pregnant-28-weeks-back")
+    goal = "Climb the stairs at home and turn over in bed without sharp pain"
+    answers = {**read_answers(persona, intake), "goal_1": goal}
+    result = _assess(intake, answers, library)
+    found = {hit.list_id: hit.words for hit in result.findings.words}
+    assert found.get("walking") == ("Climb the stairs",) and "climbing" not in found, found
+    assert "sudden_strain" not in found and not unasked_words(result)
+    assert "return-climbing" not in {r.id for r in (*result.recommendations, *result.withheld)}
+    # With fragile bones the same words are that sign, and are told.
+    fragile = {**answers, "health_conditions": ("pregnant", "osteoporosis")}
+    told = unasked_words(_assess(intake, fragile, library))
+    assert any("'sharp pain' (a sudden pain after a small strain)" in t for t in told), told
+    # Climbing named as such is still climbing.
+    climber = _assess(intake, {**answers, "goal_1": "Climb the stairs, then go climbing again"},
+                      library)  # fmt: skip
+    assert {h.list_id for h in climber.findings.words} >= {"walking", "climbing"}
+
+
+def test_an_exercise_carries_its_own_adaptation_not_another_of_its_strategy(
+    results: dict[str, Result], library: Library
+) -> None:
+    """The pregnancy strategy's side-lying leg raise is changed for the bump: that note went
+    with the plan's brisk walk (the item's first exercise) and every exercise of the strategy on
+    the sheet. The plan item keeps the strategy's own and its first exercise's notes; a
+    programme item, the strategy's own (the exercise's own is added where it is shown)."""
+    from imbalance_cli.programme.propose import propose
+
+    result = results["pregnant-28-weeks-back"]
+    item = next(i for i in plan(result) if i.id == "pregnancy-active")
+    assert item.first.startswith("Brisk walk")
+    assert not any("Side-lying leg raise" in text for _, text in item.adapted), item.adapted
+    rec = next(r for r in result.recommendations if r.id == "pregnancy-active")
+    assert any("Side-lying leg raise" in text for _, text in rec.adapted)  # in its full entry
+    programme = propose(result)
+    for entry in programme.items:
+        names = [library.exercises[e].name for e in rec.exercises if e != entry.exercise]
+        assert not any(t.startswith(f"{n}: ") for _, t in entry.adapted for n in names), entry
+
+
+def test_pain_at_the_back_of_the_pelvis_in_pregnancy_swaps_one_leg_moves(
+    results: dict[str, Result],
+) -> None:
+    """Seven months pregnant with pain at the back of the pelvis: the library's own pregnancy
+    advice is to avoid one-leg moves, and her plan listed step-ups and one-foot heel raises
+    ("if it hurts your pelvis, keep both feet down"). They are swapped for two-foot versions;
+    hip pain outside pregnancy keeps them."""
+    result = results["pregnant-pelvis-stairs"]
+    assert "pelvic_girdle_pain" in {f.id for f in result.findings.situations}
+    rec = next(r for r in result.recommendations if r.id == "side-to-side")
+    assert "g-step-up" not in rec.exercises and "g-single-heel-raise" not in rec.exercises
+    assert any("Step-up to a low step: swapped for Sit to stand" in s for s in rec.swaps)
+    hip = results["hip-pinch-squat"]  # hip pain, not pregnant: the one-leg moves stay
+    assert "pelvic_girdle_pain" not in {f.id for f in hip.findings.situations}
 
 
 def test_a_situation_leads_and_changes_the_plan(results: dict[str, Result]) -> None:

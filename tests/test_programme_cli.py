@@ -413,6 +413,21 @@ def test_a_client_with_high_blood_pressure_is_told_when_to_stop_on_the_sheet_and
     assert "STOPPED" in out and "get medical help now" in out
 
 
+def test_a_log_with_no_programme_after_a_warning_sign_says_why_not_make_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """After an intake that found a warning sign, `log` said "make one with: imbalance plan",
+    which then refused: it says what holds it and what comes next."""
+    answers = EXAMPLES / "hot-swollen-knee-fever.yaml"
+    main(["run", "--answers", str(answers), "--no-input", "--client", "Hal", "--out", "/dev/null"])
+    capsys.readouterr()
+    assert main(["log", "Hal", "--no-input"]) == 1
+    err = capsys.readouterr().err
+    assert "Hal has no programme yet, and an assessment of Hal" in err, err
+    assert "found a warning sign (emergency)" in err and "reassess 'Hal'" in err
+    assert "make one with" not in err
+
+
 def test_plan_json_to_stdout_is_json_alone(capsys: pytest.CaptureFixture[str]) -> None:
     """'-' for --json puts the JSON alone on stdout: the programme's text goes to stderr."""
     _intake()

@@ -577,6 +577,26 @@ def test_warning_words_followed_up_and_answered_none_are_still_told_to_every_rea
     assert ticked.alerts and "Asked about it" not in md_render.render(ticked, "client")
 
 
+def test_an_alert_from_written_words_quotes_them_and_says_what_to_do_either_way(
+    intake: Questionnaire, library: Library
+) -> None:
+    """Frank wrote "my chest feels tight walking up the hill on the 9th" and ticked the effort
+    sign in the follow-up. The alert's reason was the follow-up's label ("Follow-up on words in
+    your goals and notes"), not his words, and the HTML box gave none; its action said to call
+    the emergency number if it "keeps coming back", and nothing for pain that settled on rest."""
+    from imbalance_cli.render import html
+    from imbalance_cli.render import markdown as md_render
+
+    note = "Sometimes my chest feels tight walking up the hill on the 9th"
+    result = result_of(intake, library, {"notes": note, "check_heart_later": ["effort"]})
+    (fired,) = [f for f in result.alerts if f.alert.id == "exertional_chest"]
+    assert "In your own words: 'chest feels tight'" in fired.because, fired.because
+    assert "has not eased after a few minutes of rest" in fired.alert.action
+    assert "settled with rest, see a doctor today" in fired.alert.action
+    assert "In your own words: &#x27;chest feels tight&#x27;" in html.render(result)
+    assert "In your own words: 'chest feels tight'" in md_render.render(result, "trainer")
+
+
 def test_hip_pain_without_a_pinch_is_not_planned_as_a_pinch(
     intake: Questionnaire, library: Library
 ) -> None:

@@ -45,7 +45,7 @@ def test_every_run_is_saved_and_listed(tmp_path: Path) -> None:
     assert [s["id"] for s in listed] == [2, 1]
     assert all(s["status"] == "complete" and s["client"] == "Ana" for s in listed)
     assert [s["worst_pain"] for s in listed] == [4, 6]
-    assert listed[0]["questionnaire"] == {"id": "intake", "version": "3.2.2"}
+    assert listed[0]["questionnaire"] == {"id": "intake", "version": "3.2.3"}
     table = imbalance("sessions", "list", "--client", "Ana")
     assert "complete" in table.stdout and "6/10" in table.stdout
     clients = json.loads(imbalance("clients", "list", "--json").stdout)
