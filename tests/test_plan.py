@@ -242,6 +242,23 @@ def test_pain_at_the_back_of_the_pelvis_in_pregnancy_swaps_one_leg_moves(
     assert "pelvic_girdle_pain" not in {f.id for f in hip.findings.situations}
 
 
+def test_a_young_person_is_asked_at_once_whether_a_parent_agrees(
+    intake: Questionnaire, library: Library
+) -> None:
+    """The under-18 note ("a trainer needs their agreement") came after forty answers: the
+    question comes right after the age, and a no is told on page one."""
+    from test_safety import result_of
+
+    ids = [q.id for q in intake.questions]
+    assert ids.index("guardian_agrees") == ids.index("age") + 1
+    for agrees in (True, False):
+        result = result_of(intake, library, {"age": 15, "guardian_agrees": agrees})
+        text = " ".join(markdown.render(result, "client").split())
+        assert ("No parent or guardian has agreed to this yet" in text) is not agrees
+    adult = result_of(intake, library, {"age": 35})
+    assert "guardian_agrees" not in adult.answers
+
+
 def test_a_situation_leads_and_changes_the_plan(results: dict[str, Result]) -> None:
     assert plan(results["pregnant-28-weeks-back"])[0].id == "pregnancy-active"
     assert plan(results["teen-footballer-knee"])[0].id == "growing-athlete"
