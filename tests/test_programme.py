@@ -101,6 +101,16 @@ def test_sensation_notes_are_kept_with_the_decision() -> None:
     assert any("muscle working hard" in n for n in got.notes)
 
 
+def test_a_pinch_with_too_much_pain_keeps_the_pinch_advice() -> None:
+    """A bridge at 6 of 10 with a pinch: the pain rule decides (less), and the pinch's own
+    advice (change the angle, a smaller movement) came with nothing: it is kept as a note."""
+    got = decide(item(), [e(1, "2026-12-12", pain=6, sensations=("pinching",))], RULES, LIB, TODAY)
+    assert got.rule == "too-much-pain"
+    assert any("make the movement smaller" in n for n in got.notes), got.notes
+    alone = decide(item(), [e(1, "2026-12-12", sensations=("pinching",))], RULES, LIB, TODAY)
+    assert alone.rule == "pinch" and not alone.notes  # its own words say it once
+
+
 def test_merged_by_day_reads_cautiously() -> None:
     days = merged_by_day([e(1, "2026-12-12", pain=1), e(2, "2026-12-12", pain=7, morning="worse")])
     assert len(days) == 1

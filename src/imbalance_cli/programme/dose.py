@@ -80,8 +80,10 @@ def decide(
     days = merged_by_day(entries)
     ids_by_day = _ids_by_day(entries)
     done = [e for e in days if e.did(item.exercise) != "not_done"]
-    notes = _notes(done[-1:], item, rules)
     for rule in rules.rules:
+        # What the sensations met last time mean, but for the one this rule acts on (a pinch
+        # with pain above 5: the pain rule acts, and the pinch's advice still comes with it).
+        notes = _notes(done[-1:], item, rules, rule.sensation)
         window = done if rule.over is None else done[-rule.over :]
         if rule.gap_days is not None:
             last = _day(done[-1].day) if done else None
@@ -104,6 +106,7 @@ def decide(
                 )  # fmt: skip
             return _apply(item, rule, caused, rules, library, notes, situations)
     caused = tuple(i for e in done[-2:] for i in ids_by_day[e.day])
+    notes = _notes(done[-1:], item, rules, None)
     return Decision(item.exercise, "hold", "", rules.default_says, caused, notes=notes)
 
 
@@ -157,13 +160,15 @@ def _morning_is_its(entry: Entry, item: Item) -> bool:
     return pain > 3 or pain >= max(levels)
 
 
-def _notes(last: list[Entry], item: Item, rules: ProgrammeRules) -> tuple[str, ...]:
-    """What the sensations met last time mean, where no rule acts on them."""
-    acted = {r.sensation for r in rules.rules if r.sensation}
+def _notes(
+    last: list[Entry], item: Item, rules: ProgrammeRules, acted: str | None
+) -> tuple[str, ...]:
+    """What the sensations met last time mean, but for ``acted``, the one the deciding rule
+    acts on (its own words say it)."""
     out: list[str] = []
     for entry in last:
         for sensation in rules.sensations:
-            if sensation.id not in acted and entry.felt(
+            if sensation.id != acted and entry.felt(
                 sensation.id, item.exercise, sensation.per_exercise
             ):
                 out.append(sensation.says)
