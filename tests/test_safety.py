@@ -597,6 +597,28 @@ def test_an_alert_from_written_words_quotes_them_and_says_what_to_do_either_way(
     assert "In your own words: 'chest feels tight'" in md_render.render(result, "trainer")
 
 
+def test_a_sharp_pain_after_a_lift_with_fragile_bones_is_asked_about(
+    intake: Questionnaire, library: Library
+) -> None:
+    """With osteoporosis, "a sharp pain in my back after lifting a heavy pot" in the notes is a
+    possible fracture: the injury follow-up asks about it, and "a minor strain with fragile
+    bones" raises the fracture alert. The same words from someone without fragile bones ask
+    nothing and tell nothing (they said "see a doctor today" to a pregnant woman's goal)."""
+    from imbalance_cli.engine import Flow
+    from imbalance_cli.render.signs import unasked_words
+
+    note = "I had a sharp pain in my back after lifting a heavy pot, it's eased a bit"
+    fragile = {"notes": note, "health_conditions": ["osteoporosis"]}
+    result = result_of(intake, library, fragile)
+    assert "check_injury_later" in {q.id for q in Flow(intake).visible(result.answers)}
+    assert any("sharp pain" in t for t in unasked_words(result))  # not answered: told in full
+    ticked = result_of(intake, library, {**fragile, "check_injury_later": ["fragile"]})
+    assert "fragility_fracture" in {f.alert.id for f in ticked.alerts}
+    plain = result_of(intake, library, {"notes": note})
+    assert "check_injury_later" not in {q.id for q in Flow(intake).visible(plain.answers)}
+    assert not unasked_words(plain)
+
+
 def test_hip_pain_without_a_pinch_is_not_planned_as_a_pinch(
     intake: Questionnaire, library: Library
 ) -> None:
