@@ -259,6 +259,33 @@ def test_a_young_person_is_asked_at_once_whether_a_parent_agrees(
     assert "guardian_agrees" not in adult.answers
 
 
+def test_a_young_persons_back_pain_holds_back_the_steps_back_to_their_sport(
+    intake: Questionnaire, library: Library, results: dict[str, Result]
+) -> None:
+    """A 16-year-old dancer with back pain on arching: page one said to get checked first, and
+    its third item to go back to class at half effort now. The steps back to a sport wait for
+    the check (a young footballer's knee keeps them)."""
+    persona = next(p for p in PERSONA_FILES if p.stem == "gymnast-back-15")
+    answers = {**read_answers(persona, intake), "goal_1": "Dance the full class again"}
+    result = _assess(intake, answers, library)
+    held = {r.id: r.withheld or "" for r in result.withheld}
+    assert "under 18 with low back pain" in held.get("return-dance", ""), held
+    assert plan(result)[0].id == "young-back-check"
+    assert "return-team-sport" in {r.id for r in results["teen-footballer-knee"].recommendations}
+
+
+def test_pain_in_the_middle_of_the_back_is_not_one_sided(results: dict[str, Result]) -> None:
+    """Low back pain "in the middle" and a right hip read as "All your pain is on your right
+    side", which brought the left-right plan (one-arm rows, one-leg heel raises)."""
+    for name in ("pregnant-28-weeks-back", "inflammatory-back-young"):
+        reasons = [b for r in results[name].recommendations for b in r.because]
+        assert not any(b.startswith("All your pain is on your") for b in reasons), name
+    climber = results["climber-wrist"]  # one wrist: one-sided indeed
+    assert any(
+        b.startswith("All your pain is on your") for r in climber.recommendations for b in r.because
+    )
+
+
 def test_a_situation_leads_and_changes_the_plan(results: dict[str, Result]) -> None:
     assert plan(results["pregnant-28-weeks-back"])[0].id == "pregnancy-active"
     assert plan(results["teen-footballer-knee"])[0].id == "growing-athlete"

@@ -428,6 +428,37 @@ def test_a_log_with_no_programme_after_a_warning_sign_says_why_not_make_one(
     assert "make one with" not in err
 
 
+def test_a_baby_moving_less_written_in_a_log_is_asked_about_and_means_call_now(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'Baby is moving less today' in a pregnant client's log note was quoted back with no
+    choice that fitted it; she chose None and nothing was said. The question offers it, and
+    it stops the programme: the maternity unit now, not the next day."""
+    answers = EXAMPLES / "pregnant-28-weeks-back.yaml"
+    assert main(["run", "--answers", str(answers), "--no-input", "--client", "Pia",
+                 "--out", "/dev/null"]) == 0  # fmt: skip
+    assert main(["plan", "Pia", "--no-input", "--date", "2026-11-20"]) == 0
+    from imbalance_cli import resources
+    from imbalance_cli.store import open_store
+    from imbalance_cli.workflow.programme import load
+
+    with open_store(resources.store_location()) as store:
+        current = load(store, "Pia").current
+    assert current is not None
+    done = "".join(f"done_{n}: not_done\n" for n in range(1, len(current.items) + 1))
+    note = tmp_path / "log.yaml"
+    note.write_text("warnings: [none]\n" + done + "morning: usual\nsensations: [none]\n"
+                    "note: Baby is moving less today\n", encoding="utf-8")  # fmt: skip
+    capsys.readouterr()
+    assert main(["log", "Pia", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
+    assert "check_note: You wrote 'Baby is moving less'" in capsys.readouterr().err
+    with note.open("a", encoding="utf-8") as more:
+        more.write("check_note: [baby_movements]\n")
+    assert main(["log", "Pia", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
+    out = capsys.readouterr().out
+    assert "STOPPED" in out and "maternity unit now" in out and "next day" in out
+
+
 def test_plan_json_to_stdout_is_json_alone(capsys: pytest.CaptureFixture[str]) -> None:
     """'-' for --json puts the JSON alone on stdout: the programme's text goes to stderr."""
     _intake()

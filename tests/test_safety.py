@@ -594,7 +594,12 @@ def test_an_alert_from_written_words_quotes_them_and_says_what_to_do_either_way(
     assert "has not eased after a few minutes of rest" in fired.alert.action
     assert "settled with rest, see a doctor today" in fired.alert.action
     assert "In your own words: &#x27;chest feels tight&#x27;" in html.render(result)
-    assert "In your own words: 'chest feels tight'" in md_render.render(result, "trainer")
+    trainer = md_render.render(result, "trainer")
+    assert "In your own words: 'chest feels tight'" in trainer
+    # The screen's "None of these" under the alert boxes says where the sign came from.
+    assert "None of these was chosen here; the warning signs at the top" in trainer
+    calm = md_render.render(result_of(intake, library, {}), "trainer")
+    assert "None of these was chosen here" not in calm
 
 
 def test_a_sharp_pain_after_a_lift_with_fragile_bones_is_asked_about(
@@ -617,6 +622,9 @@ def test_a_sharp_pain_after_a_lift_with_fragile_bones_is_asked_about(
     plain = result_of(intake, library, {"notes": note})
     assert "check_injury_later" not in {q.id for q in Flow(intake).visible(plain.answers)}
     assert not unasked_words(plain)
+    # While the possible fracture stands, the bone-loading plan (impact, heavier lifts) waits.
+    assert "bone-strength" in {r.id for r in ticked.withheld}
+    assert "bone-strength" in {r.id for r in result.recommendations}  # without the sign
 
 
 def test_hip_pain_without_a_pinch_is_not_planned_as_a_pinch(

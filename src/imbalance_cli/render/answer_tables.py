@@ -34,6 +34,11 @@ def answers(result: Result) -> list[str]:
             if result.answers.get(q.id) is not None and q.type is not QuestionType.PAIRED
         ]
         table = symmetry_table(result, section)
+        if rows and _none_here_but_signs_above(result, section):
+            rows.append(
+                "- *None of these was chosen here; the warning signs at the top of this summary "
+                "came from later answers.*"
+            )
         if rows or table:
             out += [
                 f"## {md(section.title)}",
@@ -44,6 +49,30 @@ def answers(result: Result) -> list[str]:
                 "",
             ]
     return out
+
+
+def _none_here_but_signs_above(result: Result, section: Section) -> bool:
+    """Did this section's warning-sign lists get "None of these" while an alert stands (from a
+    later answer)? "Warning signs needing a doctor: None of these" under the alert boxes read
+    as a contradiction."""
+    if not result.alerts:
+        return False
+    from imbalance_cli.model import Leaf, Not
+
+    def ids(condition: object) -> set[str]:
+        if isinstance(condition, Leaf):
+            return {condition.question, *condition.questions}
+        if isinstance(condition, Not):
+            return ids(condition.item)
+        return {i for item in getattr(condition, "items", ()) for i in ids(item)}
+
+    read = {i for alert in result.questionnaire.alerts for i in ids(alert.when)}
+    return any(
+        q.id in read
+        and any(c.exclusive for c in q.choices)
+        and result.answers.get(q.id) == tuple(c.id for c in q.choices if c.exclusive)[:1]
+        for q in section.questions
+    )
 
 
 def symmetry_table(result: Result, section: Section | None = None) -> list[str]:
