@@ -38,7 +38,8 @@ def test_a_check_in_takes_where_it_hurts_from_the_intake_and_reports_truthfully(
     assert main(["run", "checkin", "--answers", str(first), "--no-input", "--client", "Rae",
                  "--html", str(html), "--json", str(tmp_path / "a.json"), "--out", "/dev/null"]) == 0  # fmt: skip
     err = " ".join(capsys.readouterr().err.split())
-    assert "not asked again: Where it hurts: Knee (left) (from intake, session 1" in err
+    assert "not asked again: Health conditions: None of these (from intake, session 1" in err
+    assert "; Where it hurts: Knee (left) (from intake, session 1" in err
     document = json.loads((tmp_path / "a.json").read_text())
     assert document["answers"]["regions"] == ["knee.left"]
     # The knee's advice, chosen by the region carried from the intake.
@@ -607,3 +608,25 @@ def test_the_pain_and_morning_questions_say_which_area_to_answer_for() -> None:
     for qid in ("pain_exercise", "next_morning"):
         question = checkin.question(qid)
         assert question is not None and "more than one sore area" in (question.help or "")
+
+
+def test_a_pregnant_clients_check_in_asks_the_reasons_to_stop_in_pregnancy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check-in asked a pregnant client nothing about her pregnancy (only the log did): it
+    reads her health conditions from the intake and asks each week; a baby moving less than
+    usual is an emergency (the maternity unit now)."""
+    assert main(["run", "--answers", str(EXAMPLES / "pregnant-28-weeks-back.yaml"), "--no-input",
+                 "--client", "Pia", "--out", "/dev/null"]) == 0  # fmt: skip
+    week = _week(tmp_path, "p", 3, 2, "usual")
+    capsys.readouterr()
+    assert main(["run", "checkin", "--answers", str(week), "--no-input", "--client", "Pia",
+                 "--out", "/dev/null"]) == 1  # fmt: skip
+    assert "pregnancy_signs: Warning signs in this pregnancy" in capsys.readouterr().err
+    with week.open("a", encoding="utf-8") as more:
+        more.write("pregnancy_signs: [movements]\n")
+    out = tmp_path / "p.md"
+    assert main(["run", "checkin", "--answers", str(week), "--no-input", "--client", "Pia",
+                 "--out", str(out)]) == 0  # fmt: skip
+    text = " ".join(out.read_text().split())
+    assert "Call your midwife or maternity unit now" in text
