@@ -19,6 +19,7 @@ def answers(result: Result) -> list[str]:
     out: list[str] = []
     sections = result.questionnaire.sections
     done: set[str] = set()
+    told = False
     for section in sections:
         if section.repeated:
             base = section.id.split(".", 1)[0]
@@ -34,7 +35,8 @@ def answers(result: Result) -> list[str]:
             if result.answers.get(q.id) is not None and q.type is not QuestionType.PAIRED
         ]
         table = symmetry_table(result, section)
-        if rows and _none_here_but_signs_above(result, section):
+        if rows and not told and _none_here_but_signs_above(result, section):
+            told = True  # once, at the first (the screen): not under every "None" after it
             rows.append(
                 "- *None of these was chosen here; the warning signs at the top of this summary "
                 "came from later answers.*"
