@@ -320,6 +320,47 @@ def test_compare_tells_what_the_programme_did_between_two_sessions(
     assert "Pain during, worst exercise: 3 on" in out
 
 
+def _log_signs(client: str) -> list[str]:
+    """The warning signs the log of the client's current programme asks about."""
+    from imbalance_cli import resources
+    from imbalance_cli.store import open_store
+    from imbalance_cli.workflow import load_library
+    from imbalance_cli.workflow.programme import load, log_questionnaire
+
+    with open_store(resources.store_location()) as store:
+        current = load(store, client).current
+    assert current is not None
+    q = log_questionnaire(current, load_library())
+    return [c.id for c in q.question("warnings").choices]
+
+
+def _note_asked_then_confirmed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], client: str, note: str, word: str,
+    sign: str,
+) -> str:  # fmt: skip
+    """A log of nothing done with ``note``: the word in it asks about the sign (headless, that
+    answer is required, so the log is refused naming it); answered ``sign``, the log's output."""
+    from imbalance_cli import resources
+    from imbalance_cli.store import open_store
+    from imbalance_cli.workflow.programme import load
+
+    with open_store(resources.store_location()) as store:
+        current = load(store, client).current
+    assert current is not None
+    done = "".join(f"done_{n}: not_done\n" for n in range(1, len(current.items) + 1))
+    path = tmp_path / "log.yaml"
+    path.write_text("warnings: [none]\n" + done + "morning: usual\nsensations: [none]\n"
+                    f"note: {note}\n", encoding="utf-8")  # fmt: skip
+    log = ["log", client, "--answers", str(path), "--no-input", "--date", "2026-11-21"]
+    capsys.readouterr()
+    assert main(log) == 1
+    assert f"check_note: You wrote '{word}'" in capsys.readouterr().err
+    with path.open("a", encoding="utf-8") as more:
+        more.write(f"check_note: [{sign}]\n")
+    assert main(log) == 1
+    return capsys.readouterr().out
+
+
 def test_a_pregnant_clients_log_asks_her_warning_signs_and_reads_her_note(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -348,29 +389,12 @@ def test_a_pregnant_clients_log_asks_her_warning_signs_and_reads_her_note(
     assert "Chosen to suit: pregnancy" in page
     assert "Pregnant: bleeding or fluid leaking" in page  # her own reasons to stop, on the sheet
     assert "Check with your midwife or doctor" in page  # what her situation means, on the sheet
-    from imbalance_cli import resources
-    from imbalance_cli.store import open_store
-    from imbalance_cli.workflow import load_library
-    from imbalance_cli.workflow.programme import load, log_questionnaire
-
-    with open_store(resources.store_location()) as store:
-        current = load(store, "Pia").current
-    assert current is not None
-    q = log_questionnaire(current, load_library())
-    signs = [c.id for c in q.question("warnings").choices]
+    signs = _log_signs("Pia")
     assert "pregnancy_stop" in signs and "bone_pain" not in signs
-    done = "".join(f"done_{n}: not_done\n" for n in range(1, len(current.items) + 1))
-    note = tmp_path / "log.yaml"
-    note.write_text("warnings: [none]\n" + done + "morning: usual\nsensations: [none]\n"
-                    "note: Some light spotting after the walk\n", encoding="utf-8")  # fmt: skip
-    capsys.readouterr()
     # The word in her note asks about the sign; headless, that answer is required.
-    assert main(["log", "Pia", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
-    assert "check_note: You wrote 'spotting'" in capsys.readouterr().err
-    with note.open("a", encoding="utf-8") as more:
-        more.write("check_note: [pregnancy_stop]\n")
-    assert main(["log", "Pia", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
-    out = capsys.readouterr().out
+    out = _note_asked_then_confirmed(
+        tmp_path, capsys, "Pia", "Some light spotting after the walk", "spotting", "pregnancy_stop"
+    )
     assert "STOPPED" in out and "midwife or maternity unit today" in out
 
 
@@ -388,28 +412,12 @@ def test_a_client_with_high_blood_pressure_is_told_when_to_stop_on_the_sheet_and
     page = sheet.read_text()
     assert "High blood pressure: faint or dizzy, pain or tightness in the chest" in page
     assert "180/100" in page  # what her situation means, on the sheet
-    from imbalance_cli import resources
-    from imbalance_cli.store import open_store
-    from imbalance_cli.workflow import load_library
-    from imbalance_cli.workflow.programme import load, log_questionnaire
-
-    with open_store(resources.store_location()) as store:
-        current = load(store, "Bea").current
-    assert current is not None
-    q = log_questionnaire(current, load_library())
-    signs = [c.id for c in q.question("warnings").choices]
+    signs = _log_signs("Bea")
     assert "blood_pressure_unwell" in signs and "pregnancy_stop" not in signs
-    done = "".join(f"done_{n}: not_done\n" for n in range(1, len(current.items) + 1))
-    note = tmp_path / "log.yaml"
-    note.write_text("warnings: [none]\n" + done + "morning: usual\nsensations: [none]\n"
-                    "note: Felt dizzy halfway through the bridges\n", encoding="utf-8")  # fmt: skip
-    capsys.readouterr()
-    assert main(["log", "Bea", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
-    assert "check_note: You wrote 'dizzy'" in capsys.readouterr().err
-    with note.open("a", encoding="utf-8") as more:
-        more.write("check_note: [blood_pressure_unwell]\n")
-    assert main(["log", "Bea", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
-    out = capsys.readouterr().out
+    out = _note_asked_then_confirmed(
+        tmp_path, capsys, "Bea", "Felt dizzy halfway through the bridges", "dizzy",
+        "blood_pressure_unwell",
+    )  # fmt: skip
     assert "STOPPED" in out and "get medical help now" in out
 
 
@@ -438,24 +446,11 @@ def test_a_baby_moving_less_written_in_a_log_is_asked_about_and_means_call_now(
     assert main(["run", "--answers", str(answers), "--no-input", "--client", "Pia",
                  "--out", "/dev/null"]) == 0  # fmt: skip
     assert main(["plan", "Pia", "--no-input", "--date", "2026-11-20"]) == 0
-    from imbalance_cli import resources
-    from imbalance_cli.store import open_store
-    from imbalance_cli.workflow.programme import load
-
-    with open_store(resources.store_location()) as store:
-        current = load(store, "Pia").current
-    assert current is not None
-    done = "".join(f"done_{n}: not_done\n" for n in range(1, len(current.items) + 1))
-    note = tmp_path / "log.yaml"
-    note.write_text("warnings: [none]\n" + done + "morning: usual\nsensations: [none]\n"
-                    "note: Baby is moving less today\n", encoding="utf-8")  # fmt: skip
-    capsys.readouterr()
-    assert main(["log", "Pia", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
-    assert "check_note: You wrote 'Baby is moving less'" in capsys.readouterr().err
-    with note.open("a", encoding="utf-8") as more:
-        more.write("check_note: [baby_movements]\n")
-    assert main(["log", "Pia", "--answers", str(note), "--no-input", "--date", "2026-11-21"]) == 1
-    out = capsys.readouterr().out
+    assert "baby_movements" in _log_signs("Pia")
+    out = _note_asked_then_confirmed(
+        tmp_path, capsys, "Pia", "Baby is moving less today", "Baby is moving less",
+        "baby_movements",
+    )  # fmt: skip
     assert "STOPPED" in out and "maternity unit now" in out and "next day" in out
 
 
